@@ -1,0 +1,317 @@
+/**
+ * The wire contract with the SaaS control plane (SaaS Builder Toolkit or compatible),
+ * as specified in shared/contracts/control-plane-events.md.
+ *
+ * Everything that parses a request, builds a reply or matches events on the bus
+ * (the CDK rules and the local bus alike) goes through this module.
+ */
+import { z } from 'zod';
+import { InvalidRequestError } from '../functions/shared/errors.ts';
+
+/** The toolkit's detail-type prefix since v0.9. */
+export const detailTypePrefix = 'sbt_aws_';
+
+/** Detail types without prefix (the legacy spelling). */
+export const DetailTypeBase = {
+  onboardingRequest: 'onboardingRequest',
+  offboardingRequest: 'offboardingRequest',
+  provisionSuccess: 'provisionSuccess',
+  provisionFailure: 'provisionFailure',
+  deprovisionSuccess: 'deprovisionSuccess',
+  deprovisionFailure: 'deprovisionFailure',
+} as const;
+export type DetailTypeBase = (typeof DetailTypeBase)[keyof typeof DetailTypeBase];
+
+export const Operation = { onboarding: 'onboarding', offboarding: 'offboarding' } as const;
+export type Operation = (typeof Operation)[keyof typeof Operation];
+
+/** Bus, sources and spellings: all configuration, validated where it is read. */
+export interface ContractConfig {
+  /** Name of the event bus shared with the control plane. */
+  readonly eventBusName: string;
+  /** `source` of requests (toolkit default `sbt.control.plane`). */
+  readonly controlPlaneSource: string;
+  /** `source` of our replies (toolkit default `sbt.application.plane`). */
+  readonly applicationPlaneSource: string;
+  /** Accept the unprefixed detail types of toolkit releases before v0.9. */
+  readonly acceptLegacyDetailTypes: boolean;
+  /** Emit the unprefixed detail types (for control planes before v0.9). */
+  readonly emitLegacyDetailTypes: boolean;
+}
+
+export const defaultContractConfig: Omit<ContractConfig, 'eventBusName'> = {
+  controlPlaneSource: 'sbt.control.plane',
+  applicationPlaneSource: 'sbt.application.plane',
+  acceptLegacyDetailTypes: true,
+  emitLegacyDetailTypes: false,
+};
+
+const requestBaseByOperation: Record<Operation, DetailTypeBase> = {
+  onboarding: DetailTypeBase.onboardingRequest,
+  offboarding: DetailTypeBase.offboardingRequest,
+};
+
+/** The detail types accepted on input for an operation (prefixed, plus legacy when configured). */
+export function requestDetailTypes(config: ContractConfig, operation: Operation): string[] {
+  const base = requestBaseByOperation[operation];
+  return config.acceptLegacyDetailTypes ? [detailTypePrefix + base, base] : [detailTypePrefix + base];
+}
+
+/** The detail type emitted for a reply, in the configured spelling. */
+export function replyDetailType(config: ContractConfig, base: DetailTypeBase): string {
+  return config.emitLegacyDetailTypes ? base : detailTypePrefix + base;
+}
+
+/**
+ * The EventBridge pattern that routes requests of one operation to its workflow.
+ * The CDK rules and the local bus both use this, so they cannot drift apart.
+ */
+export function requestEventPattern(config: ContractConfig, operation: Operation) {
+  return {
+    source: [config.controlPlaneSource],
+    'detail-type': requestDetailTypes(config, operation),
+  };
+}
+
+/** Which operation a detail type asks for, or undefined when it is not a request we accept. */
+export function operationOfDetailType(config: ContractConfig, detailType: unknown): Operation | undefined {
+  if (typeof detailType !== 'string') return undefined;
+  for (const operation of Object.values(Operation)) {
+    if (requestDetailTypes(config, operation).includes(detailType)) return operation;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Inbound
+// ---------------------------------------------------------------------------
+
+/** Tenant ids end up in stack names and host names: letters, digits, hyphens; 1-63 characters. */
+const tenantIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, {
+    error: 'must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit',
+  });
+
+/** Registration ids end up in a URL path on the control plane and in CloudFormation request tokens. */
+const registrationIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    error: 'must be 1-128 characters of letters, digits and . _ : -, starting with a letter or digit',
+  });
+
+const tenantNameSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(256, { error: 'must be at most 256 characters' })
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' });
+
+const tierSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(64, { error: 'must be at most 64 characters' });
+
+/** `detail` of an onboarding request. Unknown keys are kept (operators' UIs send extras). */
+export const OnboardingDetailSchema = z.looseObject({
+  tenantId: tenantIdSchema,
+  tenantRegistrationId: registrationIdSchema,
+  tenantName: tenantNameSchema,
+  tier: tierSchema,
+  email: z.string({ error: 'must be a string' }).optional(),
+  registrationStatus: z.string({ error: 'must be a string' }).optional(),
+});
+export type OnboardingDetail = z.infer<typeof OnboardingDetailSchema>;
+
+/** `detail` of an offboarding request: the tenant record as the control plane last saw it. */
+export const OffboardingDetailSchema = z.looseObject({
+  tenantId: tenantIdSchema,
+  tenantRegistrationId: registrationIdSchema,
+  tenantName: tenantNameSchema.optional(),
+  tier: tierSchema.optional(),
+  email: z.string({ error: 'must be a string' }).optional(),
+  tenantConfig: z.string({ error: 'must be a string' }).optional(),
+  registrationStatus: z.string({ error: 'must be a string' }).optional(),
+});
+export type OffboardingDetail = z.infer<typeof OffboardingDetailSchema>;
+
+/** The EventBridge envelope around a request. */
+export const RequestEnvelopeSchema = z.looseObject({
+  id: z.string({ error: 'must be a string' }).min(1).optional(),
+  source: z.string({ error: 'must be a string' }),
+  'detail-type': z.string({ error: 'must be a string' }),
+  time: z.string({ error: 'must be a string' }).optional(),
+  detail: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
+});
+
+/** A validated lifecycle request, stripped of personal data (no e-mail) and extras. */
+export interface TenantRequest {
+  readonly operation: Operation;
+  readonly tenantId: string;
+  readonly registrationId: string;
+  readonly tenantName?: string;
+  readonly tier?: string;
+  /** EventBridge event id, for tracing; absent when the producer sent none. */
+  readonly eventId?: string;
+  /** Event time as sent by the producer (ISO 8601), or undefined. */
+  readonly requestedAt?: string;
+}
+
+function describeIssues(prefix: string, error: z.ZodError): string {
+  const parts = error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? [prefix, ...issue.path].join('.') : prefix;
+    return issue.code === 'invalid_type' && issue.input === undefined ? `${path}: is required` : `${path}: ${issue.message}`;
+  });
+  return parts.join('; ');
+}
+
+/**
+ * Validates a raw request event and returns the {@link TenantRequest} it asks for.
+ * Throws {@link InvalidRequestError} naming every bad field (never echoing values,
+ * which may be personal data or hostile).
+ */
+export function parseRequest(event: unknown, config: ContractConfig): TenantRequest {
+  const envelope = RequestEnvelopeSchema.safeParse(event);
+  if (!envelope.success) {
+    throw new InvalidRequestError(`Invalid request event: ${describeIssues('event', envelope.error)}`);
+  }
+  const { source, detail } = envelope.data;
+  const detailType = envelope.data['detail-type'];
+  if (source !== config.controlPlaneSource) {
+    throw new InvalidRequestError(
+      `Invalid request event: source must be "${config.controlPlaneSource}" (the configured control-plane source)`,
+    );
+  }
+  const operation = operationOfDetailType(config, detailType);
+  if (operation === undefined) {
+    const accepted = [...requestDetailTypes(config, 'onboarding'), ...requestDetailTypes(config, 'offboarding')];
+    throw new InvalidRequestError(`Invalid request event: detail-type must be one of ${accepted.join(', ')}`);
+  }
+  const schema = operation === 'onboarding' ? OnboardingDetailSchema : OffboardingDetailSchema;
+  const parsed = schema.safeParse(detail);
+  if (!parsed.success) {
+    throw new InvalidRequestError(`Invalid ${operation} request: ${describeIssues('detail', parsed.error)}`);
+  }
+  const d = parsed.data;
+  return {
+    operation,
+    tenantId: d.tenantId,
+    registrationId: d.tenantRegistrationId,
+    ...(d.tenantName !== undefined ? { tenantName: d.tenantName } : {}),
+    ...(d.tier !== undefined ? { tier: d.tier } : {}),
+    ...(envelope.data.id !== undefined ? { eventId: envelope.data.id } : {}),
+    ...(envelope.data.time !== undefined ? { requestedAt: envelope.data.time } : {}),
+  };
+}
+
+/** What can be recovered from a request that may be malformed: enough to address a reply, or not. */
+export interface RequestAddress {
+  readonly operation?: Operation;
+  readonly registrationId?: string;
+  readonly tenantId?: string;
+}
+
+/**
+ * Best-effort read of who a (possibly malformed) request came from, so a failure reply
+ * can be sent whenever the request can be addressed at all.
+ */
+export function addressOfRequest(event: unknown, config: ContractConfig): RequestAddress {
+  if (typeof event !== 'object' || event === null) return {};
+  const raw = event as Record<string, unknown>;
+  const operation = operationOfDetailType(config, raw['detail-type']);
+  const detail = typeof raw.detail === 'object' && raw.detail !== null ? (raw.detail as Record<string, unknown>) : {};
+  const registrationId = registrationIdSchema.safeParse(detail.tenantRegistrationId);
+  const tenantId = tenantIdSchema.safeParse(detail.tenantId);
+  return {
+    ...(operation !== undefined ? { operation } : {}),
+    ...(registrationId.success ? { registrationId: registrationId.data } : {}),
+    ...(tenantId.success ? { tenantId: tenantId.data } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Outbound
+// ---------------------------------------------------------------------------
+
+export const RegistrationStatus = {
+  created: 'created',
+  failed: 'failed',
+  deleted: 'deleted',
+} as const;
+export type RegistrationStatus = (typeof RegistrationStatus)[keyof typeof RegistrationStatus];
+
+/** Where and why a workflow stopped; carried inside `tenantRegistrationData` so the control plane records it. */
+export interface FailureDetails {
+  /** Human-readable reason, safe to show an operator (no personal data). */
+  readonly failureReason: string;
+  /** The state the execution stopped at, e.g. `CreateTenantStacks`. */
+  readonly failedStep: string;
+  /** The error name, e.g. `StackCreationFailed`, `States.Timeout`. */
+  readonly errorName: string;
+  /** The execution to redrive. */
+  readonly executionArn: string;
+}
+
+export const ReplyDetailSchema = z.object({
+  tenantRegistrationId: registrationIdSchema,
+  tenantId: tenantIdSchema.optional(),
+  jobOutput: z.object({
+    tenantData: z.record(z.string(), z.unknown()),
+    tenantRegistrationData: z.looseObject({
+      registrationStatus: z.enum(['created', 'failed', 'deleted']),
+      failureReason: z.string().optional(),
+      failedStep: z.string().optional(),
+      errorName: z.string().optional(),
+      executionArn: z.string().optional(),
+    }),
+  }),
+});
+export type ReplyDetail = z.infer<typeof ReplyDetailSchema>;
+
+/** The four reply kinds. */
+export type ReplyOutcome =
+  | { readonly kind: 'provisionSuccess'; readonly tenantConfig: string }
+  | { readonly kind: 'deprovisionSuccess' }
+  | { readonly kind: 'provisionFailure'; readonly failure: FailureDetails }
+  | { readonly kind: 'deprovisionFailure'; readonly failure: FailureDetails };
+
+/** An EventBridge PutEvents entry, ready to send. */
+export interface ReplyEntry {
+  readonly EventBusName: string;
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+}
+
+/** Builds the reply the control plane records (see the contract's "Replies" section). */
+export function buildReply(
+  config: ContractConfig,
+  address: { readonly registrationId: string; readonly tenantId?: string },
+  outcome: ReplyOutcome,
+): ReplyEntry {
+  let tenantData: Record<string, unknown> = {};
+  let tenantRegistrationData: ReplyDetail['jobOutput']['tenantRegistrationData'];
+  switch (outcome.kind) {
+    case 'provisionSuccess':
+      tenantData = { tenantConfig: outcome.tenantConfig };
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.created };
+      break;
+    case 'deprovisionSuccess':
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.deleted };
+      break;
+    case 'provisionFailure':
+    case 'deprovisionFailure':
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.failed, ...outcome.failure };
+      break;
+  }
+  const detail: ReplyDetail = {
+    tenantRegistrationId: address.registrationId,
+    ...(address.tenantId !== undefined ? { tenantId: address.tenantId } : {}),
+    jobOutput: { tenantData, tenantRegistrationData },
+  };
+  return {
+    EventBusName: config.eventBusName,
+    Source: config.applicationPlaneSource,
+    DetailType: replyDetailType(config, outcome.kind),
+    Detail: JSON.stringify(detail),
+  };
+}

@@ -1,0 +1,57 @@
+import { TransientAwsError } from './errors.ts';
+
+const throttlingNames = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorThrottling',
+  'TransactionInProgressException',
+]);
+
+interface SdkLikeError {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** True when an SDK error is throttling or a server-side fault: worth retrying later. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as SdkLikeError;
+  if (e.name && throttlingNames.has(e.name)) return true;
+  if (e.$fault === 'server') return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+/**
+ * Adapters call this in their catch blocks after handling the errors they know:
+ * throttling and 5xx become {@link TransientAwsError} (retried by the workflow);
+ * anything else propagates untouched.
+ */
+export function rethrowAwsError(error: unknown, operation: string): never {
+  if (isTransientAwsError(error)) {
+    const e = error as SdkLikeError;
+    throw new TransientAwsError(`${operation} failed transiently: ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim(), {
+      cause: error,
+    });
+  }
+  throw error;
+}
+
+/** The SDK error's name, for adapters that branch on specific exceptions. */
+export function awsErrorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null ? (error as SdkLikeError).name : undefined;
+}
+
+/** The SDK error's message ('' when there is none). */
+export function awsErrorMessage(error: unknown): string {
+  return typeof error === 'object' && error !== null ? ((error as SdkLikeError).message ?? '') : '';
+}

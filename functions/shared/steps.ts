@@ -1,0 +1,176 @@
+/**
+ * The input and output of every workflow step: what the state machines pass in (Parameters)
+ * and what each step returns (placed by ResultPath). Handlers parse their input with these
+ * schemas, so a mismatch between a definition and a handler fails loudly as InvalidStepInput.
+ */
+import { z } from 'zod';
+import { InvalidStepInputError } from './errors.ts';
+
+export const TenantRequestSchema = z.object({
+  operation: z.enum(['onboarding', 'offboarding']),
+  tenantId: z.string().min(1),
+  registrationId: z.string().min(1),
+  tenantName: z.string().optional(),
+  tier: z.string().optional(),
+  eventId: z.string().optional(),
+  requestedAt: z.string().optional(),
+  /** The execution that holds the tenant's operation lock. */
+  executionArn: z.string().min(1),
+});
+/** The validated request, as carried through a workflow (no personal data). */
+export type WorkflowRequest = z.infer<typeof TenantRequestSchema>;
+
+export const StackSpecSchema = z.object({
+  stackName: z.string().min(1),
+  /** Present when the stack should exist (onboarding). */
+  templateUrl: z.string().optional(),
+  templateVersion: z.string().optional(),
+  parameters: z.record(z.string(), z.string()).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+});
+export type StackSpec = z.infer<typeof StackSpecSchema>;
+
+export const RouteSpecSchema = z.object({
+  style: z.enum(['host', 'header']),
+  /** Host name (host style) or header value (header style) that selects the tenant. */
+  value: z.string().min(1),
+  /** Header name for header style. */
+  headerName: z.string().optional(),
+});
+export type RouteSpec = z.infer<typeof RouteSpecSchema>;
+
+/** Registry snapshot the accept step returns for offboarding (what onboarding created). */
+export const TenantSnapshotSchema = z.object({
+  tier: z.string().optional(),
+  isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']).optional(),
+  stacks: z.array(StackSpecSchema),
+});
+export type TenantSnapshot = z.infer<typeof TenantSnapshotSchema>;
+
+// AcceptOnboardingRequest / AcceptOffboardingRequest (functions/accept-request), ResultPath "$"
+export const AcceptInputSchema = z.object({
+  event: z.unknown(),
+  executionArn: z.string().min(1),
+});
+export type AcceptInput = z.infer<typeof AcceptInputSchema>;
+export interface AcceptOutput {
+  /** `duplicate`: another execution already handles (or handled) this request; end quietly. */
+  readonly outcome: 'accepted' | 'duplicate';
+  readonly request: WorkflowRequest;
+  /** Offboarding only: what the registry says the tenant has. */
+  readonly tenant?: TenantSnapshot;
+}
+
+// PlanTenantResources (functions/plan-tenant), ResultPath "$.plan"
+export const PlanInputSchema = z.object({ request: TenantRequestSchema });
+export const PlanSchema = z.object({
+  tier: z.string(),
+  isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
+  templateVersion: z.string().optional(),
+  stacks: z.array(StackSpecSchema),
+  route: RouteSpecSchema,
+  /** Names of the tenant's services (silo) or the pooled services it shares (pool). */
+  services: z.array(z.string()),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+// CreateTenantStacks / CheckTenantStacks / DeleteTenantStacks / CheckStackDeletion
+// (functions/converge-stacks), ResultPath "$.stackProgress"
+export const StackProgressSchema = z.object({
+  /** True when every stack is in the desired state. */
+  ready: z.boolean(),
+  /** How many times this loop has looked. */
+  polls: z.number().int().nonnegative(),
+  /** How long the next Wait state should wait. */
+  waitSeconds: z.number().int().positive(),
+  /** Seconds waited so far in this attempt (bounded by the stack deadline). */
+  elapsedSeconds: z.number().int().nonnegative(),
+  /** `$$.Execution.RedriveCount` when this attempt began; a larger one means a redrive. */
+  redriveCount: z.number().int().nonnegative(),
+  /** Stacks this attempt asked CloudFormation to create or delete. */
+  issued: z.array(z.string()),
+  /** Outputs of the stacks once ready (merged; onboarding only). */
+  outputs: z.record(z.string(), z.string()),
+});
+export type StackProgress = z.infer<typeof StackProgressSchema>;
+export const ConvergeStacksInputSchema = z.object({
+  request: TenantRequestSchema,
+  desired: z.enum(['present', 'absent']),
+  stacks: z.array(StackSpecSchema),
+  /** Absent on the first call of a loop. */
+  progress: StackProgressSchema.optional(),
+  redriveCount: z.number().int().nonnegative(),
+});
+export type ConvergeStacksInput = z.infer<typeof ConvergeStacksInputSchema>;
+
+// RegisterTenantRoute (functions/register-route), ResultPath "$.route"
+export const RegisterRouteInputSchema = z.object({
+  request: TenantRequestSchema,
+  route: RouteSpecSchema,
+  isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
+  /** The tenant's target group (silo) from the stack outputs; absent for pool tenants. */
+  targetGroupArn: z.string().optional(),
+});
+export const RouteRegistrationSchema = z.object({
+  listenerArn: z.string(),
+  priority: z.number().int().positive(),
+  ruleArn: z.string(),
+  targetGroupArn: z.string(),
+  style: z.enum(['host', 'header']),
+  value: z.string(),
+  headerName: z.string().optional(),
+});
+export type RouteRegistration = z.infer<typeof RouteRegistrationSchema>;
+
+// RemoveTenantRoute (functions/remove-route), ResultPath "$.routeRemoval"
+export const RemoveRouteInputSchema = z.object({ request: TenantRequestSchema });
+export interface RouteRemoval {
+  /** False when the tenant had no route (pool onboarding that failed early, or already removed). */
+  readonly removed: boolean;
+}
+
+// VerifyTenantServices / RecheckTenantServices (functions/check-services), ResultPath "$.serviceProgress"
+export const ServiceProgressSchema = z.object({
+  ready: z.boolean(),
+  polls: z.number().int().nonnegative(),
+  waitSeconds: z.number().int().positive(),
+  elapsedSeconds: z.number().int().nonnegative(),
+});
+export type ServiceProgress = z.infer<typeof ServiceProgressSchema>;
+export const CheckServicesInputSchema = z.object({
+  request: TenantRequestSchema,
+  clusterName: z.string().min(1),
+  /** Comma-separated, as the template outputs them. */
+  serviceNames: z.string().min(1),
+  progress: ServiceProgressSchema.optional(),
+});
+
+// ActivateTenant / MarkTenantDeleted (functions/complete-operation), ResultPath "$.completion"
+export const CompleteOperationInputSchema = z.object({
+  request: TenantRequestSchema,
+  plan: PlanSchema.optional(),
+  route: RouteRegistrationSchema.optional(),
+});
+export interface CompleteOperationOutput {
+  /** Onboarding: the JSON string the control plane stores as `tenantConfig`. */
+  readonly tenantConfig?: string;
+}
+
+// SendProvisionSuccess / SendDeprovisionSuccess (functions/send-reply), ResultPath "$.reply"
+export const SendReplyInputSchema = z.object({
+  request: TenantRequestSchema,
+  tenantConfig: z.string().optional(),
+});
+export interface SendReplyOutput {
+  readonly eventId: string;
+}
+
+/** Parses a step's input, turning a mismatch into {@link InvalidStepInputError}. */
+export function parseStepInput<T>(schema: z.ZodType<T>, input: unknown, step: string): T {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidStepInputError(`${step} received unexpected input: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

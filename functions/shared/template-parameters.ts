@@ -1,0 +1,46 @@
+/**
+ * The names the plan step passes to the tenant templates and reads back from their outputs.
+ * The CDK tenant templates declare exactly these; a test fails when either side renames one.
+ */
+export const TemplateParameter = {
+  tenantId: 'TenantId',
+  tier: 'Tier',
+  templateVersion: 'TemplateVersion',
+  serviceCount: 'ServiceCount',
+} as const;
+
+/** Per-service slot parameters (`Service0Name`, `Service0Image`, ...). */
+export const ServiceSlotParameter = {
+  name: 'Name',
+  image: 'Image',
+  cpu: 'Cpu',
+  memory: 'Memory',
+  port: 'Port',
+  desiredCount: 'DesiredCount',
+  healthCheckPath: 'HealthCheckPath',
+} as const;
+
+/** The parameter name of one field of service slot `index`. */
+export function serviceSlotParameter(index: number, field: keyof typeof ServiceSlotParameter): string {
+  return `Service${index}${ServiceSlotParameter[field]}`;
+}
+
+/** Outputs every tenant template declares. */
+export const TemplateOutput = {
+  /** Target group of the first (routed) service. */
+  targetGroupArn: 'TargetGroupArn',
+  /** Cluster the tenant's services run in (shared or dedicated). */
+  clusterName: 'ClusterName',
+  /** Comma-separated ECS service names, in slot order. */
+  serviceNames: 'ServiceNames',
+} as const;
+
+/**
+ * Parameters each template takes from the shared infrastructure (values come from the
+ * TENANT_STACK_PARAMETERS configuration). CloudFormation rejects parameters a template does
+ * not declare, so the plan passes exactly these per isolation model.
+ */
+export const sharedParametersByModel = {
+  'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName'],
+  'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId'],
+} as const;

@@ -1,0 +1,102 @@
+/**
+ * The tier catalog: which isolation model a tier gets, which services, and how it is routed.
+ * Loaded from infra/config/tiers.json (bundled into the functions and validated at synth time).
+ */
+import { z } from 'zod';
+import { InvalidTierCatalogError, UnknownTierError } from './errors.ts';
+
+export const IsolationModel = {
+  pool: 'pool',
+  siloServices: 'silo-services',
+  siloCluster: 'silo-cluster',
+} as const;
+export type IsolationModel = (typeof IsolationModel)[keyof typeof IsolationModel];
+
+/** Silo templates have this many service slots; a tier may use 1..this many. */
+export const maxServicesPerTenant = 4;
+
+export const RouteStyle = { host: 'host', header: 'header' } as const;
+export type RouteStyle = (typeof RouteStyle)[keyof typeof RouteStyle];
+
+const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, {
+  error: 'must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter',
+});
+
+const ServiceSchema = z.strictObject({
+  name: serviceNameSchema,
+  image: z.string().min(1, { error: 'must not be empty' }).max(255),
+  /** Fargate CPU units. */
+  cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
+    error: 'must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096',
+  }),
+  /** Memory in MiB. */
+  memory: z.number().int({ error: 'must be an integer' }).min(512).max(30720),
+  port: z.number().int({ error: 'must be an integer' }).min(1).max(65535),
+  desiredCount: z.number().int({ error: 'must be an integer' }).min(1).max(100),
+  healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be a path starting with /' }),
+});
+export type ServiceDefinition = z.infer<typeof ServiceSchema>;
+
+const RouteSchema = z.strictObject({
+  style: z.enum(['host', 'header'], { error: 'must be "host" or "header"' }),
+});
+
+const TierSchema = z
+  .strictObject({
+    isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster'], {
+      error: 'must be one of pool, silo-services, silo-cluster',
+    }),
+    /** For silo tiers, the tenant's own services (the first one receives the tenant's route);
+     *  for pool tiers, the pooled services the tenant shares (deployed with the shared infrastructure). */
+    services: z.array(ServiceSchema).min(1, { error: 'must list at least one service' }).max(maxServicesPerTenant, {
+      error: `must list at most ${maxServicesPerTenant} services`,
+    }),
+    route: RouteSchema,
+  })
+  .superRefine((tier, ctx) => {
+    const names = tier.services.map((s) => s.name);
+    names.forEach((name, index) => {
+      if (names.indexOf(name) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['services', index, 'name'], message: `duplicates service name "${name}"` });
+      }
+    });
+  });
+export type TierDefinition = z.infer<typeof TierSchema>;
+
+const versionSchema = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'must be a version like 1.0.0' });
+
+export const TierCatalogSchema = z.strictObject({
+  /** The template version new tenants get, per silo isolation model. */
+  templateVersions: z.strictObject({
+    'silo-services': versionSchema,
+    'silo-cluster': versionSchema,
+  }),
+  tiers: z
+    .record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'tier names must be 1-32 lower-case letters, digits, hyphens' }), TierSchema)
+    .refine((tiers) => Object.keys(tiers).length > 0, { error: 'must define at least one tier' }),
+});
+export type TierCatalog = z.infer<typeof TierCatalogSchema>;
+
+/**
+ * Validates a catalog. Throws {@link InvalidTierCatalogError} whose message names each bad field,
+ * e.g. `tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes ...`.
+ */
+export function loadTierCatalog(raw: unknown): TierCatalog {
+  const parsed = TierCatalogSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new InvalidTierCatalogError(`Invalid tier catalog: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The catalog entry for a tier; {@link UnknownTierError} naming the known tiers otherwise. */
+export function selectTier(catalog: TierCatalog, tier: string | undefined): TierDefinition & { readonly name: string } {
+  const known = Object.keys(catalog.tiers);
+  const definition = tier !== undefined && Object.hasOwn(catalog.tiers, tier) ? catalog.tiers[tier] : undefined;
+  if (tier === undefined || definition === undefined) {
+    const shown = tier === undefined ? 'no tier' : `tier ${JSON.stringify(tier.slice(0, 64))}`;
+    throw new UnknownTierError(`Request names ${shown}; known tiers: ${known.join(', ')}`);
+  }
+  return { ...definition, name: tier };
+}

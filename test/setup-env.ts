@@ -1,0 +1,42 @@
+/**
+ * Environment every handler reads at cold start, with test values.
+ * Tests that need another value set it before importing the handler.
+ */
+const testEnv: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  TENANT_REGISTRY_TABLE: 'tenant-registry',
+  IDEMPOTENCY_TABLE: 'idempotency',
+  EVENT_BUS_NAME: 'saas-bus',
+  CONTROL_PLANE_SOURCE: 'sbt.control.plane',
+  APPLICATION_PLANE_SOURCE: 'sbt.application.plane',
+  ACCEPT_LEGACY_DETAIL_TYPES: 'true',
+  EMIT_LEGACY_DETAIL_TYPES: 'false',
+  STACK_NAME_PREFIX: 'tenant',
+  TEMPLATE_BASE_URL: 'https://templates.s3.us-east-1.amazonaws.com/tenant-templates',
+  TENANT_STACK_PARAMETERS: JSON.stringify({
+    VpcId: 'vpc-0abc',
+    SubnetIds: 'subnet-0a,subnet-0b',
+    LoadBalancerSecurityGroupId: 'sg-0alb',
+    SharedClusterName: 'shared-tenants',
+  }),
+  CLOUDFORMATION_ROLE_ARN: 'arn:aws:iam::111122223333:role/tenant-stacks',
+  TENANT_DOMAIN: 'tenants.example.com',
+  ROUTE_LISTENERS: JSON.stringify([
+    {
+      listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      capacity: 100,
+      pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
+    },
+  ]),
+  STACK_TIMEOUT_SECONDS: '3600',
+  SERVICES_TIMEOUT_SECONDS: '900',
+  ONBOARDING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-onboarding',
+  OFFBOARDING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-offboarding',
+};
+
+for (const [key, value] of Object.entries(testEnv)) {
+  process.env[key] ??= value;
+}
