@@ -108,8 +108,8 @@ export const RegisterRouteInputSchema = z.object({
   request: TenantRequestSchema,
   route: RouteSpecSchema,
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
-  /** The tenant's target group (silo) from the stack outputs; absent for pool tenants. */
-  targetGroupArn: z.string().optional(),
+  /** The merged stack outputs (silo: holds TargetGroupArn); empty for pool tenants. */
+  stackOutputs: z.record(z.string(), z.string()),
 });
 export const RouteRegistrationSchema = z.object({
   listenerArn: z.string(),

@@ -1,0 +1,28 @@
+/**
+ * Every Lambda function of the orchestrator, keyed by the placeholder the state machines use
+ * for its ARN. The CDK app (one NodejsFunction each, `definitionSubstitutions`) and the local
+ * runtime (task overrides) both read this list, so a new step is declared once.
+ */
+export const workflowFunctions = {
+  AcceptRequestFunctionArn: 'accept-request',
+  PlanTenantFunctionArn: 'plan-tenant',
+  ConvergeStacksFunctionArn: 'converge-stacks',
+  RegisterRouteFunctionArn: 'register-route',
+  CheckServicesFunctionArn: 'check-services',
+  CompleteOperationFunctionArn: 'complete-operation',
+  SendReplyFunctionArn: 'send-reply',
+  RemoveRouteFunctionArn: 'remove-route',
+} as const;
+
+export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
+
+/** Functions outside the workflows: the failure reporter reacts to execution status events. */
+export const eventFunctions = {
+  reportFailure: 'report-failure',
+} as const;
+
+/** Directory names under functions/ of every function. */
+export const allFunctionDirectories: readonly string[] = [
+  ...Object.values(workflowFunctions),
+  ...Object.values(eventFunctions),
+];

@@ -1,0 +1,59 @@
+/**
+ * DynamoDB for the local runtime and the workflow tests: dynalite (the DynamoDB API served by
+ * Node) on a free loopback port. The real adapters and Powertools idempotency talk to it through
+ * the SDK, via AWS_ENDPOINT_URL_DYNAMODB.
+ */
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+
+/** The tables the orchestrator uses, as the CDK app creates them. */
+export const tableDefinitions = {
+  registry: { partitionKey: 'pk', sortKey: 'sk' },
+  idempotency: { partitionKey: 'id' },
+} as const;
+
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on 127.0.0.1 (in memory, or persisted under `path`). */
+export async function startDynamoDb(options: { path?: string } = {}): Promise<LocalDynamoDb> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Creates the registry and idempotency tables if they do not exist. */
+export async function createTables(endpoint: string, names: { registry: string; idempotency: string }): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const specs: [string, { partitionKey: string; sortKey?: string }][] = [
+    [names.registry, tableDefinitions.registry],
+    [names.idempotency, tableDefinitions.idempotency],
+  ];
+  try {
+    for (const [TableName, keys] of specs) {
+      const keySchema = [{ AttributeName: keys.partitionKey, KeyType: 'HASH' as const }];
+      const attributes = [{ AttributeName: keys.partitionKey, AttributeType: 'S' as const }];
+      if (keys.sortKey) {
+        keySchema.push({ AttributeName: keys.sortKey, KeyType: 'RANGE' as never });
+        attributes.push({ AttributeName: keys.sortKey, AttributeType: 'S' });
+      }
+      try {
+        await client.send(new CreateTableCommand({ TableName, KeySchema: keySchema, AttributeDefinitions: attributes, BillingMode: 'PAY_PER_REQUEST' }));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
