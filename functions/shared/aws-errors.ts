@@ -1,5 +1,7 @@
 import { TransientAwsError } from './errors.ts';
 
+// LimitExceededException is deliberately absent: CloudFormation uses it for its stack-count
+// quota, which no retry fixes (the CloudFormation adapter maps it to StackRequestRejected).
 const throttlingNames = new Set([
   'Throttling',
   'ThrottlingException',

@@ -1,0 +1,217 @@
+/**
+ * The decisions of the converge-stacks loop, free of I/O: what each stack's status means for the
+ * desired state, when the loop is done, stuck or out of time, and how long to wait next.
+ *
+ * History budget: one loop pass is a Task (5 events with scheduling), a Choice (2) and a Wait (2),
+ * about 9 events. Waits grow 10, 15, 23, 34, 51 s (133 s in 5 passes) then stay at 60 s, so a
+ * one-hour stack takes 5 + (3600 - 133) / 60 ≈ 63 passes ≈ 570 events: about 2% of Step
+ * Functions' 25,000-event limit, leaving the rest of the workflow (and redrives) ample room.
+ */
+import {
+  InvalidStepInputError,
+  StackCreationFailedError,
+  StackDeletionFailedError,
+  StackTimeoutError,
+} from '../shared/errors.ts';
+import type { ObservedStack } from '../shared/stacks.ts';
+import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/steps.ts';
+
+/** Whether the loop wants the stacks to exist (onboarding) or to be gone (offboarding). */
+export type DesiredState = ConvergeStacksInput['desired'];
+
+/** The longest wait between two looks, in seconds. */
+export const maxWaitSeconds = 60;
+
+/** The Wait state's seconds after `polls` earlier looks: 10, 15, 23, 34, 51, then 60 from then on. */
+export function nextWaitSeconds(polls: number): number {
+  return Math.min(maxWaitSeconds, Math.round(10 * 1.5 ** polls));
+}
+
+/** Where this call stands within its attempt, derived from the previous call's output. */
+export interface AttemptState {
+  /** Looks taken before this call in this attempt. */
+  readonly polls: number;
+  readonly elapsedSeconds: number;
+  readonly redriveCount: number;
+  /** Stacks this attempt asked CloudFormation to create or delete. */
+  readonly issued: readonly string[];
+  /** True when the previous progress belonged to an attempt before a redrive. */
+  readonly redriven: boolean;
+}
+
+/**
+ * Starts the first call of a loop, continues a loop, or starts over after a redrive: a redriven
+ * execution re-runs the failed state with its old input (old progress) but a larger redriveCount,
+ * and the new attempt must not count the failed attempt's stacks as its own.
+ */
+export function beginCall(input: Pick<ConvergeStacksInput, 'progress' | 'redriveCount'>): AttemptState {
+  const previous = input.progress;
+  if (previous === undefined) {
+    return { polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: false };
+  }
+  if (previous.redriveCount < input.redriveCount) {
+    return { polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: true };
+  }
+  return {
+    polls: previous.polls,
+    elapsedSeconds: previous.elapsedSeconds + previous.waitSeconds,
+    redriveCount: previous.redriveCount,
+    issued: previous.issued,
+    redriven: false,
+  };
+}
+
+/** What to do about one stack on this call. */
+export const StackVerdict = {
+  /** In the desired state. */
+  settled: 'settled',
+  /** CloudFormation is working on it; look again later. */
+  waiting: 'waiting',
+  /** Ask CloudFormation to create it. */
+  create: 'create',
+  /** Ask CloudFormation to delete it. */
+  delete: 'delete',
+  /** This attempt's create failed. */
+  creationFailed: 'creation-failed',
+  /** This attempt's delete failed. */
+  deletionFailed: 'deletion-failed',
+  /** A state the loop cannot repair. */
+  needsAttention: 'needs-attention',
+} as const;
+export type StackVerdict = (typeof StackVerdict)[keyof typeof StackVerdict];
+
+const completeStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
+const failedCreateStatuses = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'CREATE_FAILED']);
+
+/**
+ * The verdict for one stack. `issuedThisAttempt` tells a failure of this attempt's own request
+ * (reported) from one left behind by an earlier attempt (cleared away and tried again).
+ */
+export function decideStack(desired: DesiredState, stack: ObservedStack | undefined, issuedThisAttempt: boolean): StackVerdict {
+  const status = stack?.status ?? 'DELETE_COMPLETE';
+  if (desired === 'present') {
+    if (status === 'DELETE_COMPLETE') return StackVerdict.create;
+    if (status.endsWith('_IN_PROGRESS')) return StackVerdict.waiting;
+    if (completeStatuses.has(status)) return StackVerdict.settled;
+    // A rolled-back stack cannot be updated, only deleted; a later call then finds it gone and creates it.
+    if (failedCreateStatuses.has(status)) return issuedThisAttempt ? StackVerdict.creationFailed : StackVerdict.delete;
+    if (status === 'DELETE_FAILED') return issuedThisAttempt ? StackVerdict.deletionFailed : StackVerdict.delete;
+    return StackVerdict.needsAttention;
+  }
+  if (status === 'DELETE_COMPLETE') return StackVerdict.settled;
+  if (status === 'DELETE_FAILED') return issuedThisAttempt ? StackVerdict.deletionFailed : StackVerdict.delete;
+  // REVIEW_IN_PROGRESS is not work under way: the stack waits for a change set nobody will run,
+  // so waiting would only end at the deadline. Deleting it is what offboarding wants anyway.
+  if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') return StackVerdict.waiting;
+  return StackVerdict.delete;
+}
+
+/** One stack's verdict, with what was seen ("not found" when there is no stack). */
+export interface StackDecision {
+  readonly spec: StackSpec;
+  readonly stack: ObservedStack | undefined;
+  readonly verdict: StackVerdict;
+}
+
+/** What the whole call should do. */
+export type ConvergencePlan =
+  | { readonly outcome: 'failed'; readonly decision: StackDecision; readonly decisions: readonly StackDecision[] }
+  | { readonly outcome: 'needs-attention'; readonly decision: StackDecision; readonly decisions: readonly StackDecision[] }
+  | { readonly outcome: 'ready'; readonly decisions: readonly StackDecision[] }
+  | { readonly outcome: 'timed-out'; readonly decisions: readonly StackDecision[] }
+  | { readonly outcome: 'pending'; readonly decisions: readonly StackDecision[] };
+
+/**
+ * Decides the call from every stack's observation. A failure outranks the deadline (its reason is
+ * the more useful report), and a call past the deadline starts no new work.
+ */
+export function planConvergence(
+  desired: DesiredState,
+  observed: readonly { readonly spec: StackSpec; readonly stack: ObservedStack | undefined }[],
+  attempt: AttemptState,
+  timeoutSeconds: number,
+): ConvergencePlan {
+  const decisions = observed.map(({ spec, stack }) => ({
+    spec,
+    stack,
+    verdict: decideStack(desired, stack, attempt.issued.includes(spec.stackName)),
+  }));
+  const failed = decisions.find(
+    (d) => d.verdict === StackVerdict.creationFailed || d.verdict === StackVerdict.deletionFailed,
+  );
+  if (failed) return { outcome: 'failed', decision: failed, decisions };
+  const stuck = decisions.find((d) => d.verdict === StackVerdict.needsAttention);
+  if (stuck) return { outcome: 'needs-attention', decision: stuck, decisions };
+  if (decisions.every((d) => d.verdict === StackVerdict.settled)) return { outcome: 'ready', decisions };
+  if (attempt.elapsedSeconds >= timeoutSeconds) return { outcome: 'timed-out', decisions };
+  return { outcome: 'pending', decisions };
+}
+
+/**
+ * Throws InvalidStepInput when a stack that may need creating has no template: the plan
+ * step always sets one, so its absence is a workflow definition bug.
+ */
+export function assertCreatable(desired: DesiredState, stacks: readonly StackSpec[]): void {
+  if (desired !== 'present') return;
+  const missing = stacks.filter((s) => s.templateUrl === undefined || s.templateUrl === '').map((s) => s.stackName);
+  if (missing.length > 0) {
+    throw new InvalidStepInputError(`converge-stacks needs a templateUrl for stacks it creates; missing for ${missing.join(', ')}`);
+  }
+}
+
+/** The output of a call that is not failing: the state the next call continues from. */
+export function nextProgress(
+  attempt: AttemptState,
+  result: { readonly ready: boolean; readonly issuedNow: readonly string[]; readonly outputs: Readonly<Record<string, string>> },
+  timeoutSeconds: number,
+): StackProgress {
+  // Never wait past the deadline: the last look happens right at it, not up to a minute later.
+  const remaining = Math.max(1, timeoutSeconds - attempt.elapsedSeconds);
+  return {
+    ready: result.ready,
+    polls: attempt.polls + 1,
+    waitSeconds: Math.min(nextWaitSeconds(attempt.polls), remaining),
+    elapsedSeconds: attempt.elapsedSeconds,
+    redriveCount: attempt.redriveCount,
+    issued: [...new Set([...attempt.issued, ...result.issuedNow])],
+    outputs: { ...result.outputs },
+  };
+}
+
+/** Every settled stack's outputs in one record (stacks later in the plan win a clash). */
+export function mergeOutputs(decisions: readonly StackDecision[]): Record<string, string> {
+  return Object.assign({}, ...decisions.map((d) => d.stack?.outputs ?? {})) as Record<string, string>;
+}
+
+/** The error for a stack this attempt failed to create or delete, naming the first failing resource. */
+export function stackFailureError(
+  decision: StackDecision,
+  firstFailure: string | undefined,
+): StackCreationFailedError | StackDeletionFailedError {
+  const stackName = decision.spec.stackName;
+  const reason = firstFailure ?? decision.stack?.statusReason ?? `stack status ${statusOf(decision)}`;
+  return decision.verdict === StackVerdict.deletionFailed
+    ? new StackDeletionFailedError(`Stack ${stackName} failed to delete: ${reason}`)
+    : new StackCreationFailedError(`Stack ${stackName} failed to create: ${reason}`);
+}
+
+/** The error for a stack in a state this loop cannot repair. */
+export function needsAttentionError(decision: StackDecision): StackCreationFailedError {
+  const why = decision.stack?.statusReason ? `: ${decision.stack.statusReason}` : '';
+  return new StackCreationFailedError(
+    `Stack ${decision.spec.stackName} is in ${statusOf(decision)} and needs manual attention${why}`,
+  );
+}
+
+/** The error for stacks that did not settle before the deadline, naming each with its status. */
+export function timeoutError(decisions: readonly StackDecision[], timeoutSeconds: number): StackTimeoutError {
+  const unsettled = decisions
+    .filter((d) => d.verdict !== StackVerdict.settled)
+    .map((d) => `${d.spec.stackName} (${statusOf(d)})`);
+  return new StackTimeoutError(`Stacks did not settle within ${timeoutSeconds} seconds: ${unsettled.join(', ')}`);
+}
+
+/** The stack's status as observed, or "not found". */
+export function statusOf(decision: StackDecision): string {
+  return decision.stack?.status ?? 'not found';
+}

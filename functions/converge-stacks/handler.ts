@@ -1,0 +1,118 @@
+/**
+ * converge-stacks: one look of the stack loop shared by CreateTenantStacks / CheckTenantStacks
+ * (desired "present") and DeleteTenantStacks / CheckStackDeletion (desired "absent").
+ * Each call moves every stack toward the desired state and reports whether they all got there.
+ */
+import { readCloudFormationRoleArn, readDeadlines } from '../shared/config.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import {
+  createStack,
+  deleteStack,
+  describeStack,
+  findFirstFailure,
+  type StackRequestContext,
+  type StackRequestOutcome,
+} from '../shared/stacks.ts';
+import { ConvergeStacksInputSchema, parseStepInput, type StackProgress, type StackSpec } from '../shared/steps.ts';
+import {
+  assertCreatable,
+  beginCall,
+  mergeOutputs,
+  needsAttentionError,
+  nextProgress,
+  planConvergence,
+  stackFailureError,
+  statusOf,
+  StackVerdict,
+  timeoutError,
+  type StackDecision,
+} from './converge.ts';
+
+const logger = createLogger('converge-stacks');
+const roleArn = readCloudFormationRoleArn();
+const { stackTimeoutSeconds } = readDeadlines();
+
+/** Takes one look at the tenant's stacks, acts on what it sees and returns the loop's progress. */
+export const handler = stepHandler(logger, async (event: unknown): Promise<StackProgress> => {
+  const input = parseStepInput(ConvergeStacksInputSchema, event, 'converge-stacks');
+  const { request, desired } = input;
+  appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn });
+  assertCreatable(desired, input.stacks);
+
+  const attempt = beginCall(input);
+  if (attempt.redriven) {
+    logger.info('Execution was redriven: starting a new stack attempt', {
+      previousRedriveCount: input.progress?.redriveCount,
+      redriveCount: attempt.redriveCount,
+    });
+  }
+
+  const observed = await Promise.all(
+    input.stacks.map(async (spec) => ({ spec, stack: await describeStack(spec.stackName) })),
+  );
+  const plan = planConvergence(desired, observed, attempt, stackTimeoutSeconds);
+
+  switch (plan.outcome) {
+    case 'failed': {
+      logDecisions(plan.decisions, desired);
+      const stackId = plan.decision.stack?.stackId ?? plan.decision.spec.stackName;
+      const failure = await findFirstFailure(stackId);
+      const error = stackFailureError(plan.decision, failure);
+      logger.error('Stack failed in this attempt', { stackName: plan.decision.spec.stackName, reason: error.message });
+      throw error;
+    }
+    case 'needs-attention':
+      logDecisions(plan.decisions, desired);
+      throw needsAttentionError(plan.decision);
+    case 'timed-out':
+      logDecisions(plan.decisions, desired);
+      throw timeoutError(plan.decisions, stackTimeoutSeconds);
+    case 'ready': {
+      logDecisions(plan.decisions, desired);
+      const outputs = desired === 'present' ? mergeOutputs(plan.decisions) : {};
+      const progress = nextProgress(attempt, { ready: true, issuedNow: [], outputs }, stackTimeoutSeconds);
+      logger.info('Stacks converged', { desired, stacks: plan.decisions.length, polls: progress.polls, elapsedSeconds: progress.elapsedSeconds });
+      return progress;
+    }
+    case 'pending': {
+      const context: StackRequestContext = { executionArn: request.executionArn, redriveCount: attempt.redriveCount, roleArn };
+      const issuedNow: string[] = [];
+      for (const decision of plan.decisions) {
+        const outcome = await act(decision, context);
+        logDecision(decision, desired, outcome);
+        if (outcome === 'accepted' || outcome === 'token-reused') issuedNow.push(decision.spec.stackName);
+      }
+      const progress = nextProgress(attempt, { ready: false, issuedNow, outputs: {} }, stackTimeoutSeconds);
+      logger.info('Stacks not converged yet', { desired, polls: progress.polls, elapsedSeconds: progress.elapsedSeconds, waitSeconds: progress.waitSeconds });
+      return progress;
+    }
+  }
+});
+
+/** Carries out a create or delete verdict; nothing for the others. */
+async function act(decision: StackDecision, context: StackRequestContext): Promise<StackRequestOutcome | undefined> {
+  if (decision.verdict === StackVerdict.create) return createStack(creationOf(decision.spec), context);
+  if (decision.verdict === StackVerdict.delete) return deleteStack(decision.spec.stackName, context);
+  return undefined;
+}
+
+function creationOf(spec: StackSpec) {
+  // assertCreatable has checked templateUrl for every stack of a "present" loop.
+  return { stackName: spec.stackName, templateUrl: spec.templateUrl ?? '', parameters: spec.parameters ?? {}, tags: spec.tags ?? {} };
+}
+
+function logDecisions(decisions: readonly StackDecision[], desired: string): void {
+  for (const decision of decisions) logDecision(decision, desired, undefined);
+}
+
+/** One line per stack: what was seen and what was done (parameter names only, never values). */
+function logDecision(decision: StackDecision, desired: string, outcome: StackRequestOutcome | undefined): void {
+  logger.info('Stack observed', {
+    stackName: decision.spec.stackName,
+    desired,
+    status: statusOf(decision),
+    action: decision.verdict,
+    ...(outcome !== undefined ? { requestOutcome: outcome } : {}),
+    ...(decision.verdict === StackVerdict.create ? { parameterNames: Object.keys(decision.spec.parameters ?? {}) } : {}),
+  });
+}
