@@ -170,7 +170,8 @@ function describeIssues(prefix: string, error: z.ZodError): string {
  * which may be personal data or hostile).
  */
 export function parseRequest(event: unknown, config: ContractConfig): TenantRequest {
-  const envelope = RequestEnvelopeSchema.safeParse(event);
+  // reportInput lets describeIssues tell a missing field from a wrong-typed one (zod 4 omits inputs otherwise).
+  const envelope = RequestEnvelopeSchema.safeParse(event, { reportInput: true });
   if (!envelope.success) {
     throw new InvalidRequestError(`Invalid request event: ${describeIssues('event', envelope.error)}`);
   }
@@ -187,7 +188,7 @@ export function parseRequest(event: unknown, config: ContractConfig): TenantRequ
     throw new InvalidRequestError(`Invalid request event: detail-type must be one of ${accepted.join(', ')}`);
   }
   const schema = operation === 'onboarding' ? OnboardingDetailSchema : OffboardingDetailSchema;
-  const parsed = schema.safeParse(detail);
+  const parsed = schema.safeParse(detail, { reportInput: true });
   if (!parsed.success) {
     throw new InvalidRequestError(`Invalid ${operation} request: ${describeIssues('detail', parsed.error)}`);
   }

@@ -218,7 +218,9 @@ export function createRegistry(tableName: string) {
     } catch (error) {
       if (!isConditionFailure(error)) rethrowAwsError(error, 'complete tenant operation');
       const current = await getTenant(tenantId);
-      if (current?.completed[key] !== undefined && current.lock === undefined) return;
+      // Completed already (this run's earlier attempt, or a takeover of the same request): done, even
+      // if another operation has locked the tenant since; failing here would report a finished operation failed.
+      if (current?.completed[key] !== undefined) return;
       throw lockLost(tenantId, lock.executionArn, error);
     }
   }

@@ -1,0 +1,108 @@
+/**
+ * What the accept step does with a request, given the tenant's registry record: the rules that
+ * keep one lifecycle operation per tenant in flight and make a redelivered request a no-op.
+ * Pure: the handler reads the record (and the lock holder's status) and acts on the decision.
+ */
+import type { Operation } from '../../events/contract.ts';
+import { TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../shared/errors.ts';
+import { completionKey, TenantStatus, type OperationLock, type TenantRecord } from '../shared/registry.ts';
+import type { TenantSnapshot, WorkflowRequest } from '../shared/steps.ts';
+
+/** The request fields the decision depends on. */
+export type AcceptRequest = Pick<WorkflowRequest, 'operation' | 'tenantId' | 'registrationId' | 'executionArn'>;
+
+/** The status a tenant takes while an operation holds it. */
+const statusDuringOperation: Record<Operation, TenantStatus> = {
+  onboarding: TenantStatus.onboarding,
+  offboarding: TenantStatus.offboarding,
+};
+
+/** What the handler does with a request: write the lock, go on, end quietly, or throw. */
+export type AcceptDecision =
+  /** Take the lock (create the record when `expectedVersion` is undefined). `takeover` names the stale holder. */
+  | { readonly action: 'acquire'; readonly status: TenantStatus; readonly expectedVersion?: number; readonly takeover?: OperationLock }
+  /** This execution already holds the lock (a retry of the accept step): go on, write nothing. */
+  | { readonly action: 'proceed' }
+  /** Another execution handles or handled this very request: end quietly, reply nothing. */
+  | { readonly action: 'duplicate'; readonly reason: 'completed' | 'in-progress' }
+  /** The request cannot go ahead now (busy) or at all; the handler throws the error. */
+  | {
+      readonly action: 'reject';
+      readonly error: TenantNotFoundError | TenantAlreadyActiveError | TenantBusyError;
+    };
+
+/**
+ * The execution whose status the decision needs: the lock holder, when another execution
+ * holds the lock and the request has not already completed. Undefined when no lookup is needed.
+ */
+export function lockHolderToCheck(record: TenantRecord | undefined, request: AcceptRequest): string | undefined {
+  if (record?.lock === undefined) return undefined;
+  if (record.completed[completionKey(request.operation, request.registrationId)] !== undefined) return undefined;
+  if (record.lock.executionArn === request.executionArn) return undefined;
+  return record.lock.executionArn;
+}
+
+/**
+ * Decides what to do with a request. `holderRunning` is whether the execution holding the lock
+ * is still running (RUNNING or PENDING_REDRIVE); it only matters when another execution holds it.
+ */
+export function decideAccept(record: TenantRecord | undefined, request: AcceptRequest, holderRunning: boolean): AcceptDecision {
+  const { operation, tenantId } = request;
+  const status = statusDuringOperation[operation];
+  if (record === undefined) {
+    if (operation === 'offboarding') {
+      return {
+        action: 'reject',
+        error: new TenantNotFoundError(`tenant ${tenantId} is not known to this orchestrator; nothing to offboard`),
+      };
+    }
+    return { action: 'acquire', status };
+  }
+
+  if (record.completed[completionKey(operation, request.registrationId)] !== undefined) {
+    return { action: 'duplicate', reason: 'completed' };
+  }
+
+  const { lock } = record;
+  if (lock !== undefined) {
+    if (lock.executionArn === request.executionArn) return { action: 'proceed' };
+    if (holderRunning) {
+      if (lock.operation === operation && lock.registrationId === request.registrationId) {
+        return { action: 'duplicate', reason: 'in-progress' };
+      }
+      return { action: 'reject', error: busy(tenantId, lock) };
+    }
+    // The holder failed, timed out or was aborted: this request replays it or cleans up after it.
+    return { action: 'acquire', status, expectedVersion: record.version, takeover: lock };
+  }
+
+  if (operation === 'onboarding' && record.status === TenantStatus.active) {
+    return {
+      action: 'reject',
+      error: new TenantAlreadyActiveError(`tenant ${tenantId} is active; offboard it first`),
+    };
+  }
+  // Offboarding a DELETED tenant also goes ahead: it converges on nothing and replies deleted.
+  return { action: 'acquire', status, expectedVersion: record.version };
+}
+
+/** The error when a concurrent writer kept winning the lock race; the workflow retries it. */
+export function busy(tenantId: string, lock?: Pick<OperationLock, 'operation' | 'registrationId' | 'executionArn'>): TenantBusyError {
+  if (lock === undefined) {
+    return new TenantBusyError(`tenant ${tenantId} is busy: its registry record kept changing while taking the lock`);
+  }
+  return new TenantBusyError(
+    `tenant ${tenantId} is busy: ${lock.operation} of registration ${lock.registrationId} is running in execution ${lock.executionArn}`,
+  );
+}
+
+/** What offboarding must remove, as the registry recorded it at onboarding. */
+export function tenantSnapshot(record: TenantRecord): TenantSnapshot {
+  const tier = record.plan?.tier ?? record.tier;
+  const isolationModel = record.plan?.isolationModel;
+  return {
+    ...(tier !== undefined ? { tier } : {}),
+    ...(isolationModel !== undefined ? { isolationModel } : {}),
+    stacks: (record.plan?.stacks ?? []).map((stack) => ({ stackName: stack.stackName })),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * AcceptOnboardingRequest / AcceptOffboardingRequest: validates the control plane's request and
+ * takes the tenant's operation lock in the registry, so one operation per tenant runs at a time
+ * and a redelivered request does not run twice. Nothing is written for a request it rejects.
+ */
+import { addressOfRequest, parseRequest } from '../../events/contract.ts';
+import { tierCatalog } from '../shared/catalog.ts';
+import { readContractConfig, readRegistryTableName } from '../shared/config.ts';
+import { describeExecution, type ExecutionDescription } from '../shared/executions.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { createRegistry, type TenantRecord } from '../shared/registry.ts';
+import { AcceptInputSchema, parseStepInput, type AcceptOutput, type WorkflowRequest } from '../shared/steps.ts';
+import { selectTier } from '../shared/tier-catalog.ts';
+import { busy, decideAccept, lockHolderToCheck, tenantSnapshot } from './decide.ts';
+
+const logger = createLogger('accept-request');
+const contractConfig = readContractConfig();
+const registry = createRegistry(readRegistryTableName());
+
+/** Conditional writes lost to a concurrent writer before giving up with TenantBusy (the workflow retries that). */
+const maxAcquireAttempts = 3;
+
+/** A holder that may still write to the tenant; a failed one can be redriven, but only by an operator. */
+function isRunning(execution: ExecutionDescription | undefined): boolean {
+  return execution?.status === 'RUNNING' || execution?.status === 'PENDING_REDRIVE';
+}
+
+/** Validates the raw event; onboarding also needs a known tier. Throws before anything is written. */
+function validate(event: unknown, executionArn: string): WorkflowRequest {
+  try {
+    const request: WorkflowRequest = { ...parseRequest(event, contractConfig), executionArn };
+    if (request.operation === 'onboarding') selectTier(tierCatalog, request.tier);
+    return request;
+  } catch (error) {
+    // The messages name fields, never values, so they are safe to log.
+    logger.warn('Request rejected', { errorName: (error as Error).name, reason: (error as Error).message });
+    throw error;
+  }
+}
+
+async function accept(request: WorkflowRequest): Promise<{ outcome: AcceptOutput['outcome']; record?: TenantRecord }> {
+  const { operation, tenantId, registrationId, executionArn } = request;
+  for (let attempt = 1; attempt <= maxAcquireAttempts; attempt += 1) {
+    const record = await registry.getTenant(tenantId);
+    const holder = lockHolderToCheck(record, request);
+    const holderRunning = holder !== undefined && isRunning(await describeExecution(holder));
+    const decision = decideAccept(record, request, holderRunning);
+    switch (decision.action) {
+      case 'reject':
+        logger.warn('Request refused', { operation, errorName: decision.error.name, reason: decision.error.message });
+        throw decision.error;
+      case 'duplicate':
+        logger.info('Duplicate request; another execution handles or handled it', { operation, reason: decision.reason });
+        return { outcome: 'duplicate', ...(record !== undefined ? { record } : {}) };
+      case 'proceed':
+        logger.info('This execution already holds the tenant lock', { operation });
+        return { outcome: 'accepted', ...(record !== undefined ? { record } : {}) };
+      case 'acquire': {
+        const lock = { operation, registrationId, executionArn, acquiredAt: new Date().toISOString() };
+        const fields =
+          operation === 'onboarding'
+            ? {
+                status: decision.status,
+                ...(request.tier !== undefined ? { tier: request.tier } : {}),
+                ...(request.tenantName !== undefined ? { tenantName: request.tenantName } : {}),
+              }
+            : { status: decision.status };
+        if (await registry.acquireLock(tenantId, decision.expectedVersion, lock, fields)) {
+          logger.info('Tenant lock acquired', {
+            operation,
+            status: decision.status,
+            ...(decision.takeover !== undefined
+              ? { takenOverFrom: decision.takeover.executionArn, takenOverOperation: decision.takeover.operation }
+              : {}),
+          });
+          return { outcome: 'accepted', ...(record !== undefined ? { record } : {}) };
+        }
+        logger.info('Tenant record changed while taking the lock; reading it again', { operation, attempt });
+        break;
+      }
+    }
+  }
+  throw busy(tenantId);
+}
+
+export const handler = stepHandler(logger, async (event: unknown): Promise<AcceptOutput> => {
+  const input = parseStepInput(AcceptInputSchema, event, 'AcceptRequest');
+  const address = addressOfRequest(input.event, contractConfig);
+  appendTenantKeys(logger, { executionArn: input.executionArn, tenantId: address.tenantId, registrationId: address.registrationId });
+
+  const request = validate(input.event, input.executionArn);
+  const { outcome, record } = await accept(request);
+  return {
+    outcome,
+    request,
+    ...(request.operation === 'offboarding' && record !== undefined ? { tenant: tenantSnapshot(record) } : {}),
+  };
+});

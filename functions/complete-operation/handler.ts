@@ -1,0 +1,36 @@
+/**
+ * ActivateTenant / MarkTenantDeleted: ends the operation in the registry (final status, completion
+ * recorded, lock released) and, for onboarding, returns the tenantConfig the success reply carries.
+ * Re-running it after it completed is a no-op that returns the same output.
+ */
+import { readRegistryTableName } from '../shared/config.ts';
+import { InvalidStepInputError } from '../shared/errors.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { createRegistry, TenantStatus } from '../shared/registry.ts';
+import { CompleteOperationInputSchema, parseStepInput, type CompleteOperationOutput } from '../shared/steps.ts';
+import { buildTenantConfig } from './tenant-config.ts';
+
+const logger = createLogger('complete-operation');
+const registry = createRegistry(readRegistryTableName());
+
+export const handler = stepHandler(logger, async (event: unknown): Promise<CompleteOperationOutput> => {
+  const { request, plan, route } = parseStepInput(CompleteOperationInputSchema, event, 'CompleteOperation');
+  const { tenantId, operation, registrationId, executionArn } = request;
+  appendTenantKeys(logger, { tenantId, registrationId, executionArn });
+  const lock = { operation, registrationId, executionArn };
+  const now = new Date().toISOString();
+
+  if (operation === 'offboarding') {
+    await registry.completeOperation(tenantId, lock, { status: TenantStatus.deleted, removeRoute: true }, now);
+    logger.info('Tenant marked deleted', { operation });
+    return {};
+  }
+
+  if (plan === undefined || route === undefined) {
+    throw new InvalidStepInputError('ActivateTenant needs the plan and the registered route of an onboarding');
+  }
+  const tenantConfig = buildTenantConfig(request, plan, route);
+  await registry.completeOperation(tenantId, lock, { status: TenantStatus.active, tenantConfig }, now);
+  logger.info('Tenant activated', { operation, tier: plan.tier, isolationModel: plan.isolationModel });
+  return { tenantConfig };
+});

@@ -1,0 +1,64 @@
+/**
+ * The `tenantConfig` the control plane stores for a tenant (a JSON string, as the toolkit keeps it):
+ * what the application needs to reach the tenant. Pure and deterministic, so a re-run of the
+ * step returns the very same string.
+ */
+import { InvalidStepInputError } from '../shared/errors.ts';
+import type { Plan, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
+
+/** The route part of the tenant config: how requests reach the tenant, and where its rule lives. */
+export type TenantRouteConfig =
+  | { readonly style: 'host'; readonly host: string; readonly listenerArn: string; readonly priority: number }
+  | {
+      readonly style: 'header';
+      readonly headerName: string;
+      readonly value: string;
+      readonly listenerArn: string;
+      readonly priority: number;
+    };
+
+/** The parsed shape of the tenant config string. */
+export interface TenantConfig {
+  readonly tenantId: string;
+  readonly tier: string;
+  readonly isolationModel: Plan['isolationModel'];
+  readonly templateVersion?: string;
+  readonly stacks: readonly string[];
+  readonly services: readonly string[];
+  readonly route: TenantRouteConfig;
+}
+
+function routeConfig(plan: Plan, route: RouteRegistration): TenantRouteConfig {
+  if (route.style === 'host') {
+    return { style: 'host', host: route.value, listenerArn: route.listenerArn, priority: route.priority };
+  }
+  // The registration normally repeats the planned header name; the plan is the source of it.
+  const headerName = route.headerName ?? plan.route.headerName;
+  if (headerName === undefined) {
+    throw new InvalidStepInputError('ActivateTenant received a header route without a header name');
+  }
+  return {
+    style: 'header',
+    headerName,
+    value: route.value,
+    listenerArn: route.listenerArn,
+    priority: route.priority,
+  };
+}
+
+/**
+ * Builds the tenant config string from what was planned and the route that was registered.
+ * Throws {@link InvalidStepInputError} for a header route that names no header.
+ */
+export function buildTenantConfig(request: Pick<WorkflowRequest, 'tenantId'>, plan: Plan, route: RouteRegistration): string {
+  const config: TenantConfig = {
+    tenantId: request.tenantId,
+    tier: plan.tier,
+    isolationModel: plan.isolationModel,
+    ...(plan.templateVersion !== undefined ? { templateVersion: plan.templateVersion } : {}),
+    stacks: plan.stacks.map((stack) => stack.stackName),
+    services: plan.services,
+    route: routeConfig(plan, route),
+  };
+  return JSON.stringify(config);
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { decideAccept, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
+import { TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../../../../functions/shared/errors.ts';
+import type { OperationLock, TenantRecord } from '../../../../functions/shared/registry.ts';
+
+const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
+const thisExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:this';
+const otherExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:other';
+
+const onboarding: AcceptRequest = { operation: 'onboarding', tenantId, registrationId: 'reg-1', executionArn: thisExecution };
+const offboarding: AcceptRequest = { operation: 'offboarding', tenantId, registrationId: 'reg-2', executionArn: thisExecution };
+
+function record(overrides: Partial<TenantRecord> = {}): TenantRecord {
+  return {
+    tenantId,
+    status: 'ACTIVE',
+    completed: {},
+    version: 7,
+    createdAt: '2026-11-20T09:00:00.000Z',
+    updatedAt: '2026-11-20T09:30:00.000Z',
+    ...overrides,
+  };
+}
+
+function lock(overrides: Partial<OperationLock> = {}): OperationLock {
+  return { operation: 'onboarding', registrationId: 'reg-1', executionArn: otherExecution, acquiredAt: '2026-11-20T09:59:00.000Z', ...overrides };
+}
+
+describe('decideAccept', () => {
+  describe('no record', () => {
+    it('onboarding acquires by creating the record', () => {
+      expect(decideAccept(undefined, onboarding, false)).toEqual({ action: 'acquire', status: 'ONBOARDING' });
+    });
+
+    it('offboarding is rejected: the tenant is unknown', () => {
+      const decision = decideAccept(undefined, offboarding, false);
+
+      expect(decision.action).toBe('reject');
+      expect(decision.action === 'reject' && decision.error).toBeInstanceOf(TenantNotFoundError);
+      expect(decision.action === 'reject' && decision.error.message).toBe(
+        `tenant ${tenantId} is not known to this orchestrator; nothing to offboard`,
+      );
+    });
+  });
+
+  describe('request already completed', () => {
+    it('onboarding of a completed registration is a duplicate', () => {
+      const done = record({ completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' } });
+
+      expect(decideAccept(done, onboarding, false)).toEqual({ action: 'duplicate', reason: 'completed' });
+    });
+
+    it('is a duplicate even when another operation holds the lock now', () => {
+      const done = record({
+        status: 'OFFBOARDING',
+        completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' },
+        lock: lock({ operation: 'offboarding', registrationId: 'reg-2' }),
+      });
+
+      expect(decideAccept(done, onboarding, true)).toEqual({ action: 'duplicate', reason: 'completed' });
+    });
+
+    it('offboarding of a completed registration is a duplicate', () => {
+      const done = record({ status: 'DELETED', completed: { 'offboarding#reg-2': '2026-11-20T09:30:00.000Z' } });
+
+      expect(decideAccept(done, offboarding, false)).toEqual({ action: 'duplicate', reason: 'completed' });
+    });
+
+    it('completion of another operation of the same registration id does not count', () => {
+      const done = record({ status: 'DELETED', completed: { 'onboarding#reg-2': '2026-11-20T09:30:00.000Z' } });
+
+      expect(decideAccept(done, offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7 });
+    });
+  });
+
+  describe('lock held by this execution', () => {
+    it('proceeds without writing (a retry of the accept step)', () => {
+      const held = record({ status: 'ONBOARDING', lock: lock({ executionArn: thisExecution }) });
+
+      expect(decideAccept(held, onboarding, false)).toEqual({ action: 'proceed' });
+    });
+  });
+
+  describe('lock held by another execution', () => {
+    it('running, same operation and registration: duplicate (a redelivered event)', () => {
+      const held = record({ status: 'ONBOARDING', lock: lock() });
+
+      expect(decideAccept(held, onboarding, true)).toEqual({ action: 'duplicate', reason: 'in-progress' });
+    });
+
+    it('running, same registration but another operation: busy', () => {
+      const held = record({ status: 'ONBOARDING', lock: lock({ registrationId: 'reg-2' }) });
+
+      const decision = decideAccept(held, offboarding, true);
+
+      expect(decision.action === 'reject' && decision.error).toBeInstanceOf(TenantBusyError);
+    });
+
+    it('running, another registration: busy, naming the holder operation, registration and execution', () => {
+      const held = record({ status: 'OFFBOARDING', lock: lock({ operation: 'offboarding', registrationId: 'reg-9' }) });
+
+      const decision = decideAccept(held, onboarding, true);
+
+      expect(decision.action).toBe('reject');
+      expect(decision.action === 'reject' && decision.error).toBeInstanceOf(TenantBusyError);
+      expect(decision.action === 'reject' && decision.error.message).toBe(
+        `tenant ${tenantId} is busy: offboarding of registration reg-9 is running in execution ${otherExecution}`,
+      );
+    });
+
+    it('not running, same request: takes over (a replay)', () => {
+      const held = record({ status: 'ONBOARDING', lock: lock() });
+
+      expect(decideAccept(held, onboarding, false)).toEqual({ action: 'acquire', status: 'ONBOARDING', expectedVersion: 7, takeover: lock() });
+    });
+
+    it('not running, another operation: takes over (cleanup of a failed operation)', () => {
+      const held = record({ status: 'ONBOARDING', lock: lock() });
+
+      expect(decideAccept(held, offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7, takeover: lock() });
+    });
+  });
+
+  describe('no lock', () => {
+    it('onboarding an ACTIVE tenant is rejected', () => {
+      const decision = decideAccept(record({ status: 'ACTIVE' }), onboarding, false);
+
+      expect(decision.action === 'reject' && decision.error).toBeInstanceOf(TenantAlreadyActiveError);
+      expect(decision.action === 'reject' && decision.error.message).toBe(`tenant ${tenantId} is active; offboard it first`);
+    });
+
+    it.each(['ONBOARDING', 'OFFBOARDING', 'DELETED'] as const)('onboarding a %s tenant acquires', (status) => {
+      expect(decideAccept(record({ status }), onboarding, false)).toEqual({ action: 'acquire', status: 'ONBOARDING', expectedVersion: 7 });
+    });
+
+    it.each(['ONBOARDING', 'ACTIVE', 'OFFBOARDING', 'DELETED'] as const)('offboarding a %s tenant acquires', (status) => {
+      expect(decideAccept(record({ status }), offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7 });
+    });
+  });
+});
+
+describe('lockHolderToCheck', () => {
+  it('is the other holder when one holds the lock', () => {
+    expect(lockHolderToCheck(record({ lock: lock() }), onboarding)).toBe(otherExecution);
+  });
+
+  it.each([
+    ['no record', undefined],
+    ['no lock', record()],
+    ['this execution holds the lock', record({ lock: lock({ executionArn: thisExecution }) })],
+    ['the request already completed', record({ lock: lock(), completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' } })],
+  ])('is undefined when %s', (_case, current) => {
+    expect(lockHolderToCheck(current, onboarding)).toBeUndefined();
+  });
+});
+
+describe('tenantSnapshot', () => {
+  it('reports the planned tier, isolation model and stack names only', () => {
+    const planned = record({
+      tier: 'basic',
+      plan: { tier: 'premium', isolationModel: 'silo-cluster', templateVersion: '1.0.0', stacks: [{ stackName: 'tenant-abc' }] },
+    });
+
+    expect(tenantSnapshot(planned)).toEqual({ tier: 'premium', isolationModel: 'silo-cluster', stacks: [{ stackName: 'tenant-abc' }] });
+  });
+
+  it('falls back to the record tier and no stacks when nothing was planned', () => {
+    expect(tenantSnapshot(record({ tier: 'basic' }))).toEqual({ tier: 'basic', stacks: [] });
+  });
+});

@@ -1,0 +1,215 @@
+import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  conditionFailed,
+  context,
+  ddb,
+  describeResult,
+  getInput,
+  handler,
+  key,
+  lockOf,
+  logLines,
+  onboardingRequest,
+  sfn,
+} from './handler.fixture.ts';
+import { now, offboardingRegistrationId, onboardingEvent, otherExecution, registrationId, storedRecord, tenantId, thisExecution } from './requests.fixture.ts';
+
+describe('accept-request handler: onboarding', () => {
+  it('creates the record with the lock for a new tenant', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result).toEqual({ outcome: 'accepted', request: onboardingRequest });
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([getInput]);
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'tenant-registry',
+        Item: {
+          ...key,
+          tenantId,
+          tenantName: 'acme',
+          tier: 'premium',
+          status: 'ONBOARDING',
+          lock: lockOf('onboarding', registrationId, thisExecution),
+          completed: {},
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    ]);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+  });
+
+  it('re-reads and decides again when a concurrent writer created the record first', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce({})
+      .resolvesOnce({ Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution) }) });
+    ddb.on(PutCommand).rejects(conditionFailed());
+    sfn.on(DescribeExecutionCommand).resolves(describeResult('RUNNING'));
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result.outcome).toBe('duplicate');
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([{ executionArn: otherExecution }]);
+  });
+
+  it('gives up with TenantBusy when the record keeps changing under it', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedRecord({ status: 'DELETED', completed: {} }) });
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'TenantBusy',
+      message: `tenant ${tenantId} is busy: its registry record kept changing while taking the lock`,
+    });
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(3);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(3);
+  });
+
+  it('treats a redelivered request as a duplicate while the first execution runs', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution, '2026-11-20T09:59:00.000Z') }),
+    });
+    sfn.on(DescribeExecutionCommand).resolves(describeResult('RUNNING'));
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result).toEqual({ outcome: 'duplicate', request: onboardingRequest });
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([{ executionArn: otherExecution }]);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('treats a request that already completed as a duplicate without asking Step Functions', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedRecord() });
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result).toEqual({ outcome: 'duplicate', request: onboardingRequest });
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('takes over the lock of a holder that failed, with an exact conditional update', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({ status: 'ONBOARDING', completed: {}, version: 2, lock: lockOf('onboarding', registrationId, otherExecution, '2026-11-20T09:00:00.000Z') }),
+    });
+    sfn.on(DescribeExecutionCommand).resolves(describeResult('FAILED'));
+    ddb.on(UpdateCommand).resolves({});
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result).toEqual({ outcome: 'accepted', request: onboardingRequest });
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'tenant-registry',
+        Key: key,
+        UpdateExpression:
+          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName',
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: {
+          '#lock': 'lock',
+          '#status': 'status',
+          '#version': 'version',
+          '#updatedAt': 'updatedAt',
+          '#tier': 'tier',
+          '#tenantName': 'tenantName',
+        },
+        ExpressionAttributeValues: {
+          ':lock': lockOf('onboarding', registrationId, thisExecution),
+          ':status': 'ONBOARDING',
+          ':expected': 2,
+          ':one': 1,
+          ':now': now,
+          ':tier': 'premium',
+          ':tenantName': 'acme',
+        },
+      },
+    ]);
+    const decision = logLines().find((line) => line.message === 'Tenant lock acquired');
+    expect(decision).toMatchObject({ takenOverFrom: otherExecution, takenOverOperation: 'onboarding' });
+  });
+
+  it('takes over when Step Functions no longer knows the holder', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution) }),
+    });
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    ddb.on(UpdateCommand).resolves({});
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result.outcome).toBe('accepted');
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it.each(['RUNNING', 'PENDING_REDRIVE'] as const)('is TenantBusy while another operation is %s, writing nothing', async (status) => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({ status: 'OFFBOARDING', lock: lockOf('offboarding', offboardingRegistrationId, otherExecution) }),
+    });
+    sfn.on(DescribeExecutionCommand).resolves(describeResult(status));
+
+    await expect(handler({ event: onboardingEvent({ tenantRegistrationId: 'reg-new' }), executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'TenantBusy',
+      message: `tenant ${tenantId} is busy: offboarding of registration ${offboardingRegistrationId} is running in execution ${otherExecution}`,
+    });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('proceeds without writing when this execution already holds the lock', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution) }),
+    });
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
+
+    expect(result).toEqual({ outcome: 'accepted', request: onboardingRequest });
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('refuses to onboard an active tenant under a new registration', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedRecord() });
+
+    await expect(handler({ event: onboardingEvent({ tenantRegistrationId: 'reg-new' }), executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'TenantAlreadyActive',
+      message: `tenant ${tenantId} is active; offboard it first`,
+    });
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('writes nothing for an invalid request', async () => {
+    const event = onboardingEvent({ tenantRegistrationId: undefined, tenantId: 'not a valid id!' });
+
+    await expect(handler({ event, executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: 'Invalid onboarding request: detail.tenantId: must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit; detail.tenantRegistrationId: is required',
+    });
+    expect(ddb.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('writes nothing for an unknown tier, and names the known tiers', async () => {
+    await expect(handler({ event: onboardingEvent({ tier: 'platinum' }), executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'UnknownTier',
+      message: 'Request names tier "platinum"; known tiers: basic, advanced, premium',
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('fails with InvalidStepInput when the workflow passes no execution ARN', async () => {
+    await expect(handler({ event: onboardingEvent() }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});

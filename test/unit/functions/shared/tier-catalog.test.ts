@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import catalogJson from '../../../../infra/config/tiers.json' with { type: 'json' };
+import { tierCatalog } from '../../../../functions/shared/catalog.ts';
+import { InvalidTierCatalogError, UnknownTierError } from '../../../../functions/shared/errors.ts';
+import { loadTierCatalog, selectTier } from '../../../../functions/shared/tier-catalog.ts';
+
+/** A deep copy of the shipped catalog, changed by `edit`. */
+function catalogWith(edit: (catalog: any) => void): unknown {
+  const copy = structuredClone(catalogJson) as any;
+  edit(copy);
+  return copy;
+}
+
+function loadError(raw: unknown): InvalidTierCatalogError {
+  try {
+    loadTierCatalog(raw);
+  } catch (error) {
+    if (error instanceof InvalidTierCatalogError) return error;
+    throw error;
+  }
+  throw new Error('expected the catalog to be rejected');
+}
+
+describe('loadTierCatalog', () => {
+  it('loads the shipped catalog with its three default tiers', () => {
+    const catalog = loadTierCatalog(catalogJson);
+
+    expect(Object.keys(catalog.tiers)).toEqual(['basic', 'advanced', 'premium']);
+    expect(catalog.tiers.basic?.isolationModel).toBe('pool');
+    expect(catalog.tiers.advanced?.isolationModel).toBe('silo-services');
+    expect(catalog.tiers.premium?.isolationModel).toBe('silo-cluster');
+    expect(catalog.templateVersions).toEqual({ 'silo-services': '1.0.0', 'silo-cluster': '1.0.0' });
+    expect(tierCatalog).toEqual(catalog);
+  });
+
+  it.each([
+    ['services.0.cpu', (c: any) => (c.tiers.premium.services[0].cpu = 300), 'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096'],
+    ['services.0.memory', (c: any) => (c.tiers.premium.services[0].memory = 100), 'tiers.premium.services.0.memory:'],
+    ['services.0.memory (not an integer)', (c: any) => (c.tiers.premium.services[0].memory = 1024.5), 'tiers.premium.services.0.memory: must be an integer'],
+    ['services.1.port', (c: any) => (c.tiers.premium.services[1].port = 70000), 'tiers.premium.services.1.port:'],
+    ['services.0.desiredCount', (c: any) => (c.tiers.basic.services[0].desiredCount = 0), 'tiers.basic.services.0.desiredCount:'],
+    ['services.0.name', (c: any) => (c.tiers.basic.services[0].name = 'Web_1'), 'tiers.basic.services.0.name: must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter'],
+    ['services.0.image', (c: any) => (c.tiers.basic.services[0].image = ''), 'tiers.basic.services.0.image: must not be empty'],
+    ['services.0.healthCheckPath', (c: any) => (c.tiers.advanced.services[0].healthCheckPath = 'health'), 'tiers.advanced.services.0.healthCheckPath: must be a path starting with /'],
+    ['a duplicate service name', (c: any) => (c.tiers.premium.services[1].name = 'web'), 'tiers.premium.services.1.name: duplicates service name "web"'],
+    ['no services', (c: any) => (c.tiers.basic.services = []), 'tiers.basic.services: must list at least one service'],
+    ['too many services', (c: any) => (c.tiers.basic.services = Array.from({ length: 5 }, (_, i) => ({ ...c.tiers.basic.services[0], name: `s${i}` }))), 'tiers.basic.services: must list at most 4 services'],
+    ['isolationModel', (c: any) => (c.tiers.basic.isolationModel = 'bridge'), 'tiers.basic.isolationModel: must be one of pool, silo-services, silo-cluster'],
+    ['route.style', (c: any) => (c.tiers.basic.route.style = 'path'), 'tiers.basic.route.style: must be "host" or "header"'],
+    ['an unknown tier key', (c: any) => (c.tiers.basic.price = 10), 'tiers.basic:'],
+    ['templateVersions', (c: any) => (c.templateVersions['silo-cluster'] = 'latest'), 'templateVersions.silo-cluster: must be a version like 1.0.0'],
+    // zod 4 reports a bad record key as invalid_key with the custom message nested; the field is still named.
+    ['a tier name', (c: any) => (c.tiers.Gold = c.tiers.basic), 'tiers.Gold: Invalid key in record'],
+    ['no tiers', (c: any) => (c.tiers = {}), 'tiers: must define at least one tier'],
+  ])('names the bad field: %s', (_case, edit, expected) => {
+    const error = loadError(catalogWith(edit));
+
+    expect(error.name).toBe('InvalidTierCatalog');
+    expect(error.message).toContain(expected);
+  });
+
+  it('names every bad field at once', () => {
+    const error = loadError(
+      catalogWith((c) => {
+        c.tiers.basic.services[0].cpu = 1;
+        c.tiers.advanced.route.style = 'path';
+      }),
+    );
+
+    expect(error.message).toMatch(/tiers\.basic\.services\.0\.cpu: .*; tiers\.advanced\.route\.style: /);
+  });
+
+  it('rejects what is not a catalog at all', () => {
+    expect(loadError('nope').message).toBe('Invalid tier catalog: (root): Invalid input: expected object, received string');
+  });
+});
+
+describe('selectTier', () => {
+  it('returns the definition with its name', () => {
+    const tier = selectTier(tierCatalog, 'premium');
+
+    expect(tier.name).toBe('premium');
+    expect(tier.services.map((service) => service.name)).toEqual(['web', 'worker']);
+  });
+
+  it('lists the known tiers for an unknown one', () => {
+    expect(() => selectTier(tierCatalog, 'platinum')).toThrow(UnknownTierError);
+    expect(() => selectTier(tierCatalog, 'platinum')).toThrow('Request names tier "platinum"; known tiers: basic, advanced, premium');
+  });
+
+  it('lists the known tiers when the request names none', () => {
+    expect(() => selectTier(tierCatalog, undefined)).toThrow('Request names no tier; known tiers: basic, advanced, premium');
+  });
+
+  it('does not take inherited object keys for tiers', () => {
+    expect(() => selectTier(tierCatalog, 'constructor')).toThrow(UnknownTierError);
+    expect(() => selectTier(tierCatalog, '__proto__')).toThrow(UnknownTierError);
+  });
+
+  it('shows at most 64 characters of a caller-chosen tier', () => {
+    expect(() => selectTier(tierCatalog, 'x'.repeat(500))).toThrow(`Request names tier "${'x'.repeat(64)}"; known tiers`);
+  });
+});
