@@ -8,7 +8,7 @@
 import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
 import { dynamoDbDocumentClient } from './aws-clients.ts';
-import { LockLostError } from './errors.ts';
+import { LockLostError, TransientAwsError } from './errors.ts';
 import { tenantKey, type TenantRecord } from './registry.ts';
 
 /** Highest priority an ALB listener rule may have. */
@@ -29,6 +29,22 @@ interface CancellationReason {
 function cancellationCodes(error: unknown): string[] {
   const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
   return reasons.map((reason) => reason.Code ?? 'None');
+}
+
+/** Cancellation reasons that say "try again later", not "your condition is false". */
+const transientCancellationCodes = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/**
+ * A transaction cancelled for a transient reason (a concurrent transaction on the same item,
+ * which is exactly what two tenants claiming one priority can cause, or throttling) becomes
+ * TransientAwsError; the SDK reports it as a 400 client error, so rethrowAwsError alone would not.
+ */
+function rethrowCancellation(error: unknown, operation: string): never {
+  const codes = cancellationCodes(error);
+  if (codes.some((code) => transientCancellationCodes.has(code))) {
+    throw new TransientAwsError(`${operation} was cancelled transiently (${codes.join(', ')})`, { cause: error });
+  }
+  return rethrowAwsError(error, operation);
 }
 
 /** Route-priority operations on the registry table. */
@@ -95,7 +111,7 @@ export function createRouteRegistry(tableName: string) {
       const [priorityCode, tenantCode] = cancellationCodes(error);
       if (tenantCode === 'ConditionalCheckFailed') return 'tenant-has-route';
       if (priorityCode === 'ConditionalCheckFailed') return 'priority-taken';
-      return rethrowAwsError(error, 'claim route priority');
+      return rethrowCancellation(error, 'claim route priority');
     }
   }
 
@@ -174,19 +190,26 @@ export function createRouteRegistry(tableName: string) {
       }
       if (priorityCode === 'ConditionalCheckFailed') {
         // The priority item belongs to another tenant: ours was already freed and reused. Only drop our route.
-        await db().send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: tenantKey(tenantId),
-            UpdateExpression: 'REMOVE #route',
-            ConditionExpression: '#lock.#executionArn = :executionArn',
-            ExpressionAttributeNames: { '#route': 'route', '#lock': 'lock', '#executionArn': 'executionArn' },
-            ExpressionAttributeValues: { ':executionArn': executionArn },
-          }),
-        );
+        try {
+          await db().send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: tenantKey(tenantId),
+              UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
+              ConditionExpression: '#lock.#executionArn = :executionArn',
+              ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+              ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
+            }),
+          );
+        } catch (updateError) {
+          if (awsErrorName(updateError) === 'ConditionalCheckFailedException') {
+            throw new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, { cause: updateError });
+          }
+          rethrowAwsError(updateError, 'remove tenant route');
+        }
         return;
       }
-      rethrowAwsError(error, 'release route priority');
+      rethrowCancellation(error, 'release route priority');
     }
   }
 

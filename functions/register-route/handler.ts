@@ -1,0 +1,30 @@
+/**
+ * RegisterTenantRoute (onboarding, ResultPath "$.route"): gives the tenant its ALB listener
+ * rule and returns where it lives. Idempotent: a re-run returns the recorded rule without writes.
+ */
+import { readRegistryTableName, readRouteListeners } from '../shared/config.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { createRegistry } from '../shared/registry.ts';
+import { createRouteRegistry } from '../shared/registry-routes.ts';
+import { parseStepInput, RegisterRouteInputSchema, type RouteRegistration } from '../shared/steps.ts';
+import { createRouteRegistrar } from './register.ts';
+
+const logger = createLogger('register-route');
+const tableName = readRegistryTableName();
+const registrar = createRouteRegistrar({
+  registry: createRegistry(tableName),
+  routeRegistry: createRouteRegistry(tableName),
+  listeners: readRouteListeners(),
+  logger,
+  now: () => new Date().toISOString(),
+});
+
+export const handler = stepHandler(logger, async (event: unknown): Promise<RouteRegistration> => {
+  const input = parseStepInput(RegisterRouteInputSchema, event, 'RegisterTenantRoute');
+  appendTenantKeys(logger, {
+    tenantId: input.request.tenantId,
+    executionArn: input.request.executionArn,
+    registrationId: input.request.registrationId,
+  });
+  return registrar.register(input);
+});

@@ -1,0 +1,215 @@
+/**
+ * register-route when CreateRule fails: the priority is held (by our own earlier rule or a
+ * foreign one), the load balancer is at a quota, the listener is gone, or AWS throttles.
+ */
+import {
+  CreateRuleCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+  ListenerNotFoundException,
+  PriorityInUseException,
+  TooManyRulesException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler } from '../../../../functions/register-route/handler.ts';
+import {
+  claimTransaction,
+  conditionFailed,
+  context,
+  hostRule,
+  listenerArn,
+  now,
+  ourTags,
+  poolInput,
+  priorityPage,
+  recordRule,
+  registration,
+  releaseTransaction,
+  ruleArn,
+  storedRoute,
+  tableName,
+  tenantId,
+  tenantItem,
+  throttled,
+} from './route.fixture.ts';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const elb = mockClient(ElasticLoadBalancingV2Client);
+
+function ddbInputs(command: Parameters<typeof ddb.commandCalls>[0]): unknown[] {
+  return ddb.commandCalls(command).map((call) => call.args[0].input);
+}
+
+function elbInputs(command: Parameters<typeof elb.commandCalls>[0]): unknown[] {
+  return elb.commandCalls(command).map((call) => call.args[0].input);
+}
+
+beforeEach(() => {
+  ddb.reset();
+  elb.reset();
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(now));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('register-route handler: CreateRule errors', () => {
+  it('adopts its own rule when the priority is held by a rule tagged for this tenant', async () => {
+    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+    ddb.on(UpdateCommand).resolves({});
+    elb.on(CreateRuleCommand).rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
+    elb
+      .on(DescribeRulesCommand)
+      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r1'), Priority: '1' }], NextMarker: 'm2' })
+      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('mine'), Priority: '3' }] });
+    elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('mine'), Tags: ourTags }] });
+
+    const result = await handler(poolInput, context);
+
+    expect(result).toEqual(registration(3, ruleArn('mine')));
+    expect(elbInputs(DescribeRulesCommand)).toEqual([
+      { ListenerArn: listenerArn, PageSize: 400 },
+      { ListenerArn: listenerArn, PageSize: 400, Marker: 'm2' },
+    ]);
+    expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('mine')] }]);
+    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('mine'))]);
+    expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('gives up a priority a foreign rule holds, reserves the foreign priorities and allocates again', async () => {
+    ddb
+      .on(GetCommand)
+      .resolvesOnce(tenantItem())
+      .resolves(tenantItem()); // after the release the tenant has no route again
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce(priorityPage([1, 2])) // allocate: 3 looks free
+      .resolvesOnce(priorityPage([1, 2])) // after the release
+      .resolvesOnce(priorityPage([1, 2, 3, 7])); // after the reservations
+    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    elb
+      .on(CreateRuleCommand)
+      .rejectsOnce(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }))
+      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r4') }] });
+    elb.on(DescribeRulesCommand).resolves({
+      Rules: [
+        { RuleArn: ruleArn('tenant-1'), Priority: '1' },
+        { RuleArn: ruleArn('tenant-2'), Priority: '2' },
+        { RuleArn: ruleArn('foreign-3'), Priority: '3' },
+        { RuleArn: ruleArn('foreign-7'), Priority: '7' },
+        { RuleArn: ruleArn('default'), Priority: 'default', IsDefault: true },
+      ],
+    });
+    elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign-3'), Tags: [{ Key: 'team', Value: 'web' }] }] });
+
+    const result = await handler(poolInput, context);
+
+    expect(result).toEqual(registration(4, ruleArn('r4')));
+    expect(ddbInputs(TransactWriteCommand)).toEqual([
+      claimTransaction(storedRoute({ priority: 3 })),
+      releaseTransaction(3),
+      claimTransaction(storedRoute({ priority: 4 })),
+    ]);
+    expect(ddbInputs(PutCommand)).toEqual(
+      [3, 7].map((priority) => ({
+        TableName: tableName,
+        Item: { pk: `LISTENER#${listenerArn}`, sk: `PRIORITY#0000${priority}`, owner: 'foreign', allocatedAt: now },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      })),
+    );
+    expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3), hostRule(4)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('r4'))]);
+    // Released before reserved: a reservation is conditional on the priority item being absent.
+    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual([
+      'GetCommand', 'QueryCommand', 'TransactWriteCommand',
+      'TransactWriteCommand', 'QueryCommand', 'PutCommand', 'PutCommand',
+      'GetCommand', 'QueryCommand', 'TransactWriteCommand', 'UpdateCommand',
+    ]);
+  });
+
+  it('creates the rule again when the rule holding the priority vanished meanwhile', async () => {
+    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+    ddb.on(UpdateCommand).resolves({});
+    elb
+      .on(CreateRuleCommand)
+      .rejectsOnce(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }))
+      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r3') }] });
+    elb.on(DescribeRulesCommand).resolves({ Rules: [] });
+
+    const result = await handler(poolInput, context);
+
+    expect(result).toEqual(registration(3, ruleArn('r3')));
+    expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3), hostRule(3)]);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('treats a rule of another tenant at our priority as foreign', async () => {
+    ddb.on(GetCommand).resolvesOnce(tenantItem({ route: storedRoute() })).resolves(tenantItem());
+    ddb.on(QueryCommand).resolvesOnce(priorityPage([1, 2])).resolves(priorityPage([1, 2, 3]));
+    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    elb
+      .on(CreateRuleCommand)
+      .rejectsOnce(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }))
+      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r4') }] });
+    elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('other'), Priority: '3' }] });
+    elb.on(DescribeTagsCommand).resolves({
+      TagDescriptions: [{ ResourceArn: ruleArn('other'), Tags: [{ Key: 'tenantId', Value: 'another' }, { Key: 'managed-by', Value: 'tenant-orchestrator' }] }],
+    });
+
+    const result = await handler(poolInput, context);
+
+    expect(result).toEqual(registration(4, ruleArn('r4')));
+    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('r4'))]);
+  });
+
+  it('fails with RouteCapacityExceeded on TooManyRules and releases the claim for the redrive', async () => {
+    ddb.on(GetCommand).resolves(tenantItem());
+    ddb.on(QueryCommand).resolves(priorityPage([1, 2]));
+    ddb.on(TransactWriteCommand).resolves({});
+    elb.on(CreateRuleCommand).rejects(new TooManyRulesException({ message: 'Rules limit reached', $metadata: {} }));
+
+    const error = await handler(poolInput, context).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'RouteCapacityExceeded' });
+    expect((error as Error).message).toMatch(/Rules per Application Load Balancer quota .*although the registry had room.*\(foreign rules\)/);
+    expect((error as Error).message).toMatch(/Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota\.$/);
+    expect(ddbInputs(TransactWriteCommand)).toEqual([claimTransaction(storedRoute({ priority: 3 })), releaseTransaction(3)]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('fails with RouteConflict when the listener does not exist, still reporting it if the release fails', async () => {
+    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+    ddb.on(TransactWriteCommand).rejects(throttled());
+    elb.on(CreateRuleCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+
+    await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'RouteConflict' });
+    expect(ddbInputs(TransactWriteCommand)).toEqual([releaseTransaction(3)]);
+  });
+
+  it('fails with TransientAwsError on throttling and keeps the claim for the retry', async () => {
+    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+    elb.on(CreateRuleCommand).rejects(throttled());
+
+    await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('fails with LockLost when recording the rule finds the lock gone', async () => {
+    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r3') }] });
+
+    await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'LockLost' });
+  });
+});
