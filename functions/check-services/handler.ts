@@ -1,0 +1,37 @@
+/**
+ * VerifyTenantServices / RecheckTenantServices: one look at the tenant's ECS services per call.
+ * The workflow loops (Choice on `ready`, Wait `waitSeconds`) until they are stable; this step
+ * fails the execution when a deployment's circuit breaker trips or the deadline passes.
+ */
+import { readDeadlines } from '../shared/config.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { describeServices } from '../shared/services.ts';
+import { CheckServicesInputSchema, parseStepInput, type ServiceProgress } from '../shared/steps.ts';
+import { assessServices, isServiceStable, splitServiceNames } from './stability.ts';
+
+const logger = createLogger('check-services');
+const { servicesTimeoutSeconds } = readDeadlines();
+
+export const handler = stepHandler(logger, async (event: unknown): Promise<ServiceProgress> => {
+  const input = parseStepInput(CheckServicesInputSchema, event, 'check-services');
+  const { request } = input;
+  appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
+
+  const serviceNames = splitServiceNames(input.serviceNames);
+  const services = await describeServices(input.clusterName, serviceNames);
+  logger.info('Services described', {
+    clusterName: input.clusterName,
+    services: services.map((service) => ({
+      serviceName: service.serviceName,
+      status: service.status,
+      runningCount: service.runningCount,
+      desiredCount: service.desiredCount,
+      rolloutState: service.rolloutState,
+      stable: isServiceStable(service),
+    })),
+  });
+
+  const progress = assessServices(input.clusterName, services, input.progress, servicesTimeoutSeconds);
+  logger.info(progress.ready ? 'Services stable' : 'Services not stable yet; waiting', { progress });
+  return progress;
+});

@@ -1,0 +1,50 @@
+/**
+ * SendProvisionSuccess / SendDeprovisionSuccess: tells the control plane the operation succeeded.
+ * Idempotent on (operation, registration): a retried or redriven step returns the first reply's
+ * event id instead of sending the success reply twice.
+ */
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import type { MiddlewareObj } from '@middy/core';
+import type { z } from 'zod';
+import { buildReply, type ReplyOutcome } from '../../events/contract.ts';
+import { putReply } from '../shared/bus.ts';
+import { readContractConfig, readIdempotencyTableName } from '../shared/config.ts';
+import { InvalidStepInputError } from '../shared/errors.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { idempotencyOptions } from '../shared/idempotency.ts';
+import { parseStepInput, SendReplyInputSchema, type SendReplyOutput } from '../shared/steps.ts';
+
+type SendReplyInput = z.infer<typeof SendReplyInputSchema>;
+
+const logger = createLogger('send-reply');
+const contractConfig = readContractConfig();
+const idempotency = idempotencyOptions(readIdempotencyTableName(), '[request.operation, request.registrationId]');
+
+/** Validates the input before the idempotency layer reads its key, so a bad input fails as InvalidStepInput. */
+const parseInput: MiddlewareObj<SendReplyInput> = {
+  before: (request) => {
+    request.event = parseStepInput(SendReplyInputSchema, request.event, 'send-reply');
+  },
+};
+
+function outcomeOf(input: SendReplyInput): ReplyOutcome {
+  if (input.request.operation === 'offboarding') return { kind: 'deprovisionSuccess' };
+  if (input.tenantConfig === undefined) {
+    throw new InvalidStepInputError('send-reply needs tenantConfig to reply to an onboarding request');
+  }
+  return { kind: 'provisionSuccess', tenantConfig: input.tenantConfig };
+}
+
+export const handler = stepHandler(logger, async (input: SendReplyInput): Promise<SendReplyOutput> => {
+  const { request } = input;
+  appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
+
+  const outcome = outcomeOf(input);
+  const eventId = await putReply(
+    buildReply(contractConfig, { registrationId: request.registrationId, tenantId: request.tenantId }, outcome),
+  );
+  logger.info('Success reply sent', { replyKind: outcome.kind, eventId });
+  return { eventId };
+})
+  .use(parseInput)
+  .use(makeHandlerIdempotent(idempotency));

@@ -1,0 +1,184 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handler } from '../../../../functions/send-reply/handler.ts';
+import { fakeIdempotencyTable } from './idempotency-table.fixture.ts';
+
+const eventBridge = mockClient(EventBridgeClient);
+const dynamo = mockClient(DynamoDBClient);
+
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'send-reply',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:send-reply',
+  memoryLimitInMB: '256',
+  awsRequestId: 'request-1',
+  logGroupName: '/aws/lambda/send-reply',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 30_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+} satisfies Context;
+
+const tenantConfig = JSON.stringify({ tier: 'premium', route: 't1.tenants.example.com' });
+
+function request(operation: 'onboarding' | 'offboarding', registrationId = 'reg-1') {
+  return {
+    operation,
+    tenantId: 't1',
+    registrationId,
+    tenantName: 'acme',
+    tier: 'premium',
+    executionArn: `arn:aws:states:us-east-1:111122223333:execution:tenant-${operation}:${registrationId}`,
+  };
+}
+
+/** The PutEvents inputs sent, with each Detail parsed so the whole entry can be compared exactly. */
+function sentEntries() {
+  return eventBridge.commandCalls(PutEventsCommand).map((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => ({ ...entry, Detail: JSON.parse(entry.Detail ?? 'null') as unknown })),
+  );
+}
+
+let table: ReturnType<typeof fakeIdempotencyTable>;
+
+beforeEach(() => {
+  eventBridge.reset();
+  dynamo.reset();
+  table = fakeIdempotencyTable(dynamo);
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+});
+
+describe('send-reply handler', () => {
+  it('sends provisionSuccess with the tenant config for onboarding', async () => {
+    const result = await handler({ request: request('onboarding'), tenantConfig }, context);
+
+    expect(result).toEqual({ eventId: 'evt-1' });
+    expect(sentEntries()).toEqual([
+      [
+        {
+          EventBusName: 'saas-bus',
+          Source: 'sbt.application.plane',
+          DetailType: 'sbt_aws_provisionSuccess',
+          Detail: {
+            tenantRegistrationId: 'reg-1',
+            tenantId: 't1',
+            jobOutput: {
+              tenantData: { tenantConfig },
+              tenantRegistrationData: { registrationStatus: 'created' },
+            },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('sends deprovisionSuccess for offboarding', async () => {
+    const result = await handler({ request: request('offboarding') }, context);
+
+    expect(result).toEqual({ eventId: 'evt-1' });
+    expect(sentEntries()).toEqual([
+      [
+        {
+          EventBusName: 'saas-bus',
+          Source: 'sbt.application.plane',
+          DetailType: 'sbt_aws_deprovisionSuccess',
+          Detail: {
+            tenantRegistrationId: 'reg-1',
+            tenantId: 't1',
+            jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('records the reply in the idempotency table and completes the record with the result', async () => {
+    await handler({ request: request('onboarding'), tenantConfig }, context);
+
+    expect(dynamo).toHaveReceivedCommandWith(PutItemCommand, { TableName: 'idempotency' });
+    expect([...table.values()]).toEqual([
+      expect.objectContaining({ status: { S: 'COMPLETED' }, data: { M: { eventId: { S: 'evt-1' } } } }),
+    ]);
+  });
+
+  it('does not send the success reply twice when the step runs again for the same registration', async () => {
+    eventBridge.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] }).resolves({
+      FailedEntryCount: 0,
+      Entries: [{ EventId: 'evt-2' }],
+    });
+
+    const first = await handler({ request: request('onboarding'), tenantConfig }, context);
+    // The key is the operation and registration only: any execution answering this registration is deduplicated.
+    const again = { ...request('onboarding'), executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:other' };
+    const second = await handler({ request: again, tenantConfig }, context);
+
+    expect(first).toEqual({ eventId: 'evt-1' });
+    expect(second).toEqual({ eventId: 'evt-1' });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('replies separately to another registration of the same tenant', async () => {
+    await handler({ request: request('onboarding', 'reg-1'), tenantConfig }, context);
+    await handler({ request: request('onboarding', 'reg-2'), tenantConfig }, context);
+
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+    expect(sentEntries().map(([entry]) => (entry?.Detail as { tenantRegistrationId: string }).tenantRegistrationId)).toEqual([
+      'reg-1',
+      'reg-2',
+    ]);
+  });
+
+  it('refuses a concurrent duplicate while the first is still in progress', async () => {
+    dynamo.on(PutItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: {
+          id: { S: 'in-flight' },
+          status: { S: 'INPROGRESS' },
+          expiration: { N: String(Math.round(Date.now() / 1000) + 3600) },
+          in_progress_expiration: { N: String(Date.now() + 60_000) },
+        },
+      }),
+    );
+
+    await expect(handler({ request: request('onboarding'), tenantConfig }, context)).rejects.toMatchObject({
+      name: 'IdempotencyAlreadyInProgressError',
+    });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+  });
+
+  it('fails onboarding without a tenant config as InvalidStepInput and frees the idempotency record', async () => {
+    await expect(handler({ request: request('onboarding') }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
+    expect(table.size).toBe(0);
+  });
+
+  it('turns a throttled entry into TransientAwsError, so a retry sends the reply', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-2' }] });
+
+    await expect(handler({ request: request('offboarding') }, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    const retried = await handler({ request: request('offboarding') }, context);
+
+    expect(retried).toEqual({ eventId: 'evt-2' });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
+  });
+
+  it('rejects input the workflow should never send as InvalidStepInput, before touching the idempotency table', async () => {
+    await expect(handler({ request: { operation: 'onboarding' } } as never, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
+    expect(dynamo).toHaveReceivedCommandTimes(PutItemCommand, 0);
+  });
+});
