@@ -4,7 +4,7 @@
  * the SDK, via AWS_ENDPOINT_URL_DYNAMODB.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 /** The tables the orchestrator uses, as the CDK app creates them. */
@@ -56,4 +56,21 @@ export async function createTables(endpoint: string, names: { registry: string; 
   } finally {
     client.destroy();
   }
+}
+
+/** Drops and recreates the tables: a clean registry for the next test or `reset`. */
+export async function recreateTables(endpoint: string, names: { registry: string; idempotency: string }): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    for (const TableName of [names.registry, names.idempotency]) {
+      try {
+        await client.send(new DeleteTableCommand({ TableName }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  await createTables(endpoint, names);
 }

@@ -1,0 +1,301 @@
+/**
+ * An in-process stand-in for the CloudFormation calls the orchestrator makes: CreateStack,
+ * DescribeStacks, DescribeStackEvents and DeleteStack on tenant stacks. Each operation's events
+ * are laid out when it starts (stack-timeline.ts); status and events follow the clock lazily.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  AlreadyExistsException,
+  type CreateStackCommandInput,
+  type CreateStackCommandOutput,
+  type DeleteStackCommandInput,
+  type DeleteStackCommandOutput,
+  type DescribeStackEventsCommandInput,
+  type DescribeStackEventsCommandOutput,
+  type DescribeStacksCommandInput,
+  type DescribeStacksCommandOutput,
+} from '@aws-sdk/client-cloudformation';
+import {
+  cloudFormationValidationError,
+  decodePageToken,
+  encodePageToken,
+  errorMetadata,
+  responseMetadata,
+  simulatedAccount,
+  simulatedRegion,
+} from './aws-shapes.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { EcsSimulator } from './ecs.ts';
+import type { LoadBalancingSimulator } from './elb.ts';
+import { FaultInjector } from './faults.ts';
+import {
+  eventView,
+  failureRule,
+  resourceStatusesAt,
+  stackStatusAt,
+  stackView,
+  takeFailure,
+  visibleEntries,
+  type CloudFormationState,
+  type StackRecord,
+} from './stack-records.ts';
+import { checkCreateRequest, checkStackName, handlerMessage } from './stack-requests.ts';
+import { applyCloudEffect } from './stack-effects.ts';
+import { createTimeline, deleteTimeline, tenantStackResources, type ResourceFailure } from './stack-timeline.ts';
+import { modelTenantStack, type TemplateModel } from './template-model.ts';
+
+export type { CloudFormationState } from './stack-records.ts';
+
+export interface CloudFormationSimulatorOptions {
+  /** @default Date.now */
+  readonly now?: Clock;
+  /** From CreateStack to CREATE_COMPLETE (or to the failing resource's CREATE_FAILED). @default 1500 */
+  readonly createMs?: number;
+  /** From DeleteStack to DELETE_COMPLETE (or DELETE_FAILED). @default 1000 */
+  readonly deleteMs?: number;
+  /** From ROLLBACK_IN_PROGRESS to ROLLBACK_COMPLETE. @default deleteMs */
+  readonly rollbackMs?: number;
+  /** What a stack creates. @default modelTenantStack */
+  readonly model?: TemplateModel;
+  /** Gets the clusters and services of completed stacks, and loses them when stacks are deleted. */
+  readonly ecs?: EcsSimulator;
+  /** Gets the target groups of completed stacks; a target group a rule uses fails the stack's deletion. */
+  readonly elb?: LoadBalancingSimulator;
+}
+
+/** How a failure is injected: which resource fails (default: the first ECS service). */
+export interface InjectedFailureOptions {
+  readonly logicalResourceId?: string;
+}
+
+const eventsPerPage = 100;
+
+/** Simulates tenant stacks. */
+export class CloudFormationSimulator {
+  readonly #now: Clock;
+  readonly #createMs: number;
+  readonly #deleteMs: number;
+  readonly #rollbackMs: number;
+  readonly #model: TemplateModel;
+  readonly #ecs: EcsSimulator | undefined;
+  readonly #elb: LoadBalancingSimulator | undefined;
+  readonly #faults = new FaultInjector();
+  #state: CloudFormationState = { version: 1, stacks: [], createFailures: [], deleteFailures: [] };
+
+  constructor(options: CloudFormationSimulatorOptions = {}) {
+    this.#now = options.now ?? systemClock;
+    this.#createMs = options.createMs ?? 1500;
+    this.#deleteMs = options.deleteMs ?? 1000;
+    this.#rollbackMs = options.rollbackMs ?? this.#deleteMs;
+    this.#model = options.model ?? modelTenantStack;
+    this.#ecs = options.ecs;
+    this.#elb = options.elb;
+    // The other simulators see a stack's effects as soon as its time has come, whoever is asked first.
+    this.#ecs?.onBeforeCall(() => this.settle());
+    this.#elb?.onBeforeCall(() => this.settle());
+  }
+
+  /** The next create of a stack matching `match` (exact name or pattern) fails and rolls back with `reason`. */
+  failNextCreate(match: string | RegExp, reason: string, options: InjectedFailureOptions = {}): void {
+    this.#state.createFailures.push(failureRule(match, reason, options.logicalResourceId));
+  }
+
+  /** The next delete of a stack matching `match` ends in DELETE_FAILED with `reason`. */
+  failNextDelete(match: string | RegExp, reason: string, options: InjectedFailureOptions = {}): void {
+    this.#state.deleteFailures.push(failureRule(match, reason, options.logicalResourceId));
+  }
+
+  /** The next `times` calls of `operation` (e.g. `DescribeStacks`) throw `error`. */
+  injectError(operation: string, error: Error, times = 1): void {
+    this.#faults.inject(operation, error, times);
+  }
+
+  /** CreateStack: starts creating a stack, or returns the stack of an earlier call with the same token. */
+  createStack(input: CreateStackCommandInput): CreateStackCommandOutput {
+    this.#enter('CreateStack');
+    const stackName = input.StackName ?? '';
+    checkStackName(stackName);
+    const existing = this.#live(stackName);
+    if (existing !== undefined) {
+      if (input.ClientRequestToken !== undefined && existing.createToken === input.ClientRequestToken) {
+        return { StackId: existing.stackId, $metadata: responseMetadata() };
+      }
+      const message = `Stack [${stackName}] already exists`;
+      throw new AlreadyExistsException({ message, Message: message, $metadata: errorMetadata() });
+    }
+    const { templateUrl, model, capabilities } = checkCreateRequest(input, this.#model);
+    const now = this.#now();
+    const stack = { stackName, stackId: `arn:aws:cloudformation:${simulatedRegion}:${simulatedAccount}:stack/${stackName}/${randomUUID()}` };
+    const resources = tenantStackResources(stackName, model);
+    const record: StackRecord = {
+      ...stack,
+      templateUrl,
+      parameters: structuredClone(input.Parameters ?? []),
+      tags: structuredClone(input.Tags ?? []),
+      capabilities: [...capabilities],
+      disableRollback: input.DisableRollback ?? input.OnFailure === 'DO_NOTHING',
+      ...(input.RoleARN !== undefined ? { roleArn: input.RoleARN } : {}),
+      creationTime: now,
+      ...(input.ClientRequestToken !== undefined ? { createToken: input.ClientRequestToken } : {}),
+      model,
+      resources,
+      timeline: [],
+    };
+    const failure = this.#createFailure(record);
+    record.timeline = createTimeline({
+      stack,
+      resources,
+      start: now,
+      createMs: this.#createMs,
+      rollbackMs: this.#rollbackMs,
+      ...(input.ClientRequestToken !== undefined ? { clientRequestToken: input.ClientRequestToken } : {}),
+      // OnFailure DELETE is played as ROLLBACK (the stack stays in ROLLBACK_COMPLETE); see index.ts.
+      onFailure: record.disableRollback ? 'DO_NOTHING' : 'ROLLBACK',
+      ...(failure !== undefined ? { failure } : {}),
+      registration: {
+        kind: 'register-stack',
+        clusterName: model.clusterName,
+        ownCluster: model.ownCluster,
+        services: model.services,
+        targetGroupArn: model.targetGroupArn,
+      },
+    });
+    this.#state.stacks.push(record);
+    return { StackId: stack.stackId, $metadata: responseMetadata() };
+  }
+
+  /** DescribeStacks: one stack by name (live only) or stack id (deleted ones too), or every live stack. */
+  describeStacks(input: DescribeStacksCommandInput = {}): DescribeStacksCommandOutput {
+    this.#enter('DescribeStacks');
+    const now = this.#now();
+    if (input.StackName === undefined) {
+      const live = this.#state.stacks.filter((stack) => stackStatusAt(stack, now) !== 'DELETE_COMPLETE');
+      return { Stacks: live.reverse().map((stack) => stackView(stack, now)), $metadata: responseMetadata() };
+    }
+    const stack = this.#find(input.StackName);
+    if (stack === undefined) throw cloudFormationValidationError(`Stack with id ${input.StackName} does not exist`);
+    return { Stacks: [stackView(stack, now)], $metadata: responseMetadata() };
+  }
+
+  /** DescribeStackEvents: newest first, 100 per page. */
+  describeStackEvents(input: DescribeStackEventsCommandInput): DescribeStackEventsCommandOutput {
+    this.#enter('DescribeStackEvents');
+    const stackName = input.StackName ?? '';
+    const stack = this.#find(stackName);
+    if (stack === undefined) throw cloudFormationValidationError(`Stack [${stackName}] does not exist`);
+    const events = visibleEntries(stack, this.#now()).reverse();
+    // The token counts the older events still to come, so events added meanwhile do not shift pages.
+    const remaining = input.NextToken === undefined ? events.length : decodePageToken(input.NextToken);
+    if (remaining === undefined || remaining > events.length) throw cloudFormationValidationError('Invalid NextToken');
+    const start = events.length - remaining;
+    const page = events.slice(start, start + eventsPerPage);
+    const left = remaining - page.length;
+    return {
+      StackEvents: page.map((entry) => eventView(stack, entry)),
+      ...(left > 0 ? { NextToken: encodePageToken(left) } : {}),
+      $metadata: responseMetadata(),
+    };
+  }
+
+  /** DeleteStack: starts deleting a stack; succeeds for an unknown or already deleted stack, as AWS does. */
+  deleteStack(input: DeleteStackCommandInput): DeleteStackCommandOutput {
+    this.#enter('DeleteStack');
+    const stack = this.#find(input.StackName ?? '');
+    const now = this.#now();
+    const status = stack === undefined ? undefined : stackStatusAt(stack, now);
+    if (stack === undefined || status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS') return { $metadata: responseMetadata() };
+    // A rollback runs to its end first; a creation in progress is cancelled now.
+    const start = status === 'ROLLBACK_IN_PROGRESS' ? Math.max(...stack.timeline.map((entry) => entry.at)) : now;
+    stack.timeline = stack.timeline.filter((entry) => entry.at <= start);
+    const statuses = resourceStatusesAt(stack, start);
+    const present = stack.resources.filter((resource) => statuses.has(resource.logicalResourceId) && statuses.get(resource.logicalResourceId) !== 'DELETE_COMPLETE');
+    const creating = present.filter((resource) => statuses.get(resource.logicalResourceId) === 'CREATE_IN_PROGRESS');
+    const failure = this.#deleteFailure(stack, present);
+    stack.timeline.push(
+      ...deleteTimeline({
+        stack,
+        existing: present.filter((resource) => !creating.includes(resource)),
+        creating,
+        start,
+        deleteMs: this.#deleteMs,
+        ...(input.ClientRequestToken !== undefined ? { clientRequestToken: input.ClientRequestToken } : {}),
+        ...(failure !== undefined ? { failure } : {}),
+      }),
+    );
+    return { $metadata: responseMetadata() };
+  }
+
+  /** Every stack ever created, deleted ones included, for inspection. */
+  listStacks(): { stackName: string; stackId: string; status: string; tags: Record<string, string> }[] {
+    const now = this.#now();
+    return this.#state.stacks.map((stack) => ({
+      stackName: stack.stackName,
+      stackId: stack.stackId,
+      status: stackStatusAt(stack, now),
+      tags: Object.fromEntries(stack.tags.map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
+    }));
+  }
+
+  /** Applies the effects on ECS and ELB of every stack event whose time has come. Calls do this themselves. */
+  settle(): void {
+    const now = this.#now();
+    const due = this.#state.stacks
+      .flatMap((stack) => stack.timeline)
+      .filter((entry) => entry.effect !== undefined && entry.applied !== true && entry.at <= now)
+      .sort((a, b) => a.at - b.at);
+    for (const entry of due) {
+      entry.applied = true;
+      if (entry.effect !== undefined) applyCloudEffect(entry.effect, entry.at, this.#ecs, this.#elb);
+    }
+  }
+
+  /** The whole state as plain JSON (injected per-call errors are not part of it). */
+  toJSON(): CloudFormationState {
+    return structuredClone(this.#state);
+  }
+
+  /** Replaces the whole state with one `toJSON` wrote. */
+  fromJSON(state: CloudFormationState): void {
+    if (state.version !== 1) throw new Error(`Unsupported CloudFormation simulator state version ${String(state.version)}`);
+    this.#state = structuredClone(state);
+  }
+
+  #enter(operation: string): void {
+    this.settle();
+    this.#faults.check(operation);
+  }
+
+  #live(stackName: string): StackRecord | undefined {
+    const now = this.#now();
+    return this.#state.stacks.findLast((stack) => stack.stackName === stackName && stackStatusAt(stack, now) !== 'DELETE_COMPLETE');
+  }
+
+  /** A stack by id (any, deleted included) or by name (live only), as the APIs resolve StackName. */
+  #find(nameOrId: string): StackRecord | undefined {
+    if (nameOrId.startsWith('arn:')) return this.#state.stacks.find((stack) => stack.stackId === nameOrId);
+    return this.#live(nameOrId);
+  }
+
+  #createFailure(record: StackRecord): ResourceFailure | undefined {
+    const injected = takeFailure(this.#state.createFailures, record.stackName);
+    if (injected !== undefined) return injected;
+    const { model } = record;
+    // ECS refuses a service in a cluster that does not exist, so the stack rolls back.
+    if (this.#ecs !== undefined && !model.ownCluster && model.services.length > 0 && !this.#ecs.hasCluster(model.clusterName)) {
+      return { logicalResourceId: 'Service0', reason: handlerMessage('Cluster not found.', 'Ecs', 'InvalidRequest') };
+    }
+    return undefined;
+  }
+
+  #deleteFailure(record: StackRecord, present: readonly { logicalResourceId: string }[]): ResourceFailure | undefined {
+    const injected = takeFailure(this.#state.deleteFailures, record.stackName);
+    if (injected !== undefined) return injected;
+    // AWS refuses to delete a target group a listener rule still forwards to (checked when the delete starts).
+    const targetGroupArn = record.model.targetGroupArn;
+    if (this.#elb?.isTargetGroupInUse(targetGroupArn) && present.some((resource) => resource.logicalResourceId === 'TargetGroup')) {
+      const message = `Target group '${targetGroupArn}' is currently in use by a listener or a rule`;
+      return { logicalResourceId: 'TargetGroup', reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict') };
+    }
+    return undefined;
+  }
+}

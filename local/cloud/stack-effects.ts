@@ -1,0 +1,45 @@
+/**
+ * What stack operations do to the other simulated services: a completed stack's cluster,
+ * services and target group appear in ECS and ELB; deleting a resource removes its counterpart.
+ */
+import type { EcsSimulator } from './ecs.ts';
+import type { LoadBalancingSimulator } from './elb.ts';
+import type { ModelledService } from './template-model.ts';
+
+/** What a stack operation does to the other simulated services when an entry's time comes. */
+export type CloudEffect =
+  | {
+      readonly kind: 'register-stack';
+      readonly clusterName: string;
+      readonly ownCluster: boolean;
+      readonly services: readonly ModelledService[];
+      readonly targetGroupArn: string;
+    }
+  | { readonly kind: 'remove-service'; readonly clusterName: string; readonly serviceName: string }
+  | { readonly kind: 'remove-cluster'; readonly clusterName: string }
+  | { readonly kind: 'remove-target-group'; readonly targetGroupArn: string };
+
+/** Applies an effect as of time `at` to whichever simulators are attached. */
+export function applyCloudEffect(
+  effect: CloudEffect,
+  at: number,
+  ecs: EcsSimulator | undefined,
+  elb: LoadBalancingSimulator | undefined,
+): void {
+  switch (effect.kind) {
+    case 'register-stack':
+      if (effect.ownCluster) ecs?.registerCluster(effect.clusterName, at);
+      ecs?.registerServices(effect.clusterName, effect.services, at);
+      elb?.registerTargetGroup(effect.targetGroupArn);
+      return;
+    case 'remove-service':
+      ecs?.removeServices(effect.clusterName, [effect.serviceName], at);
+      return;
+    case 'remove-cluster':
+      ecs?.removeCluster(effect.clusterName, at);
+      return;
+    case 'remove-target-group':
+      elb?.removeTargetGroup(effect.targetGroupArn);
+      return;
+  }
+}

@@ -1,0 +1,223 @@
+import {
+  ElasticLoadBalancingV2Client,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ListenerNotFoundException,
+  OperationNotPermittedException,
+  PriorityInUseException,
+  RuleNotFoundException,
+  TargetGroupNotFoundException,
+  TooManyRulesException,
+  type CreateRuleCommandInput,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { findRuleAtPriority, listListenerRules } from '../../../../functions/shared/routes.ts';
+import { LoadBalancingSimulator } from '../../../../local/cloud/elb.ts';
+import { listenerArn, pooledTargetGroupArn, secondListenerArn } from './cloud.fixture.ts';
+
+let elb: LoadBalancingSimulator;
+
+beforeEach(() => {
+  elb = new LoadBalancingSimulator({ listeners: [{ listenerArn, quota: 3 }, { listenerArn: secondListenerArn, quota: 3 }] });
+});
+
+function thrown(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+function ruleInput(priority: number, tenantId = `t${priority}`, listener = listenerArn): CreateRuleCommandInput {
+  return {
+    ListenerArn: listener,
+    Priority: priority,
+    Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`${tenantId}.tenants.example.com`] } }],
+    Actions: [{ Type: 'forward', TargetGroupArn: pooledTargetGroupArn }],
+    Tags: [
+      { Key: 'tenantId', Value: tenantId },
+      { Key: 'managed-by', Value: 'tenant-orchestrator' },
+    ],
+  };
+}
+
+describe('LoadBalancingSimulator createRule and describeRules', () => {
+  it('creates a rule under the listener and describes it as AWS does', () => {
+    const created = elb.createRule(ruleInput(5))?.Rules?.[0];
+
+    const described = elb.describeRules({ RuleArns: [created?.RuleArn ?? ''] }).Rules;
+
+    expect(created?.RuleArn).toMatch(
+      /^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/,
+    );
+    expect(described).toEqual([
+      {
+        RuleArn: created?.RuleArn,
+        Priority: '5',
+        IsDefault: false,
+        Conditions: ruleInput(5).Conditions,
+        Actions: [
+          {
+            Type: 'forward',
+            Order: 1,
+            TargetGroupArn: pooledTargetGroupArn,
+            ForwardConfig: { TargetGroups: [{ TargetGroupArn: pooledTargetGroupArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('refuses a priority in use on the same listener, not on another', () => {
+    elb.createRule(ruleInput(5));
+
+    const error = thrown(() => elb.createRule(ruleInput(5, 'other')));
+    elb.createRule(ruleInput(5, 'elsewhere', secondListenerArn));
+
+    expect(error).toBeInstanceOf(PriorityInUseException);
+    expect(error).toMatchObject({ name: 'PriorityInUseException', message: "Priority '5' is currently in use" });
+    expect(elb.listRules().map((rule) => [rule.ListenerArn, rule.Priority])).toEqual([
+      [listenerArn, '5'],
+      [listenerArn, 'default'],
+      [secondListenerArn, '5'],
+      [secondListenerArn, 'default'],
+    ]);
+  });
+
+  it('counts the quota per load balancer across its listeners, default rules excluded', () => {
+    elb.createRule(ruleInput(1));
+    elb.createRule(ruleInput(2));
+    elb.createRule(ruleInput(1, 'x', secondListenerArn));
+
+    const error = thrown(() => elb.createRule(ruleInput(3)));
+
+    expect(error).toBeInstanceOf(TooManyRulesException);
+    expect(error).toMatchObject({ name: 'TooManyRulesException', message: "You've reached the limit on the number of rules per load balancer" });
+  });
+
+  it('reports an unknown listener with ListenerNotFoundException', () => {
+    const unknown = listenerArn.replace('f2f7dc8efc522ab2', '0000000000000000');
+
+    expect(thrown(() => elb.createRule(ruleInput(1, 't', unknown)))).toBeInstanceOf(ListenerNotFoundException);
+    expect(thrown(() => elb.describeRules({ ListenerArn: unknown }))).toMatchObject({ name: 'ListenerNotFoundException' });
+  });
+
+  it('lists a listener by priority with the default rule last, a page at a time', () => {
+    elb = new LoadBalancingSimulator({ listeners: [{ listenerArn }, { listenerArn: secondListenerArn }] });
+    for (const priority of [40, 10, 30, 20, 50]) elb.createRule(ruleInput(priority, `t${priority}`, secondListenerArn));
+    elb.createRule(ruleInput(7));
+
+    const priorities: string[][] = [];
+    let marker: string | undefined;
+    do {
+      const page = elb.describeRules({ ListenerArn: secondListenerArn, PageSize: 2, ...(marker !== undefined ? { Marker: marker } : {}) });
+      priorities.push((page.Rules ?? []).map((rule) => rule.Priority ?? ''));
+      marker = page.NextMarker;
+    } while (marker !== undefined);
+
+    expect(priorities).toEqual([
+      ['10', '20'],
+      ['30', '40'],
+      ['50', 'default'],
+    ]);
+    const defaultRule = elb.describeRules({ ListenerArn: listenerArn }).Rules?.at(-1);
+    expect(defaultRule).toMatchObject({ Priority: 'default', IsDefault: true, Conditions: [] });
+  });
+
+  it('refuses forwards to a target group that does not exist when target groups are checked', () => {
+    const checked = new LoadBalancingSimulator({ listeners: [{ listenerArn }], targetGroups: [] });
+
+    const error = thrown(() => checked.createRule(ruleInput(1)));
+    checked.registerTargetGroup(pooledTargetGroupArn);
+    checked.createRule(ruleInput(1));
+
+    expect(error).toBeInstanceOf(TargetGroupNotFoundException);
+    expect(checked.isTargetGroupInUse(pooledTargetGroupArn)).toBe(true);
+  });
+
+  it('rejects a priority out of range and a request naming both a listener and rules', () => {
+    expect(thrown(() => elb.createRule(ruleInput(0)))).toMatchObject({ name: 'ValidationError' });
+    expect(thrown(() => elb.describeRules({ ListenerArn: listenerArn, RuleArns: ['x'] }))).toMatchObject({ name: 'ValidationError' });
+  });
+});
+
+describe('LoadBalancingSimulator deleteRule and describeTags', () => {
+  it('deletes a rule; a second delete or describe reports RuleNotFoundException', () => {
+    const ruleArn = elb.createRule(ruleInput(5)).Rules?.[0]?.RuleArn ?? '';
+
+    elb.deleteRule({ RuleArn: ruleArn });
+
+    const error = thrown(() => elb.deleteRule({ RuleArn: ruleArn }));
+    expect(error).toBeInstanceOf(RuleNotFoundException);
+    expect(error).toMatchObject({ name: 'RuleNotFoundException', message: 'One or more rules not found' });
+    expect(thrown(() => elb.describeRules({ RuleArns: [ruleArn] }))).toBeInstanceOf(RuleNotFoundException);
+    expect(thrown(() => elb.describeTags({ ResourceArns: [ruleArn] }))).toBeInstanceOf(RuleNotFoundException);
+  });
+
+  it('does not delete the default rule', () => {
+    const defaultArn = elb.describeRules({ ListenerArn: listenerArn }).Rules?.[0]?.RuleArn ?? '';
+
+    expect(thrown(() => elb.deleteRule({ RuleArn: defaultArn }))).toBeInstanceOf(OperationNotPermittedException);
+  });
+
+  it('keeps the tags given at CreateRule', () => {
+    const ruleArn = elb.createRule(ruleInput(5, 'acme')).Rules?.[0]?.RuleArn ?? '';
+
+    const tags = elb.describeTags({ ResourceArns: [ruleArn] }).TagDescriptions;
+
+    expect(tags).toEqual([
+      {
+        ResourceArn: ruleArn,
+        Tags: [
+          { Key: 'tenantId', Value: 'acme' },
+          { Key: 'managed-by', Value: 'tenant-orchestrator' },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('LoadBalancingSimulator state and faults', () => {
+  it('round-trips its state through plain JSON', () => {
+    const ruleArn = elb.createRule(ruleInput(5, 'acme')).Rules?.[0]?.RuleArn ?? '';
+    const restored = new LoadBalancingSimulator({ listeners: [{ listenerArn, quota: 3 }, { listenerArn: secondListenerArn }] });
+
+    restored.fromJSON(JSON.parse(JSON.stringify(elb.toJSON())));
+
+    expect(restored.listRules().filter((rule) => !rule.IsDefault)).toEqual([
+      expect.objectContaining({ RuleArn: ruleArn, ListenerArn: listenerArn, Priority: '5', Tags: { tenantId: 'acme', 'managed-by': 'tenant-orchestrator' } }),
+    ]);
+    expect(thrown(() => restored.createRule(ruleInput(5)))).toBeInstanceOf(PriorityInUseException);
+  });
+
+  it('throws an injected error on the next call of that operation only', () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    elb.injectError('CreateRule', throttled);
+
+    expect(thrown(() => elb.createRule(ruleInput(5)))).toBe(throttled);
+    expect(elb.createRule(ruleInput(5)).Rules).toHaveLength(1);
+  });
+});
+
+describe('LoadBalancingSimulator behind the real route adapter', () => {
+  const client = mockClient(ElasticLoadBalancingV2Client);
+
+  beforeEach(() => {
+    client.reset();
+    client.on(DescribeRulesCommand).callsFake((input) => elb.describeRules(input));
+    client.on(DescribeTagsCommand).callsFake((input) => elb.describeTags(input));
+  });
+
+  it('lists non-default rules and finds a rule with its tags', async () => {
+    elb.createRule(ruleInput(9, 'acme'));
+
+    const rules = await listListenerRules(listenerArn);
+    const found = await findRuleAtPriority(listenerArn, 9);
+
+    expect(rules.map((rule) => rule.priority)).toEqual([9]);
+    expect(found?.tags).toEqual({ tenantId: 'acme', 'managed-by': 'tenant-orchestrator' });
+  });
+});
