@@ -1,0 +1,181 @@
+/**
+ * The parameters and conditions of a tenant template. Names come from
+ * functions/shared/template-parameters.ts, so the plan step and the templates cannot drift apart
+ * without the contract test (test/infra/tenant-templates.test.ts) failing.
+ */
+import { CfnCondition, CfnParameter, Fn, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
+import {
+  serviceSlotParameter,
+  sharedParametersByModel,
+  TemplateParameter,
+} from '../../functions/shared/template-parameters.ts';
+import { maxServicesPerTenant } from '../../functions/shared/tier-catalog.ts';
+
+/** A silo isolation model: the ones that get a tenant template. */
+export type SiloIsolationModel = keyof typeof sharedParametersByModel;
+
+/** Every shared-infrastructure parameter name any model declares. */
+export type SharedParameterName = (typeof sharedParametersByModel)[SiloIsolationModel][number];
+
+/** CloudFormation types of the shared parameters; typed by name, so a rename breaks the build. */
+const sharedParameterTypes: Record<SharedParameterName, { type: string; description: string }> = {
+  VpcId: { type: 'AWS::EC2::VPC::Id', description: 'VPC of the shared load balancer and the tenant tasks' },
+  SubnetIds: { type: 'List<AWS::EC2::Subnet::Id>', description: 'Private subnets the tenant tasks run in' },
+  LoadBalancerSecurityGroupId: {
+    type: 'AWS::EC2::SecurityGroup::Id',
+    description: 'Security group of the shared load balancer; the only source allowed to reach tenant tasks',
+  },
+  SharedClusterName: { type: 'String', description: 'ECS cluster shared by silo-services tenants' },
+};
+
+/** The parameters of one service slot. */
+export interface ServiceSlotParameters {
+  readonly index: number;
+  readonly name: CfnParameter;
+  readonly image: CfnParameter;
+  readonly cpu: CfnParameter;
+  readonly memory: CfnParameter;
+  readonly port: CfnParameter;
+  readonly desiredCount: CfnParameter;
+  readonly healthCheckPath: CfnParameter;
+  /** Whether the slot is in use; undefined for slot 0, which every tenant uses (ServiceCount >= 1). */
+  readonly condition: CfnCondition | undefined;
+}
+
+/** Everything a tenant template is parameterized by. */
+export interface TenantParameters {
+  readonly tenantId: CfnParameter;
+  readonly tier: CfnParameter;
+  readonly templateVersion: CfnParameter;
+  readonly serviceCount: CfnParameter;
+  readonly slots: readonly ServiceSlotParameters[];
+  /** The shared parameters this model declares (see sharedParametersByModel). */
+  readonly shared: ReadonlyMap<SharedParameterName, CfnParameter>;
+}
+
+/** Logical id of the condition that slot `index` is in use. */
+export function hasServiceConditionName(index: number): string {
+  return `HasService${index}`;
+}
+
+/** ServiceCount values 1..maxServicesPerTenant, as CloudFormation wants them (strings). */
+export function serviceCountValues(): string[] {
+  return Array.from({ length: maxServicesPerTenant }, (_, index) => String(index + 1));
+}
+
+/**
+ * CloudFormation cannot compare numbers, so "slot i is in use" is "ServiceCount is one of i+1..max".
+ */
+function slotInUseExpression(serviceCount: CfnParameter, index: number): ICfnConditionExpression {
+  const equalities = serviceCountValues()
+    .slice(index)
+    .map((value) => Fn.conditionEquals(serviceCount.valueAsString, value));
+  const [only] = equalities;
+  if (equalities.length === 1 && only !== undefined) return only;
+  return Fn.conditionOr(...equalities);
+}
+
+/**
+ * Slot 0 has no defaults (the plan always passes it); later slots get harmless defaults so the
+ * plan may omit the slots a tier does not use. The defaults are never deployed: the slot's
+ * resources exist only under its condition.
+ */
+function declareSlot(stack: Stack, index: number, serviceCount: CfnParameter): ServiceSlotParameters {
+  const unused = index > 0;
+  const declare = (field: Parameters<typeof serviceSlotParameter>[1], props: ConstructorParameters<typeof CfnParameter>[2]) =>
+    new CfnParameter(stack, serviceSlotParameter(index, field), props);
+  return {
+    index,
+    name: declare('name', {
+      type: 'String',
+      allowedPattern: '^[a-z][a-z0-9-]{0,19}$',
+      description: `Service ${index}: name (lower-case letters, digits, hyphens)`,
+      ...(unused ? { default: 'unused' } : {}),
+    }),
+    image: declare('image', {
+      type: 'String',
+      minLength: 1,
+      maxLength: 255,
+      description: `Service ${index}: container image`,
+      ...(unused ? { default: 'unused' } : {}),
+    }),
+    cpu: declare('cpu', {
+      type: 'Number',
+      allowedValues: ['256', '512', '1024', '2048', '4096'],
+      description: `Service ${index}: Fargate CPU units`,
+      ...(unused ? { default: '256' } : {}),
+    }),
+    memory: declare('memory', {
+      type: 'Number',
+      minValue: 512,
+      maxValue: 30720,
+      description: `Service ${index}: memory in MiB (a valid Fargate combination with the CPU)`,
+      ...(unused ? { default: '512' } : {}),
+    }),
+    port: declare('port', {
+      type: 'Number',
+      minValue: 1,
+      maxValue: 65535,
+      description: `Service ${index}: container port`,
+      ...(unused ? { default: '8080' } : {}),
+    }),
+    desiredCount: declare('desiredCount', {
+      type: 'Number',
+      minValue: 1,
+      maxValue: 100,
+      description: `Service ${index}: number of tasks`,
+      ...(unused ? { default: '1' } : {}),
+    }),
+    healthCheckPath: declare('healthCheckPath', {
+      type: 'String',
+      allowedPattern: '^/[!-~]*$',
+      description: `Service ${index}: HTTP health check path${index === 0 ? ' (load balancer target group)' : ' (unused: only service 0 is routed)'}`,
+      ...(unused ? { default: '/' } : {}),
+    }),
+    condition: unused
+      ? new CfnCondition(stack, hasServiceConditionName(index), { expression: slotInUseExpression(serviceCount, index) })
+      : undefined,
+  };
+}
+
+/**
+ * Declares the template's parameters and slot conditions directly on the stack, so each logical
+ * id is exactly the contract name (CDK keeps top-level ids unchanged).
+ */
+export function declareTenantParameters(stack: Stack, model: SiloIsolationModel, templateVersion: string): TenantParameters {
+  const tenantId = new CfnParameter(stack, TemplateParameter.tenantId, {
+    type: 'String',
+    allowedPattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$',
+    description: 'Tenant id (letters, digits, hyphens)',
+  });
+  const tier = new CfnParameter(stack, TemplateParameter.tier, {
+    type: 'String',
+    allowedPattern: '^[a-z][a-z0-9-]{0,31}$',
+    description: 'Tier of the tenant',
+  });
+  // A single allowed value makes CloudFormation reject a plan that names one version in the
+  // template URL and another in the parameters.
+  const version = new CfnParameter(stack, TemplateParameter.templateVersion, {
+    type: 'String',
+    allowedValues: [templateVersion],
+    description: 'Version of this template (must match the template URL)',
+  });
+  const serviceCount = new CfnParameter(stack, TemplateParameter.serviceCount, {
+    type: 'Number',
+    allowedValues: serviceCountValues(),
+    description: 'How many service slots the tenant uses',
+  });
+  const slots = Array.from({ length: maxServicesPerTenant }, (_, index) => declareSlot(stack, index, serviceCount));
+  const shared = new Map<SharedParameterName, CfnParameter>();
+  for (const name of sharedParametersByModel[model]) {
+    shared.set(name, new CfnParameter(stack, name, sharedParameterTypes[name]));
+  }
+  return { tenantId, tier, templateVersion: version, serviceCount, slots, shared };
+}
+
+/** A shared parameter the model must declare; throws at synth time if the model lacks it. */
+export function sharedParameter(parameters: TenantParameters, name: SharedParameterName): CfnParameter {
+  const parameter = parameters.shared.get(name);
+  if (parameter === undefined) throw new Error(`This tenant template does not declare ${name}`);
+  return parameter;
+}
