@@ -37,6 +37,23 @@ const ServiceSchema = z.strictObject({
 });
 export type ServiceDefinition = z.infer<typeof ServiceSchema>;
 
+/** Memory (MiB) Fargate accepts for each CPU size. */
+const fargateMemory: Record<number, { min: number; max: number; step: number }> = {
+  256: { min: 512, max: 2048, step: 512 },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+};
+
+/** Why a CPU/memory pair is not a Fargate size, or undefined when it is. */
+export function fargateSizeProblem(cpu: number, memory: number): string | undefined {
+  const range = fargateMemory[cpu];
+  if (!range) return undefined;
+  const fits = memory >= range.min && memory <= range.max && (memory === 512 || memory % range.step === 0);
+  return fits ? undefined : `must be ${range.min}-${range.max} MiB in steps of ${range.step} for cpu ${cpu} (Fargate task sizes)`;
+}
+
 const RouteSchema = z.strictObject({
   style: z.enum(['host', 'header'], { error: 'must be "host" or "header"' }),
 });
@@ -54,6 +71,10 @@ const TierSchema = z
     route: RouteSchema,
   })
   .superRefine((tier, ctx) => {
+    tier.services.forEach((service, index) => {
+      const problem = fargateSizeProblem(service.cpu, service.memory);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['services', index, 'memory'], message: problem });
+    });
     const names = tier.services.map((s) => s.name);
     names.forEach((name, index) => {
       if (names.indexOf(name) !== index) {

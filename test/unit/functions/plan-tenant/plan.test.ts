@@ -96,13 +96,13 @@ describe('planTenant', () => {
             Service0Port: '80',
             Service0DesiredCount: '2',
             Service0HealthCheckPath: '/',
-            Service1Name: 'worker',
-            Service1Image: 'public.ecr.aws/docker/library/busybox:1.36',
+            Service1Name: 'api',
+            Service1Image: 'public.ecr.aws/nginx/nginx:1.27',
             Service1Cpu: '256',
             Service1Memory: '512',
-            Service1Port: '8080',
-            Service1DesiredCount: '1',
-            Service1HealthCheckPath: '/health',
+            Service1Port: '80',
+            Service1DesiredCount: '2',
+            Service1HealthCheckPath: '/',
             VpcId: 'vpc-0abc',
             SubnetIds: 'subnet-0a,subnet-0b',
             LoadBalancerSecurityGroupId: 'sg-0alb',
@@ -111,7 +111,7 @@ describe('planTenant', () => {
         },
       ],
       route: { style: 'host', value: `${tenantId}.tenants.example.com` },
-      services: ['web', 'worker'],
+      services: ['web', 'api'],
     });
   });
 

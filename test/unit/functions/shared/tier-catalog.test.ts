@@ -37,6 +37,7 @@ describe('loadTierCatalog', () => {
     ['services.0.cpu', (c: any) => (c.tiers.premium.services[0].cpu = 300), 'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096'],
     ['services.0.memory', (c: any) => (c.tiers.premium.services[0].memory = 100), 'tiers.premium.services.0.memory:'],
     ['services.0.memory (not an integer)', (c: any) => (c.tiers.premium.services[0].memory = 1024.5), 'tiers.premium.services.0.memory: must be an integer'],
+    ['a cpu/memory pair Fargate does not offer', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 4096 }), 'tiers.premium.services.0.memory: must be 512-2048 MiB in steps of 512 for cpu 256 (Fargate task sizes)'],
     ['services.1.port', (c: any) => (c.tiers.premium.services[1].port = 70000), 'tiers.premium.services.1.port:'],
     ['services.0.desiredCount', (c: any) => (c.tiers.basic.services[0].desiredCount = 0), 'tiers.basic.services.0.desiredCount:'],
     ['services.0.name', (c: any) => (c.tiers.basic.services[0].name = 'Web_1'), 'tiers.basic.services.0.name: must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter'],
@@ -80,7 +81,7 @@ describe('selectTier', () => {
     const tier = selectTier(tierCatalog, 'premium');
 
     expect(tier.name).toBe('premium');
-    expect(tier.services.map((service) => service.name)).toEqual(['web', 'worker']);
+    expect(tier.services.map((service) => service.name)).toEqual(['web', 'api']);
   });
 
   it('lists the known tiers for an unknown one', () => {
