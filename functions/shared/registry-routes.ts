@@ -1,58 +1,74 @@
 /**
  * Route priorities in the tenant registry (DynamoDB). A listener rule's priority must be unique
  * per listener, so each taken priority is an item (pk = `LISTENER#<listenerArn>`,
- * sk = `PRIORITY#<nnnnn>`) written with a condition: two tenants can never claim the same one,
- * whatever the timing. The claim and the tenant's `route` attribute are written in one
- * transaction, so a crash between them cannot leak a priority.
+ * sk = `PRIORITY#<nnnnn>`) carrying `owner` ('tenant' or 'foreign') and, for tenants, `tenantId`.
+ *
+ * Why no transactions: the local runtime's DynamoDB (dynalite) does not implement DynamoDB
+ * transactions, and local must make the same calls as AWS. So claiming and releasing are two
+ * single-item writes each, ordered so that every crash point leaves a state a re-run
+ * recognises and finishes:
+ * - Collision-free: a priority is claimed by a conditional Put (`attribute_not_exists(pk)`).
+ *   That write alone decides between two tenants, whatever the timing; the tenant's `route` is
+ *   only written after it.
+ * - Claim = 1) Put the priority item, 2) set the tenant's route (lock held, no route yet).
+ *   A crash between them leaves an orphan: an item owned by the tenant that no route points
+ *   to. `claimedPriority` finds it; register-route claims that same priority again before
+ *   allocating a new one (step 1 recognises our own item), and remove-route frees it. So a
+ *   re-run never takes a second priority and an offboarding leaks nothing.
+ * - Release = 1) remove the tenant's route (lock held), 2) delete the priority item (only if
+ *   still ours). The lock is checked before anything is freed, so an execution that lost the
+ *   lock never frees a priority the new holder's route relies on; and a crash between them
+ *   leaves the same orphan as above, which the same recovery frees. The other order would
+ *   leave a route pointing at a freed priority, which a register-route re-run would trust and
+ *   build a rule on while another tenant claims the item.
+ * - Undoing a claim (lost race on the tenant, lock lost) deletes the item conditionally on
+ *   `tenantId` being ours, so an item another tenant holds is never removed.
  */
-import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
 import { dynamoDbDocumentClient } from './aws-clients.ts';
-import { LockLostError, TransientAwsError } from './errors.ts';
-import { tenantKey, type TenantRecord } from './registry.ts';
+import { LockLostError } from './errors.ts';
+import { createRegistry, tenantKey, type TenantRecord } from './registry.ts';
 
 /** Highest priority an ALB listener rule may have. */
 export const maxRulePriority = 50_000;
 
+const priorityPrefix = 'PRIORITY#';
+
 export function priorityKey(listenerArn: string, priority: number): { pk: string; sk: string } {
-  return { pk: `LISTENER#${listenerArn}`, sk: `PRIORITY#${String(priority).padStart(5, '0')}` };
+  return { pk: `LISTENER#${listenerArn}`, sk: `${priorityPrefix}${String(priority).padStart(5, '0')}` };
 }
 
+/**
+ * `claimed`: the priority is ours and the tenant's route records it.
+ * `priority-taken`: another tenant or a foreign rule holds the priority; allocate again.
+ * `tenant-has-route`: the tenant's route changed meanwhile (a duplicate run of this execution);
+ * re-read the tenant and use its route.
+ */
 export type ClaimResult = 'claimed' | 'priority-taken' | 'tenant-has-route';
 
 type PendingRoute = NonNullable<TenantRecord['route']>;
+type RouteSlot = Pick<PendingRoute, 'listenerArn' | 'priority'>;
 
-interface CancellationReason {
-  Code?: string;
+function isConditionFailure(error: unknown): boolean {
+  return awsErrorName(error) === 'ConditionalCheckFailedException';
 }
 
-function cancellationCodes(error: unknown): string[] {
-  const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
-  return reasons.map((reason) => reason.Code ?? 'None');
+function lockLost(tenantId: string, executionArn: string, cause?: unknown): LockLostError {
+  return new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, cause === undefined ? undefined : { cause });
 }
 
-/** Cancellation reasons that say "try again later", not "your condition is false". */
-const transientCancellationCodes = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-
-/**
- * A transaction cancelled for a transient reason (a concurrent transaction on the same item,
- * which is exactly what two tenants claiming one priority can cause, or throttling) becomes
- * TransientAwsError; the SDK reports it as a 400 client error, so rethrowAwsError alone would not.
- */
-function rethrowCancellation(error: unknown, operation: string): never {
-  const codes = cancellationCodes(error);
-  if (codes.some((code) => transientCancellationCodes.has(code))) {
-    throw new TransientAwsError(`${operation} was cancelled transiently (${codes.join(', ')})`, { cause: error });
-  }
-  return rethrowAwsError(error, operation);
+function prioritiesOf(items: readonly Record<string, unknown>[] | undefined): number[] {
+  return (items ?? []).map((item) => Number(String(item.sk).slice(priorityPrefix.length)));
 }
 
 /** Route-priority operations on the registry table. */
 export function createRouteRegistry(tableName: string) {
   const db = () => dynamoDbDocumentClient();
+  const registry = createRegistry(tableName);
 
-  /** Every priority taken on a listener (by tenants, or reserved because a foreign rule holds it), ascending. */
-  async function takenPriorities(listenerArn: string): Promise<number[]> {
+  /** Every priority item of a listener matching `filter`, read consistently across pages. */
+  async function queryPriorities(listenerArn: string, filter: { expression: string; values: Record<string, unknown> } | undefined, operation: string): Promise<number[]> {
     const priorities: number[] = [];
     let startKey: Record<string, unknown> | undefined;
     try {
@@ -61,57 +77,93 @@ export function createRouteRegistry(tableName: string) {
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': 'PRIORITY#' },
+            ...(filter !== undefined ? { FilterExpression: filter.expression } : {}),
+            ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': priorityPrefix, ...filter?.values },
             ProjectionExpression: 'sk',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const item of page.Items ?? []) priorities.push(Number(String(item.sk).slice('PRIORITY#'.length)));
+        priorities.push(...prioritiesOf(page.Items));
         startKey = page.LastEvaluatedKey;
       } while (startKey);
     } catch (error) {
-      return rethrowAwsError(error, 'Query route priorities');
+      return rethrowAwsError(error, operation);
     }
     return priorities.sort((a, b) => a - b);
   }
 
+  /** Every priority taken on a listener (by tenants, or reserved because a foreign rule holds it), ascending. */
+  async function takenPriorities(listenerArn: string): Promise<number[]> {
+    return queryPriorities(listenerArn, undefined, 'Query route priorities');
+  }
+
   /**
-   * Claims `route.priority` on `route.listenerArn` for the tenant and records the route on the
-   * tenant, atomically. Requires this execution to hold the tenant's lock.
+   * The lowest priority on a listener whose item the tenant owns, or undefined. Called when the
+   * tenant has no route, it finds the orphan a crash between claiming and recording left.
    */
-  async function claimPriority(tenantId: string, executionArn: string, route: PendingRoute, now: string): Promise<ClaimResult> {
+  async function claimedPriority(listenerArn: string, tenantId: string): Promise<number | undefined> {
+    const owned = await queryPriorities(
+      listenerArn,
+      { expression: 'tenantId = :tenantId', values: { ':tenantId': tenantId } },
+      'Query claimed route priorities',
+    );
+    return owned[0];
+  }
+
+  /** Step 1 of a claim: true when the priority item is ours (just written, or from an earlier run). */
+  async function claimPriorityItem(tenantId: string, route: RouteSlot, now: string): Promise<boolean> {
+    const key = priorityKey(route.listenerArn, route.priority);
     try {
       await db().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: tableName,
-                Item: { ...priorityKey(route.listenerArn, route.priority), owner: 'tenant', tenantId, allocatedAt: now },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: tableName,
-                Key: tenantKey(tenantId),
-                UpdateExpression: 'SET #route = :route, #updatedAt = :now',
-                ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
-                ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-                ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
-              },
-            },
-          ],
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...key, owner: 'tenant', tenantId, allocatedAt: now },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) return rethrowAwsError(error, 'claim route priority');
+    }
+    try {
+      const holder = await db().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+      return holder.Item?.tenantId === tenantId;
+    } catch (error) {
+      return rethrowAwsError(error, 'GetItem route priority');
+    }
+  }
+
+  /**
+   * Claims `route.priority` on `route.listenerArn` for the tenant, then records the route on the
+   * tenant. Requires this execution to hold the tenant's lock: without it the claim is undone
+   * and {@link LockLostError} thrown.
+   */
+  async function claimPriority(tenantId: string, executionArn: string, route: PendingRoute, now: string): Promise<ClaimResult> {
+    if (!(await claimPriorityItem(tenantId, route, now))) return 'priority-taken';
+    try {
+      await db().send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: tenantKey(tenantId),
+          UpdateExpression: 'SET #route = :route, #updatedAt = :now',
+          ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
+          ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+          ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
         }),
       );
       return 'claimed';
     } catch (error) {
-      if (awsErrorName(error) !== 'TransactionCanceledException') return rethrowAwsError(error, 'claim route priority');
-      const [priorityCode, tenantCode] = cancellationCodes(error);
-      if (tenantCode === 'ConditionalCheckFailed') return 'tenant-has-route';
-      if (priorityCode === 'ConditionalCheckFailed') return 'priority-taken';
-      return rethrowCancellation(error, 'claim route priority');
+      if (!isConditionFailure(error)) return rethrowAwsError(error, 'record tenant route');
+      const tenant = await registry.getTenant(tenantId);
+      const lockHeld = tenant?.lock?.executionArn === executionArn;
+      const current = tenant?.route;
+      const referenced = current?.listenerArn === route.listenerArn && current.priority === route.priority;
+      // Keep the item only while the tenant's route points at it (a duplicate run recorded this very claim).
+      if (!referenced && (current !== undefined || !lockHeld)) await deletePriority(route.listenerArn, route.priority, tenantId);
+      if (!lockHeld) throw lockLost(tenantId, executionArn, error);
+      // Lock held but no route any more: a duplicate run released it meanwhile; our item stays an orphan the next round reuses.
+      return 'tenant-has-route';
     }
   }
 
@@ -126,7 +178,7 @@ export function createRouteRegistry(tableName: string) {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return;
+      if (isConditionFailure(error)) return;
       rethrowAwsError(error, 'reserve foreign route priority');
     }
   }
@@ -145,75 +197,36 @@ export function createRouteRegistry(tableName: string) {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') {
-        throw new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, { cause: error });
-      }
+      if (isConditionFailure(error)) throw lockLost(tenantId, executionArn, error);
       rethrowAwsError(error, 'record route rule');
     }
   }
 
   /**
-   * Frees the tenant's priority and removes its route, atomically. Idempotent: a priority
-   * already freed is fine. Requires the lock.
+   * Removes the tenant's route, then frees its priority. Requires the lock (checked by the
+   * first write, before anything is freed). Idempotent: a route already removed or a priority
+   * already freed, even reused by another tenant, is fine.
    */
-  async function releaseRoute(tenantId: string, executionArn: string, route: Pick<PendingRoute, 'listenerArn' | 'priority'>, now: string): Promise<void> {
+  async function releaseRoute(tenantId: string, executionArn: string, route: RouteSlot, now: string): Promise<void> {
     try {
       await db().send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: tableName,
-                Key: priorityKey(route.listenerArn, route.priority),
-                ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
-                ExpressionAttributeValues: { ':tenantId': tenantId },
-              },
-            },
-            {
-              Update: {
-                TableName: tableName,
-                Key: tenantKey(tenantId),
-                UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
-                ConditionExpression: '#lock.#executionArn = :executionArn',
-                ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-                ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
-              },
-            },
-          ],
+        new UpdateCommand({
+          TableName: tableName,
+          Key: tenantKey(tenantId),
+          UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
+          ConditionExpression: '#lock.#executionArn = :executionArn',
+          ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+          ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) !== 'TransactionCanceledException') return rethrowAwsError(error, 'release route priority');
-      const [priorityCode, tenantCode] = cancellationCodes(error);
-      if (tenantCode === 'ConditionalCheckFailed') {
-        throw new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, { cause: error });
-      }
-      if (priorityCode === 'ConditionalCheckFailed') {
-        // The priority item belongs to another tenant: ours was already freed and reused. Only drop our route.
-        try {
-          await db().send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: tenantKey(tenantId),
-              UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
-              ConditionExpression: '#lock.#executionArn = :executionArn',
-              ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-              ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
-            }),
-          );
-        } catch (updateError) {
-          if (awsErrorName(updateError) === 'ConditionalCheckFailedException') {
-            throw new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, { cause: updateError });
-          }
-          rethrowAwsError(updateError, 'remove tenant route');
-        }
-        return;
-      }
-      rethrowCancellation(error, 'release route priority');
+      if (isConditionFailure(error)) throw lockLost(tenantId, executionArn, error);
+      rethrowAwsError(error, 'remove tenant route');
     }
+    await deletePriority(route.listenerArn, route.priority, tenantId);
   }
 
-  /** Frees a priority claimed by nobody's route any more (used when a claim must be undone). */
+  /** Frees a priority item if it is free already or this tenant's; another tenant's is left alone. */
   async function deletePriority(listenerArn: string, priority: number, tenantId: string): Promise<void> {
     try {
       await db().send(
@@ -225,12 +238,12 @@ export function createRouteRegistry(tableName: string) {
         }),
       );
     } catch (error) {
-      if (awsErrorName(error) === 'ConditionalCheckFailedException') return;
+      if (isConditionFailure(error)) return;
       rethrowAwsError(error, 'delete route priority');
     }
   }
 
-  return { takenPriorities, claimPriority, reserveForeignPriority, recordRuleArn, releaseRoute, deletePriority };
+  return { takenPriorities, claimedPriority, claimPriority, reserveForeignPriority, recordRuleArn, releaseRoute, deletePriority };
 }
 
 export type RouteRegistry = ReturnType<typeof createRouteRegistry>;

@@ -1,20 +1,31 @@
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LockLostError, TransientAwsError } from '../../../../functions/shared/errors.ts';
 import { createRouteRegistry, maxRulePriority, priorityKey } from '../../../../functions/shared/registry-routes.ts';
 import {
+  claimedQuery,
+  claimPut,
   conditionFailed,
   executionArn,
   listenerArn,
   now,
+  otherExecutionArn,
   pooledTargetGroupArn,
+  priorityDelete,
+  priorityGet,
+  priorityItem,
   priorityPage,
-  releaseTransaction,
+  routeRemoval,
+  routeUpdate,
+  serverFault,
+  storedRoute,
   tableName,
+  takenQuery,
+  tenantGet,
   tenantId,
+  tenantItem,
   throttled,
-  transactionCanceled,
 } from '../register-route/route.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -31,6 +42,11 @@ const route = {
 /** The inputs every call of one command was sent with, in order. */
 function inputs(command: Parameters<typeof ddb.commandCalls>[0]): unknown[] {
   return ddb.commandCalls(command).map((call) => call.args[0].input);
+}
+
+/** The DynamoDB commands sent, in order. */
+function commandNames(): string[] {
+  return ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 }
 
 beforeEach(() => {
@@ -52,17 +68,7 @@ describe('takenPriorities', () => {
     const taken = await routes.takenPriorities(listenerArn);
 
     expect(taken).toEqual([2, 10, 11, 100]);
-    const query = {
-      TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': 'PRIORITY#' },
-      ProjectionExpression: 'sk',
-      ConsistentRead: true,
-    };
-    expect(inputs(QueryCommand)).toEqual([
-      { ...query, ExclusiveStartKey: undefined },
-      { ...query, ExclusiveStartKey: lastKey },
-    ]);
+    expect(inputs(QueryCommand)).toEqual([takenQuery(listenerArn), takenQuery(listenerArn, lastKey)]);
   });
 
   it('turns throttling into TransientAwsError', async () => {
@@ -72,51 +78,133 @@ describe('takenPriorities', () => {
   });
 });
 
+describe('claimedPriority', () => {
+  it('queries the listener consistently for the tenant\'s items across pages and returns the lowest', async () => {
+    const lastKey = { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00009' };
+    ddb.on(QueryCommand).resolvesOnce(priorityPage([9], lastKey)).resolvesOnce(priorityPage([4]));
+
+    await expect(routes.claimedPriority(listenerArn, tenantId)).resolves.toBe(4);
+
+    expect(inputs(QueryCommand)).toEqual([claimedQuery(listenerArn), claimedQuery(listenerArn, lastKey)]);
+  });
+
+  it('is undefined when the tenant owns nothing on the listener', async () => {
+    ddb.on(QueryCommand).resolves(priorityPage([]));
+
+    await expect(routes.claimedPriority(listenerArn, tenantId)).resolves.toBeUndefined();
+  });
+
+  it('turns throttling into TransientAwsError', async () => {
+    ddb.on(QueryCommand).rejects(throttled());
+
+    await expect(routes.claimedPriority(listenerArn, tenantId)).rejects.toBeInstanceOf(TransientAwsError);
+  });
+});
+
 describe('claimPriority', () => {
-  it('writes the priority item and the tenant route in one conditional transaction', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
+  const otherLock = { operation: 'offboarding', registrationId: 'x', executionArn: otherExecutionArn, acquiredAt: now };
+
+  it('puts the priority item, then records the route on the tenant, each conditionally', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
 
     await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('claimed');
 
-    expect(inputs(TransactWriteCommand)).toEqual([
-      {
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00003', owner: 'tenant', tenantId, allocatedAt: now },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Update: {
-              TableName: tableName,
-              Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-              UpdateExpression: 'SET #route = :route, #updatedAt = :now',
-              ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
-              ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-              ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
-            },
-          },
-        ],
-      },
-    ]);
+    expect(inputs(PutCommand)).toEqual([claimPut(3)]);
+    expect(inputs(UpdateCommand)).toEqual([routeUpdate(route)]);
+    expect(commandNames()).toEqual(['PutCommand', 'UpdateCommand']);
   });
 
-  it('reports priority-taken when only the priority condition failed (a concurrent tenant)', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None']));
+  it.each([
+    ['another tenant (a concurrent claim)', priorityItem(3, 'another-tenant')],
+    ['a foreign reservation', { Item: { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00003', owner: 'foreign', allocatedAt: now } }],
+    ['nobody any more (freed meanwhile)', {}],
+  ])('reports priority-taken, writing nothing else, when the item belongs to %s', async (_holder, item) => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves(item);
 
     await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('priority-taken');
+
+    expect(inputs(GetCommand)).toEqual([priorityGet(3)]);
+    expect(commandNames()).toEqual(['PutCommand', 'GetCommand']);
   });
 
-  it('reports tenant-has-route when the tenant condition failed, even if the priority was also taken', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'ConditionalCheckFailed']));
+  it('proceeds to record the route when the priority item is our own earlier claim', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves(priorityItem(3, tenantId));
+    ddb.on(UpdateCommand).resolves({});
+
+    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('claimed');
+
+    expect(inputs(UpdateCommand)).toEqual([routeUpdate(route)]);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('deletes the extra claim and reports tenant-has-route when a duplicate run recorded another route', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute({ priority: 2 }) }));
+    ddb.on(DeleteCommand).resolves({});
 
     await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('tenant-has-route');
+
+    expect(inputs(GetCommand)).toEqual([tenantGet]);
+    expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
-  it('turns a transaction conflict (two claims of one priority at once) into TransientAwsError', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['TransactionConflict', 'None']));
+  it('keeps the claim when the route a duplicate run recorded is this very priority', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand, priorityGet(3)).resolves(priorityItem(3, tenantId));
+    ddb.on(GetCommand, tenantGet).resolves(tenantItem({ route: storedRoute({ priority: 3 }) }));
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('tenant-has-route');
+
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    ['another execution holds the tenant', tenantItem({ lock: otherLock })],
+    ['the tenant record is gone', {}],
+  ])('deletes the claim and raises LockLost when %s', async (_case, tenant) => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves(tenant);
+    ddb.on(DeleteCommand).resolves({});
+
+    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(LockLostError);
+
+    expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+  });
+
+  it('keeps the claim as an orphan for the next round when the route vanished while the lock is still ours', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves(tenantItem());
+
+    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('tenant-has-route');
+
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('turns throttling of the Put into TransientAwsError', async () => {
+    ddb.on(PutCommand).rejects(throttled());
+
+    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('turns throttling of the route update into TransientAwsError, keeping the claim for the re-run', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(throttled());
+
+    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('turns a server fault of the priority read into TransientAwsError', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).rejects(serverFault());
 
     await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
   });
@@ -127,7 +215,7 @@ describe('claimPriority', () => {
       $fault: 'client',
       $metadata: { httpStatusCode: 400 },
     });
-    ddb.on(TransactWriteCommand).rejects(error);
+    ddb.on(PutCommand).rejects(error);
 
     await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBe(error);
   });
@@ -183,55 +271,42 @@ describe('recordRuleArn', () => {
 });
 
 describe('releaseRoute', () => {
-  it('deletes the priority item and removes the route in one transaction', async () => {
-    ddb.on(TransactWriteCommand).resolves({});
-
-    await routes.releaseRoute(tenantId, executionArn, route, now);
-
-    expect(inputs(TransactWriteCommand)).toEqual([releaseTransaction()]);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-  });
-
-  it('raises LockLost when the tenant condition fails', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'ConditionalCheckFailed']));
-
-    await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(LockLostError);
-  });
-
-  it('only drops the route when the priority now belongs to someone else', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None']));
+  it('removes the route while the lock is held, then deletes the priority item if still ours', async () => {
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
 
     await routes.releaseRoute(tenantId, executionArn, route, now);
 
-    expect(inputs(UpdateCommand)).toEqual([
-      {
-        TableName: tableName,
-        Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-        UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
-        ConditionExpression: '#lock.#executionArn = :executionArn',
-        ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-        ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
-      },
-    ]);
+    expect(inputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+    expect(commandNames()).toEqual(['UpdateCommand', 'DeleteCommand']);
   });
 
-  it('raises LockLost when that fallback finds the lock gone', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None']));
+  it('raises LockLost before freeing anything when the lock moved on', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
     await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(LockLostError);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
-  it('turns throttling of that fallback into TransientAwsError', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None']));
+  it('is done when the priority was already freed and reused by another tenant', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).rejects(conditionFailed());
+
+    await expect(routes.releaseRoute(tenantId, executionArn, route, now)).resolves.toBeUndefined();
+    expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+  });
+
+  it('turns throttling of the route removal into TransientAwsError, freeing nothing', async () => {
     ddb.on(UpdateCommand).rejects(throttled());
 
     await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
-  it('turns a throttled transaction into TransientAwsError', async () => {
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ThrottlingError', 'None']));
+  it('turns throttling of the priority delete into TransientAwsError (the re-run frees the orphan)', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).rejects(throttled());
 
     await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
   });
@@ -243,14 +318,7 @@ describe('deletePriority', () => {
 
     await routes.deletePriority(listenerArn, 3, tenantId);
 
-    expect(inputs(DeleteCommand)).toEqual([
-      {
-        TableName: tableName,
-        Key: { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00003' },
-        ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
-        ExpressionAttributeValues: { ':tenantId': tenantId },
-      },
-    ]);
+    expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('leaves another tenant\'s priority alone without failing', async () => {
