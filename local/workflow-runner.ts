@@ -113,6 +113,8 @@ export interface RunOptions {
   readonly onEvent?: (entry: HistoryEntry) => void;
   /** Wait-state duration in milliseconds (default 0: waits are skipped). */
   readonly waitMilliseconds?: number;
+  /** Called with the execution ARN before the first state runs. */
+  readonly onStart?: (executionArn: string) => void;
 }
 
 let executionCounter = 0;
@@ -139,6 +141,7 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
       retryIntervalOverrides[stateName] = 0;
     }
   }
+  options.onStart?.(executionArn);
   const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },

@@ -6,7 +6,11 @@
 import { InvalidStepInputError } from '../shared/errors.ts';
 import type { Plan, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
 
-/** The route part of the tenant config: how requests reach the tenant, and where its rule lives. */
+/**
+ * The route part of the tenant config: how requests reach the tenant, and where its rule lives
+ * (listener and priority). The rule and target group ARNs are left out: the application does not
+ * need them, and a silo tenant's registration has neither (its stack owns the rule).
+ */
 export type TenantRouteConfig =
   | { readonly style: 'host'; readonly host: string; readonly listenerArn: string; readonly priority: number }
   | {

@@ -215,3 +215,12 @@ export function timeoutError(decisions: readonly StackDecision[], timeoutSeconds
 export function statusOf(decision: StackDecision): string {
   return decision.stack?.status ?? 'not found';
 }
+
+/**
+ * Adds parameters decided after planning (the tenant's claimed route) to every stack that is
+ * to be created. They are distinct from the plan's own names; on a clash the later decision wins.
+ */
+export function withExtraParameters(stacks: readonly StackSpec[], extra: Readonly<Record<string, string>> | undefined): StackSpec[] {
+  if (extra === undefined || Object.keys(extra).length === 0) return [...stacks];
+  return stacks.map((spec) => (spec.templateUrl === undefined ? spec : { ...spec, parameters: { ...spec.parameters, ...extra } }));
+}

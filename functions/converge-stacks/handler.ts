@@ -25,6 +25,7 @@ import {
   statusOf,
   StackVerdict,
   timeoutError,
+  withExtraParameters,
   type StackDecision,
 } from './converge.ts';
 
@@ -37,7 +38,8 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
   const input = parseStepInput(ConvergeStacksInputSchema, event, 'converge-stacks');
   const { request, desired } = input;
   appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn });
-  assertCreatable(desired, input.stacks);
+  const stacks = withExtraParameters(input.stacks, input.extraParameters);
+  assertCreatable(desired, stacks);
 
   const attempt = beginCall(input);
   if (attempt.redriven) {
@@ -48,7 +50,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
   }
 
   const observed = await Promise.all(
-    input.stacks.map(async (spec) => ({ spec, stack: await describeStack(spec.stackName) })),
+    stacks.map(async (spec) => ({ spec, stack: await describeStack(spec.stackName) })),
   );
   const plan = planConvergence(desired, observed, attempt, stackTimeoutSeconds);
 

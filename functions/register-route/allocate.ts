@@ -1,10 +1,12 @@
 /**
  * Where a new tenant route goes: which listener and which rule priority. Pure: the handler
  * reads the taken priorities from the registry and claims the answer there with a conditional
- * write, so a concurrent tenant that picked the same slot simply loses and asks again.
+ * write, so a concurrent tenant that picked the same slot simply loses and asks again. Also the
+ * template parameters a silo tenant's stack builds its own rule from.
  */
 import { InvalidStepInputError } from '../shared/errors.ts';
 import type { RouteSpec } from '../shared/steps.ts';
+import { RouteParameter } from '../shared/template-parameters.ts';
 
 /** One configured listener with the priorities the registry says are taken on it. */
 export interface ListenerUsage {
@@ -62,39 +64,34 @@ export function unregisteredPriorities(rulePriorities: readonly number[], taken:
   return [...new Set(rulePriorities)].filter((priority) => !known.has(priority)).sort((a, b) => a - b);
 }
 
-/**
- * The target group the tenant's rule forwards to: the tenant's own one for silo models (from
- * the stack outputs), the listener's pooled one for pool tenants.
- */
-export function routeTargetGroup(
-  isolationModel: 'pool' | 'silo-services' | 'silo-cluster',
-  tenantTargetGroupArn: string | undefined,
-  pooledTargetGroupArn: string,
-): string {
-  if (isolationModel === 'pool') return pooledTargetGroupArn;
-  if (tenantTargetGroupArn === undefined || tenantTargetGroupArn === '') throw missingTargetGroup(isolationModel);
-  return tenantTargetGroupArn;
-}
-
-function missingTargetGroup(isolationModel: string): InvalidStepInputError {
-  return new InvalidStepInputError(
-    `RegisterTenantRoute needs the TargetGroupArn stack output for a ${isolationModel} tenant: the tenant stack must output its target group`,
-  );
+/** True for the isolation models whose stack creates the tenant's listener rule itself. */
+export function stackOwnsRule(isolationModel: 'pool' | 'silo-services' | 'silo-cluster'): boolean {
+  return isolationModel !== 'pool';
 }
 
 /**
- * Rejects input that could never become a rule (a header route without a header name, a silo
- * tenant without its target group) before anything is claimed.
+ * Header name passed for host-style routes: CloudFormation needs a value for every parameter
+ * the template declares, and the template ignores it for host style.
  */
-export function validateRouteRequest(input: {
-  readonly route: RouteSpec;
-  readonly isolationModel: 'pool' | 'silo-services' | 'silo-cluster';
-  readonly targetGroupArn?: string | undefined;
-}): void {
-  if (input.route.style === 'header' && (input.route.headerName === undefined || input.route.headerName === '')) {
+export const defaultRouteHeaderName = 'x-tenant-id';
+
+/**
+ * The template parameters that let a silo tenant's stack create its own listener rule at the
+ * claimed priority (see RouteParameter).
+ */
+export function routeStackParameters(route: RouteSlot & RouteSpec): Record<string, string> {
+  return {
+    [RouteParameter.listenerArn]: route.listenerArn,
+    [RouteParameter.rulePriority]: String(route.priority),
+    [RouteParameter.routeStyle]: route.style,
+    [RouteParameter.routeValue]: route.value,
+    [RouteParameter.routeHeaderName]: route.headerName !== undefined && route.headerName !== '' ? route.headerName : defaultRouteHeaderName,
+  };
+}
+
+/** Rejects input that could never become a rule (a header route without a header name) before anything is claimed. */
+export function validateRouteRequest(route: RouteSpec): void {
+  if (route.style === 'header' && (route.headerName === undefined || route.headerName === '')) {
     throw new InvalidStepInputError('RegisterTenantRoute received a header-style route without headerName');
-  }
-  if (input.isolationModel !== 'pool' && (input.targetGroupArn === undefined || input.targetGroupArn === '')) {
-    throw missingTargetGroup(input.isolationModel);
   }
 }

@@ -1,6 +1,8 @@
 /**
- * RegisterTenantRoute (onboarding, ResultPath "$.route"): gives the tenant its ALB listener
- * rule and returns where it lives. Idempotent: a re-run returns the recorded rule without writes.
+ * RegisterTenantRoute (onboarding, ResultPath "$.route", before the tenant stacks): claims the
+ * tenant's listener-rule priority. Pool tenants get their rule to the pooled target group here;
+ * silo tenants get `stackParameters`, from which their stack creates the rule. Idempotent: a
+ * re-run returns the recorded route without writes.
  */
 import { readRegistryTableName, readRouteListeners } from '../shared/config.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';

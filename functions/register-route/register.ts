@@ -4,18 +4,31 @@
  *
  * The priority is claimed in the registry first (a conditional write, so two tenants never get
  * the same one) and the rule created second; the route recorded on the tenant is the memory
- * that lets a re-run or redrive pick up the claim instead of allocating again.
+ * that lets a re-run or redrive pick up the claim instead of allocating again. A run that
+ * crashed between claiming the priority and recording the route left an orphan claim, which
+ * is looked for and reused before anything new is allocated (see registry-routes.ts).
+ *
+ * Silo tenants: ECS will not attach a service to a target group no load balancer uses, so the
+ * tenant's stack creates its own rule, before its services. This step runs before the stacks,
+ * claims the priority only and returns it as stack parameters; it creates no rule.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RouteListener } from '../shared/config.ts';
 import { LockLostError, RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../shared/errors.ts';
 import type { Registry, TenantRecord } from '../shared/registry.ts';
 import { maxRulePriority, type RouteRegistry } from '../shared/registry-routes.ts';
-import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags } from '../shared/routes.ts';
+import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags, type ListenerRuleSummary } from '../shared/routes.ts';
 import type { RegisterRouteInputSchema, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
-import { TemplateOutput } from '../shared/template-parameters.ts';
 import type { z } from 'zod';
-import { allocateRouteSlot, capacityExceededMessage, routeTargetGroup, unregisteredPriorities, validateRouteRequest } from './allocate.ts';
+import {
+  allocateRouteSlot,
+  capacityExceededMessage,
+  routeStackParameters,
+  stackOwnsRule,
+  unregisteredPriorities,
+  validateRouteRequest,
+  type RouteSlot,
+} from './allocate.ts';
 
 export type RegisterRouteInput = z.infer<typeof RegisterRouteInputSchema>;
 type ClaimedRoute = NonNullable<TenantRecord['route']>;
@@ -50,9 +63,22 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     return tenant;
   }
 
-  /** Allocates a slot and claims it; undefined when the claim lost (re-read and try again). */
-  async function claimNewRoute(input: RegisterRouteInput): Promise<ClaimedRoute | undefined> {
-    const { tenantId, executionArn } = input.request;
+  /**
+   * A priority the tenant already owns although it has no route: a run that crashed between
+   * claiming it and recording the route. Reusing it means a re-run never takes a second one.
+   */
+  async function orphanSlot(tenantId: string): Promise<RouteSlot | undefined> {
+    const owned = await Promise.all(listeners.map((listener) => routeRegistry.claimedPriority(listener.listenerArn, tenantId)));
+    const index = owned.findIndex((priority) => priority !== undefined);
+    const listener = listeners[index];
+    const priority = owned[index];
+    if (listener === undefined || priority === undefined) return undefined;
+    logger.info('Reusing the priority an earlier run claimed', { listenerArn: listener.listenerArn, priority });
+    return { listenerArn: listener.listenerArn, priority };
+  }
+
+  /** The first listener with room and its lowest free priority; fails when every listener is full. */
+  async function allocateSlot(): Promise<RouteSlot> {
     const usage = await Promise.all(
       listeners.map(async (listener) => ({
         listenerArn: listener.listenerArn,
@@ -62,12 +88,24 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     );
     const slot = allocateRouteSlot(usage, maxRulePriority);
     if (slot === undefined) throw new RouteCapacityExceededError(capacityExceededMessage(usage));
-    const listener = listeners.find((candidate) => candidate.listenerArn === slot.listenerArn);
-    if (listener === undefined) throw new Error(`Allocated listener ${slot.listenerArn} is not configured`);
+    return slot;
+  }
+
+  /**
+   * Claims the tenant's orphan priority or a newly allocated one; undefined when the claim lost
+   * or a foreign rule holds the slot (re-read and try again).
+   */
+  async function claimNewRoute(input: RegisterRouteInput): Promise<ClaimedRoute | undefined> {
+    const { tenantId, executionArn } = input.request;
+    const orphan = await orphanSlot(tenantId);
+    const slot = orphan ?? (await allocateSlot());
+    const siloTenant = stackOwnsRule(input.isolationModel);
+    if (siloTenant && (await foreignRuleHolds(tenantId, slot, orphan !== undefined))) return undefined;
     const route: ClaimedRoute = {
       listenerArn: slot.listenerArn,
       priority: slot.priority,
-      targetGroupArn: routeTargetGroup(input.isolationModel, tenantTargetGroup(input), listener.pooledTargetGroupArn),
+      // A silo tenant's rule forwards to its stack's own target group, which the registry never needs.
+      ...(siloTenant ? {} : { targetGroupArn: pooledTargetGroup(slot.listenerArn) }),
       style: input.route.style,
       value: input.route.value,
       ...(input.route.headerName !== undefined ? { headerName: input.route.headerName } : {}),
@@ -75,6 +113,39 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     const claim = await routeRegistry.claimPriority(tenantId, executionArn, route, now());
     logger.info('Route priority claim', { claim, listenerArn: route.listenerArn, priority: route.priority });
     return claim === 'claimed' ? route : undefined;
+  }
+
+  /**
+   * Silo tenants, before claiming a slot: true when a rule already holds its priority. No stack
+   * of this tenant can hold it yet (its stacks only get a priority the route records), so the rule
+   * is foreign; the stack's CreateRule would fail on it. Checked before the route is recorded, so
+   * a recorded route is always one that was checked. The tenant's orphan item at the priority is
+   * deleted first, then every priority foreign rules hold on the listener reserved.
+   */
+  async function foreignRuleHolds(tenantId: string, slot: RouteSlot, ownsItem: boolean): Promise<boolean> {
+    const rules = await listListenerRules(slot.listenerArn);
+    const holder = rules.find((rule) => rule.priority === slot.priority);
+    if (holder === undefined) return false;
+    logger.warn('A foreign rule holds the allocated priority; reallocating', { ruleArn: holder.ruleArn, priority: slot.priority });
+    // Delete before reserving: the reservation is conditional on the priority being free.
+    if (ownsItem) await routeRegistry.deletePriority(slot.listenerArn, slot.priority, tenantId);
+    await reserveForeignPriorities(slot.listenerArn, rules);
+    return true;
+  }
+
+  /** Reserves every priority that `rules` hold on the listener although the registry does not know it. */
+  async function reserveForeignPriorities(listenerArn: string, rules: readonly ListenerRuleSummary[]): Promise<void> {
+    const taken = await routeRegistry.takenPriorities(listenerArn);
+    const foreign = unregisteredPriorities(rules.map((rule) => rule.priority), taken);
+    for (const priority of foreign) await routeRegistry.reserveForeignPriority(listenerArn, priority, now());
+    logger.info('Reserved priorities held by foreign rules', { listenerArn, priorities: foreign });
+  }
+
+  /** The pooled target group of a configured listener. */
+  function pooledTargetGroup(listenerArn: string): string {
+    const listener = listeners.find((candidate) => candidate.listenerArn === listenerArn);
+    if (listener === undefined) throw new Error(`Route listener ${listenerArn} is not configured`);
+    return listener.pooledTargetGroupArn;
   }
 
   /** Creates the rule of a claimed route unless it exists; undefined when the caller must start over. */
@@ -101,7 +172,7 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
       return await createTenantRule({
         listenerArn: route.listenerArn,
         priority: route.priority,
-        targetGroupArn: route.targetGroupArn,
+        targetGroupArn: route.targetGroupArn ?? pooledTargetGroup(route.listenerArn),
         route,
         tenantId: request.tenantId,
         ...(request.tier !== undefined ? { tier: request.tier } : {}),
@@ -143,20 +214,29 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     logger.warn('A foreign rule holds the claimed priority; reallocating', { ruleArn: holder.ruleArn, priority: route.priority });
     // Release before reserving: the reservation is conditional on the priority being free.
     await routeRegistry.releaseRoute(tenantId, executionArn, route, now());
-    const taken = await routeRegistry.takenPriorities(route.listenerArn);
-    const foreign = unregisteredPriorities(rules.map((rule) => rule.priority), taken);
-    for (const priority of foreign) await routeRegistry.reserveForeignPriority(route.listenerArn, priority, now());
-    logger.info('Reserved priorities held by foreign rules', { listenerArn: route.listenerArn, priorities: foreign });
+    await reserveForeignPriorities(route.listenerArn, rules);
     return undefined;
   }
 
-  /** Runs the step: returns the tenant's registration, creating whatever is missing. */
+  /**
+   * Runs the step: returns the tenant's registration, claiming and creating whatever is missing.
+   * A silo tenant's recorded route is returned as it is: its stack may hold the rule by now.
+   */
   async function register(input: RegisterRouteInput): Promise<RouteRegistration> {
-    validateRouteRequest({ route: input.route, isolationModel: input.isolationModel, targetGroupArn: tenantTargetGroup(input) });
+    validateRouteRequest(input.route);
+    const siloTenant = stackOwnsRule(input.isolationModel);
     for (let attempt = 1; attempt <= maxRegisterAttempts; attempt += 1) {
       const tenant = await heldTenant(input.request);
-      const route = tenant.route ?? (await claimNewRoute(input));
+      const recorded = tenant.route;
+      const route = recorded ?? (await claimNewRoute(input));
       if (route === undefined) continue;
+      if (siloTenant) {
+        logger.info(recorded === undefined ? 'Route priority claimed for the tenant stack' : 'Reusing the recorded route priority', {
+          listenerArn: route.listenerArn,
+          priority: route.priority,
+        });
+        return stackRouteRegistration(route);
+      }
       const result = await ensureRule(input, route);
       if (result !== undefined) return result;
     }
@@ -169,19 +249,29 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
   return { register };
 }
 
-/** The silo tenant's own target group, from its stack outputs. */
-function tenantTargetGroup(input: RegisterRouteInput): string | undefined {
-  return input.stackOutputs[TemplateOutput.targetGroupArn];
-}
-
-function registration(route: ClaimedRoute, ruleArn: string): RouteRegistration {
+/** Where the route lives and what selects the tenant, common to both registrations. */
+function routeFields(route: ClaimedRoute) {
   return {
     listenerArn: route.listenerArn,
     priority: route.priority,
-    ruleArn,
-    targetGroupArn: route.targetGroupArn,
     style: route.style,
     value: route.value,
     ...(route.headerName !== undefined ? { headerName: route.headerName } : {}),
   };
+}
+
+/** A pool tenant's registration: the rule the step created, to the pooled target group. */
+function registration(route: ClaimedRoute, ruleArn: string): RouteRegistration {
+  return {
+    ...routeFields(route),
+    ruleArn,
+    ...(route.targetGroupArn !== undefined ? { targetGroupArn: route.targetGroupArn } : {}),
+    stackParameters: {},
+  };
+}
+
+/** A silo tenant's registration: the claimed priority, for its stack to create the rule at. */
+function stackRouteRegistration(route: ClaimedRoute): RouteRegistration {
+  const fields = routeFields(route);
+  return { ...fields, stackParameters: routeStackParameters(fields) };
 }

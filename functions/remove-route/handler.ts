@@ -2,8 +2,15 @@
  * RemoveTenantRoute (offboarding, ResultPath "$.routeRemoval"): deletes the tenant's listener
  * rule and frees its priority. Idempotent: a rule already gone is fine, and once the route is
  * released a re-run finds nothing to remove.
+ *
+ * A silo tenant's rule belongs to its stack, which the workflow deletes before this step, so
+ * its route records no rule and nothing holds the priority any more: the step only releases it.
+ *
+ * It also frees every priority the tenant still owns without a route pointing at it (an
+ * onboarding that crashed between claiming a priority and recording its route, or a release
+ * that crashed between its two writes), so an offboarded tenant leaks no priority.
  */
-import { readRegistryTableName } from '../shared/config.ts';
+import { readRegistryTableName, readRouteListeners } from '../shared/config.ts';
 import { LockLostError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
 import { createRegistry } from '../shared/registry.ts';
@@ -15,6 +22,25 @@ const logger = createLogger('remove-route');
 const tableName = readRegistryTableName();
 const registry = createRegistry(tableName);
 const routeRegistry = createRouteRegistry(tableName);
+const listenerArns = readRouteListeners().map((listener) => listener.listenerArn);
+
+/**
+ * Deletes the tenant's orphan priority claims on every configured listener, lowest first. Only
+ * the lock holder claims for the tenant, so each round finds a higher priority or none; one
+ * found again means something re-created it, and the step stops rather than spin.
+ */
+async function freeOrphanClaims(tenantId: string): Promise<void> {
+  for (const listenerArn of listenerArns) {
+    let freed = 0;
+    let priority = await routeRegistry.claimedPriority(listenerArn, tenantId);
+    while (priority !== undefined && priority > freed) {
+      await routeRegistry.deletePriority(listenerArn, priority, tenantId);
+      logger.info('Freed an orphan route priority claim', { listenerArn, priority });
+      freed = priority;
+      priority = await routeRegistry.claimedPriority(listenerArn, tenantId);
+    }
+  }
+}
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<RouteRemoval> => {
   const { request } = parseStepInput(RemoveRouteInputSchema, event, 'RemoveTenantRoute');
@@ -29,12 +55,14 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Route
   const route = tenant.route;
   if (route === undefined) {
     logger.info('Tenant has no route');
+    await freeOrphanClaims(tenantId);
     return { removed: false };
   }
 
   let ruleArn = route.ruleArn;
   if (ruleArn === undefined) {
-    // The priority was claimed but the rule never recorded: a rule may still exist from a crashed run.
+    // No rule recorded: a silo tenant (its stack's rule went with the stack), or a pool tenant whose
+    // run crashed before recording the rule it created. Only a rule tagged for this tenant is deleted.
     const holder = await findRuleAtPriority(route.listenerArn, route.priority);
     ruleArn = holder !== undefined && isTenantRule(holder.tags, tenantId) ? holder.ruleArn : undefined;
   }
@@ -45,5 +73,6 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Route
 
   await routeRegistry.releaseRoute(tenantId, executionArn, route, new Date().toISOString());
   logger.info('Route released', { listenerArn: route.listenerArn, priority: route.priority });
+  await freeOrphanClaims(tenantId);
   return { removed: true };
 });

@@ -59,7 +59,7 @@ export interface TenantRecord {
   readonly completed: Readonly<Record<string, string>>;
   readonly plan?: PlannedResources;
   /** The tenant's listener rule; `ruleArn` is absent between claiming a priority and creating the rule. */
-  readonly route?: Omit<RouteRegistration, 'ruleArn'> & { readonly ruleArn?: string };
+  readonly route?: Omit<RouteRegistration, 'ruleArn' | 'stackParameters'> & { readonly ruleArn?: string };
   readonly tenantConfig?: string;
   readonly lastFailure?: FailureRecord;
   /** Optimistic-concurrency counter, incremented by every lock change. */

@@ -99,6 +99,8 @@ export const ConvergeStacksInputSchema = z.object({
   stacks: z.array(StackSpecSchema),
   /** Absent on the first call of a loop. */
   progress: StackProgressSchema.optional(),
+  /** Parameters decided after planning (the claimed route), added to every stack created. */
+  extraParameters: z.record(z.string(), z.string()).optional(),
   redriveCount: z.number().int().nonnegative(),
 });
 export type ConvergeStacksInput = z.infer<typeof ConvergeStacksInputSchema>;
@@ -108,17 +110,22 @@ export const RegisterRouteInputSchema = z.object({
   request: TenantRequestSchema,
   route: RouteSpecSchema,
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
-  /** The merged stack outputs (silo: holds TargetGroupArn); empty for pool tenants. */
-  stackOutputs: z.record(z.string(), z.string()),
 });
+/**
+ * Pool tenants: the step creates the rule to the pooled target group (ruleArn, targetGroupArn set).
+ * Silo tenants: the step claims the priority and the tenant's stack creates the rule with its own
+ * target group, from `stackParameters` (ruleArn and targetGroupArn absent).
+ */
 export const RouteRegistrationSchema = z.object({
   listenerArn: z.string(),
   priority: z.number().int().positive(),
-  ruleArn: z.string(),
-  targetGroupArn: z.string(),
+  ruleArn: z.string().optional(),
+  targetGroupArn: z.string().optional(),
   style: z.enum(['host', 'header']),
   value: z.string(),
   headerName: z.string().optional(),
+  /** Template parameters of the route (RouteParameter names); empty for pool tenants. */
+  stackParameters: z.record(z.string(), z.string()),
 });
 export type RouteRegistration = z.infer<typeof RouteRegistrationSchema>;
 

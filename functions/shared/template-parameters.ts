@@ -25,6 +25,22 @@ export function serviceSlotParameter(index: number, field: keyof typeof ServiceS
   return `Service${index}${ServiceSlotParameter[field]}`;
 }
 
+/**
+ * The tenant's listener rule is part of a silo tenant's stack: ECS will not attach a service
+ * to a target group that no load balancer uses, so the rule must exist before the service.
+ * The orchestrator claims the priority (unique per listener) and passes it in.
+ */
+export const RouteParameter = {
+  listenerArn: 'ListenerArn',
+  rulePriority: 'RulePriority',
+  /** `host` or `header`. */
+  routeStyle: 'RouteStyle',
+  /** Host name (host style) or header value (header style). */
+  routeValue: 'RouteValue',
+  /** Header name for header style (ignored for host style). */
+  routeHeaderName: 'RouteHeaderName',
+} as const;
+
 /** Outputs every tenant template declares. */
 export const TemplateOutput = {
   /** Target group of the first (routed) service. */
@@ -33,6 +49,8 @@ export const TemplateOutput = {
   clusterName: 'ClusterName',
   /** Comma-separated ECS service names, in slot order. */
   serviceNames: 'ServiceNames',
+  /** The tenant's listener rule. */
+  listenerRuleArn: 'ListenerRuleArn',
 } as const;
 
 /**

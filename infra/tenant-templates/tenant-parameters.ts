@@ -5,6 +5,7 @@
  */
 import { CfnCondition, CfnParameter, Fn, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
 import {
+  RouteParameter,
   serviceSlotParameter,
   sharedParametersByModel,
   TemplateParameter,
@@ -42,6 +43,17 @@ export interface ServiceSlotParameters {
   readonly condition: CfnCondition | undefined;
 }
 
+/** The parameters of the tenant's listener rule, decided by the orchestrator when it claims the priority. */
+export interface RouteParameters {
+  readonly listenerArn: CfnParameter;
+  readonly rulePriority: CfnParameter;
+  readonly routeStyle: CfnParameter;
+  readonly routeValue: CfnParameter;
+  readonly routeHeaderName: CfnParameter;
+  /** Holds when RouteStyle is `host`. */
+  readonly isHostRoute: CfnCondition;
+}
+
 /** Everything a tenant template is parameterized by. */
 export interface TenantParameters {
   readonly tenantId: CfnParameter;
@@ -51,7 +63,14 @@ export interface TenantParameters {
   readonly slots: readonly ServiceSlotParameters[];
   /** The shared parameters this model declares (see sharedParametersByModel). */
   readonly shared: ReadonlyMap<SharedParameterName, CfnParameter>;
+  readonly route: RouteParameters;
 }
+
+/** Logical id of the condition that the tenant is routed by host name. */
+export const isHostRouteConditionName = 'IsHostRoute';
+
+/** ALB rule priorities run from 1 to 50000 per listener. */
+const highestRulePriority = 50_000;
 
 /** Logical id of the condition that slot `index` is in use. */
 export function hasServiceConditionName(index: number): string {
@@ -170,7 +189,44 @@ export function declareTenantParameters(stack: Stack, model: SiloIsolationModel,
   for (const name of sharedParametersByModel[model]) {
     shared.set(name, new CfnParameter(stack, name, sharedParameterTypes[name]));
   }
-  return { tenantId, tier, templateVersion: version, serviceCount, slots, shared };
+  return { tenantId, tier, templateVersion: version, serviceCount, slots, shared, route: declareRouteParameters(stack) };
+}
+
+/**
+ * No defaults: the orchestrator always passes all five (RouteHeaderName too, unused for host
+ * routes), so a plan that forgets one fails at CreateStack instead of routing somewhere else.
+ */
+function declareRouteParameters(stack: Stack): RouteParameters {
+  const routeStyle = new CfnParameter(stack, RouteParameter.routeStyle, {
+    type: 'String',
+    allowedValues: ['host', 'header'],
+    description: 'How the tenant is selected: by host name or by an HTTP header',
+  });
+  return {
+    listenerArn: new CfnParameter(stack, RouteParameter.listenerArn, {
+      type: 'String',
+      description: 'Listener of the shared load balancer the tenant rule goes on',
+    }),
+    rulePriority: new CfnParameter(stack, RouteParameter.rulePriority, {
+      type: 'Number',
+      minValue: 1,
+      maxValue: highestRulePriority,
+      description: 'Priority of the tenant rule, claimed by the orchestrator (unique per listener)',
+    }),
+    routeStyle,
+    routeValue: new CfnParameter(stack, RouteParameter.routeValue, {
+      type: 'String',
+      minLength: 1,
+      description: 'Host name (host style) or header value (header style) that selects the tenant',
+    }),
+    routeHeaderName: new CfnParameter(stack, RouteParameter.routeHeaderName, {
+      type: 'String',
+      description: 'HTTP header that selects the tenant (header style; ignored for host style)',
+    }),
+    isHostRoute: new CfnCondition(stack, isHostRouteConditionName, {
+      expression: Fn.conditionEquals(routeStyle.valueAsString, 'host'),
+    }),
+  };
 }
 
 /** A shared parameter the model must declare; throws at synth time if the model lacks it. */

@@ -6,12 +6,14 @@
  */
 import { Aws, BootstraplessSynthesizer, CfnOutput, Fn, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
 import { CfnCluster } from 'aws-cdk-lib/aws-ecs';
+import type { CfnListenerRule } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { managedByTag } from '../../functions/plan-tenant/plan.ts';
 import { TemplateOutput } from '../../functions/shared/template-parameters.ts';
 import { ServiceSlot } from './service-slot.ts';
+import { createTenantListenerRule } from './tenant-route.ts';
 import { declareTenantParameters, sharedParameter, type SiloIsolationModel, type TenantParameters } from './tenant-parameters.ts';
 
 /** Properties of {@link TenantTemplateStack}. */
@@ -39,6 +41,8 @@ export class TenantTemplateStack extends Stack {
   public readonly taskRole: CfnRole;
   /** One per service slot, in slot order; slot 0 is the routed one. */
   public readonly slots: readonly ServiceSlot[];
+  /** The tenant's rule on the shared listener, forwarding to slot 0's target group. */
+  public readonly listenerRule: CfnListenerRule;
 
   constructor(scope: Construct, id: string, props: TenantTemplateStackProps) {
     super(scope, id, {
@@ -91,6 +95,12 @@ export class TenantTemplateStack extends Stack {
           routed: slot.index === 0,
         }),
     );
+
+    const [routed] = this.slots;
+    if (routed?.targetGroup === undefined) throw new Error('Slot 0 must be routed');
+    this.listenerRule = createTenantListenerRule(this, 'ListenerRule', { route: parameters.route, targetGroup: routed.targetGroup });
+    // ECS rejects a service whose target group is not associated with a load balancer yet.
+    routed.service.addResourceDependency(this.listenerRule);
 
     this.addOutputs(clusterName);
     this.tagResources(parameters);
@@ -157,6 +167,7 @@ export class TenantTemplateStack extends Stack {
     if (routed?.targetGroup === undefined) throw new Error('Slot 0 must be routed');
     this.addOutput(TemplateOutput.targetGroupArn, routed.targetGroup.ref, 'Target group of service 0 (the routed service)');
     this.addOutput(TemplateOutput.clusterName, clusterName, 'Cluster the tenant services run in');
+    this.addOutput(TemplateOutput.listenerRuleArn, this.listenerRule.ref, 'The tenant rule on the shared listener');
     // Absent slots contribute an empty string; a name behind AWS::NoValue inside Fn::Join is not
     // reliably dropped, so each present slot brings its own leading comma. The names are computed
     // from parameters, not GetAtt, so no output references a resource that may not exist.

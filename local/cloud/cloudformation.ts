@@ -39,9 +39,10 @@ import {
   type CloudFormationState,
   type StackRecord,
 } from './stack-records.ts';
-import { checkCreateRequest, checkStackName, handlerMessage } from './stack-requests.ts';
-import { applyCloudEffect } from './stack-effects.ts';
-import { createTimeline, deleteTimeline, tenantStackResources, type ResourceFailure } from './stack-timeline.ts';
+import { applyCloudEffect, type CloudEffect } from './stack-effects.ts';
+import { failStackCreation, listenerRuleRefusal, refusedCreation, refusedDeletion } from './stack-failures.ts';
+import { checkCreateRequest, checkStackName } from './stack-requests.ts';
+import { createTimeline, deleteTimeline, tenantStackResources, type ResourceFailure, type TimelineEntry } from './stack-timeline.ts';
 import { modelTenantStack, type TemplateModel } from './template-model.ts';
 
 export type { CloudFormationState } from './stack-records.ts';
@@ -126,7 +127,7 @@ export class CloudFormationSimulator {
     const { templateUrl, model, capabilities } = checkCreateRequest(input, this.#model);
     const now = this.#now();
     const stack = { stackName, stackId: `arn:aws:cloudformation:${simulatedRegion}:${simulatedAccount}:stack/${stackName}/${randomUUID()}` };
-    const resources = tenantStackResources(stackName, model);
+    const resources = tenantStackResources(stack, model, input.Tags ?? []);
     const record: StackRecord = {
       ...stack,
       templateUrl,
@@ -227,6 +228,8 @@ export class CloudFormationSimulator {
 
   /** Every stack ever created, deleted ones included, for inspection. */
   listStacks(): { stackName: string; stackId: string; status: string; tags: Record<string, string> }[] {
+    // A refused listener rule changes a stack's course when its time comes.
+    this.settle();
     const now = this.#now();
     return this.#state.stacks.map((stack) => ({
       stackName: stack.stackName,
@@ -236,16 +239,23 @@ export class CloudFormationSimulator {
     }));
   }
 
-  /** Applies the effects on ECS and ELB of every stack event whose time has come. Calls do this themselves. */
+  /**
+   * Applies the effects on ECS and ELB of every stack event whose time has come, oldest first.
+   * Calls do this themselves. A listener rule ELB refuses fails its stack from there on, which
+   * rewrites that stack's future, so the next due entry is looked up afresh each time.
+   */
   settle(): void {
     const now = this.#now();
-    const due = this.#state.stacks
-      .flatMap((stack) => stack.timeline)
-      .filter((entry) => entry.effect !== undefined && entry.applied !== true && entry.at <= now)
-      .sort((a, b) => a.at - b.at);
-    for (const entry of due) {
+    for (let next = this.#nextDue(now); next !== undefined; next = this.#nextDue(now)) {
+      const { stack, entry, effect } = next;
       entry.applied = true;
-      if (entry.effect !== undefined) applyCloudEffect(entry.effect, entry.at, this.#ecs, this.#elb);
+      try {
+        applyCloudEffect(effect, entry.at, this.#ecs, this.#elb);
+      } catch (error) {
+        const reason = listenerRuleRefusal(error);
+        if (reason === undefined) throw error;
+        failStackCreation(stack, entry, reason, this.#rollbackMs);
+      }
     }
   }
 
@@ -276,26 +286,21 @@ export class CloudFormationSimulator {
     return this.#live(nameOrId);
   }
 
-  #createFailure(record: StackRecord): ResourceFailure | undefined {
-    const injected = takeFailure(this.#state.createFailures, record.stackName);
-    if (injected !== undefined) return injected;
-    const { model } = record;
-    // ECS refuses a service in a cluster that does not exist, so the stack rolls back.
-    if (this.#ecs !== undefined && !model.ownCluster && model.services.length > 0 && !this.#ecs.hasCluster(model.clusterName)) {
-      return { logicalResourceId: 'Service0', reason: handlerMessage('Cluster not found.', 'Ecs', 'InvalidRequest') };
+  /** The oldest unapplied effect whose time has come, across stacks (ties: stack order, then timeline order). */
+  #nextDue(now: number): { stack: StackRecord; entry: TimelineEntry; effect: CloudEffect } | undefined {
+    let next: { stack: StackRecord; entry: TimelineEntry; effect: CloudEffect } | undefined;
+    for (const stack of this.#state.stacks) {
+      const entry = stack.timeline.find((candidate) => candidate.effect !== undefined && candidate.applied !== true && candidate.at <= now);
+      if (entry?.effect !== undefined && (next === undefined || entry.at < next.entry.at)) next = { stack, entry, effect: entry.effect };
     }
-    return undefined;
+    return next;
+  }
+
+  #createFailure(record: StackRecord): ResourceFailure | undefined {
+    return takeFailure(this.#state.createFailures, record.stackName) ?? refusedCreation(record, this.#ecs);
   }
 
   #deleteFailure(record: StackRecord, present: readonly { logicalResourceId: string }[]): ResourceFailure | undefined {
-    const injected = takeFailure(this.#state.deleteFailures, record.stackName);
-    if (injected !== undefined) return injected;
-    // AWS refuses to delete a target group a listener rule still forwards to (checked when the delete starts).
-    const targetGroupArn = record.model.targetGroupArn;
-    if (this.#elb?.isTargetGroupInUse(targetGroupArn) && present.some((resource) => resource.logicalResourceId === 'TargetGroup')) {
-      const message = `Target group '${targetGroupArn}' is currently in use by a listener or a rule`;
-      return { logicalResourceId: 'TargetGroup', reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict') };
-    }
-    return undefined;
+    return takeFailure(this.#state.deleteFailures, record.stackName) ?? refusedDeletion(record, present, this.#elb);
   }
 }

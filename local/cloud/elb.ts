@@ -1,6 +1,7 @@
 /**
  * An in-process stand-in for the Elastic Load Balancing v2 calls the route steps make:
- * CreateRule, DescribeRules, DeleteRule and DescribeTags on the listeners it is given.
+ * CreateRule, DescribeRules, DeleteRule and DescribeTags on the listeners it is given, and for
+ * the rules simulated tenant stacks create and delete.
  */
 import {
   ListenerNotFoundException,
@@ -102,9 +103,32 @@ export class LoadBalancingSimulator {
     if (index !== -1) this.#state.targetGroups.splice(index, 1);
   }
 
-  /** True when a rule forwards to the target group (AWS then refuses to delete it). */
-  isTargetGroupInUse(targetGroupArn: string): boolean {
-    return this.#state.rules.some((rule) => forwardedTargetGroups(rule.actions).includes(targetGroupArn));
+  /**
+   * True when a rule forwards to the target group (AWS then refuses to delete it); a stack
+   * ignores its own rule, which its deletion removes first.
+   */
+  isTargetGroupInUse(targetGroupArn: string, ignoredRuleArn?: string): boolean {
+    return this.#state.rules.some(
+      (rule) => rule.ruleArn !== ignoredRuleArn && forwardedTargetGroups(rule.actions).includes(targetGroupArn),
+    );
+  }
+
+  /**
+   * A rule a simulated stack creates (its AWS::ElasticLoadBalancingV2::ListenerRule): CreateRule's
+   * listener, priority and quota checks, throwing the same exceptions, but no API call (no hooks,
+   * no injected faults). The target group is not checked: the template's Ref makes CloudFormation
+   * create it first.
+   */
+  createStackRule(rule: RuleRecord): void {
+    const listener = this.#listener(rule.listenerArn);
+    this.#checkRoom(listener, rule.priority);
+    this.#state.rules.push({ ...structuredClone(rule), listenerArn: listener.listenerArn, actions: normalizedActions(rule.actions) });
+  }
+
+  /** A stack deleted its rule (gone already is fine: the stack's rollback may not have got that far). */
+  removeStackRule(ruleArn: string): void {
+    const index = this.#state.rules.findIndex((rule) => rule.ruleArn === ruleArn);
+    if (index !== -1) this.#state.rules.splice(index, 1);
   }
 
   /** CreateRule: a rule at a free priority of a listener, within the load balancer's rule quota. */
@@ -120,19 +144,7 @@ export class LoadBalancingSimulator {
     }
     if ((input.Conditions ?? []).length === 0) throw loadBalancingValidationError('A rule must have at least one condition');
     if ((input.Actions ?? []).length === 0) throw loadBalancingValidationError('A rule must have at least one action');
-    if (this.#state.rules.some((rule) => rule.listenerArn === listener.listenerArn && rule.priority === priority)) {
-      const message = `Priority '${priority}' is currently in use`;
-      throw new PriorityInUseException({ message, Message: message, $metadata: errorMetadata() });
-    }
-    const loadBalancerArn = loadBalancerArnOf(listener);
-    const rulesOnLoadBalancer = this.#state.rules.filter((rule) => {
-      const owner = this.#listeners.find((candidate) => candidate.listenerArn === rule.listenerArn);
-      return owner !== undefined && loadBalancerArnOf(owner) === loadBalancerArn;
-    });
-    if (rulesOnLoadBalancer.length >= (listener.quota ?? 100)) {
-      const message = "You've reached the limit on the number of rules per load balancer";
-      throw new TooManyRulesException({ message, Message: message, $metadata: errorMetadata() });
-    }
+    this.#checkRoom(listener, priority);
     const actions = input.Actions ?? [];
     const unknownTargetGroup = forwardedTargetGroups(actions).find((arn) => !this.#state.targetGroups.includes(arn));
     if (this.#checkTargetGroups && unknownTargetGroup !== undefined) {
@@ -199,9 +211,11 @@ export class LoadBalancingSimulator {
 
   /**
    * Every rule of every listener as DescribeRules shows it (default rules included, last per
-   * listener), with its listener and tags, for inspection.
+   * listener), with its listener and tags, for inspection; no injected faults apply.
    */
   listRules(): (Rule & { ListenerArn: string; Tags: Record<string, string> })[] {
+    // As of now, like the API calls: stacks' rules whose time has come are there.
+    for (const hook of this.#beforeCall) hook();
     return this.#listeners.flatMap((listener) =>
       this.#listenerRules(listener.listenerArn).map((rule) => ({
         ...rule,
@@ -231,6 +245,23 @@ export class LoadBalancingSimulator {
     const listener = this.#listeners.find((candidate) => candidate.listenerArn === listenerArn);
     if (listener === undefined) throw listenerNotFound();
     return listener;
+  }
+
+  /** Throws what CreateRule throws when the priority is taken on the listener or the load balancer is at its rule quota. */
+  #checkRoom(listener: ListenerConfig, priority: number): void {
+    if (this.#state.rules.some((rule) => rule.listenerArn === listener.listenerArn && rule.priority === priority)) {
+      const message = `Priority '${priority}' is currently in use`;
+      throw new PriorityInUseException({ message, Message: message, $metadata: errorMetadata() });
+    }
+    const loadBalancerArn = loadBalancerArnOf(listener);
+    const rulesOnLoadBalancer = this.#state.rules.filter((rule) => {
+      const owner = this.#listeners.find((candidate) => candidate.listenerArn === rule.listenerArn);
+      return owner !== undefined && loadBalancerArnOf(owner) === loadBalancerArn;
+    });
+    if (rulesOnLoadBalancer.length >= (listener.quota ?? 100)) {
+      const message = "You've reached the limit on the number of rules per load balancer";
+      throw new TooManyRulesException({ message, Message: message, $metadata: errorMetadata() });
+    }
   }
 
   #listenerRules(listenerArn: string): Rule[] {

@@ -12,11 +12,14 @@
  *   that name; a retry with the create's ClientRequestToken returns the same StackId;
  *   TemplateURL must name `<model>/<version>/template.json` (silo-services or silo-cluster);
  *   undeclared parameters ("do not exist in the template"), missing required ones ("must have
- *   values"), non-numeric Number parameters; InsufficientCapabilitiesException without
+ *   values": TenantId, ServiceCount, the used slots', the five route parameters, the model's
+ *   shared ones), non-numeric Number parameters, RulePriority outside 1..50000, RouteStyle other
+ *   than host/header, an empty RouteValue; InsufficientCapabilitiesException without
  *   CAPABILITY_IAM (or CAPABILITY_NAMED_IAM); DisableRollback / OnFailure DO_NOTHING.
  * - Stack lifecycle: CREATE_IN_PROGRESS for `createMs`, then CREATE_COMPLETE with the outputs
- *   (TargetGroupArn, ClusterName, ServiceNames); or, with an injected failure (or a shared
- *   cluster ECS does not have), the resource's CREATE_FAILED with the reason, "Resource creation
+ *   (TargetGroupArn, ClusterName, ServiceNames, ListenerRuleArn); or, with an injected failure
+ *   (or a shared cluster ECS does not have, or a listener rule ELB refuses when its creation
+ *   comes due), the resource's CREATE_FAILED with the reason, "Resource creation
  *   cancelled" for the resource started alongside it, ROLLBACK_IN_PROGRESS and ROLLBACK_COMPLETE
  *   (or CREATE_FAILED with rollback off). Resource events as AWS writes them (logical id,
  *   physical id, type, "Resource creation Initiated", ClientRequestToken on every event).
@@ -28,6 +31,13 @@
  *   during CREATE_IN_PROGRESS cancels the creation; during ROLLBACK_IN_PROGRESS it starts when
  *   the rollback ends.
  * - DescribeStackEvents: newest first, 100 per page with NextToken.
+ * - A stack's ListenerRule (after its TargetGroup, before its services) goes on the ELB simulator
+ *   when CloudFormation starts creating it: ListenerArn, RulePriority, a host-header or
+ *   http-header condition per RouteStyle, forward to the stack's target group, the template's
+ *   and the stack's tags plus aws:cloudformation:*. A taken priority, an unknown listener or a
+ *   full quota fail it with ELB's message ("Priority '5' is currently in use") and the stack
+ *   rolls back; a rollback or delete removes it (before the target group, which the stack's own
+ *   rule therefore never blocks).
  * - Completed stacks register their cluster (silo-cluster), services and target group with the
  *   ECS and ELB simulators; deleting their resources removes them.
  * - ELB: CreateRule (PriorityInUse per listener, TooManyRules per load balancer over the quota,
@@ -44,6 +54,9 @@
  * NOT modelled:
  * - Anything read from the real templates: the resources, outputs, declared parameters (any
  *   `Service<n><Field>` index is accepted) and required capabilities come from `modelTenantStack`.
+ * - A listener rule is created at the start of its resource's creation rather than some way
+ *   into it; its failure shows when it would have completed. Rule ARNs, like target group ARNs,
+ *   are stable for a stack name (and listener and priority).
  * - TemplateBody, UpdateStack, change sets, stack policies, termination protection, OnFailure
  *   DELETE (played as ROLLBACK), TimeoutInMinutes, RetainResources, the account's stack quota
  *   (LimitExceededException), TokenAlreadyExistsException, DeleteStack's own token idempotency,

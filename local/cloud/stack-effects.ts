@@ -1,8 +1,10 @@
 /**
- * What stack operations do to the other simulated services: a completed stack's cluster,
- * services and target group appear in ECS and ELB; deleting a resource removes its counterpart.
+ * What stack operations do to the other simulated services: a stack's listener rule appears in
+ * ELB when CloudFormation creates it; a completed stack's cluster, services and target group
+ * appear in ECS and ELB; deleting a resource removes its counterpart.
  */
 import type { EcsSimulator } from './ecs.ts';
+import type { RuleRecord } from './elb-rules.ts';
 import type { LoadBalancingSimulator } from './elb.ts';
 import type { ModelledService } from './template-model.ts';
 
@@ -15,11 +17,17 @@ export type CloudEffect =
       readonly services: readonly ModelledService[];
       readonly targetGroupArn: string;
     }
+  | { readonly kind: 'create-listener-rule'; readonly rule: RuleRecord }
+  | { readonly kind: 'remove-listener-rule'; readonly ruleArn: string }
   | { readonly kind: 'remove-service'; readonly clusterName: string; readonly serviceName: string }
   | { readonly kind: 'remove-cluster'; readonly clusterName: string }
   | { readonly kind: 'remove-target-group'; readonly targetGroupArn: string };
 
-/** Applies an effect as of time `at` to whichever simulators are attached. */
+/**
+ * Applies an effect as of time `at` to whichever simulators are attached. Creating a listener
+ * rule throws what CreateRule would (PriorityInUse, ListenerNotFound, TooManyRules): the caller
+ * fails the stack with it.
+ */
 export function applyCloudEffect(
   effect: CloudEffect,
   at: number,
@@ -31,6 +39,12 @@ export function applyCloudEffect(
       if (effect.ownCluster) ecs?.registerCluster(effect.clusterName, at);
       ecs?.registerServices(effect.clusterName, effect.services, at);
       elb?.registerTargetGroup(effect.targetGroupArn);
+      return;
+    case 'create-listener-rule':
+      elb?.createStackRule(effect.rule);
+      return;
+    case 'remove-listener-rule':
+      elb?.removeStackRule(effect.ruleArn);
       return;
     case 'remove-service':
       ecs?.removeServices(effect.clusterName, [effect.serviceName], at);

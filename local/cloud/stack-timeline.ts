@@ -1,45 +1,17 @@
 /**
  * The event timeline of a stack operation, worked out in full when the operation starts.
  * The CloudFormation simulator shows the entries whose time has come, so a stack's status
- * and events follow the clock without anything running in the background.
+ * and events follow the clock without anything running in the background. A resource whose
+ * creation the other simulators can refuse (the listener rule) may cut its timeline short
+ * when its time comes: {@link failCreationAt}.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { ResourceStatus } from '@aws-sdk/client-cloudformation';
+import { createHash } from 'node:crypto';
 import { simulatedAccount, simulatedRegion } from './aws-shapes.ts';
 import type { CloudEffect } from './stack-effects.ts';
 import type { TenantStackModel } from './template-model.ts';
+import { spread, TimelineBuilder, type StackIdentity, type StackResource, type TimelineEntry } from './timeline-builder.ts';
 
-/** A resource of a tenant stack. */
-export interface StackResource {
-  readonly logicalResourceId: string;
-  readonly resourceType: string;
-  readonly physicalResourceId: string;
-  /** What deleting it removes from the other simulated services. */
-  readonly removal?: CloudEffect;
-}
-
-/** One stack event, with what it does to the stack and the other services. */
-export interface TimelineEntry {
-  readonly at: number;
-  readonly eventId: string;
-  readonly logicalResourceId: string;
-  readonly resourceType: string;
-  readonly physicalResourceId?: string;
-  readonly status: ResourceStatus;
-  readonly reason?: string;
-  /** Entries of the stack itself: the StackStatusReason DescribeStacks shows from then on. */
-  readonly stackStatusReason?: string;
-  readonly clientRequestToken?: string;
-  readonly effect?: CloudEffect;
-  /** Set once the effect has been applied. */
-  applied?: boolean;
-}
-
-/** The stack an operation runs on. */
-export interface StackIdentity {
-  readonly stackName: string;
-  readonly stackId: string;
-}
+export { stackResourceType, type StackIdentity, type StackResource, type TimelineEntry } from './timeline-builder.ts';
 
 /** A resource failure to play out. */
 export interface ResourceFailure {
@@ -48,11 +20,29 @@ export interface ResourceFailure {
   readonly reason: string;
 }
 
-/** The AWS::CloudFormation::Stack resource type of the stack's own events. */
-export const stackResourceType = 'AWS::CloudFormation::Stack';
+/** A tag of either SDK (CloudFormation's requires both fields, ELB's does not). */
+type AnyTag = { readonly Key?: string; readonly Value?: string };
 
-/** The resources a modelled tenant stack creates, in creation order. */
-export function tenantStackResources(stackName: string, model: TenantStackModel): StackResource[] {
+/** Logical id of the tenant's listener rule in a modelled stack. */
+export const listenerRuleLogicalId = 'ListenerRule';
+
+/**
+ * The listener rule's tags: the template's, the stack's (CloudFormation propagates them to
+ * taggable resources) and the aws:cloudformation:* ones it adds itself.
+ */
+function listenerRuleTags(stack: StackIdentity, templateTags: readonly AnyTag[], stackTags: readonly AnyTag[]): { Key: string; Value: string }[] {
+  const tags = new Map<string, string>([
+    ['aws:cloudformation:stack-name', stack.stackName],
+    ['aws:cloudformation:stack-id', stack.stackId],
+    ['aws:cloudformation:logical-id', listenerRuleLogicalId],
+  ]);
+  for (const tag of [...stackTags, ...templateTags]) tags.set(tag.Key ?? '', tag.Value ?? '');
+  return [...tags].map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The resources a modelled tenant stack creates, in creation order (the rule after its target group, before the services). */
+export function tenantStackResources(stack: StackIdentity, model: TenantStackModel, stackTags: readonly AnyTag[] = []): StackResource[] {
+  const { stackName } = stack;
   const ecsArn = `arn:aws:ecs:${simulatedRegion}:${simulatedAccount}`;
   const resources: StackResource[] = [];
   if (model.ownCluster) {
@@ -65,6 +55,16 @@ export function tenantStackResources(stackName: string, model: TenantStackModel)
     physicalResourceId: model.targetGroupArn,
     removal: { kind: 'remove-target-group', targetGroupArn: model.targetGroupArn },
   });
+  const rule = model.listenerRule;
+  if (rule !== undefined) {
+    resources.push({
+      logicalResourceId: listenerRuleLogicalId,
+      resourceType: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      physicalResourceId: rule.ruleArn,
+      creation: { kind: 'create-listener-rule', rule: { ...rule, tags: listenerRuleTags(stack, rule.tags, stackTags) } },
+      removal: { kind: 'remove-listener-rule', ruleArn: rule.ruleArn },
+    });
+  }
   resources.push({
     logicalResourceId: 'TaskExecutionRole',
     resourceType: 'AWS::IAM::Role',
@@ -86,12 +86,6 @@ export function tenantStackResources(stackName: string, model: TenantStackModel)
   return resources;
 }
 
-/** Start and end times of `count` back-to-back steps filling `durationMs` from `start`. */
-function spread(start: number, durationMs: number, count: number): [number, number][] {
-  const step = durationMs / Math.max(count, 1);
-  return Array.from({ length: count }, (_, index) => [start + Math.floor(step * index), start + Math.floor(step * (index + 1))]);
-}
-
 function failingIndex(resources: readonly StackResource[], failure: ResourceFailure): number {
   const named = resources.findIndex((resource) => resource.logicalResourceId === failure.logicalResourceId);
   if (named !== -1) return named;
@@ -99,57 +93,31 @@ function failingIndex(resources: readonly StackResource[], failure: ResourceFail
   return service === -1 ? 0 : service;
 }
 
-class TimelineBuilder {
-  readonly entries: TimelineEntry[] = [];
+/** How a failed creation ends. */
+interface FailureEnding {
+  /** Resources CloudFormation started, in creation order; the rollback deletes them in reverse. */
+  readonly touched: readonly StackResource[];
+  /** Whose creation reached the other simulators (their removal must too). */
+  readonly created: ReadonlySet<StackResource>;
+  /** Logical ids named in the stack's reason. */
+  readonly failedIds: readonly string[];
+  readonly at: number;
+  readonly rollbackMs: number;
+  readonly onFailure: 'ROLLBACK' | 'DO_NOTHING';
+}
 
-  constructor(
-    private readonly stack: StackIdentity,
-    private readonly token: string | undefined,
-  ) {}
-
-  stackEvent(at: number, status: ResourceStatus, reason?: string, stackStatusReason?: string, effect?: CloudEffect): void {
-    this.entries.push({
-      at,
-      eventId: randomUUID(),
-      logicalResourceId: this.stack.stackName,
-      resourceType: stackResourceType,
-      physicalResourceId: this.stack.stackId,
-      status,
-      ...(reason !== undefined ? { reason } : {}),
-      ...(stackStatusReason !== undefined ? { stackStatusReason } : {}),
-      ...(this.token !== undefined ? { clientRequestToken: this.token } : {}),
-      ...(effect !== undefined ? { effect } : {}),
-    });
+/** The stack's CREATE_FAILED, or ROLLBACK_IN_PROGRESS, the rollback's deletions and ROLLBACK_COMPLETE. */
+function endFailedCreation(builder: TimelineBuilder, ending: FailureEnding): void {
+  const { at, failedIds } = ending;
+  if (ending.onFailure === 'DO_NOTHING') {
+    const reason = `The following resource(s) failed to create: [${failedIds.join(', ')}]. `;
+    builder.stackEvent(at, 'CREATE_FAILED', reason, reason);
+    return;
   }
-
-  resourceEvent(at: number, resource: StackResource, status: ResourceStatus, options: { reason?: string; physical?: boolean; effect?: CloudEffect } = {}): void {
-    const physical = options.physical ?? true;
-    this.entries.push({
-      at,
-      eventId: `${resource.logicalResourceId}-${randomUUID()}`,
-      logicalResourceId: resource.logicalResourceId,
-      resourceType: resource.resourceType,
-      ...(physical ? { physicalResourceId: resource.physicalResourceId } : {}),
-      status,
-      ...(options.reason !== undefined ? { reason: options.reason } : {}),
-      ...(this.token !== undefined ? { clientRequestToken: this.token } : {}),
-      ...(options.effect !== undefined ? { effect: options.effect } : {}),
-    });
-  }
-
-  /** Deletes `resources` one after the other within the window; returns when the last one is gone. */
-  deleteAll(resources: readonly StackResource[], start: number, durationMs: number, withEffects: boolean): void {
-    spread(start, durationMs, resources.length).forEach(([begin, end], index) => {
-      const resource = resources[index] as StackResource;
-      this.resourceEvent(begin, resource, 'DELETE_IN_PROGRESS');
-      this.resourceEvent(end, resource, 'DELETE_COMPLETE', withEffects && resource.removal ? { effect: resource.removal } : {});
-    });
-  }
-
-  /** The entries in time order (events of one instant keep the order they were added in). */
-  sorted(): TimelineEntry[] {
-    return this.entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.at - b.entry.at || a.index - b.index).map(({ entry }) => entry);
-  }
+  const reason = `The following resource(s) failed to create: [${failedIds.join(', ')}]. Rollback requested by user.`;
+  builder.stackEvent(at, 'ROLLBACK_IN_PROGRESS', reason, reason);
+  builder.deleteAll([...ending.touched].reverse(), at, ending.rollbackMs, (resource) => ending.created.has(resource));
+  builder.stackEvent(at + ending.rollbackMs, 'ROLLBACK_COMPLETE', undefined, reason);
 }
 
 /** A stack creation to play out. */
@@ -170,7 +138,7 @@ export interface CreateOperation {
  * Creation: resources one after the other, then CREATE_COMPLETE. With a failure, the failing
  * resource's CREATE_FAILED (and "Resource creation cancelled" for the one started alongside it),
  * then ROLLBACK_IN_PROGRESS, the rollback's deletions and ROLLBACK_COMPLETE (or CREATE_FAILED
- * when rollback is off).
+ * when rollback is off). A resource's creation effect rides on its first event.
  */
 export function createTimeline(operation: CreateOperation): TimelineEntry[] {
   const { resources, start, createMs, failure } = operation;
@@ -182,7 +150,7 @@ export function createTimeline(operation: CreateOperation): TimelineEntry[] {
   for (let index = 0; index < Math.min(failAt, resources.length); index += 1) {
     const [begin, finish] = slots[index] as [number, number];
     const resource = resources[index] as StackResource;
-    builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', { physical: false });
+    builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', { physical: false, ...(resource.creation ? { effect: resource.creation } : {}) });
     builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', { reason: 'Resource creation Initiated' });
     builder.resourceEvent(finish, resource, 'CREATE_COMPLETE');
   }
@@ -199,18 +167,60 @@ export function createTimeline(operation: CreateOperation): TimelineEntry[] {
   }
   builder.resourceEvent(end, failed, 'CREATE_FAILED', { physical: false, reason: failure.reason });
   if (cancelled) builder.resourceEvent(end, cancelled, 'CREATE_FAILED', { physical: false, reason: 'Resource creation cancelled' });
-  const failedIds = [cancelled, failed].filter((resource) => resource !== undefined).map((resource) => resource.logicalResourceId);
-  if (operation.onFailure === 'DO_NOTHING') {
-    const reason = `The following resource(s) failed to create: [${failedIds.join(', ')}]. `;
-    builder.stackEvent(end, 'CREATE_FAILED', reason, reason);
-    return builder.sorted();
-  }
-  const reason = `The following resource(s) failed to create: [${failedIds.join(', ')}]. Rollback requested by user.`;
-  builder.stackEvent(end, 'ROLLBACK_IN_PROGRESS', reason, reason);
-  const touched = resources.slice(0, failAt + (cancelled ? 2 : 1)).reverse();
-  builder.deleteAll(touched, end, operation.rollbackMs, false);
-  builder.stackEvent(end + operation.rollbackMs, 'ROLLBACK_COMPLETE', undefined, reason);
+  endFailedCreation(builder, {
+    touched: resources.slice(0, failAt + (cancelled ? 2 : 1)),
+    created: new Set(resources.slice(0, failAt).filter((resource) => resource.creation !== undefined)),
+    failedIds: [cancelled, failed].filter((resource) => resource !== undefined).map((resource) => resource.logicalResourceId),
+    at: end,
+    rollbackMs: operation.rollbackMs,
+    onFailure: operation.onFailure,
+  });
   return builder.sorted();
+}
+
+/** A creation whose resource was refused when its creation came due. */
+export interface RefusedCreation {
+  readonly stack: StackIdentity;
+  readonly resources: readonly StackResource[];
+  /** The stack's timeline as laid out when the creation started. */
+  readonly timeline: readonly TimelineEntry[];
+  /** The entry whose creation effect was refused (the resource's first CREATE_IN_PROGRESS). */
+  readonly refused: TimelineEntry;
+  readonly reason: string;
+  readonly rollbackMs: number;
+  readonly clientRequestToken?: string;
+  readonly onFailure: 'ROLLBACK' | 'DO_NOTHING';
+}
+
+/**
+ * The timeline of a creation cut short at `refused`: what happened until then stays, the
+ * resource fails when it would have completed, and the stack rolls back (or stops in
+ * CREATE_FAILED) from there.
+ */
+export function failCreationAt(creation: RefusedCreation): TimelineEntry[] {
+  const { refused, timeline } = creation;
+  const cut = timeline.indexOf(refused);
+  if (cut === -1) throw new Error('failCreationAt: the refused entry is not in the timeline');
+  const kept = timeline.slice(0, cut + 1);
+  const failed = creation.resources.find((resource) => resource.logicalResourceId === refused.logicalResourceId);
+  if (failed === undefined) throw new Error(`failCreationAt: no resource ${refused.logicalResourceId}`);
+  const completion = timeline
+    .slice(cut + 1)
+    .find((entry) => entry.logicalResourceId === failed.logicalResourceId && entry.status === 'CREATE_COMPLETE');
+  const at = completion?.at ?? refused.at;
+  const started = new Set(kept.map((entry) => entry.logicalResourceId));
+  const touched = creation.resources.filter((resource) => started.has(resource.logicalResourceId));
+  const builder = new TimelineBuilder(creation.stack, creation.clientRequestToken);
+  builder.resourceEvent(at, failed, 'CREATE_FAILED', { physical: false, reason: creation.reason });
+  endFailedCreation(builder, {
+    touched,
+    created: new Set(touched.filter((resource) => resource !== failed && resource.creation !== undefined)),
+    failedIds: [failed.logicalResourceId],
+    at,
+    rollbackMs: creation.rollbackMs,
+    onFailure: creation.onFailure,
+  });
+  return [...kept, ...builder.sorted()];
 }
 
 /** A stack deletion to play out. */
@@ -233,6 +243,7 @@ export interface DeleteOperation {
 export function deleteTimeline(operation: DeleteOperation): TimelineEntry[] {
   const { start, deleteMs, failure } = operation;
   const builder = new TimelineBuilder(operation.stack, operation.clientRequestToken);
+  const always = (): boolean => true;
   builder.stackEvent(start, 'DELETE_IN_PROGRESS', 'User Initiated');
   for (const resource of operation.creating) {
     builder.resourceEvent(start, resource, 'CREATE_FAILED', { physical: false, reason: 'Resource creation cancelled' });
@@ -240,14 +251,14 @@ export function deleteTimeline(operation: DeleteOperation): TimelineEntry[] {
   const order = [...operation.existing, ...operation.creating].reverse();
   const end = start + deleteMs;
   if (failure === undefined || order.length === 0) {
-    builder.deleteAll(order, start, deleteMs, true);
+    builder.deleteAll(order, start, deleteMs, always);
     builder.stackEvent(end, 'DELETE_COMPLETE');
     return builder.sorted();
   }
   const failAt = failingIndex(order, failure);
   const slots = spread(start, deleteMs, failAt + 1);
   const [lastBegin] = slots[failAt] as [number, number];
-  builder.deleteAll(order.slice(0, failAt), start, lastBegin - start, true);
+  builder.deleteAll(order.slice(0, failAt), start, lastBegin - start, always);
   const failed = order[failAt] as StackResource;
   builder.resourceEvent(lastBegin, failed, 'DELETE_IN_PROGRESS');
   builder.resourceEvent(end, failed, 'DELETE_FAILED', { reason: failure.reason });

@@ -4,7 +4,10 @@
  * CloudFormation simulator takes it as a replaceable strategy (its `model` option).
  */
 import { createHash } from 'node:crypto';
+import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { managedByTag } from '../../functions/plan-tenant/plan.ts';
 import {
+  RouteParameter,
   sharedParametersByModel,
   ServiceSlotParameter,
   serviceSlotParameter,
@@ -12,6 +15,7 @@ import {
   TemplateParameter,
 } from '../../functions/shared/template-parameters.ts';
 import { cloudFormationValidationError, simulatedAccount, simulatedRegion } from './aws-shapes.ts';
+import { ruleArnFor, type RuleRecord } from './elb-rules.ts';
 
 /** One ECS service the stack runs. */
 export interface ModelledService {
@@ -29,6 +33,11 @@ export interface TenantStackModel {
   readonly services: readonly ModelledService[];
   /** The target group of the first (routed) service. */
   readonly targetGroupArn: string;
+  /**
+   * The tenant's listener rule, forwarding to the target group; its tags are the template's
+   * (the stack's own tags are added when the stack creates it). Absent: the stack makes no rule.
+   */
+  readonly listenerRule?: RuleRecord;
   /** The stack outputs by OutputKey. */
   readonly outputs: Readonly<Record<string, string>>;
   /** Capabilities CreateStack must acknowledge; the default model's templates create IAM roles. */
@@ -52,6 +61,9 @@ const templatePath = /\/(silo-services|silo-cluster)\/[^/?#]+\/template\.json(?:
 /** Slot parameters, any index: the templates' slot count is not known here (see index.ts). */
 const slotParameter = new RegExp(`^Service\\d+(?:${Object.values(ServiceSlotParameter).join('|')})$`);
 
+const highestRulePriority = 50_000;
+const routeStyles: readonly string[] = ['host', 'header'];
+
 const slotFields = Object.keys(ServiceSlotParameter) as (keyof typeof ServiceSlotParameter)[];
 const numericSlotFields = new Set<keyof typeof ServiceSlotParameter>(['cpu', 'memory', 'port', 'desiredCount']);
 
@@ -64,7 +76,7 @@ function isolationModelOf(templateUrl: string): SiloModel {
 }
 
 function declaredParameter(model: SiloModel, name: string): boolean {
-  const fixed: readonly string[] = [...Object.values(TemplateParameter), ...sharedParametersByModel[model]];
+  const fixed: readonly string[] = [...Object.values(TemplateParameter), ...Object.values(RouteParameter), ...sharedParametersByModel[model]];
   return fixed.includes(name) || slotParameter.test(name);
 }
 
@@ -81,7 +93,13 @@ function checkParameters(model: SiloModel, parameters: Readonly<Record<string, s
   if (undeclared.length > 0) {
     throw cloudFormationValidationError(`Parameters: [${undeclared.join(', ')}] do not exist in the template`);
   }
-  const required: string[] = [TemplateParameter.tenantId, TemplateParameter.serviceCount, ...sharedParametersByModel[model]];
+  // The route parameters have no defaults in the templates (tenant-parameters.ts).
+  const required: string[] = [
+    TemplateParameter.tenantId,
+    TemplateParameter.serviceCount,
+    ...Object.values(RouteParameter),
+    ...sharedParametersByModel[model],
+  ];
   const missing = required.filter((name) => parameters[name] === undefined);
   // Slot parameters only become required once ServiceCount says how many slots are used.
   const count = parameters[TemplateParameter.serviceCount];
@@ -96,7 +114,51 @@ function checkParameters(model: SiloModel, parameters: Readonly<Record<string, s
   for (let index = 0; index < serviceCount; index += 1) {
     for (const field of numericSlotFields) numberParameter(parameters, serviceSlotParameter(index, field), 0);
   }
+  checkRouteParameters(parameters);
   return serviceCount;
+}
+
+/** The constraints the templates declare on the route parameters, with CloudFormation's messages. */
+function checkRouteParameters(parameters: Readonly<Record<string, string>>): void {
+  const priority = numberParameter(parameters, RouteParameter.rulePriority, 1);
+  if (priority > highestRulePriority) {
+    throw cloudFormationValidationError(`Parameter '${RouteParameter.rulePriority}' must be a number not greater than ${highestRulePriority}`);
+  }
+  if (!routeStyles.includes(parameters[RouteParameter.routeStyle] ?? '')) {
+    throw cloudFormationValidationError(`Parameter '${RouteParameter.routeStyle}' must be one of AllowedValues`);
+  }
+  if ((parameters[RouteParameter.routeValue] ?? '') === '') {
+    throw cloudFormationValidationError(`Parameter '${RouteParameter.routeValue}' must contain at least 1 characters`);
+  }
+}
+
+/**
+ * The rule the template's ListenerRule creates: host-header or http-header on RouteValue per
+ * RouteStyle, forwarding to the stack's target group, tagged like every template resource.
+ * Its ARN is stable for a stack name, listener and priority, like the target group's.
+ */
+function listenerRuleFor(stackName: string, parameters: Readonly<Record<string, string>>, targetGroupArn: string): RuleRecord {
+  const listenerArn = parameters[RouteParameter.listenerArn] ?? '';
+  const priority = Number(parameters[RouteParameter.rulePriority]);
+  const value = parameters[RouteParameter.routeValue] ?? '';
+  const conditions: RuleCondition[] =
+    parameters[RouteParameter.routeStyle] === 'host'
+      ? [{ Field: 'host-header', HostHeaderConfig: { Values: [value] } }]
+      : [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: parameters[RouteParameter.routeHeaderName] ?? '', Values: [value] } }];
+  const digest = createHash('sha256').update(`${stackName}|${listenerArn}|${priority}`).digest('hex');
+  return {
+    ruleArn: ruleArnFor(listenerArn, digest.slice(0, 16)),
+    listenerArn,
+    priority,
+    conditions,
+    actions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
+    tags: [
+      { Key: managedByTag.key, Value: managedByTag.value },
+      { Key: 'templateVersion', Value: parameters[TemplateParameter.templateVersion] ?? '' },
+      { Key: 'tenantId', Value: parameters[TemplateParameter.tenantId] ?? '' },
+      { Key: 'tier', Value: parameters[TemplateParameter.tier] ?? '' },
+    ],
+  };
 }
 
 /** A well-formed target group ARN, stable for a stack name (target group names are at most 32 characters). */
@@ -110,7 +172,8 @@ function targetGroupArnFor(stackName: string): string {
  * The default model of the tenant templates. The isolation model is the template URL's path
  * segment (`<base>/<isolation-model>/<version>/template.json`): silo-cluster stacks create a
  * cluster named after the stack, silo-services stacks run in `SharedClusterName`. Service `i`
- * is named `<stackName>-<Service{i}Name>`.
+ * is named `<stackName>-<Service{i}Name>`. Every stack creates the tenant's listener rule from
+ * the route parameters.
  */
 export const modelTenantStack: TemplateModel = (stackName, templateUrl, parameters) => {
   const model = isolationModelOf(templateUrl);
@@ -126,15 +189,18 @@ export const modelTenantStack: TemplateModel = (stackName, templateUrl, paramete
     });
   }
   const targetGroupArn = targetGroupArnFor(stackName);
+  const listenerRule = listenerRuleFor(stackName, parameters, targetGroupArn);
   return {
     clusterName,
     ownCluster,
     services,
     targetGroupArn,
+    listenerRule,
     outputs: {
       [TemplateOutput.targetGroupArn]: targetGroupArn,
       [TemplateOutput.clusterName]: clusterName,
       [TemplateOutput.serviceNames]: services.map((service) => service.name).join(','),
+      [TemplateOutput.listenerRuleArn]: listenerRule.ruleArn,
     },
     requiredCapabilities: ['CAPABILITY_IAM'],
   };

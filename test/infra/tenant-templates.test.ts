@@ -2,9 +2,15 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { splitServiceNames } from '../../functions/check-services/stability.ts';
 import { managedByTag, planTenant } from '../../functions/plan-tenant/plan.ts';
+import { routeStackParameters } from '../../functions/register-route/allocate.ts';
 import { tierCatalog } from '../../functions/shared/catalog.ts';
-import { readStackConfig } from '../../functions/shared/config.ts';
-import { serviceSlotParameter, TemplateOutput, TemplateParameter } from '../../functions/shared/template-parameters.ts';
+import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
+import {
+  RouteParameter,
+  serviceSlotParameter,
+  TemplateOutput,
+  TemplateParameter,
+} from '../../functions/shared/template-parameters.ts';
 import { maxServicesPerTenant, selectTier } from '../../functions/shared/tier-catalog.ts';
 import { synthesizeTenantTemplate, tenantTemplateKey } from '../../infra/tenant-templates/synthesize.ts';
 import type { SiloIsolationModel } from '../../infra/tenant-templates/tenant-parameters.ts';
@@ -31,7 +37,11 @@ beforeAll(() => {
 function evaluate(value: unknown, parameters: Record<string, string>, conditions: Json): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((item) => evaluate(item, parameters, conditions));
-  const [[fn, args]] = Object.entries(value) as [[string, any]];
+  const entries = Object.entries(value);
+  const isIntrinsic = entries.length === 1 && /^(Ref|Fn::)/.test(entries[0]?.[0] ?? '');
+  // A plain property object (e.g. a rule condition): evaluate its values.
+  if (!isIntrinsic) return Object.fromEntries(entries.map(([key, item]) => [key, evaluate(item, parameters, conditions)]));
+  const [[fn, args]] = entries as [[string, any]];
   const holds = (name: string) => evaluate(conditions[name], parameters, conditions) === true;
   switch (fn) {
     case 'Ref':
@@ -224,6 +234,52 @@ describe.each(models)('tenant template %s', (model) => {
   it('declares every output the workflow reads', () => {
     expect(Object.keys(json().Outputs).sort()).toEqual(Object.values(TemplateOutput).sort());
   });
+
+  it('declares the route parameters without defaults, RulePriority within the listener range', () => {
+    const declared: Json = json().Parameters;
+    for (const name of Object.values(RouteParameter)) expect(declared[name]?.Default, name).toBeUndefined();
+    expect(declared[RouteParameter.listenerArn]).toMatchObject({ Type: 'String' });
+    expect(declared[RouteParameter.rulePriority]).toMatchObject({ Type: 'Number', MinValue: 1, MaxValue: 50000 });
+    expect(declared[RouteParameter.routeStyle]).toMatchObject({ Type: 'String', AllowedValues: ['host', 'header'] });
+    expect(declared[RouteParameter.routeValue]).toMatchObject({ Type: 'String', MinLength: 1 });
+    expect(declared[RouteParameter.routeHeaderName]).toMatchObject({ Type: 'String' });
+  });
+
+  it('creates one unconditional listener rule at ListenerArn/RulePriority forwarding to the routed target group', () => {
+    const rules = Object.entries(template().findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+    expect(rules).toHaveLength(1);
+    const [[ruleId, rule]] = rules as [[string, Json]];
+    const [targetGroupId] = Object.keys(template().findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+    expect(rule.Condition).toBeUndefined();
+    expect(rule.Properties).toMatchObject({
+      ListenerArn: { Ref: RouteParameter.listenerArn },
+      Priority: { Ref: RouteParameter.rulePriority },
+      Actions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroupId } }],
+    });
+    expect(json().Outputs[TemplateOutput.listenerRuleArn].Value).toEqual({ Ref: ruleId });
+  });
+
+  it.each([
+    ['host', [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }]],
+    ['header', [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme.tenants.example.com'] } }]],
+  ])('matches the tenant by RouteStyle=%s', (style, expected) => {
+    const [rule] = resourcesOf('AWS::ElasticLoadBalancingV2::ListenerRule');
+    const values = {
+      [RouteParameter.routeStyle]: style,
+      [RouteParameter.routeValue]: 'acme.tenants.example.com',
+      [RouteParameter.routeHeaderName]: 'x-tenant-id',
+    };
+
+    expect(evaluate(rule?.Properties.Conditions, values, json().Conditions)).toEqual(expected);
+  });
+
+  it('creates the routed service only after its listener rule (ECS needs the target group on a load balancer)', () => {
+    const [ruleId] = Object.keys(template().findResources('AWS::ElasticLoadBalancingV2::ListenerRule'));
+    const services = resourcesOf('AWS::ECS::Service');
+    const routed = services.filter((service) => service.Properties.LoadBalancers !== undefined);
+    expect(routed).toHaveLength(1);
+    expect([routed[0]?.DependsOn].flat()).toContain(ruleId);
+  });
 });
 
 describe('cluster per model', () => {
@@ -253,13 +309,17 @@ describe('cluster per model', () => {
 
 describe('contract with the plan step', () => {
   const stackConfig = readStackConfig(process.env);
+  const [listener] = readRouteListeners(process.env);
   const siloTiers = Object.entries(tierCatalog.tiers).filter(([, tier]) => tier.isolationModel !== 'pool');
   const tenantId = 'acme-42';
   const planFor = (tierName: string) => {
     const plan = planTenant({ tenantId }, selectTier(tierCatalog, tierName), tierCatalog, stackConfig);
     const [stack] = plan.stacks;
     if (stack?.parameters === undefined) throw new Error(`tier ${tierName}: silo plan without stack parameters`);
-    return { plan, model: plan.isolationModel as SiloIsolationModel, stack, passed: stack.parameters };
+    if (listener === undefined) throw new Error('ROUTE_LISTENERS names no listener');
+    // What CreateStack receives: the plan's parameters plus the route register-route claimed.
+    const route = routeStackParameters({ listenerArn: listener.listenerArn, priority: 50000, ...plan.route });
+    return { plan, model: plan.isolationModel as SiloIsolationModel, stack, route, passed: { ...stack.parameters, ...route } };
   };
 
   it('covers at least one tier per silo model', () => {
@@ -289,6 +349,20 @@ describe('contract with the plan step', () => {
     expect(created).toEqual(plan.services.map((_, index) => index));
     const names = evaluate(json.Outputs[TemplateOutput.serviceNames].Value, values, json.Conditions) as string;
     expect(splitServiceNames(names)).toEqual(plan.services.map((service) => `${stack.stackName}-${service}`));
+  });
+
+  it.each(siloTiers.map(([name]) => name))('tier %s: the plan and the route fill disjoint parameters; the rule matches the planned route', (tierName) => {
+    const { plan, model, stack, route, passed } = planFor(tierName);
+    const { json } = templates[model];
+    const [rule] = Object.values(templates[model].template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')) as Json[];
+
+    expect(Object.keys(route).sort()).toEqual(Object.values(RouteParameter).sort());
+    expect(Object.keys(stack.parameters ?? {}).filter((name) => name in route)).toEqual([]);
+    expect(evaluate(rule?.Properties.Conditions, passed, json.Conditions)).toEqual(
+      plan.route.style === 'host'
+        ? [{ Field: 'host-header', HostHeaderConfig: { Values: [plan.route.value] } }]
+        : [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: plan.route.headerName, Values: [plan.route.value] } }],
+    );
   });
 });
 

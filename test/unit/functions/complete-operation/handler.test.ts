@@ -24,13 +24,14 @@ const plan: Plan = {
   route: { style: 'host', value: `${tenantId}.tenants.example.com` },
   services: ['web'],
 };
+const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
+/** A silo tenant's registration: its stack owns the rule, so no ruleArn or targetGroupArn. */
 const route: RouteRegistration = {
-  listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  listenerArn,
   priority: 7,
-  ruleArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2/1',
-  targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/73e2d6bc24d8a067',
   style: 'host',
   value: `${tenantId}.tenants.example.com`,
+  stackParameters: { ListenerArn: listenerArn, RulePriority: '7', RouteStyle: 'host', RouteValue: `${tenantId}.tenants.example.com`, RouteHeaderName: 'x-tenant-id' },
 };
 
 function request(operation: 'onboarding' | 'offboarding') {
@@ -55,6 +56,7 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
     const result = await handler({ request: request('onboarding'), plan, route }, context);
 
     expect(result).toEqual({ tenantConfig });
+    expect(JSON.parse(tenantConfig).route).toEqual({ style: 'host', host: `${tenantId}.tenants.example.com`, listenerArn, priority: 7 });
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
       {
         TableName: 'tenant-registry',

@@ -25,9 +25,18 @@ const poolPlan: Plan = {
   services: ['web'],
 };
 
+/** A silo tenant's registration: its stack owns the rule, so there is no rule or target group, only the stack parameters. */
+const siloRoute: RouteRegistration = {
+  listenerArn,
+  priority: 12,
+  style: 'host',
+  value: `${tenantId}.tenants.example.com`,
+  stackParameters: { ListenerArn: listenerArn, RulePriority: '12', RouteStyle: 'host', RouteValue: `${tenantId}.tenants.example.com`, RouteHeaderName: 'x-tenant-id' },
+};
+
 describe('buildTenantConfig', () => {
-  it('describes a host-routed silo tenant: stacks by name, services, host and rule placement', () => {
-    const route: RouteRegistration = { listenerArn, priority: 12, ruleArn, targetGroupArn, style: 'host', value: `${tenantId}.tenants.example.com` };
+  it('describes a host-routed silo tenant (no rule recorded): stacks by name, services, host and rule placement', () => {
+    const route = siloRoute;
 
     const config = buildTenantConfig({ tenantId }, siloPlan, route);
 
@@ -43,7 +52,7 @@ describe('buildTenantConfig', () => {
   });
 
   it('describes a header-routed pool tenant without a template version', () => {
-    const route: RouteRegistration = { listenerArn, priority: 3, ruleArn, targetGroupArn, style: 'header', headerName: 'x-tenant-id', value: tenantId };
+    const route: RouteRegistration = { listenerArn, priority: 3, ruleArn, targetGroupArn, stackParameters: {}, style: 'header', headerName: 'x-tenant-id', value: tenantId };
 
     const config = buildTenantConfig({ tenantId }, poolPlan, route);
 
@@ -58,30 +67,41 @@ describe('buildTenantConfig', () => {
   });
 
   it('takes the header name from the plan when the registration omits it', () => {
-    const route: RouteRegistration = { listenerArn, priority: 3, ruleArn, targetGroupArn, style: 'header', value: tenantId };
+    const route: RouteRegistration = { listenerArn, priority: 3, ruleArn, targetGroupArn, stackParameters: {}, style: 'header', value: tenantId };
 
     expect(JSON.parse(buildTenantConfig({ tenantId }, poolPlan, route)).route.headerName).toBe('x-tenant-id');
   });
 
   it('rejects a header route that names no header anywhere', () => {
-    const route: RouteRegistration = { listenerArn, priority: 3, ruleArn, targetGroupArn, style: 'header', value: tenantId };
+    const route: RouteRegistration = { listenerArn, priority: 3, ruleArn, targetGroupArn, stackParameters: {}, style: 'header', value: tenantId };
     const plan: Plan = { ...poolPlan, route: { style: 'header', value: tenantId } };
 
     expect(() => buildTenantConfig({ tenantId }, plan, route)).toThrow(InvalidStepInputError);
   });
 
-  it('is the same string every time (a re-run returns the same output)', () => {
-    const route: RouteRegistration = { listenerArn, priority: 12, ruleArn, targetGroupArn, style: 'host', value: 'h' };
+  it.each([
+    ['a pool registration', { listenerArn, priority: 12, ruleArn, targetGroupArn, stackParameters: {}, style: 'host', value: 'h' }],
+    ['a silo registration', siloRoute],
+  ] satisfies [string, RouteRegistration][])('is the same string every time for %s (a re-run returns the same output)', (_, route) => {
+    const reordered = Object.fromEntries(Object.entries(route).reverse()) as RouteRegistration;
 
-    expect(buildTenantConfig({ tenantId }, siloPlan, route)).toBe(buildTenantConfig({ tenantId }, structuredClone(siloPlan), { ...route }));
+    expect(buildTenantConfig({ tenantId }, siloPlan, route)).toBe(buildTenantConfig({ tenantId }, structuredClone(siloPlan), reordered));
+  });
+
+  it('gives a pool and a silo registration of the same route the same route config', () => {
+    const poolRoute: RouteRegistration = { ...siloRoute, ruleArn, targetGroupArn, stackParameters: {} };
+
+    expect(buildTenantConfig({ tenantId }, siloPlan, poolRoute)).toBe(buildTenantConfig({ tenantId }, siloPlan, siloRoute));
   });
 
   it('leaks no rule or target group internals the application does not need', () => {
-    const route: RouteRegistration = { listenerArn, priority: 12, ruleArn, targetGroupArn, style: 'host', value: 'h' };
+    const route: RouteRegistration = { listenerArn, priority: 12, ruleArn, targetGroupArn, stackParameters: {}, style: 'host', value: 'h' };
 
     const config = buildTenantConfig({ tenantId }, siloPlan, route);
 
     expect(config).not.toContain(ruleArn);
+    expect(config).not.toContain(targetGroupArn);
     expect(config).not.toContain('templateUrl');
+    expect(buildTenantConfig({ tenantId }, siloPlan, siloRoute)).not.toContain('RulePriority');
   });
 });

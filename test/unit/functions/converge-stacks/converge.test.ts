@@ -11,6 +11,7 @@ import {
   stackFailureError,
   StackVerdict,
   timeoutError,
+  withExtraParameters,
   type AttemptState,
   type StackDecision,
 } from '../../../../functions/converge-stacks/converge.ts';
@@ -298,5 +299,20 @@ describe('assertCreatable', () => {
 
   it('needs no template to delete', () => {
     expect(() => assertCreatable('absent', [{ stackName: 'tenant-t2' }])).not.toThrow();
+  });
+});
+
+describe('withExtraParameters', () => {
+  const planned = { stackName: 'tenant-a', templateUrl: 'https://t/silo/1.0.0/template.json', parameters: { TenantId: 'a' } };
+
+  it('adds the route parameters to every stack to be created', () => {
+    expect(withExtraParameters([planned], { ListenerArn: 'arn:l', RulePriority: '7' })).toEqual([
+      { ...planned, parameters: { TenantId: 'a', ListenerArn: 'arn:l', RulePriority: '7' } },
+    ]);
+  });
+
+  it('leaves stacks to delete (no template) and absent extras alone', () => {
+    expect(withExtraParameters([{ stackName: 'tenant-a' }], { ListenerArn: 'arn:l' })).toEqual([{ stackName: 'tenant-a' }]);
+    expect(withExtraParameters([planned], undefined)).toEqual([planned]);
   });
 });

@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   allocateRouteSlot,
   capacityExceededMessage,
+  defaultRouteHeaderName,
   lowestFreePriority,
-  routeTargetGroup,
+  routeStackParameters,
+  stackOwnsRule,
   unregisteredPriorities,
   validateRouteRequest,
   type ListenerUsage,
 } from '../../../../functions/register-route/allocate.ts';
 import { InvalidStepInputError } from '../../../../functions/shared/errors.ts';
+import { RouteParameter } from '../../../../functions/shared/template-parameters.ts';
 
 const first = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-a/1111/aaaa';
 const second = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-b/2222/bbbb';
@@ -122,37 +125,60 @@ describe('unregisteredPriorities', () => {
   });
 });
 
-describe('routeTargetGroup', () => {
-  const pooled = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067';
-  const own = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tenant-2f1c9d3e/0123456789abcdef';
+describe('stackOwnsRule', () => {
+  it.each([
+    ['pool', false],
+    ['silo-services', true],
+    ['silo-cluster', true],
+  ] as const)('%s: %s', (model, owns) => {
+    expect(stackOwnsRule(model)).toBe(owns);
+  });
+});
 
-  it('forwards pool tenants to the listener pooled target group, ignoring any tenant one', () => {
-    expect(routeTargetGroup('pool', own, pooled)).toBe(pooled);
+describe('routeStackParameters', () => {
+  it('passes a header route with its header name, the priority as a string', () => {
+    expect(routeStackParameters({ listenerArn: first, priority: 12, style: 'header', headerName: 'X-Tenant-Id', value: 'acme' })).toEqual({
+      ListenerArn: first,
+      RulePriority: '12',
+      RouteStyle: 'header',
+      RouteValue: 'acme',
+      RouteHeaderName: 'X-Tenant-Id',
+    });
   });
 
-  it.each(['silo-services', 'silo-cluster'] as const)('forwards %s tenants to their own target group', (model) => {
-    expect(routeTargetGroup(model, own, pooled)).toBe(own);
+  it.each([undefined, ''])('gives a host route the default header name (given %j), so every parameter has a value', (headerName) => {
+    const route = { listenerArn: second, priority: 1, style: 'host', value: 'a.tenants.example.com', ...(headerName !== undefined ? { headerName } : {}) } as const;
+
+    expect(routeStackParameters(route)).toEqual({
+      ListenerArn: second,
+      RulePriority: '1',
+      RouteStyle: 'host',
+      RouteValue: 'a.tenants.example.com',
+      RouteHeaderName: defaultRouteHeaderName,
+    });
+    expect(defaultRouteHeaderName).toBe('x-tenant-id');
   });
 
-  it('refuses a silo tenant without a target group', () => {
-    expect(() => routeTargetGroup('silo-services', undefined, pooled)).toThrow(InvalidStepInputError);
+  it('uses exactly the RouteParameter names the tenant templates declare', () => {
+    const names = Object.keys(routeStackParameters({ listenerArn: first, priority: 1, style: 'host', value: 'h' })).sort();
+
+    expect(names).toEqual(Object.values(RouteParameter).sort());
   });
 });
 
 describe('validateRouteRequest', () => {
-  it('accepts a host route for a pool tenant without target group', () => {
-    expect(() => validateRouteRequest({ route: { style: 'host', value: 'a.tenants.example.com' }, isolationModel: 'pool' })).not.toThrow();
+  it('accepts a host route', () => {
+    expect(() => validateRouteRequest({ style: 'host', value: 'a.tenants.example.com' })).not.toThrow();
   });
 
-  it('rejects a header route without header name', () => {
-    expect(() => validateRouteRequest({ route: { style: 'header', value: 'acme' }, isolationModel: 'pool' })).toThrow(
-      'RegisterTenantRoute received a header-style route without headerName',
-    );
+  it('accepts a header route with its header name', () => {
+    expect(() => validateRouteRequest({ style: 'header', headerName: 'x-tenant-id', value: 'acme' })).not.toThrow();
   });
 
-  it('rejects a silo tenant without target group, naming the stack output', () => {
-    expect(() =>
-      validateRouteRequest({ route: { style: 'host', value: 'a.tenants.example.com' }, isolationModel: 'silo-cluster', targetGroupArn: '' }),
-    ).toThrow('RegisterTenantRoute needs the TargetGroupArn stack output for a silo-cluster tenant: the tenant stack must output its target group');
+  it.each([undefined, ''])('rejects a header route without header name (%j)', (headerName) => {
+    const route = { style: 'header', value: 'acme', ...(headerName !== undefined ? { headerName } : {}) } as const;
+
+    expect(() => validateRouteRequest(route)).toThrow(InvalidStepInputError);
+    expect(() => validateRouteRequest(route)).toThrow('RegisterTenantRoute received a header-style route without headerName');
   });
 });

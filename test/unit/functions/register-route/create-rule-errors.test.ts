@@ -11,26 +11,30 @@ import {
   PriorityInUseException,
   TooManyRulesException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
 import {
-  claimTransaction,
+  claimedQuery,
+  claimPut,
   conditionFailed,
   context,
+  foreignReservation,
   hostRule,
   listenerArn,
   now,
   ourTags,
   poolInput,
-  priorityPage,
+  priorityDelete,
+  queryAnswers,
   recordRule,
   registration,
-  releaseTransaction,
+  routeRemoval,
+  routeUpdate,
   ruleArn,
   storedRoute,
-  tableName,
+  takenQuery,
   tenantId,
   tenantItem,
   throttled,
@@ -79,7 +83,8 @@ describe('register-route handler: CreateRule errors', () => {
     expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('mine')] }]);
     expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('mine'))]);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('gives up a priority a foreign rule holds, reserves the foreign priorities and allocates again', async () => {
@@ -87,14 +92,18 @@ describe('register-route handler: CreateRule errors', () => {
       .on(GetCommand)
       .resolvesOnce(tenantItem())
       .resolves(tenantItem()); // after the release the tenant has no route again
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce(priorityPage([1, 2])) // allocate: 3 looks free
-      .resolvesOnce(priorityPage([1, 2])) // after the release
-      .resolvesOnce(priorityPage([1, 2, 3, 7])); // after the reservations
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(QueryCommand).callsFake(
+      queryAnswers({
+        taken: [
+          [1, 2], // allocate: 3 looks free
+          [1, 2], // after the release
+          [1, 2, 3, 7], // after the reservations
+        ],
+      }),
+    );
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
     elb
       .on(CreateRuleCommand)
       .rejectsOnce(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }))
@@ -113,25 +122,21 @@ describe('register-route handler: CreateRule errors', () => {
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(4, ruleArn('r4')));
-    expect(ddbInputs(TransactWriteCommand)).toEqual([
-      claimTransaction(storedRoute({ priority: 3 })),
-      releaseTransaction(3),
-      claimTransaction(storedRoute({ priority: 4 })),
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(3), foreignReservation(3), foreignReservation(7), claimPut(4)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      routeUpdate(storedRoute({ priority: 3 })),
+      routeRemoval(),
+      routeUpdate(storedRoute({ priority: 4 })),
+      recordRule(ruleArn('r4')),
     ]);
-    expect(ddbInputs(PutCommand)).toEqual(
-      [3, 7].map((priority) => ({
-        TableName: tableName,
-        Item: { pk: `LISTENER#${listenerArn}`, sk: `PRIORITY#0000${priority}`, owner: 'foreign', allocatedAt: now },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      })),
-    );
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(), takenQuery(), takenQuery(), claimedQuery(), takenQuery()]);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3), hostRule(4)]);
-    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('r4'))]);
     // Released before reserved: a reservation is conditional on the priority item being absent.
     expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual([
-      'GetCommand', 'QueryCommand', 'TransactWriteCommand',
-      'TransactWriteCommand', 'QueryCommand', 'PutCommand', 'PutCommand',
-      'GetCommand', 'QueryCommand', 'TransactWriteCommand', 'UpdateCommand',
+      'GetCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand',
+      'UpdateCommand', 'DeleteCommand', 'QueryCommand', 'PutCommand', 'PutCommand',
+      'GetCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand', 'UpdateCommand',
     ]);
   });
 
@@ -148,15 +153,16 @@ describe('register-route handler: CreateRule errors', () => {
 
     expect(result).toEqual(registration(3, ruleArn('r3')));
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3), hostRule(3)]);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('treats a rule of another tenant at our priority as foreign', async () => {
     ddb.on(GetCommand).resolvesOnce(tenantItem({ route: storedRoute() })).resolves(tenantItem());
-    ddb.on(QueryCommand).resolvesOnce(priorityPage([1, 2])).resolves(priorityPage([1, 2, 3]));
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2], [1, 2, 3]] }));
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
     elb
       .on(CreateRuleCommand)
       .rejectsOnce(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }))
@@ -169,13 +175,16 @@ describe('register-route handler: CreateRule errors', () => {
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(4, ruleArn('r4')));
-    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('r4'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval(), routeUpdate(storedRoute({ priority: 4 })), recordRule(ruleArn('r4'))]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('fails with RouteCapacityExceeded on TooManyRules and releases the claim for the redrive', async () => {
     ddb.on(GetCommand).resolves(tenantItem());
-    ddb.on(QueryCommand).resolves(priorityPage([1, 2]));
-    ddb.on(TransactWriteCommand).resolves({});
+    ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2]] }));
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
     elb.on(CreateRuleCommand).rejects(new TooManyRulesException({ message: 'Rules limit reached', $metadata: {} }));
 
     const error = await handler(poolInput, context).catch((caught: unknown) => caught);
@@ -183,17 +192,19 @@ describe('register-route handler: CreateRule errors', () => {
     expect(error).toMatchObject({ name: 'RouteCapacityExceeded' });
     expect((error as Error).message).toMatch(/Rules per Application Load Balancer quota .*although the registry had room.*\(foreign rules\)/);
     expect((error as Error).message).toMatch(/Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota\.$/);
-    expect(ddbInputs(TransactWriteCommand)).toEqual([claimTransaction(storedRoute({ priority: 3 })), releaseTransaction(3)]);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(3)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeUpdate(storedRoute({ priority: 3 })), routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('fails with RouteConflict when the listener does not exist, still reporting it if the release fails', async () => {
     ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
-    ddb.on(TransactWriteCommand).rejects(throttled());
+    ddb.on(UpdateCommand).rejects(throttled());
     elb.on(CreateRuleCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'RouteConflict' });
-    expect(ddbInputs(TransactWriteCommand)).toEqual([releaseTransaction(3)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('fails with TransientAwsError on throttling and keeps the claim for the retry', async () => {
@@ -201,8 +212,8 @@ describe('register-route handler: CreateRule errors', () => {
     elb.on(CreateRuleCommand).rejects(throttled());
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('fails with LockLost when recording the rule finds the lock gone', async () => {

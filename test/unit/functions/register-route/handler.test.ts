@@ -1,16 +1,15 @@
 import { CreateRuleCommand, DescribeRulesCommand, ElasticLoadBalancingV2Client, RuleNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
-import { createRouteRegistrar, maxRegisterAttempts } from '../../../../functions/register-route/register.ts';
-import { createLogger } from '../../../../functions/shared/handler.ts';
-import { createRegistry } from '../../../../functions/shared/registry.ts';
-import { createRouteRegistry } from '../../../../functions/shared/registry-routes.ts';
+import { maxRegisterAttempts } from '../../../../functions/register-route/register.ts';
 import {
-  claimTransaction,
+  claimedQuery,
+  claimedQueryMatch,
+  claimPut,
+  conditionFailed,
   context,
-  host,
   hostRule,
   listenerArn,
   now,
@@ -18,19 +17,26 @@ import {
   otherExecutionArn,
   ourTags,
   poolInput,
-  pooledTargetGroupArn,
+  poolRegisterInput,
+  priorityDelete,
+  priorityGet,
+  priorityItem,
   priorityPage,
+  queryAnswers,
   range,
   recordRule,
   registration,
+  routeUpdate,
   ruleArn,
+  secondListener,
+  secondPool,
   siloHeaderInput,
-  siloTargetGroupArn,
   storedRoute,
-  tableName,
+  takenQuery,
+  tenantGet,
   tenantId,
   tenantItem,
-  transactionCanceled,
+  twoListenerRegistrar,
 } from './route.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -55,79 +61,66 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** The tenant owns no priority item yet. Set after the generic Query mock, so it wins for claimedPriority's Query. */
+function noOrphanClaims(): void {
+  ddb.on(QueryCommand, claimedQueryMatch).resolves(priorityPage([]));
+}
+
 describe('register-route handler: new route', () => {
-  it('claims the lowest free priority, creates the rule and records it', async () => {
+  it('looks for an orphan claim, claims the lowest free priority, records the route, creates the rule and records it', async () => {
     ddb.on(GetCommand).resolves(tenantItem());
     ddb.on(QueryCommand).resolves(priorityPage([1, 2, 4]));
-    ddb.on(TransactWriteCommand).resolves({});
+    noOrphanClaims();
+    ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r3') }] });
 
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(3, ruleArn('r3')));
-    expect(ddbInputs(GetCommand)).toEqual([{ TableName: tableName, Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true }]);
-    expect(ddbInputs(TransactWriteCommand)).toEqual([claimTransaction(storedRoute({ priority: 3 }))]);
+    expect(ddbInputs(GetCommand)).toEqual([tenantGet]);
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(), takenQuery()]);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(3)]);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3)]);
-    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('r3'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeUpdate(storedRoute({ priority: 3 })), recordRule(ruleArn('r3'))]);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
-  it('forwards a silo tenant to its own target group with an http-header condition', async () => {
+  it('takes the next priority when a concurrent tenant claimed the same one first (priority-taken)', async () => {
     ddb.on(GetCommand).resolves(tenantItem());
-    ddb.on(QueryCommand).resolves(priorityPage([]));
-    ddb.on(TransactWriteCommand).resolves({});
-    ddb.on(UpdateCommand).resolves({});
-    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r1') }] });
-
-    const result = await handler(siloHeaderInput, context);
-
-    const route = { listenerArn, priority: 1, targetGroupArn: siloTargetGroupArn, style: 'header', value: tenantId, headerName: 'X-Tenant-Id' };
-    expect(result).toEqual({ ...route, ruleArn: ruleArn('r1') });
-    expect(ddbInputs(TransactWriteCommand)).toEqual([claimTransaction(route)]);
-    expect(elbInputs(CreateRuleCommand)).toEqual([
-      {
-        ListenerArn: listenerArn,
-        Priority: 1,
-        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Tenant-Id', Values: [tenantId] } }],
-        Actions: [{ Type: 'forward', TargetGroupArn: siloTargetGroupArn }],
-        Tags: ourTags,
-      },
-    ]);
-  });
-
-  it('takes the next priority when a concurrent tenant claimed the same one first', async () => {
-    ddb.on(GetCommand).resolves(tenantItem());
-    ddb.on(QueryCommand).resolvesOnce(priorityPage([1, 2])).resolvesOnce(priorityPage([1, 2, 3]));
-    ddb
-      .on(TransactWriteCommand)
-      .rejectsOnce(transactionCanceled(['ConditionalCheckFailed', 'None']))
-      .resolvesOnce({});
+    ddb.on(GetCommand, priorityGet(3)).resolves(priorityItem(3, 'another-tenant'));
+    ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2], [1, 2, 3]] }));
+    ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolvesOnce({});
     ddb.on(UpdateCommand).resolves({});
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r4') }] });
 
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(4, ruleArn('r4')));
-    expect(ddbInputs(TransactWriteCommand)).toEqual([
-      claimTransaction(storedRoute({ priority: 3 })),
-      claimTransaction(storedRoute({ priority: 4 })),
-    ]);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(3), claimPut(4)]);
+    expect(ddbInputs(GetCommand)).toEqual([tenantGet, priorityGet(3), tenantGet]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeUpdate(storedRoute({ priority: 4 })), recordRule(ruleArn('r4'))]);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(4)]);
   });
 
   it('fails with TransientAwsError after losing every round, so the workflow retries later', async () => {
     ddb.on(GetCommand).resolves(tenantItem());
+    ddb.on(GetCommand, priorityGet(2)).resolves(priorityItem(2, 'another-tenant'));
     ddb.on(QueryCommand).resolves(priorityPage([1]));
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'None']));
+    noOrphanClaims();
+    ddb.on(PutCommand).rejects(conditionFailed());
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(maxRegisterAttempts);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(maxRegisterAttempts);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(0);
   });
 
   it('fails with RouteCapacityExceeded naming the fix when every listener is full, claiming nothing', async () => {
     ddb.on(GetCommand).resolves(tenantItem());
     ddb.on(QueryCommand).resolves(priorityPage(range(1, 100)));
+    noOrphanClaims();
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({
       name: 'RouteCapacityExceeded',
@@ -135,7 +128,7 @@ describe('register-route handler: new route', () => {
         'All 1 route listener(s) are full (100 of 100 rules). Add a listener to ROUTE_LISTENERS or raise the Rules per ' +
         "Application Load Balancer quota and the listener's capacity.",
     });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(0);
   });
 
@@ -147,9 +140,12 @@ describe('register-route handler: new route', () => {
     expect(elb.calls()).toHaveLength(0);
   });
 
-  it('rejects a silo tenant without the TargetGroupArn output before any call', async () => {
-    await expect(handler({ ...siloHeaderInput, stackOutputs: {} }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+  it('rejects a header route without header name before any call', async () => {
+    const input = { ...siloHeaderInput, route: { style: 'header', value: tenantId } };
+
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
     expect(ddb.calls()).toHaveLength(0);
+    expect(elb.calls()).toHaveLength(0);
   });
 
   it('rejects input that does not match the schema', async () => {
@@ -157,31 +153,21 @@ describe('register-route handler: new route', () => {
   });
 
   it('spills to the next configured listener, forwarding to that listener pooled target group', async () => {
-    const secondListener = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-2/1a2b3c4d5e6f7a8b/0f1e2d3c4b5a6978';
-    const secondPool = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled-2/0123456789abcdef';
-    const registrar = createRouteRegistrar({
-      registry: createRegistry(tableName),
-      routeRegistry: createRouteRegistry(tableName),
-      listeners: [
-        { listenerArn, capacity: 2, pooledTargetGroupArn },
-        { listenerArn: secondListener, capacity: 100, pooledTargetGroupArn: secondPool },
-      ],
-      logger: createLogger('register-route-test'),
-      now: () => now,
-    });
+    const registrar = twoListenerRegistrar(2);
     ddb.on(GetCommand).resolves(tenantItem());
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': 'PRIORITY#' } }).resolves(priorityPage([1, 5]));
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `LISTENER#${secondListener}`, ':prefix': 'PRIORITY#' } }).resolves(priorityPage([]));
-    ddb.on(TransactWriteCommand).resolves({});
+    noOrphanClaims();
+    ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('second-1') }] });
 
-    const result = await registrar.register({ ...poolInput, route: { style: 'host', value: host }, isolationModel: 'pool' });
+    const result = await registrar.register(poolRegisterInput);
 
     expect(result).toMatchObject({ listenerArn: secondListener, priority: 1, targetGroupArn: secondPool });
-    expect(ddbInputs(TransactWriteCommand)).toEqual([
-      claimTransaction(storedRoute({ listenerArn: secondListener, priority: 1, targetGroupArn: secondPool })),
-    ]);
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(listenerArn), claimedQuery(secondListener), takenQuery(listenerArn), takenQuery(secondListener)]);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(1, secondListener)]);
+    expect(ddbInputs(UpdateCommand)[0]).toEqual(routeUpdate(storedRoute({ listenerArn: secondListener, priority: 1, targetGroupArn: secondPool })));
     expect(elbInputs(CreateRuleCommand)).toEqual([{ ...hostRule(1, secondPool), ListenerArn: secondListener }]);
   });
 });
@@ -195,14 +181,11 @@ describe('register-route handler: re-run and redrive', () => {
 
     expect(result).toEqual(registration(3, ruleArn('r3')));
     expect(elbInputs(DescribeRulesCommand)).toEqual([{ RuleArns: [ruleArn('r3')] }]);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['GetCommand']);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(0);
   });
 
-  it('creates the rule at the claimed priority when a run crashed between claim and CreateRule', async () => {
+  it('creates the rule at the recorded priority when a run crashed between recording the route and CreateRule', async () => {
     ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute({ priority: 8 }) }));
     ddb.on(UpdateCommand).resolves({});
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r8') }] });
@@ -211,9 +194,47 @@ describe('register-route handler: re-run and redrive', () => {
 
     expect(result).toEqual(registration(8, ruleArn('r8')));
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(8)]);
     expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('r8'))]);
+  });
+
+  it('reuses the orphan priority when a run crashed between claiming it and recording the route, never taking a second', async () => {
+    ddb.on(GetCommand).resolves(tenantItem());
+    ddb.on(GetCommand, priorityGet(5)).resolves(priorityItem(5, tenantId));
+    ddb.on(QueryCommand).resolves(priorityPage([1, 2, 5]));
+    ddb.on(QueryCommand, claimedQueryMatch).resolves(priorityPage([5]));
+    ddb.on(PutCommand).rejects(conditionFailed()); // the orphan item is there: ours
+    ddb.on(UpdateCommand).resolves({});
+    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r5') }] });
+
+    const result = await handler(poolInput, context);
+
+    expect(result).toEqual(registration(5, ruleArn('r5')));
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(5)]);
+    expect(ddbInputs(GetCommand)).toEqual([tenantGet, priorityGet(5)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeUpdate(storedRoute({ priority: 5 })), recordRule(ruleArn('r5'))]);
+    expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(5)]);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('reuses an orphan on a later listener rather than allocating on the first one with room', async () => {
+    const registrar = twoListenerRegistrar(100);
+    ddb.on(GetCommand).resolves(tenantItem());
+    ddb.on(GetCommand, priorityGet(9, secondListener)).resolves(priorityItem(9, tenantId, secondListener));
+    ddb.on(QueryCommand, claimedQuery(listenerArn)).resolves(priorityPage([]));
+    ddb.on(QueryCommand, claimedQuery(secondListener)).resolves(priorityPage([9]));
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(UpdateCommand).resolves({});
+    elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('second-9') }] });
+
+    const result = await registrar.register(poolRegisterInput);
+
+    expect(result).toMatchObject({ listenerArn: secondListener, priority: 9, targetGroupArn: secondPool });
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(listenerArn), claimedQuery(secondListener)]);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(9, secondListener)]);
+    expect(elbInputs(CreateRuleCommand)).toEqual([{ ...hostRule(9, secondPool), ListenerArn: secondListener }]);
   });
 
   it('re-creates a rule deleted by hand and records the new one', async () => {
@@ -229,31 +250,39 @@ describe('register-route handler: re-run and redrive', () => {
     expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('new'))]);
   });
 
-  it('uses the route when a duplicate run claimed one first (tenant-has-route)', async () => {
+  it('deletes its extra claim and uses the route a duplicate run recorded first (tenant-has-route)', async () => {
     ddb
       .on(GetCommand)
       .resolvesOnce(tenantItem())
       .resolves(tenantItem({ route: storedRoute({ priority: 2, ruleArn: ruleArn('r2') }) }));
-    ddb.on(QueryCommand).resolves(priorityPage([1]));
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['ConditionalCheckFailed', 'ConditionalCheckFailed']));
+    ddb.on(QueryCommand).resolves(priorityPage([1, 2]));
+    noOrphanClaims();
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(DeleteCommand).resolves({});
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('r2'), Priority: '2' }] });
 
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(2, ruleArn('r2')));
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(3)]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(0);
   });
 
-  it('fails with LockLost when the claim failed because the lock moved on', async () => {
+  it('deletes its claim and fails with LockLost when recording the route finds the lock moved on', async () => {
     ddb
       .on(GetCommand)
       .resolvesOnce(tenantItem())
       .resolves(tenantItem({ lock: { operation: 'onboarding', registrationId: 'y', executionArn: otherExecutionArn, acquiredAt: now } }));
     ddb.on(QueryCommand).resolves(priorityPage([]));
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'ConditionalCheckFailed']));
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(DeleteCommand).resolves({});
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'LockLost' });
+    expect(ddbInputs(PutCommand)).toEqual([claimPut(1)]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(1)]);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(0);
   });
 });

@@ -2,8 +2,11 @@
  * Shared arrangements of the route tests: ids, registry items as DynamoDB returns them,
  * and SDK exceptions built from the SDK's own classes.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
+import { createRouteRegistrar, type RegisterRouteInput } from '../../../../functions/register-route/register.ts';
+import { createLogger } from '../../../../functions/shared/handler.ts';
+import { createRegistry } from '../../../../functions/shared/registry.ts';
+import { createRouteRegistry } from '../../../../functions/shared/registry-routes.ts';
 
 /** The one listener of ROUTE_LISTENERS in test/setup-env.ts. */
 export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -87,15 +90,6 @@ export function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, index) => from + index);
 }
 
-/** A cancelled transaction with one reason per item, in TransactItems order. */
-export function transactionCanceled(codes: readonly string[]): TransactionCanceledException {
-  return new TransactionCanceledException({
-    message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`,
-    $metadata: { httpStatusCode: 400 },
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
-}
-
 export function conditionFailed(): Error {
   return Object.assign(new Error('The conditional request failed'), {
     name: 'ConditionalCheckFailedException',
@@ -112,78 +106,141 @@ export function serverFault(): Error {
   return Object.assign(new Error('Internal failure'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } });
 }
 
-/** The TransactWrite input of releaseRoute for the stored route. */
-export function releaseTransaction(priority = 3, route = listenerArn) {
+// The registry SDK inputs the route steps send.
+
+/** GetItem of the tenant record. */
+export const tenantGet = { TableName: tableName, Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true };
+
+/** Query of every priority item on a listener (takenPriorities). */
+export function takenQuery(listener = listenerArn, exclusiveStartKey?: Record<string, string>) {
   return {
-    TransactItems: [
-      {
-        Delete: {
-          TableName: tableName,
-          Key: { pk: `LISTENER#${route}`, sk: `PRIORITY#${String(priority).padStart(5, '0')}` },
-          ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
-          ExpressionAttributeValues: { ':tenantId': tenantId },
-        },
-      },
-      {
-        Update: {
-          TableName: tableName,
-          Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-          UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
-          ConditionExpression: '#lock.#executionArn = :executionArn',
-          ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-          ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
-        },
-      },
-    ],
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': `LISTENER#${listener}`, ':prefix': 'PRIORITY#' },
+    ProjectionExpression: 'sk',
+    ConsistentRead: true,
+    ExclusiveStartKey: exclusiveStartKey,
+  };
+}
+
+/** Query of the priority items the tenant owns on a listener (claimedPriority). */
+export function claimedQuery(listener = listenerArn, exclusiveStartKey?: Record<string, string>) {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: 'tenantId = :tenantId',
+    ExpressionAttributeValues: { ':pk': `LISTENER#${listener}`, ':prefix': 'PRIORITY#', ':tenantId': tenantId },
+    ProjectionExpression: 'sk',
+    ConsistentRead: true,
+    ExclusiveStartKey: exclusiveStartKey,
+  };
+}
+
+/** Matches claimedPriority's Query (and not takenPriorities'), for `ddb.on(QueryCommand, claimedQueryMatch)`. */
+export const claimedQueryMatch = { FilterExpression: 'tenantId = :tenantId' };
+
+/**
+ * A Query fake answering takenPriorities and claimedPriority from separate sequences of pages
+ * (each call takes the next; the last repeats). Sequences of `resolvesOnce` cannot do this: a
+ * generic mock counts the calls a more specific one answered.
+ */
+export function queryAnswers(pages: { taken?: number[][]; claimed?: number[][] }) {
+  const taken = [...(pages.taken ?? [[]])];
+  const claimed = [...(pages.claimed ?? [[]])];
+  return (input: { FilterExpression?: string }) => {
+    const sequence = input.FilterExpression === undefined ? taken : claimed;
+    return priorityPage((sequence.length > 1 ? sequence.shift() : sequence[0]) ?? []);
+  };
+}
+
+function priorityItemKey(priority: number, listener: string) {
+  return { pk: `LISTENER#${listener}`, sk: `PRIORITY#${String(priority).padStart(5, '0')}` };
+}
+
+/** Step 1 of claimPriority: the conditional Put of the priority item. */
+export function claimPut(priority: number, listener = listenerArn) {
+  return {
+    TableName: tableName,
+    Item: { ...priorityItemKey(priority, listener), owner: 'tenant', tenantId, allocatedAt: now },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
+/** The consistent GetItem of a priority item after the claim's Put found it taken. */
+export function priorityGet(priority: number, listener = listenerArn) {
+  return { TableName: tableName, Key: priorityItemKey(priority, listener), ConsistentRead: true };
+}
+
+/** A priority item as GetItem returns it, owned by `owner` (a tenant id). */
+export function priorityItem(priority: number, owner: string, listener = listenerArn) {
+  return { Item: { ...priorityItemKey(priority, listener), owner: 'tenant', tenantId: owner, allocatedAt: '2026-11-20T09:00:00.000Z' } };
+}
+
+/** The conditional Put that reserves a priority a foreign rule holds. */
+export function foreignReservation(priority: number, listener = listenerArn) {
+  return {
+    TableName: tableName,
+    Item: { ...priorityItemKey(priority, listener), owner: 'foreign', allocatedAt: now },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
+/** Step 2 of claimPriority: the route recorded on the tenant while the lock is held. */
+export function routeUpdate(route: Record<string, unknown>) {
+  return {
+    TableName: tableName,
+    Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
+    UpdateExpression: 'SET #route = :route, #updatedAt = :now',
+    ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
+    ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+    ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
+  };
+}
+
+/** Step 1 of releaseRoute: the route removed from the tenant while the lock is held. */
+export function routeRemoval() {
+  return {
+    TableName: tableName,
+    Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
+    UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
+    ConditionExpression: '#lock.#executionArn = :executionArn',
+    ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+    ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
+  };
+}
+
+/** The Delete of a priority item, only if it is free or this tenant's (releaseRoute step 2, deletePriority). */
+export function priorityDelete(priority: number, listener = listenerArn) {
+  return {
+    TableName: tableName,
+    Key: priorityItemKey(priority, listener),
+    ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+    ExpressionAttributeValues: { ':tenantId': tenantId },
   };
 }
 
 // The register-route step's inputs and the SDK inputs it sends.
 
 export const host = `${tenantId}.tenants.example.com`;
-export const poolInput = { request: onboardingRequest, route: { style: 'host', value: host }, isolationModel: 'pool', stackOutputs: {} };
+export const poolInput = { request: onboardingRequest, route: { style: 'host', value: host }, isolationModel: 'pool' };
+/** `poolInput` as the parsed input a registrar takes directly. */
+export const poolRegisterInput: RegisterRouteInput = { ...poolInput, route: { style: 'host', value: host }, isolationModel: 'pool' };
 export const siloHeaderInput = {
   request: onboardingRequest,
   route: { style: 'header', headerName: 'X-Tenant-Id', value: tenantId },
   isolationModel: 'silo-services',
-  stackOutputs: { TargetGroupArn: siloTargetGroupArn, ClusterName: 'shared-tenants', ServiceNames: 'api' },
 };
+
+/** A silo tenant's header route as the registry stores it: no rule, no target group (its stack owns both). */
+export function siloStoredRoute(priority: number): Record<string, unknown> {
+  return { listenerArn, priority, style: 'header', value: tenantId, headerName: 'X-Tenant-Id' };
+}
+
 export const ourTags = [
   { Key: 'tenantId', Value: tenantId },
   { Key: 'tier', Value: 'basic' },
   { Key: 'managed-by', Value: 'tenant-orchestrator' },
 ];
-
-/** The TransactWrite input of claimPriority for a route. */
-export function claimTransaction(route: Record<string, unknown>) {
-  return {
-    TransactItems: [
-      {
-        Put: {
-          TableName: tableName,
-          Item: {
-            pk: `LISTENER#${String(route.listenerArn)}`,
-            sk: `PRIORITY#${String(route.priority).padStart(5, '0')}`,
-            owner: 'tenant',
-            tenantId,
-            allocatedAt: now,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Update: {
-          TableName: tableName,
-          Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-          UpdateExpression: 'SET #route = :route, #updatedAt = :now',
-          ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
-          ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-          ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
-        },
-      },
-    ],
-  };
-}
 
 /** The Update input of recordRuleArn. */
 export function recordRule(arn: string) {
@@ -216,4 +273,23 @@ export const registration = (priority: number, arn: string) => ({
   targetGroupArn: pooledTargetGroupArn,
   style: 'host',
   value: host,
+  stackParameters: {},
 });
+
+/** A second listener, filled after `listenerArn`, with its own pooled target group. */
+export const secondListener = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-2/1a2b3c4d5e6f7a8b/0f1e2d3c4b5a6978';
+export const secondPool = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled-2/0123456789abcdef';
+
+/** A registrar filling `listenerArn` (with `firstCapacity`) before `secondListener`. */
+export function twoListenerRegistrar(firstCapacity: number) {
+  return createRouteRegistrar({
+    registry: createRegistry(tableName),
+    routeRegistry: createRouteRegistry(tableName),
+    listeners: [
+      { listenerArn, capacity: firstCapacity, pooledTargetGroupArn },
+      { listenerArn: secondListener, capacity: 100, pooledTargetGroupArn: secondPool },
+    ],
+    logger: createLogger('register-route-test'),
+    now: () => now,
+  });
+}

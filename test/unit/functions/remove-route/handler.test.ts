@@ -5,23 +5,27 @@ import {
   ElasticLoadBalancingV2Client,
   RuleNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/remove-route/handler.ts';
 import {
+  claimedQuery,
+  conditionFailed,
   context,
   listenerArn,
   now,
   offboardingRequest,
   otherExecutionArn,
-  releaseTransaction,
+  priorityDelete,
+  priorityPage,
+  routeRemoval,
   ruleArn,
+  siloStoredRoute,
   storedRoute,
   tenantId,
   tenantItem,
   throttled,
-  transactionCanceled,
 } from '../register-route/route.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -58,44 +62,102 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** The registry accepts the release; the tenant owns no other priority item. */
+function releaseSucceeds(): void {
+  ddb.on(UpdateCommand).resolves({});
+  ddb.on(DeleteCommand).resolves({});
+  ddb.on(QueryCommand).resolves(priorityPage([]));
+}
+
 describe('remove-route handler', () => {
-  it('deletes the recorded rule and releases the route', async () => {
+  it('deletes the recorded rule, removes the route, frees its priority and looks for orphan claims', async () => {
     ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
-    ddb.on(TransactWriteCommand).resolves({});
+    releaseSucceeds();
     elb.on(DeleteRuleCommand).resolves({});
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
     expect(elbInputs(DeleteRuleCommand)).toEqual([{ RuleArn: ruleArn('r3') }]);
-    expect(ddbInputs(TransactWriteCommand)).toEqual([releaseTransaction(3)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
+    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['GetCommand', 'UpdateCommand', 'DeleteCommand', 'QueryCommand']);
     expect(elb.commandCalls(DescribeRulesCommand)).toHaveLength(0);
   });
 
-  it('reports nothing removed, without calls, when the tenant has no route', async () => {
+  it('reports nothing removed, touching no rule, when the tenant has no route and owns no priority', async () => {
     ddb.on(GetCommand).resolves(offboardingTenant());
+    ddb.on(QueryCommand).resolves(priorityPage([]));
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: false });
     expect(elb.calls()).toHaveLength(0);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+  });
+
+  it('frees the orphan claims of an onboarding that crashed between claiming a priority and recording its route', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant());
+    ddb.on(QueryCommand).resolvesOnce(priorityPage([5])).resolvesOnce(priorityPage([7])).resolves(priorityPage([]));
+    ddb.on(DeleteCommand).resolves({});
+
+    const result = await handler(input, context);
+
+    expect(result).toEqual({ removed: false });
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(), claimedQuery(), claimedQuery()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(5), priorityDelete(7)]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(elb.calls()).toHaveLength(0);
+  });
+
+  it('stops rather than spin when a freed claim is found again', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant());
+    ddb.on(QueryCommand).resolves(priorityPage([5]));
+    ddb.on(DeleteCommand).resolves({});
+
+    await expect(handler(input, context)).resolves.toEqual({ removed: false });
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(5)]);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(2);
+  });
+
+  it('fails with TransientAwsError when looking for orphan claims is throttled', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant());
+    ddb.on(QueryCommand).rejects(throttled());
+
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('still releases the route when the rule is already gone', async () => {
     ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
-    ddb.on(TransactWriteCommand).resolves({});
+    releaseSucceeds();
     elb.on(DeleteRuleCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
-    expect(ddbInputs(TransactWriteCommand)).toEqual([releaseTransaction(3)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+  });
+
+  it('removes the route when its priority was already freed and reused by another tenant', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
+    releaseSucceeds();
+    ddb.on(DeleteCommand).rejects(conditionFailed());
+    elb.on(DeleteRuleCommand).resolves({});
+
+    const result = await handler(input, context);
+
+    expect(result).toEqual({ removed: true });
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('finds and deletes its own rule at the claimed priority when no rule was recorded', async () => {
     ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute() }));
-    ddb.on(TransactWriteCommand).resolves({});
+    releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({
       Rules: [
         { RuleArn: ruleArn('r1'), Priority: '1' },
@@ -111,12 +173,13 @@ describe('remove-route handler', () => {
     expect(elbInputs(DescribeRulesCommand)).toEqual([{ ListenerArn: listenerArn, PageSize: 400 }]);
     expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('mine')] }]);
     expect(elbInputs(DeleteRuleCommand)).toEqual([{ RuleArn: ruleArn('mine') }]);
-    expect(ddbInputs(TransactWriteCommand)).toEqual([releaseTransaction(3)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('leaves a foreign rule at the claimed priority alone and only releases the route', async () => {
     ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute() }));
-    ddb.on(TransactWriteCommand).resolves({});
+    releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('foreign'), Priority: '3' }] });
     elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign'), Tags: [{ Key: 'team', Value: 'web' }] }] });
 
@@ -124,7 +187,44 @@ describe('remove-route handler', () => {
 
     expect(result).toEqual({ removed: true });
     expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(0);
-    expect(ddbInputs(TransactWriteCommand)).toEqual([releaseTransaction(3)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+  });
+
+  it('silo tenant: only releases the priority when its rule went with the stack (nothing at the priority)', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant({ route: siloStoredRoute(3) }));
+    releaseSucceeds();
+    elb.on(DescribeRulesCommand).resolves({
+      Rules: [
+        { RuleArn: ruleArn('r1'), Priority: '1' },
+        { RuleArn: ruleArn('default'), Priority: 'default', IsDefault: true },
+      ],
+    });
+
+    const result = await handler(input, context);
+
+    expect(result).toEqual({ removed: true });
+    expect(elbInputs(DescribeRulesCommand)).toEqual([{ ListenerArn: listenerArn, PageSize: 400 }]);
+    expect(elb.commandCalls(DescribeTagsCommand)).toHaveLength(0);
+    expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
+  });
+
+  it('silo tenant: only releases the priority when the rule at it vanishes while being looked at (RuleNotFound)', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant({ route: siloStoredRoute(3) }));
+    releaseSucceeds();
+    elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('stack-rule'), Priority: '3' }] });
+    elb.on(DescribeTagsCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+
+    const result = await handler(input, context);
+
+    expect(result).toEqual({ removed: true });
+    expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('stack-rule')] }]);
+    expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('fails with TransientAwsError on throttling and keeps the route for the retry', async () => {
@@ -132,7 +232,8 @@ describe('remove-route handler', () => {
     elb.on(DeleteRuleCommand).rejects(throttled());
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('fails with LockLost before deleting anything when another execution holds the tenant', async () => {
@@ -142,24 +243,42 @@ describe('remove-route handler', () => {
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'LockLost' });
     expect(elb.calls()).toHaveLength(0);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['GetCommand']);
   });
 
-  it('fails with LockLost when the lock moved on between the read and the release', async () => {
+  it('fails with LockLost, freeing no priority, when the lock moved on between the read and the release', async () => {
     ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
-    ddb.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'ConditionalCheckFailed']));
+    ddb.on(UpdateCommand).rejects(conditionFailed());
     elb.on(DeleteRuleCommand).resolves({});
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'LockLost' });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
-  it('converges on re-run: the second run finds no route and makes no calls', async () => {
+  it('converges when a run crashed between removing the route and freeing the priority', async () => {
+    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).rejectsOnce(throttled()).resolves({});
+    elb.on(DeleteRuleCommand).resolves({});
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    ddb.on(GetCommand).resolves(offboardingTenant()); // the route is gone, its priority item is still ours
+    ddb.on(QueryCommand).resolvesOnce(priorityPage([3])).resolves(priorityPage([]));
+
+    const result = await handler(input, context);
+
+    expect(result).toEqual({ removed: false });
+    expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3), priorityDelete(3)]);
+    expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(1);
+  });
+
+  it('converges on re-run: the second run finds no route and frees nothing more', async () => {
     ddb
       .on(GetCommand)
       .resolvesOnce(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }))
       .resolves(offboardingTenant());
-    ddb.on(TransactWriteCommand).resolves({});
+    releaseSucceeds();
     elb.on(DeleteRuleCommand).resolves({});
 
     const first = await handler(input, context);
@@ -167,7 +286,8 @@ describe('remove-route handler', () => {
 
     expect([first, second]).toEqual([{ removed: true }, { removed: false }]);
     expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
   });
 
   it('rejects input that does not match the schema', async () => {

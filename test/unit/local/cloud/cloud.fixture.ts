@@ -24,13 +24,36 @@ interface ServiceSlot {
   readonly desiredCount: number;
 }
 
-/** Parameters the plan passes for a tenant with these services (shared ones per isolation model). */
+/** The route register-route claims for a tenant, as the template parameters CreateStack gets. */
+export interface RouteFixture {
+  readonly listenerArn?: string;
+  readonly priority?: number;
+  readonly style?: 'host' | 'header';
+}
+
+/**
+ * A priority per tenant id, stable and well away from the small ones the tests give rules they
+ * create themselves, so stacks of different tenants do not clash unless a test makes them.
+ */
+export function defaultPriority(tenantId: string): number {
+  const sum = [...tenantId].reduce((total, char, index) => total + char.charCodeAt(0) * (index + 1), 0);
+  return 1000 + (sum % 40_000);
+}
+
+/** Parameters the plan and register-route pass for a tenant with these services (shared ones per isolation model). */
 export function tenantParameters(
   tenantId: string,
   model: 'silo-cluster' | 'silo-services',
   services: readonly ServiceSlot[],
+  route: RouteFixture = {},
 ): Record<string, string> {
+  const style = route.style ?? 'host';
   const parameters: Record<string, string> = {
+    ListenerArn: route.listenerArn ?? listenerArn,
+    RulePriority: String(route.priority ?? defaultPriority(tenantId)),
+    RouteStyle: style,
+    RouteValue: style === 'host' ? `${tenantId}.tenants.example.com` : tenantId,
+    RouteHeaderName: 'x-tenant-id',
     TenantId: tenantId,
     Tier: model === 'silo-cluster' ? 'premium' : 'advanced',
     TemplateVersion: '1.0.0',
@@ -67,6 +90,7 @@ export function createStackInput(
     services?: readonly ServiceSlot[];
     token?: string;
     parameters?: Record<string, string>;
+    route?: RouteFixture;
   } = {},
 ): CreateStackCommandInput {
   const model = options.model ?? 'silo-cluster';
@@ -74,7 +98,7 @@ export function createStackInput(
     { name: 'web', desiredCount: 2 },
     { name: 'worker', desiredCount: 1 },
   ];
-  const parameters = options.parameters ?? tenantParameters(stackName.replace(/^tenant-/, ''), model, services);
+  const parameters = options.parameters ?? tenantParameters(stackName.replace(/^tenant-/, ''), model, services, options.route);
   return {
     StackName: stackName,
     TemplateURL: templateUrl(model),

@@ -68,7 +68,7 @@ describe('CloudFormationSimulator deleteStack', () => {
       .map((event) => event.LogicalResourceId)
       .reverse();
 
-    expect(order).toEqual(['Service1', 'TaskDefinition1', 'Service0', 'TaskDefinition0', 'TaskExecutionRole', 'TargetGroup', 'Cluster']);
+    expect(order).toEqual(['Service1', 'TaskDefinition1', 'Service0', 'TaskDefinition0', 'TaskExecutionRole', 'ListenerRule', 'TargetGroup', 'Cluster']);
   });
 
   it('ends in DELETE_FAILED with the resource reason, and a new DeleteStack retries the rest', () => {

@@ -70,6 +70,7 @@ describe('CloudFormationSimulator createStack', () => {
       TargetGroupArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:.*:targetgroup\//),
       ClusterName: 'tenant-acme',
       ServiceNames: 'tenant-acme-web,tenant-acme-worker',
+      ListenerRuleArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:.*:listener-rule\/app\/tenants\//),
     });
   });
 
@@ -225,7 +226,7 @@ describe('CloudFormationSimulator describeStackEvents', () => {
   });
 
   it('pages by 100 with NextToken, without repeats or gaps when events are added between pages', () => {
-    // Arrange: 40 services make 83 resources and well over 100 events.
+    // Arrange: 40 services make 84 resources and well over 100 events.
     const services = Array.from({ length: 40 }, (_, index) => ({ name: `svc${index}`, desiredCount: 1 }));
     cfn.createStack(createStackInput('tenant-big', { services }));
     clock.advance(1000);
@@ -250,7 +251,7 @@ describe('CloudFormationSimulator describeStackEvents', () => {
     expect(snapshot.length).toBeGreaterThan(100);
     expect(paged).toEqual(snapshot);
     clock.advance(1000);
-    expect(readAll(() => undefined).length).toBe(1 + 83 * 3 + 1);
+    expect(readAll(() => undefined).length).toBe(1 + 84 * 3 + 1);
   });
 
   it('reports events of an unknown stack as a ValidationError', () => {

@@ -200,6 +200,28 @@ describe('LoadBalancingSimulator state and faults', () => {
     expect(thrown(() => elb.createRule(ruleInput(5)))).toBe(throttled);
     expect(elb.createRule(ruleInput(5)).Rules).toHaveLength(1);
   });
+
+  it('gives a stack\'s rule CreateRule\'s checks but not the injected faults of the API', () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+    elb.injectError('CreateRule', throttled);
+    const stackRule = (priority: number, ruleId: string) => ({
+      ruleArn: `${listenerArn.replace(':listener/', ':listener-rule/')}/${ruleId}`,
+      listenerArn,
+      priority,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }],
+      actions: [{ Type: 'forward' as const, TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/0' }],
+      tags: [{ Key: 'tenantId', Value: 'acme' }],
+    });
+
+    elb.createStackRule(stackRule(5, 'aaaa'));
+    const clash = thrown(() => elb.createStackRule(stackRule(5, 'bbbb')));
+    elb.removeStackRule(stackRule(5, 'aaaa').ruleArn);
+    elb.removeStackRule(stackRule(5, 'aaaa').ruleArn);
+
+    expect(clash).toBeInstanceOf(PriorityInUseException);
+    expect(elb.listRules().filter((rule) => !rule.IsDefault)).toEqual([]);
+    expect(thrown(() => elb.createRule(ruleInput(5)))).toBe(throttled);
+  });
 });
 
 describe('LoadBalancingSimulator behind the real route adapter', () => {

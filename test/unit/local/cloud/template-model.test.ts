@@ -1,7 +1,7 @@
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { modelTenantStack } from '../../../../local/cloud/template-model.ts';
-import { templateUrl, tenantParameters } from './cloud.fixture.ts';
+import { listenerArn, templateUrl, tenantParameters } from './cloud.fixture.ts';
 
 const services = [
   { name: 'web', desiredCount: 2 },
@@ -34,7 +34,63 @@ describe('modelTenantStack', () => {
       TargetGroupArn: model.targetGroupArn,
       ClusterName: 'tenant-acme',
       ServiceNames: 'tenant-acme-web,tenant-acme-worker',
+      ListenerRuleArn: model.listenerRule?.ruleArn,
     });
+  });
+
+  it('models the listener rule of a host route: the listener and priority passed, forwarding to the stack target group', () => {
+    const parameters = tenantParameters('acme', 'silo-cluster', services, { priority: 42, style: 'host' });
+
+    const model = modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters);
+
+    expect(model.listenerRule).toEqual({
+      ruleArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/),
+      listenerArn,
+      priority: 42,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }],
+      actions: [{ Type: 'forward', TargetGroupArn: model.targetGroupArn }],
+      tags: expect.arrayContaining([
+        { Key: 'tenantId', Value: 'acme' },
+        { Key: 'tier', Value: 'premium' },
+        { Key: 'managed-by', Value: 'tenant-orchestrator' },
+      ]),
+    });
+    expect(model.outputs.ListenerRuleArn).toBe(model.listenerRule?.ruleArn);
+  });
+
+  it('matches a header route on RouteHeaderName = RouteValue', () => {
+    const parameters = tenantParameters('acme', 'silo-services', services, { style: 'header' });
+
+    const model = modelTenantStack('tenant-acme', templateUrl('silo-services'), parameters);
+
+    expect(model.listenerRule?.conditions).toEqual([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } }]);
+  });
+
+  it('requires every route parameter, as the templates declare them without defaults', () => {
+    const parameters = tenantParameters('acme', 'silo-cluster', services);
+    for (const name of ['ListenerArn', 'RulePriority', 'RouteStyle', 'RouteValue', 'RouteHeaderName']) delete parameters[name];
+
+    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
+
+    expect(error).toBeInstanceOf(CloudFormationServiceException);
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'Parameters: [ListenerArn, RulePriority, RouteStyle, RouteValue, RouteHeaderName] must have values',
+    });
+  });
+
+  it.each([
+    ['RulePriority', '0', "Parameter 'RulePriority' must be a number not less than 1"],
+    ['RulePriority', '50001', "Parameter 'RulePriority' must be a number not greater than 50000"],
+    ['RulePriority', 'first', "Parameter 'RulePriority' must be a number."],
+    ['RouteStyle', 'path', "Parameter 'RouteStyle' must be one of AllowedValues"],
+    ['RouteValue', '', "Parameter 'RouteValue' must contain at least 1 characters"],
+  ])('rejects %s=%j like the template constraints do', (name, value, message) => {
+    const parameters = { ...tenantParameters('acme', 'silo-cluster', services), [name]: value };
+
+    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
+
+    expect(error).toMatchObject({ name: 'ValidationError', message });
   });
 
   it('runs a silo-services stack in the shared cluster', () => {
