@@ -5,7 +5,7 @@
  * Everything that parses a request, builds a reply or matches events on the bus
  * (the CDK rules and the local bus alike) goes through this module.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidRequestError } from '../functions/shared/errors.ts';
 
 /** The toolkit's detail-type prefix since v0.9. */

@@ -19,7 +19,7 @@ import type { Registry, TenantRecord } from '../shared/registry.ts';
 import { maxRulePriority, type RouteRegistry } from '../shared/registry-routes.ts';
 import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags, type ListenerRuleSummary } from '../shared/routes.ts';
 import type { RegisterRouteInputSchema, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   allocateRouteSlot,
   capacityExceededMessage,

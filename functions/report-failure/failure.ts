@@ -3,7 +3,7 @@
  * event, and turning a stopped execution's error and cause into a reason an operator (and
  * the control plane's UI) can read, free of personal data.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FailureDetails } from '../../events/contract.ts';
 import { ErrorName } from '../shared/errors.ts';
 

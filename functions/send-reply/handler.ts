@@ -5,7 +5,7 @@
  */
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { buildReply, type ReplyOutcome } from '../../events/contract.ts';
 import { putReply } from '../shared/bus.ts';
 import { readContractConfig, readIdempotencyTableName } from '../shared/config.ts';

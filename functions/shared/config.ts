@@ -2,7 +2,7 @@
  * Typed readers for the orchestrator's environment. Each handler calls the ones it needs
  * once, at cold start; a missing or malformed variable throws ConfigurationError naming it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ContractConfig } from '../../events/contract.ts';
 import { requireBoolEnv, requireEnv, requireIntEnv, requireJsonEnv } from './env.ts';
 import { ConfigurationError } from './errors.ts';

@@ -3,7 +3,7 @@
  * and what each step returns (placed by ResultPath). Handlers parse their input with these
  * schemas, so a mismatch between a definition and a handler fails loudly as InvalidStepInput.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidStepInputError } from './errors.ts';
 
 export const TenantRequestSchema = z.object({

@@ -2,7 +2,7 @@
  * The tier catalog: which isolation model a tier gets, which services, and how it is routed.
  * Loaded from infra/config/tiers.json (bundled into the functions and validated at synth time).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidTierCatalogError, UnknownTierError } from './errors.ts';
 
 export const IsolationModel = {

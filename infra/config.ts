@@ -1,0 +1,139 @@
+/**
+ * Deployment configuration of the orchestrator: infra/config/orchestrator.json (or the file the CDK
+ * context key `configFile` names), validated at synth time so a bad value fails `cdk synth` with
+ * the field's path instead of failing a tenant's onboarding at run time.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as z from 'zod';
+import { defaultContractConfig } from '../events/contract.ts';
+import { loadTierCatalog, type TierCatalog } from '../functions/shared/tier-catalog.ts';
+
+/** Retention periods CloudWatch Logs accepts, in days (never-expire is not offered: logs hold tenant ids). */
+export const logRetentionDayValues = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const arnPattern = (service: string, resource: string) =>
+  new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]+:\\d{12}:${resource}$`);
+
+const nonEmpty = z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' });
+
+const DeploySharedInfrastructureSchema = z.strictObject({
+  /** Deploy a SharedInfrastructureStack in this app. */
+  mode: z.literal('deploy'),
+  /** ACM certificate for an HTTPS tenant listener; HTTP on port 80 without one. */
+  certificateArn: z.string().regex(arnPattern('acm', 'certificate/[0-9a-f-]+'), { error: 'must be an ACM certificate ARN' }).optional(),
+  maxAzs: z.number().int({ error: 'must be an integer' }).min(1).max(6).optional(),
+  // Tenant tasks run in private subnets and pull images through NAT, so at least one gateway.
+  natGateways: z.number().int({ error: 'must be an integer' }).min(1).max(6).optional(),
+});
+
+const ExistingSharedInfrastructureSchema = z.strictObject({
+  /** Use infrastructure that already exists, by id (see SharedInfrastructureReference). */
+  mode: z.literal('existing'),
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id (vpc-...)' }),
+  privateSubnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id (subnet-...)' }))
+    .min(1, { error: 'must list at least one subnet' }),
+  listenerArn: z.string().regex(arnPattern('elasticloadbalancing', 'listener/app/[^/]+/[0-9a-f]+/[0-9a-f]+'), {
+    error: 'must be an Application Load Balancer listener ARN',
+  }),
+  loadBalancerSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id (sg-...)' }),
+  sharedClusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be an ECS cluster name' }),
+  pooledTargetGroupArn: z.string().regex(arnPattern('elasticloadbalancing', 'targetgroup/[^/]+/[0-9a-f]+'), {
+    error: 'must be a target group ARN',
+  }),
+});
+
+/** The configuration file's schema; every field but the bus name and the tenant domain has a default. */
+export const OrchestratorConfigSchema = z.strictObject({
+  /** The bus the control plane sends requests on and reads replies from. */
+  eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/, { error: 'must be an EventBridge bus name (letters, digits, . _ - /)' }),
+  /** Create the bus in this stack; by default it is imported by name (the control plane owns it). */
+  createEventBus: z.boolean({ error: 'must be true or false' }).default(false),
+  controlPlaneSource: nonEmpty.default(defaultContractConfig.controlPlaneSource),
+  applicationPlaneSource: nonEmpty.default(defaultContractConfig.applicationPlaneSource),
+  acceptLegacyDetailTypes: z.boolean({ error: 'must be true or false' }).default(defaultContractConfig.acceptLegacyDetailTypes),
+  emitLegacyDetailTypes: z.boolean({ error: 'must be true or false' }).default(defaultContractConfig.emitLegacyDetailTypes),
+  /** Host-style tenants are routed at `<tenantId>.<tenantDomain>`. */
+  tenantDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: 'must be a lower-case DNS domain such as tenants.example.com',
+  }),
+  /** Tenant stacks are `<prefix>-<tenantId>`; the same rule readStackConfig enforces at cold start. */
+  stackNamePrefix: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/, { error: 'must be 1-41 letters, digits or hyphens, starting with a letter' })
+    .default('tenant'),
+  /** Tenant rules per load balancer: the ALB quota (100) less the pooled target group's attachment rule. */
+  routeCapacity: z.number().int({ error: 'must be an integer' }).min(1).max(50_000).default(99),
+  stackTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(3600),
+  servicesTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(900),
+  logRetentionDays: z
+    .number()
+    .refine((days) => (logRetentionDayValues as readonly number[]).includes(days), {
+      error: `must be one of the CloudWatch Logs retention periods: ${logRetentionDayValues.join(', ')}`,
+    })
+    .default(90),
+  /** Alarms notify this topic; by default the stack creates an encrypted one. */
+  alarmTopicArn: z.string().regex(arnPattern('sns', '[A-Za-z0-9_-]{1,256}'), { error: 'must be an SNS topic ARN' }).optional(),
+  sharedInfrastructure: z.discriminatedUnion('mode', [DeploySharedInfrastructureSchema, ExistingSharedInfrastructureSchema], {
+    error: 'must be { "mode": "deploy", ... } or { "mode": "existing", ... }',
+  }),
+});
+
+/** The validated configuration, defaults applied. */
+export type OrchestratorConfig = z.infer<typeof OrchestratorConfigSchema>;
+export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructure'];
+
+/**
+ * Validates a configuration object. Throws an Error whose message lists every problem as
+ * `path: problem`, e.g. `sharedInfrastructure.listenerArn: must be an Application Load Balancer listener ARN`.
+ */
+export function loadOrchestratorConfig(raw: unknown): OrchestratorConfig {
+  const parsed = OrchestratorConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`Invalid orchestrator configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The repository root (this file lives in infra/). */
+export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where the configuration is read from when the `configFile` context key is not set. */
+export const defaultConfigFile = resolve(projectRoot, 'infra/config/orchestrator.json');
+
+/** The tier catalog the functions bundle (functions/shared/catalog.ts imports the same file). */
+export const tierCatalogFile = resolve(projectRoot, 'infra/config/tiers.json');
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`Cannot read the ${what} ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`The ${what} ${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Reads and validates a configuration file; a relative path is taken from the working directory. */
+export function loadOrchestratorConfigFile(file: string = defaultConfigFile): OrchestratorConfig {
+  const path = isAbsolute(file) ? file : resolve(process.cwd(), file);
+  try {
+    return loadOrchestratorConfig(readJson(path, 'orchestrator configuration'));
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Reads and validates infra/config/tiers.json (InvalidTierCatalogError names each bad field). */
+export function loadTierCatalogFile(file: string = tierCatalogFile): TierCatalog {
+  return loadTierCatalog(readJson(file, 'tier catalog'));
+}
