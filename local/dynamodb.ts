@@ -6,12 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { tableDefinitions } from '../functions/shared/tables.ts';
 
-/** The tables the orchestrator uses, as the CDK app creates them. */
-export const tableDefinitions = {
-  registry: { partitionKey: 'pk', sortKey: 'sk' },
-  idempotency: { partitionKey: 'id' },
-} as const;
 
 export interface LocalDynamoDb {
   readonly endpoint: string;

@@ -1,0 +1,114 @@
+/**
+ * The CDK app: `npm run synth` (cdk.json runs this file with tsx). It reads the configuration
+ * (infra/config/orchestrator.json, or the file the `configFile` context key names) and the tier
+ * catalog, deploys the shared infrastructure when asked to, and the orchestrator, with the
+ * cdk-nag AwsSolutions checks on every stack. Synth needs no credentials and no Docker.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Validations, type Environment } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { TierCatalog } from '../functions/shared/tier-catalog.ts';
+import { loadOrchestratorConfigFile, loadTierCatalogFile, type OrchestratorConfig } from './config.ts';
+import { OrchestratorStack } from './orchestrator-stack.ts';
+import { SharedInfrastructureStack, type SharedInfrastructureReference } from './shared-infrastructure.ts';
+
+/** Options of {@link buildApp}; everything defaults to what `cdk synth` uses. */
+export interface BuildAppOptions {
+  /**
+   * The app to add the stacks to (it keeps its own validation plugins).
+   * @default a new App with the AwsSolutions checks, writing to `outdir` or where the CDK CLI says
+   */
+  readonly app?: App;
+  /**
+   * Output directory of a new app.
+   * @default the CDK CLI's, or cdk.out
+   */
+  readonly outdir?: string;
+  /**
+   * Context of a new app (e.g. `configFile`, `aws:cdk:bundling-stacks`).
+   * @default none beyond what the CDK CLI passes
+   */
+  readonly context?: Record<string, unknown>;
+  /**
+   * The configuration.
+   * @default read from the `configFile` context key's file, or infra/config/orchestrator.json
+   */
+  readonly config?: OrchestratorConfig;
+  /**
+   * The tier catalog.
+   * @default infra/config/tiers.json
+   */
+  readonly tierCatalog?: TierCatalog;
+  /**
+   * Where the stacks deploy.
+   * @default CDK_DEFAULT_ACCOUNT, and CDK_DEFAULT_REGION or us-east-1 (so synth works offline)
+   */
+  readonly env?: Environment;
+}
+
+/** The stacks of a built app. */
+export interface BuiltApp {
+  readonly app: App;
+  readonly config: OrchestratorConfig;
+  readonly tierCatalog: TierCatalog;
+  /** Present when the configuration's sharedInfrastructure.mode is `deploy`. */
+  readonly sharedInfrastructure?: SharedInfrastructureStack;
+  readonly orchestrator: OrchestratorStack;
+}
+
+/** Stack ids (and names) of the app. */
+export const stackIds = { sharedInfrastructure: 'TenantSharedInfrastructure', orchestrator: 'TenantOrchestrator' } as const;
+
+function defaultEnvironment(): Environment {
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  return { ...(account !== undefined ? { account } : {}), region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' };
+}
+
+function newApp(options: BuildAppOptions): App {
+  const app = new App({
+    ...(options.outdir !== undefined ? { outdir: options.outdir } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+/** Builds the app's stacks; `cdk synth` and the tests both come through here. */
+export function buildApp(options: BuildAppOptions = {}): BuiltApp {
+  const app = options.app ?? newApp(options);
+  const configFile: unknown = app.node.tryGetContext('configFile');
+  if (configFile !== undefined && typeof configFile !== 'string') throw new Error('Context key configFile must be a file path');
+  const config = options.config ?? loadOrchestratorConfigFile(configFile);
+  const tierCatalog = options.tierCatalog ?? loadTierCatalogFile();
+  const env = options.env ?? defaultEnvironment();
+
+  let sharedInfrastructure: SharedInfrastructureStack | undefined;
+  let reference: SharedInfrastructureReference;
+  const shared = config.sharedInfrastructure;
+  if (shared.mode === 'deploy') {
+    sharedInfrastructure = new SharedInfrastructureStack(app, stackIds.sharedInfrastructure, {
+      env,
+      tierCatalog,
+      description: 'Shared tenant infrastructure: VPC, tenant load balancer, shared ECS cluster, pooled services (tenant-orchestrator)',
+      ...(shared.certificateArn !== undefined ? { certificateArn: shared.certificateArn } : {}),
+      ...(shared.maxAzs !== undefined ? { maxAzs: shared.maxAzs } : {}),
+      ...(shared.natGateways !== undefined ? { natGateways: shared.natGateways } : {}),
+    });
+    reference = sharedInfrastructure.reference;
+  } else {
+    const { mode: _mode, ...existing } = shared;
+    reference = existing;
+  }
+  const orchestrator = new OrchestratorStack(app, stackIds.orchestrator, {
+    env,
+    config,
+    tierCatalog,
+    sharedInfrastructure: reference,
+    description: 'Tenant orchestrator: onboarding/offboarding workflows driven by control plane events (tenant-orchestrator)',
+  });
+  return { app, config, tierCatalog, orchestrator, ...(sharedInfrastructure !== undefined ? { sharedInfrastructure } : {}) };
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) buildApp().app.synth();

@@ -1,0 +1,104 @@
+/**
+ * How executions start and how failures are reported: one rule per operation on the control
+ * plane's bus starts its workflow, and a rule on the default bus hands every failed, timed-out or
+ * aborted execution of the two workflows to the failure reporter. Undeliverable events land in
+ * dead-letter queues the monitoring alarms on.
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
+
+/** Execution statuses the failure reporter answers. */
+export const reportedExecutionStatuses = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+
+/** EventBridge keeps retrying a target this long (its maximum), then dead-letters the event. */
+const maxEventAge = Duration.hours(24);
+/** EventBridge's maximum number of retries within {@link maxEventAge}. */
+const retryAttempts = 185;
+
+/**
+ * The contract's pattern (EventBridge JSON field names) as a CDK EventPattern (camelCase fields):
+ * the rule renders exactly requestEventPattern's JSON.
+ */
+export function cdkEventPattern(pattern: Readonly<Record<string, unknown>>): events.EventPattern {
+  const { 'detail-type': detailType, ...rest } = pattern;
+  return { ...rest, ...(detailType !== undefined ? { detailType: detailType as string[] } : {}) } as events.EventPattern;
+}
+
+/** Properties of {@link EventWiring}. */
+export interface EventWiringProps {
+  /** The control plane's bus. */
+  readonly bus: events.IEventBus;
+  /** Sources and detail types of requests. */
+  readonly contract: ContractConfig;
+  readonly stateMachines: Readonly<Record<Operation, sfn.IStateMachine>>;
+  /** ARNs of the two workflows, built from their names. */
+  readonly stateMachineArns: readonly string[];
+  readonly failureReporter: lambda.IFunction;
+}
+
+/** The request rules, the execution status rule and their dead-letter queues. */
+export class EventWiring extends Construct {
+  public readonly requestRules: Readonly<Record<Operation, events.Rule>>;
+  /** Requests EventBridge could not start a workflow for. */
+  public readonly requestDeadLetterQueue: sqs.Queue;
+  public readonly failedExecutionsRule: events.Rule;
+  /** Status changes EventBridge could not hand to the failure reporter. */
+  public readonly failureDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: EventWiringProps) {
+    super(scope, id);
+    this.requestDeadLetterQueue = this.deadLetterQueue('RequestDeadLetters');
+    const requestRule = (operation: Operation, ruleId: string) =>
+      new events.Rule(this, ruleId, {
+        eventBus: props.bus,
+        description: `Starts the tenant ${operation} workflow for each ${operation} request of the control plane`,
+        eventPattern: cdkEventPattern(requestEventPattern(props.contract, operation)),
+        targets: [
+          new targets.SfnStateMachine(props.stateMachines[operation], {
+            deadLetterQueue: this.requestDeadLetterQueue,
+            retryAttempts,
+            maxEventAge,
+          }),
+        ],
+      });
+    this.requestRules = { onboarding: requestRule('onboarding', 'OnboardingRequests'), offboarding: requestRule('offboarding', 'OffboardingRequests') };
+
+    this.failureDeadLetterQueue = this.deadLetterQueue('FailureDeadLetters');
+    // Step Functions publishes status changes on the account's default bus.
+    this.failedExecutionsRule = new events.Rule(this, 'FailedExecutions', {
+      description: 'Hands failed, timed-out and aborted orchestrator executions to the failure reporter',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: [...reportedExecutionStatuses], stateMachineArn: [...props.stateMachineArns] },
+      },
+      targets: [
+        new targets.LambdaFunction(props.failureReporter, {
+          deadLetterQueue: this.failureDeadLetterQueue,
+          retryAttempts,
+          maxEventAge,
+        }),
+      ],
+    });
+  }
+
+  private deadLetterQueue(id: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      // SQS-managed keys: EventBridge can write without a key policy, and events stay encrypted at rest.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue (of EventBridge rule targets); a dead-letter queue of a dead-letter queue would only move the alarm',
+    });
+    return queue;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Alarms and a dashboard: failed, timed-out and aborted executions, undeliverable events, failure
+ * reporter errors, and requests rejected without a way to answer them (the reporter logs
+ * `rejected: true`; nobody else would ever hear of them).
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { Operation } from '../../events/contract.ts';
+
+/** Namespace of the orchestrator's own metrics. */
+export const metricNamespace = 'TenantOrchestrator';
+/** Metric counting requests the failure reporter could not answer. */
+export const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
+
+/** Properties of {@link Monitoring}. */
+export interface MonitoringProps {
+  readonly stateMachines: Readonly<Record<Operation, sfn.IStateMachine>>;
+  readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
+  readonly failureReporter: lambda.IFunction;
+  /** The failure reporter's log group (JSON logs). */
+  readonly failureReporterLogs: logs.ILogGroup;
+  /** Every function, for the dashboard. */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * Topic the alarms notify.
+   * @default a new topic, encrypted with a customer managed key CloudWatch may use
+   */
+  readonly alarmTopicArn?: string;
+}
+
+/** The alarm topic, the alarms and the dashboard. */
+export class Monitoring extends Construct {
+  public readonly alarmTopic: sns.ITopic;
+  public readonly alarms: readonly cloudwatch.Alarm[];
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    this.alarmTopic = props.alarmTopicArn !== undefined ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : this.createTopic();
+    const alarms: cloudwatch.Alarm[] = [];
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new actions.SnsAction(this.alarmTopic));
+      alarms.push(created);
+    };
+
+    for (const [operation, stateMachine] of Object.entries(props.stateMachines)) {
+      const name = operation.charAt(0).toUpperCase() + operation.slice(1);
+      const hint = 'The failure reporter has replied; fix the cause and redrive the execution from the console.';
+      alarm(`${name}ExecutionsFailed`, stateMachine.metricFailed({ period: Duration.minutes(5) }), `A tenant ${operation} execution failed. ${hint}`);
+      alarm(`${name}ExecutionsTimedOut`, stateMachine.metricTimedOut({ period: Duration.minutes(5) }), `A tenant ${operation} execution timed out. ${hint}`);
+      alarm(`${name}ExecutionsAborted`, stateMachine.metricAborted({ period: Duration.minutes(5) }), `A tenant ${operation} execution was aborted. ${hint}`);
+    }
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      alarm(
+        `${name}Depth`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        `Events EventBridge could not deliver are waiting in ${name}: inspect and replay them.`,
+      );
+    }
+    alarm('FailureReporterErrors', props.failureReporter.metricErrors({ period: Duration.minutes(5) }), 'The failure reporter failed: a failed execution may not have been answered.');
+
+    const rejections = new logs.MetricFilter(this, 'UnanswerableRejectionsFilter', {
+      logGroup: props.failureReporterLogs,
+      // The reporter logs `rejected: true` (a JSON boolean), which JSON filters match with IS TRUE.
+      filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
+      metricNamespace,
+      metricName: unanswerableRequestsMetric,
+      metricValue: '1',
+    });
+    alarm(
+      'UnanswerableRejections',
+      rejections.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      'A request was rejected without a registration id, so the control plane got no reply: find it in the failure reporter\'s logs.',
+    );
+    this.alarms = alarms;
+    this.dashboard = this.createDashboard(props);
+  }
+
+  private createTopic(): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the tenant orchestrator alarm topic' });
+    // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Tenant orchestrator alarms' });
+  }
+
+  private createDashboard(props: MonitoringProps): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
+    const executions = Object.entries(props.stateMachines).map(
+      ([operation, stateMachine]) =>
+        new cloudwatch.GraphWidget({
+          title: `Tenant ${operation} executions`,
+          left: [stateMachine.metricStarted(), stateMachine.metricSucceeded(), stateMachine.metricFailed(), stateMachine.metricTimedOut(), stateMachine.metricAborted()],
+          width: 12,
+        }),
+    );
+    const functions = Object.entries(props.functions);
+    dashboard.addWidgets(...executions);
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queue depth',
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ label: name })),
+        width: 12,
+      }),
+      new cloudwatch.SingleValueWidget({
+        title: 'Unanswerable rejected requests',
+        metrics: [new cloudwatch.Metric({ namespace: metricNamespace, metricName: unanswerableRequestsMetric, statistic: cloudwatch.Stats.SUM })],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Function errors', left: functions.map(([name, fn]) => fn.metricErrors({ label: name })), width: 12 }),
+      new cloudwatch.GraphWidget({ title: 'Function duration (p99)', left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })), width: 12 }),
+    );
+    return dashboard;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * One orchestrator Lambda function: bundled from functions/<directory>/handler.ts with the local
+ * esbuild (no Docker), its own role (no managed policies), and its own log group with retention.
+ */
+import { resolve } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { anyResourceFinding } from './nag.ts';
+
+/** Properties of {@link OrchestratorFunction}. */
+export interface OrchestratorFunctionProps {
+  /** Directory under functions/ holding the handler. */
+  readonly directory: string;
+  /** Repository root: entry, lock file and esbuild come from here. */
+  readonly projectRoot: string;
+  /** Exactly the variables the handler reads (see function-environment.ts). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** How long the function's logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Why the role may call actions that support no resource-level permissions (`Resource: '*'`),
+   * beyond the X-Ray calls every traced function makes.
+   * @default only the X-Ray reason
+   */
+  readonly anyResourceReasons?: readonly string[];
+}
+
+/**
+ * ESM bundles have no `require`; some dependencies still call it for Node built-ins.
+ * The banner gives them one, the documented esbuild shim.
+ */
+const esmRequireShim = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** A NodejsFunction with the orchestrator's runtime, bundling, logging and tracing settings. */
+export class OrchestratorFunction extends Construct {
+  public readonly function: NodejsFunction;
+  /** The function's own role; statements are added with grants, never managed policies. */
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OrchestratorFunctionProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Orchestrator function ${props.directory}: only the calls it makes`,
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      // The logs are the audit trail of tenant operations: they outlive the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: resolve(props.projectRoot, 'functions', props.directory, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: resolve(props.projectRoot, 'package-lock.json'),
+      description: `tenant-orchestrator ${props.directory}`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      tracing: lambda.Tracing.ACTIVE,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      logGroup: this.logGroup,
+      role: this.role,
+      // NODE_OPTIONS is read by the runtime, not the handler: without it the bundled source maps go unused.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        banner: esmRequireShim,
+        // The AWS SDK v3 comes from the Lambda runtime (CDK's default for Node 18+): bundling it puts
+        // every function above 400 KB and slows its cold start. The runtime chooses the SDK version;
+        // the code uses only long-stable commands, and docs/deploy.md says how to bundle it instead.
+        externalModules: ['@aws-sdk/*'],
+        // ESM builds of the SDK and Powertools tree-shake; esbuild's Node default prefers their CommonJS builds.
+        mainFields: ['module', 'main'],
+        forceDockerBundling: false,
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: anyResourceFinding,
+      reason: [
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions; AWS requires Resource "*"',
+        ...(props.anyResourceReasons ?? []),
+      ].join('. '),
+    });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Every function of functions/lambda-functions.ts, each with exactly the environment its handler
+ * reads and the permissions of the calls it makes.
+ */
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
+import { functionEnvironment, type EnvironmentVariable, type FunctionDirectory } from './function-environment.ts';
+import { functionPermissions, type FunctionTargets } from './function-permissions.ts';
+import { OrchestratorFunction } from './orchestrator-function.ts';
+
+/** Properties of {@link OrchestratorFunctions}. */
+export interface OrchestratorFunctionsProps {
+  /** Repository root (functions/, package-lock.json). */
+  readonly projectRoot: string;
+  /** Value of every environment variable any handler reads. */
+  readonly environment: Readonly<Record<EnvironmentVariable, string>>;
+  /** What the functions act on. */
+  readonly targets: FunctionTargets;
+  /** Retention of the functions' logs. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** `accept-request` -> `AcceptRequest`: construct ids readable in the console. */
+function pascalCase(directory: string): string {
+  return directory.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase());
+}
+
+/** All orchestrator functions, by directory under functions/. */
+export class OrchestratorFunctions extends Construct {
+  public readonly byDirectory: Readonly<Record<FunctionDirectory, OrchestratorFunction>>;
+
+  constructor(scope: Construct, id: string, props: OrchestratorFunctionsProps) {
+    super(scope, id);
+    const directories: FunctionDirectory[] = [...new Set([...Object.values(workflowFunctions), ...Object.values(eventFunctions)])];
+    const created: Partial<Record<FunctionDirectory, OrchestratorFunction>> = {};
+    for (const directory of directories) {
+      const permissions = functionPermissions[directory];
+      const fn = new OrchestratorFunction(this, pascalCase(directory), {
+        directory,
+        projectRoot: props.projectRoot,
+        environment: functionEnvironment(directory, props.environment),
+        logRetention: props.logRetention,
+        ...(permissions.anyResourceReason !== undefined ? { anyResourceReasons: [permissions.anyResourceReason] } : {}),
+      });
+      permissions.grant(fn.role, props.targets);
+      created[directory] = fn;
+    }
+    this.byDirectory = created as Record<FunctionDirectory, OrchestratorFunction>;
+  }
+
+  /** The function deployed from a directory under functions/. */
+  public get(directory: FunctionDirectory): OrchestratorFunction {
+    return this.byDirectory[directory];
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The tenant orchestrator: registry and idempotency tables, the step functions, the two workflows,
+ * the rules that start them and report their failures, the tenant templates and the role
+ * CloudFormation creates tenant stacks with, and the alarms. It plugs into shared infrastructure
+ * described by a {@link SharedInfrastructureReference} (deployed by this app, or brought by id).
+ */
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { ContractConfig } from '../events/contract.ts';
+import { eventFunctions } from '../functions/lambda-functions.ts';
+import type { TierCatalog } from '../functions/shared/tier-catalog.ts';
+import { projectRoot, type OrchestratorConfig } from './config.ts';
+import type { EnvironmentVariable } from './constructs/function-environment.ts';
+import { EventWiring } from './constructs/event-wiring.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { OrchestratorFunctions } from './constructs/orchestrator-functions.ts';
+import { OrchestratorTables } from './constructs/orchestrator-tables.ts';
+import { TenantStackRole } from './constructs/tenant-stack-role.ts';
+import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
+import { workflowArn, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
+import { routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
+import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
+import type { SiloIsolationModel } from './tenant-templates/tenant-parameters.ts';
+
+/** Properties of {@link OrchestratorStack}. */
+export interface OrchestratorStackProps extends StackProps {
+  /** The validated deployment configuration (infra/config.ts). */
+  readonly config: OrchestratorConfig;
+  /** The validated tier catalog; its template versions are published. */
+  readonly tierCatalog: TierCatalog;
+  /** The VPC, listener, cluster and pooled target group tenants plug into. */
+  readonly sharedInfrastructure: SharedInfrastructureReference;
+  /**
+   * Repository root holding functions/, statemachines/ and package-lock.json.
+   * @default the root this file belongs to
+   */
+  readonly projectRoot?: string;
+}
+
+/** Tag on every resource of the orchestrator stack. */
+export const applicationTag = { key: 'application', value: 'tenant-orchestrator' } as const;
+
+/** The orchestrator; see the module comment. */
+export class OrchestratorStack extends Stack {
+  public readonly bus: events.IEventBus;
+  public readonly tables: OrchestratorTables;
+  public readonly templates: TenantTemplatesBucket;
+  public readonly tenantStackRole: TenantStackRole;
+  public readonly functions: OrchestratorFunctions;
+  public readonly workflows: Workflows;
+  public readonly eventWiring: EventWiring;
+  public readonly monitoring: Monitoring;
+  /** The bus and detail-type spellings the functions and rules use. */
+  public readonly contract: ContractConfig;
+
+  constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
+    super(scope, id, props);
+    const { config, tierCatalog, sharedInfrastructure } = props;
+    const root = props.projectRoot ?? projectRoot;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    this.contract = {
+      eventBusName: config.eventBusName,
+      controlPlaneSource: config.controlPlaneSource,
+      applicationPlaneSource: config.applicationPlaneSource,
+      acceptLegacyDetailTypes: config.acceptLegacyDetailTypes,
+      emitLegacyDetailTypes: config.emitLegacyDetailTypes,
+    };
+
+    this.bus = config.createEventBus
+      ? new events.EventBus(this, 'Bus', { eventBusName: config.eventBusName })
+      : events.EventBus.fromEventBusName(this, 'Bus', config.eventBusName);
+    this.tables = new OrchestratorTables(this, 'Tables');
+
+    const published = publishedTemplates(tierCatalog);
+    this.templates = new TenantTemplatesBucket(this, 'TenantTemplates', { templates: published, logRetention });
+    const routeListener = routeListenerFromReference(sharedInfrastructure, config.routeCapacity);
+    this.tenantStackRole = new TenantStackRole(this, 'TenantStackRole', {
+      templates: published.map((entry) => entry.template),
+      stackNamePrefix: config.stackNamePrefix,
+      vpcId: sharedInfrastructure.vpcId,
+      listenerArns: [routeListener.listenerArn],
+    });
+
+    // Built from the workflows' names, so the functions never reference the state machines (no cycle).
+    const stateMachineArns = { onboarding: workflowArn(this, 'onboarding'), offboarding: workflowArn(this, 'offboarding') };
+    const environment: Record<EnvironmentVariable, string> = {
+      EVENT_BUS_NAME: config.eventBusName,
+      CONTROL_PLANE_SOURCE: config.controlPlaneSource,
+      APPLICATION_PLANE_SOURCE: config.applicationPlaneSource,
+      ACCEPT_LEGACY_DETAIL_TYPES: String(config.acceptLegacyDetailTypes),
+      EMIT_LEGACY_DETAIL_TYPES: String(config.emitLegacyDetailTypes),
+      TENANT_REGISTRY_TABLE: this.tables.registry.tableName,
+      IDEMPOTENCY_TABLE: this.tables.idempotency.tableName,
+      STACK_NAME_PREFIX: config.stackNamePrefix,
+      TENANT_STACK_PARAMETERS: this.toJsonString(sharedParametersFromReference(sharedInfrastructure)),
+      TEMPLATE_BASE_URL: this.templates.baseUrl,
+      TENANT_DOMAIN: config.tenantDomain,
+      CLOUDFORMATION_ROLE_ARN: this.tenantStackRole.role.roleArn,
+      ROUTE_LISTENERS: this.toJsonString([routeListener]),
+      STACK_TIMEOUT_SECONDS: String(config.stackTimeoutSeconds),
+      SERVICES_TIMEOUT_SECONDS: String(config.servicesTimeoutSeconds),
+      ONBOARDING_STATE_MACHINE_ARN: stateMachineArns.onboarding,
+      OFFBOARDING_STATE_MACHINE_ARN: stateMachineArns.offboarding,
+    };
+    this.functions = new OrchestratorFunctions(this, 'Functions', {
+      projectRoot: root,
+      environment,
+      logRetention,
+      targets: {
+        registry: this.tables.registry,
+        idempotency: this.tables.idempotency,
+        bus: this.bus,
+        applicationPlaneSource: config.applicationPlaneSource,
+        tenantStackRole: this.tenantStackRole.role,
+        templatesBucket: this.templates.bucket,
+        stackNamePrefix: config.stackNamePrefix,
+        listenerArns: [routeListener.listenerArn],
+        executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
+      },
+    });
+    const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
+
+    this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention });
+    const failureReporter = this.functions.get(eventFunctions.reportFailure);
+    this.eventWiring = new EventWiring(this, 'Events', {
+      bus: this.bus,
+      contract: this.contract,
+      stateMachines: this.workflows.stateMachines,
+      stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
+      failureReporter: failureReporter.function,
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stateMachines: this.workflows.stateMachines,
+      deadLetterQueues: { RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue, FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue },
+      failureReporter: failureReporter.function,
+      failureReporterLogs: failureReporter.logGroup,
+      functions: functionByDirectory,
+      ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),
+    });
+
+    Tags.of(this).add(applicationTag.key, applicationTag.value);
+    this.addOutputs();
+  }
+
+  private addOutputs(): void {
+    const outputs: Record<string, string> = {
+      EventBusName: this.bus.eventBusName,
+      RegistryTableName: this.tables.registry.tableName,
+      OnboardingStateMachineArn: this.workflows.stateMachines.onboarding.stateMachineArn,
+      OffboardingStateMachineArn: this.workflows.stateMachines.offboarding.stateMachineArn,
+      TemplatesBucketName: this.templates.bucket.bucketName,
+      RequestDeadLetterQueueUrl: this.eventWiring.requestDeadLetterQueue.queueUrl,
+      FailureDeadLetterQueueUrl: this.eventWiring.failureDeadLetterQueue.queueUrl,
+    };
+    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name, { value });
+  }
+}
+
+/** Each silo model's template at the catalog's template version, synthesized once. */
+export function publishedTemplates(catalog: TierCatalog): PublishedTemplate[] {
+  return (Object.entries(catalog.templateVersions) as [SiloIsolationModel, string][]).map(([model, version]) => ({
+    model,
+    version,
+    template: synthesizeTenantTemplate(model, version),
+  }));
+}

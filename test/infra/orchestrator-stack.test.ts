@@ -1,0 +1,381 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
+import { allFunctionDirectories, workflowFunctions } from '../../functions/lambda-functions.ts';
+import * as configReaders from '../../functions/shared/config.ts';
+import { tableDefinitions } from '../../functions/shared/tables.ts';
+import { buildApp, stackIds, type BuiltApp } from '../../infra/app.ts';
+import { loadOrchestratorConfig, projectRoot, type OrchestratorConfig } from '../../infra/config.ts';
+import { functionReaders, maxEnvironmentBytes, readerVariables, type FunctionDirectory } from '../../infra/constructs/function-environment.ts';
+import { TenantStackRole } from '../../infra/constructs/tenant-stack-role.ts';
+import { definitionPlaceholders, definitionSubstitutions, workflowDefinitionFiles } from '../../infra/constructs/workflows.ts';
+import { applicationTag, publishedTemplates } from '../../infra/orchestrator-stack.ts';
+import { sharedParametersFromReference } from '../../infra/shared-infrastructure.ts';
+import { tenantTemplateKey } from '../../infra/tenant-templates/synthesize.ts';
+import { nagApp, nagFindings, type NagFinding } from './nag.ts';
+
+type Json = Record<string, any>;
+const noBundling = { 'aws:cdk:bundling-stacks': [] };
+const existingReference = {
+  vpcId: 'vpc-0a1b2c3d4e5f67890',
+  privateSubnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f1e2d3c4b5a69788'],
+  listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  loadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
+  sharedClusterName: 'shared-tenants',
+  pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
+};
+const deployConfig = loadOrchestratorConfig({ eventBusName: 'saas-bus', tenantDomain: 'tenants.example.com', sharedInfrastructure: { mode: 'deploy' } });
+const existingConfig = loadOrchestratorConfig({
+  eventBusName: 'saas-bus', createEventBus: true, acceptLegacyDetailTypes: false, tenantDomain: 'tenants.example.com', stackNamePrefix: 'acme',
+  routeCapacity: 40, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
+});
+
+interface Synthesized { readonly built: BuiltApp; readonly template: Template; readonly json: Json; readonly findings: NagFinding[] }
+function synthesize(config: OrchestratorConfig): Synthesized {
+  const app = nagApp(noBundling);
+  const built = buildApp({ app, config, env: { account: '111122223333', region: 'eu-west-1' } });
+  const findings = nagFindings(app);
+  // Read what that synth wrote: synthesizing again would throw on findings and hide every other test.
+  const json = JSON.parse(readFileSync(join(app.outdir, built.orchestrator.templateFile), 'utf8')) as Json;
+  return { built, template: Template.fromJSON(json), json, findings };
+}
+
+let deploy: Synthesized;
+let existing: Synthesized;
+beforeAll(() => {
+  deploy = synthesize(deployConfig);
+  existing = synthesize(existingConfig);
+});
+
+const resourcesOf = (s: Synthesized, type: string) => Object.entries(s.json.Resources as Json).filter(([, r]) => r.Type === type) as [string, Json][];
+const contractOf = (config: OrchestratorConfig): ContractConfig => ({ ...config });
+/** The orchestrator's functions by POWERTOOLS_SERVICE_NAME (CDK's own BucketDeployment handler has none). */
+function functionsOf(s: Synthesized): Map<string, { logicalId: string; props: Json }> {
+  const found = new Map<string, { logicalId: string; props: Json }>();
+  for (const [logicalId, r] of resourcesOf(s, 'AWS::Lambda::Function')) {
+    const service = r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+    if (typeof service === 'string') found.set(service, { logicalId, props: r.Properties });
+  }
+  return found;
+}
+/** Statements of every policy attached to a role (by the role's logical id). */
+function statementsOfRole(s: Synthesized, roleLogicalId: string): Json[] {
+  return resourcesOf(s, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as Json[]).some((role) => role.Ref === roleLogicalId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
+}
+const actionsOf = (statements: Json[]) => [...new Set(statements.flatMap((st) => [st.Action].flat() as string[]))].sort();
+const loadTiers = () => deploy.built.tierCatalog;
+const tenantStackRoles = (s: Synthesized) =>
+  resourcesOf(s, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com')) as [[string, Json]];
+
+describe('event rules', () => {
+  it.each([['onboarding'], ['offboarding']] as [Operation][])('routes %s requests with the contract\'s own pattern', (operation) => {
+    for (const s of [deploy, existing]) {
+      const config = s.built.config;
+      const rules = resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName !== undefined);
+      const patterns = rules.map(([, r]) => r.Properties.EventPattern);
+
+      expect(patterns).toContainEqual(requestEventPattern(contractOf(config), operation));
+    }
+    expect(requestEventPattern(contractOf(existingConfig), operation)['detail-type']).toHaveLength(1);
+  });
+
+  it('gives every target a retry policy and a dead-letter queue that is encrypted, SSL-only and keeps 14 days', () => {
+    const rules = resourcesOf(deploy, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(3);
+    for (const [, rule] of rules) {
+      for (const target of rule.Properties.Targets as Json[]) {
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });
+        expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][1]).toBe('Arn');
+      }
+    }
+    const queues = resourcesOf(deploy, 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(2);
+    for (const [logicalId, queue] of queues) {
+      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      deploy.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: logicalId }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  it('hands failed, timed-out and aborted executions of the two workflows to the failure reporter', () => {
+    const [[, rule]] = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined) as [[string, Json]];
+    const names = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([, sm]) => sm.Properties.StateMachineName as string);
+    const { source, 'detail-type': detailType, detail } = rule.Properties.EventPattern;
+
+    expect(source).toEqual(['aws.states']);
+    expect(detailType).toEqual(['Step Functions Execution Status Change']);
+    expect(detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
+    expect(detail.stateMachineArn.map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]).sort()).toEqual(names.sort());
+    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionsOf(deploy).get('report-failure')!.logicalId, 'Arn'] });
+  });
+});
+
+describe('monitoring', () => {
+  const alarmsOn = (s: Synthesized, metricName: string) => resourcesOf(s, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === metricName);
+
+  it('alarms on failed, timed-out and aborted executions of each workflow', () => {
+    const machines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([id]) => id);
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      const alarmed = alarmsOn(deploy, metric).map(([, a]) => a.Properties.Dimensions[0].Value.Ref);
+      expect(alarmed.sort()).toEqual([...machines].sort());
+    }
+  });
+
+  it('alarms on each dead-letter queue holding a message, on reporter errors and on unanswerable rejections', () => {
+    const queues = resourcesOf(deploy, 'AWS::SQS::Queue').map(([id]) => id);
+    const depth = alarmsOn(deploy, 'ApproximateNumberOfMessagesVisible');
+    expect(depth.map(([, a]) => a.Properties.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
+    for (const [, alarm] of depth) expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+
+    const reporter = functionsOf(deploy).get('report-failure')!;
+    expect(alarmsOn(deploy, 'Errors').map(([, a]) => a.Properties.Dimensions[0].Value.Ref)).toEqual([reporter.logicalId]);
+    const [[, filter]] = resourcesOf(deploy, 'AWS::Logs::MetricFilter') as [[string, Json]];
+    expect(filter.Properties.FilterPattern).toBe('{ $.rejected IS TRUE }');
+    expect(filter.Properties.LogGroupName).toEqual({ Ref: reporter.props.LoggingConfig.LogGroup.Ref });
+    const { MetricName, MetricNamespace } = filter.Properties.MetricTransformations[0];
+    expect(resourcesOf(deploy, 'AWS::CloudWatch::Alarm').some(([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace)).toBe(true);
+  });
+
+  it('notifies an encrypted topic of its own, or the configured one', () => {
+    const [[topicId, topic]] = resourcesOf(deploy, 'AWS::SNS::Topic') as [[string, Json]];
+    expect(topic.Properties.KmsMasterKeyId['Fn::GetAtt'][1]).toBe('Arn');
+    for (const [, alarm] of resourcesOf(deploy, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    existing.template.resourceCountIs('AWS::SNS::Topic', 0);
+    for (const [, alarm] of resourcesOf(existing, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([existingConfig.alarmTopicArn]);
+    deploy.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('tables', () => {
+  it('keeps the registry: point-in-time recovery, deletion protection, retained with the stack', () => {
+    const { registry, idempotency } = tableDefinitions;
+    deploy.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: registry.partitionKey, KeyType: 'HASH' }, { AttributeName: registry.sortKey, KeyType: 'RANGE' }],
+        BillingMode: 'PAY_PER_REQUEST', DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    });
+    deploy.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: idempotency.partitionKey, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+});
+
+describe('state machines', () => {
+  it('are Standard, named after the stack, with every placeholder substituted by its function', () => {
+    const functions = functionsOf(deploy);
+    for (const [operation, file] of Object.entries(workflowDefinitionFiles)) {
+      const [[, machine]] = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').filter(([, sm]) => sm.Properties.StateMachineName === `${stackIds.orchestrator}-tenant-${operation}`) as [[string, Json]];
+      const { DefinitionString: definition, DefinitionSubstitutions: substitutions } = machine.Properties;
+      const substituted = (definition as string).replace(/\$\{(\w+)\}/g, (text, name: string) => (substitutions[name] ? `arn:${name}` : text));
+
+      expect(definition).toBe(readFileSync(join(projectRoot, file), 'utf8'));
+      expect(substituted).not.toContain('${');
+      for (const [placeholder, arn] of Object.entries(substitutions as Record<string, Json>)) {
+        const directory = workflowFunctions[placeholder as keyof typeof workflowFunctions];
+        expect(arn).toEqual({ 'Fn::GetAtt': [functions.get(directory)!.logicalId, 'Arn'] });
+      }
+      expect(machine.Properties).toMatchObject({
+        StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+      });
+      const invoke = statementsOfRole(deploy, machine.Properties.RoleArn['Fn::GetAtt'][0]).filter((st) => st.Action === 'lambda:InvokeFunction');
+      expect(invoke.flatMap((st) => st.Resource)).toEqual(Object.values(substitutions));
+    }
+  });
+
+  it('fails synth for a placeholder no function is declared for', () => {
+    expect(definitionPlaceholders('{"A":"${XFunctionArn}","B":"${XFunctionArn}","C":"${AcceptRequestFunctionArn}"}')).toEqual(['XFunctionArn', 'AcceptRequestFunctionArn']);
+    expect(() => definitionSubstitutions('x.asl.json', '{"Resource":"${MissingFunctionArn}"}', { 'accept-request': 'arn' })).toThrow(/x\.asl\.json: placeholder \$\{MissingFunctionArn\} has no function/);
+  });
+});
+
+describe('functions', () => {
+  it('are one Node.js 24 arm64 function per directory, traced, JSON-logged to their own retained log group', () => {
+    const functions = functionsOf(deploy);
+    expect([...functions.keys()].sort()).toEqual([...allFunctionDirectories].sort());
+    for (const { props } of functions.values()) {
+      expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 60, TracingConfig: { Mode: 'Active' }, LoggingConfig: { LogFormat: 'JSON' } });
+      deploy.template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: deployConfig.logRetentionDays }, DeletionPolicy: 'Retain' });
+      expect(resourcesOf(deploy, 'AWS::Logs::LogGroup').map(([id]) => id)).toContain(props.LoggingConfig.LogGroup.Ref);
+      const role = resourcesOf(deploy, 'AWS::IAM::Role').find(([id]) => id === props.Role['Fn::GetAtt'][0])![1];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('get exactly the variables their handlers read, under 4 KB', () => {
+    const configSource = readFileSync(join(projectRoot, 'functions/shared/config.ts'), 'utf8');
+    for (const [reader, variables] of Object.entries(readerVariables)) {
+      const body = configSource.split(`export function ${reader}(`)[1]!.split(/\nexport /)[0]!;
+      expect([...body.matchAll(/require\w*Env\('(\w+)'/g)].map((m) => m[1]).sort(), reader).toEqual([...variables].sort());
+    }
+    const callsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/\b(read[A-Z]\w*)\(/g)].map((m) => m[1]!).filter((name) => name in readerVariables);
+    const shared = readdirSync(join(projectRoot, 'functions/shared')).filter((f) => f.endsWith('.ts') && f !== 'config.ts');
+    expect(shared.flatMap((f) => callsOf(join(projectRoot, 'functions/shared', f)))).toEqual([]);
+
+    for (const [directory, { props }] of functionsOf(deploy)) {
+      const folder = join(projectRoot, 'functions', directory);
+      const readers = new Set(readdirSync(folder).filter((f) => f.endsWith('.ts')).flatMap((f) => callsOf(join(folder, f))));
+      const expected = [...readers].flatMap((reader) => readerVariables[reader as keyof typeof readerVariables]);
+      const variables = props.Environment.Variables as Json;
+
+      expect(Object.keys(variables).sort(), directory).toEqual([...new Set([...expected, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'])].sort());
+      expect([...readers].sort()).toEqual([...functionReaders[directory as FunctionDirectory]].sort());
+      expect(JSON.stringify(variables).length).toBeLessThan(maxEnvironmentBytes);
+    }
+  });
+
+  it('pass the handlers\' own readers at cold start (existing infrastructure, literal values)', () => {
+    const render = (value: unknown) => (typeof value === 'string' ? value : `resolved-${JSON.stringify(value).length}`);
+    for (const [directory, { props }] of functionsOf(existing)) {
+      const env = Object.fromEntries(Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, render(v)]));
+      for (const reader of functionReaders[directory as FunctionDirectory]) expect(() => configReaders[reader](env), `${directory} ${reader}`).not.toThrow();
+    }
+    const plan = functionsOf(existing).get('plan-tenant')!.props.Environment.Variables;
+    const route = functionsOf(existing).get('register-route')!.props.Environment.Variables;
+    expect(JSON.parse(plan.TENANT_STACK_PARAMETERS)).toEqual(sharedParametersFromReference(existingReference));
+    expect(configReaders.readRouteListeners(route)).toEqual([{ listenerArn: existingReference.listenerArn, capacity: 40, pooledTargetGroupArn: existingReference.pooledTargetGroupArn }]);
+    const [[bucketId]] = resourcesOf(existing, 'AWS::S3::Bucket').filter(([, b]) => b.Properties.VersioningConfiguration !== undefined) as [[string, Json]];
+    expect(plan.TEMPLATE_BASE_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }]] });
+  });
+});
+
+describe('IAM', () => {
+  /** Actions AWS only authorizes on Resource "*"; each is acknowledged with that reason. */
+  const anyResourceActions = new Set([
+    'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+    'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+    'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetGroupAttributes',
+    'ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules',
+  ]);
+
+  it('has no "*" action, and Resource "*" only for actions without resource-level permissions', () => {
+    for (const s of [deploy, existing]) {
+      for (const [, policy] of resourcesOf(s, 'AWS::IAM::Policy')) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as Json[]) {
+          const actions = [statement.Action].flat() as string[];
+          expect(actions.filter((action) => action === '*' || action.endsWith(':*'))).toEqual([]);
+          if ([statement.Resource].flat().includes('*')) expect(actions.filter((action) => !anyResourceActions.has(action))).toEqual([]);
+        }
+      }
+    }
+  });
+
+  const ddb = (...names: string[]) => names.map((name) => `dynamodb:${name}`);
+  const expectedActions: Record<string, string[]> = {
+    'accept-request': [...ddb('GetItem', 'PutItem', 'UpdateItem'), 'states:DescribeExecution'],
+    'plan-tenant': ddb('UpdateItem'),
+    'converge-stacks': ['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'iam:PassRole', 's3:GetObject'],
+    'register-route': [...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'), 'elasticloadbalancing:AddTags', 'elasticloadbalancing:CreateRule', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
+    'remove-route': [...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'), 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
+    'check-services': ['ecs:DescribeServices'],
+    'complete-operation': ddb('GetItem', 'UpdateItem'),
+    'send-reply': ['events:PutEvents', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
+    'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
+  };
+
+  it.each(Object.entries(expectedActions))('grants %s exactly the calls it makes', (directory, actions) => {
+    const { props } = functionsOf(deploy).get(directory)!;
+    const statements = statementsOfRole(deploy, props.Role['Fn::GetAtt'][0]);
+    expect(actionsOf(statements)).toEqual([...new Set([...actions, 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'])].sort());
+    expect(statements.some((st) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:Transact') || a.startsWith('dynamodb:Batch')))).toBe(false);
+  });
+
+  it('lets converge-stacks pass only the tenant stack role, which CloudFormation alone assumes', () => {
+    const [[roleId, role]] = tenantStackRoles(deploy);
+    const converge = functionsOf(deploy).get('converge-stacks')!.props;
+    const passRole = statementsOfRole(deploy, converge.Role['Fn::GetAtt'][0]).find((st) => st.Action === 'iam:PassRole')!;
+
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
+    expect(converge.Environment.Variables.CLOUDFORMATION_ROLE_ARN).toEqual(passRole.Resource);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('gives the tenant stack role the actions of every resource type in the tenant templates', () => {
+    const services: Record<string, string> = { ElasticLoadBalancingV2: 'elasticloadbalancing' };
+    const types = [...new Set(publishedTemplates(loadTiers()).flatMap((p) => Object.values(p.template.Resources as Json).map((r: Json) => r.Type as string)))];
+    const [[roleId]] = tenantStackRoles(deploy);
+    const actions = actionsOf(statementsOfRole(deploy, roleId));
+
+    expect([...deploy.built.orchestrator.tenantStackRole.resourceTypes].sort()).toEqual(types.sort());
+    for (const type of types) {
+      const [, service, kind] = type.split('::') as [string, string, string];
+      const prefix = services[service] ?? service.toLowerCase();
+      expect(actions.some((action) => action.startsWith(`${prefix}:`)), type).toBe(true);
+      expect(actions.some((action) => action.startsWith(`${prefix}:Create`) || action === `ecs:Register${kind}`), `${type} create`).toBe(true);
+    }
+    const passRole = statementsOfRole(deploy, roleId).find((st) => st.Action === 'iam:PassRole')!;
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(() => new TenantStackRole(new Stack(new App()), 'Role', { templates: [{ Resources: { Db: { Type: 'AWS::RDS::DBInstance' } } }], stackNamePrefix: 'tenant', vpcId: 'vpc-1', listenerArns: [] }))
+      .toThrow(/AWS::RDS::DBInstance, which the tenant stack role has no permissions for/);
+  });
+});
+
+describe('tenant templates bucket', () => {
+  it('is versioned, private, encrypted, SSL-only and logs access to its own log bucket', () => {
+    const [[bucketId, bucket]] = resourcesOf(deploy, 'AWS::S3::Bucket').filter(([, b]) => b.Properties.VersioningConfiguration !== undefined) as [[string, Json]];
+    expect(bucket.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref as string;
+    expect(resourcesOf(deploy, 'AWS::S3::Bucket').map(([id]) => id)).toContain(logBucket);
+    deploy.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('publishes each silo model at the catalog version without pruning older versions', () => {
+    const catalog = loadTiers();
+    const [[, deployment]] = resourcesOf(deploy, 'Custom::CDKBucketDeployment') as [[string, Json]];
+    expect(deployment.Properties).toMatchObject({ Prune: false, RetainOnDelete: true });
+    expect(deployment.Properties.SourceObjectKeys).toHaveLength(Object.keys(catalog.templateVersions).length);
+    const outdir = deploy.built.app.outdir;
+    for (const { model, version, template } of publishedTemplates(catalog)) {
+      const staged = readdirSync(outdir).filter((entry) => entry.startsWith('asset.')).map((entry) => join(outdir, entry, tenantTemplateKey(model, version))).find(existsSync);
+      expect(staged, `${model} ${version}`).toBeDefined();
+      expect(JSON.parse(readFileSync(staged!, 'utf8'))).toEqual(template);
+    }
+  });
+});
+
+describe('stack', () => {
+  it('tags every taggable resource with the application', () => {
+    const tagged = Object.values(deploy.json.Resources as Json).filter((r) => Array.isArray(r.Properties?.Tags));
+    expect(tagged.length).toBeGreaterThan(20);
+    for (const resource of tagged) expect(resource.Properties.Tags, resource.Type).toContainEqual({ Key: applicationTag.key, Value: applicationTag.value });
+  });
+
+  it('outputs the bus, registry, workflows, templates bucket and dead-letter queues', () => {
+    expect(Object.keys(deploy.json.Outputs).sort()).toEqual(
+      ['EventBusName', 'FailureDeadLetterQueueUrl', 'OffboardingStateMachineArn', 'OnboardingStateMachineArn', 'RegistryTableName', 'RequestDeadLetterQueueUrl', 'TemplatesBucketName'],
+    );
+    deploy.template.resourceCountIs('AWS::Events::EventBus', 0);
+    existing.template.resourceCountIs('AWS::Events::EventBus', 1);
+  });
+
+  it('deploys the shared infrastructure only in deploy mode', () => {
+    expect(deploy.built.sharedInfrastructure).toBeDefined();
+    expect(existing.built.sharedInfrastructure).toBeUndefined();
+  });
+
+  it('has no unacknowledged cdk-nag findings, with shared infrastructure deployed or existing', () => {
+    expect(deploy.findings).toEqual([]);
+    expect(existing.findings).toEqual([]);
+  });
+});
