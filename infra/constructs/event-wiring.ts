@@ -12,9 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
-
-/** Execution statuses the failure reporter answers. */
-export const reportedExecutionStatuses = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+import { failedExecutionEventPattern } from '../../events/execution-status.ts';
 
 /** EventBridge keeps retrying a target this long (its maximum), then dead-letters the event. */
 const maxEventAge = Duration.hours(24);
@@ -73,11 +71,7 @@ export class EventWiring extends Construct {
     // Step Functions publishes status changes on the account's default bus.
     this.failedExecutionsRule = new events.Rule(this, 'FailedExecutions', {
       description: 'Hands failed, timed-out and aborted orchestrator executions to the failure reporter',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { status: [...reportedExecutionStatuses], stateMachineArn: [...props.stateMachineArns] },
-      },
+      eventPattern: cdkEventPattern(failedExecutionEventPattern(props.stateMachineArns)),
       targets: [
         new targets.LambdaFunction(props.failureReporter, {
           deadLetterQueue: this.failureDeadLetterQueue,
