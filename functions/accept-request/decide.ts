@@ -4,12 +4,12 @@
  * Pure: the handler reads the record (and the lock holder's status) and acts on the decision.
  */
 import type { Operation } from '../../events/contract.ts';
-import { TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../shared/errors.ts';
+import { SupersededRequestError, TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../shared/errors.ts';
 import { completionKey, TenantStatus, type OperationLock, type TenantRecord } from '../shared/registry.ts';
 import type { TenantSnapshot, WorkflowRequest } from '../shared/steps.ts';
 
 /** The request fields the decision depends on. */
-export type AcceptRequest = Pick<WorkflowRequest, 'operation' | 'tenantId' | 'registrationId' | 'executionArn'>;
+export type AcceptRequest = Pick<WorkflowRequest, 'operation' | 'tenantId' | 'registrationId' | 'executionArn' | 'requestedAt'>;
 
 /** The status a tenant takes while an operation holds it. */
 const statusDuringOperation: Record<Operation, TenantStatus> = {
@@ -28,7 +28,7 @@ export type AcceptDecision =
   /** The request cannot go ahead now (busy) or at all; the handler throws the error. */
   | {
       readonly action: 'reject';
-      readonly error: TenantNotFoundError | TenantAlreadyActiveError | TenantBusyError;
+      readonly error: TenantNotFoundError | TenantAlreadyActiveError | TenantBusyError | SupersededRequestError;
     };
 
 /**
@@ -64,8 +64,16 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
   }
 
   const { lock } = record;
+  if (lock?.executionArn === request.executionArn) return { action: 'proceed' };
+  if (isOlder(request.requestedAt, record.lastRequestAt)) {
+    return {
+      action: 'reject',
+      error: new SupersededRequestError(
+        `${operation} request of ${request.requestedAt} for tenant ${tenantId} is older than the ${record.lastRequestAt} request already accepted; it would undo a later decision`,
+      ),
+    };
+  }
   if (lock !== undefined) {
-    if (lock.executionArn === request.executionArn) return { action: 'proceed' };
     if (holderRunning) {
       if (lock.operation === operation && lock.registrationId === request.registrationId) {
         return { action: 'duplicate', reason: 'in-progress' };
@@ -84,6 +92,17 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
   }
   // Offboarding a DELETED tenant also goes ahead: it converges on nothing and replies deleted.
   return { action: 'acquire', status, expectedVersion: record.version };
+}
+
+/**
+ * True when `requestedAt` is strictly older than `latest`. Requests arriving together are ordered
+ * by their event time; equal or unknown times are not stale (they are served in arrival order).
+ */
+export function isOlder(requestedAt: string | undefined, latest: string | undefined): boolean {
+  if (requestedAt === undefined || latest === undefined) return false;
+  const request = Date.parse(requestedAt);
+  const accepted = Date.parse(latest);
+  return Number.isFinite(request) && Number.isFinite(accepted) && request < accepted;
 }
 
 /** The error when a concurrent writer kept winning the lock race; the workflow retries it. */

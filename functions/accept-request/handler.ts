@@ -57,14 +57,17 @@ async function accept(request: WorkflowRequest): Promise<{ outcome: AcceptOutput
         return { outcome: 'accepted', ...(record !== undefined ? { record } : {}) };
       case 'acquire': {
         const lock = { operation, registrationId, executionArn, acquiredAt: new Date().toISOString() };
+        // The decision has ruled out an older request, so this one becomes the latest accepted.
+        const lastRequestAt = request.requestedAt !== undefined ? { lastRequestAt: request.requestedAt } : {};
         const fields =
           operation === 'onboarding'
             ? {
                 status: decision.status,
                 ...(request.tier !== undefined ? { tier: request.tier } : {}),
                 ...(request.tenantName !== undefined ? { tenantName: request.tenantName } : {}),
+                ...lastRequestAt,
               }
-            : { status: decision.status };
+            : { status: decision.status, ...lastRequestAt };
         if (await registry.acquireLock(tenantId, decision.expectedVersion, lock, fields)) {
           logger.info('Tenant lock acquired', {
             operation,

@@ -40,6 +40,7 @@ const requestErrors: ReadonlySet<string> = new Set([
   ErrorName.UnknownTier,
   ErrorName.TenantNotFound,
   ErrorName.TenantAlreadyActive,
+  ErrorName.SupersededRequest,
 ]);
 
 const timeoutErrors: ReadonlySet<string> = new Set(['States.Timeout', 'States.HeartbeatTimeout']);

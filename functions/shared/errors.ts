@@ -13,6 +13,7 @@ export const ErrorName = {
   TenantBusy: 'TenantBusy',
   TenantNotFound: 'TenantNotFound',
   TenantAlreadyActive: 'TenantAlreadyActive',
+  SupersededRequest: 'SupersededRequest',
   LockLost: 'LockLost',
   InvalidStepInput: 'InvalidStepInput',
   StackRequestRejected: 'StackRequestRejected',
@@ -58,6 +59,14 @@ export class TenantNotFoundError extends DomainError {
 /** Onboarding of a tenant that is already active under another registration. Terminal. */
 export class TenantAlreadyActiveError extends DomainError {
   override readonly name = ErrorName.TenantAlreadyActive;
+}
+
+/**
+ * A later request for the same tenant (by event time) was already accepted: this one is stale
+ * and must not undo it (e.g. an onboarding that arrives after a later offboarding). Terminal.
+ */
+export class SupersededRequestError extends DomainError {
+  override readonly name = ErrorName.SupersededRequest;
 }
 
 /** This execution no longer holds the tenant's operation lock (another took it over). Terminal. */

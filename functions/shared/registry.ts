@@ -62,6 +62,8 @@ export interface TenantRecord {
   readonly route?: Omit<RouteRegistration, 'ruleArn' | 'stackParameters'> & { readonly ruleArn?: string };
   readonly tenantConfig?: string;
   readonly lastFailure?: FailureRecord;
+  /** Event time of the latest request accepted for this tenant; an older request is stale. */
+  readonly lastRequestAt?: string;
   /** Optimistic-concurrency counter, incremented by every lock change. */
   readonly version: number;
   readonly createdAt: string;
@@ -106,7 +108,7 @@ export function createRegistry(tableName: string) {
     tenantId: string,
     expectedVersion: number | undefined,
     lock: OperationLock,
-    fields: { status: TenantStatus; tier?: string; tenantName?: string },
+    fields: { status: TenantStatus; tier?: string; tenantName?: string; lastRequestAt?: string },
   ): Promise<boolean> {
     const now = lock.acquiredAt;
     try {
@@ -116,6 +118,7 @@ export function createRegistry(tableName: string) {
           tenantId,
           ...(fields.tenantName !== undefined ? { tenantName: fields.tenantName } : {}),
           ...(fields.tier !== undefined ? { tier: fields.tier } : {}),
+          ...(fields.lastRequestAt !== undefined ? { lastRequestAt: fields.lastRequestAt } : {}),
           status: fields.status,
           lock,
           completed: {},
@@ -140,6 +143,11 @@ export function createRegistry(tableName: string) {
         names['#tenantName'] = 'tenantName';
         values[':tenantName'] = fields.tenantName;
         sets.push('#tenantName = :tenantName');
+      }
+      if (fields.lastRequestAt !== undefined) {
+        names['#lastRequestAt'] = 'lastRequestAt';
+        values[':lastRequestAt'] = fields.lastRequestAt;
+        sets.push('#lastRequestAt = :lastRequestAt');
       }
       await db().send(
         new UpdateCommand({

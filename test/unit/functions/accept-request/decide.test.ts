@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decideAccept, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
+import { decideAccept, isOlder, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
 import { TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../../../../functions/shared/errors.ts';
-import type { OperationLock, TenantRecord } from '../../../../functions/shared/registry.ts';
+import { TenantStatus, type OperationLock, type TenantRecord } from '../../../../functions/shared/registry.ts';
 
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const thisExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:this';
@@ -166,5 +166,40 @@ describe('tenantSnapshot', () => {
 
   it('falls back to the record tier and no stacks when nothing was planned', () => {
     expect(tenantSnapshot(record({ tier: 'basic' }))).toEqual({ tier: 'basic', stacks: [] });
+  });
+});
+
+describe('requests arriving out of order', () => {
+  const accepted = '2026-11-20T10:00:05Z';
+  const base = { tenantId: 't-1', registrationId: 'r-2', executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x:new' };
+  const deletedRecord = {
+    tenantId: 't-1',
+    status: TenantStatus.deleted,
+    completed: { 'offboarding#r-1': accepted },
+    version: 3,
+    createdAt: accepted,
+    updatedAt: accepted,
+    lastRequestAt: accepted,
+  } as const;
+
+  it('rejects a request older than the latest accepted one as superseded, naming both times', () => {
+    const decision = decideAccept(deletedRecord, { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:01Z' }, false);
+
+    expect(decision.action).toBe('reject');
+    expect(decision.action === 'reject' && decision.error.name).toBe('SupersededRequest');
+    expect(decision.action === 'reject' && decision.error.message).toContain('2026-11-20T10:00:05Z');
+  });
+
+  it('serves a request of the same or a later time, or of unknown time, in arrival order', () => {
+    for (const requestedAt of [accepted, '2026-11-20T10:00:06Z', undefined]) {
+      const decision = decideAccept(deletedRecord, { ...base, operation: 'onboarding', ...(requestedAt ? { requestedAt } : {}) }, false);
+      expect(decision.action).toBe('acquire');
+    }
+  });
+
+  it('isOlder compares instants, not strings, and ignores unparsable times', () => {
+    expect(isOlder('2026-11-20T11:00:00+01:00', '2026-11-20T10:00:01Z')).toBe(true);
+    expect(isOlder('not a time', '2026-11-20T10:00:01Z')).toBe(false);
+    expect(isOlder('2026-11-20T10:00:00Z', undefined)).toBe(false);
   });
 });

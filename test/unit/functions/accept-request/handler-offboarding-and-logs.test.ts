@@ -39,15 +39,16 @@ describe('accept-request handler: offboarding', () => {
       {
         TableName: 'tenant-registry',
         Key: key,
-        UpdateExpression: 'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now',
+        UpdateExpression: 'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #lastRequestAt = :lastRequestAt',
         ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#lock': 'lock', '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeNames: { '#lock': 'lock', '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt', '#lastRequestAt': 'lastRequestAt' },
         ExpressionAttributeValues: {
           ':lock': lockOf('offboarding', offboardingRegistrationId, thisExecution),
           ':status': 'OFFBOARDING',
           ':expected': 4,
           ':one': 1,
           ':now': now,
+          ':lastRequestAt': '2026-11-20T10:00:00Z',
         },
       },
     ]);

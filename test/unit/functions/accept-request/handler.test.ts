@@ -33,6 +33,7 @@ describe('accept-request handler: onboarding', () => {
           tenantId,
           tenantName: 'acme',
           tier: 'premium',
+          lastRequestAt: '2026-11-20T10:00:00Z',
           status: 'ONBOARDING',
           lock: lockOf('onboarding', registrationId, thisExecution),
           completed: {},
@@ -114,7 +115,7 @@ describe('accept-request handler: onboarding', () => {
         TableName: 'tenant-registry',
         Key: key,
         UpdateExpression:
-          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName',
+          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName, #lastRequestAt = :lastRequestAt',
         ConditionExpression: '#version = :expected',
         ExpressionAttributeNames: {
           '#lock': 'lock',
@@ -123,6 +124,7 @@ describe('accept-request handler: onboarding', () => {
           '#updatedAt': 'updatedAt',
           '#tier': 'tier',
           '#tenantName': 'tenantName',
+          '#lastRequestAt': 'lastRequestAt',
         },
         ExpressionAttributeValues: {
           ':lock': lockOf('onboarding', registrationId, thisExecution),
@@ -132,6 +134,7 @@ describe('accept-request handler: onboarding', () => {
           ':now': now,
           ':tier': 'premium',
           ':tenantName': 'acme',
+          ':lastRequestAt': '2026-11-20T10:00:00Z',
         },
       },
     ]);
