@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { defaultContractConfig } from '../events/contract.ts';
+import { maxStackOperationsLimit } from '../functions/shared/config.ts';
 import { loadTierCatalog, type TierCatalog } from '../functions/shared/tier-catalog.ts';
 
 /** Retention periods CloudWatch Logs accepts, in days (never-expire is not offered: logs hold tenant ids). */
@@ -70,6 +71,11 @@ export const OrchestratorConfigSchema = z.strictObject({
   routeCapacity: z.number().int({ error: 'must be an integer' }).min(1).max(50_000).default(99),
   stackTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(3600),
   servicesTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(900),
+  /**
+   * Tenants that may have a tenant-stack create or delete in flight at once; the rest wait in the
+   * workflow's poll loop, so a burst of onboardings never makes CloudFormation throttling the flow control.
+   */
+  maxConcurrentStackOperations: z.number().int({ error: 'must be an integer' }).min(1).max(maxStackOperationsLimit).default(20),
   logRetentionDays: z
     .number()
     .refine((days) => (logRetentionDayValues as readonly number[]).includes(days), {

@@ -101,6 +101,7 @@ export class OrchestratorStack extends Stack {
       ROUTE_LISTENERS: this.toJsonString([routeListener]),
       STACK_TIMEOUT_SECONDS: String(config.stackTimeoutSeconds),
       SERVICES_TIMEOUT_SECONDS: String(config.servicesTimeoutSeconds),
+      MAX_STACK_OPERATIONS: String(config.maxConcurrentStackOperations),
       ONBOARDING_STATE_MACHINE_ARN: stateMachineArns.onboarding,
       OFFBOARDING_STATE_MACHINE_ARN: stateMachineArns.offboarding,
     };

@@ -54,7 +54,9 @@ export function beginCall(input: Pick<ConvergeStacksInput, 'progress' | 'redrive
   }
   return {
     polls: previous.polls,
-    elapsedSeconds: previous.elapsedSeconds + previous.waitSeconds,
+    // A wait spent queued for a stack-operation slot is not CloudFormation's time: the stack
+    // deadline does not count it (the execution's own timeout bounds the queueing).
+    elapsedSeconds: previous.elapsedSeconds + (previous.queued === true ? 0 : previous.waitSeconds),
     redriveCount: previous.redriveCount,
     issued: previous.issued,
     redriven: false,
@@ -148,6 +150,14 @@ export function planConvergence(
 }
 
 /**
+ * True when the call would ask CloudFormation to create or delete a stack, which needs a
+ * stack-operation slot; watching stacks already in progress needs none.
+ */
+export function needsSlot(decisions: readonly StackDecision[]): boolean {
+  return decisions.some((d) => d.verdict === StackVerdict.create || d.verdict === StackVerdict.delete);
+}
+
+/**
  * Throws InvalidStepInput when a stack that may need creating has no template: the plan
  * step always sets one, so its absence is a workflow definition bug.
  */
@@ -162,7 +172,13 @@ export function assertCreatable(desired: DesiredState, stacks: readonly StackSpe
 /** The output of a call that is not failing: the state the next call continues from. */
 export function nextProgress(
   attempt: AttemptState,
-  result: { readonly ready: boolean; readonly issuedNow: readonly string[]; readonly outputs: Readonly<Record<string, string>> },
+  result: {
+    readonly ready: boolean;
+    readonly issuedNow: readonly string[];
+    readonly outputs: Readonly<Record<string, string>>;
+    /** The call issued nothing because no stack-operation slot was free. */
+    readonly queued?: boolean;
+  },
   timeoutSeconds: number,
 ): StackProgress {
   // Never wait past the deadline: the last look happens right at it, not up to a minute later.
@@ -175,6 +191,7 @@ export function nextProgress(
     redriveCount: attempt.redriveCount,
     issued: [...new Set([...attempt.issued, ...result.issuedNow])],
     outputs: { ...result.outputs },
+    ...(result.queued === true ? { queued: true } : {}),
   };
 }
 

@@ -2,9 +2,14 @@
  * converge-stacks: one look of the stack loop shared by CreateTenantStacks / CheckTenantStacks
  * (desired "present") and DeleteTenantStacks / CheckStackDeletion (desired "absent").
  * Each call moves every stack toward the desired state and reports whether they all got there.
+ * Admission control: a call that would create or delete a stack first needs a stack-operation
+ * slot (functions/shared/stack-slots.ts); without one it issues nothing and reports `queued`.
+ * The slot is freed when the loop ends, ready or failed.
  */
-import { readCloudFormationRoleArn, readDeadlines } from '../shared/config.ts';
+import { readCloudFormationRoleArn, readDeadlines, readMaxStackOperations, readRegistryTableName } from '../shared/config.ts';
+import { TransientAwsError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { createStackSlots, slotLeaseSeconds } from '../shared/stack-slots.ts';
 import {
   createStack,
   deleteStack,
@@ -19,6 +24,7 @@ import {
   beginCall,
   mergeOutputs,
   needsAttentionError,
+  needsSlot,
   nextProgress,
   planConvergence,
   stackFailureError,
@@ -32,6 +38,8 @@ import {
 const logger = createLogger('converge-stacks');
 const roleArn = readCloudFormationRoleArn();
 const { stackTimeoutSeconds } = readDeadlines();
+const maxStackOperations = readMaxStackOperations();
+const slots = createStackSlots(readRegistryTableName(), { limit: maxStackOperations, leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds) });
 
 /** Takes one look at the tenant's stacks, acts on what it sees and returns the loop's progress. */
 export const handler = stepHandler(logger, async (event: unknown): Promise<StackProgress> => {
@@ -53,6 +61,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
     stacks.map(async (spec) => ({ spec, stack: await describeStack(spec.stackName) })),
   );
   const plan = planConvergence(desired, observed, attempt, stackTimeoutSeconds);
+  const { tenantId } = request;
 
   switch (plan.outcome) {
     case 'failed': {
@@ -61,26 +70,48 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       const failure = await findFirstFailure(stackId);
       const error = stackFailureError(plan.decision, failure);
       logger.error('Stack failed in this attempt', { stackName: plan.decision.spec.stackName, reason: error.message });
-      throw error;
+      throw await releasingSlot(tenantId, error);
     }
     case 'needs-attention':
       logDecisions(plan.decisions, desired);
-      throw needsAttentionError(plan.decision);
+      throw await releasingSlot(tenantId, needsAttentionError(plan.decision));
     case 'timed-out':
       logDecisions(plan.decisions, desired);
-      throw timeoutError(plan.decisions, stackTimeoutSeconds);
+      throw await releasingSlot(tenantId, timeoutError(plan.decisions, stackTimeoutSeconds));
     case 'ready': {
       logDecisions(plan.decisions, desired);
+      // A failed release fails the call: the workflow retries it, and a re-run finds the stacks
+      // ready again and releases again. Passing on would leave the slot held until its lease ends.
+      const released = await slots.release(tenantId);
+      if (released.length > 0) logger.info('Stack operation slot released', { slots: released });
       const outputs = desired === 'present' ? mergeOutputs(plan.decisions) : {};
       const progress = nextProgress(attempt, { ready: true, issuedNow: [], outputs }, stackTimeoutSeconds);
       logger.info('Stacks converged', { desired, stacks: plan.decisions.length, polls: progress.polls, elapsedSeconds: progress.elapsedSeconds });
       return progress;
     }
     case 'pending': {
+      if (needsSlot(plan.decisions)) {
+        const held = await slots.acquire(tenantId, request.executionArn, new Date());
+        if (held === undefined) {
+          const progress = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, stackTimeoutSeconds);
+          logger.info('Waiting for a stack operation slot', {
+            desired,
+            maxStackOperations,
+            stacks: plan.decisions.map((d) => ({ stackName: d.spec.stackName, status: statusOf(d), action: d.verdict })),
+            polls: progress.polls,
+            waitSeconds: progress.waitSeconds,
+          });
+          return progress;
+        }
+        logger.info('Holding a stack operation slot', { ...held });
+      }
       const context: StackRequestContext = { executionArn: request.executionArn, redriveCount: attempt.redriveCount, roleArn };
       const issuedNow: string[] = [];
       for (const decision of plan.decisions) {
-        const outcome = await act(decision, context);
+        const outcome = await act(decision, context).catch(async (error: unknown) => {
+          // A refused request fails the execution: free the slot now rather than at report time.
+          throw error instanceof TransientAwsError ? error : await releasingSlot(tenantId, error);
+        });
         logDecision(decision, desired, outcome);
         if (outcome === 'accepted' || outcome === 'token-reused') issuedNow.push(decision.spec.stackName);
       }
@@ -90,6 +121,21 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
     }
   }
 });
+
+/**
+ * Frees the tenant's slot before the call fails for good, and returns the error to throw.
+ * Best effort: a release that fails is logged, never thrown over the real error (the failure
+ * reporter releases again, and the lease bounds the rest).
+ */
+async function releasingSlot(tenantId: string, error: unknown): Promise<unknown> {
+  try {
+    const released = await slots.release(tenantId);
+    if (released.length > 0) logger.info('Stack operation slot released', { slots: released });
+  } catch (releaseError) {
+    logger.warn('Could not release the stack operation slot', { error: releaseError as Error });
+  }
+  return error;
+}
 
 /** Carries out a create or delete verdict; nothing for the others. */
 async function act(decision: StackDecision, context: StackRequestContext): Promise<StackRequestOutcome | undefined> {

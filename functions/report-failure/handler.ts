@@ -17,6 +17,7 @@ import { describeExecution, lastEnteredState } from '../shared/executions.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
 import { idempotencyOptions } from '../shared/idempotency.ts';
 import { createRegistry } from '../shared/registry.ts';
+import { createStackSlotRelease } from '../shared/stack-slots.ts';
 import { parseStepInput } from '../shared/steps.ts';
 import {
   describeFailure,
@@ -37,7 +38,9 @@ export interface ReportFailureOutput {
 const logger = createLogger('report-failure');
 const contractConfig = readContractConfig();
 const stateMachineArns = readStateMachineArns();
-const registry = createRegistry(readRegistryTableName());
+const registryTableName = readRegistryTableName();
+const registry = createRegistry(registryTableName);
+const stackSlots = createStackSlotRelease(registryTableName);
 const idempotency = idempotencyOptions(readIdempotencyTableName(), '[detail.executionArn, detail.stopDate]');
 
 /** Validates the event before the idempotency layer reads its key. */
@@ -68,13 +71,31 @@ async function requestOf(detail: ExecutionStatusChange['detail']): Promise<unkno
   }
 }
 
-/** Notes the failure for operators. Bookkeeping only: it must never stop the reply. */
-async function noteFailure(tenantId: string, failure: FailureDetails, at: string): Promise<void> {
+/**
+ * Notes the failure for operators. Bookkeeping only: it must never stop the reply.
+ * Returns false when the execution no longer holds the tenant lock (another operation owns the tenant).
+ */
+async function noteFailure(tenantId: string, failure: FailureDetails, at: string): Promise<boolean> {
   try {
     const recorded = await registry.recordFailure(tenantId, { ...failure, at });
     if (!recorded) logger.info('Failure not recorded: the execution no longer holds the tenant lock');
+    return recorded;
   } catch (error) {
     logger.error('Could not record the failure on the tenant record', { error: error as Error });
+    return true;
+  }
+}
+
+/**
+ * Frees the tenant's stack-operation slot, so a failed execution does not hold one until its
+ * lease runs out. Bookkeeping only: it must never stop the reply.
+ */
+async function releaseStackSlot(tenantId: string): Promise<void> {
+  try {
+    const released = await stackSlots.release(tenantId);
+    if (released.length > 0) logger.info('Stack operation slot released', { slots: released });
+  } catch (error) {
+    logger.error('Could not release the stack operation slot', { error: error as Error });
   }
 }
 
@@ -117,7 +138,9 @@ export const handler = stepHandler(logger, async (event: ExecutionStatusChange):
 
   if (address.tenantId !== undefined) {
     const at = new Date(detail.stopDate ?? Date.now()).toISOString();
-    await noteFailure(address.tenantId, failure, at);
+    // Slots are held per tenant: once another operation owns the tenant, the slot is its own.
+    const lockHeld = await noteFailure(address.tenantId, failure, at);
+    if (lockHeld) await releaseStackSlot(address.tenantId);
   }
 
   const kind = operation === 'onboarding' ? 'provisionFailure' : 'deprovisionFailure';

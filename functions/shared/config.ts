@@ -105,6 +105,21 @@ export function readDeadlines(env: Env = process.env): DeadlineConfig {
   };
 }
 
+/** The most stack-operation slots the configuration may ask for (slot sort keys have four digits). */
+export const maxStackOperationsLimit = 1000;
+
+/**
+ * How many tenants may have a CloudFormation create or delete in flight at once
+ * (see functions/shared/stack-slots.ts); 1..{@link maxStackOperationsLimit}.
+ */
+export function readMaxStackOperations(env: Env = process.env): number {
+  const value = requireIntEnv('MAX_STACK_OPERATIONS', env);
+  if (value > maxStackOperationsLimit) {
+    throw new ConfigurationError(`Environment variable MAX_STACK_OPERATIONS must be at most ${maxStackOperationsLimit}, got "${value}"`);
+  }
+  return value;
+}
+
 /** The two workflows, so the failure reporter knows which operation an execution was. */
 export function readStateMachineArns(env: Env = process.env): { onboarding: string; offboarding: string } {
   return {

@@ -91,6 +91,8 @@ export const StackProgressSchema = z.object({
   issued: z.array(z.string()),
   /** Outputs of the stacks once ready (merged; onboarding only). */
   outputs: z.record(z.string(), z.string()),
+  /** True while the tenant waits for a stack-operation slot; that wait is not stack time. */
+  queued: z.boolean().optional(),
 });
 export type StackProgress = z.infer<typeof StackProgressSchema>;
 export const ConvergeStacksInputSchema = z.object({

@@ -18,6 +18,7 @@ export const readerVariables = {
   readRouteListeners: ['ROUTE_LISTENERS'],
   readDeadlines: ['STACK_TIMEOUT_SECONDS', 'SERVICES_TIMEOUT_SECONDS'],
   readStateMachineArns: ['ONBOARDING_STATE_MACHINE_ARN', 'OFFBOARDING_STATE_MACHINE_ARN'],
+  readMaxStackOperations: ['MAX_STACK_OPERATIONS'],
 } as const;
 
 export type ConfigReader = keyof typeof readerVariables;
@@ -27,7 +28,7 @@ export type EnvironmentVariable = (typeof readerVariables)[ConfigReader][number]
 export const functionReaders: Readonly<Record<FunctionDirectory, readonly ConfigReader[]>> = {
   'accept-request': ['readContractConfig', 'readRegistryTableName'],
   'plan-tenant': ['readStackConfig', 'readRegistryTableName'],
-  'converge-stacks': ['readCloudFormationRoleArn', 'readDeadlines'],
+  'converge-stacks': ['readCloudFormationRoleArn', 'readDeadlines', 'readRegistryTableName', 'readMaxStackOperations'],
   'register-route': ['readRegistryTableName', 'readRouteListeners'],
   'check-services': ['readDeadlines'],
   'complete-operation': ['readRegistryTableName'],

@@ -38,6 +38,8 @@ export interface FunctionPermissions {
 const idempotencyActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 /** Registry calls of the route steps: tenant record plus route/priority items (no transactions). */
 const routeRegistryActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
+/** Stack-operation slots (functions/shared/stack-slots.ts): read the slots, take, renew and free one. */
+const stackSlotActions = ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 const executionsReason = 'Executions are named by EventBridge when it starts them; the pattern covers executions of the two orchestrator workflows only';
 const describeRulesReason =
@@ -98,6 +100,7 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       const templates = targets.templatesBucket.arnForObjects('*');
       iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [templates] });
       acknowledgeWildcardResource(role, templates, 'Tenant templates are published under <model>/<version>/template.json; CreateStack reads whichever version the plan names');
+      targets.registry.grant(role, ...stackSlotActions);
     },
   },
   'register-route': {
@@ -151,7 +154,8 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
   'report-failure': {
     grant: (role, targets) => {
       grantExecutions(role, targets, ['states:DescribeExecution', 'states:GetExecutionHistory']);
-      targets.registry.grant(role, 'dynamodb:UpdateItem');
+      // UpdateItem notes the failure; Query and DeleteItem free the tenant's stack-operation slot.
+      targets.registry.grant(role, 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem');
       grantPutReply(role, targets);
       targets.idempotency.grant(role, ...idempotencyActions);
     },

@@ -30,7 +30,7 @@ const existingReference = {
 const deployConfig = loadOrchestratorConfig({ eventBusName: 'saas-bus', tenantDomain: 'tenants.example.com', sharedInfrastructure: { mode: 'deploy' } });
 const existingConfig = loadOrchestratorConfig({
   eventBusName: 'saas-bus', createEventBus: true, acceptLegacyDetailTypes: false, tenantDomain: 'tenants.example.com', stackNamePrefix: 'acme',
-  routeCapacity: 40, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
+  routeCapacity: 40, maxConcurrentStackOperations: 7, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
 });
 
 interface Synthesized { readonly built: BuiltApp; readonly template: Template; readonly json: Json; readonly findings: NagFinding[] }
@@ -245,6 +245,7 @@ describe('functions', () => {
     const plan = functionsOf(existing).get('plan-tenant')!.props.Environment.Variables;
     const route = functionsOf(existing).get('register-route')!.props.Environment.Variables;
     expect(JSON.parse(plan.TENANT_STACK_PARAMETERS)).toEqual(sharedParametersFromReference(existingReference));
+    expect(configReaders.readMaxStackOperations(functionsOf(existing).get('converge-stacks')!.props.Environment.Variables)).toBe(7);
     expect(configReaders.readRouteListeners(route)).toEqual([{ listenerArn: existingReference.listenerArn, capacity: 40, pooledTargetGroupArn: existingReference.pooledTargetGroupArn }]);
     const [[bucketId]] = resourcesOf(existing, 'AWS::S3::Bucket').filter(([, b]) => b.Properties.VersioningConfiguration !== undefined) as [[string, Json]];
     expect(plan.TEMPLATE_BASE_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }]] });
@@ -277,13 +278,16 @@ describe('IAM', () => {
   const expectedActions: Record<string, string[]> = {
     'accept-request': [...ddb('GetItem', 'PutItem', 'UpdateItem'), 'states:DescribeExecution'],
     'plan-tenant': ddb('UpdateItem'),
-    'converge-stacks': ['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'iam:PassRole', 's3:GetObject'],
+    'converge-stacks': [
+      'cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'iam:PassRole', 's3:GetObject',
+      ...ddb('Query', 'PutItem', 'UpdateItem', 'DeleteItem'),
+    ],
     'register-route': [...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'), 'elasticloadbalancing:AddTags', 'elasticloadbalancing:CreateRule', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
     'remove-route': [...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'), 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
     'check-services': ['ecs:DescribeServices'],
     'complete-operation': ddb('GetItem', 'UpdateItem'),
     'send-reply': ['events:PutEvents', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
-    'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
+    'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
   };
 
   it.each(Object.entries(expectedActions))('grants %s exactly the calls it makes', (directory, actions) => {

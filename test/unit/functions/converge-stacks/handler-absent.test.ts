@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
-import { context, executionArn, notFound, offboardingInput, roleArn, stackIn } from './handler.fixture.ts';
+import { context, executionArn, freeSlots, notFound, offboardingInput, roleArn, stackIn } from './handler.fixture.ts';
 import { failedDeleteAfterRollback, stackName } from './stack-events.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
@@ -19,6 +19,7 @@ const inputsOf = <T>(command: T) =>
 
 beforeEach(() => {
   cfn.reset();
+  freeSlots();
 });
 
 describe('converge-stacks toward "absent"', () => {

@@ -8,7 +8,7 @@ vi.hoisted(() => {
 });
 
 const { handler } = await import('../../../../functions/converge-stacks/handler.ts');
-const { context } = await import('./handler.fixture.ts');
+const { context, freeSlots } = await import('./handler.fixture.ts');
 
 const cfn = mockClient(CloudFormationClient);
 const secretValue = 'registry.example.com/acme/private-image:4f9c2b';
@@ -17,6 +17,7 @@ let lines: string[] = [];
 
 beforeEach(() => {
   cfn.reset();
+  freeSlots();
   lines = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));

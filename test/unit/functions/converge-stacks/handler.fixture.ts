@@ -1,6 +1,8 @@
 /** Inputs, SDK responses and a Lambda context shared by the converge-stacks handler tests. */
 import type { Stack } from '@aws-sdk/client-cloudformation';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
 import { stackId, stackName } from './stack-events.fixture.ts';
@@ -87,3 +89,12 @@ export const createInput = {
   ClientRequestToken: clientRequestToken('create', executionArn, 0, stackName),
 };
 
+
+/** The registry table: stack-operation slots. */
+export const documents = mockClient(DynamoDBDocumentClient);
+
+/** Every stack-operation slot free: acquire takes slot 0, release finds nothing to free. */
+export function freeSlots(): void {
+  documents.reset();
+  documents.on(QueryCommand).resolves({ Items: [] }).on(PutCommand).resolves({}).on(UpdateCommand).resolves({}).on(DeleteCommand).resolves({});
+}

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
-import { context, createInput, executionArn, notFound, onboardingInput, roleArn, stackIn } from './handler.fixture.ts';
+import { context, createInput, executionArn, freeSlots, notFound, onboardingInput, roleArn, stackIn } from './handler.fixture.ts';
 import { rolledBackCreate, serviceFailure, stackId, stackName } from './stack-events.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
@@ -22,6 +22,7 @@ const inputsOf = <T>(command: T) =>
 
 beforeEach(() => {
   cfn.reset();
+  freeSlots();
 });
 
 describe('converge-stacks toward "present"', () => {

@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
 import {
@@ -40,7 +40,7 @@ beforeEach(() => {
       { id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CreateTenantStacks' } },
     ],
   });
-  documents.on(UpdateCommand).resolves({});
+  documents.on(UpdateCommand).resolves({}).on(QueryCommand).resolves({ Items: [] });
   loggedErrors = vi.spyOn(Logger.prototype, 'error');
 });
 
