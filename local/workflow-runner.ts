@@ -22,6 +22,11 @@ export function localStateMachineArn(workflow: WorkflowName): string {
   return `arn:aws:states:${region}:${account}:stateMachine:tenant-${workflow}`;
 }
 
+/** The ARN of a local execution of a workflow, as Step Functions forms it. */
+export function localExecutionArn(workflow: WorkflowName, executionName: string): string {
+  return `arn:aws:states:${region}:${account}:execution:tenant-${workflow}:${executionName}`;
+}
+
 interface AslState {
   Type: string;
   Resource?: string;
@@ -115,6 +120,13 @@ export interface RunOptions {
   readonly waitMilliseconds?: number;
   /** Called with the execution ARN before the first state runs. */
   readonly onStart?: (executionArn: string) => void;
+  /** Retry interval of every Retry rule in milliseconds (default 0: retries are immediate). */
+  readonly retryIntervalMilliseconds?: number;
+  /**
+   * Called before each attempt of a Task state's handler; what it throws fails that attempt as if
+   * the Lambda function had thrown it (the local runtime injects step faults here).
+   */
+  readonly beforeTask?: (stateName: string) => void;
 }
 
 let executionCounter = 0;
@@ -124,7 +136,7 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
   const definition = loadDefinition(workflow);
   executionCounter += 1;
   const name = options.executionName ?? `${workflow}-${Date.now()}-${process.pid}-${executionCounter}`;
-  const executionArn = `arn:aws:states:${region}:${account}:execution:tenant-${workflow}:${name}`;
+  const executionArn = localExecutionArn(workflow, name);
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
@@ -136,9 +148,11 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
       );
       if (!placeholder) throw new Error(`State ${stateName} has no local handler for ${state.Resource}`);
       const directory = workflowFunctions[placeholder];
-      taskResourceLocalHandlers[stateName] = async (taskInput) =>
-        (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`));
-      retryIntervalOverrides[stateName] = 0;
+      taskResourceLocalHandlers[stateName] = async (taskInput) => {
+        options.beforeTask?.(stateName);
+        return (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`));
+      };
+      retryIntervalOverrides[stateName] = options.retryIntervalMilliseconds ?? 0;
     }
   }
   options.onStart?.(executionArn);

@@ -1,0 +1,88 @@
+/**
+ * The runtime's simulated cloud: built from the orchestrator's own configuration (listeners,
+ * pooled target groups, the shared cluster), saved and restored as JSON, and flattened for display.
+ */
+import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { RouteListener, StackConfig } from '../../functions/shared/config.ts';
+import { createLocalCloud, type CloudFormationState, type EcsState, type LoadBalancingState, type LocalCloud } from '../cloud/index.ts';
+import type { CloudResources } from './api.ts';
+
+/** Simulated durations in milliseconds. */
+export interface CloudTimings {
+  readonly createMs: number;
+  readonly deleteMs: number;
+  readonly startMs: number;
+}
+
+/** What `cloud.json` holds. */
+export interface SavedCloud {
+  readonly version: 1;
+  readonly cloudFormation: CloudFormationState;
+  readonly elb: LoadBalancingState;
+  readonly ecs: EcsState;
+}
+
+/** A cloud matching the configuration the handlers read, optionally with saved state. */
+export function buildCloud(listeners: readonly RouteListener[], stacks: StackConfig, timings: CloudTimings, saved?: SavedCloud): LocalCloud {
+  const sharedCluster = stacks.sharedParameters.SharedClusterName;
+  const cloud = createLocalCloud({
+    ...timings,
+    listeners: listeners.map((listener) => ({ listenerArn: listener.listenerArn, quota: listener.capacity })),
+    // Rules may forward only to target groups that exist: the pooled ones and those stacks create.
+    targetGroups: listeners.map((listener) => listener.pooledTargetGroupArn),
+    sharedClusters: sharedCluster === undefined ? [] : [sharedCluster],
+  });
+  if (saved !== undefined) {
+    if (saved.version !== 1) throw new Error(`Unsupported local cloud state version ${String(saved.version)}`);
+    cloud.cloudFormation.fromJSON(saved.cloudFormation);
+    cloud.elb.fromJSON(saved.elb);
+    cloud.ecs.fromJSON(saved.ecs);
+  }
+  return cloud;
+}
+
+export function saveCloud(cloud: LocalCloud): SavedCloud {
+  return { version: 1, cloudFormation: cloud.cloudFormation.toJSON(), elb: cloud.elb.toJSON(), ecs: cloud.ecs.toJSON() };
+}
+
+/** What the cloud holds now: live stacks, tenant listener rules (default rules left out), active services. */
+export function resourcesOf(cloud: LocalCloud): CloudResources {
+  return {
+    stacks: cloud.cloudFormation
+      .listStacks()
+      .filter((stack) => stack.status !== 'DELETE_COMPLETE')
+      .map(({ stackName, status, tags }) => ({ stackName, status, tags })),
+    rules: cloud.elb
+      .listRules()
+      .filter((rule) => !rule.IsDefault)
+      .map((rule) => ({
+        ruleArn: rule.RuleArn ?? '',
+        listenerArn: rule.ListenerArn,
+        priority: rule.Priority ?? '',
+        ...(rule.Tags.tenantId !== undefined ? { tenantId: rule.Tags.tenantId } : {}),
+        conditions: describeConditions(rule.Conditions ?? []),
+      })),
+    services: cloud.ecs
+      .listServices()
+      .filter((service) => service.status === 'ACTIVE')
+      .map((service) => ({
+        cluster: service.clusterName,
+        serviceName: service.serviceName,
+        desiredCount: service.desiredCount,
+        runningCount: service.runningCount,
+      })),
+  };
+}
+
+/** `host-header acme.tenants.example.com`, `http-header X-Tenant-Id=acme`. */
+function describeConditions(conditions: readonly RuleCondition[]): string {
+  return conditions
+    .map((condition) => {
+      if (condition.HostHeaderConfig) return `host-header ${(condition.HostHeaderConfig.Values ?? []).join(',')}`;
+      if (condition.HttpHeaderConfig) {
+        return `http-header ${condition.HttpHeaderConfig.HttpHeaderName ?? ''}=${(condition.HttpHeaderConfig.Values ?? []).join(',')}`;
+      }
+      return `${condition.Field ?? 'condition'} ${(condition.Values ?? []).join(',')}`;
+    })
+    .join('; ');
+}

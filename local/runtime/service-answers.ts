@@ -1,0 +1,69 @@
+/**
+ * What the runtime answers for each SDK operation the handlers call: the cloud simulators for
+ * CloudFormation, ELB and ECS, the execution store for Step Functions, the local bus for
+ * EventBridge PutEvents.
+ */
+import type { PutEventsCommandInput, PutEventsCommandOutput, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
+import type { LocalCloud } from '../cloud/index.ts';
+import { envelope, type LocalBus } from './bus.ts';
+import type { ExecutionStore } from './executions.ts';
+import type { ServiceAnswers } from './sdk-routing.ts';
+
+/** The answers; `cloud` is read on every call, so a reset cloud takes over at once. */
+export function serviceAnswers(cloud: () => LocalCloud, executions: ExecutionStore, bus: LocalBus): ServiceAnswers {
+  return {
+    CloudFormation: {
+      CreateStack: (input) => cloud().cloudFormation.createStack(input),
+      DescribeStacks: (input) => cloud().cloudFormation.describeStacks(input),
+      DescribeStackEvents: (input) => cloud().cloudFormation.describeStackEvents(input),
+      DeleteStack: (input) => cloud().cloudFormation.deleteStack(input),
+    },
+    ElasticLoadBalancingV2: {
+      CreateRule: (input) => cloud().elb.createRule(input),
+      DescribeRules: (input) => cloud().elb.describeRules(input),
+      DeleteRule: (input) => cloud().elb.deleteRule(input),
+      DescribeTags: (input) => cloud().elb.describeTags(input),
+    },
+    ECS: {
+      DescribeServices: (input) => cloud().ecs.describeServices(input),
+    },
+    StepFunctions: {
+      DescribeExecution: (input) => executions.describeExecution(input),
+      GetExecutionHistory: (input) => executions.getExecutionHistory(input),
+    },
+    EventBridge: {
+      PutEvents: (input) => putEvents(bus, input),
+    },
+  };
+}
+
+/** PutEvents: each entry becomes an event on the local bus; a Detail that is not a JSON object is refused per entry, as EventBridge does. */
+export function putEvents(bus: LocalBus, input: PutEventsCommandInput): PutEventsCommandOutput {
+  const results: PutEventsResultEntry[] = [];
+  for (const entry of input.Entries ?? []) {
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail ?? '{}');
+    } catch {
+      detail = undefined;
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      results.push({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
+      continue;
+    }
+    const event = envelope({
+      source: entry.Source,
+      'detail-type': entry.DetailType,
+      resources: entry.Resources ?? [],
+      detail,
+      ...(entry.Time !== undefined ? { time: new Date(entry.Time).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+    });
+    bus.publish(event);
+    results.push({ EventId: event.id });
+  }
+  return {
+    FailedEntryCount: results.filter((result) => result.ErrorCode !== undefined).length,
+    Entries: results,
+    $metadata: {},
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * End to end: `npm start` as a user runs it. The command line is a child process (no TTY, its own
+ * state folder, none of the test environment), running the real workflows on the embedded runtime.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const binDirectory = join(root, 'node_modules', '.bin');
+const stateFolder = mkdtempSync(join(tmpdir(), 'tenant-orchestrator-cli-'));
+const childTimeoutMs = 60_000;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/** Runs `tsx local/cli.ts ARGS` with only what a user's shell would have, plus the state folder. */
+function runCli(args: readonly string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = {
+    // node_modules/.bin first: tsx runs on the project's node 24, as under `npm start`.
+    PATH: `${binDirectory}${delimiter}${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME ?? tmpdir(),
+    TENANT_ORCHESTRATOR_STATE: stateFolder,
+  };
+  const started = performance.now();
+  return new Promise((resolve) => {
+    execFile(join(binDirectory, 'tsx'), ['local/cli.ts', ...args], { cwd: root, env, timeout: childTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
+    });
+  });
+}
+
+/** What a failed run printed, so a failing assertion shows why. */
+function transcript(run: Run): string {
+  return `exit ${run.code} after ${run.ms} ms\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}
+
+afterAll(() => {
+  rmSync(stateFolder, { recursive: true, force: true });
+});
+
+describe('npm start (the demo) as a child process', () => {
+  let demo: Run;
+
+  beforeAll(async () => {
+    demo = await runCli([]);
+    console.info(`cli demo took ${demo.ms} ms`);
+  }, childTimeoutMs + 10_000);
+
+  it('runs the demo to the end and exits 0', () => {
+    expect(demo.code, transcript(demo)).toBe(0);
+  });
+
+  it('names a tenant of every tier and shows their provisionSuccess replies', () => {
+    const out = demo.stdout;
+    expect(out, transcript(demo)).toMatch(/globex +basic +pool +ACTIVE/);
+    expect(out).toMatch(/initech +advanced +silo-services +ACTIVE/);
+    expect(out).toMatch(/acme +premium +silo-cluster +ACTIVE/);
+    expect(out.match(/sbt_aws_provisionSuccess +\S+ +created/g)).toHaveLength(3);
+  });
+
+  it('shows the progress as plain lines (no TTY) and no colours', () => {
+    expect(demo.stdout).toMatch(/^\d\d:\d\d:\d\d acme onboarding CreateTenantStacks entered$/m);
+    expect(demo.stdout).toMatch(/^\d\d:\d\d:\d\d globex onboarding ActivateTenant succeeded$/m);
+    expect(demo.stdout).not.toContain('\u001b[');
+  });
+
+  it('offboards the premium tenant and shows it gone', () => {
+    const out = demo.stdout;
+    expect(out).toContain('Offboarding acme (premium');
+    expect(out).toMatch(/^\d\d:\d\d:\d\d acme offboarding DeleteTenantStacks entered$/m);
+    expect(out).toMatch(/reply sbt_aws_deprovisionSuccess deleted/);
+    expect(out).toMatch(/✓ stacks: \S+ deleted/);
+    expect(out).toContain('✓ listener rule: removed');
+    expect(out).toContain('✓ registry record: DELETED');
+  });
+
+  it('never prints an e-mail address', () => {
+    expect(demo.stdout).not.toContain('@');
+    expect(demo.stderr).not.toContain('@');
+  });
+
+  it('keeps the state for the next command: --json tenants', { timeout: childTimeoutMs + 10_000 }, async () => {
+    const run = await runCli(['--json', 'tenants']);
+    console.info(`cli --json tenants took ${run.ms} ms`);
+    expect(run.code, transcript(run)).toBe(0);
+    const { tenants } = JSON.parse(run.stdout) as { tenants: { tenantName: string; tier: string; status: string }[] };
+    expect(tenants.map((tenant) => [tenant.tenantName, tenant.tier, tenant.status]).sort()).toEqual([
+      ['acme', 'premium', 'DELETED'],
+      ['globex', 'basic', 'ACTIVE'],
+      ['initech', 'advanced', 'ACTIVE'],
+    ]);
+  });
+});
