@@ -11,13 +11,39 @@
  * - CloudFormation CreateStack: stack name pattern; AlreadyExistsException for a live stack of
  *   that name; a retry with the create's ClientRequestToken returns the same StackId;
  *   TemplateURL must name `<model>/<version>/template.json` (silo-services or silo-cluster);
- *   undeclared parameters ("do not exist in the template"), missing required ones ("must have
- *   values": TenantId, ServiceCount, the used slots', the five route parameters, the model's
- *   shared ones), non-numeric Number parameters, RulePriority outside 1..50000, RouteStyle other
- *   than host/header, an empty RouteValue; InsufficientCapabilitiesException without
- *   CAPABILITY_IAM (or CAPABILITY_NAMED_IAM); DisableRollback / OnFailure DO_NOTHING.
- * - Stack lifecycle: CREATE_IN_PROGRESS for `createMs`, then CREATE_COMPLETE with the outputs
- *   (TargetGroupArn, ClusterName, ServiceNames, ListenerRuleArn); or, with an injected failure
+ *   the parameters are checked against the template (below); InsufficientCapabilitiesException
+ *   without the capabilities the template needs (CAPABILITY_NAMED_IAM covers CAPABILITY_IAM);
+ *   DisableRollback / OnFailure DO_NOTHING.
+ * - What a stack creates comes from a model. `tenantTemplateModel` (the local runtime's) reads
+ *   the real tenant templates: synthesized from infra/tenant-templates (synthesizeTenantTemplate)
+ *   for the TemplateURL's model and version, once per process, and kept on disk under
+ *   node_modules/.cache/tenant-orchestrator keyed by a digest of their sources, so later
+ *   processes read them. CreateStack checks the declared Parameters: undeclared names
+ *   ("Parameters: [X] do not exist in the template"), missing ones without a Default
+ *   ("Parameters: [X] must have values"), and Type Number, MinValue/MaxValue, AllowedValues,
+ *   AllowedPattern, MinLength/MaxLength (a ValidationError naming the parameter). Conditions are
+ *   evaluated; resources whose Condition is false do not exist. Intrinsic functions: Ref
+ *   (parameters, AWS::StackName/Region/AccountId/Partition/URLSuffix/NoValue, resources' physical
+ *   ids), Fn::Sub, Fn::Join, Fn::If, Fn::Equals, Fn::And, Fn::Or, Fn::Not, Condition, Fn::Select,
+ *   Fn::Split, and Fn::GetAtt of a cluster's Arn, a service's Name/ServiceArn, a target group's
+ *   TargetGroupArn/TargetGroupName/TargetGroupFullName and a listener rule's RuleArn. Any other
+ *   function anywhere in the template, or another attribute where a value is read, throws a
+ *   TemplateEvaluationError naming it. From the resources that exist: the ECS cluster (its
+ *   ClusterName), else the cluster the services name; the services (ServiceName, Cluster,
+ *   DesiredCount); the target group; the listener rule (ListenerArn, Priority, Conditions,
+ *   Actions, Tags); CAPABILITY_IAM for IAM resources (CAPABILITY_NAMED_IAM when one is named);
+ *   the Outputs, evaluated; and every resource with its logical id, type and physical id, created
+ *   in dependency order (DependsOn, Ref, Fn::GetAtt, Fn::Sub; template order otherwise).
+ * - `modelTenantStack`, hand-written and lighter (no aws-cdk-lib), is the default of
+ *   `createLocalCloud` and of the CloudFormation simulator on its own, so the local cloud's unit
+ *   tests and the aws-sdk-client-mock workflow harness (test/workflow/harness.ts) use it; the
+ *   template-model and template-stacks tests use the real templates. It reads no template: it
+ *   checks the parameters it knows of (any `Service<n><Field>` index is accepted), names the
+ *   resources Cluster, TargetGroup, ListenerRule, TaskExecutionRole, TaskDefinition<n> and
+ *   Service<n>, and names a silo-cluster stack's cluster after the stack.
+ * - Stack lifecycle: CREATE_IN_PROGRESS for `createMs`, then CREATE_COMPLETE with the model's
+ *   outputs (TargetGroupArn, ClusterName, ServiceNames, ListenerRuleArn in the templates); or,
+ *   with an injected failure
  *   (or a shared cluster ECS does not have, or a listener rule ELB refuses when its creation
  *   comes due), the resource's CREATE_FAILED with the reason, "Resource creation
  *   cancelled" for the resource started alongside it, ROLLBACK_IN_PROGRESS and ROLLBACK_COMPLETE
@@ -31,8 +57,8 @@
  *   during CREATE_IN_PROGRESS cancels the creation; during ROLLBACK_IN_PROGRESS it starts when
  *   the rollback ends.
  * - DescribeStackEvents: newest first, 100 per page with NextToken.
- * - A stack's ListenerRule (after its TargetGroup, before its services) goes on the ELB simulator
- *   when CloudFormation starts creating it: ListenerArn, RulePriority, a host-header or
+ * - A stack's listener rule (after its target group; in the real templates before the routed
+ *   service, which depends on it) goes on the ELB simulator when CloudFormation starts creating it: ListenerArn, RulePriority, a host-header or
  *   http-header condition per RouteStyle, forward to the stack's target group, the template's
  *   and the stack's tags plus aws:cloudformation:*. A taken priority, an unknown listener or a
  *   full quota fail it with ELB's message ("Priority '5' is currently in use") and the stack
@@ -52,8 +78,18 @@
  * - Per-operation error injection (`injectError`) on all three; state to and from plain JSON.
  *
  * NOT modelled:
- * - Anything read from the real templates: the resources, outputs, declared parameters (any
- *   `Service<n><Field>` index is accepted) and required capabilities come from `modelTenantStack`.
+ * - Templates: only the TemplateURL's path is read (no S3): any version of the two models
+ *   synthesizes, published or not (the TemplateVersion parameter's AllowedValues still pins it to
+ *   the URL's version). Physical ids the template does not set (target groups, roles, security
+ *   groups, unnamed services) are made up, stable for a stack name and logical id. Only the
+ *   cluster, services, target group and listener rule have behaviour in ECS and ELB; the other
+ *   resources (log group, roles, security groups, task definitions) appear in events only, and no
+ *   property is validated against its resource type's schema (a Fargate CPU/memory mismatch is
+ *   not refused). More than one cluster, target group or listener rule, no target group, or
+ *   services outside the stack's cluster are refused (TemplateEvaluationError) rather than half
+ *   modelled. Values of AWS-specific parameter types (AWS::EC2::VPC::Id, ...) are not looked up
+ *   in an account; SSM parameter types, ConstraintDescription, Mappings, Transform, Rules,
+ *   AWS::StackId and AWS::NotificationARNs are not modelled.
  * - A listener rule is created at the start of its resource's creation rather than some way
  *   into it; its failure shows when it would have completed. Rule ARNs, like target group ARNs,
  *   are stable for a stack name (and listener and priority).
@@ -77,12 +113,22 @@ import { CloudFormationSimulator } from './cloudformation.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { EcsSimulator } from './ecs.ts';
 import { LoadBalancingSimulator, type ListenerConfig } from './elb.ts';
-import type { TemplateModel } from './template-model.ts';
+import { modelTenantStack, type TemplateModel } from './template-model.ts';
 
 export { CloudFormationSimulator, type CloudFormationSimulatorOptions, type CloudFormationState, type InjectedFailureOptions } from './cloudformation.ts';
 export { EcsSimulator, type EcsSimulatorOptions, type EcsState, type ServiceHealth } from './ecs.ts';
 export { LoadBalancingSimulator, type ListenerConfig, type LoadBalancingSimulatorOptions, type LoadBalancingState } from './elb.ts';
-export { modelTenantStack, type ModelledService, type TemplateModel, type TenantStackModel } from './template-model.ts';
+export {
+  modelStackFromTemplate,
+  modelTenantStack,
+  tenantTemplateModel,
+  type ModelledResource,
+  type ModelledService,
+  type TemplateModel,
+  type TenantStackModel,
+} from './template-model.ts';
+export { TemplateEvaluationError } from './template-evaluator.ts';
+export { synthesizedTemplates, type TemplateDocument, type TemplateSource } from './template-source.ts';
 export { FaultInjector } from './faults.ts';
 export type { Clock } from './clock.ts';
 
@@ -106,7 +152,12 @@ export interface LocalCloudOptions {
   readonly rollbackMs?: number;
   /** @default 500 */
   readonly startMs?: number;
-  /** @default modelTenantStack */
+  /**
+   * What a stack creates: `tenantTemplateModel()` for the real tenant templates (the local
+   * runtime's choice; synthesizing costs about 2 s the first time a machine needs a template,
+   * then it is read from the disk cache).
+   * @default modelTenantStack (hand-written: the unit tests assert its logical ids and timings)
+   */
   readonly model?: TemplateModel;
 }
 
@@ -132,7 +183,7 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
     ...(options.createMs !== undefined ? { createMs: options.createMs } : {}),
     ...(options.deleteMs !== undefined ? { deleteMs: options.deleteMs } : {}),
     ...(options.rollbackMs !== undefined ? { rollbackMs: options.rollbackMs } : {}),
-    ...(options.model !== undefined ? { model: options.model } : {}),
+    model: options.model ?? modelTenantStack,
   });
   for (const cluster of options.sharedClusters ?? []) ecs.registerCluster(cluster);
   return { cloudFormation, elb, ecs };

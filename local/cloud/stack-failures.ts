@@ -12,7 +12,8 @@ import { failCreationAt, type ResourceFailure, type TimelineEntry } from './stac
 export function refusedCreation(record: StackRecord, ecs: EcsSimulator | undefined): ResourceFailure | undefined {
   const { model } = record;
   if (ecs !== undefined && !model.ownCluster && model.services.length > 0 && !ecs.hasCluster(model.clusterName)) {
-    return { logicalResourceId: 'Service0', reason: handlerMessage('Cluster not found.', 'Ecs', 'InvalidRequest') };
+    const logicalResourceId = model.services[0]?.logicalResourceId ?? 'Service0';
+    return { logicalResourceId, reason: handlerMessage('Cluster not found.', 'Ecs', 'InvalidRequest') };
   }
   return undefined;
 }
@@ -27,9 +28,11 @@ export function refusedDeletion(
   elb: LoadBalancingSimulator | undefined,
 ): ResourceFailure | undefined {
   const { targetGroupArn, listenerRule } = record.model;
-  if (elb?.isTargetGroupInUse(targetGroupArn, listenerRule?.ruleArn) && present.some((resource) => resource.logicalResourceId === 'TargetGroup')) {
+  // The target group's logical id is the template's (TargetGroup in the hand-written model).
+  const targetGroup = record.resources.find((resource) => resource.physicalResourceId === targetGroupArn)?.logicalResourceId ?? 'TargetGroup';
+  if (elb?.isTargetGroupInUse(targetGroupArn, listenerRule?.ruleArn) && present.some((resource) => resource.logicalResourceId === targetGroup)) {
     const message = `Target group '${targetGroupArn}' is currently in use by a listener or a rule`;
-    return { logicalResourceId: 'TargetGroup', reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict') };
+    return { logicalResourceId: targetGroup, reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict') };
   }
   return undefined;
 }

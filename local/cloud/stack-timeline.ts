@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { simulatedAccount, simulatedRegion } from './aws-shapes.ts';
 import type { CloudEffect } from './stack-effects.ts';
-import type { TenantStackModel } from './template-model.ts';
+import type { ModelledResource, TenantStackModel } from './template-model.ts';
 import { spread, TimelineBuilder, type StackIdentity, type StackResource, type TimelineEntry } from './timeline-builder.ts';
 
 export { stackResourceType, type StackIdentity, type StackResource, type TimelineEntry } from './timeline-builder.ts';
@@ -30,18 +30,54 @@ export const listenerRuleLogicalId = 'ListenerRule';
  * The listener rule's tags: the template's, the stack's (CloudFormation propagates them to
  * taggable resources) and the aws:cloudformation:* ones it adds itself.
  */
-function listenerRuleTags(stack: StackIdentity, templateTags: readonly AnyTag[], stackTags: readonly AnyTag[]): { Key: string; Value: string }[] {
+function listenerRuleTags(
+  stack: StackIdentity,
+  templateTags: readonly AnyTag[],
+  stackTags: readonly AnyTag[],
+  logicalId = listenerRuleLogicalId,
+): { Key: string; Value: string }[] {
   const tags = new Map<string, string>([
     ['aws:cloudformation:stack-name', stack.stackName],
     ['aws:cloudformation:stack-id', stack.stackId],
-    ['aws:cloudformation:logical-id', listenerRuleLogicalId],
+    ['aws:cloudformation:logical-id', logicalId],
   ]);
   for (const tag of [...stackTags, ...templateTags]) tags.set(tag.Key ?? '', tag.Value ?? '');
   return [...tags].map(([Key, Value]) => ({ Key, Value }));
 }
 
-/** The resources a modelled tenant stack creates, in creation order (the rule after its target group, before the services). */
+/**
+ * A template-derived model's resources, in its order, with the effects on the other simulators
+ * of the cluster, target group, listener rule and services the model names.
+ */
+function templateResources(stack: StackIdentity, model: TenantStackModel, resources: readonly ModelledResource[], stackTags: readonly AnyTag[]): StackResource[] {
+  const rule = model.listenerRule;
+  return resources.map(({ logicalResourceId, resourceType, physicalResourceId }): StackResource => {
+    const resource = { logicalResourceId, resourceType, physicalResourceId };
+    const service = model.services.find((candidate) => candidate.logicalResourceId === logicalResourceId);
+    if (resourceType === 'AWS::ECS::Cluster' && model.ownCluster && physicalResourceId === model.clusterName) {
+      return { ...resource, removal: { kind: 'remove-cluster', clusterName: model.clusterName } };
+    }
+    if (resourceType === 'AWS::ElasticLoadBalancingV2::TargetGroup' && physicalResourceId === model.targetGroupArn) {
+      return { ...resource, removal: { kind: 'remove-target-group', targetGroupArn: model.targetGroupArn } };
+    }
+    if (resourceType === 'AWS::ElasticLoadBalancingV2::ListenerRule' && rule !== undefined && physicalResourceId === rule.ruleArn) {
+      const tags = listenerRuleTags(stack, rule.tags, stackTags, logicalResourceId);
+      const removal: CloudEffect = { kind: 'remove-listener-rule', ruleArn: rule.ruleArn };
+      return { ...resource, creation: { kind: 'create-listener-rule', rule: { ...rule, tags } }, removal };
+    }
+    if (resourceType === 'AWS::ECS::Service' && service !== undefined) {
+      return { ...resource, removal: { kind: 'remove-service', clusterName: model.clusterName, serviceName: service.name } };
+    }
+    return resource;
+  });
+}
+
+/**
+ * The resources a modelled tenant stack creates, in creation order: the model's own list when it
+ * has one (derived from the template), else made up (the rule after its target group, before the services).
+ */
 export function tenantStackResources(stack: StackIdentity, model: TenantStackModel, stackTags: readonly AnyTag[] = []): StackResource[] {
+  if (model.resources !== undefined) return templateResources(stack, model, model.resources, stackTags);
   const { stackName } = stack;
   const ecsArn = `arn:aws:ecs:${simulatedRegion}:${simulatedAccount}`;
   const resources: StackResource[] = [];

@@ -1,27 +1,52 @@
 /**
- * What a tenant stack creates, worked out from its template URL and parameters the way the
- * tenant templates would. A stand-in until the model is derived from the real templates: the
- * CloudFormation simulator takes it as a replaceable strategy (its `model` option).
+ * What a tenant stack creates, derived from the real tenant template its TemplateURL names
+ * (`<base>/<isolation-model>/<version>/template.json`, synthesized from infra/tenant-templates):
+ * the declared parameters checked, the conditions evaluated, and from the resources that exist
+ * the ECS cluster, services, target group, listener rule, required capabilities and outputs.
+ * The CloudFormation simulator takes a model as a replaceable strategy (its `model` option);
+ * {@link modelTenantStack} is a lighter hand-written one.
  */
-import { createHash } from 'node:crypto';
-import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { managedByTag } from '../../functions/plan-tenant/plan.ts';
-import {
-  RouteParameter,
-  sharedParametersByModel,
-  ServiceSlotParameter,
-  serviceSlotParameter,
-  TemplateOutput,
-  TemplateParameter,
-} from '../../functions/shared/template-parameters.ts';
+import type { RuleCondition, Action, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { cloudFormationValidationError, simulatedAccount, simulatedRegion } from './aws-shapes.ts';
-import { ruleArnFor, type RuleRecord } from './elb-rules.ts';
+import type { RuleRecord } from './elb-rules.ts';
+import { resolveParameters } from './stack-parameters.ts';
+import {
+  assertSupportedFunctions,
+  evaluate,
+  evaluateCondition,
+  noValue,
+  TemplateEvaluationError,
+  type EvaluationScope,
+  type ParameterValue,
+  type PseudoParameters,
+} from './template-evaluator.ts';
+import {
+  attributeOf,
+  creationOrder,
+  physicalIdOf,
+  ResourceType,
+  serviceCluster,
+  serviceName,
+  type ResourceProperties,
+} from './template-resources.ts';
+import { synthesizedTemplates, type ResourceDeclaration, type SiloModel, type TemplateDocument, type TemplateSource } from './template-source.ts';
+
+export { modelTenantStack } from './hand-written-model.ts';
 
 /** One ECS service the stack runs. */
 export interface ModelledService {
   /** The ECS service name. */
   readonly name: string;
   readonly desiredCount: number;
+  /** The template's logical id of the service (absent in the hand-written model). */
+  readonly logicalResourceId?: string;
+}
+
+/** One resource of the stack, as its events name it. */
+export interface ModelledResource {
+  readonly logicalResourceId: string;
+  readonly resourceType: string;
+  readonly physicalResourceId: string;
 }
 
 /** What one tenant stack creates. */
@@ -42,6 +67,11 @@ export interface TenantStackModel {
   readonly outputs: Readonly<Record<string, string>>;
   /** Capabilities CreateStack must acknowledge; the default model's templates create IAM roles. */
   readonly requiredCapabilities?: readonly string[];
+  /**
+   * Every resource the stack creates, in creation order. Absent (hand-written model): the
+   * timeline makes up the resources from the fields above.
+   */
+  readonly resources?: readonly ModelledResource[];
 }
 
 /**
@@ -54,154 +84,212 @@ export type TemplateModel = (
   parameters: Readonly<Record<string, string>>,
 ) => TenantStackModel;
 
-type SiloModel = keyof typeof sharedParametersByModel;
+const templatePath = /\/(silo-services|silo-cluster)\/([^/?#]+)\/template\.json(?:[?#].*)?$/;
 
-const templatePath = /\/(silo-services|silo-cluster)\/[^/?#]+\/template\.json(?:[?#].*)?$/;
-
-/** Slot parameters, any index: the templates' slot count is not known here (see index.ts). */
-const slotParameter = new RegExp(`^Service\\d+(?:${Object.values(ServiceSlotParameter).join('|')})$`);
-
-const highestRulePriority = 50_000;
-const routeStyles: readonly string[] = ['host', 'header'];
-
-const slotFields = Object.keys(ServiceSlotParameter) as (keyof typeof ServiceSlotParameter)[];
-const numericSlotFields = new Set<keyof typeof ServiceSlotParameter>(['cpu', 'memory', 'port', 'desiredCount']);
-
-function isolationModelOf(templateUrl: string): SiloModel {
-  const match = templatePath.exec(templateUrl);
-  if (match?.[1] === undefined) {
-    throw cloudFormationValidationError('TemplateURL must reference a valid S3 object to which you have access.');
-  }
-  return match[1] as SiloModel;
-}
-
-function declaredParameter(model: SiloModel, name: string): boolean {
-  const fixed: readonly string[] = [...Object.values(TemplateParameter), ...Object.values(RouteParameter), ...sharedParametersByModel[model]];
-  return fixed.includes(name) || slotParameter.test(name);
-}
-
-function numberParameter(parameters: Readonly<Record<string, string>>, name: string, minimum: number): number {
-  const raw = parameters[name] ?? '';
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw cloudFormationValidationError(`Parameter '${name}' must be a number.`);
-  if (value < minimum) throw cloudFormationValidationError(`Parameter '${name}' must be a number not less than ${minimum}`);
-  return value;
-}
-
-function checkParameters(model: SiloModel, parameters: Readonly<Record<string, string>>): number {
-  const undeclared = Object.keys(parameters).filter((name) => !declaredParameter(model, name));
-  if (undeclared.length > 0) {
-    throw cloudFormationValidationError(`Parameters: [${undeclared.join(', ')}] do not exist in the template`);
-  }
-  // The route parameters have no defaults in the templates (tenant-parameters.ts).
-  const required: string[] = [
-    TemplateParameter.tenantId,
-    TemplateParameter.serviceCount,
-    ...Object.values(RouteParameter),
-    ...sharedParametersByModel[model],
-  ];
-  const missing = required.filter((name) => parameters[name] === undefined);
-  // Slot parameters only become required once ServiceCount says how many slots are used.
-  const count = parameters[TemplateParameter.serviceCount];
-  const serviceCount = count === undefined ? 0 : numberParameter(parameters, TemplateParameter.serviceCount, 1);
-  for (let index = 0; index < serviceCount; index += 1) {
-    for (const field of slotFields) {
-      const name = serviceSlotParameter(index, field);
-      if (parameters[name] === undefined) missing.push(name);
-    }
-  }
-  if (missing.length > 0) throw cloudFormationValidationError(`Parameters: [${missing.join(', ')}] must have values`);
-  for (let index = 0; index < serviceCount; index += 1) {
-    for (const field of numericSlotFields) numberParameter(parameters, serviceSlotParameter(index, field), 0);
-  }
-  checkRouteParameters(parameters);
-  return serviceCount;
-}
-
-/** The constraints the templates declare on the route parameters, with CloudFormation's messages. */
-function checkRouteParameters(parameters: Readonly<Record<string, string>>): void {
-  const priority = numberParameter(parameters, RouteParameter.rulePriority, 1);
-  if (priority > highestRulePriority) {
-    throw cloudFormationValidationError(`Parameter '${RouteParameter.rulePriority}' must be a number not greater than ${highestRulePriority}`);
-  }
-  if (!routeStyles.includes(parameters[RouteParameter.routeStyle] ?? '')) {
-    throw cloudFormationValidationError(`Parameter '${RouteParameter.routeStyle}' must be one of AllowedValues`);
-  }
-  if ((parameters[RouteParameter.routeValue] ?? '') === '') {
-    throw cloudFormationValidationError(`Parameter '${RouteParameter.routeValue}' must contain at least 1 characters`);
-  }
-}
-
-/**
- * The rule the template's ListenerRule creates: host-header or http-header on RouteValue per
- * RouteStyle, forwarding to the stack's target group, tagged like every template resource.
- * Its ARN is stable for a stack name, listener and priority, like the target group's.
- */
-function listenerRuleFor(stackName: string, parameters: Readonly<Record<string, string>>, targetGroupArn: string): RuleRecord {
-  const listenerArn = parameters[RouteParameter.listenerArn] ?? '';
-  const priority = Number(parameters[RouteParameter.rulePriority]);
-  const value = parameters[RouteParameter.routeValue] ?? '';
-  const conditions: RuleCondition[] =
-    parameters[RouteParameter.routeStyle] === 'host'
-      ? [{ Field: 'host-header', HostHeaderConfig: { Values: [value] } }]
-      : [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: parameters[RouteParameter.routeHeaderName] ?? '', Values: [value] } }];
-  const digest = createHash('sha256').update(`${stackName}|${listenerArn}|${priority}`).digest('hex');
-  return {
-    ruleArn: ruleArnFor(listenerArn, digest.slice(0, 16)),
-    listenerArn,
-    priority,
-    conditions,
-    actions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }],
-    tags: [
-      { Key: managedByTag.key, Value: managedByTag.value },
-      { Key: 'templateVersion', Value: parameters[TemplateParameter.templateVersion] ?? '' },
-      { Key: 'tenantId', Value: parameters[TemplateParameter.tenantId] ?? '' },
-      { Key: 'tier', Value: parameters[TemplateParameter.tier] ?? '' },
-    ],
-  };
-}
-
-/** A well-formed target group ARN, stable for a stack name (target group names are at most 32 characters). */
-function targetGroupArnFor(stackName: string): string {
-  const digest = createHash('sha256').update(stackName).digest('hex');
-  const shortName = `${stackName.slice(0, 19).replace(/-+$/, '')}-tg-${digest.slice(16, 24)}`;
-  return `arn:aws:elasticloadbalancing:${simulatedRegion}:${simulatedAccount}:targetgroup/${shortName}/${digest.slice(0, 16)}`;
-}
-
-/**
- * The default model of the tenant templates. The isolation model is the template URL's path
- * segment (`<base>/<isolation-model>/<version>/template.json`): silo-cluster stacks create a
- * cluster named after the stack, silo-services stacks run in `SharedClusterName`. Service `i`
- * is named `<stackName>-<Service{i}Name>`. Every stack creates the tenant's listener rule from
- * the route parameters.
- */
-export const modelTenantStack: TemplateModel = (stackName, templateUrl, parameters) => {
-  const model = isolationModelOf(templateUrl);
-  const serviceCount = checkParameters(model, parameters);
-  const ownCluster = model === 'silo-cluster';
-  // checkParameters made SharedClusterName required for silo-services.
-  const clusterName = ownCluster ? stackName : (parameters.SharedClusterName ?? '');
-  const services: ModelledService[] = [];
-  for (let index = 0; index < serviceCount; index += 1) {
-    services.push({
-      name: `${stackName}-${parameters[serviceSlotParameter(index, 'name')] ?? ''}`,
-      desiredCount: Number(parameters[serviceSlotParameter(index, 'desiredCount')]),
-    });
-  }
-  const targetGroupArn = targetGroupArnFor(stackName);
-  const listenerRule = listenerRuleFor(stackName, parameters, targetGroupArn);
-  return {
-    clusterName,
-    ownCluster,
-    services,
-    targetGroupArn,
-    listenerRule,
-    outputs: {
-      [TemplateOutput.targetGroupArn]: targetGroupArn,
-      [TemplateOutput.clusterName]: clusterName,
-      [TemplateOutput.serviceNames]: services.map((service) => service.name).join(','),
-      [TemplateOutput.listenerRuleArn]: listenerRule.ruleArn,
-    },
-    requiredCapabilities: ['CAPABILITY_IAM'],
-  };
+/** IAM resource types (any needs CAPABILITY_IAM) and the property that names each (CAPABILITY_NAMED_IAM). */
+const iamNameProperties: Readonly<Record<string, string | undefined>> = {
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::IAM::User': 'UserName',
+  'AWS::IAM::Group': 'GroupName',
+  'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
+  'AWS::IAM::InstanceProfile': 'InstanceProfileName',
+  'AWS::IAM::Policy': undefined,
+  'AWS::IAM::AccessKey': undefined,
+  'AWS::IAM::UserToGroupAddition': undefined,
 };
+
+/** Templates already scanned for unsupported functions (each source returns the same object every time). */
+const checkedTemplates = new WeakSet<TemplateDocument>();
+
+function notModelled(what: string): never {
+  throw new TemplateEvaluationError(`The local cloud does not model ${what}`);
+}
+
+/** Names in one stack's template resolved: parameters, conditions, resources (memoized). */
+class StackScope implements EvaluationScope {
+  readonly pseudo: PseudoParameters;
+  readonly #template: TemplateDocument;
+  readonly #values: Readonly<Record<string, ParameterValue>>;
+  readonly #conditions = new Map<string, boolean | 'evaluating'>();
+  readonly #physicalIds = new Map<string, string | 'evaluating'>();
+
+  constructor(stackName: string, template: TemplateDocument, values: Readonly<Record<string, ParameterValue>>) {
+    this.pseudo = { stackName, region: simulatedRegion, accountId: simulatedAccount, partition: 'aws' };
+    this.#template = template;
+    this.#values = values;
+  }
+
+  parameter(name: string): ParameterValue | undefined {
+    return this.#values[name];
+  }
+
+  condition(name: string): boolean {
+    const known = this.#conditions.get(name);
+    if (known === 'evaluating') throw new TemplateEvaluationError(`Conditions.${name} refers to itself`);
+    if (known !== undefined) return known;
+    const expression = this.#template.Conditions?.[name];
+    if (expression === undefined) throw new TemplateEvaluationError(`Condition ${name} is not declared in the template`);
+    this.#conditions.set(name, 'evaluating');
+    const value = evaluateCondition(expression, this, `Conditions.${name}`);
+    this.#conditions.set(name, value);
+    return value;
+  }
+
+  /** A resource exists when it is declared and its Condition (if any) holds. */
+  exists(logicalId: string): boolean {
+    const declaration = this.#template.Resources[logicalId];
+    return declaration !== undefined && (declaration.Condition === undefined || this.condition(declaration.Condition));
+  }
+
+  declaration(logicalId: string): ResourceDeclaration {
+    return this.#template.Resources[logicalId] as ResourceDeclaration;
+  }
+
+  resource(logicalId: string): string | undefined {
+    if (!this.exists(logicalId)) return undefined;
+    const known = this.#physicalIds.get(logicalId);
+    if (known === 'evaluating') throw new TemplateEvaluationError(`The physical id of ${logicalId} depends on itself`);
+    if (known !== undefined) return known;
+    this.#physicalIds.set(logicalId, 'evaluating');
+    const physicalId = physicalIdOf(this.pseudo.stackName, logicalId, this.declaration(logicalId), this.properties(logicalId));
+    this.#physicalIds.set(logicalId, physicalId);
+    return physicalId;
+  }
+
+  attribute(logicalId: string, attribute: string): string {
+    const physicalId = this.resource(logicalId) ?? '';
+    return attributeOf(this.pseudo.stackName, logicalId, this.declaration(logicalId), attribute, physicalId, this.properties(logicalId));
+  }
+
+  /** A resource's property, evaluated; undefined when absent or AWS::NoValue. */
+  property(logicalId: string, name: string): unknown {
+    const raw = this.declaration(logicalId).Properties?.[name];
+    if (raw === undefined) return undefined;
+    const value = evaluate(raw, this, `Resources.${logicalId}.Properties.${name}`);
+    return value === noValue ? undefined : value;
+  }
+
+  properties(logicalId: string): ResourceProperties {
+    return {
+      text: (name) => {
+        const value = this.property(logicalId, name);
+        if (value === undefined) return undefined;
+        if (typeof value === 'string' || typeof value === 'number') return String(value);
+        throw new TemplateEvaluationError(`Resources.${logicalId}.Properties.${name}: expected a string, got ${JSON.stringify(value)}`);
+      },
+    };
+  }
+}
+
+/** The one existing resource of a type (or none); more than one is not modelled. */
+function single(scope: StackScope, ids: readonly string[], type: string): string | undefined {
+  const matching = ids.filter((id) => scope.declaration(id).Type === type);
+  if (matching.length > 1) notModelled(`more than one ${type} per stack (${matching.join(', ')})`);
+  return matching[0];
+}
+
+function clusterOf(scope: StackScope, clusterId: string | undefined, services: readonly (ModelledService & { cluster: string })[]): string {
+  const clusters = new Set(services.map((service) => service.cluster));
+  if (clusterId !== undefined) {
+    const own = scope.resource(clusterId) ?? '';
+    if ([...clusters].some((cluster) => cluster !== own)) notModelled(`services outside the stack's own cluster ${own}`);
+    return own;
+  }
+  if (clusters.size > 1) notModelled(`services in more than one cluster (${[...clusters].join(', ')})`);
+  return [...clusters][0] ?? '';
+}
+
+function listenerRuleOf(scope: StackScope, ruleId: string): RuleRecord {
+  const list = (name: string): unknown[] => {
+    const value = scope.property(ruleId, name) ?? [];
+    if (!Array.isArray(value)) throw new TemplateEvaluationError(`Resources.${ruleId}.Properties.${name}: expected a list`);
+    return value;
+  };
+  const text = scope.properties(ruleId).text;
+  return {
+    ruleArn: scope.resource(ruleId) ?? '',
+    listenerArn: text('ListenerArn') ?? '',
+    priority: Number(text('Priority')),
+    conditions: list('Conditions') as RuleCondition[],
+    actions: list('Actions') as Action[],
+    tags: list('Tags') as Tag[],
+  };
+}
+
+function requiredCapabilities(scope: StackScope, ids: readonly string[]): string[] {
+  const iam = ids.filter((id) => Object.hasOwn(iamNameProperties, scope.declaration(id).Type));
+  if (iam.length === 0) return [];
+  const named = iam.some((id) => {
+    const nameProperty = iamNameProperties[scope.declaration(id).Type];
+    return nameProperty !== undefined && scope.property(id, nameProperty) !== undefined;
+  });
+  return [named ? 'CAPABILITY_NAMED_IAM' : 'CAPABILITY_IAM'];
+}
+
+function outputsOf(scope: StackScope, template: TemplateDocument): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+    if (output.Condition !== undefined && !scope.condition(output.Condition)) continue;
+    const value = evaluate(output.Value, scope, `Outputs.${key}.Value`);
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new TemplateEvaluationError(`Outputs.${key}.Value: expected a string, got ${JSON.stringify(value)}`);
+    }
+    outputs[key] = String(value);
+  }
+  return outputs;
+}
+
+/**
+ * What a stack of `template` creates with these CreateStack parameters. Throws CloudFormation's
+ * ValidationError for parameters the template rejects, and a {@link TemplateEvaluationError} for
+ * a template the local cloud cannot follow (an unsupported intrinsic function, more than one
+ * cluster, target group or listener rule, not exactly one target group).
+ */
+export function modelStackFromTemplate(stackName: string, template: TemplateDocument, parameters: Readonly<Record<string, string>>): TenantStackModel {
+  if (!checkedTemplates.has(template)) {
+    assertSupportedFunctions(template, 'Template');
+    checkedTemplates.add(template);
+  }
+  const scope = new StackScope(stackName, template, resolveParameters(template.Parameters ?? {}, parameters));
+  const declared = Object.keys(template.Resources).filter((id) => scope.exists(id));
+  const order = creationOrder(template.Resources, (id) => scope.exists(id));
+  const services = declared
+    .filter((id) => scope.declaration(id).Type === ResourceType.service)
+    .map((id) => {
+      const properties = scope.properties(id);
+      const desiredCount = properties.text('DesiredCount');
+      const name = serviceName(stackName, id, properties);
+      return { logicalResourceId: id, name, desiredCount: Number(desiredCount ?? 1), cluster: serviceCluster(properties) };
+    });
+  const clusterId = single(scope, declared, ResourceType.cluster);
+  const targetGroupId = single(scope, declared, ResourceType.targetGroup) ?? notModelled('a tenant stack without a target group');
+  const ruleId = single(scope, declared, ResourceType.listenerRule);
+  return {
+    clusterName: clusterOf(scope, clusterId, services),
+    ownCluster: clusterId !== undefined,
+    services: services.map(({ logicalResourceId, name, desiredCount }) => ({ logicalResourceId, name, desiredCount })),
+    targetGroupArn: scope.resource(targetGroupId) ?? '',
+    ...(ruleId !== undefined ? { listenerRule: listenerRuleOf(scope, ruleId) } : {}),
+    outputs: outputsOf(scope, template),
+    requiredCapabilities: requiredCapabilities(scope, declared),
+    resources: order.map((id) => ({
+      logicalResourceId: id,
+      resourceType: scope.declaration(id).Type,
+      physicalResourceId: scope.resource(id) ?? '',
+    })),
+  };
+}
+
+/**
+ * The model of the real tenant templates: the TemplateURL's path names the isolation model and
+ * version, `source` gives that template (by default synthesized from infra/tenant-templates).
+ */
+export function tenantTemplateModel(source: TemplateSource = synthesizedTemplates()): TemplateModel {
+  return (stackName, templateUrl, parameters) => {
+    const match = templatePath.exec(templateUrl);
+    if (match?.[1] === undefined || match[2] === undefined) {
+      throw cloudFormationValidationError('TemplateURL must reference a valid S3 object to which you have access.');
+    }
+    return modelStackFromTemplate(stackName, source(match[1] as SiloModel, match[2]), parameters);
+  };
+}

@@ -23,6 +23,7 @@ import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
 import { createLocalCloud } from '../../local/cloud/index.ts';
+import { tenantTemplateModel } from '../../local/cloud/template-model.ts';
 import { recreateTables, startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
 import { lambdaContext, loadHandler, localStateMachineArn, runWorkflow, type WorkflowName, type WorkflowResult } from '../../local/workflow-runner.ts';
 
@@ -65,6 +66,8 @@ export async function startHarness(options: { createMs?: number; deleteMs?: numb
   });
 
   const cloud = createLocalCloud({
+    // What a tenant stack creates comes from the real synthesized templates.
+    model: tenantTemplateModel(),
     createMs: options.createMs ?? 0,
     deleteMs: options.deleteMs ?? 0,
     startMs: options.startMs ?? 0,

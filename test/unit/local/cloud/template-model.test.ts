@@ -1,12 +1,18 @@
+/**
+ * The model derived from the real tenant templates (synthesized from infra/tenant-templates),
+ * fed the parameters the plan step and register-route produce.
+ */
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
-import { modelTenantStack } from '../../../../local/cloud/template-model.ts';
-import { listenerArn, templateUrl, tenantParameters } from './cloud.fixture.ts';
+import { readStackConfig } from '../../../../functions/shared/config.ts';
+import { TemplateEvaluationError } from '../../../../local/cloud/template-evaluator.ts';
+import { modelStackFromTemplate, tenantTemplateModel } from '../../../../local/cloud/template-model.ts';
+import { synthesizedTemplates, type TemplateDocument } from '../../../../local/cloud/template-source.ts';
+import { listenerArn } from './cloud.fixture.ts';
+import { plannedStack, type PlannedStack } from './real-templates.fixture.ts';
 
-const services = [
-  { name: 'web', desiredCount: 2 },
-  { name: 'worker', desiredCount: 1 },
-];
+const templates = synthesizedTemplates();
+const model = tenantTemplateModel(templates);
 
 function thrown(action: () => unknown): unknown {
   try {
@@ -17,149 +23,229 @@ function thrown(action: () => unknown): unknown {
   throw new Error('expected an error');
 }
 
-describe('modelTenantStack', () => {
-  it('gives a silo-cluster stack its own cluster named after the stack', () => {
-    // Act
-    const model = modelTenantStack('tenant-acme', templateUrl('silo-cluster'), tenantParameters('acme', 'silo-cluster', services));
+function templateOf(planned: PlannedStack): TemplateDocument {
+  const isolationModel = planned.tier.isolationModel as 'silo-cluster' | 'silo-services';
+  return templates(isolationModel, planned.stack.templateVersion ?? '');
+}
 
-    // Assert
-    expect(model.ownCluster).toBe(true);
-    expect(model.clusterName).toBe('tenant-acme');
-    expect(model.services).toEqual([
-      { name: 'tenant-acme-web', desiredCount: 2 },
-      { name: 'tenant-acme-worker', desiredCount: 1 },
-    ]);
-    expect(model.targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/);
-    expect(model.outputs).toEqual({
-      TargetGroupArn: model.targetGroupArn,
-      ClusterName: 'tenant-acme',
-      ServiceNames: 'tenant-acme-web,tenant-acme-worker',
-      ListenerRuleArn: model.listenerRule?.ruleArn,
-    });
+/** The logical ids the template declares whose Condition is absent or one of `holding`. */
+function declaredResources(template: TemplateDocument, holding: readonly string[]): string[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Condition === undefined || holding.includes(resource.Condition))
+    .map(([id]) => id)
+    .sort();
+}
+
+function logicalIdOfType(template: TemplateDocument, type: string, slot: number): string {
+  const id = Object.keys(template.Resources).find((candidate) => candidate.startsWith(`Slot${slot}`) && template.Resources[candidate]?.Type === type);
+  if (id === undefined) throw new Error(`the template has no ${type} for slot ${slot}`);
+  return id;
+}
+
+describe('tenantTemplateModel on the real silo-cluster template (premium)', () => {
+  const planned = plannedStack('acme', 'premium', { priority: 7 });
+  const template = templateOf(planned);
+  const stack = model(planned.stackName, planned.templateUrl, planned.parameters);
+
+  it('creates the cluster the template declares, named by its ClusterName (tenant-<TenantId>)', () => {
+    expect(stack.ownCluster).toBe(true);
+    expect(stack.clusterName).toBe('tenant-acme');
+    expect(stack.resources).toContainEqual({ logicalResourceId: 'Cluster', resourceType: 'AWS::ECS::Cluster', physicalResourceId: 'tenant-acme' });
   });
 
-  it('models the listener rule of a host route: the listener and priority passed, forwarding to the stack target group', () => {
-    const parameters = tenantParameters('acme', 'silo-cluster', services, { priority: 42, style: 'host' });
+  it("runs the tier's two services in slots 0 and 1, with the plan's names and desired counts", () => {
+    expect(planned.tier.services).toHaveLength(2);
+    expect(stack.services).toEqual(
+      planned.tier.services.map((service, slot) => ({
+        logicalResourceId: logicalIdOfType(template, 'AWS::ECS::Service', slot),
+        name: `${planned.stackName}-${service.name}`,
+        desiredCount: service.desiredCount,
+      })),
+    );
+  });
 
-    const model = modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters);
+  it('creates exactly the resources whose conditions hold: slots 2 and 3 are absent', () => {
+    expect(stack.resources?.map((resource) => resource.logicalResourceId).sort()).toEqual(declaredResources(template, ['HasService1', 'IsHostRoute']));
+    expect(stack.resources?.some((resource) => /^Slot[23]/.test(resource.logicalResourceId))).toBe(false);
+  });
 
-    expect(model.listenerRule).toEqual({
+  it('creates each resource after what it depends on (the routed service after the listener rule)', () => {
+    const order = stack.resources?.map((resource) => resource.logicalResourceId) ?? [];
+    const position = (id: string) => order.indexOf(id);
+    const targetGroup = logicalIdOfType(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 0);
+    const routedService = logicalIdOfType(template, 'AWS::ECS::Service', 0);
+    expect(position('Cluster')).toBeLessThan(position(routedService));
+    expect(position(targetGroup)).toBeLessThan(position('ListenerRule'));
+    expect(position('ListenerRule')).toBeLessThan(position(routedService));
+    expect(position(logicalIdOfType(template, 'AWS::ECS::TaskDefinition', 1))).toBeLessThan(position(logicalIdOfType(template, 'AWS::ECS::Service', 1)));
+  });
+
+  it("models the template's listener rule: the claimed listener and priority, a host condition, forward to the target group", () => {
+    expect(stack.listenerRule).toEqual({
       ruleArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/),
       listenerArn,
-      priority: 42,
-      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }],
-      actions: [{ Type: 'forward', TargetGroupArn: model.targetGroupArn }],
-      tags: expect.arrayContaining([
+      priority: 7,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [planned.route.value] } }],
+      actions: [{ Type: 'forward', TargetGroupArn: stack.targetGroupArn }],
+      tags: [
+        { Key: 'managed-by', Value: 'tenant-orchestrator' },
+        { Key: 'templateVersion', Value: planned.stack.templateVersion },
         { Key: 'tenantId', Value: 'acme' },
         { Key: 'tier', Value: 'premium' },
-        { Key: 'managed-by', Value: 'tenant-orchestrator' },
-      ]),
+      ],
     });
-    expect(model.outputs.ListenerRuleArn).toBe(model.listenerRule?.ruleArn);
   });
 
-  it('matches a header route on RouteHeaderName = RouteValue', () => {
-    const parameters = tenantParameters('acme', 'silo-services', services, { style: 'header' });
-
-    const model = modelTenantStack('tenant-acme', templateUrl('silo-services'), parameters);
-
-    expect(model.listenerRule?.conditions).toEqual([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } }]);
+  it("returns the template's outputs, evaluated", () => {
+    expect(stack.targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/);
+    expect(Object.keys(stack.outputs).sort()).toEqual(Object.keys(template.Outputs ?? {}).sort());
+    expect(stack.outputs).toEqual({
+      TargetGroupArn: stack.targetGroupArn,
+      ClusterName: 'tenant-acme',
+      ServiceNames: 'tenant-acme-web,tenant-acme-api',
+      ListenerRuleArn: stack.listenerRule?.ruleArn,
+    });
   });
 
-  it('requires every route parameter, as the templates declare them without defaults', () => {
-    const parameters = tenantParameters('acme', 'silo-cluster', services);
-    for (const name of ['ListenerArn', 'RulePriority', 'RouteStyle', 'RouteValue', 'RouteHeaderName']) delete parameters[name];
+  it('requires CAPABILITY_IAM for the roles the template declares', () => {
+    expect(stack.requiredCapabilities).toEqual(['CAPABILITY_IAM']);
+  });
 
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
+  it('matches a header route on RouteHeaderName = RouteValue (the IsHostRoute condition false)', () => {
+    const header = plannedStack('acme', 'premium', { route: { style: 'header', headerName: 'x-tenant-id', value: 'acme' } });
+
+    const headerStack = model(header.stackName, header.templateUrl, header.parameters);
+
+    expect(headerStack.listenerRule?.conditions).toEqual([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } }]);
+  });
+});
+
+describe('tenantTemplateModel on the real silo-services template (advanced)', () => {
+  const planned = plannedStack('initech', 'advanced');
+  const template = templateOf(planned);
+  const stack = model(planned.stackName, planned.templateUrl, planned.parameters);
+
+  it('runs the one service in the shared cluster and creates no cluster', () => {
+    const sharedCluster = readStackConfig().sharedParameters.SharedClusterName;
+    expect(stack.ownCluster).toBe(false);
+    expect(stack.clusterName).toBe(sharedCluster);
+    expect(stack.services).toEqual([
+      { logicalResourceId: logicalIdOfType(template, 'AWS::ECS::Service', 0), name: 'tenant-initech-web', desiredCount: planned.tier.services[0]?.desiredCount },
+    ]);
+    expect(stack.resources?.some((resource) => resource.resourceType === 'AWS::ECS::Cluster')).toBe(false);
+  });
+
+  it('creates exactly the unconditional resources, and outputs the shared cluster', () => {
+    expect(stack.resources?.map((resource) => resource.logicalResourceId).sort()).toEqual(declaredResources(template, ['IsHostRoute']));
+    expect(stack.outputs).toEqual({
+      TargetGroupArn: stack.targetGroupArn,
+      ClusterName: readStackConfig().sharedParameters.SharedClusterName,
+      ServiceNames: 'tenant-initech-web',
+      ListenerRuleArn: stack.listenerRule?.ruleArn,
+    });
+  });
+});
+
+describe('tenantTemplateModel parameter checks against the declared Parameters', () => {
+  const planned = plannedStack('acme', 'premium');
+
+  function rejection(parameters: Record<string, string>): unknown {
+    return thrown(() => model(planned.stackName, planned.templateUrl, parameters));
+  }
+
+  it('rejects a parameter the template does not declare, with AWS wording', () => {
+    const error = rejection({ ...planned.parameters, SharedClusterName: 'shared-tenants' });
 
     expect(error).toBeInstanceOf(CloudFormationServiceException);
-    expect(error).toMatchObject({
-      name: 'ValidationError',
-      message: 'Parameters: [ListenerArn, RulePriority, RouteStyle, RouteValue, RouteHeaderName] must have values',
-    });
+    expect(error).toMatchObject({ name: 'ValidationError', $fault: 'client', message: 'Parameters: [SharedClusterName] do not exist in the template' });
+  });
+
+  it('rejects missing parameters without a Default, in declaration order', () => {
+    const { RulePriority: _priority, ListenerArn: _listener, TenantId: _tenant, ...parameters } = planned.parameters;
+
+    expect(rejection(parameters)).toMatchObject({ name: 'ValidationError', message: 'Parameters: [TenantId, ListenerArn, RulePriority] must have values' });
+  });
+
+  it('takes the Default of unused slot parameters', () => {
+    expect(Object.keys(planned.parameters).some((name) => name.startsWith('Service2'))).toBe(false);
+
+    expect(() => model(planned.stackName, planned.templateUrl, planned.parameters)).not.toThrow();
   });
 
   it.each([
-    ['RulePriority', '0', "Parameter 'RulePriority' must be a number not less than 1"],
     ['RulePriority', '50001', "Parameter 'RulePriority' must be a number not greater than 50000"],
-    ['RulePriority', 'first', "Parameter 'RulePriority' must be a number."],
+    ['RulePriority', '0', "Parameter 'RulePriority' must be a number not less than 1"],
+    ['Service0DesiredCount', 'two', "Parameter 'Service0DesiredCount' must be a number."],
+    ['ServiceCount', '5', "Parameter 'ServiceCount' must be one of AllowedValues"],
     ['RouteStyle', 'path', "Parameter 'RouteStyle' must be one of AllowedValues"],
+    ['TemplateVersion', '9.9.9', "Parameter 'TemplateVersion' must be one of AllowedValues"],
     ['RouteValue', '', "Parameter 'RouteValue' must contain at least 1 characters"],
-  ])('rejects %s=%j like the template constraints do', (name, value, message) => {
-    const parameters = { ...tenantParameters('acme', 'silo-cluster', services), [name]: value };
-
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
-
-    expect(error).toMatchObject({ name: 'ValidationError', message });
-  });
-
-  it('runs a silo-services stack in the shared cluster', () => {
-    const model = modelTenantStack('tenant-acme', templateUrl('silo-services'), tenantParameters('acme', 'silo-services', services.slice(0, 1)));
-
-    expect(model.ownCluster).toBe(false);
-    expect(model.clusterName).toBe('shared-tenants');
-    expect(model.outputs.ServiceNames).toBe('tenant-acme-web');
-  });
-
-  it('keeps target group names within 32 characters for long stack names', () => {
-    const name = `tenant-${'a'.repeat(60)}`;
-    const model = modelTenantStack(name, templateUrl('silo-cluster'), tenantParameters('a', 'silo-cluster', services));
-
-    const shortName = model.targetGroupArn.split('/')[1] ?? '';
-    expect(shortName.length).toBeLessThanOrEqual(32);
-  });
-
-  it('rejects a missing TenantId with the ValidationError CreateStack returns', () => {
-    const parameters = tenantParameters('acme', 'silo-cluster', services);
-    delete parameters.TenantId;
-
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
-
-    expect(error).toBeInstanceOf(CloudFormationServiceException);
-    expect(error).toMatchObject({ name: 'ValidationError', $fault: 'client', message: 'Parameters: [TenantId] must have values' });
-  });
-
-  it('lists every missing slot field of the slots ServiceCount uses', () => {
-    const parameters = tenantParameters('acme', 'silo-cluster', services);
-    delete parameters.Service1Image;
-    delete parameters.Service1Port;
-
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
-
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'Parameters: [Service1Image, Service1Port] must have values' });
-  });
-
-  it('requires ServiceCount and the shared parameters of the model', () => {
-    const parameters = tenantParameters('acme', 'silo-services', services);
-    delete parameters.ServiceCount;
-    delete parameters.SharedClusterName;
-
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-services'), parameters));
-
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'Parameters: [ServiceCount, SharedClusterName] must have values' });
-  });
-
-  it('rejects parameters the template does not declare', () => {
-    const parameters = { ...tenantParameters('acme', 'silo-cluster', services), SharedClusterName: 'shared-tenants' };
-
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
-
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'Parameters: [SharedClusterName] do not exist in the template' });
-  });
-
-  it('rejects a Number parameter that is not a number', () => {
-    const parameters = { ...tenantParameters('acme', 'silo-cluster', services), Service0DesiredCount: 'two' };
-
-    const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
-
-    expect(error).toMatchObject({ name: 'ValidationError', message: "Parameter 'Service0DesiredCount' must be a number." });
+    ['TenantId', '-acme', "Parameter 'TenantId' must match pattern ^[A-Za-z0-9][A-Za-z0-9-]{0,62}$"],
+  ])('rejects %s=%j with a ValidationError naming it', (name, value, message) => {
+    expect(rejection({ ...planned.parameters, [name]: value })).toMatchObject({ name: 'ValidationError', message });
   });
 
   it('rejects a template URL that names no tenant template', () => {
-    const error = thrown(() =>
-      modelTenantStack('tenant-acme', 'https://templates.s3.amazonaws.com/pool/1.0.0/template.json', tenantParameters('acme', 'silo-cluster', services)),
-    );
+    const error = thrown(() => model(planned.stackName, 'https://templates.s3.amazonaws.com/pool/1.0.0/template.json', planned.parameters));
 
     expect(error).toMatchObject({ name: 'ValidationError', message: 'TemplateURL must reference a valid S3 object to which you have access.' });
+  });
+});
+
+describe('modelStackFromTemplate on a template the local cloud cannot follow', () => {
+  const planned = plannedStack('acme', 'premium');
+  const template = templateOf(planned);
+
+  function changed(change: (copy: { Resources: Record<string, { Properties?: Record<string, unknown> }>; Outputs?: Record<string, unknown> }) => void): TemplateDocument {
+    const copy = structuredClone(template) as unknown as Parameters<typeof change>[0];
+    change(copy);
+    return copy as unknown as TemplateDocument;
+  }
+
+  it('throws naming an intrinsic function the evaluator does not support', () => {
+    const unsupported = changed((copy) => {
+      const cluster = copy.Resources.Cluster;
+      if (cluster?.Properties) cluster.Properties.ClusterName = { 'Fn::Base64': 'tenant' };
+    });
+
+    const error = thrown(() => modelStackFromTemplate(planned.stackName, unsupported, planned.parameters));
+
+    expect(error).toBeInstanceOf(TemplateEvaluationError);
+    expect((error as Error).message).toContain('Fn::Base64');
+    expect((error as Error).message).toContain('Resources.Cluster.Properties.ClusterName');
+  });
+
+  it('throws naming an unsupported function even where the model reads nothing (a task definition)', () => {
+    const taskDefinition = logicalIdOfType(template, 'AWS::ECS::TaskDefinition', 0);
+    const unsupported = changed((copy) => {
+      const properties = copy.Resources[taskDefinition]?.Properties;
+      if (properties) properties.Family = { 'Fn::ImportValue': 'family' };
+    });
+
+    const error = thrown(() => modelStackFromTemplate(planned.stackName, unsupported, planned.parameters));
+
+    expect(error).toMatchObject({
+      name: 'TemplateEvaluationError',
+      message: `Template.Resources.${taskDefinition}.Properties.Family.Fn::ImportValue: the intrinsic function Fn::ImportValue is not supported by the local cloud's template evaluator`,
+    });
+  });
+
+  it('throws naming an attribute it does not model', () => {
+    const unmodelled = changed((copy) => {
+      copy.Outputs = { ...copy.Outputs, RoleArn: { Value: { 'Fn::GetAtt': ['ExecutionRole', 'Arn'] } } };
+    });
+
+    const error = thrown(() => modelStackFromTemplate(planned.stackName, unmodelled, planned.parameters));
+
+    expect(error).toMatchObject({ name: 'TemplateEvaluationError', message: expect.stringContaining('Fn::GetAtt ExecutionRole.Arn') });
+  });
+
+  it('throws on a second target group rather than modelling one of them', () => {
+    const targetGroup = logicalIdOfType(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 0);
+    const twoTargetGroups = changed((copy) => {
+      copy.Resources.ExtraTargetGroup = structuredClone(copy.Resources[targetGroup]) as { Properties?: Record<string, unknown> };
+    });
+
+    expect(() => modelStackFromTemplate(planned.stackName, twoTargetGroups, planned.parameters)).toThrow(/more than one AWS::ElasticLoadBalancingV2::TargetGroup/);
   });
 });

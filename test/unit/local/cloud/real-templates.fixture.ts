@@ -1,0 +1,46 @@
+/**
+ * CreateStack requests for the real tenant templates, built the way the orchestrator builds them:
+ * the plan step's stack (plan.ts) plus the route parameters register-route adds (allocate.ts).
+ */
+import type { CreateStackCommandInput } from '@aws-sdk/client-cloudformation';
+import { planTenant } from '../../../../functions/plan-tenant/plan.ts';
+import { routeStackParameters } from '../../../../functions/register-route/allocate.ts';
+import { tierCatalog } from '../../../../functions/shared/catalog.ts';
+import { readStackConfig } from '../../../../functions/shared/config.ts';
+import type { RouteSpec, StackSpec } from '../../../../functions/shared/steps.ts';
+import { selectTier, type TierDefinition } from '../../../../functions/shared/tier-catalog.ts';
+import { listenerArn } from './cloud.fixture.ts';
+
+/** A silo tenant's planned stack, with the route parameters of its claimed slot. */
+export interface PlannedStack {
+  readonly tier: TierDefinition;
+  readonly route: RouteSpec;
+  readonly stack: StackSpec;
+  readonly stackName: string;
+  readonly templateUrl: string;
+  /** Every CreateStack parameter: the plan's and the route's. */
+  readonly parameters: Record<string, string>;
+}
+
+/** The stack of a silo tier's tenant, routed at `priority` on the fixture listener (or the route given). */
+export function plannedStack(tenantId: string, tierName: 'premium' | 'advanced', options: { priority?: number; route?: RouteSpec } = {}): PlannedStack {
+  const tier = selectTier(tierCatalog, tierName);
+  const plan = planTenant({ tenantId }, tier, tierCatalog, readStackConfig());
+  const stack = plan.stacks[0];
+  if (stack === undefined) throw new Error(`tier ${tierName} planned no stack`);
+  const route = options.route ?? plan.route;
+  const parameters = { ...(stack.parameters ?? {}), ...routeStackParameters({ listenerArn, priority: options.priority ?? 7, ...route }) };
+  return { tier, route, stack, stackName: stack.stackName, templateUrl: stack.templateUrl ?? '', parameters };
+}
+
+/** The CreateStack request the converge step sends for a planned stack. */
+export function plannedCreateStackInput(planned: PlannedStack): CreateStackCommandInput {
+  return {
+    StackName: planned.stackName,
+    TemplateURL: planned.templateUrl,
+    Parameters: Object.entries(planned.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Tags: Object.entries(planned.stack.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    Capabilities: ['CAPABILITY_IAM'],
+    OnFailure: 'ROLLBACK',
+  };
+}
