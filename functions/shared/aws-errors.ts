@@ -16,18 +16,27 @@ const throttlingNames = new Set([
   'TransactionInProgressException',
 ]);
 
+/**
+ * Failures of the connection rather than of the request: the SDK's own retries gave up, but the
+ * call may well succeed later (a busy network, a socket reset, a request that timed out).
+ */
+const networkErrorNames = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
+const networkErrorCodes = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND']);
+
 interface SdkLikeError {
+  code?: string;
   name?: string;
   message?: string;
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number };
 }
 
-/** True when an SDK error is throttling or a server-side fault: worth retrying later. */
+/** True when an SDK error is throttling, a server-side fault or a network failure: worth retrying later. */
 export function isTransientAwsError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as SdkLikeError;
-  if (e.name && throttlingNames.has(e.name)) return true;
+  if (e.name && (throttlingNames.has(e.name) || networkErrorNames.has(e.name))) return true;
+  if (e.code && networkErrorCodes.has(e.code)) return true;
   if (e.$fault === 'server') return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && status >= 500;
@@ -35,7 +44,7 @@ export function isTransientAwsError(error: unknown): boolean {
 
 /**
  * Adapters call this in their catch blocks after handling the errors they know:
- * throttling and 5xx become {@link TransientAwsError} (retried by the workflow);
+ * throttling, 5xx and network failures become {@link TransientAwsError} (retried by the workflow);
  * anything else propagates untouched.
  */
 export function rethrowAwsError(error: unknown, operation: string): never {
