@@ -127,13 +127,32 @@ export interface RunOptions {
    * the Lambda function had thrown it (the local runtime injects step faults here).
    */
   readonly beforeTask?: (stateName: string) => void;
+  /**
+   * Wraps each attempt of a Task state (after `beforeTask`): `invoke` runs the real handler. The
+   * local runtime uses it to tell SDK calls which state they belong to and to fail an attempt
+   * after its handler ran (a Lambda timeout).
+   */
+  readonly aroundTask?: (stateName: string, invoke: () => Promise<unknown>) => Promise<unknown>;
+  /** Called with each state's input as it is entered (a redrive restarts the failed state with it). */
+  readonly onStateEntered?: (stateName: string, input: unknown) => void;
+  /** A redrive: run from this state instead of the definition's StartAt. */
+  readonly startAt?: string;
+  /** `$$.Execution.RedriveCount` (default 0). */
+  readonly redriveCount?: number;
 }
 
 let executionCounter = 0;
 
+/** Workflows whose definition has passed validation in this process. */
+const validatedWorkflows = new Set<WorkflowName>();
+
 /** Runs one workflow to completion with the real handlers. */
 export async function runWorkflow(workflow: WorkflowName, input: unknown, options: RunOptions = {}): Promise<WorkflowResult> {
   const definition = loadDefinition(workflow);
+  if (options.startAt !== undefined) {
+    if (definition.States[options.startAt] === undefined) throw new Error(`${workflow} has no state named ${options.startAt}`);
+    definition.StartAt = options.startAt;
+  }
   executionCounter += 1;
   const name = options.executionName ?? `${workflow}-${Date.now()}-${process.pid}-${executionCounter}`;
   const executionArn = localExecutionArn(workflow, name);
@@ -150,24 +169,33 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
       const directory = workflowFunctions[placeholder];
       taskResourceLocalHandlers[stateName] = async (taskInput) => {
         options.beforeTask?.(stateName);
-        return (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`));
+        const invoke = async () => (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`));
+        return options.aroundTask ? options.aroundTask(stateName, invoke) : invoke();
       };
       retryIntervalOverrides[stateName] = options.retryIntervalMilliseconds ?? 0;
     }
   }
   options.onStart?.(executionArn);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  // A redrive's definition starts mid-way, so the states before it look unreachable: it is the
+  // definition the execution first ran with, validated then.
+  // Validating costs ~85 ms of CPU per execution (asl-validator compiles its schema each time), which
+  // a burst of hundreds of executions cannot afford: each workflow's definition is validated once.
+  const validate = options.startAt === undefined && !validatedWorkflows.has(workflow);
+  const validationOptions = validate ? { checkPaths: true, checkArn: true } : { noValidate: true };
+  const machine = new StateMachine(definition as never, { validationOptions });
+  if (validate) validatedWorkflows.add(workflow);
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
     context: {
-      Execution: { Id: executionArn, Name: name, RedriveCount: 0 },
+      Execution: { Id: executionArn, Name: name, RedriveCount: options.redriveCount ?? 0 },
       StateMachine: { Id: localStateMachineArn(workflow), Name: `tenant-${workflow}` },
     },
   });
   const history: HistoryEntry[] = [];
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
-      const e = event as { type: string; timestamp: number; state?: { name: string }; Error?: string; Cause?: unknown };
+      const e = event as { type: string; timestamp: number; state?: { name: string; input?: unknown }; Error?: string; Cause?: unknown };
+      if (e.type === 'StateEntered' && e.state) options.onStateEntered?.(e.state.name, e.state.input);
       if (!['StateEntered', 'StateExited', 'StateFailed', 'StateRetried', 'ExecutionSucceeded', 'ExecutionFailed'].includes(e.type)) continue;
       const entry: HistoryEntry = {
         type: e.type as HistoryEntry['type'],

@@ -17,6 +17,12 @@ const statusDuringOperation: Record<Operation, TenantStatus> = {
   offboarding: TenantStatus.offboarding,
 };
 
+/** The status an operation leaves the tenant in. */
+const statusAfterOperation: Record<Operation, TenantStatus> = {
+  onboarding: TenantStatus.active,
+  offboarding: TenantStatus.deleted,
+};
+
 /** What the handler does with a request: write the lock, go on, end quietly, or throw. */
 export type AcceptDecision =
   /** Take the lock (create the record when `expectedVersion` is undefined). `takeover` names the stale holder. */
@@ -25,6 +31,8 @@ export type AcceptDecision =
   | { readonly action: 'proceed' }
   /** Another execution handles or handled this very request: end quietly, reply nothing. */
   | { readonly action: 'duplicate'; readonly reason: 'completed' | 'in-progress' }
+  /** This request was carried out and the tenant is still in its end state: confirm with the success reply. */
+  | { readonly action: 'confirm' }
   /** The request cannot go ahead now (busy) or at all; the handler throws the error. */
   | {
       readonly action: 'reject';
@@ -60,7 +68,10 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
   }
 
   if (record.completed[completionKey(operation, request.registrationId)] !== undefined) {
-    return { action: 'duplicate', reason: 'completed' };
+    // The reply step may have failed after the operation completed. Sending the request again
+    // then confirms it (the reply is idempotent), unless a later operation has changed the tenant.
+    const stillInEndState = record.lock === undefined && record.status === statusAfterOperation[operation];
+    return stillInEndState ? { action: 'confirm' } : { action: 'duplicate', reason: 'completed' };
   }
 
   const { lock } = record;

@@ -52,6 +52,9 @@ async function accept(request: WorkflowRequest): Promise<{ outcome: AcceptOutput
       case 'duplicate':
         logger.info('Duplicate request; another execution handles or handled it', { operation, reason: decision.reason });
         return { outcome: 'duplicate', ...(record !== undefined ? { record } : {}) };
+      case 'confirm':
+        logger.info('Request already carried out; confirming it with the success reply', { operation });
+        return { outcome: 'completed', ...(record !== undefined ? { record } : {}) };
       case 'proceed':
         logger.info('This execution already holds the tenant lock', { operation });
         return { outcome: 'accepted', ...(record !== undefined ? { record } : {}) };
@@ -97,5 +100,6 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Accep
     outcome,
     request,
     ...(request.operation === 'offboarding' && record !== undefined ? { tenant: tenantSnapshot(record) } : {}),
+    ...(outcome === 'completed' ? { completion: record?.tenantConfig !== undefined ? { tenantConfig: record.tenantConfig } : {} } : {}),
   };
 });

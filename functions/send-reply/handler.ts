@@ -11,7 +11,7 @@ import { putReply } from '../shared/bus.ts';
 import { readContractConfig, readIdempotencyTableName } from '../shared/config.ts';
 import { InvalidStepInputError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { idempotencyOptions } from '../shared/idempotency.ts';
+import { idempotencyOptions, withRetryableIdempotencyErrors } from '../shared/idempotency.ts';
 import { parseStepInput, SendReplyInputSchema, type SendReplyOutput } from '../shared/steps.ts';
 
 type SendReplyInput = z.infer<typeof SendReplyInputSchema>;
@@ -35,7 +35,7 @@ function outcomeOf(input: SendReplyInput): ReplyOutcome {
   return { kind: 'provisionSuccess', tenantConfig: input.tenantConfig };
 }
 
-export const handler = stepHandler(logger, async (input: SendReplyInput): Promise<SendReplyOutput> => {
+const idempotentHandler = stepHandler(logger, async (input: SendReplyInput): Promise<SendReplyOutput> => {
   const { request } = input;
   appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
 
@@ -48,3 +48,6 @@ export const handler = stepHandler(logger, async (input: SendReplyInput): Promis
 })
   .use(parseInput)
   .use(makeHandlerIdempotent(idempotency));
+
+// A throttled idempotency table must not fail the reply for good: the workflow retries it.
+export const handler = withRetryableIdempotencyErrors(idempotentHandler);

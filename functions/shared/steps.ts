@@ -54,9 +54,16 @@ export const AcceptInputSchema = z.object({
 });
 export type AcceptInput = z.infer<typeof AcceptInputSchema>;
 export interface AcceptOutput {
-  /** `duplicate`: another execution already handles (or handled) this request; end quietly. */
-  readonly outcome: 'accepted' | 'duplicate';
+  /**
+   * `accepted`: this execution holds the tenant and carries out the request.
+   * `duplicate`: another execution is handling this request right now; end quietly.
+   * `completed`: the request was already carried out and the tenant is still in that state:
+   * confirm it with the (idempotent) success reply, in case the first one never went out.
+   */
+  readonly outcome: 'accepted' | 'duplicate' | 'completed';
   readonly request: WorkflowRequest;
+  /** `completed` only: what the success reply carries (onboarding: the stored tenantConfig). */
+  readonly completion?: { readonly tenantConfig?: string };
   /** Offboarding only: what the registry says the tenant has. */
   readonly tenant?: TenantSnapshot;
 }

@@ -88,25 +88,47 @@ export function reportOutcome(context: CliContext, execution: ExecutionSummary, 
     output.line('  correct the request and send it again (a replay would fail the same way)');
   } else {
     output.line(`  after fixing the cause, replay it: ${program} replay ${execution.name}`);
+    if (context.runtime.redrive !== undefined) {
+      output.line(`  or redrive it from ${execution.failedState ?? 'its failed state'}, as the console would: ${program} redrive ${execution.name}`);
+    }
   }
 }
 
-function printJson(context: CliContext, execution: ExecutionSummary | undefined, workflow: WorkflowName | undefined, replies: readonly ReplyView[], waited: boolean): void {
-  const ok = !waited || !outcomeFailed(execution, replies);
-  context.output.line(JSON.stringify({ ok, workflow: workflow ?? null, execution: execution ? executionView(execution) : null, replies }, null, 2));
+function printJson(context: CliContext, result: SendResult, replies: readonly ReplyView[], waited: boolean): void {
+  const { execution, workflow } = result;
+  const ok = !waited || (execution !== undefined && !outcomeFailed(execution, replies));
+  // `delivery` only when the start was refused, so the usual document keeps its shape.
+  const delivery = result.delivery !== undefined ? { delivery: result.delivery } : {};
+  context.output.line(JSON.stringify({ ok, workflow: workflow ?? null, execution: execution ? executionView(execution) : null, ...delivery, replies }, null, 2));
+}
+
+/** Explains a request whose workflow start was refused (still retried, or dead-lettered). */
+function reportRefusedStart(context: CliContext, workflow: WorkflowName, delivery: SendResult['delivery']): void {
+  const { output, program } = context;
+  if (delivery === 'dead-lettered') {
+    output.line(`${output.paint('red', '✗')} the ${workflow} workflow could not be started (Step Functions refused it after every retry)`);
+    output.line(`  the request waits in the dead-letter queue: ${program} dead-letters; start it again with: ${program} dead-letters --redrive`);
+  } else {
+    output.line(`starting the ${workflow} workflow was refused; the bus is retrying it`);
+  }
 }
 
 /** Reports a send (or replay) result and returns the exit code. */
-function finish(context: CliContext, result: SendResult, options: StartOptions): ExitCode {
+export function finish(context: CliContext, result: SendResult, options: Pick<StartOptions, 'wait' | 'json'>): ExitCode {
   const replies = result.replies.map(replyView);
   const { execution, workflow } = result;
+  if (workflow !== undefined && execution === undefined && result.delivery !== undefined) {
+    if (options.json) printJson(context, result, replies, options.wait);
+    else reportRefusedStart(context, workflow, result.delivery);
+    return result.delivery === 'dead-lettered' ? ExitCode.workflowFailure : ExitCode.ok;
+  }
   if (workflow === undefined || execution === undefined) {
     // EventBridge would accept such an event and route it nowhere: tell the operator rather than exit quietly.
     context.output.error('no workflow matched this event (check its source and detail-type); nothing was started');
     return ExitCode.usage;
   }
   if (options.json) {
-    printJson(context, execution, workflow, replies, options.wait);
+    printJson(context, result, replies, options.wait);
   } else if (!options.wait) {
     context.output.line(`started ${workflow} execution ${execution.name}`);
   } else {
@@ -175,5 +197,25 @@ export async function replay(context: CliContext, executionName: string, options
   const execution = options.json || !options.wait ? await start() : await context.progress.section(start);
   const replies: ReceivedReply[] = options.wait ? runtime.replies().slice(repliesBefore) : [];
   if (!options.json) context.output.line(`replayed ${original.name} as ${execution.name}`);
+  return finish(context, { workflow: execution.workflow, execution, replies }, options);
+}
+
+/** Redrives a failed execution (the same execution resumes at its failed state) and reports it like a send. */
+export async function redrive(context: CliContext, executionName: string, options: StartOptions): Promise<ExitCode> {
+  const { runtime } = context;
+  const original = runtime.execution(executionName);
+  if (!original) throw new InputError(`no execution named ${executionName} (see: ${context.program} executions)`);
+  if (!executionFailed(original)) {
+    throw new InputError(`execution ${original.name} is ${original.status}: only a failed execution can be redriven`);
+  }
+  if (runtime.redrive === undefined) throw new InputError('this runtime cannot redrive executions; replay it instead');
+  const redriveExecution = runtime.redrive.bind(runtime);
+  await learnTenantNames(context);
+  injectFaults(context, options.faults);
+  const repliesBefore = runtime.replies().length;
+  const start = () => redriveExecution(original.executionArn, { wait: options.wait });
+  const execution = options.json || !options.wait ? await start() : await context.progress.section(start);
+  const replies: ReceivedReply[] = options.wait ? runtime.replies().slice(repliesBefore) : [];
+  if (!options.json) context.output.line(`redrove ${execution.name} from ${original.failedState ?? 'its failed state'} (redrive ${execution.redriveCount ?? 1})`);
   return finish(context, { workflow: execution.workflow, execution, replies }, options);
 }

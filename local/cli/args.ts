@@ -4,7 +4,7 @@
  * answer, as it would be for any control plane); only the shape of the command line is.
  */
 import { parseArgs } from 'node:util';
-import type { InjectedFault } from '../runtime/api.ts';
+import type { InjectedFault, SdkFaultKind } from '../runtime/api.ts';
 import { UsageError } from './exit-codes.ts';
 
 /** Options shared by the commands that start a workflow. */
@@ -23,7 +23,8 @@ export type Command =
   | ({ readonly kind: 'onboard'; readonly tenantName: string; readonly tier: string; readonly tenantId?: string } & StartOptions)
   | ({ readonly kind: 'offboard'; readonly tenant: string } & StartOptions)
   | ({ readonly kind: 'send'; readonly file: string } & StartOptions)
-  | ({ readonly kind: 'replay'; readonly execution: string } & StartOptions)
+  | ({ readonly kind: 'replay' | 'redrive'; readonly execution: string } & StartOptions)
+  | { readonly kind: 'dead-letters'; readonly redrive: boolean; readonly wait: boolean; readonly json: boolean }
   | { readonly kind: 'history'; readonly execution: string; readonly json: boolean }
   | { readonly kind: 'tenants' | 'executions' | 'replies' | 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' };
@@ -39,6 +40,7 @@ const optionSpec = {
   wait: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   json: { type: 'boolean' },
+  redrive: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof optionSpec;
@@ -52,6 +54,8 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   offboard: { options: ['tenant', ...startOptions] },
   send: { options: startOptions, positional: 'FILE.json' },
   replay: { options: startOptions, positional: 'EXECUTION' },
+  redrive: { options: startOptions, positional: 'EXECUTION' },
+  'dead-letters': { options: ['json', 'redrive', 'wait', 'no-wait'] },
   history: { options: ['json'], positional: 'EXECUTION' },
   tenants: { options: ['json'] },
   executions: { options: ['json'] },
@@ -64,19 +68,27 @@ function isCommandName(value: string): value is CommandName {
   return Object.hasOwn(commandShapes, value);
 }
 
+const sdkFaultKinds: readonly string[] = ['client', 'throttling', 'server'] satisfies readonly SdkFaultKind[];
+
 /**
- * Reads a `--fail` value: `StateName` fails that workflow state's task, `Service:Operation`
- * (e.g. `CloudFormation:CreateStack`) makes that SDK call fail inside the real client.
+ * Reads a `--fail` value: `StateName` fails that workflow state's task, `StateName:timeout-after`
+ * runs its handler and then times the attempt out, `Service:Operation` (e.g.
+ * `CloudFormation:CreateStack`) makes that SDK call fail inside the real client, and
+ * `Service:Operation:throttling` (or `:server`, `:client`) chooses how.
  */
 export function parseFault(text: string): InjectedFault {
   const identifier = /^[A-Za-z][A-Za-z0-9]*$/;
   const parts = text.split(':');
+  const [first = '', second = '', third = ''] = parts;
   if (parts.length === 1 && identifier.test(text)) return { step: text };
-  const [service, operation] = parts;
-  if (parts.length === 2 && service !== undefined && operation !== undefined && identifier.test(service) && identifier.test(operation)) {
-    return { service, operation };
+  if (parts.length === 2 && identifier.test(first) && second === 'timeout-after') return { step: first, kind: 'timeout-after' };
+  if (parts.length === 2 && identifier.test(first) && identifier.test(second)) return { service: first, operation: second };
+  if (parts.length === 3 && identifier.test(first) && identifier.test(second) && sdkFaultKinds.includes(third)) {
+    return { service: first, operation: second, kind: third as SdkFaultKind };
   }
-  throw new UsageError(`--fail expects a state name (CreateTenantStacks) or Service:Operation (CloudFormation:CreateStack), got "${text}"`);
+  throw new UsageError(
+    `--fail expects a state name (CreateTenantStacks[:timeout-after]) or Service:Operation[:throttling|server|client] (CloudFormation:CreateStack), got "${text}"`,
+  );
 }
 
 function parseTokens(argv: readonly string[]) {
@@ -135,7 +147,10 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'send':
       return { kind: 'send', file: positional, ...start };
     case 'replay':
-      return { kind: 'replay', execution: positional, ...start };
+    case 'redrive':
+      return { kind: name, execution: positional, ...start };
+    case 'dead-letters':
+      return { kind: 'dead-letters', redrive: values.redrive ?? false, wait: start.wait, json };
     case 'history':
       return { kind: 'history', execution: positional, json };
     case 'reset':
@@ -159,7 +174,12 @@ Commands:
                                 send an onboarding request for a new tenant
   offboard --tenant ID          send an offboarding request for a tenant
   send FILE.json                put any event on the bus (e.g. events/samples/*.json)
-  replay EXECUTION              run a failed execution's input again (like a redrive)
+  replay EXECUTION              run a failed execution's input again as a new execution
+                                (as when the control plane sends the request again)
+  redrive EXECUTION             resume a failed execution at the state it failed at, as the
+                                console's Redrive does
+  dead-letters [--redrive]      requests whose workflow could not be started (kept after the
+                                bus's retries); --redrive puts each on the bus again
   tenants                       the tenant registry: id, name, tier, isolation, status, route
   executions                    every execution with its status and where it failed
   replies                       the replies the control plane received
@@ -169,10 +189,12 @@ Commands:
 
 Options:
   --wait / --no-wait            wait for the workflow to end (default) or only start it
-                                (onboard, offboard, send, replay)
+                                (onboard, offboard, send, replay, redrive, dead-letters --redrive)
   --fail STATE                  fail that workflow state's task (e.g. --fail CreateTenantStacks)
+  --fail STATE:timeout-after    run the state's handler, then fail the attempt as a Lambda timeout
   --fail SERVICE:OPERATION      fail that AWS call (e.g. --fail CloudFormation:CreateStack);
-                                repeatable; demo, onboard, offboard, send, replay
+  --fail SERVICE:OPERATION:KIND ...as throttling, a 5xx (server) or a client error (the default);
+                                repeatable; demo, onboard, offboard, send, replay, redrive
   --json                        machine-readable output on stdout, nothing else
                                 (listings, onboard, offboard, send, replay; through npm,
                                 use \`npm -s start -- ...\` so npm's banner stays off stdout)

@@ -3,9 +3,10 @@
  * commands in actions.ts, the demo in demo.ts. Each returns the process exit code.
  */
 import type { CloudResources } from '../runtime/api.ts';
-import { offboard, onboard, replay, sendFile } from './actions.ts';
+import { offboard, onboard, redrive, replay, sendFile } from './actions.ts';
 import type { Command } from './args.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
+import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { runDemo } from './demo.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { truncate } from './format.ts';
@@ -125,6 +126,10 @@ export async function runCommand(context: CliContext, command: Exclude<Command, 
       return sendFile(context, command.file, command);
     case 'replay':
       return replay(context, command.execution, command);
+    case 'redrive':
+      return redrive(context, command.execution, command);
+    case 'dead-letters':
+      return command.redrive ? redriveDeadLetters(context, command) : listDeadLetters(context, command.json);
     case 'history':
       return showHistory(context, command.execution, command.json);
     case 'tenants':

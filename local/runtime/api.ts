@@ -22,6 +22,8 @@ export interface ExecutionSummary {
   readonly cause?: string;
   /** The execution this one replays, if any. */
   readonly replayOf?: string;
+  /** Times the execution was redriven (absent: never). */
+  readonly redriveCount?: number;
   /** State transitions so far (the unit Standard workflows are billed by). */
   readonly transitions: number;
 }
@@ -61,16 +63,74 @@ export interface SendResult {
   readonly execution?: ExecutionSummary;
   /** Replies that arrived while this call ran (for a waited send: the reply to this request). */
   readonly replies: readonly ReceivedReply[];
+  /**
+   * Starting the workflow was refused (throttled, or the open-executions quota), so the bus retried
+   * it with backoff: it started on a retry (`retried`), is still being retried (`retrying`, when not
+   * waited for), or was kept in the dead-letter queue past the last attempt (`dead-lettered`).
+   * Absent when the workflow started at once.
+   */
+  readonly delivery?: 'retried' | 'retrying' | 'dead-lettered';
 }
 
 /**
+ * How an injected SDK call fails, with the service's own error name:
+ * - `client` (default): a client fault named `InjectedFault`, which no adapter knows: the step fails at once.
+ * - `throttling`: the service's throttling error (`Throttling`, `ThrottlingException`,
+ *   `ProvisionedThroughputExceededException`), HTTP 400: adapters turn it into TransientAwsError, which the workflow retries.
+ * - `server`: the service's 5xx (`ServiceUnavailable`, `InternalServerError`...): TransientAwsError as well.
+ */
+export type SdkFaultKind = 'client' | 'throttling' | 'server';
+
+/**
+ * How an injected step fault fails a task attempt:
+ * - `error` (default): the task throws `InjectedFault` before its handler runs.
+ * - `timeout-after`: the handler runs to the end (its side effects happen), then the attempt fails
+ *   with `Sandbox.Timedout`, as when Lambda times out after the work was done: the workflow retries
+ *   the step, which must not do the work twice.
+ */
+export type StepFaultKind = 'error' | 'timeout-after';
+
+/**
  * A failure to rehearse: `{ step: 'CreateTenantStacks' }` fails that state's task once per attempt
- * (`times`, default: every attempt of this command); `{ service: 'CloudFormation', operation: 'CreateStack' }`
- * makes that SDK call fail inside the real client.
+ * (`times`, default: every attempt until `clearFaults`); `{ service: 'CloudFormation', operation: 'CreateStack' }`
+ * makes that SDK call fail inside the real client, only while the Task state `during` runs when given
+ * (the failure reporter's calls are then left alone).
  */
 export type InjectedFault =
-  | { readonly step: string; readonly times?: number }
-  | { readonly service: string; readonly operation: string; readonly times?: number };
+  | { readonly step: string; readonly kind?: StepFaultKind; readonly times?: number }
+  | { readonly service: string; readonly operation: string; readonly kind?: SdkFaultKind; readonly times?: number; readonly during?: string };
+
+/** Why starting a workflow fails (`startExecutionFailures`): Step Functions throttling, or its open-executions quota. */
+export type StartFailureKind = 'throttled' | 'quota';
+
+/**
+ * A request the bus could not start its workflow for, after every retry of the rule's policy:
+ * kept, never dropped, until it is redriven. Mirrors an EventBridge dead-letter message: the body
+ * is the event, the attributes say which rule and why.
+ */
+export interface DeadLetter {
+  /** Unique id of the dead-letter message. */
+  readonly id: string;
+  /** When the event was dead-lettered. */
+  readonly at: string;
+  /** The rule whose target refused the event. */
+  readonly rule: string;
+  /** EventBridge's ERROR_CODE attribute: `THROTTLING`, `RESOURCE_LIMIT_EXCEEDED`, `UNKNOWN`. */
+  readonly errorCode: string;
+  /** The last error, `Name: message`. */
+  readonly errorMessage: string;
+  /** Delivery attempts made (the first and every retry). */
+  readonly attempts: number;
+  /** The event as the target would have received it. */
+  readonly event: Record<string, unknown>;
+}
+
+/** What redriving one dead letter did. */
+export interface RedrivenLetter {
+  readonly deadLetterId: string;
+  /** The bus accepted the event again; the outcome of its delivery is in `result`. */
+  readonly result: SendResult;
+}
 
 export interface LocalRuntimeOptions {
   /** Folder holding the local cloud's state (default `.tenant-orchestrator` in the working directory). */
@@ -79,6 +139,13 @@ export interface LocalRuntimeOptions {
   readonly timings?: { readonly createMs?: number; readonly deleteMs?: number; readonly startMs?: number; readonly waitMs?: number };
   /** Called for every state-level event of every execution (progress display). */
   readonly onEvent?: (execution: { executionArn: string; workflow: WorkflowName }, entry: HistoryEntry) => void;
+  /**
+   * Route listeners to configure (ROUTE_LISTENERS, which the handlers read, and the simulated load
+   * balancers agree): `count` listeners, each on its own load balancer with a quota of `capacity`
+   * tenant rules. Default: the configuration already in the environment (one listener, 100 rules).
+   * The handlers read it once per process, so every runtime of a process must use the same one.
+   */
+  readonly routeListeners?: { readonly count: number; readonly capacity: number };
 }
 
 export interface LocalRuntime {
@@ -88,6 +155,12 @@ export interface LocalRuntime {
   send(event: unknown, options?: { wait?: boolean }): Promise<SendResult>;
   /** Runs a failed execution's input again as a new execution (completed side effects are not repeated). */
   replay(executionArn: string, options?: { wait?: boolean }): Promise<ExecutionSummary>;
+  /**
+   * Redrives a failed execution as the console's Redrive does: the same execution (same ARN, its
+   * RedriveCount one higher) resumes at the state it failed at, with that state's input; the
+   * states before it are not run again. Optional so fakes need not have it.
+   */
+  redrive?(executionArn: string, options?: { wait?: boolean }): Promise<ExecutionSummary>;
   /** Waits until every running execution has ended. */
   drain(): Promise<void>;
   injectFault(fault: InjectedFault): void;
@@ -100,8 +173,37 @@ export interface LocalRuntime {
   /** Events no rule matched, and deliveries that failed after retries. Optional so fakes need not have it. */
   undelivered?(): UndeliveredEvent[];
   resources(): CloudResources;
-  /** Clears all local state (cloud, registry, executions, replies). */
+  /** Clears all local state (cloud, registry, executions, replies, dead letters). */
   reset(): Promise<void>;
   /** Persists state and stops the embedded servers. */
   close(): Promise<void>;
+  /** Requests whose workflow could not be started, oldest first. Optional so fakes need not have it. */
+  deadLetters?(): DeadLetter[];
+  /**
+   * Puts each dead-lettered request on the bus again (with its original time) and removes it from
+   * the queue once the bus accepted it. A start that fails again goes through the retries and,
+   * past them, back to the queue. Optional so fakes need not have it.
+   */
+  redriveDeadLetters?(options?: { wait?: boolean }): Promise<RedrivenLetter[]>;
 }
+
+/**
+ * Failure injection of the embedded runtime, beyond `injectFault`: the simulated cloud's own
+ * failures and the bus's workflow starts. What `openLocalRuntime` returns has these.
+ */
+export interface FaultControls {
+  /** The next creation of a stack whose name matches rolls back, its first resource failing with `reason`. */
+  failNextStackCreate(match: string | RegExp, reason: string): void;
+  /** The next deletion of a stack whose name matches ends in DELETE_FAILED with `reason`. */
+  failNextStackDelete(match: string | RegExp, reason: string): void;
+  /**
+   * The next `times` attempts to start a workflow from the bus fail (`throttled`: ThrottlingException;
+   * `quota`: ExecutionLimitExceeded). Replays are not affected. Cleared by `clearFaults`.
+   */
+  startExecutionFailures(times: number, kind: StartFailureKind): void;
+  /** Every item of the tenant registry table (tenants, route priorities, stack-operation slots), as stored. */
+  registryItems(): Promise<Record<string, unknown>[]>;
+}
+
+/** The embedded runtime: the whole {@link LocalRuntime} surface and its fault controls. */
+export type EmbeddedRuntime = Required<LocalRuntime> & FaultControls;

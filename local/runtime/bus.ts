@@ -2,10 +2,12 @@
  * The local event bus: EventBridge's routing of events to rule targets, in process. Rules are
  * the same patterns the CDK app deploys; asynchronous targets (the failure reporter) are retried
  * like Lambda's asynchronous invocations, and what no rule matches or no retry delivers is kept
- * for inspection.
+ * for inspection. A rule with a retry policy (the workflow starts) retries a target that refuses
+ * an event with backoff and, past the last attempt, keeps the event in a dead-letter queue, as
+ * the deployed rules' retry policies and SQS dead-letter queues do.
  */
 import { randomUUID } from 'node:crypto';
-import type { UndeliveredEvent } from './api.ts';
+import type { DeadLetter, UndeliveredEvent } from './api.ts';
 import { matchesPattern, type EventPattern } from './event-pattern.ts';
 
 /** An event as EventBridge delivers it to targets. */
@@ -31,14 +33,32 @@ export interface BusRule {
    * an asynchronous invocation, tracked until it settles and retried when it rejects.
    */
   readonly target: (event: BusEvent) => unknown;
+  /**
+   * When the target refuses an event (throws synchronously): retry it with backoff, then
+   * dead-letter it. Absent: a refusal is recorded as undelivered at once.
+   */
+  readonly retryPolicy?: RetryPolicy;
 }
 
+/** How a rule's target is retried before its event is dead-lettered. */
+export interface RetryPolicy {
+  /** Delivery attempts in all, the first included. */
+  readonly attempts: number;
+  /** Delay before the first retry; each later one doubles it (EventBridge backs off exponentially). */
+  readonly backoffMs: number;
+}
 
 export interface Delivery {
   readonly rule: string;
   readonly result: unknown;
   /** Resolves when an asynchronous target has finished (retries included); at once otherwise. */
   readonly settled: Promise<void>;
+  /**
+   * Present when the target refused the event and the rule's retry policy took over: resolves
+   * with the target's result once an attempt is accepted, or `undefined` once the event is
+   * dead-lettered.
+   */
+  readonly retried?: Promise<unknown>;
 }
 
 /** What publishing one event did. */
@@ -65,13 +85,31 @@ export function envelope(event: Record<string, unknown>): BusEvent {
   } as unknown as BusEvent;
 }
 
+/** EventBridge's ERROR_CODE attribute of a dead-letter message, from the target's error. */
+export function deadLetterErrorCode(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(name)) return 'THROTTLING';
+  if (/LimitExceeded/.test(name)) return 'RESOURCE_LIMIT_EXCEEDED';
+  return 'UNKNOWN';
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class LocalBus {
   readonly #rules: readonly BusRule[];
   readonly #pending = new Set<Promise<void>>();
   readonly #undelivered: UndeliveredEvent[] = [];
+  readonly #deadLetters: DeadLetter[] = [];
+  readonly #onDeadLettersChanged: ((letters: readonly DeadLetter[]) => void) | undefined;
 
-  constructor(rules: readonly BusRule[]) {
+  /** `onDeadLettersChanged`: called whenever the dead-letter queue changes (the runtime persists it at once). */
+  constructor(rules: readonly BusRule[], options: { onDeadLettersChanged?: (letters: readonly DeadLetter[]) => void } = {}) {
     this.#rules = rules;
+    this.#onDeadLettersChanged = options.onDeadLettersChanged;
   }
 
   /** Routes one event to every rule it matches; returns at once, asynchronous targets keep running. */
@@ -108,13 +146,32 @@ export class LocalBus {
     this.#undelivered.splice(0, this.#undelivered.length, ...events);
   }
 
+  /** The dead-letter queue, oldest first. */
+  deadLetters(): DeadLetter[] {
+    return structuredClone(this.#deadLetters);
+  }
+
+  /** Replaces the dead-letter queue (state loaded from disk, or a reset). */
+  loadDeadLetters(letters: readonly DeadLetter[]): void {
+    this.#deadLetters.splice(0, this.#deadLetters.length, ...structuredClone(letters));
+  }
+
+  /** Removes a dead letter (once its event was put on the bus again); false when it is not there. */
+  removeDeadLetter(id: string): boolean {
+    const index = this.#deadLetters.findIndex((letter) => letter.id === id);
+    if (index === -1) return false;
+    this.#deadLetters.splice(index, 1);
+    this.#deadLettersChanged();
+    return true;
+  }
+
   #deliver(rule: BusRule, event: BusEvent, about: { source?: string; detailType?: string }): Delivery {
-    const fail = (error: unknown) =>
-      this.#undelivered.push({ at: new Date().toISOString(), ...about, rule: rule.name, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    const fail = (error: unknown) => this.#undelivered.push({ at: new Date().toISOString(), ...about, rule: rule.name, reason: describeError(error) });
     let result: unknown;
     try {
       result = rule.target(event);
     } catch (error) {
+      if (rule.retryPolicy !== undefined) return this.#retry(rule, rule.retryPolicy, event, error);
       fail(error);
       return { rule: rule.name, result: undefined, settled: Promise.resolve() };
     }
@@ -134,8 +191,50 @@ export class LocalBus {
         }
       }
     })();
-    this.#pending.add(retried);
-    void retried.finally(() => this.#pending.delete(retried));
+    this.#track(retried);
     return { rule: rule.name, result: undefined, settled: retried };
+  }
+
+  /** Retries a refused event with exponential backoff; past the last attempt it is dead-lettered, never dropped. */
+  #retry(rule: BusRule, policy: RetryPolicy, event: BusEvent, firstError: unknown): Delivery {
+    const outcome = (async (): Promise<unknown> => {
+      let lastError = firstError;
+      for (let attempt = 2; attempt <= policy.attempts; attempt += 1) {
+        await delay(policy.backoffMs * 2 ** (attempt - 2));
+        try {
+          return rule.target(event);
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      this.#deadLetters.push({
+        id: randomUUID(),
+        at: new Date().toISOString(),
+        rule: rule.name,
+        errorCode: deadLetterErrorCode(lastError),
+        errorMessage: describeError(lastError),
+        attempts: Math.max(policy.attempts, 1),
+        event: structuredClone(event) as Record<string, unknown>,
+      });
+      this.#deadLettersChanged();
+      return undefined;
+    })();
+    const settled = outcome.then(() => undefined);
+    this.#track(settled);
+    return { rule: rule.name, result: undefined, settled, retried: outcome };
+  }
+
+  /** Tells the owner (which persists the queue); a failure to do so must not lose the letter, still held here. */
+  #deadLettersChanged(): void {
+    try {
+      this.#onDeadLettersChanged?.(this.deadLetters());
+    } catch {
+      // The queue is saved again when the runtime closes.
+    }
+  }
+
+  #track(delivery: Promise<void>): void {
+    this.#pending.add(delivery);
+    void delivery.finally(() => this.#pending.delete(delivery));
   }
 }

@@ -29,6 +29,10 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   replayOf?: string;
+  /** Times the execution was redriven (`$$.Execution.RedriveCount`). */
+  redriveCount?: number;
+  /** The input of the state the execution stopped at (JSON), which a redrive restarts it with. */
+  failedStateInput?: string;
   transitions: number;
   /** The execution input as a JSON string, as Step Functions keeps it. */
   input: string;
@@ -38,7 +42,7 @@ export interface ExecutionRecord {
 
 /** The public view of a record. */
 export function summaryOf(record: ExecutionRecord): ExecutionSummary {
-  const { input: _input, output: _output, history: _history, ...summary } = record;
+  const { input: _input, output: _output, history: _history, failedStateInput: _failedStateInput, ...summary } = record;
   return { ...summary };
 }
 
@@ -106,7 +110,7 @@ export class ExecutionStore {
       ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
       ...(record.error !== undefined ? { error: record.error } : {}),
       ...(record.cause !== undefined ? { cause: record.cause } : {}),
-      redriveCount: 0,
+      redriveCount: record.redriveCount ?? 0,
       $metadata: {},
     };
   }

@@ -1,7 +1,10 @@
 /**
- * Failures to rehearse (`--fail`): a step's task throws before its handler runs, or an SDK call
- * fails inside the handlers' real client (so the adapter's error handling is what runs).
+ * Failures to rehearse (`--fail`, `injectFault`): a step's task throws before its handler runs or
+ * times out after it ran, an SDK call fails inside the handlers' real client (so the adapter's
+ * error handling is what runs) as a client error, throttling or a 5xx, and starting a workflow
+ * from the bus fails (Step Functions throttling or its open-executions quota).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as CloudFormation from '@aws-sdk/client-cloudformation';
 import * as DynamoDb from '@aws-sdk/client-dynamodb';
 import * as Ecs from '@aws-sdk/client-ecs';
@@ -17,30 +20,91 @@ import {
   sfnClient,
 } from '../../functions/shared/aws-clients.ts';
 import { clearSdkFaults, injectSdkFault } from '../sdk-faults.ts';
-import type { InjectedFault } from './api.ts';
+import type { InjectedFault, SdkFaultKind, StartFailureKind, StepFaultKind } from './api.ts';
 
 /** The error a `{ step }` fault throws in place of the step's handler. */
 export class InjectedFaultError extends Error {
   override readonly name = 'InjectedFault';
 }
 
+/** What Step Functions reports when a Lambda function runs past its timeout. */
+export class LambdaTimeoutError extends Error {
+  override readonly name = 'Sandbox.Timedout';
+}
+
+/** An error as a service returns it: its name, message and HTTP status. */
+export interface ErrorShape {
+  readonly name: string;
+  readonly message: string;
+  readonly status: number;
+}
+
 interface FaultableService {
   readonly name: string;
   readonly client: () => Parameters<typeof injectSdkFault>[0];
-  /** The client package: its `<Operation>Command` exports are the operations that exist. */
+  /** The client package: its `<Operation>Command` exports are the operations that exist, its exception classes the errors. */
   readonly commands: Readonly<Record<string, unknown>>;
+  /** The service's own throttling error and 5xx. */
+  readonly throttling: ErrorShape;
+  readonly server: ErrorShape;
 }
 
+const rateExceeded = 'Rate exceeded';
+const unavailable = { name: 'ServiceUnavailable', message: 'Service is unavailable. Please try again later.', status: 503 };
+
 const services: readonly FaultableService[] = [
-  { name: 'CloudFormation', client: cloudFormationClient, commands: CloudFormation },
-  { name: 'ElasticLoadBalancingV2', client: elbClient, commands: Elb },
-  { name: 'ECS', client: ecsClient, commands: Ecs },
-  { name: 'DynamoDB', client: dynamoDbClient, commands: DynamoDb },
-  { name: 'EventBridge', client: eventBridgeClient, commands: EventBridge },
-  { name: 'StepFunctions', client: sfnClient, commands: StepFunctions },
+  {
+    name: 'CloudFormation',
+    client: cloudFormationClient,
+    commands: CloudFormation,
+    throttling: { name: 'Throttling', message: rateExceeded, status: 400 },
+    server: unavailable,
+  },
+  {
+    name: 'ElasticLoadBalancingV2',
+    client: elbClient,
+    commands: Elb,
+    throttling: { name: 'Throttling', message: rateExceeded, status: 400 },
+    server: unavailable,
+  },
+  {
+    name: 'ECS',
+    client: ecsClient,
+    commands: Ecs,
+    throttling: { name: 'ThrottlingException', message: rateExceeded, status: 400 },
+    server: { name: 'ServerException', message: 'Service unavailable. Please try again later.', status: 500 },
+  },
+  {
+    name: 'DynamoDB',
+    client: dynamoDbClient,
+    commands: DynamoDb,
+    throttling: {
+      name: 'ProvisionedThroughputExceededException',
+      message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      status: 400,
+    },
+    server: { name: 'InternalServerError', message: 'Internal server error', status: 500 },
+  },
+  {
+    name: 'EventBridge',
+    client: eventBridgeClient,
+    commands: EventBridge,
+    throttling: { name: 'ThrottlingException', message: rateExceeded, status: 400 },
+    server: { name: 'InternalException', message: 'Internal service error', status: 500 },
+  },
+  {
+    name: 'StepFunctions',
+    client: sfnClient,
+    commands: StepFunctions,
+    throttling: { name: 'ThrottlingException', message: rateExceeded, status: 400 },
+    server: { name: 'InternalServerError', message: 'Internal server error', status: 500 },
+  },
 ];
 
 const aliases: Readonly<Record<string, string>> = { elb: 'ElasticLoadBalancingV2', elbv2: 'ElasticLoadBalancingV2', sfn: 'StepFunctions', states: 'StepFunctions' };
+
+const sdkFaultKinds: readonly SdkFaultKind[] = ['client', 'throttling', 'server'];
+const stepFaultKinds: readonly StepFaultKind[] = ['error', 'timeout-after'];
 
 function serviceNamed(name: string): FaultableService {
   const wanted = (aliases[name.toLowerCase()] ?? name).toLowerCase();
@@ -59,10 +123,50 @@ function commandNamed(service: FaultableService, operation: string): string {
   return command;
 }
 
+type ExceptionClass = new (options: { message: string; $metadata: Record<string, unknown> }) => Error;
+
+/**
+ * The error as the SDK would throw it: the client package's own exception class when it has one
+ * (so `instanceof` checks in adapters hold), else an Error with the SDK's fields.
+ */
+export function sdkError(commands: Readonly<Record<string, unknown>>, shape: ErrorShape, fault: 'client' | 'server'): Error {
+  const $metadata = { httpStatusCode: shape.status, attempts: 1, totalRetryDelay: 0 };
+  const exported = commands[shape.name];
+  if (typeof exported === 'function' && (exported as { prototype?: unknown }).prototype instanceof Error) {
+    return Object.assign(new (exported as ExceptionClass)({ message: shape.message, $metadata }), { $fault: fault });
+  }
+  return Object.assign(new Error(shape.message), { name: shape.name, $fault: fault, $metadata });
+}
+
+/** The error an SDK fault of `kind` throws. */
+function faultError(service: FaultableService, command: string, kind: SdkFaultKind): () => Error {
+  const origin = `injected by --fail ${service.name}:${command.replace(/Command$/, '')}`;
+  switch (kind) {
+    case 'client': {
+      const message = `Injected by --fail ${service.name}:${command.replace(/Command$/, '')}`;
+      // A client fault no adapter knows: the point is to see the step fail at once.
+      return () => Object.assign(new Error(message), { name: 'InjectedFault', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    }
+    case 'throttling':
+      return () => sdkError(service.commands, { ...service.throttling, message: `${service.throttling.message} (${origin})` }, 'client');
+    case 'server':
+      return () => sdkError(service.commands, { ...service.server, message: `${service.server.message} (${origin})` }, 'server');
+  }
+}
+
+interface StepFault {
+  readonly step: string;
+  readonly kind: StepFaultKind;
+  remaining: number;
+}
+
 /** The faults in force in one runtime. */
 export class FaultPlan {
   readonly #taskStates: ReadonlySet<string>;
-  #steps: { step: string; remaining: number }[] = [];
+  /** The Task state whose handler (and SDK calls) the code running now belongs to. */
+  readonly #task = new AsyncLocalStorage<string>();
+  #steps: StepFault[] = [];
+  #startFailures: { kind: StartFailureKind; remaining: number } | undefined;
 
   /** `taskStates`: the Task states of both workflows, the only places a step fault can apply. */
   constructor(taskStates: Iterable<string>) {
@@ -72,39 +176,89 @@ export class FaultPlan {
   /**
    * Adds a fault; `times` defaults to every attempt until {@link clear}.
    *
-   * @throws Error naming what is wrong when the step, service or operation does not exist.
+   * @throws Error naming what is wrong when the step, service, operation or kind does not exist.
    */
   inject(fault: InjectedFault): void {
     const times = fault.times ?? Number.POSITIVE_INFINITY;
     if (!(times > 0)) throw new Error(`A fault must apply at least once (times: ${String(fault.times)})`);
     if ('step' in fault) {
-      if (!this.#taskStates.has(fault.step)) {
-        throw new Error(`No task state is named "${fault.step}"; use one of ${[...this.#taskStates].join(', ')}`);
-      }
-      this.#steps.push({ step: fault.step, remaining: times });
+      this.#requireTask(fault.step);
+      const kind = fault.kind ?? 'error';
+      if (!stepFaultKinds.includes(kind)) throw new Error(`Unknown step fault kind "${String(kind)}"; use one of ${stepFaultKinds.join(', ')}`);
+      this.#steps.push({ step: fault.step, kind, remaining: times });
       return;
     }
     const service = serviceNamed(fault.service);
     const command = commandNamed(service, fault.operation);
-    const message = `Injected by --fail ${service.name}:${command.replace(/Command$/, '')}`;
-    // A client fault: a server fault would be retried away, and the point is to see the step fail.
+    const kind = fault.kind ?? 'client';
+    if (!sdkFaultKinds.includes(kind)) throw new Error(`Unknown SDK fault kind "${String(kind)}"; use one of ${sdkFaultKinds.join(', ')}`);
+    const during = fault.during;
+    if (during !== undefined) this.#requireTask(during);
     injectSdkFault(service.client(), {
       command,
       times,
-      error: () => Object.assign(new Error(message), { name: 'InjectedFault', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      error: faultError(service, command, kind),
+      ...(during !== undefined ? { when: () => this.#task.getStore() === during } : {}),
     });
+  }
+
+  /** The next `times` workflow starts from the bus fail with `kind`'s error. */
+  failStarts(times: number, kind: StartFailureKind): void {
+    if (!Number.isInteger(times) || times < 1) throw new Error(`startExecutionFailures needs a positive whole number of times, got ${String(times)}`);
+    if (kind !== 'throttled' && kind !== 'quota') throw new Error(`Unknown start failure kind "${String(kind)}"; use throttled or quota`);
+    this.#startFailures = { kind, remaining: times };
   }
 
   clear(): void {
     this.#steps = [];
+    this.#startFailures = undefined;
     for (const service of services) clearSdkFaults(service.client());
   }
 
-  /** Called before each task attempt: throws when a fault for this state is still due. */
+  /** Called before each task attempt: throws when an `error` fault for this state is still due. */
   checkStep(stateName: string): void {
-    const fault = this.#steps.find((candidate) => candidate.step === stateName && candidate.remaining > 0);
+    const fault = this.#due(stateName, 'error');
     if (!fault) return;
     fault.remaining -= 1;
     throw new InjectedFaultError(`Injected by --fail ${stateName}`);
+  }
+
+  /**
+   * Runs one task attempt's handler as belonging to `stateName` (for `during` faults); a due
+   * `timeout-after` fault then fails the attempt although the handler finished.
+   */
+  async runTask(stateName: string, invoke: () => Promise<unknown>): Promise<unknown> {
+    const output = await this.#task.run(stateName, invoke);
+    const fault = this.#due(stateName, 'timeout-after');
+    if (fault) {
+      fault.remaining -= 1;
+      throw new LambdaTimeoutError(`Task timed out after the handler finished its work (injected by --fail ${stateName}:timeout-after)`);
+    }
+    return output;
+  }
+
+  /** Called before each start from the bus: throws Step Functions' error while start failures are due. */
+  checkStart(): void {
+    const failure = this.#startFailures;
+    if (failure === undefined || failure.remaining <= 0) return;
+    failure.remaining -= 1;
+    if (failure.kind === 'throttled') {
+      throw sdkError(StepFunctions, { name: 'ThrottlingException', message: `${rateExceeded} (injected start failure)`, status: 400 }, 'client');
+    }
+    throw sdkError(
+      StepFunctions,
+      { name: 'ExecutionLimitExceeded', message: 'The maximum number of running executions has been reached (injected start failure)', status: 400 },
+      'client',
+    );
+  }
+
+  #due(stateName: string, kind: StepFaultKind): StepFault | undefined {
+    return this.#steps.find((candidate) => candidate.step === stateName && candidate.kind === kind && candidate.remaining > 0);
+  }
+
+  #requireTask(stateName: string): void {
+    if (!this.#taskStates.has(stateName)) {
+      throw new Error(`No task state is named "${stateName}"; use one of ${[...this.#taskStates].join(', ')}`);
+    }
   }
 }

@@ -7,42 +7,54 @@
  *   (conditional writes, Powertools idempotency and all). Tables are created on open.
  * - CloudFormation, ELB v2 and ECS: the simulators of local/cloud (see local/cloud/index.ts for
  *   what they model), answering inside the handlers' singleton SDK clients through a middleware,
- *   with the SDK's own exception classes.
+ *   with the SDK's own exception classes. Stacks create what the real tenant templates declare
+ *   (`tenantTemplateModel`, wired in local/runtime/cloud-state.ts); the first stack of a template
+ *   version on a machine synthesizes it (a few seconds), later ones read it from the disk cache.
  * - Step Functions: each execution runs the ASL on aws-local-stepfunctions with the real handlers
  *   as tasks; Wait states last `timings.waitMs`, and so do Retry intervals. DescribeExecution and
  *   GetExecutionHistory are answered from the runtime's executions. A failed execution emits the
- *   "Step Functions Execution Status Change" event on the local bus.
+ *   "Step Functions Execution Status Change" event on the local bus. `redrive` resumes a failed
+ *   execution at its failed state with that state's input, same ARN, RedriveCount + 1.
  * - EventBridge: PutEvents entries go on a local bus whose rules are the deployed ones
  *   (requestEventPattern, failedExecutionEventPattern): requests start their workflow with the
  *   whole event as input, replies from the application plane reach the local control plane
  *   (`replies()`), failed executions reach the real failure reporter (retried twice like an
- *   asynchronous Lambda invocation). What no rule matches is kept (`undelivered()`).
- * - Faults: a step's task throws `InjectedFault`, or an SDK call fails inside the real client
- *   with a client fault named `InjectedFault`.
+ *   asynchronous Lambda invocation). What no rule matches is kept (`undelivered()`). A refused
+ *   workflow start (`startExecutionFailures`: throttled, or the executions quota) is retried 3
+ *   times with exponential backoff from `waitMs`, then kept in a dead-letter queue
+ *   (`deadLetters()`, saved at once) until `redriveDeadLetters()` puts it on the bus again.
+ * - Faults: a step's task throws `InjectedFault`, or runs and then times out (`Sandbox.Timedout`);
+ *   an SDK call fails inside the real client with a client fault named `InjectedFault`, the
+ *   service's throttling error or its 5xx, optionally only during one state; a stack's next
+ *   create rolls back or its next delete fails (`failNextStackCreate`, `failNextStackDelete`).
+ * - Route listeners: `routeListeners: { count, capacity }` sets ROUTE_LISTENERS and the simulated
+ *   load balancers alike.
  * - State: JSON files in the state folder (`.tenant-orchestrator/`), written on close and read
  *   on open; a lock file keeps two processes from using one folder at once.
  *
  * Not modelled:
- * - Redrive: `replay` starts a new execution with the same input from the first state (the
- *   steps' idempotency makes it converge, which is what a redrive relies on too).
+ * - Redrive's 14-day window and its ExecutionRedriven history event. (`replay` is another thing:
+ *   a new execution with the same input from the first state, as when the request is sent again.)
  * - Execution timeouts (TimeoutSeconds), TIMED_OUT and ABORTED executions (StopExecution), status
  *   events for RUNNING and SUCCEEDED, Express workflows, execution and state input/output size
  *   limits, the event size limit that drops `input` from status events.
- * - SDK retries of errors the simulators throw: answers are given before the SDK's retry
- *   middleware, so a throttling error injected in a simulator reaches the adapter at once.
- * - EventBridge: bus names are not checked, no archive/replay, no dead-letter queue (undelivered
- *   events are listed instead), targets get the event at once rather than with EventBridge's delay.
- * - Lambda: no timeouts, memory or concurrency limits; every function shares this process, its
- *   module state and its environment (read once, at the first import of each handler).
- * - State is saved on close only: a process that is killed loses what it did since it opened.
+ * - SDK retries of errors the simulators or injected faults throw: both act before the SDK's retry
+ *   middleware, so a throttling error reaches the adapter at once (one per step attempt).
+ * - EventBridge: bus names are not checked, no archive/replay, the retry policy's 24 hours and the
+ *   failure reporter rule's dead-letter queue (its undeliverable events are listed instead),
+ *   targets get the event at once rather than with EventBridge's delay.
+ * - Lambda: no timeouts (but for injected ones), memory or concurrency limits; every function
+ *   shares this process, its module state and its environment (read once, at the first import of
+ *   each handler, so one route listener configuration per process).
+ * - State is saved on close only (the dead-letter queue also whenever it changes): a process that
+ *   is killed loses what it did since it opened.
  *   One runtime per process (the handlers' clients are process-wide singletons).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { requestEventPattern } from '../../events/contract.ts';
-import { failedExecutionEventPattern } from '../../events/execution-status.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   readContractConfig,
   readIdempotencyTableName,
@@ -53,13 +65,16 @@ import {
 import type { TenantRecord } from '../../functions/shared/registry.ts';
 import type { LocalCloud } from '../cloud/index.ts';
 import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from '../dynamodb.ts';
-import { lambdaContext, loadDefinition, loadHandler, localStateMachineArn, type WorkflowName } from '../workflow-runner.ts';
-import type { ExecutionSummary, LocalRuntime, LocalRuntimeOptions, ReceivedReply, SendResult, UndeliveredEvent } from './api.ts';
-import { envelope, LocalBus, type BusEvent } from './bus.ts';
+import { loadDefinition, type WorkflowName } from '../workflow-runner.ts';
+import type { DeadLetter, EmbeddedRuntime, LocalRuntimeOptions, ReceivedReply, RedrivenLetter, SendResult, UndeliveredEvent } from './api.ts';
+import { envelope, LocalBus } from './bus.ts';
+import { deliverRequest, runtimeRules } from './bus-rules.ts';
 import { buildCloud, resourcesOf, saveCloud, type SavedCloud } from './cloud-state.ts';
 import { applyLocalEnvironment } from './environment.ts';
 import { ExecutionStore, summaryOf, type ExecutionRecord, type StateTypes } from './executions.ts';
 import { FaultPlan } from './faults.ts';
+import { scanItems, scanTenants } from './registry-view.ts';
+import { configureRouteListeners, noteRouteListenersInForce } from './route-listeners.ts';
 import { routeSdkCalls } from './sdk-routing.ts';
 import { serviceAnswers } from './service-answers.ts';
 import { clearState, lockState, readState, restoreTables, snapshotTables, StateFile, unlockState, writeState } from './state-folder.ts';
@@ -72,13 +87,22 @@ export const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, wa
 
 const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
 
+/** The dead-letter queue's file in the state folder (written whenever the queue changes). */
+const deadLettersFile = 'dead-letters.json';
+
+/**
+ * Retries of a refused workflow start before the request is dead-lettered: a few, bounded (the
+ * deployed rules retry for up to 24 hours), backing off from `timings.waitMs`.
+ */
+const startAttempts = 4;
+
 let openRuntime: string | undefined;
 
 /**
  * Opens the local runtime on a state folder: starts DynamoDB, loads the saved state and routes
  * the handlers' AWS calls to it. One runtime per process at a time; `close()` it when done.
  */
-export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promise<EmbeddedRuntime> {
   const stateDirectory = resolve(options.stateDirectory ?? '.tenant-orchestrator');
   if (openRuntime !== undefined) throw new Error(`A local runtime is already open in this process (on ${openRuntime}); close it first`);
   lockState(stateDirectory);
@@ -96,9 +120,11 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
   }
 }
 
-async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: LocalRuntimeOptions): Promise<LocalRuntime> {
+async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: LocalRuntimeOptions): Promise<EmbeddedRuntime> {
   const timings = { ...defaultTimings, ...options.timings };
+  configureRouteListeners(options.routeListeners);
   applyLocalEnvironment(dynamoDb.endpoint);
+  noteRouteListenersInForce();
   const contract = readContractConfig();
   const tables = { registry: readRegistryTableName(), idempotency: readIdempotencyTableName() };
   const listeners = readRouteListeners();
@@ -132,38 +158,11 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
     ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
     publish: (event) => bus.publish(event),
   });
-  const startRule = (workflow: WorkflowName) => ({
-    name: `start-${workflow}`,
-    pattern: requestEventPattern(contract, workflow),
-    target: (event: BusEvent) => launcher.start(workflow, event),
-  });
-  const bus: LocalBus = new LocalBus([
-    startRule('onboarding'),
-    startRule('offboarding'),
-    {
-      name: 'control-plane-replies',
-      pattern: { source: [contract.applicationPlaneSource] },
-      target: (event) => {
-        const executionArn = current.getStore()?.executionArn;
-        replies.push({
-          receivedAt: new Date().toISOString(),
-          source: event.source,
-          detailType: event['detail-type'],
-          detail: event.detail,
-          ...(executionArn !== undefined ? { executionArn } : {}),
-        });
-      },
-    },
-    {
-      name: 'report-failed-executions',
-      pattern: failedExecutionEventPattern(workflows.map(localStateMachineArn)),
-      target: (event) =>
-        current.run({ executionArn: String(event.detail.executionArn) }, async () =>
-          (await loadHandler('report-failure'))(event, lambdaContext('tenant-orchestrator-report-failure')),
-        ),
-    },
-  ]);
+  const saveDeadLetters = (letters: readonly DeadLetter[]) => writeState(stateDirectory, deadLettersFile, letters);
+  const startRetries = { attempts: startAttempts, backoffMs: timings.waitMs };
+  const bus: LocalBus = new LocalBus(runtimeRules({ contract, launcher, replies, current, startRetries }), { onDeadLettersChanged: saveDeadLetters });
   bus.load(readState<UndeliveredEvent[]>(stateDirectory, StateFile.undelivered) ?? []);
+  bus.loadDeadLetters(readState<DeadLetter[]>(stateDirectory, deadLettersFile) ?? []);
   routeSdkCalls(serviceAnswers(() => cloud, executions, bus), dynamoDb.endpoint);
 
   async function drain(): Promise<void> {
@@ -188,6 +187,7 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
       writeState(stateDirectory, StateFile.executions, executions.toJSON());
       writeState(stateDirectory, StateFile.replies, replies);
       writeState(stateDirectory, StateFile.undelivered, bus.undelivered());
+      saveDeadLetters(bus.deadLetters());
     } finally {
       faults.clear();
       routeSdkCalls(undefined, undefined);
@@ -198,19 +198,31 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
     }
   }
 
+  const deliver = (event: unknown, wait: boolean) => deliverRequest({ bus, replies, waitFor }, event, wait);
+
   return {
     stateDirectory,
 
     async send(event, sendOptions = {}): Promise<SendResult> {
       ensureOpen();
-      const before = replies.length;
-      const publication = bus.publish(typeof event === 'object' && event !== null && !Array.isArray(event) ? envelope(event as Record<string, unknown>) : event);
-      const started = publication.deliveries.map((delivery) => delivery.result).find((result): result is ExecutionRecord => isExecution(result));
-      if (!started) return { replies: replies.slice(before) };
-      if (sendOptions.wait) await waitFor(started);
-      const arrived = sendOptions.wait ? replies.filter((reply) => reply.executionArn === started.executionArn) : replies.slice(before);
-      return { workflow: started.workflow, execution: summaryOf(started), replies: arrived };
+      const isObject = typeof event === 'object' && event !== null && !Array.isArray(event);
+      return deliver(isObject ? envelope(event as Record<string, unknown>) : event, sendOptions.wait ?? false);
     },
+
+    async redriveDeadLetters(redriveOptions = {}): Promise<RedrivenLetter[]> {
+      ensureOpen();
+      const redriven: RedrivenLetter[] = [];
+      for (const letter of bus.deadLetters()) {
+        // As PutEvents would: a new event id, the original time (the accept step orders requests by it).
+        const delivered = deliver(envelope({ ...letter.event, id: randomUUID() }), redriveOptions.wait ?? false);
+        // deliver() has published before its first await: the bus accepted the event, so the letter goes.
+        bus.removeDeadLetter(letter.id);
+        redriven.push({ deadLetterId: letter.id, result: await delivered });
+      }
+      return redriven;
+    },
+
+    deadLetters: () => bus.deadLetters(),
 
     async replay(executionArn, replayOptions = {}) {
       ensureOpen();
@@ -224,9 +236,26 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
       return summaryOf(record);
     },
 
+    async redrive(executionArn, redriveOptions = {}) {
+      ensureOpen();
+      const record = executions.find(executionArn);
+      if (!record) throw new Error(`No execution is named ${executionArn}`);
+      launcher.redrive(record);
+      if (redriveOptions.wait) await waitFor(record);
+      return summaryOf(record);
+    },
+
     drain,
     injectFault: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
+    failNextStackCreate: (match, reason) => cloud.cloudFormation.failNextCreate(match, reason),
+    failNextStackDelete: (match, reason) => cloud.cloudFormation.failNextDelete(match, reason),
+    startExecutionFailures: (times, kind) => faults.failStarts(times, kind),
+
+    async registryItems(): Promise<Record<string, unknown>[]> {
+      ensureOpen();
+      return scanItems(documents, tables.registry);
+    },
     executions: () => executions.all().map(summaryOf),
     execution: (arnOrName) => {
       const record = executions.find(arnOrName);
@@ -236,16 +265,7 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
 
     async tenants(): Promise<TenantRecord[]> {
       ensureOpen();
-      const tenants: TenantRecord[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(
-          new ScanCommand({ TableName: tables.registry, FilterExpression: 'sk = :tenant', ExpressionAttributeValues: { ':tenant': 'TENANT' }, ConsistentRead: true, ExclusiveStartKey }),
-        );
-        tenants.push(...((page.Items ?? []) as TenantRecord[]));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey !== undefined);
-      return tenants.map(({ pk: _pk, sk: _sk, ...tenant }: TenantRecord & { pk?: string; sk?: string }) => tenant).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      return scanTenants(documents, tables.registry);
     },
 
     replies: () => [...replies],
@@ -260,13 +280,11 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
       executions.clear();
       replies.splice(0);
       bus.load([]);
+      bus.loadDeadLetters([]);
       clearState(stateDirectory);
+      saveDeadLetters([]);
     },
 
     close: () => (closing ??= shutDown()),
   };
-}
-
-function isExecution(value: unknown): value is ExecutionRecord {
-  return typeof value === 'object' && value !== null && 'executionArn' in value && 'workflow' in value;
 }

@@ -31,6 +31,15 @@ export class WorkflowLauncher {
     this.#deps = deps;
   }
 
+  /**
+   * StartExecution as an EventBridge rule target calls it: fails with Step Functions' error while
+   * an injected start failure is due (the bus retries it), else {@link start}.
+   */
+  startFromBus(workflow: WorkflowName, input: unknown): ExecutionRecord {
+    this.#deps.faults.checkStart();
+    return this.start(workflow, input);
+  }
+
   /** Starts `workflow` with `input` and returns its record at once (status RUNNING). */
   start(workflow: WorkflowName, input: unknown, replayOf?: string): ExecutionRecord {
     const { executions, current } = this.#deps;
@@ -52,11 +61,28 @@ export class WorkflowLauncher {
       history: [],
     };
     executions.add(record);
-    const done = current.run({ executionArn: record.executionArn }, () => this.#run(record, input));
-    this.#running.set(record.executionArn, done);
-    const forget = () => this.#running.delete(record.executionArn);
-    void done.then(forget, forget);
+    this.#launch(record, input);
     return record;
+  }
+
+  /**
+   * Redrives a failed execution as Step Functions does: the same record (ARN, history) runs again
+   * from the state it failed at, with that state's input and `RedriveCount` one higher.
+   *
+   * @throws Error when the execution did not fail, or has no failed state (and input) to resume at.
+   */
+  redrive(record: ExecutionRecord): void {
+    if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+      throw new Error(`Only a failed execution can be redriven; ${record.name} is ${record.status}`);
+    }
+    const { failedState, failedStateInput } = record;
+    if (failedState === undefined || failedStateInput === undefined) {
+      throw new Error(`${record.name} has no failed state to resume at (no state ran, or the runtime stopped while it ran); replay it instead`);
+    }
+    const redriveCount = (record.redriveCount ?? 0) + 1;
+    for (const field of ['stoppedAt', 'error', 'cause', 'failedState', 'failedStateInput', 'output'] as const) delete record[field];
+    Object.assign(record, { status: 'RUNNING', redriveCount });
+    this.#launch(record, JSON.parse(failedStateInput) as unknown, { startAt: failedState, redriveCount });
   }
 
   /** Resolves when the execution has ended and its failure (if any) has been reported. */
@@ -68,15 +94,30 @@ export class WorkflowLauncher {
     return [...this.#running.values()];
   }
 
-  async #run(record: ExecutionRecord, input: unknown): Promise<void> {
+  #launch(record: ExecutionRecord, input: unknown, redrive?: { startAt: string; redriveCount: number }): void {
+    const done = this.#deps.current.run({ executionArn: record.executionArn }, () => this.#run(record, input, redrive));
+    this.#running.set(record.executionArn, done);
+    const forget = () => this.#running.delete(record.executionArn);
+    void done.then(forget, forget);
+  }
+
+  async #run(record: ExecutionRecord, input: unknown, redrive?: { startAt: string; redriveCount: number }): Promise<void> {
     const { faults, waitMs, onEvent } = this.#deps;
     const execution = { executionArn: record.executionArn, workflow: record.workflow };
+    // A redrive continues the count (Step Functions bills and shows the transitions of every run).
+    const earlierTransitions = record.transitions;
+    let enteredInput: unknown;
     try {
       const result = await runWorkflow(record.workflow, input, {
+        ...(redrive ?? {}),
+        onStateEntered: (_stateName, stateInput) => {
+          enteredInput = stateInput;
+        },
         executionName: record.name,
         waitMilliseconds: waitMs,
         retryIntervalMilliseconds: waitMs,
         beforeTask: (stateName) => faults.checkStep(stateName),
+        aroundTask: (stateName, invoke) => faults.runTask(stateName, invoke),
         onEvent: (entry: HistoryEntry) => {
           record.history.push(entry);
           if (entry.type === 'StateEntered') record.transitions += 1;
@@ -85,7 +126,8 @@ export class WorkflowLauncher {
       });
       Object.assign(record, {
         status: result.status,
-        transitions: result.transitions,
+        transitions: earlierTransitions + result.transitions,
+        ...(result.status === 'FAILED' && enteredInput !== undefined ? { failedStateInput: JSON.stringify(enteredInput) } : {}),
         ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
         ...(result.error !== undefined ? { error: result.error } : {}),
         ...(result.cause !== undefined ? { cause: result.cause } : {}),

@@ -50,14 +50,16 @@ describe('offboarding happy paths', () => {
     expect(harness.replies[1]!.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'deleted' });
   });
 
-  it('a repeated offboarding request is ignored once the tenant is deleted', async () => {
+  it('a repeated offboarding request after success deletes nothing and sends no second reply', async () => {
     await harness.run('onboarding', readSample('onboarding-advanced'));
     await harness.run('offboarding', offboardingFor('onboarding-advanced'));
 
     const again = await harness.run('offboarding', offboardingFor('onboarding-advanced'));
 
     expect(again.status).toBe('SUCCEEDED');
-    expect(again.history.filter((e) => e.type === 'StateEntered').at(-1)?.state).toBe('IgnoreDuplicateRequest');
+    expect(again.history.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual([
+      'AcceptOffboardingRequest', 'IsDuplicateRequest', 'SendDeprovisionSuccess', 'TenantOffboarded',
+    ]);
     expect(harness.replies).toHaveLength(2);
   });
 });

@@ -92,7 +92,8 @@ describe('onboarding happy paths', () => {
     const again = await harness.run('onboarding', event);
 
     expect(again.status).toBe('SUCCEEDED');
-    expect(entered(again).at(-1)).toBe('IgnoreDuplicateRequest');
+    // It confirms through the idempotent reply step, which finds the reply already sent.
+    expect(entered(again)).toEqual(['AcceptOnboardingRequest', 'IsDuplicateRequest', 'SendProvisionSuccess', 'TenantOnboarded']);
     expect(harness.cloud.cloudFormation.listStacks()).toHaveLength(1);
     expect(harness.replies).toHaveLength(1);
   });

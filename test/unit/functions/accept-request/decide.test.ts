@@ -44,8 +44,14 @@ describe('decideAccept', () => {
   });
 
   describe('request already completed', () => {
-    it('onboarding of a completed registration is a duplicate', () => {
+    it('onboarding of a completed registration of a still-active tenant is confirmed (the reply may have been lost)', () => {
       const done = record({ completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' } });
+
+      expect(decideAccept(done, onboarding, false)).toEqual({ action: 'confirm' });
+    });
+
+    it('onboarding of a completed registration of a tenant since offboarded is a plain duplicate', () => {
+      const done = record({ status: 'DELETED', completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' } });
 
       expect(decideAccept(done, onboarding, false)).toEqual({ action: 'duplicate', reason: 'completed' });
     });
@@ -60,10 +66,10 @@ describe('decideAccept', () => {
       expect(decideAccept(done, onboarding, true)).toEqual({ action: 'duplicate', reason: 'completed' });
     });
 
-    it('offboarding of a completed registration is a duplicate', () => {
+    it('offboarding of a completed registration of a deleted tenant is confirmed', () => {
       const done = record({ status: 'DELETED', completed: { 'offboarding#reg-2': '2026-11-20T09:30:00.000Z' } });
 
-      expect(decideAccept(done, offboarding, false)).toEqual({ action: 'duplicate', reason: 'completed' });
+      expect(decideAccept(done, offboarding, false)).toEqual({ action: 'confirm' });
     });
 
     it('completion of another operation of the same registration id does not count', () => {

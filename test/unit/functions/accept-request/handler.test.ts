@@ -90,12 +90,12 @@ describe('accept-request handler: onboarding', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('treats a request that already completed as a duplicate without asking Step Functions', async () => {
-    ddb.on(GetCommand).resolves({ Item: storedRecord() });
+  it('confirms a request that already completed, with the stored tenant config, without asking Step Functions', async () => {
+    ddb.on(GetCommand).resolves({ Item: storedRecord({ tenantConfig: '{"tier":"premium"}' }) });
 
     const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
 
-    expect(result).toEqual({ outcome: 'duplicate', request: onboardingRequest });
+    expect(result).toEqual({ outcome: 'completed', request: onboardingRequest, completion: { tenantConfig: '{"tier":"premium"}' } });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });

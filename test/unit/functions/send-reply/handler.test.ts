@@ -134,7 +134,7 @@ describe('send-reply handler', () => {
     ]);
   });
 
-  it('refuses a concurrent duplicate while the first is still in progress', async () => {
+  it('asks the workflow to retry a concurrent duplicate while the first is still in progress, sending nothing', async () => {
     dynamo.on(PutItemCommand).rejects(
       new ConditionalCheckFailedException({
         message: 'The conditional request failed',
@@ -149,7 +149,8 @@ describe('send-reply handler', () => {
     );
 
     await expect(handler({ request: request('onboarding'), tenantConfig }, context)).rejects.toMatchObject({
-      name: 'IdempotencyAlreadyInProgressError',
+      name: 'TransientAwsError',
+      cause: { name: 'IdempotencyAlreadyInProgressError' },
     });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });

@@ -1,0 +1,300 @@
+/**
+ * The fault matrix: every Task state of both workflows against every fault class that applies to
+ * it, on the embedded runtime (real ASL, real handlers, simulated cloud). Each case asserts how
+ * the execution ends and what the control plane is told, then that, once the fault has cleared, a
+ * replay converges: one stack set (none for pool) complete or none left, one listener rule for an
+ * active tenant and none after offboarding, one success reply, the registry at ACTIVE/DELETED with
+ * no lock, route priorities matching the rule, no stack-operation slot held.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { offboardingEvent, onboardingEvent } from '../../local/cli/requests.ts';
+import type { EmbeddedRuntime, ExecutionSummary, InjectedFault, ReceivedReply } from '../../local/runtime/api.ts';
+import { openLocalRuntime } from '../../local/runtime/runtime.ts';
+import type { WorkflowName } from '../../local/workflow-runner.ts';
+
+// Services start after 30 ms so the verify loop polls (RecheckTenantServices runs); retries wait 5 ms.
+const timings = { createMs: 20, deleteMs: 20, startMs: 30, waitMs: 5 };
+// Two listeners of one rule each: room for the case's tenant, and easy to fill for the capacity case.
+const routeListeners = { count: 2, capacity: 1 };
+/** Attempts of a step before TransientAwsError fails it: the first and MaxAttempts 6 retries. */
+const transientBudget = 7;
+
+type Tier = 'basic' | 'advanced';
+const stackCount: Record<Tier, number> = { basic: 0, advanced: 1 };
+
+/** A Task state and the AWS call each of its attempts makes, on the path of a tenant of `tier`. */
+interface Step {
+  readonly workflow: WorkflowName;
+  readonly state: string;
+  readonly tier: Tier;
+  readonly service: string;
+  readonly operation: string;
+  /** Which of the step's calls fails, when the state has more than one row. */
+  readonly note?: string;
+}
+
+const step = (workflow: WorkflowName, state: string, tier: Tier, call: string, note?: string): Step => {
+  const [service = '', operation = ''] = call.split(':');
+  return { workflow, state, tier, service, operation, ...(note !== undefined ? { note } : {}) };
+};
+
+const steps: readonly Step[] = [
+  step('onboarding', 'AcceptOnboardingRequest', 'advanced', 'DynamoDB:GetItem'),
+  step('onboarding', 'PlanTenantResources', 'advanced', 'DynamoDB:UpdateItem'),
+  step('onboarding', 'RegisterTenantRoute', 'advanced', 'ELB:DescribeRules'),
+  step('onboarding', 'RegisterTenantRoute', 'basic', 'ELB:CreateRule'),
+  step('onboarding', 'CreateTenantStacks', 'advanced', 'CloudFormation:CreateStack'),
+  step('onboarding', 'CheckTenantStacks', 'advanced', 'CloudFormation:DescribeStacks'),
+  step('onboarding', 'VerifyTenantServices', 'advanced', 'ECS:DescribeServices'),
+  step('onboarding', 'RecheckTenantServices', 'advanced', 'ECS:DescribeServices'),
+  step('onboarding', 'ActivateTenant', 'advanced', 'DynamoDB:UpdateItem'),
+  step('onboarding', 'SendProvisionSuccess', 'advanced', 'EventBridge:PutEvents'),
+  step('onboarding', 'SendProvisionSuccess', 'advanced', 'DynamoDB:PutItem', 'idempotency table'),
+  step('offboarding', 'AcceptOffboardingRequest', 'advanced', 'DynamoDB:GetItem'),
+  step('offboarding', 'DeleteTenantStacks', 'advanced', 'CloudFormation:DeleteStack'),
+  step('offboarding', 'CheckStackDeletion', 'advanced', 'CloudFormation:DescribeStacks'),
+  step('offboarding', 'RemoveTenantRoute', 'advanced', 'ELB:DescribeRules'),
+  step('offboarding', 'RemoveTenantRoute', 'basic', 'ELB:DeleteRule'),
+  step('offboarding', 'MarkTenantDeleted', 'advanced', 'DynamoDB:UpdateItem'),
+  step('offboarding', 'SendDeprovisionSuccess', 'advanced', 'EventBridge:PutEvents'),
+];
+
+/** What a case expects of the first execution. */
+type Expected = { readonly outcome: 'success'; readonly retriedWith: string } | { readonly outcome: 'failure'; readonly error: string; readonly reason?: RegExp };
+
+/** A fault class: how to arm it for a step, what the execution should do, how the fault clears. */
+interface FaultClass {
+  readonly name: string;
+  readonly appliesTo: (step: Step) => boolean;
+  readonly arm: (context: CaseContext) => Promise<void> | void;
+  readonly expected: Expected;
+  readonly clear?: (context: CaseContext) => Promise<void>;
+}
+
+interface CaseContext {
+  readonly step: Step;
+  readonly tenantId: string;
+  readonly sdkFault: (kind: 'throttling' | 'server', times: number) => InjectedFault;
+}
+
+const stackName = (tenantId: string) => `tenant-${tenantId}`;
+
+const faultClasses: readonly FaultClass[] = [
+  {
+    name: 'throttling burst',
+    appliesTo: () => true,
+    arm: ({ sdkFault }) => runtime.injectFault(sdkFault('throttling', 2)),
+    expected: { outcome: 'success', retriedWith: 'TransientAwsError' },
+  },
+  {
+    name: '5xx past the retries',
+    appliesTo: () => true,
+    arm: ({ sdkFault }) => runtime.injectFault(sdkFault('server', transientBudget)),
+    expected: { outcome: 'failure', error: 'TransientAwsError' },
+  },
+  {
+    name: 'Lambda timeout after the work',
+    appliesTo: () => true,
+    arm: ({ step: { state } }) => runtime.injectFault({ step: state, kind: 'timeout-after', times: 1 }),
+    expected: { outcome: 'success', retriedWith: 'Sandbox.Timedout' },
+  },
+  {
+    name: 'stack rolls back',
+    appliesTo: ({ state }) => state === 'CheckTenantStacks',
+    arm: ({ tenantId }) => runtime.failNextStackCreate(stackName(tenantId), 'Resource handler returned message: "Injected rollback"'),
+    expected: { outcome: 'failure', error: 'StackCreationFailed', reason: /Injected rollback/ },
+  },
+  {
+    name: 'stack delete fails',
+    appliesTo: ({ state }) => state === 'CheckStackDeletion',
+    arm: ({ tenantId }) => runtime.failNextStackDelete(stackName(tenantId), 'Injected delete failure'),
+    expected: { outcome: 'failure', error: 'StackDeletionFailed', reason: /Injected delete failure/ },
+  },
+  {
+    name: 'route capacity exhausted',
+    appliesTo: ({ state, tier }) => state === 'RegisterTenantRoute' && tier === 'basic',
+    // Two other pool tenants take the one rule of each listener.
+    arm: async () => {
+      for (const filler of fillers) expect((await onboard(filler, 'basic')).execution?.status).toBe('SUCCEEDED');
+    },
+    expected: { outcome: 'failure', error: 'RouteCapacityExceeded', reason: /listener\(s\) are full/ },
+    // An operator frees room: one of the other tenants leaves.
+    clear: async () => {
+      expect((await offboard(fillers[0] ?? '')).execution?.status).toBe('SUCCEEDED');
+    },
+  },
+];
+
+const fillers = [randomUUID(), randomUUID()];
+const registrations = new Map<string, string>();
+
+let directory: string;
+let runtime: EmbeddedRuntime;
+beforeEach(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'fault-matrix-'));
+  runtime = await openLocalRuntime({ stateDirectory: directory, timings, routeListeners });
+});
+afterEach(async () => {
+  await runtime.close();
+  rmSync(directory, { recursive: true, force: true });
+});
+
+function onboard(tenantId: string, tier: Tier) {
+  const registrationId = randomUUID();
+  registrations.set(tenantId, registrationId);
+  return runtime.send(onboardingEvent({ tenantId, registrationId, tenantName: `tenant ${tenantId.slice(0, 8)}`, tier }, randomUUID(), new Date()), { wait: true });
+}
+
+function offboard(tenantId: string) {
+  return runtime.send(offboardingEvent(tenantId, registrations.get(tenantId) ?? randomUUID(), undefined, randomUUID(), new Date()), { wait: true });
+}
+
+const failureOf = (reply: ReceivedReply) =>
+  (reply.detail.jobOutput as { tenantRegistrationData?: Record<string, string> } | undefined)?.tenantRegistrationData ?? {};
+const repliesFor = (tenantId: string) => runtime.replies().filter((reply) => reply.detail.tenantId === tenantId);
+
+/** Retries the execution made at the state, by error name. */
+function retriesAt(execution: ExecutionSummary, state: string): string[] {
+  // Each retry follows the attempt's StateFailed, which names the error.
+  return runtime
+    .history(execution.executionArn)
+    .filter((entry) => entry.type === 'StateFailed' && entry.state === state)
+    .map((entry) => entry.error ?? '?');
+}
+
+const successKind: Record<WorkflowName, string> = { onboarding: 'sbt_aws_provisionSuccess', offboarding: 'sbt_aws_deprovisionSuccess' };
+
+/** What the cloud and the registry hold for the tenant once its operation has converged. */
+async function expectConverged(tenantId: string, workflow: WorkflowName, tier: Tier): Promise<void> {
+  const resources = runtime.resources();
+  const stacks = resources.stacks.filter((stack) => stack.tags.tenantId === tenantId);
+  const rules = resources.rules.filter((rule) => rule.tenantId === tenantId);
+  const items = await runtime.registryItems();
+  const tenant = items.find((item) => item.pk === `TENANT#${tenantId}` && item.sk === 'TENANT');
+  const priorities = items.filter((item) => String(item.pk).startsWith('LISTENER#') && item.tenantId === tenantId);
+  const slots = items.filter((item) => String(item.pk).startsWith('ADMISSION#'));
+  const registrationId = registrations.get(tenantId);
+  const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[workflow] && reply.detail.tenantRegistrationId === registrationId);
+
+  expect(successes).toHaveLength(1);
+  expect(tenant).toMatchObject({ status: workflow === 'onboarding' ? 'ACTIVE' : 'DELETED' });
+  expect(tenant?.lock).toBeUndefined();
+  expect(slots).toEqual([]);
+  if (workflow === 'offboarding') {
+    expect({ stacks, rules, priorities }).toEqual({ stacks: [], rules: [], priorities: [] });
+    return;
+  }
+  expect(stacks.map((stack) => stack.status)).toEqual(Array(stackCount[tier]).fill('CREATE_COMPLETE'));
+  expect(rules).toHaveLength(1);
+  expect(priorities.map((item) => ({ listenerArn: String(item.pk).slice('LISTENER#'.length), priority: String(Number(String(item.sk).slice('PRIORITY#'.length))) }))).toEqual(
+    rules.map((rule) => ({ listenerArn: rule.listenerArn, priority: rule.priority })),
+  );
+}
+
+const outcomes = new Map<string, Map<string, string[]>>();
+function record(s: Step, column: string, outcome: string): void {
+  const row = `${s.workflow === 'onboarding' ? 'on ' : 'off'} ${s.state} (${[s.tier === 'basic' ? 'pool' : 'silo', s.note].filter(Boolean).join(', ')})`;
+  const cells = outcomes.get(row) ?? new Map<string, string[]>();
+  cells.set(column, [...(cells.get(column) ?? []), outcome]);
+  outcomes.set(row, cells);
+}
+
+type Recovery = 'redrive' | 'replay';
+const allCases = steps.flatMap((s) =>
+  faultClasses
+    .filter((fault) => fault.appliesTo(s))
+    .flatMap((fault) =>
+      (fault.expected.outcome === 'success' ? ['none' as const] : (['redrive', 'replay'] as const)).map((recovery) => ({
+        ...s,
+        fault,
+        recovery,
+        label: `${s.workflow} ${s.state} (${[s.tier, s.note].filter(Boolean).join(', ')}) x ${fault.name}${recovery === 'none' ? '' : `, then ${recovery}`}`,
+      })),
+    ),
+);
+
+/** Runs one case: the fault, the first execution and its reply, the fault clearing, the recovery, convergence. */
+async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Promise<void> {
+  const tenantId = randomUUID();
+  const context: CaseContext = {
+    step: s,
+    tenantId,
+    sdkFault: (kind, times) => ({ service: s.service, operation: s.operation, kind, times, during: s.state }),
+  };
+  if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+
+  await fault.arm(context);
+  const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
+
+  if (execution === undefined) throw new Error('the request started no execution');
+  const failures = repliesFor(tenantId).filter((reply) => reply.detailType.endsWith('Failure'));
+  const retries = retriesAt(execution, s.state);
+  if (fault.expected.outcome === 'success') {
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(failures).toEqual([]);
+    // The fault struck where it was meant to, and the workflow's retry got past it.
+    expect(retries).toContain(fault.expected.retriedWith);
+    record(s, fault.name, `ok, ${retries.length} retr.`);
+  } else {
+    expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state, error: fault.expected.error });
+    expect(failures).toHaveLength(1);
+    const failure = failureOf(failures[0] as ReceivedReply);
+    expect(failure).toMatchObject({ registrationStatus: 'failed', failedStep: s.state, errorName: fault.expected.error, executionArn: execution.executionArn });
+    if (fault.expected.reason) expect(failure.failureReason).toMatch(fault.expected.reason);
+    if (recovery === 'redrive') record(s, fault.name, fault.expected.error);
+
+    runtime.clearFaults();
+    await fault.clear?.(context);
+    const recovered = recovery === 'redrive' ? await runtime.redrive(execution.executionArn, { wait: true }) : await runtime.replay(execution.executionArn, { wait: true });
+
+    const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[s.workflow]);
+    record(s, fault.name, `${recovery} ${recovered.status === 'SUCCEEDED' && successes.length === 1 ? 'ok' : 'NO SUCCESS REPLY'}`);
+    expect(recovered, `${recovered.failedState ?? ''} ${recovered.error ?? ''} ${recovered.cause ?? ''}`).toMatchObject(
+      recovery === 'redrive' ? { status: 'SUCCEEDED', redriveCount: 1, executionArn: execution.executionArn } : { status: 'SUCCEEDED', replayOf: execution.executionArn },
+    );
+  }
+  await expectConverged(tenantId, s.workflow, s.tier);
+}
+
+describe('fault matrix: every Task state x every fault class that applies', () => {
+  // Including a reply step that failed after the operation completed: a request sent again is
+  // confirmed through the idempotent reply step, so the control plane gets its success reply.
+  it.each(allCases)('$label', runCase);
+});
+
+describe('redrive', () => {
+  it('resumes at the failed state after the runtime was closed and opened again (separate CLI commands)', async () => {
+    const tenantId = randomUUID();
+    runtime.injectFault({ service: 'ECS', operation: 'DescribeServices', kind: 'server', times: transientBudget, during: 'VerifyTenantServices' });
+    const { execution } = await onboard(tenantId, 'advanced');
+    await runtime.close();
+    runtime = await openLocalRuntime({ stateDirectory: directory, timings, routeListeners });
+
+    const redriven = await runtime.redrive(execution?.name ?? '', { wait: true });
+
+    expect(redriven).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, executionArn: execution?.executionArn });
+    const entered = runtime.history(redriven.executionArn).filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state);
+    expect(entered.filter((state) => state === 'AcceptOnboardingRequest')).toHaveLength(1);
+    expect(entered.filter((state) => state === 'VerifyTenantServices')).toHaveLength(2);
+    await expectConverged(tenantId, 'onboarding', 'advanced');
+  });
+
+  it('refuses an execution that did not fail', async () => {
+    const { execution } = await onboard(randomUUID(), 'basic');
+
+    await expect(runtime.redrive(execution?.executionArn ?? '')).rejects.toThrow(/Only a failed execution can be redriven/);
+  });
+});
+
+afterAll(() => {
+  const columns = faultClasses.map((fault) => fault.name);
+  const rows = [...outcomes.entries()].map(([row, cells]) => [row, ...columns.map((column) => cells.get(column)?.join('; ') ?? '-')]);
+  const header = ['step', ...columns];
+  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ');
+  console.log(['Fault matrix (step x fault -> outcome):', line(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...rows.map(line)].join('\n'));
+});
