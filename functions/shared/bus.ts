@@ -4,7 +4,7 @@
 import { PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import type { ReplyEntry } from '../../events/contract.ts';
 import { rethrowAwsError } from './aws-errors.ts';
-import { eventBridgeClient } from './aws-clients.ts';
+import { eventBridgeClient } from './aws-clients/eventbridge.ts';
 import { TransientAwsError } from './errors.ts';
 
 /** Per-entry error codes PutEvents reports for failures worth retrying. */

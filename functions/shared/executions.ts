@@ -4,7 +4,7 @@
  */
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
-import { sfnClient } from './aws-clients.ts';
+import { sfnClient } from './aws-clients/sfn.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 

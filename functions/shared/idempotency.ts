@@ -5,7 +5,7 @@
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { isTransientAwsError } from './aws-errors.ts';
-import { dynamoDbClient } from './aws-clients.ts';
+import { dynamoDbClient } from './aws-clients/dynamodb.ts';
 import { TransientAwsError } from './errors.ts';
 
 /** Idempotency store and config keyed on one JMESPath of the event. */

@@ -26,7 +26,7 @@
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
-import { dynamoDbDocumentClient } from './aws-clients.ts';
+import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 import { LockLostError } from './errors.ts';
 import { createRegistry, tenantKey, type TenantRecord } from './registry.ts';
 

@@ -9,7 +9,7 @@
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
-import { dynamoDbDocumentClient } from './aws-clients.ts';
+import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 import type { Operation } from '../../events/contract.ts';
 import { LockLostError } from './errors.ts';
 import type { IsolationModel } from './tier-catalog.ts';

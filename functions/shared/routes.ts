@@ -11,7 +11,7 @@ import {
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsErrorMessage, awsErrorName, rethrowAwsError } from './aws-errors.ts';
-import { elbClient } from './aws-clients.ts';
+import { elbClient } from './aws-clients/elb.ts';
 import { RouteCapacityExceededError, RouteConflictError } from './errors.ts';
 import type { RouteSpec } from './steps.ts';
 

@@ -4,7 +4,7 @@
  */
 import { DescribeServicesCommand, type DescribeServicesCommandOutput, type Service } from '@aws-sdk/client-ecs';
 import { awsErrorMessage, awsErrorName, rethrowAwsError } from './aws-errors.ts';
-import { ecsClient } from './aws-clients.ts';
+import { ecsClient } from './aws-clients/ecs.ts';
 import { ServicesNotStableError } from './errors.ts';
 
 /** DescribeServices accepts at most this many services per call. */

@@ -15,7 +15,7 @@
  */
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
-import { dynamoDbDocumentClient } from './aws-clients.ts';
+import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 
 /** Partition of the stack-operation slots in the registry table. */
 export const stackOperationsPartition = 'ADMISSION#stack-operations';

@@ -10,7 +10,7 @@ import {
   DescribeStacksCommand,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
-import { cloudFormationClient } from './aws-clients.ts';
+import { cloudFormationClient } from './aws-clients/cloudformation.ts';
 import { awsErrorMessage, awsErrorName, rethrowAwsError } from './aws-errors.ts';
 import { StackRequestRejectedError } from './errors.ts';
 
