@@ -41,7 +41,7 @@ describe('queueing for a slot', () => {
 
     const result = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
 
-    expect(result).toEqual({ ready: false, polls: 4, waitSeconds: 34, elapsedSeconds: 25, redriveCount: 0, issued: [], outputs: {}, queued: true });
+    expect(result).toEqual({ ready: false, polls: 4, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 0, issued: [], outputs: {}, queued: true });
   });
 
   it('leaves the flag out of a call that was not queued', () => {

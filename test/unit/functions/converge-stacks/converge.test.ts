@@ -41,10 +41,10 @@ function progress(overrides: Partial<StackProgress> = {}): StackProgress {
 }
 
 describe('nextWaitSeconds', () => {
-  it('grows by half each look from 10 s and levels off at 60 s', () => {
+  it('starts at 30 s (tenant stacks take minutes), grows by half and levels off at 60 s', () => {
     const waits = [0, 1, 2, 3, 4, 5, 6, 50, 5000].map(nextWaitSeconds);
 
-    expect(waits).toEqual([10, 15, 23, 34, 51, 60, 60, 60, 60]);
+    expect(waits).toEqual([30, 45, 60, 60, 60, 60, 60, 60, 60]);
   });
 
   it('keeps a one-hour loop under a hundred looks (far below the 25,000-event history limit)', () => {
@@ -214,7 +214,7 @@ describe('nextProgress', () => {
       timeout,
     );
 
-    expect(result).toEqual({ ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 1, issued: ['a', 'b'], outputs: {} });
+    expect(result).toEqual({ ready: false, polls: 3, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 1, issued: ['a', 'b'], outputs: {} });
   });
 
   it('never schedules a wait past the deadline', () => {

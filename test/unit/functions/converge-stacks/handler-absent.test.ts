@@ -31,7 +31,7 @@ describe('converge-stacks toward "absent"', () => {
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
       { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 0, stackName) },
     ]);
-    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 10, elapsedSeconds: 0, redriveCount: 0, issued: [stackName], outputs: {} });
+    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 0, issued: [stackName], outputs: {} });
   });
 
   it('waits while the delete runs', async () => {
@@ -50,7 +50,7 @@ describe('converge-stacks toward "absent"', () => {
 
     const result = await handler(offboardingInput(previous), context);
 
-    expect(result).toStrictEqual({ ready: true, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} });
+    expect(result).toStrictEqual({ ready: true, polls: 3, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} });
   });
 
   it('fails with the failing resource when its own delete failed', async () => {

@@ -50,7 +50,7 @@ describe('converge-stacks admission: waiting for a slot', () => {
     expect(inputs(QueryCommand)).toEqual([slotsQuery()]);
     expect(documents.commandCalls(PutCommand)).toHaveLength(0);
     expect(cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
-    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 10, elapsedSeconds: 0, redriveCount: 0, issued: [], outputs: {}, queued: true });
+    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 0, issued: [], outputs: {}, queued: true });
   });
 
   it('does not count the queued wait against the stack deadline', async () => {

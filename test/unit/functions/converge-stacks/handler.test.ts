@@ -36,7 +36,7 @@ describe('converge-stacks toward "present"', () => {
     expect(result).toStrictEqual({
       ready: false,
       polls: 1,
-      waitSeconds: 10,
+      waitSeconds: 30,
       elapsedSeconds: 0,
       redriveCount: 0,
       issued: [stackName],
@@ -51,7 +51,7 @@ describe('converge-stacks toward "present"', () => {
     const result = await handler(onboardingInput(previous), context);
 
     expect(cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
-    expect(result).toStrictEqual({ ...previous, polls: 2, waitSeconds: 15, elapsedSeconds: 10 });
+    expect(result).toStrictEqual({ ...previous, polls: 2, waitSeconds: 45, elapsedSeconds: 10 });
   });
 
   it('is ready with the merged outputs once the stack is complete', async () => {
@@ -116,7 +116,7 @@ describe('converge-stacks toward "present"', () => {
 
     expect(inputsOf(CreateStackCommand)).toStrictEqual([createInput]);
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
-    expect(second).toMatchObject({ ready: false, polls: 2, elapsedSeconds: 10, issued: [stackName] });
+    expect(second).toMatchObject({ ready: false, polls: 2, elapsedSeconds: 30, issued: [stackName] });
   });
 
   it('after a redrive, treats the rollback that failed the previous attempt as stale', async () => {
@@ -129,7 +129,7 @@ describe('converge-stacks toward "present"', () => {
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
       { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 1, stackName) },
     ]);
-    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 10, elapsedSeconds: 0, redriveCount: 1, issued: [stackName], outputs: {} });
+    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 1, issued: [stackName], outputs: {} });
   });
 
   it('uses a new create token after a redrive', async () => {
