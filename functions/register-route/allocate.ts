@@ -25,22 +25,45 @@ export interface RouteSlot {
 
 /** The lowest priority in 1..highestPriority that is not taken; undefined when none is free. */
 export function lowestFreePriority(taken: readonly number[], highestPriority: number): number | undefined {
+  return lowestFreePriorities(taken, highestPriority, 1)[0];
+}
+
+/** The `count` lowest priorities in 1..highestPriority that are not taken (fewer when fewer are free). */
+export function lowestFreePriorities(taken: readonly number[], highestPriority: number, count: number): number[] {
   const used = new Set(taken);
-  for (let priority = 1; priority <= highestPriority; priority += 1) {
-    if (!used.has(priority)) return priority;
+  const free: number[] = [];
+  for (let priority = 1; priority <= highestPriority && free.length < count; priority += 1) {
+    if (!used.has(priority)) free.push(priority);
   }
-  return undefined;
+  return free;
 }
 
 /**
- * Picks the first listener, in configured order, that is below its capacity and the lowest
- * free priority on it. Undefined when every listener is full.
+ * Chooses one of `count` equally good candidates: returns its index, 0..count-1. The handler
+ * picks at random so that tenants claiming at the same time spread over different priorities;
+ * the default takes the first (the lowest priority), which keeps tests deterministic.
  */
-export function allocateRouteSlot(listeners: readonly ListenerUsage[], highestPriority: number): RouteSlot | undefined {
+export type CandidatePicker = (count: number) => number;
+
+/** The widest choice of priorities offered on one listener (the default ALB rule quota). */
+export const maxPriorityCandidates = 100;
+
+/**
+ * Picks the first listener, in configured order, that is below its capacity, and a free priority
+ * on it among the lowest `room` free ones (room = capacity minus taken, at most
+ * {@link maxPriorityCandidates}). Concurrent tenants then mostly claim different priorities
+ * instead of all racing for the lowest one, and still cannot overfill a listener: every candidate
+ * lies within the lowest `capacity` priorities that foreign rules above them leave, and each
+ * priority is claimed once. Undefined when every listener is full.
+ */
+export function allocateRouteSlot(listeners: readonly ListenerUsage[], highestPriority: number, pick: CandidatePicker = () => 0): RouteSlot | undefined {
   for (const listener of listeners) {
-    if (listener.taken.length >= listener.capacity) continue;
-    const priority = lowestFreePriority(listener.taken, highestPriority);
-    if (priority !== undefined) return { listenerArn: listener.listenerArn, priority };
+    const room = listener.capacity - listener.taken.length;
+    if (room <= 0) continue;
+    const candidates = lowestFreePriorities(listener.taken, highestPriority, Math.min(room, maxPriorityCandidates));
+    if (candidates.length === 0) continue;
+    const index = Math.min(candidates.length - 1, Math.max(0, Math.floor(pick(candidates.length))));
+    return { listenerArn: listener.listenerArn, priority: candidates[index]! };
   }
   return undefined;
 }

@@ -19,6 +19,8 @@ const registrar = createRouteRegistrar({
   listeners: readRouteListeners(),
   logger,
   now: () => new Date().toISOString(),
+  // Tenants onboarding at the same time spread over the free priorities instead of all racing for the lowest.
+  pickPriority: (count) => Math.floor(Math.random() * count),
 });
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<RouteRegistration> => {

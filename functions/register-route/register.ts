@@ -27,6 +27,7 @@ import {
   stackOwnsRule,
   unregisteredPriorities,
   validateRouteRequest,
+  type CandidatePicker,
   type RouteSlot,
 } from './allocate.ts';
 
@@ -48,11 +49,13 @@ export interface RouteRegistrarDependencies {
   readonly logger: Logger;
   /** ISO-8601 timestamp for registry writes. */
   readonly now: () => string;
+  /** Chooses among equally good free priorities (default: the lowest); the handler picks at random. */
+  readonly pickPriority?: CandidatePicker;
 }
 
 /** Creates the register-route step's core, bound to its registry, listeners and logger. */
 export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
-  const { registry, routeRegistry, listeners, logger, now } = deps;
+  const { registry, routeRegistry, listeners, logger, now, pickPriority } = deps;
 
   /** The tenant's record, provided this execution still holds its lock. */
   async function heldTenant(request: WorkflowRequest): Promise<TenantRecord> {
@@ -77,7 +80,7 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     return { listenerArn: listener.listenerArn, priority };
   }
 
-  /** The first listener with room and its lowest free priority; fails when every listener is full. */
+  /** The first listener with room and one of its lowest free priorities (see allocateRouteSlot); fails when every listener is full. */
   async function allocateSlot(): Promise<RouteSlot> {
     const usage = await Promise.all(
       listeners.map(async (listener) => ({
@@ -86,7 +89,7 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
         taken: await routeRegistry.takenPriorities(listener.listenerArn),
       })),
     );
-    const slot = allocateRouteSlot(usage, maxRulePriority);
+    const slot = allocateRouteSlot(usage, maxRulePriority, pickPriority);
     if (slot === undefined) throw new RouteCapacityExceededError(capacityExceededMessage(usage));
     return slot;
   }

@@ -111,12 +111,24 @@ export function loadTierCatalog(raw: unknown): TierCatalog {
   return parsed.data;
 }
 
+/**
+ * A requested tier is echoed in the error only when it looks like a tier name: the message goes
+ * to logs and to the execution's cause, and the field is free text that may hold personal data
+ * (an e-mail address) or hostile content.
+ */
+const echoableTier = /^[A-Za-z0-9_.-]+$/;
+
 /** The catalog entry for a tier; {@link UnknownTierError} naming the known tiers otherwise. */
 export function selectTier(catalog: TierCatalog, tier: string | undefined): TierDefinition & { readonly name: string } {
   const known = Object.keys(catalog.tiers);
   const definition = tier !== undefined && Object.hasOwn(catalog.tiers, tier) ? catalog.tiers[tier] : undefined;
   if (tier === undefined || definition === undefined) {
-    const shown = tier === undefined ? 'no tier' : `tier ${JSON.stringify(tier.slice(0, 64))}`;
+    const shown =
+      tier === undefined
+        ? 'no tier'
+        : echoableTier.test(tier)
+          ? `tier ${JSON.stringify(tier.slice(0, 64))}`
+          : 'a tier that is not shown (it has characters no tier name has)';
     throw new UnknownTierError(`Request names ${shown}; known tiers: ${known.join(', ')}`);
   }
   return { ...definition, name: tier };

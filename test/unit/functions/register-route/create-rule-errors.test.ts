@@ -56,6 +56,8 @@ beforeEach(() => {
   elb.reset();
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date(now));
+  // The handler picks among the free priorities at random; 0 takes the lowest, so priorities are predictable.
+  vi.spyOn(Math, 'random').mockReturnValue(0);
 });
 
 afterEach(() => {

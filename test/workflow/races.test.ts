@@ -1,0 +1,194 @@
+/**
+ * An onboarding and an offboarding of one tenant that arrive together are served one after the
+ * other, and the tenant ends as the LATER request (by event `time`) says, whatever the order of
+ * arrival. The earlier request is either applied first or, when it would undo the later one,
+ * refused with a failure reply (SupersededRequest, or TenantNotFound for an offboarding of a
+ * tenant that never got onboarded). Nothing leaks: no stack, rule, route priority or
+ * stack-operation slot beyond what the final state needs.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readSample } from '../../events/samples.ts';
+import type { HistoryEntry } from '../../local/workflow-runner.ts';
+import type { LocalRuntime, SendResult } from '../../local/runtime/api.ts';
+import { cloudResourcesOf, kinds, openTestRuntime, registrationData, registryLeftovers, tenantRecord } from './runtime.fixture.ts';
+
+/**
+ * Retry intervals last `waitMs`: an offboarding of an unknown tenant is retried for 3 x 100 ms (an
+ * onboarding's acceptance fits easily in that), a busy tenant for 30 x 100 ms (a whole onboarding fits).
+ */
+const timings = { createMs: 100, deleteMs: 100, startMs: 50, waitMs: 100 } as const;
+
+type Listener = (executionArn: string, entry: HistoryEntry) => void;
+const listeners = new Set<Listener>();
+
+let runtime: LocalRuntime;
+let dispose: () => Promise<void>;
+beforeEach(async () => {
+  ({ runtime, dispose } = await openTestRuntime({
+    timings,
+    onEvent: (execution, entry) => {
+      for (const listener of listeners) listener(execution.executionArn, entry);
+    },
+  }));
+});
+afterEach(async () => {
+  listeners.clear();
+  await dispose();
+});
+
+const T = Date.parse('2026-11-20T10:00:00Z');
+const at = (offsetSeconds: number) => new Date(T + offsetSeconds * 1000).toISOString().replace('.000Z', 'Z');
+
+const onboardingSample = readSample('onboarding-premium');
+const tenantId = String(onboardingSample.detail.tenantId);
+
+function onboardingAt(offsetSeconds: number) {
+  return { ...onboardingSample, id: `onboarding-${offsetSeconds}`, time: at(offsetSeconds) };
+}
+
+function offboardingAt(offsetSeconds: number) {
+  return {
+    ...onboardingSample,
+    id: `offboarding-${offsetSeconds}`,
+    time: at(offsetSeconds),
+    'detail-type': 'sbt_aws_offboardingRequest',
+    detail: { ...onboardingSample.detail, registrationStatus: 'created', sbtaws_active: true },
+  };
+}
+
+/** Resolves when an execution whose ARN `started` returns has an entry matching `matches`; fails past a deadline. */
+function whenEntry(matches: (entry: HistoryEntry) => boolean, started: () => string | undefined, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      listeners.delete(listener);
+      reject(new Error(`Timed out waiting for ${what}`));
+    }, 10_000);
+    const listener: Listener = (executionArn, entry) => {
+      if (executionArn !== started() || !matches(entry)) return;
+      clearTimeout(deadline);
+      listeners.delete(listener);
+      resolve();
+    };
+    listeners.add(listener);
+  });
+}
+
+/**
+ * How the two requests arrive. `first` and `second` are put on the bus in that order; for
+ * `together`, in the same tick; otherwise `second` waits until `first` reached the given point.
+ */
+type Arrival = 'together' | 'after-first-is-accepted' | 'while-first-is-retried';
+
+async function deliver(first: unknown, second: unknown, arrival: Arrival): Promise<{ first: SendResult; second: SendResult }> {
+  if (arrival === 'together') {
+    const [a, b] = await Promise.all([runtime.send(first), runtime.send(second)]);
+    await runtime.drain();
+    return { first: a!, second: b! };
+  }
+  let firstArn: string | undefined;
+  const reached =
+    arrival === 'after-first-is-accepted'
+      ? whenEntry((entry) => entry.type === 'StateEntered' && entry.state === 'IsDuplicateRequest', () => firstArn, 'the first request to be accepted')
+      : whenEntry((entry) => entry.type === 'StateRetried', () => firstArn, 'the first request to be retried');
+  const a = await runtime.send(first);
+  firstArn = a.execution?.executionArn;
+  await reached;
+  const b = await runtime.send(second);
+  await runtime.drain();
+  return { first: a, second: b };
+}
+
+/** The final execution summaries of both requests, in the order onboarding, offboarding. */
+function outcomes(results: { first: SendResult; second: SendResult }, onboardingFirst: boolean) {
+  const [onboarding, offboarding] = onboardingFirst ? [results.first, results.second] : [results.second, results.first];
+  return {
+    onboarding: runtime.execution(onboarding.execution!.executionArn)!,
+    offboarding: runtime.execution(offboarding.execution!.executionArn)!,
+  };
+}
+
+/** When an execution got past its accept step. */
+function acceptedAt(executionArn: string): number {
+  return enteredAt(executionArn, 'IsDuplicateRequest');
+}
+
+/** When an execution entered a state. */
+function enteredAt(executionArn: string, state: string): number {
+  return runtime.history(executionArn).find((entry) => entry.type === 'StateEntered' && entry.state === state)!.at;
+}
+
+/** The errors of an execution's failed attempts (retried or not), in order. */
+function failedAttempts(executionArn: string): string[] {
+  return runtime.history(executionArn).filter((entry) => entry.type === 'StateFailed').map((entry) => entry.error ?? '');
+}
+
+async function expectNothingLeft() {
+  expect(cloudResourcesOf(runtime, tenantId)).toEqual({ stacks: [], rules: [], services: [] });
+  expect(runtime.resources()).toEqual({ stacks: [], rules: [], services: [] });
+  expect(await registryLeftovers()).toEqual({ priorities: [], slots: [] });
+}
+
+describe('onboarding at T, offboarding at T+5s: the tenant ends DELETED', () => {
+  it.each<[string, boolean, Arrival]>([
+    ['together, onboarding first', true, 'together'],
+    ['together, offboarding first', false, 'together'],
+    ['offboarding arrives once the onboarding is accepted', true, 'after-first-is-accepted'],
+    ['onboarding arrives while the offboarding waits for the tenant', false, 'while-first-is-retried'],
+  ])('%s', async (_name, onboardingFirst, arrival) => {
+    const [first, second] = onboardingFirst ? [onboardingAt(0), offboardingAt(5)] : [offboardingAt(5), onboardingAt(0)];
+
+    const results = await deliver(first, second, arrival);
+
+    const { onboarding, offboarding } = outcomes(results, onboardingFirst);
+    expect(onboarding.status).toBe('SUCCEEDED');
+    expect(offboarding.status).toBe('SUCCEEDED');
+    // Served one after the other: the offboarding got past acceptance only once the onboarding had built
+    // everything and was activating the tenant (which releases the lock).
+    expect(acceptedAt(offboarding.executionArn)).toBeGreaterThanOrEqual(enteredAt(onboarding.executionArn, 'ActivateTenant'));
+    expect(failedAttempts(offboarding.executionArn)).toContain('TenantBusy');
+    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
+    expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'DELETED', lastRequestAt: at(5) });
+    expect((await tenantRecord(runtime, tenantId))?.lock).toBeUndefined();
+    await expectNothingLeft();
+  });
+});
+
+describe('offboarding at T of an unknown tenant, onboarding at T+5s: the tenant ends ACTIVE', () => {
+  it.each<[string, boolean, Arrival]>([
+    ['together, offboarding first', false, 'together'],
+    ['together, onboarding first', true, 'together'],
+    ['offboarding arrives after the onboarding is accepted', true, 'after-first-is-accepted'],
+    ['onboarding arrives while the offboarding waits for the tenant', false, 'while-first-is-retried'],
+  ])('%s', async (_name, onboardingFirst, arrival) => {
+    const [first, second] = onboardingFirst ? [onboardingAt(5), offboardingAt(0)] : [offboardingAt(0), onboardingAt(5)];
+
+    const results = await deliver(first, second, arrival);
+
+    const { onboarding, offboarding } = outcomes(results, onboardingFirst);
+    expect(onboarding.status).toBe('SUCCEEDED');
+    expect(offboarding).toMatchObject({ status: 'FAILED', failedState: 'AcceptOffboardingRequest' });
+    expect(['SupersededRequest', 'TenantNotFound']).toContain(offboarding.error);
+    expect(kinds(runtime.replies()).sort()).toEqual(['sbt_aws_deprovisionFailure', 'sbt_aws_provisionSuccess']);
+    const failure = registrationData(runtime.replies().find((reply) => reply.detailType === 'sbt_aws_deprovisionFailure'));
+    expect(failure).toMatchObject({ registrationStatus: 'failed', failedStep: 'AcceptOffboardingRequest', errorName: offboarding.error });
+    expect(failure?.failureReason).toMatch(offboarding.error === 'SupersededRequest' ? /older than the .* request already accepted/ : /not known to this orchestrator/);
+    expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'ACTIVE', lastRequestAt: at(5) });
+    expect((await tenantRecord(runtime, tenantId))?.lock).toBeUndefined();
+    const resources = cloudResourcesOf(runtime, tenantId);
+    expect(resources.stacks.map((stack) => stack.status)).toEqual(['CREATE_COMPLETE']);
+    expect(resources.rules).toHaveLength(1);
+    expect(runtime.resources().stacks).toHaveLength(1);
+    expect(await registryLeftovers()).toMatchObject({ priorities: [expect.objectContaining({ tenantId })], slots: [] });
+  });
+
+  it('an offboarding at T arriving after the tenant went ACTIVE at T+5s is refused as superseded', async () => {
+    await runtime.send(onboardingAt(5), { wait: true });
+
+    const stale = await runtime.send(offboardingAt(0), { wait: true });
+
+    expect(stale.execution).toMatchObject({ status: 'FAILED', failedState: 'AcceptOffboardingRequest', error: 'SupersededRequest' });
+    expect(kinds(stale.replies)).toEqual(['sbt_aws_deprovisionFailure']);
+    expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'ACTIVE' });
+    expect(cloudResourcesOf(runtime, tenantId).stacks).toHaveLength(1);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Shared fixture of the robustness tests (duplicates, races, bad input, bursts): a local runtime
+ * on a throwaway state folder, and ways to look at everything it holds, so a test can assert
+ * that nothing leaked (stacks, listener rules, route priorities, stack-operation slots).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbDocumentClient } from '../../functions/shared/aws-clients.ts';
+import { readRegistryTableName } from '../../functions/shared/config.ts';
+import type { LocalRuntime, LocalRuntimeOptions, ReceivedReply } from '../../local/runtime/api.ts';
+import { openLocalRuntime } from '../../local/runtime/runtime.ts';
+
+/** Tiny simulated durations: every workflow still polls, waits and retries, in milliseconds. */
+export const fastTimings = { createMs: 20, deleteMs: 20, startMs: 10, waitMs: 5 } as const;
+
+/** A runtime on a fresh temporary folder; `dispose` closes it and removes the folder. */
+export async function openTestRuntime(options: Omit<LocalRuntimeOptions, 'stateDirectory'> = {}) {
+  const directory = mkdtempSync(join(tmpdir(), 'robustness-'));
+  const runtime = await openLocalRuntime({ timings: fastTimings, ...options, stateDirectory: directory });
+  return {
+    runtime,
+    async dispose() {
+      await runtime.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The detail types of replies, in arrival order. */
+export const kinds = (replies: readonly ReceivedReply[]) => replies.map((reply) => reply.detailType);
+
+/** `jobOutput.tenantRegistrationData` of a reply. */
+export function registrationData(reply: ReceivedReply | undefined): Record<string, string> | undefined {
+  return (reply?.detail.jobOutput as { tenantRegistrationData: Record<string, string> } | undefined)?.tenantRegistrationData;
+}
+
+/** The last state an execution entered: where it ended (or failed). */
+export function lastState(runtime: LocalRuntime, executionArn: string): string | undefined {
+  return runtime
+    .history(executionArn)
+    .filter((entry) => entry.type === 'StateEntered')
+    .at(-1)?.state;
+}
+
+/** The tenant's stacks, listener rules and active services in the local cloud. */
+export function cloudResourcesOf(runtime: LocalRuntime, tenantId: string) {
+  const resources = runtime.resources();
+  return {
+    stacks: resources.stacks.filter((stack) => stack.tags.tenantId === tenantId),
+    rules: resources.rules.filter((rule) => rule.tenantId === tenantId),
+    services: resources.services.filter((service) => service.serviceName.includes(tenantId)),
+  };
+}
+
+/** Every item of the registry table (tenant records, route priorities, stack-operation slots). */
+export async function registryItems(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoDbDocumentClient().send(new ScanCommand({ TableName: readRegistryTableName(), ConsistentRead: true, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey !== undefined);
+  return items;
+}
+
+/** What the registry holds beside tenant records: claimed route priorities and held stack slots. */
+export async function registryLeftovers(): Promise<{ priorities: Record<string, unknown>[]; slots: Record<string, unknown>[] }> {
+  const items = await registryItems();
+  return {
+    priorities: items.filter((item) => String(item.pk).startsWith('LISTENER#')),
+    slots: items.filter((item) => String(item.pk).startsWith('ADMISSION#')),
+  };
+}
+
+/** The registry's record of one tenant (status, lock, plan...), undefined when there is none. */
+export async function tenantRecord(runtime: LocalRuntime, tenantId: string) {
+  return (await runtime.tenants()).find((tenant) => tenant.tenantId === tenantId);
+}
+
+/** A copy of an event with its detail changed (fields set to `undefined` are removed). */
+export function withDetail<T extends { detail: Record<string, unknown> }>(event: T, changes: Record<string, unknown>): T {
+  const detail: Record<string, unknown> = { ...event.detail, ...changes };
+  for (const [key, value] of Object.entries(changes)) if (value === undefined) delete detail[key];
+  return { ...event, detail };
+}
