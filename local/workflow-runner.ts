@@ -67,6 +67,29 @@ export function loadHandler(directory: string): Promise<LambdaHandler> {
   return loaded;
 }
 
+/**
+ * Lambda gives every invocation its own sandbox; here every invocation shares one process, one
+ * event loop and one DynamoDB. Like a function's concurrency limit, at most this many handler
+ * invocations run at once and the rest queue, so a burst of executions slows down evenly
+ * instead of starving every invocation until SDK calls time out.
+ */
+export const maxConcurrentInvocations = 32;
+let runningInvocations = 0;
+const queuedInvocations: (() => void)[] = [];
+
+async function withInvocationSlot<T>(invoke: () => Promise<T>): Promise<T> {
+  if (runningInvocations >= maxConcurrentInvocations) await new Promise<void>((resolve) => queuedInvocations.push(resolve));
+  else runningInvocations += 1;
+  try {
+    return await invoke();
+  } finally {
+    // Hand the slot straight to the next queued invocation, or give it back.
+    const next = queuedInvocations.shift();
+    if (next) next();
+    else runningInvocations -= 1;
+  }
+}
+
 let invocationCounter = 0;
 
 /** A Lambda context as the runtime would pass it. */
@@ -169,7 +192,8 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
       const directory = workflowFunctions[placeholder];
       taskResourceLocalHandlers[stateName] = async (taskInput) => {
         options.beforeTask?.(stateName);
-        const invoke = async () => (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`));
+        const invoke = () =>
+          withInvocationSlot(async () => (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`)));
         return options.aroundTask ? options.aroundTask(stateName, invoke) : invoke();
       };
       retryIntervalOverrides[stateName] = options.retryIntervalMilliseconds ?? 0;
