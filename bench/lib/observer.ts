@@ -1,0 +1,116 @@
+/**
+ * Watches executions of the local runtime through its `onEvent` hook: how long each Task state
+ * and each Wait state took (wall clock), and which polling loop a Wait belongs to, read from the
+ * state machine definitions (the Task a Wait leads to names the loop's function).
+ */
+import { localFunctionArn, loadDefinition, type HistoryEntry, type WorkflowName } from '../../local/workflow-runner.ts';
+import type { WorkflowFunctionPlaceholder } from '../../functions/lambda-functions.ts';
+
+/** The two polling loops of the workflows. */
+export type LoopKind = 'stack' | 'services';
+
+const loopFunctions: Readonly<Record<LoopKind, WorkflowFunctionPlaceholder>> = {
+  stack: 'ConvergeStacksFunctionArn',
+  services: 'CheckServicesFunctionArn',
+};
+
+/** What the definitions say about a state. */
+export interface StateInfo {
+  readonly type: string;
+  /** For a Task: the loop whose function it calls. For a Wait: the loop whose next look it waits for. */
+  readonly loop?: LoopKind;
+}
+
+/** State name -> what it is, per workflow. */
+export type StateCatalog = Readonly<Record<WorkflowName, Readonly<Record<string, StateInfo>>>>;
+
+function loopOfResource(resource: unknown): LoopKind | undefined {
+  return (Object.keys(loopFunctions) as LoopKind[]).find((loop) => localFunctionArn(loopFunctions[loop]) === resource);
+}
+
+/** Reads both definitions. */
+export function stateCatalog(): StateCatalog {
+  const catalog = {} as Record<WorkflowName, Record<string, StateInfo>>;
+  for (const workflow of ['onboarding', 'offboarding'] as const) {
+    const { States } = loadDefinition(workflow);
+    catalog[workflow] = Object.fromEntries(
+      Object.entries(States).map(([name, state]) => {
+        const target = state.Type === 'Wait' ? States[String(state.Next)] : state;
+        const loop = state.Type === 'Task' || state.Type === 'Wait' ? loopOfResource(target?.Resource) : undefined;
+        return [name, { type: state.Type, ...(loop !== undefined ? { loop } : {}) }];
+      }),
+    );
+  }
+  return catalog;
+}
+
+/** One execution as the observer saw it. */
+export interface ObservedExecution {
+  readonly workflow: WorkflowName;
+  /** Wall milliseconds of each Task state, from entered to exited (retries included), in order. */
+  readonly tasks: { readonly state: string; readonly ms: number }[];
+  /** Wall milliseconds spent in Wait states. */
+  waitMs: number;
+  /** performance.now() when the first state was entered. */
+  firstStateAt?: number;
+  /** Wait states entered, per loop. */
+  readonly waits: Record<LoopKind, number>;
+}
+
+/** Called when a Wait state is entered, with the loop and how many waits of it came before. */
+export type WaitListener = (loop: LoopKind, earlierWaits: number) => void;
+
+/** Collects per-execution timings from the runtime's `onEvent`; an optional listener hears each Wait state entered. */
+export class ExecutionObserver {
+  readonly #catalog: StateCatalog;
+  readonly #executions = new Map<string, ObservedExecution>();
+  readonly #open = new Map<string, { state: string; since: number }>();
+  readonly #onWait: WaitListener | undefined;
+
+  constructor(catalog: StateCatalog, onWait?: WaitListener) {
+    this.#catalog = catalog;
+    this.#onWait = onWait;
+  }
+
+  /** The runtime's `onEvent` option. */
+  readonly onEvent = (execution: { executionArn: string; workflow: WorkflowName }, entry: HistoryEntry): void => {
+    const now = performance.now();
+    const observed = this.#execution(execution.executionArn, execution.workflow);
+    observed.firstStateAt ??= now;
+    const info = entry.state === undefined ? undefined : this.#catalog[execution.workflow][entry.state];
+    if (info === undefined || (info.type !== 'Task' && info.type !== 'Wait')) return;
+    const key = `${execution.executionArn}#${entry.state}`;
+    if (entry.type === 'StateEntered') {
+      this.#open.set(key, { state: entry.state!, since: now });
+      if (info.type === 'Wait' && info.loop !== undefined) {
+        this.#onWait?.(info.loop, observed.waits[info.loop]);
+        observed.waits[info.loop] += 1;
+      }
+      return;
+    }
+    if (entry.type !== 'StateExited' && entry.type !== 'StateFailed') return;
+    const open = this.#open.get(key);
+    if (open === undefined) return;
+    this.#open.delete(key);
+    if (info.type === 'Task') observed.tasks.push({ state: open.state, ms: now - open.since });
+    else observed.waitMs += now - open.since;
+  };
+
+  /** What was seen of an execution (an empty record for one not seen). */
+  execution(executionArn: string, workflow: WorkflowName = 'onboarding'): ObservedExecution {
+    return this.#execution(executionArn, workflow);
+  }
+
+  forget(executionArn: string): void {
+    this.#executions.delete(executionArn);
+  }
+
+  #execution(executionArn: string, workflow: WorkflowName): ObservedExecution {
+    let observed = this.#executions.get(executionArn);
+    if (observed === undefined) {
+      observed = { workflow, tasks: [], waitMs: 0, waits: { stack: 0, services: 0 } };
+      this.#executions.set(executionArn, observed);
+    }
+    return observed;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The workflows' polling loops as numbers: how many looks a loop takes before it sees a resource
+ * ready after a given time, from the waits the real steps choose. The cost figures rely on these
+ * counts (each extra look is a Choice, a Wait and a Task: three billed transitions and one Lambda
+ * invocation), and the cost section checks them against what the real handlers did on a
+ * simulated clock.
+ */
+import { nextWaitSeconds } from '../../functions/converge-stacks/converge.ts';
+import { waitAfterPolls } from '../../functions/check-services/stability.ts';
+
+/** Seconds of the Wait that follows the look with this zero-based index. */
+export type WaitSchedule = (lookIndex: number) => number;
+
+/** converge-stacks: the first call returns `nextWaitSeconds(0)`, each later one the next step (10, 15, 23, 34, 51, then 60 s). */
+export const stackLoopWaits: WaitSchedule = (lookIndex) => nextWaitSeconds(lookIndex);
+
+/** check-services: the first look reports `polls: 1` and waits `waitAfterPolls(1)` (8, 11, 17, 25, then 30 s). */
+export const servicesLoopWaits: WaitSchedule = (lookIndex) => waitAfterPolls(lookIndex + 1);
+
+/** How a loop goes for one resource. */
+export interface LoopCount {
+  /** Task invocations of the loop (the first look included). */
+  readonly looks: number;
+  /** Wait states entered. */
+  readonly waits: number;
+  /** Seconds spent in those waits: when the loop saw the resource ready. */
+  readonly waitedSeconds: number;
+}
+
+/**
+ * The looks a loop takes when the resource becomes ready `readySeconds` after the first look
+ * (0 or less: ready at the first look). Throws past `maxLooks`, a guard against a schedule that
+ * never advances.
+ */
+export function loopCount(readySeconds: number, schedule: WaitSchedule, maxLooks = 10_000): LoopCount {
+  let waitedSeconds = 0;
+  let waits = 0;
+  while (waitedSeconds < readySeconds) {
+    if (waits + 1 >= maxLooks) throw new RangeError(`the loop did not reach ${readySeconds} s within ${maxLooks} looks`);
+    const wait = schedule(waits);
+    if (!(wait > 0)) throw new RangeError(`the schedule gave a wait of ${wait} s after look ${waits}`);
+    waitedSeconds += wait;
+    waits += 1;
+  }
+  return { looks: waits + 1, waits, waitedSeconds };
+}
+
+/** Billed transitions one extra pass of a loop adds: the Choice, the Wait and the Task. */
+export const transitionsPerLoopPass = 3;

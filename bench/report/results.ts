@@ -1,0 +1,58 @@
+/**
+ * The shape of bench/results/latest.json: every section's figures, the comparison model and the
+ * target checks, as one document the summary and the headline table are written from.
+ */
+import type { BurstOutcome } from '../lib/burst-model.ts';
+import type { Price } from '../lib/pricing.ts';
+import type { LinearFit } from '../lib/stats.ts';
+import type { ColdStartResult } from '../sections/cold-start.ts';
+import type { BurstModel, ScriptRunModel } from '../sections/comparison.ts';
+import type { CostResult } from '../sections/cost.ts';
+import type { OverheadResult } from '../sections/overhead.ts';
+import type { ScaleFigures } from '../sections/scale.ts';
+
+export interface ScaleResult {
+  readonly runs: readonly ScaleFigures[];
+  /** Seconds against tenants over the clean runs (needs two). */
+  readonly fit?: LinearFit;
+  /** k of time ≈ c·tenants^k over the clean runs: 1 is linear. */
+  readonly growthExponent?: number;
+}
+
+/** A run that ended before its deadline with every tenant onboarded. */
+export function isCleanRun(run: ScaleFigures): boolean {
+  return run.finished && run.failed === 0 && run.unfinished === 0;
+}
+
+export interface ComparisonResult {
+  readonly script: readonly ScriptRunModel[];
+  readonly scriptBurst: BurstModel;
+  /** This orchestrator's silo tenants in the same burst, at the default admission limit. */
+  readonly orchestratorBurst: BurstOutcome;
+}
+
+/** One target, measured. */
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean;
+  /** When missed: why, and what would close the gap. */
+  readonly why?: string;
+  readonly closeTheGap?: string;
+}
+
+export interface BenchResults {
+  readonly generatedAt: string;
+  /** `full` runs every section at its default size; `quick` and `partial` runs are for trying things out. */
+  readonly mode: 'full' | 'quick' | 'partial';
+  readonly durationSeconds: number;
+  readonly machine: { readonly node: string; readonly cpus: number; readonly loadAverage: readonly number[]; readonly platform: string };
+  readonly pricesCheckedOn: string;
+  readonly prices: Readonly<Record<string, Price>>;
+  readonly cost?: CostResult;
+  readonly overhead?: OverheadResult;
+  readonly coldStart?: ColdStartResult;
+  readonly scale?: ScaleResult;
+  readonly comparison?: ComparisonResult;
+  readonly targets: readonly TargetCheck[];
+}

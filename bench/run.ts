@@ -1,0 +1,168 @@
+/**
+ * `npm run bench`: runs every benchmark section, each in a fresh process (bench/child.ts), then
+ * writes bench/results/latest.json, bench/results/summary.md and bench/results/scale.svg and
+ * prints the headline table. Never part of `npm test`.
+ *
+ *   npm run bench                          the full run (about 5 minutes on 2 cores; the 1,000-tenant run dominates)
+ *   npm run bench -- --quick               smaller samples, sizes 10 and 100 (under a minute)
+ *   npm run bench -- --sections cost,cold-start --sizes 10,100,300 --deadline 120 --runs 50 --loads 10
+ *   npm run bench -- --report-only         rewrite the summary and the plot from latest.json (after changing the report)
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { modelBurst } from './lib/burst-model.ts';
+import { prices, pricesCheckedOn } from './lib/pricing.ts';
+import { benchTiers } from './lib/requests.ts';
+import { growthExponent, linearFit } from './lib/stats.ts';
+import type { BenchResults, ComparisonResult, ScaleResult, TargetCheck } from './report/results.ts';
+import { headline, scalePlot, summaryMarkdown } from './report/summary.ts';
+import { isCleanRun } from './report/results.ts';
+import { coldStartTargets, costTargets, overheadTargets, scaleTargets } from './report/targets.ts';
+import type { ColdStartResult } from './sections/cold-start.ts';
+import { modelScriptBurst, modelScriptRun } from './sections/comparison.ts';
+import { realisticDurations, type CostResult } from './sections/cost.ts';
+import type { OverheadResult } from './sections/overhead.ts';
+import type { ScaleFigures } from './sections/scale.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDirectory = join(projectRoot, 'bench', 'results');
+const workDirectory = join(projectRoot, 'node_modules', '.cache', 'bench');
+
+const allSections = ['cost', 'overhead', 'cold-start', 'scale'] as const;
+type Section = (typeof allSections)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sections: { type: 'string' },
+    sizes: { type: 'string' },
+    deadline: { type: 'string' },
+    runs: { type: 'string' },
+    loads: { type: 'string' },
+    'report-only': { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick ?? false;
+const sections = (values.sections?.split(',') ?? [...allSections]) as Section[];
+for (const section of sections) if (!allSections.includes(section)) throw new Error(`unknown section ${section}; sections: ${allSections.join(', ')}`);
+const sizes = (values.sizes ?? (quick ? '10,100' : '10,30,100,300,1000')).split(',').map(Number);
+const runs = Number(values.runs ?? (quick ? 10 : 60));
+const loads = Number(values.loads ?? (quick ? 3 : 10));
+/** Seconds a scale run may take before it is cut, by size (the 1,000-tenant run is the one that may need it). */
+const deadlineFor = (tenants: number) => Number(values.deadline ?? (tenants >= 1000 ? 240 : 120));
+const isFull = !quick && values.sections === undefined && values.sizes === undefined && values.runs === undefined && values.loads === undefined && values.deadline === undefined;
+
+/** Runs one section in a child process and returns its JSON result. */
+async function runChild<T>(section: Section, options: Record<string, unknown>, name: string, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const resultFile = join(workDirectory, `${name}.json`);
+  const logFile = join(workDirectory, 'logs', `${name}.log`);
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile);
+  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'child.ts'), section, resultFile, JSON.stringify(options)], {
+    cwd: projectRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    log.write(chunk);
+    for (const line of chunk.split('\n')) if (/^(cost|overhead|cold start|scale):/.test(line)) process.stderr.write(`  ${line}\n`);
+  });
+  const code = await new Promise<number | null>((done) => child.on('close', done));
+  log.end();
+  if (code !== 0) throw new Error(`the ${name} section failed (exit ${code}); see ${logFile}`);
+  return JSON.parse(readFileSync(resultFile, 'utf8')) as T;
+}
+
+/** Fits time against tenants over the clean runs: a run with failures ended early and says nothing about the time of N onboardings. */
+function scaleResult(runs: readonly ScaleFigures[]): ScaleResult {
+  const clean = runs.filter(isCleanRun).map((run) => ({ x: run.tenants, y: run.seconds }));
+  if (clean.length < 2) return { runs };
+  return { runs, fit: linearFit(clean), growthExponent: growthExponent(clean) };
+}
+
+function comparison(): ComparisonResult {
+  const stackSeconds = (tier: string, operation: 'onboarding' | 'offboarding') => {
+    if (tier === 'basic') return 0;
+    if (operation === 'offboarding') return realisticDurations.deleteSeconds;
+    return tier === 'premium' ? realisticDurations.createSeconds['silo-cluster'] : realisticDurations.createSeconds['silo-services'];
+  };
+  const script = benchTiers.flatMap((tier) => (['onboarding', 'offboarding'] as const).map((operation) => modelScriptRun(tier, operation, stackSeconds(tier, operation))));
+  const onboardings = script.filter((model) => model.operation === 'onboarding');
+  const meanBuildSeconds = onboardings.reduce((sum, model) => sum + model.buildSeconds, 0) / onboardings.length;
+  const tenants = 1000;
+  const config = JSON.parse(readFileSync(join(projectRoot, 'infra', 'config', 'orchestrator.json'), 'utf8')) as { maxConcurrentStackOperations: number };
+  const siloCreates = Object.values(realisticDurations.createSeconds);
+  return {
+    script,
+    scriptBurst: modelScriptBurst(tenants, meanBuildSeconds),
+    orchestratorBurst: modelBurst({
+      // Tiers in turn: two of every three tenants are silo tenants.
+      siloTenants: Math.round((tenants * 2) / 3),
+      slots: config.maxConcurrentStackOperations,
+      stackSeconds: siloCreates.reduce((sum, seconds) => sum + seconds, 0) / siloCreates.length,
+    }),
+  };
+}
+
+const started = performance.now();
+mkdirSync(resultsDirectory, { recursive: true });
+const reportOnly = values['report-only'] ?? false;
+const previous = reportOnly ? (JSON.parse(readFileSync(join(resultsDirectory, 'latest.json'), 'utf8')) as BenchResults) : undefined;
+let cost: CostResult | undefined = previous?.cost;
+let overhead: OverheadResult | undefined = previous?.overhead;
+let coldStart: ColdStartResult | undefined = previous?.coldStart;
+let scale: ScaleResult | undefined = previous?.scale === undefined ? undefined : scaleResult(previous.scale.runs);
+
+if (reportOnly) {
+  process.stderr.write('rewriting the summary from bench/results/latest.json\n');
+} else if (sections.includes('cost')) {
+  process.stderr.write('1. cost per onboarding and offboarding (simulated clock)\n');
+  // The deployed functions log at INFO (Powertools' default): the cost section weighs those logs.
+  cost = await runChild<CostResult>('cost', {}, 'cost', { ...process.env, POWERTOOLS_LOG_LEVEL: 'INFO' });
+}
+if (!reportOnly && sections.includes('overhead')) {
+  process.stderr.write(`2. orchestration overhead, ${runs} onboardings per tier\n`);
+  overhead = await runChild<OverheadResult>('overhead', { runs }, 'overhead');
+}
+if (!reportOnly && sections.includes('cold-start')) {
+  process.stderr.write(`3. cold-start proxies, ${loads} loads per bundle\n`);
+  coldStart = await runChild<ColdStartResult>('cold-start', { loads }, 'cold-start');
+}
+if (!reportOnly && sections.includes('scale')) {
+  const scaleRuns: ScaleFigures[] = [];
+  for (const tenants of sizes) {
+    process.stderr.write(`4. scale: ${tenants} tenants at once (deadline ${deadlineFor(tenants)} s)\n`);
+    scaleRuns.push(await runChild<ScaleFigures>('scale', { tenants, deadlineSeconds: deadlineFor(tenants) }, `scale-${tenants}`));
+  }
+  scale = scaleResult(scaleRuns);
+}
+
+const targets: TargetCheck[] = [
+  ...(cost ? costTargets(cost) : []),
+  ...(overhead ? overheadTargets(overhead) : []),
+  ...(coldStart ? coldStartTargets(coldStart) : []),
+  ...(scale ? scaleTargets(scale) : []),
+];
+const results: BenchResults = {
+  generatedAt: previous?.generatedAt ?? new Date().toISOString(),
+  mode: previous?.mode ?? (isFull ? 'full' : quick ? 'quick' : 'partial'),
+  durationSeconds: previous?.durationSeconds ?? (performance.now() - started) / 1000,
+  machine: previous?.machine ?? { node: process.version, cpus: cpus().length, loadAverage: loadavg(), platform: `${process.platform} ${process.arch}` },
+  pricesCheckedOn,
+  prices,
+  ...(cost ? { cost } : {}),
+  ...(overhead ? { overhead } : {}),
+  ...(coldStart ? { coldStart } : {}),
+  ...(scale ? { scale } : {}),
+  comparison: comparison(),
+  targets,
+};
+writeFileSync(join(resultsDirectory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(resultsDirectory, 'summary.md'), summaryMarkdown(results));
+if (scale) writeFileSync(join(resultsDirectory, 'scale.svg'), scalePlot(scale));
+process.stdout.write(`\n${headline(results)}\n`);
