@@ -8,6 +8,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -79,6 +80,13 @@ export class EventWiring extends Construct {
           maxEventAge,
         }),
       ],
+    });
+    // EventBridge invokes the reporter asynchronously: the rule's dead-letter queue only catches
+    // events it could not deliver. An invocation that keeps failing (after Lambda's own two retries)
+    // lands in the same queue, so no failed execution goes unanswered without a trace and an alarm.
+    props.failureReporter.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.failureDeadLetterQueue),
     });
   }
 

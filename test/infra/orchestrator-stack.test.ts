@@ -115,6 +115,15 @@ describe('event rules', () => {
     expect(detail.stateMachineArn.map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]).sort()).toEqual(names.sort());
     expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionsOf(deploy).get('report-failure')!.logicalId, 'Arn'] });
   });
+
+  it('sends a reporter invocation that keeps failing to the same dead-letter queue as undeliverable events', () => {
+    const [[, rule]] = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined) as [[string, Json]];
+    const [[, invokeConfig]] = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig') as [[string, Json]];
+
+    expect(invokeConfig.Properties.FunctionName).toEqual({ Ref: functionsOf(deploy).get('report-failure')!.logicalId });
+    expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
+    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual(rule.Properties.Targets[0].DeadLetterConfig.Arn);
+  });
 });
 
 describe('monitoring', () => {
@@ -287,7 +296,8 @@ describe('IAM', () => {
     'check-services': ['ecs:DescribeServices'],
     'complete-operation': ddb('GetItem', 'UpdateItem'),
     'send-reply': ['events:PutEvents', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
-    'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
+    // The sqs actions come from the on-failure destination (the failure dead-letter queue only).
+    'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
   };
 
   it.each(Object.entries(expectedActions))('grants %s exactly the calls it makes', (directory, actions) => {
