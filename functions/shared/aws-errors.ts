@@ -62,6 +62,11 @@ export function awsErrorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null ? (error as SdkLikeError).name : undefined;
 }
 
+/** True for DynamoDB's ConditionalCheckFailedException: a conditional write found the item changed. */
+export function isConditionFailure(error: unknown): boolean {
+  return awsErrorName(error) === 'ConditionalCheckFailedException';
+}
+
 /** The SDK error's message ('' when there is none). */
 export function awsErrorMessage(error: unknown): string {
   return typeof error === 'object' && error !== null ? ((error as SdkLikeError).message ?? '') : '';

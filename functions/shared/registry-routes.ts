@@ -24,8 +24,9 @@
  * - Undoing a claim (lost race on the tenant, lock lost) deletes the item conditionally on
  *   `tenantId` being ours, so an item another tenant holds is never removed.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, rethrowAwsError } from './aws-errors.ts';
+import { queryAllItems } from './query-pages.ts';
 import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 import { LockLostError } from './errors.ts';
 import { createRegistry, tenantKey, type TenantRecord } from './registry.ts';
@@ -50,9 +51,6 @@ export type ClaimResult = 'claimed' | 'priority-taken' | 'tenant-has-route';
 type PendingRoute = NonNullable<TenantRecord['route']>;
 type RouteSlot = Pick<PendingRoute, 'listenerArn' | 'priority'>;
 
-function isConditionFailure(error: unknown): boolean {
-  return awsErrorName(error) === 'ConditionalCheckFailedException';
-}
 
 function lockLost(tenantId: string, executionArn: string, cause?: unknown): LockLostError {
   return new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, cause === undefined ? undefined : { cause });
@@ -69,27 +67,20 @@ export function createRouteRegistry(tableName: string) {
 
   /** Every priority item of a listener matching `filter`, read consistently across pages. */
   async function queryPriorities(listenerArn: string, filter: { expression: string; values: Record<string, unknown> } | undefined, operation: string): Promise<number[]> {
-    const priorities: number[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let items: Record<string, unknown>[];
     try {
-      do {
-        const page = await db().send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ...(filter !== undefined ? { FilterExpression: filter.expression } : {}),
-            ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': priorityPrefix, ...filter?.values },
-            ProjectionExpression: 'sk',
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        priorities.push(...prioritiesOf(page.Items));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      items = await queryAllItems({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ...(filter !== undefined ? { FilterExpression: filter.expression } : {}),
+        ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': priorityPrefix, ...filter?.values },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+      });
     } catch (error) {
       return rethrowAwsError(error, operation);
     }
+    const priorities = prioritiesOf(items);
     return priorities.sort((a, b) => a - b);
   }
 

@@ -8,7 +8,7 @@
  * caller, which decides (re-read, duplicate, lock lost).
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
+import { isConditionFailure, rethrowAwsError } from './aws-errors.ts';
 import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 import type { Operation } from '../../events/contract.ts';
 import { LockLostError } from './errors.ts';
@@ -79,9 +79,6 @@ export function tenantKey(tenantId: string): { pk: string; sk: string } {
   return { pk: `TENANT#${tenantId}`, sk: 'TENANT' };
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return awsErrorName(error) === 'ConditionalCheckFailedException';
-}
 
 /** Registry operations on one table. */
 export function createRegistry(tableName: string) {

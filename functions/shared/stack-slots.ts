@@ -13,8 +13,9 @@
  * racing for it; the loser tries the next free slot. Release deletes only the tenant's own
  * items, so a slot someone else reclaimed meanwhile is left alone.
  */
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, rethrowAwsError } from './aws-errors.ts';
+import { queryAllItems } from './query-pages.ts';
 import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 
 /** Partition of the stack-operation slots in the registry table. */
@@ -57,9 +58,6 @@ interface SlotItem {
   readonly expiresAt?: number;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return awsErrorName(error) === 'ConditionalCheckFailedException';
-}
 
 function epochSeconds(now: Date): number {
   return Math.floor(now.getTime() / 1000);
@@ -71,38 +69,29 @@ function slotTable(tableName: string) {
 
   /** Every slot item (optionally only the tenant's), read consistently across pages. */
   async function querySlots(tenantId: string | undefined, operation: string): Promise<SlotItem[]> {
-    const items: SlotItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let found: Record<string, unknown>[];
     try {
-      do {
-        const page = await db().send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ...(tenantId !== undefined ? { FilterExpression: '#holder = :tenantId' } : {}),
-            ProjectionExpression: 'sk, #holder, #expiresAt',
-            ExpressionAttributeNames: { '#holder': 'holder', '#expiresAt': 'expiresAt' },
-            ExpressionAttributeValues: {
-              ':pk': stackOperationsPartition,
-              ':prefix': slotPrefix,
-              ...(tenantId !== undefined ? { ':tenantId': tenantId } : {}),
-            },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          items.push({
-            slot: Number(String(item.sk).slice(slotPrefix.length)),
-            ...(typeof item.holder === 'string' ? { holder: item.holder } : {}),
-            ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
-          });
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      found = await queryAllItems({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ...(tenantId !== undefined ? { FilterExpression: '#holder = :tenantId' } : {}),
+        ProjectionExpression: 'sk, #holder, #expiresAt',
+        ExpressionAttributeNames: { '#holder': 'holder', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: {
+          ':pk': stackOperationsPartition,
+          ':prefix': slotPrefix,
+          ...(tenantId !== undefined ? { ':tenantId': tenantId } : {}),
+        },
+        ConsistentRead: true,
+      });
     } catch (error) {
       return rethrowAwsError(error, operation);
     }
+    const items: SlotItem[] = found.map((item) => ({
+      slot: Number(String(item.sk).slice(slotPrefix.length)),
+      ...(typeof item.holder === 'string' ? { holder: item.holder } : {}),
+      ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
+    }));
     return items.sort((a, b) => a.slot - b.slot);
   }
 
