@@ -11,9 +11,8 @@ import {
   PriorityInUseException,
   TooManyRulesException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
 import {
   claimedQuery,
@@ -38,31 +37,10 @@ import {
   tenantId,
   tenantItem,
   throttled,
+  useRouteMocks,
 } from './route.fixture.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-
-function ddbInputs(command: Parameters<typeof ddb.commandCalls>[0]): unknown[] {
-  return ddb.commandCalls(command).map((call) => call.args[0].input);
-}
-
-function elbInputs(command: Parameters<typeof elb.commandCalls>[0]): unknown[] {
-  return elb.commandCalls(command).map((call) => call.args[0].input);
-}
-
-beforeEach(() => {
-  ddb.reset();
-  elb.reset();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date(now));
-  // The handler picks among the free priorities at random; 0 takes the lowest, so priorities are predictable.
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+const { ddb, elb, ddbInputs, elbInputs } = useRouteMocks();
 
 describe('register-route handler: CreateRule errors', () => {
   it('adopts its own rule when the priority is held by a rule tagged for this tenant', async () => {

@@ -1,7 +1,6 @@
-import { CreateRuleCommand, DescribeRulesCommand, ElasticLoadBalancingV2Client, RuleNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CreateRuleCommand, DescribeRulesCommand, RuleNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
 import { maxRegisterAttempts } from '../../../../functions/register-route/register.ts';
 import {
@@ -37,31 +36,10 @@ import {
   tenantId,
   tenantItem,
   twoListenerRegistrar,
+  useRouteMocks,
 } from './route.fixture.ts';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-
-function ddbInputs(command: Parameters<typeof ddb.commandCalls>[0]): unknown[] {
-  return ddb.commandCalls(command).map((call) => call.args[0].input);
-}
-
-function elbInputs(command: Parameters<typeof elb.commandCalls>[0]): unknown[] {
-  return elb.commandCalls(command).map((call) => call.args[0].input);
-}
-
-beforeEach(() => {
-  ddb.reset();
-  elb.reset();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(new Date(now));
-  // The handler picks among the free priorities at random; 0 takes the lowest, so priorities are predictable.
-  vi.spyOn(Math, 'random').mockReturnValue(0);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+const { ddb, elb, ddbInputs, elbInputs } = useRouteMocks();
 
 /** The tenant owns no priority item yet. Set after the generic Query mock, so it wins for claimedPriority's Query. */
 function noOrphanClaims(): void {

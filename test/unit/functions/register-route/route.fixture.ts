@@ -2,7 +2,11 @@
  * Shared arrangements of the route tests: ids, registry items as DynamoDB returns them,
  * and SDK exceptions built from the SDK's own classes.
  */
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { createRouteRegistrar, type RegisterRouteInput } from '../../../../functions/register-route/register.ts';
 import { createLogger } from '../../../../functions/shared/handler.ts';
 import { createRegistry } from '../../../../functions/shared/registry.ts';
@@ -292,4 +296,30 @@ export function twoListenerRegistrar(firstCapacity: number) {
     logger: createLogger('register-route-test'),
     now: () => now,
   });
+}
+
+/**
+ * Mocks DynamoDB and Elastic Load Balancing for a test file, freezes the clock at `now` and makes
+ * the random pick among free priorities take the lowest, so every input is predictable.
+ * Call once at the top of a test file.
+ */
+export function useRouteMocks() {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const elb = mockClient(ElasticLoadBalancingV2Client);
+  beforeEach(() => {
+    ddb.reset();
+    elb.reset();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(now));
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  return {
+    ddb,
+    elb,
+    ddbInputs: (command: Parameters<typeof ddb.commandCalls>[0]): unknown[] => ddb.commandCalls(command).map((call) => call.args[0].input),
+    elbInputs: (command: Parameters<typeof elb.commandCalls>[0]): unknown[] => elb.commandCalls(command).map((call) => call.args[0].input),
+  };
 }
