@@ -22,6 +22,8 @@ import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tena
 import { workflowArn, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
 import { routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
 import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
+import { tombstoneLifetime } from './constructs/request-retention.ts';
+import { workflowFunctions } from '../functions/lambda-functions.ts';
 import type { SiloIsolationModel } from './tenant-templates/tenant-parameters.ts';
 
 /** Properties of {@link OrchestratorStack}. */
@@ -102,6 +104,7 @@ export class OrchestratorStack extends Stack {
       STACK_TIMEOUT_SECONDS: String(config.stackTimeoutSeconds),
       SERVICES_TIMEOUT_SECONDS: String(config.servicesTimeoutSeconds),
       MAX_STACK_OPERATIONS: String(config.maxConcurrentStackOperations),
+      TOMBSTONE_SECONDS: String(tombstoneLifetime.toSeconds()),
       ONBOARDING_STATE_MACHINE_ARN: stateMachineArns.onboarding,
       OFFBOARDING_STATE_MACHINE_ARN: stateMachineArns.offboarding,
     };
@@ -132,12 +135,14 @@ export class OrchestratorStack extends Stack {
       stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       failureReporter: failureReporter.function,
     });
+    const workflowFunctionDirectories = Object.values(workflowFunctions);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachines: this.workflows.stateMachines,
       deadLetterQueues: { RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue, FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue },
       failureReporter: failureReporter.function,
       failureReporterLogs: failureReporter.logGroup,
       functions: functionByDirectory,
+      workflowStepLogs: workflowFunctionDirectories.map((directory) => this.functions.byDirectory[directory].logGroup),
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
 

@@ -4,7 +4,7 @@
  * Pure: the handler reads the record (and the lock holder's status) and acts on the decision.
  */
 import type { Operation } from '../../events/contract.ts';
-import { SupersededRequestError, TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../shared/errors.ts';
+import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../shared/errors.ts';
 import { completionKey, TenantStatus, type OperationLock, type TenantRecord } from '../shared/registry.ts';
 import type { TenantSnapshot, WorkflowRequest } from '../shared/steps.ts';
 
@@ -25,9 +25,19 @@ const statusAfterOperation: Record<Operation, TenantStatus> = {
 
 /** What the handler does with a request: write the lock, go on, end quietly, or throw. */
 export type AcceptDecision =
-  /** Take the lock (create the record when `expectedVersion` is undefined). `takeover` names the stale holder. */
-  | { readonly action: 'acquire'; readonly status: TenantStatus; readonly expectedVersion?: number; readonly takeover?: OperationLock }
-  /** This execution already holds the lock (a retry of the accept step): go on, write nothing. */
+  /**
+   * Take the lock (create the record when `expectedVersion` is undefined). `takeover` names the
+   * stale holder. `tombstone`: the record is (or stays) a tombstone, which expires; an offboarding
+   * of a tenant never onboarded leaves one, so an older onboarding arriving later is refused.
+   */
+  | {
+      readonly action: 'acquire';
+      readonly status: TenantStatus;
+      readonly expectedVersion?: number;
+      readonly takeover?: OperationLock;
+      readonly tombstone?: boolean;
+    }
+  /** This execution already holds the lock (a retry or redrive of the accept step): go on, proving it with a fenced write. */
   | { readonly action: 'proceed' }
   /** Another execution handles or handled this very request: end quietly, reply nothing. */
   | { readonly action: 'duplicate'; readonly reason: 'completed' | 'in-progress' }
@@ -36,7 +46,7 @@ export type AcceptDecision =
   /** The request cannot go ahead now (busy) or at all; the handler throws the error. */
   | {
       readonly action: 'reject';
-      readonly error: TenantNotFoundError | TenantAlreadyActiveError | TenantBusyError | SupersededRequestError;
+      readonly error: TenantAlreadyActiveError | TenantBusyError | SupersededError;
     };
 
 /**
@@ -58,13 +68,9 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
   const { operation, tenantId } = request;
   const status = statusDuringOperation[operation];
   if (record === undefined) {
-    if (operation === 'offboarding') {
-      return {
-        action: 'reject',
-        error: new TenantNotFoundError(`tenant ${tenantId} is not known to this orchestrator; nothing to offboard`),
-      };
-    }
-    return { action: 'acquire', status };
+    // Offboarding a tenant never onboarded here is a success with nothing to delete; its tombstone
+    // remembers the request time, so an older onboarding that arrives later builds nothing.
+    return operation === 'offboarding' ? { action: 'acquire', status, tombstone: true } : { action: 'acquire', status };
   }
 
   if (record.completed[completionKey(operation, request.registrationId)] !== undefined) {
@@ -76,11 +82,14 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
 
   const { lock } = record;
   if (lock?.executionArn === request.executionArn) return { action: 'proceed' };
-  if (isOlder(request.requestedAt, record.lastRequestAt)) {
+  const tombstone = record.tombstoneExpiresAt !== undefined;
+  // EventBridge times have one-second resolution: an onboarding in the same second as the
+  // offboarding that left the tombstone cannot be shown to be newer, so it is refused too.
+  if (isOlder(request.requestedAt, record.lastRequestAt) || (tombstone && operation === 'onboarding' && !isNewer(request.requestedAt, record.lastRequestAt))) {
     return {
       action: 'reject',
-      error: new SupersededRequestError(
-        `${operation} request of ${request.requestedAt} for tenant ${tenantId} is older than the ${record.lastRequestAt} request already accepted; it would undo a later decision`,
+      error: new SupersededError(
+        `${operation} request of ${request.requestedAt ?? 'unknown time'} for tenant ${tenantId} is not newer than the ${record.lastRequestAt} request already accepted; it would undo a later decision`,
       ),
     };
   }
@@ -92,7 +101,7 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
       return { action: 'reject', error: busy(tenantId, lock) };
     }
     // The holder failed, timed out or was aborted: this request replays it or cleans up after it.
-    return { action: 'acquire', status, expectedVersion: record.version, takeover: lock };
+    return { action: 'acquire', status, expectedVersion: record.version, takeover: lock, ...tombstoneOf(record, operation) };
   }
 
   if (operation === 'onboarding' && record.status === TenantStatus.active) {
@@ -102,7 +111,20 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
     };
   }
   // Offboarding a DELETED tenant also goes ahead: it converges on nothing and replies deleted.
-  return { action: 'acquire', status, expectedVersion: record.version };
+  return { action: 'acquire', status, expectedVersion: record.version, ...tombstoneOf(record, operation) };
+}
+
+/** A tombstone stays one (with a fresh expiry) through another offboarding; an onboarding makes it a tenant for good. */
+function tombstoneOf(record: TenantRecord, operation: Operation): { tombstone?: true } {
+  return record.tombstoneExpiresAt !== undefined && operation === 'offboarding' ? { tombstone: true } : {};
+}
+
+/** True when `requestedAt` is strictly newer than `latest`; an unknown time on either side is not. */
+export function isNewer(requestedAt: string | undefined, latest: string | undefined): boolean {
+  if (requestedAt === undefined || latest === undefined) return latest === undefined;
+  const request = Date.parse(requestedAt);
+  const accepted = Date.parse(latest);
+  return Number.isFinite(request) && Number.isFinite(accepted) && request > accepted;
 }
 
 /**

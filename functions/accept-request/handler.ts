@@ -5,10 +5,10 @@
  */
 import { addressOfRequest, parseRequest } from '../../events/contract.ts';
 import { tierCatalog } from '../shared/catalog.ts';
-import { readContractConfig, readRegistryTableName } from '../shared/config.ts';
+import { readContractConfig, readRegistryTableName, readTombstoneSeconds } from '../shared/config.ts';
 import { describeExecution, type ExecutionDescription } from '../shared/executions.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, type TenantRecord } from '../shared/registry.ts';
+import { createRegistry, fenceOf, type Fence, type TenantRecord } from '../shared/registry.ts';
 import { AcceptInputSchema, parseStepInput, type AcceptOutput, type WorkflowRequest } from '../shared/steps.ts';
 import { selectTier } from '../shared/tier-catalog.ts';
 import { busy, decideAccept, lockHolderToCheck, tenantSnapshot } from './decide.ts';
@@ -16,6 +16,7 @@ import { busy, decideAccept, lockHolderToCheck, tenantSnapshot } from './decide.
 const logger = createLogger('accept-request');
 const contractConfig = readContractConfig();
 const registry = createRegistry(readRegistryTableName());
+const tombstoneSeconds = readTombstoneSeconds();
 
 /** Conditional writes lost to a concurrent writer before giving up with TenantBusy (the workflow retries that). */
 const maxAcquireAttempts = 3;
@@ -38,7 +39,7 @@ function validate(event: unknown, executionArn: string): WorkflowRequest {
   }
 }
 
-async function accept(request: WorkflowRequest): Promise<{ outcome: AcceptOutput['outcome']; record?: TenantRecord }> {
+async function accept(request: WorkflowRequest, fence: Fence): Promise<{ outcome: AcceptOutput['outcome']; record?: TenantRecord }> {
   const { operation, tenantId, registrationId, executionArn } = request;
   for (let attempt = 1; attempt <= maxAcquireAttempts; attempt += 1) {
     const record = await registry.getTenant(tenantId);
@@ -55,11 +56,19 @@ async function accept(request: WorkflowRequest): Promise<{ outcome: AcceptOutput
       case 'confirm':
         logger.info('Request already carried out; confirming it with the success reply', { operation });
         return { outcome: 'completed', ...(record !== undefined ? { record } : {}) };
-      case 'proceed':
-        logger.info('This execution already holds the tenant lock', { operation });
-        return { outcome: 'accepted', ...(record !== undefined ? { record } : {}) };
+      case 'proceed': {
+        // A retry or a redrive of this step: prove the lock in a write (which also fences off
+        // this execution's earlier attempts) and carry on with the record as written.
+        const held = await registry.holdLock(tenantId, fence, new Date().toISOString());
+        logger.info('This execution already holds the tenant lock', { operation, attempt: fence.attempt });
+        return { outcome: 'accepted', record: held };
+      }
       case 'acquire': {
-        const lock = { operation, registrationId, executionArn, acquiredAt: new Date().toISOString() };
+        const acquiredAt = new Date().toISOString();
+        const lock = { operation, registrationId, executionArn, acquiredAt, attempt: fence.attempt };
+        // Routes match host names without regard to case: a case-twin of a tenant is refused before anything is written for it.
+        if (operation === 'onboarding') await registry.claimCaseFold(tenantId, acquiredAt);
+        const tombstone = decision.tombstone === true ? { tombstoneExpiresAt: Math.floor(Date.parse(acquiredAt) / 1000) + tombstoneSeconds } : {};
         // The decision has ruled out an older request, so this one becomes the latest accepted.
         const lastRequestAt = request.requestedAt !== undefined ? { lastRequestAt: request.requestedAt } : {};
         const fields =
@@ -70,11 +79,12 @@ async function accept(request: WorkflowRequest): Promise<{ outcome: AcceptOutput
                 ...(request.tenantName !== undefined ? { tenantName: request.tenantName } : {}),
                 ...lastRequestAt,
               }
-            : { status: decision.status, ...lastRequestAt };
+            : { status: decision.status, ...lastRequestAt, ...tombstone };
         if (await registry.acquireLock(tenantId, decision.expectedVersion, lock, fields)) {
           logger.info('Tenant lock acquired', {
             operation,
             status: decision.status,
+            ...(decision.tombstone === true ? { tombstone: true } : {}),
             ...(decision.takeover !== undefined
               ? { takenOverFrom: decision.takeover.executionArn, takenOverOperation: decision.takeover.operation }
               : {}),
@@ -95,7 +105,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Accep
   appendTenantKeys(logger, { executionArn: input.executionArn, tenantId: address.tenantId, registrationId: address.registrationId });
 
   const request = validate(input.event, input.executionArn);
-  const { outcome, record } = await accept(request);
+  const { outcome, record } = await accept(request, fenceOf(request, input.redriveCount));
   return {
     outcome,
     request,

@@ -3,7 +3,8 @@
  * The workflow loops (Choice on `ready`, Wait `waitSeconds`) until they are stable; this step
  * fails the execution when a deployment's circuit breaker trips or the deadline passes.
  */
-import { readDeadlines } from '../shared/config.ts';
+import { readDeadlines, readRegistryTableName } from '../shared/config.ts';
+import { createRegistry, fenceOf } from '../shared/registry.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
 import { describeServices } from '../shared/services.ts';
 import { CheckServicesInputSchema, parseStepInput, type ServiceProgress } from '../shared/steps.ts';
@@ -11,12 +12,15 @@ import { assessServices, isServiceStable, splitServiceNames } from './stability.
 
 const logger = createLogger('check-services');
 const { servicesTimeoutSeconds } = readDeadlines();
+const registry = createRegistry(readRegistryTableName());
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<ServiceProgress> => {
   const input = parseStepInput(CheckServicesInputSchema, event, 'check-services');
   const { request } = input;
   appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
 
+  // A superseded execution stops here, before it waits any longer on services it no longer owns.
+  await registry.holdLock(request.tenantId, fenceOf(request, input.redriveCount), new Date().toISOString());
   const serviceNames = splitServiceNames(input.serviceNames);
   const services = await describeServices(input.clusterName, serviceNames);
   logger.info('Services described', {

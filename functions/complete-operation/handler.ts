@@ -6,7 +6,7 @@
 import { readRegistryTableName } from '../shared/config.ts';
 import { InvalidStepInputError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, TenantStatus } from '../shared/registry.ts';
+import { createRegistry, fenceOf, TenantStatus } from '../shared/registry.ts';
 import { CompleteOperationInputSchema, parseStepInput, type CompleteOperationOutput } from '../shared/steps.ts';
 import { buildTenantConfig } from './tenant-config.ts';
 
@@ -14,14 +14,16 @@ const logger = createLogger('complete-operation');
 const registry = createRegistry(readRegistryTableName());
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<CompleteOperationOutput> => {
-  const { request, plan, route } = parseStepInput(CompleteOperationInputSchema, event, 'CompleteOperation');
+  const { request, plan, route, redriveCount } = parseStepInput(CompleteOperationInputSchema, event, 'CompleteOperation');
   const { tenantId, operation, registrationId, executionArn } = request;
   appendTenantKeys(logger, { tenantId, registrationId, executionArn });
-  const lock = { operation, registrationId, executionArn };
+  const lock = { operation, registrationId, fence: fenceOf(request, redriveCount) };
   const now = new Date().toISOString();
 
   if (operation === 'offboarding') {
     await registry.completeOperation(tenantId, lock, { status: TenantStatus.deleted, removeRoute: true }, now);
+    // A deleted tenant has no route left, so its id's lower-cased form is free for another tenant.
+    await registry.releaseCaseFold(tenantId);
     logger.info('Tenant marked deleted', { operation });
     return {};
   }

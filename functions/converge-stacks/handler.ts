@@ -9,6 +9,7 @@
 import { readCloudFormationRoleArn, readDeadlines, readMaxStackOperations, readRegistryTableName } from '../shared/config.ts';
 import { TransientAwsError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { createRegistry, fenceOf } from '../shared/registry.ts';
 import { createStackSlots, slotLeaseSeconds } from '../shared/stack-slots.ts';
 import {
   createStack,
@@ -39,7 +40,9 @@ const logger = createLogger('converge-stacks');
 const roleArn = readCloudFormationRoleArn();
 const { stackTimeoutSeconds } = readDeadlines();
 const maxStackOperations = readMaxStackOperations();
-const slots = createStackSlots(readRegistryTableName(), { limit: maxStackOperations, leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds) });
+const registryTableName = readRegistryTableName();
+const slots = createStackSlots(registryTableName, { limit: maxStackOperations, leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds) });
+const registry = createRegistry(registryTableName);
 
 /** Takes one look at the tenant's stacks, acts on what it sees and returns the loop's progress. */
 export const handler = stepHandler(logger, async (event: unknown): Promise<StackProgress> => {
@@ -48,6 +51,9 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
   appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn });
   const stacks = withExtraParameters(input.stacks, input.extraParameters);
   assertCreatable(desired, stacks);
+  // Every look first proves, in a conditional write, that this execution and attempt still hold
+  // the tenant: a superseded one stops here, before it creates, deletes or frees anything.
+  await registry.holdLock(request.tenantId, fenceOf(request, input.redriveCount), new Date().toISOString());
 
   const attempt = beginCall(input);
   if (attempt.redriven) {

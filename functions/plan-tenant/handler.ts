@@ -6,7 +6,7 @@ import { tierCatalog } from '../shared/catalog.ts';
 import { readRegistryTableName, readStackConfig } from '../shared/config.ts';
 import { ConfigurationError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry } from '../shared/registry.ts';
+import { createRegistry, fenceOf } from '../shared/registry.ts';
 import { parseStepInput, PlanInputSchema, type Plan } from '../shared/steps.ts';
 import { selectTier } from '../shared/tier-catalog.ts';
 import { missingSharedParameters, planTenant } from './plan.ts';
@@ -22,7 +22,7 @@ if (missing.length > 0) {
 }
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<Plan> => {
-  const { request } = parseStepInput(PlanInputSchema, event, 'PlanTenantResources');
+  const { request, redriveCount } = parseStepInput(PlanInputSchema, event, 'PlanTenantResources');
   appendTenantKeys(logger, { tenantId: request.tenantId, registrationId: request.registrationId, executionArn: request.executionArn });
 
   // Accept checked the tier already; checking again keeps a hand-edited redrive input from planning nonsense.
@@ -30,7 +30,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Plan>
   const plan = planTenant(request, tier, tierCatalog, stackConfig);
   await registry.savePlan(
     request.tenantId,
-    request.executionArn,
+    fenceOf(request, redriveCount),
     {
       tier: plan.tier,
       isolationModel: plan.isolationModel,

@@ -14,8 +14,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RouteListener } from '../shared/config.ts';
-import { LockLostError, RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../shared/errors.ts';
-import type { Registry, TenantRecord } from '../shared/registry.ts';
+import { RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../shared/errors.ts';
+import { fenceOf, type Fence, type Registry, type TenantRecord } from '../shared/registry.ts';
 import { maxRulePriority, type RouteRegistry } from '../shared/registry-routes.ts';
 import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags, type ListenerRuleSummary } from '../shared/routes.ts';
 import type { RegisterRouteInputSchema, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
@@ -42,7 +42,7 @@ type ClaimedRoute = NonNullable<TenantRecord['route']>;
 export const maxRegisterAttempts = 10;
 
 export interface RouteRegistrarDependencies {
-  readonly registry: Pick<Registry, 'getTenant'>;
+  readonly registry: Pick<Registry, 'holdLock'>;
   readonly routeRegistry: RouteRegistry;
   /** Listeners in the order they are filled. */
   readonly listeners: readonly RouteListener[];
@@ -57,13 +57,12 @@ export interface RouteRegistrarDependencies {
 export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
   const { registry, routeRegistry, listeners, logger, now, pickPriority } = deps;
 
-  /** The tenant's record, provided this execution still holds its lock. */
-  async function heldTenant(request: WorkflowRequest): Promise<TenantRecord> {
-    const tenant = await registry.getTenant(request.tenantId);
-    if (tenant?.lock?.executionArn !== request.executionArn) {
-      throw new LockLostError(`Execution ${request.executionArn} no longer holds the lock of tenant ${request.tenantId}`);
-    }
-    return tenant;
+  /**
+   * The tenant's record, written in the same conditional write that proves the fence still holds
+   * its lock (throws SupersededError otherwise): every round proves it before touching the listener.
+   */
+  async function heldTenant(request: WorkflowRequest, fence: Fence): Promise<TenantRecord> {
+    return registry.holdLock(request.tenantId, fence, now());
   }
 
   /**
@@ -98,8 +97,8 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
    * Claims the tenant's orphan priority or a newly allocated one; undefined when the claim lost
    * or a foreign rule holds the slot (re-read and try again).
    */
-  async function claimNewRoute(input: RegisterRouteInput): Promise<ClaimedRoute | undefined> {
-    const { tenantId, executionArn } = input.request;
+  async function claimNewRoute(input: RegisterRouteInput, fence: Fence): Promise<ClaimedRoute | undefined> {
+    const { tenantId } = input.request;
     const orphan = await orphanSlot(tenantId);
     const slot = orphan ?? (await allocateSlot());
     const siloTenant = stackOwnsRule(input.isolationModel);
@@ -113,7 +112,7 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
       value: input.route.value,
       ...(input.route.headerName !== undefined ? { headerName: input.route.headerName } : {}),
     };
-    const claim = await routeRegistry.claimPriority(tenantId, executionArn, route, now());
+    const claim = await routeRegistry.claimPriority(tenantId, fence, route, now());
     logger.info('Route priority claim', { claim, listenerArn: route.listenerArn, priority: route.priority });
     return claim === 'claimed' ? route : undefined;
   }
@@ -152,25 +151,25 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
   }
 
   /** Creates the rule of a claimed route unless it exists; undefined when the caller must start over. */
-  async function ensureRule(input: RegisterRouteInput, route: ClaimedRoute): Promise<RouteRegistration | undefined> {
+  async function ensureRule(input: RegisterRouteInput, route: ClaimedRoute, fence: Fence): Promise<RouteRegistration | undefined> {
     if (route.ruleArn !== undefined && (await ruleExists(route.ruleArn))) {
       logger.info('Route already registered', { ruleArn: route.ruleArn });
       return registration(route, route.ruleArn);
     }
-    const created = await createRuleOrRelease(input.request, route);
+    const created = await createRuleOrRelease(input.request, route, fence);
     if (created.outcome === 'created') {
-      await routeRegistry.recordRuleArn(input.request.tenantId, input.request.executionArn, created.ruleArn, now());
+      await routeRegistry.recordRuleArn(input.request.tenantId, fence, created.ruleArn, now());
       logger.info('Route rule created', { ruleArn: created.ruleArn, listenerArn: route.listenerArn, priority: route.priority });
       return registration(route, created.ruleArn);
     }
-    return resolvePriorityInUse(input.request, route);
+    return resolvePriorityInUse(input.request, route, fence);
   }
 
   /**
    * Creates the rule. On a capacity or conflict error the claim is released first, so a redrive
    * after the operator's fix allocates again instead of retrying the same listener.
    */
-  async function createRuleOrRelease(request: WorkflowRequest, route: ClaimedRoute) {
+  async function createRuleOrRelease(request: WorkflowRequest, route: ClaimedRoute, fence: Fence) {
     try {
       return await createTenantRule({
         listenerArn: route.listenerArn,
@@ -184,7 +183,7 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
       if (error instanceof RouteCapacityExceededError || error instanceof RouteConflictError) {
         logger.error('Listener refused the tenant rule; releasing the claimed priority', { errorName: error.name });
         try {
-          await routeRegistry.releaseRoute(request.tenantId, request.executionArn, route, now());
+          await routeRegistry.releaseRoute(request.tenantId, fence, route, now());
         } catch (releaseError) {
           // The refusal is what the operator must see; a claim left behind is picked up by the redrive.
           logger.warn('Could not release the claimed priority', { error: releaseError as Error });
@@ -199,8 +198,8 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
    * crashed before recording it: adopt it. Someone else's: give the priority up, reserve it and
    * every other priority foreign rules hold on that listener, and allocate again.
    */
-  async function resolvePriorityInUse(request: WorkflowRequest, route: ClaimedRoute): Promise<RouteRegistration | undefined> {
-    const { tenantId, executionArn } = request;
+  async function resolvePriorityInUse(request: WorkflowRequest, route: ClaimedRoute, fence: Fence): Promise<RouteRegistration | undefined> {
+    const { tenantId } = request;
     const rules = await listListenerRules(route.listenerArn);
     const holder = rules.find((rule) => rule.priority === route.priority);
     const tags = holder === undefined ? undefined : await ruleTags(holder.ruleArn);
@@ -210,13 +209,13 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
       return undefined;
     }
     if (isTenantRule(tags, tenantId)) {
-      await routeRegistry.recordRuleArn(tenantId, executionArn, holder.ruleArn, now());
+      await routeRegistry.recordRuleArn(tenantId, fence, holder.ruleArn, now());
       logger.info('Adopted the tenant rule of an earlier run', { ruleArn: holder.ruleArn });
       return registration(route, holder.ruleArn);
     }
     logger.warn('A foreign rule holds the claimed priority; reallocating', { ruleArn: holder.ruleArn, priority: route.priority });
     // Release before reserving: the reservation is conditional on the priority being free.
-    await routeRegistry.releaseRoute(tenantId, executionArn, route, now());
+    await routeRegistry.releaseRoute(tenantId, fence, route, now());
     await reserveForeignPriorities(route.listenerArn, rules);
     return undefined;
   }
@@ -228,10 +227,11 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
   async function register(input: RegisterRouteInput): Promise<RouteRegistration> {
     validateRouteRequest(input.route);
     const siloTenant = stackOwnsRule(input.isolationModel);
+    const fence = fenceOf(input.request, input.redriveCount);
     for (let attempt = 1; attempt <= maxRegisterAttempts; attempt += 1) {
-      const tenant = await heldTenant(input.request);
+      const tenant = await heldTenant(input.request, fence);
       const recorded = tenant.route;
-      const route = recorded ?? (await claimNewRoute(input));
+      const route = recorded ?? (await claimNewRoute(input, fence));
       if (route === undefined) continue;
       if (siloTenant) {
         logger.info(recorded === undefined ? 'Route priority claimed for the tenant stack' : 'Reusing the recorded route priority', {
@@ -240,7 +240,7 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
         });
         return stackRouteRegistration(route);
       }
-      const result = await ensureRule(input, route);
+      const result = await ensureRule(input, route, fence);
       if (result !== undefined) return result;
     }
     throw new TransientAwsError(

@@ -11,9 +11,8 @@
  * that crashed between its two writes), so an offboarded tenant leaks no priority.
  */
 import { readRegistryTableName, readRouteListeners } from '../shared/config.ts';
-import { LockLostError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry } from '../shared/registry.ts';
+import { createRegistry, fenceOf } from '../shared/registry.ts';
 import { createRouteRegistry } from '../shared/registry-routes.ts';
 import { deleteRule, findRuleAtPriority, isTenantRule } from '../shared/routes.ts';
 import { parseStepInput, RemoveRouteInputSchema, type RouteRemoval } from '../shared/steps.ts';
@@ -43,15 +42,13 @@ async function freeOrphanClaims(tenantId: string): Promise<void> {
 }
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<RouteRemoval> => {
-  const { request } = parseStepInput(RemoveRouteInputSchema, event, 'RemoveTenantRoute');
+  const { request, redriveCount } = parseStepInput(RemoveRouteInputSchema, event, 'RemoveTenantRoute');
   const { tenantId, executionArn } = request;
   appendTenantKeys(logger, { tenantId, executionArn, registrationId: request.registrationId });
+  const fence = fenceOf(request, redriveCount);
 
-  const tenant = await registry.getTenant(tenantId);
-  if (tenant?.lock?.executionArn !== executionArn) {
-    // Checked before touching the load balancer: another operation may own the route now.
-    throw new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`);
-  }
+  // Proven in a conditional write before touching the load balancer: another operation may own the route now.
+  const tenant = await registry.holdLock(tenantId, fence, new Date().toISOString());
   const route = tenant.route;
   if (route === undefined) {
     logger.info('Tenant has no route');
@@ -71,7 +68,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Route
     logger.info(deleted ? 'Route rule deleted' : 'Route rule was already gone', { ruleArn });
   }
 
-  await routeRegistry.releaseRoute(tenantId, executionArn, route, new Date().toISOString());
+  await routeRegistry.releaseRoute(tenantId, fence, route, new Date().toISOString());
   logger.info('Route released', { listenerArn: route.listenerArn, priority: route.priority });
   await freeOrphanClaims(tenantId);
   return { removed: true };

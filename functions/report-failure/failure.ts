@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import type { FailureDetails } from '../../events/contract.ts';
-import { ErrorName } from '../shared/errors.ts';
+import { ErrorName, requestErrorNames } from '../shared/errors.ts';
 
 /** Statuses the reporter answers; the CDK rule sends only these. */
 export const reportedStatuses = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -35,13 +35,7 @@ export const maxFailureReasonLength = 1000;
  * Errors caused by the request itself. Redriving would fail the same way; the control plane
  * has to send a corrected request instead.
  */
-const requestErrors: ReadonlySet<string> = new Set([
-  ErrorName.InvalidRequest,
-  ErrorName.UnknownTier,
-  ErrorName.TenantNotFound,
-  ErrorName.TenantAlreadyActive,
-  ErrorName.SupersededRequest,
-]);
+const requestErrors = requestErrorNames;
 
 const timeoutErrors: ReadonlySet<string> = new Set(['States.Timeout', 'States.HeartbeatTimeout']);
 

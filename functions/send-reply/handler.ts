@@ -8,10 +8,11 @@ import type { MiddlewareObj } from '@middy/core';
 import type * as z from 'zod';
 import { buildReply, type ReplyOutcome } from '../../events/contract.ts';
 import { putReply } from '../shared/bus.ts';
-import { readContractConfig, readIdempotencyTableName } from '../shared/config.ts';
+import { readContractConfig, readIdempotencyTableName, readRegistryTableName } from '../shared/config.ts';
 import { InvalidStepInputError } from '../shared/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
 import { idempotencyOptions, withRetryableIdempotencyErrors } from '../shared/idempotency.ts';
+import { createRegistry, fenceOf, TenantStatus } from '../shared/registry.ts';
 import { parseStepInput, SendReplyInputSchema, type SendReplyOutput } from '../shared/steps.ts';
 
 type SendReplyInput = z.infer<typeof SendReplyInputSchema>;
@@ -19,6 +20,7 @@ type SendReplyInput = z.infer<typeof SendReplyInputSchema>;
 const logger = createLogger('send-reply');
 const contractConfig = readContractConfig();
 const idempotency = idempotencyOptions(readIdempotencyTableName(), '[request.operation, request.registrationId]');
+const registry = createRegistry(readRegistryTableName());
 
 /** Validates the input before the idempotency layer reads its key, so a bad input fails as InvalidStepInput. */
 const parseInput: MiddlewareObj<SendReplyInput> = {
@@ -40,6 +42,18 @@ const idempotentHandler = stepHandler(logger, async (input: SendReplyInput): Pro
   appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
 
   const outcome = outcomeOf(input);
+  // Proven in one conditional write: the operation completed and no newer operation has taken or
+  // changed the tenant since. Otherwise SupersededError: the newer operation's reply is the answer.
+  await registry.confirmReply(
+    request.tenantId,
+    {
+      operation: request.operation,
+      registrationId: request.registrationId,
+      endStatus: request.operation === 'onboarding' ? TenantStatus.active : TenantStatus.deleted,
+    },
+    fenceOf(request, input.redriveCount),
+    new Date().toISOString(),
+  );
   const eventId = await putReply(
     buildReply(contractConfig, { registrationId: request.registrationId, tenantId: request.tenantId }, outcome),
   );

@@ -127,3 +127,12 @@ export function readStateMachineArns(env: Env = process.env): { onboarding: stri
     offboarding: requireEnv('OFFBOARDING_STATE_MACHINE_ARN', env),
   };
 }
+
+/**
+ * How long a tombstone (the record an offboarding of an unknown tenant leaves) refuses older
+ * requests, in seconds. The CDK app derives it from the request dead-letter queue's retention plus
+ * a day: a request can come back from that queue with its original time until then.
+ */
+export function readTombstoneSeconds(env: Env = process.env): number {
+  return requireIntEnv('TOMBSTONE_SECONDS', env);
+}

@@ -11,10 +11,9 @@ export const ErrorName = {
   InvalidRequest: 'InvalidRequest',
   UnknownTier: 'UnknownTier',
   TenantBusy: 'TenantBusy',
-  TenantNotFound: 'TenantNotFound',
   TenantAlreadyActive: 'TenantAlreadyActive',
-  SupersededRequest: 'SupersededRequest',
-  LockLost: 'LockLost',
+  TenantIdConflict: 'TenantIdConflict',
+  Superseded: 'Superseded',
   InvalidStepInput: 'InvalidStepInput',
   StackRequestRejected: 'StackRequestRejected',
   StackCreationFailed: 'StackCreationFailed',
@@ -51,27 +50,27 @@ export class TenantBusyError extends DomainError {
   override readonly name = ErrorName.TenantBusy;
 }
 
-/** Offboarding named a tenant the registry has never seen. Terminal. */
-export class TenantNotFoundError extends DomainError {
-  override readonly name = ErrorName.TenantNotFound;
-}
-
 /** Onboarding of a tenant that is already active under another registration. Terminal. */
 export class TenantAlreadyActiveError extends DomainError {
   override readonly name = ErrorName.TenantAlreadyActive;
 }
 
 /**
- * A later request for the same tenant (by event time) was already accepted: this one is stale
- * and must not undo it (e.g. an onboarding that arrives after a later offboarding). Terminal.
+ * The tenant id differs only in letter case from a tenant the registry already has. Load balancer
+ * host matching ignores case, so the two could never have distinct routes. Terminal.
  */
-export class SupersededRequestError extends DomainError {
-  override readonly name = ErrorName.SupersededRequest;
+export class TenantIdConflictError extends DomainError {
+  override readonly name = ErrorName.TenantIdConflict;
 }
 
-/** This execution no longer holds the tenant's operation lock (another took it over). Terminal. */
-export class LockLostError extends DomainError {
-  override readonly name = ErrorName.LockLost;
+/**
+ * This execution (or this redrive attempt of it) no longer holds the tenant's lock, or a newer
+ * request for the tenant was already accepted: it must change nothing. The workflows catch it into
+ * a Succeed state named `Superseded`, so it sends no reply (the newer operation's reply answers the
+ * registration) and raises no failure alarm.
+ */
+export class SupersededError extends DomainError {
+  override readonly name = ErrorName.Superseded;
 }
 
 /** A step received input the workflow should never send: a definition/handler mismatch. Terminal. */
@@ -128,6 +127,17 @@ export class InvalidTierCatalogError extends DomainError {
 export class ConfigurationError extends DomainError {
   override readonly name = ErrorName.ConfigurationError;
 }
+
+/**
+ * Errors caused by the request itself: redriving or replaying fails the same way; the control
+ * plane has to send a corrected request instead.
+ */
+export const requestErrorNames: ReadonlySet<string> = new Set<ErrorName>([
+  ErrorName.InvalidRequest,
+  ErrorName.UnknownTier,
+  ErrorName.TenantAlreadyActive,
+  ErrorName.TenantIdConflict,
+]);
 
 /** Error names the workflows retry (transient). Everything else fails the state. */
 export const transientErrorNames: readonly ErrorName[] = [ErrorName.TransientAwsError];

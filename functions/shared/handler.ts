@@ -29,5 +29,17 @@ export function stepHandler<TEvent, TResult>(
   logger: Logger,
   run: (event: TEvent, context: Context) => Promise<TResult>,
 ) {
-  return middy(run).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(run)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({
+      // Runs before the logger middleware clears the invocation's keys (middy runs onError in reverse order).
+      onError: (request) => {
+        if (request.error?.name !== 'Superseded') return;
+        // `superseded: true` feeds the SupersededExecutions metric (infra/constructs/monitoring.ts).
+        logger.warn('Execution superseded: it stops here without changing anything or replying', {
+          superseded: true,
+          reason: request.error.message,
+        });
+      },
+    });
 }

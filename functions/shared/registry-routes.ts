@@ -21,15 +21,14 @@
  *   leaves the same orphan as above, which the same recovery frees. The other order would
  *   leave a route pointing at a freed priority, which a register-route re-run would trust and
  *   build a rule on while another tenant claims the item.
- * - Undoing a claim (lost race on the tenant, lock lost) deletes the item conditionally on
+ * - Undoing a claim (lost race on the tenant, execution superseded) deletes the item conditionally on
  *   `tenantId` being ours, so an item another tenant holds is never removed.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, rethrowAwsError } from './aws-errors.ts';
 import { queryAllItems } from './query-pages.ts';
 import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
-import { LockLostError } from './errors.ts';
-import { createRegistry, tenantKey, type TenantRecord } from './registry.ts';
+import { createRegistry, superseded, type Fence, type TenantRecord } from './registry.ts';
 
 /** Highest priority an ALB listener rule may have. */
 export const maxRulePriority = 50_000;
@@ -51,10 +50,6 @@ export type ClaimResult = 'claimed' | 'priority-taken' | 'tenant-has-route';
 type PendingRoute = NonNullable<TenantRecord['route']>;
 type RouteSlot = Pick<PendingRoute, 'listenerArn' | 'priority'>;
 
-
-function lockLost(tenantId: string, executionArn: string, cause?: unknown): LockLostError {
-  return new LockLostError(`Execution ${executionArn} no longer holds the lock of tenant ${tenantId}`, cause === undefined ? undefined : { cause });
-}
 
 function prioritiesOf(items: readonly Record<string, unknown>[] | undefined): number[] {
   return (items ?? []).map((item) => Number(String(item.sk).slice(priorityPrefix.length)));
@@ -127,35 +122,31 @@ export function createRouteRegistry(tableName: string) {
 
   /**
    * Claims `route.priority` on `route.listenerArn` for the tenant, then records the route on the
-   * tenant. Requires this execution to hold the tenant's lock: without it the claim is undone
-   * and {@link LockLostError} thrown.
+   * tenant. Requires the fence to hold the tenant's lock: without it the claim is undone
+   * and {@link SupersededError} thrown.
    */
-  async function claimPriority(tenantId: string, executionArn: string, route: PendingRoute, now: string): Promise<ClaimResult> {
+  async function claimPriority(tenantId: string, fence: Fence, route: PendingRoute, now: string): Promise<ClaimResult> {
     if (!(await claimPriorityItem(tenantId, route, now))) return 'priority-taken';
-    try {
-      await db().send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: tenantKey(tenantId),
-          UpdateExpression: 'SET #route = :route, #updatedAt = :now',
-          ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
-          ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-          ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!isConditionFailure(error)) return rethrowAwsError(error, 'record tenant route');
-      const tenant = await registry.getTenant(tenantId);
-      const lockHeld = tenant?.lock?.executionArn === executionArn;
-      const current = tenant?.route;
-      const referenced = current?.listenerArn === route.listenerArn && current.priority === route.priority;
-      // Keep the item only while the tenant's route points at it (a duplicate run recorded this very claim).
-      if (!referenced && (current !== undefined || !lockHeld)) await deletePriority(route.listenerArn, route.priority, tenantId);
-      if (!lockHeld) throw lockLost(tenantId, executionArn, error);
-      // Lock held but no route any more: a duplicate run released it meanwhile; our item stays an orphan the next round reuses.
-      return 'tenant-has-route';
-    }
+    let result: ClaimResult = 'claimed';
+    await registry.updateHoldingLock(
+      tenantId,
+      fence,
+      { sets: ['#route = :route'], names: { '#route': 'route' }, values: { ':route': route }, condition: 'attribute_not_exists(#route)' },
+      now,
+      async (error) => {
+        const tenant = await registry.getTenant(tenantId);
+        const lockHeld = tenant?.lock?.executionArn === fence.executionArn && (tenant.lock.attempt ?? 0) <= fence.attempt;
+        const current = tenant?.route;
+        const referenced = current?.listenerArn === route.listenerArn && current.priority === route.priority;
+        // Keep the item only while the tenant's route points at it (a duplicate run recorded this very claim).
+        if (!referenced && (current !== undefined || !lockHeld)) await deletePriority(route.listenerArn, route.priority, tenantId);
+        if (!lockHeld || tenant === undefined) throw superseded(tenantId, fence, error);
+        // Lock held but the route changed meanwhile (a duplicate run of this execution): re-read and use it.
+        result = 'tenant-has-route';
+        return tenant;
+      },
+    );
+    return result;
   }
 
   /** Marks a priority that a rule we do not own already holds, so it is never offered again. */
@@ -174,23 +165,19 @@ export function createRouteRegistry(tableName: string) {
     }
   }
 
-  /** Records the created rule on the tenant's route. Requires the lock. */
-  async function recordRuleArn(tenantId: string, executionArn: string, ruleArn: string, now: string): Promise<void> {
-    try {
-      await db().send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: tenantKey(tenantId),
-          UpdateExpression: 'SET #route.#ruleArn = :ruleArn, #updatedAt = :now',
-          ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_exists(#route)',
-          ExpressionAttributeNames: { '#route': 'route', '#ruleArn': 'ruleArn', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-          ExpressionAttributeValues: { ':ruleArn': ruleArn, ':now': now, ':executionArn': executionArn },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw lockLost(tenantId, executionArn, error);
-      rethrowAwsError(error, 'record route rule');
-    }
+  /** Records the created rule on the tenant's route. Requires the fence to hold the lock. */
+  async function recordRuleArn(tenantId: string, fence: Fence, ruleArn: string, now: string): Promise<void> {
+    await registry.updateHoldingLock(
+      tenantId,
+      fence,
+      {
+        sets: ['#route.#ruleArn = :ruleArn'],
+        names: { '#route': 'route', '#ruleArn': 'ruleArn' },
+        values: { ':ruleArn': ruleArn },
+        condition: 'attribute_exists(#route)',
+      },
+      now,
+    );
   }
 
   /**
@@ -198,22 +185,8 @@ export function createRouteRegistry(tableName: string) {
    * first write, before anything is freed). Idempotent: a route already removed or a priority
    * already freed, even reused by another tenant, is fine.
    */
-  async function releaseRoute(tenantId: string, executionArn: string, route: RouteSlot, now: string): Promise<void> {
-    try {
-      await db().send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: tenantKey(tenantId),
-          UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
-          ConditionExpression: '#lock.#executionArn = :executionArn',
-          ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-          ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw lockLost(tenantId, executionArn, error);
-      rethrowAwsError(error, 'remove tenant route');
-    }
+  async function releaseRoute(tenantId: string, fence: Fence, route: RouteSlot, now: string): Promise<void> {
+    await registry.updateHoldingLock(tenantId, fence, { removes: ['#route'], names: { '#route': 'route' } }, now);
     await deletePriority(route.listenerArn, route.priority, tenantId);
   }
 

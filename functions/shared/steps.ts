@@ -6,6 +6,12 @@
 import * as z from 'zod';
 import { InvalidStepInputError } from './errors.ts';
 
+/**
+ * `$$.Execution.RedriveCount`, which every Task passes so its writes are fenced by attempt. Optional:
+ * a redrive across a deploy runs the previous release's step input, which lacked it (read as 0).
+ */
+export const RedriveCountSchema = z.number().int().nonnegative().optional();
+
 export const TenantRequestSchema = z.object({
   operation: z.enum(['onboarding', 'offboarding']),
   tenantId: z.string().min(1),
@@ -51,6 +57,7 @@ export type TenantSnapshot = z.infer<typeof TenantSnapshotSchema>;
 export const AcceptInputSchema = z.object({
   event: z.unknown(),
   executionArn: z.string().min(1),
+  redriveCount: RedriveCountSchema,
 });
 export type AcceptInput = z.infer<typeof AcceptInputSchema>;
 export interface AcceptOutput {
@@ -69,7 +76,7 @@ export interface AcceptOutput {
 }
 
 // PlanTenantResources (functions/plan-tenant), ResultPath "$.plan"
-export const PlanInputSchema = z.object({ request: TenantRequestSchema });
+export const PlanInputSchema = z.object({ request: TenantRequestSchema, redriveCount: RedriveCountSchema });
 export const PlanSchema = z.object({
   tier: z.string(),
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
@@ -119,6 +126,7 @@ export const RegisterRouteInputSchema = z.object({
   request: TenantRequestSchema,
   route: RouteSpecSchema,
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
+  redriveCount: RedriveCountSchema,
 });
 /**
  * Pool tenants: the step creates the rule to the pooled target group (ruleArn, targetGroupArn set).
@@ -139,7 +147,7 @@ export const RouteRegistrationSchema = z.object({
 export type RouteRegistration = z.infer<typeof RouteRegistrationSchema>;
 
 // RemoveTenantRoute (functions/remove-route), ResultPath "$.routeRemoval"
-export const RemoveRouteInputSchema = z.object({ request: TenantRequestSchema });
+export const RemoveRouteInputSchema = z.object({ request: TenantRequestSchema, redriveCount: RedriveCountSchema });
 export interface RouteRemoval {
   /** False when the tenant had no route (pool onboarding that failed early, or already removed). */
   readonly removed: boolean;
@@ -159,6 +167,7 @@ export const CheckServicesInputSchema = z.object({
   /** Comma-separated, as the template outputs them. */
   serviceNames: z.string().min(1),
   progress: ServiceProgressSchema.optional(),
+  redriveCount: RedriveCountSchema,
 });
 
 // ActivateTenant / MarkTenantDeleted (functions/complete-operation), ResultPath "$.completion"
@@ -166,6 +175,7 @@ export const CompleteOperationInputSchema = z.object({
   request: TenantRequestSchema,
   plan: PlanSchema.optional(),
   route: RouteRegistrationSchema.optional(),
+  redriveCount: RedriveCountSchema,
 });
 export interface CompleteOperationOutput {
   /** Onboarding: the JSON string the control plane stores as `tenantConfig`. */
@@ -176,6 +186,7 @@ export interface CompleteOperationOutput {
 export const SendReplyInputSchema = z.object({
   request: TenantRequestSchema,
   tenantConfig: z.string().optional(),
+  redriveCount: RedriveCountSchema,
 });
 export interface SendReplyOutput {
   readonly eventId: string;

@@ -4,7 +4,7 @@
  */
 export const tableDefinitions = {
   /** Tenant records (`TENANT#<id>` / `TENANT`) and route priorities (`LISTENER#<arn>` / `PRIORITY#<n>`). */
-  registry: { partitionKey: 'pk', sortKey: 'sk' },
+  registry: { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'tombstoneExpiresAt' },
   /** Powertools idempotency records. */
   idempotency: { partitionKey: 'id', timeToLiveAttribute: 'expiration' },
 } as const;

@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
+import { requestDeadLetterRetention } from './request-retention.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
 
 /** EventBridge keeps retrying a target this long (its maximum), then dead-letters the event. */
@@ -95,7 +96,7 @@ export class EventWiring extends Construct {
       // SQS-managed keys: EventBridge can write without a key policy, and events stay encrypted at rest.
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: requestDeadLetterRetention,
     });
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -19,6 +19,7 @@ export const readerVariables = {
   readDeadlines: ['STACK_TIMEOUT_SECONDS', 'SERVICES_TIMEOUT_SECONDS'],
   readStateMachineArns: ['ONBOARDING_STATE_MACHINE_ARN', 'OFFBOARDING_STATE_MACHINE_ARN'],
   readMaxStackOperations: ['MAX_STACK_OPERATIONS'],
+  readTombstoneSeconds: ['TOMBSTONE_SECONDS'],
 } as const;
 
 export type ConfigReader = keyof typeof readerVariables;
@@ -26,13 +27,13 @@ export type EnvironmentVariable = (typeof readerVariables)[ConfigReader][number]
 
 /** The readers each function calls at cold start. */
 export const functionReaders: Readonly<Record<FunctionDirectory, readonly ConfigReader[]>> = {
-  'accept-request': ['readContractConfig', 'readRegistryTableName'],
+  'accept-request': ['readContractConfig', 'readRegistryTableName', 'readTombstoneSeconds'],
   'plan-tenant': ['readStackConfig', 'readRegistryTableName'],
   'converge-stacks': ['readCloudFormationRoleArn', 'readDeadlines', 'readRegistryTableName', 'readMaxStackOperations'],
   'register-route': ['readRegistryTableName', 'readRouteListeners'],
-  'check-services': ['readDeadlines'],
+  'check-services': ['readDeadlines', 'readRegistryTableName'],
   'complete-operation': ['readRegistryTableName'],
-  'send-reply': ['readContractConfig', 'readIdempotencyTableName'],
+  'send-reply': ['readContractConfig', 'readIdempotencyTableName', 'readRegistryTableName'],
   'remove-route': ['readRegistryTableName', 'readRouteListeners'],
   'report-failure': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
 };

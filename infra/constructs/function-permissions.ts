@@ -138,17 +138,22 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       const services = accountArn('ecs', `service/*/${targets.stackNamePrefix}-*`);
       iam.Grant.addToPrincipal({ grantee: role, actions: ['ecs:DescribeServices'], resourceArns: [services] });
       acknowledgeWildcardResource(role, services, 'Tenant services are <stack name>-<service> in the shared or the tenant\'s own cluster; the prefix scopes the call to tenant services');
+      // The fence: each look first proves in a conditional write that the execution still holds the tenant.
+      targets.registry.grant(role, 'dynamodb:UpdateItem');
     },
   },
   'complete-operation': {
     grant: (role, targets) => {
-      targets.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+      // DeleteItem frees a deleted tenant's lower-cased id (functions/shared/registry.ts releaseCaseFold).
+      targets.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     },
   },
   'send-reply': {
     grant: (role, targets) => {
       grantPutReply(role, targets);
       targets.idempotency.grant(role, ...idempotencyActions);
+      // The fence: a conditional write proves the completed operation is still the answer before the reply goes out.
+      targets.registry.grant(role, 'dynamodb:UpdateItem');
     },
   },
   'report-failure': {

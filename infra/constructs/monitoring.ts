@@ -18,6 +18,8 @@ import type { Operation } from '../../events/contract.ts';
 
 /** Namespace of the orchestrator's own metrics. */
 export const metricNamespace = 'TenantOrchestrator';
+/** Metric counting workflow steps that found their execution superseded (it ends in the `Superseded` state). */
+export const supersededExecutionsMetric = 'SupersededExecutions';
 /** Metric counting requests the failure reporter could not answer. */
 export const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
 
@@ -30,6 +32,8 @@ export interface MonitoringProps {
   readonly failureReporterLogs: logs.ILogGroup;
   /** Every function, for the dashboard. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** Log groups of the workflow steps, which log `superseded: true` when their execution lost the tenant. */
+  readonly workflowStepLogs: readonly logs.ILogGroup[];
   /**
    * Topic the alarms notify.
    * @default a new topic, encrypted with a customer managed key CloudWatch may use
@@ -89,6 +93,17 @@ export class Monitoring extends Construct {
       rejections.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       'A request was rejected without a registration id, so the control plane got no reply: find it in the failure reporter\'s logs.',
     );
+    // Not an alarm: a superseded execution is the orchestrator working as designed (a newer
+    // request won), but a steady count shows a control plane that re-sends or reorders requests.
+    props.workflowStepLogs.forEach((logGroup, index) => {
+      new logs.MetricFilter(this, `SupersededFilter${index}`, {
+        logGroup,
+        filterPattern: logs.FilterPattern.booleanValue('$.superseded', true),
+        metricNamespace,
+        metricName: supersededExecutionsMetric,
+        metricValue: '1',
+      });
+    });
     this.alarms = alarms;
     this.dashboard = this.createDashboard(props);
   }
@@ -126,8 +141,11 @@ export class Monitoring extends Construct {
         width: 12,
       }),
       new cloudwatch.SingleValueWidget({
-        title: 'Unanswerable rejected requests',
-        metrics: [new cloudwatch.Metric({ namespace: metricNamespace, metricName: unanswerableRequestsMetric, statistic: cloudwatch.Stats.SUM })],
+        title: 'Unanswerable rejected requests / superseded executions',
+        metrics: [
+          new cloudwatch.Metric({ namespace: metricNamespace, metricName: unanswerableRequestsMetric, statistic: cloudwatch.Stats.SUM }),
+          new cloudwatch.Metric({ namespace: metricNamespace, metricName: supersededExecutionsMetric, statistic: cloudwatch.Stats.SUM }),
+        ],
         width: 12,
       }),
     );

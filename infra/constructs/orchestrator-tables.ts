@@ -23,6 +23,8 @@ export class OrchestratorTables extends Construct {
     this.registry = new dynamodb.Table(this, 'Registry', {
       partitionKey: { name: registry.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: registry.sortKey, type: dynamodb.AttributeType.STRING },
+      // Only tombstones carry it; tenant records, route priorities and slots never expire.
+      timeToLiveAttribute: registry.timeToLiveAttribute,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,

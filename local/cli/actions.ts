@@ -3,7 +3,7 @@
  * faults, start, show progress, then judge and explain the outcome.
  */
 import type { InjectedFault, ExecutionSummary, ReceivedReply, SendResult } from '../runtime/api.ts';
-import { ErrorName } from '../../functions/shared/errors.ts';
+import { requestErrorNames } from '../../functions/shared/errors.ts';
 import { readDefinitionText, type WorkflowName } from '../workflow-runner.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
@@ -41,13 +41,6 @@ export function injectFaults(context: Pick<CliContext, 'runtime'>, faults: reado
  * Errors a replay cannot fix: the request itself is wrong (the same set the failure reporter
  * tells the control plane to correct and resend).
  */
-const requestErrorNames: ReadonlySet<string> = new Set([
-  ErrorName.InvalidRequest,
-  ErrorName.UnknownTier,
-  ErrorName.TenantNotFound,
-  ErrorName.TenantAlreadyActive,
-  ErrorName.SupersededRequest,
-]);
 
 /** How a workflow-starting command runs (from its flags). */
 export interface StartOptions {
@@ -68,7 +61,11 @@ export function reportOutcome(context: CliContext, execution: ExecutionSummary, 
   const who = execution.tenantId !== undefined ? tenantLabel(context.tenantNames, execution.tenantId) : 'an unnamed tenant';
   const took = execution.stoppedAt ? ` in ${duration(Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt))}` : '';
   const failed = outcomeFailed(execution, replies);
-  if (!failed) {
+  if (execution.status === 'SUPERSEDED') {
+    output.line(
+      `${paint('yellow', '›')} ${execution.workflow} of ${who} ${paint('yellow', 'superseded')}${took}: a newer operation or request holds the tenant, so this execution changed nothing more and sent no reply (execution ${execution.name})`,
+    );
+  } else if (!failed) {
     output.line(`${paint('green', '✓')} ${execution.workflow} of ${who} ${paint('green', 'succeeded')}${took}, ${execution.transitions} steps (execution ${execution.name})`);
   } else if (executionFailed(execution)) {
     const cause = execution.cause ? `: ${truncate(execution.cause, 200)}` : '';
@@ -82,7 +79,7 @@ export function reportOutcome(context: CliContext, execution: ExecutionSummary, 
     const colour = reply.outcome === 'failure' ? 'red' : 'green';
     output.line(`  reply ${paint(colour, reply.detailType)} ${reply.registrationStatus ?? '-'}: ${replySummary(reply)}`);
   }
-  if (replies.length === 0) output.line(paint('yellow', '  no reply reached the control plane'));
+  if (replies.length === 0 && execution.status !== 'SUPERSEDED') output.line(paint('yellow', '  no reply reached the control plane'));
   if (!executionFailed(execution)) return;
   if (execution.error !== undefined && requestErrorNames.has(execution.error)) {
     output.line('  correct the request and send it again (a replay would fail the same way)');

@@ -231,7 +231,7 @@ export const executionHeaders = ['EXECUTION', 'WORKFLOW', 'TENANT', 'STATUS', 'S
 export function executionRow(view: ExecutionView, tenantLabel: string, paint: Painter = plain): string[] {
   const started = Date.parse(view.startedAt);
   const took = view.stoppedAt ? duration(Date.parse(view.stoppedAt) - started) : '-';
-  const status = view.status === 'SUCCEEDED' ? paint('green', view.status) : view.status === 'RUNNING' ? paint('yellow', view.status) : paint('red', view.status);
+  const status = view.status === 'SUCCEEDED' ? paint('green', view.status) : view.status === 'RUNNING' || view.status === 'SUPERSEDED' ? paint('yellow', view.status) : paint('red', view.status);
   const failedAt = view.failedState ? `${view.failedState}: ${view.error ?? 'error'}` : view.replayOf ? `(replay of ${arnTail(view.replayOf)})` : '';
   return [view.name, view.workflow, tenantLabel, status, clockTime(started), took, String(view.transitions), failedAt];
 }

@@ -7,11 +7,18 @@ import type { HistoryEntry, WorkflowName } from '../workflow-runner.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
+/**
+ * How a listing shows an execution: Step Functions' status, except `SUPERSEDED` for an execution
+ * that SUCCEEDED by ending in the workflows' `Superseded` state (it lost the tenant to a newer
+ * operation, changed nothing after that and sent no reply).
+ */
+export type ExecutionOutcome = ExecutionStatus | 'SUPERSEDED';
+
 export interface ExecutionSummary {
   readonly executionArn: string;
   readonly name: string;
   readonly workflow: WorkflowName;
-  readonly status: ExecutionStatus;
+  readonly status: ExecutionOutcome;
   readonly startedAt: string;
   readonly stoppedAt?: string;
   readonly tenantId?: string;

@@ -42,6 +42,8 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
   STACK_TIMEOUT_SECONDS: '3600',
   SERVICES_TIMEOUT_SECONDS: '900',
   MAX_STACK_OPERATIONS: '20',
+  // The CDK app's value: 14 days of request dead-letter retention plus a day.
+  TOMBSTONE_SECONDS: String(15 * 24 * 60 * 60),
 };
 
 /** Logging defaults: warnings and errors only, unless the caller asked for more (or less). */

@@ -40,10 +40,15 @@ export interface ExecutionRecord {
   history: HistoryEntry[];
 }
 
-/** The public view of a record. */
+/** The state both workflows end in when their execution was superseded (statemachines/*.asl.json). */
+export const supersededState = 'Superseded';
+
+/** The public view of a record: a run that ended in the `Superseded` state shows as SUPERSEDED. */
 export function summaryOf(record: ExecutionRecord): ExecutionSummary {
   const { input: _input, output: _output, history: _history, failedStateInput: _failedStateInput, ...summary } = record;
-  return { ...summary };
+  const lastState = record.history.findLast((entry) => entry.type === 'StateEntered')?.state;
+  const superseded = record.status === 'SUCCEEDED' && lastState === supersededState;
+  return { ...summary, ...(superseded ? { status: 'SUPERSEDED' as const } : {}) };
 }
 
 /** State name -> state type, to name history events as Step Functions does (`TaskStateEntered`). */

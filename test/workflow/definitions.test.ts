@@ -8,6 +8,7 @@ const workflows: WorkflowName[] = ['onboarding', 'offboarding'];
 
 /** Names AWS itself raises for Lambda tasks (service faults, timeouts); everything else must be ours. */
 const awsErrorNames = new Set([
+  'Lambda.ClientExecutionTimeoutException',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -56,17 +57,31 @@ describe.each(workflows)('%s definition', (workflow) => {
 
   it('retries only transient errors (and TenantBusy, which serializes operations), never a catch-all', () => {
     const retryable = new Set<string>([...transientErrorNames, ErrorName.TenantBusy, ...awsErrorNames]);
-    // An offboarding may overtake the onboarding of the same tenant on the bus: give it a minute to land.
-    const alsoRetried: Record<string, string[]> = { AcceptOffboardingRequest: [ErrorName.TenantNotFound] };
     for (const [stateName, state] of Object.entries(definition.States)) {
-      expect(state.Catch, `${stateName} must not catch: a failure fails the execution there`).toBeUndefined();
       for (const retrier of (state.Retry ?? []) as Retrier[]) {
         for (const name of retrier.ErrorEquals) {
           expect(name.startsWith('States.'), `${stateName} retries ${name}`).toBe(false);
-          const allowed = retryable.has(name) || (alsoRetried[stateName] ?? []).includes(name);
-          expect(allowed, `${stateName} retries terminal error ${name}`).toBe(true);
+          expect(retryable.has(name), `${stateName} retries terminal error ${name}`).toBe(true);
         }
       }
+    }
+  });
+
+  it('catches exactly Superseded on every task, into the Succeed state named for it; any other failure fails the execution there', () => {
+    expect(definition.States.Superseded?.Type).toBe('Succeed');
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      const catchers = state.Catch as { ErrorEquals: string[]; Next: string }[] | undefined;
+      if (state.Type !== 'Task') {
+        expect(catchers, `${stateName} must not catch`).toBeUndefined();
+        continue;
+      }
+      expect(catchers, `${stateName} catches`).toEqual([expect.objectContaining({ ErrorEquals: [ErrorName.Superseded], Next: 'Superseded' })]);
+    }
+  });
+
+  it('passes every task its redrive count, which fences its writes by attempt', () => {
+    for (const [stateName, state] of tasks(definition)) {
+      expect((state.Parameters as Record<string, unknown>)['redriveCount.$'], stateName).toBe('$$.Execution.RedriveCount');
     }
   });
 
@@ -86,7 +101,12 @@ describe.each(workflows)('%s definition', (workflow) => {
       if (reachable.has(name)) return;
       reachable.add(name);
       const state = definition.States[name] as Record<string, unknown>;
-      const next = [state.Next, state.Default, ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next)];
+      const next = [
+        state.Next,
+        state.Default,
+        ...((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+        ...((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next),
+      ];
       for (const target of next) if (typeof target === 'string') visit(target);
     };
     visit(definition.StartAt);

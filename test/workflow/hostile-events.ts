@@ -117,7 +117,6 @@ export const hostileEvents: readonly HostileEvent[] = [
   { name: 'tier missing, "__proto__" carrying one', event: onboarding(43, { tier: undefined, ...JSON.parse('{"__proto__":{"tier":"premium"}}') }), outcome: invalid(/detail\.tier: is required/) },
 
   // Offboardings.
-  { name: 'offboarding of a tenant that never existed', event: offboarding(44), outcome: { answer: 'failure-reply', errorName: 'TenantNotFound', reason: /tenant hostile-44 is not known to this orchestrator/ } },
   { name: 'offboarding without tenantId', event: offboarding(45, { tenantId: undefined }), outcome: invalid(/Invalid offboarding request: detail\.tenantId: is required/) },
   { name: 'offboarding with tenantConfig an object', event: offboarding(46, { tenantConfig: { tier: 'advanced' } }), outcome: invalid(/detail\.tenantConfig: must be a string/) },
   { name: 'offboarding with a path as tenantId', event: offboarding(47, { tenantId: '../hostile-1' }), outcome: badTenantId },

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
 import { dynamoDbClient } from '../../functions/shared/aws-clients.ts';
+import { readRegistryTableName } from '../../functions/shared/config.ts';
 import { createRegistry } from '../../functions/shared/registry.ts';
 import { clearSdkFaults, injectSdkFault } from '../../local/sdk-faults.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -77,10 +78,21 @@ describe('offboarding failures end the execution at the failing state', () => {
     return failures[0]!.detail.jobOutput.tenantRegistrationData as Record<string, string>;
   }
 
-  it('AcceptOffboardingRequest: a tenant that never existed (TenantNotFound)', async () => {
-    const failure = await expectFailure(offboardingFor('onboarding-advanced'), 'AcceptOffboardingRequest', 'TenantNotFound');
+  it('a tenant never onboarded here: nothing to delete, a deleted reply, and a tombstone that expires', async () => {
+    const result = await harness.run('offboarding', offboardingFor('onboarding-advanced'));
 
-    expect(failure.failureReason).toContain('not known');
+    expect(result.status).toBe('SUCCEEDED');
+    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_deprovisionSuccess']);
+    expect(harness.replies[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({ registrationStatus: 'deleted' });
+    const tenantId = String(readSample('onboarding-advanced').detail.tenantId);
+    const tombstone = await createRegistry(readRegistryTableName()).getTenant(tenantId);
+    const lifetime = Number(process.env.TOMBSTONE_SECONDS);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    expect(tombstone).toMatchObject({ status: 'DELETED', lastRequestAt: readSample('onboarding-advanced').time });
+    expect(tombstone?.tombstoneExpiresAt).toBeGreaterThan(nowSeconds + lifetime - 120);
+    expect(tombstone?.tombstoneExpiresAt).toBeLessThanOrEqual(nowSeconds + lifetime);
+    // Once its time is up the record reads as absent, even before DynamoDB's TTL deletes it.
+    expect(await createRegistry(readRegistryTableName()).getTenant(tenantId, new Date((nowSeconds + lifetime + 1) * 1000))).toBeUndefined();
   });
 
   it('RemoveTenantRoute: the load balancer refuses (AccessDenied)', async () => {
@@ -99,7 +111,7 @@ describe('offboarding failures end the execution at the failing state', () => {
     expect(failure.failureReason).toContain('active container instances');
   });
 
-  it('MarkTenantDeleted: another execution took the lock (LockLost)', async () => {
+  it('MarkTenantDeleted: another execution took the lock, so it ends in Superseded and replies nothing', async () => {
     await harness.run('onboarding', readSample('onboarding-basic'));
     injectSdkFault(dynamoDbClient(), {
       command: 'UpdateItemCommand',
@@ -107,7 +119,11 @@ describe('offboarding failures end the execution at the failing state', () => {
       error: () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
     });
 
-    await expectFailure(offboardingFor('onboarding-basic'), 'MarkTenantDeleted', 'LockLost');
+    const result = await harness.run('offboarding', offboardingFor('onboarding-basic'));
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.history.filter((entry) => entry.type === 'StateEntered').at(-1)?.state).toBe('Superseded');
+    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess']);
   });
 
   it('a replay after a failed deletion converges: stacks gone, one deleted reply', async () => {

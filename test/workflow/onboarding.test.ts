@@ -177,14 +177,18 @@ describe('onboarding failures end the execution at the failing state', () => {
     await expectFailure(readSample('onboarding-advanced'), 'VerifyTenantServices', 'ServicesNotStable');
   });
 
-  it('ActivateTenant: another execution took the lock (LockLost)', async () => {
+  it('ActivateTenant: another execution took the lock, so it ends in Superseded and replies nothing', async () => {
     injectSdkFault(dynamoDbClient(), {
       command: 'UpdateItemCommand',
       when: (input) => JSON.stringify(input.ExpressionAttributeNames ?? {}).includes('"completed"'),
       error: () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
     });
 
-    await expectFailure(readSample('onboarding-basic'), 'ActivateTenant', 'LockLost');
+    const result = await harness.run('onboarding', readSample('onboarding-basic'));
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.history.filter((entry) => entry.type === 'StateEntered').at(-1)?.state).toBe('Superseded');
+    expect(harness.replies).toEqual([]);
   });
 
   it('SendProvisionSuccess: the bus refuses the event', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideAccept, isOlder, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
-import { TenantAlreadyActiveError, TenantBusyError, TenantNotFoundError } from '../../../../functions/shared/errors.ts';
+import { decideAccept, isNewer, isOlder, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
+import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../../../../functions/shared/errors.ts';
 import { TenantStatus, type OperationLock, type TenantRecord } from '../../../../functions/shared/registry.ts';
 
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
@@ -32,14 +32,8 @@ describe('decideAccept', () => {
       expect(decideAccept(undefined, onboarding, false)).toEqual({ action: 'acquire', status: 'ONBOARDING' });
     });
 
-    it('offboarding is rejected: the tenant is unknown', () => {
-      const decision = decideAccept(undefined, offboarding, false);
-
-      expect(decision.action).toBe('reject');
-      expect(decision.action === 'reject' && decision.error).toBeInstanceOf(TenantNotFoundError);
-      expect(decision.action === 'reject' && decision.error.message).toBe(
-        `tenant ${tenantId} is not known to this orchestrator; nothing to offboard`,
-      );
+    it('offboarding acquires by creating a tombstone: nothing to delete, but an older onboarding arriving later must build nothing', () => {
+      expect(decideAccept(undefined, offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', tombstone: true });
     });
   });
 
@@ -192,7 +186,9 @@ describe('requests arriving out of order', () => {
     const decision = decideAccept(deletedRecord, { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:01Z' }, false);
 
     expect(decision.action).toBe('reject');
-    expect(decision.action === 'reject' && decision.error.name).toBe('SupersededRequest');
+    expect(decision.action === 'reject' && decision.error).toBeInstanceOf(SupersededError);
+    expect(decision.action === 'reject' && decision.error.name).toBe('Superseded');
+    expect(decision.action === 'reject' && decision.error.message).toContain('2026-11-20T10:00:01Z');
     expect(decision.action === 'reject' && decision.error.message).toContain('2026-11-20T10:00:05Z');
   });
 
@@ -203,9 +199,77 @@ describe('requests arriving out of order', () => {
     }
   });
 
+  it('isNewer is strict, compares instants, and never holds for an unparsable or unknown request time', () => {
+    expect(isNewer('2026-11-20T10:00:06Z', '2026-11-20T10:00:05Z')).toBe(true);
+    expect(isNewer('2026-11-20T10:00:05Z', '2026-11-20T10:00:05Z')).toBe(false);
+    expect(isNewer('2026-11-20T11:00:06+01:00', '2026-11-20T10:00:05Z')).toBe(true);
+    expect(isNewer('not a time', '2026-11-20T10:00:05Z')).toBe(false);
+    expect(isNewer(undefined, '2026-11-20T10:00:05Z')).toBe(false);
+    expect(isNewer('2026-11-20T10:00:05Z', undefined)).toBe(true);
+  });
+
   it('isOlder compares instants, not strings, and ignores unparsable times', () => {
     expect(isOlder('2026-11-20T11:00:00+01:00', '2026-11-20T10:00:01Z')).toBe(true);
     expect(isOlder('not a time', '2026-11-20T10:00:01Z')).toBe(false);
     expect(isOlder('2026-11-20T10:00:00Z', undefined)).toBe(false);
+  });
+});
+
+describe('tombstones (the record an offboarding of an unknown tenant leaves)', () => {
+  const offboardedAt = '2026-11-20T10:00:05Z';
+  const base = { tenantId, registrationId: 'reg-new', executionArn: thisExecution };
+  const tombstone = record({
+    status: 'DELETED',
+    completed: { 'offboarding#reg-2': '2026-11-20T10:00:07.000Z' },
+    lastRequestAt: offboardedAt,
+    tombstoneExpiresAt: 1_796_464_805,
+  });
+
+  it.each([
+    ['older than', '2026-11-20T10:00:04Z'],
+    // Event times have one-second resolution: the same second cannot be shown to be later.
+    ['in the same second as', offboardedAt],
+    ['of unknown time after', undefined],
+  ])('refuses an onboarding %s the offboarding that left the tombstone as Superseded', (_case, requestedAt) => {
+    const decision = decideAccept(tombstone, { ...base, operation: 'onboarding', ...(requestedAt !== undefined ? { requestedAt } : {}) }, false);
+
+    expect(decision.action).toBe('reject');
+    expect(decision.action === 'reject' && decision.error).toBeInstanceOf(SupersededError);
+  });
+
+  it('draws the line at the tombstone\'s second: an onboarding strictly newer acquires and makes the record a tenant for good', () => {
+    const sameSecond = decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false);
+    const nextSecond = decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:06Z' }, false);
+
+    expect(sameSecond.action === 'reject' && sameSecond.error).toBeInstanceOf(SupersededError);
+    // No `tombstone`: the handler removes the expiry, so the onboarded tenant's record never expires.
+    expect(nextSecond).toEqual({ action: 'acquire', status: 'ONBOARDING', expectedVersion: 7 });
+  });
+
+  it('keeps the record a tombstone through a second offboarding', () => {
+    const decision = decideAccept(tombstone, { ...base, operation: 'offboarding', requestedAt: '2026-11-20T10:00:06Z' }, false);
+
+    expect(decision).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7, tombstone: true });
+  });
+
+  it('keeps it a tombstone when a second offboarding takes over from a failed first one', () => {
+    const failed = record({ ...tombstone, status: 'OFFBOARDING', completed: {}, lock: lock({ operation: 'offboarding', registrationId: 'reg-2' }) });
+
+    const decision = decideAccept(failed, { ...base, operation: 'offboarding', requestedAt: '2026-11-20T10:00:06Z' }, false);
+
+    expect(decision).toEqual({
+      action: 'acquire',
+      status: 'OFFBOARDING',
+      expectedVersion: 7,
+      takeover: lock({ operation: 'offboarding', registrationId: 'reg-2' }),
+      tombstone: true,
+    });
+  });
+
+  it('refuses an onboarding in the same second only after a tombstone, not after the offboarding of a tenant onboarded for real', () => {
+    const deleted = record({ ...tombstone, tombstoneExpiresAt: undefined });
+
+    expect(decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false)).toMatchObject({ action: 'reject' });
+    expect(decideAccept(deleted, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false)).toMatchObject({ action: 'acquire' });
   });
 });

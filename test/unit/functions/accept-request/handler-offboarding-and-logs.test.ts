@@ -2,7 +2,20 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { context, ddb, describeResult, handler, key, lockOf, logLines, onboardingRequest, rawOutput, sfn } from './handler.fixture.ts';
+import {
+  context,
+  createCondition,
+  ddb,
+  describeResult,
+  handler,
+  key,
+  lockOf,
+  logLines,
+  nowSeconds,
+  onboardingRequest,
+  rawOutput,
+  sfn,
+} from './handler.fixture.ts';
 import {
   email,
   now,
@@ -39,9 +52,17 @@ describe('accept-request handler: offboarding', () => {
       {
         TableName: 'tenant-registry',
         Key: key,
-        UpdateExpression: 'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #lastRequestAt = :lastRequestAt',
+        UpdateExpression:
+          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #lastRequestAt = :lastRequestAt REMOVE #tombstoneExpiresAt',
         ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#lock': 'lock', '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt', '#lastRequestAt': 'lastRequestAt' },
+        ExpressionAttributeNames: {
+          '#lock': 'lock',
+          '#status': 'status',
+          '#version': 'version',
+          '#updatedAt': 'updatedAt',
+          '#lastRequestAt': 'lastRequestAt',
+          '#tombstoneExpiresAt': 'tombstoneExpiresAt',
+        },
         ExpressionAttributeValues: {
           ':lock': lockOf('offboarding', offboardingRegistrationId, thisExecution),
           ':status': 'OFFBOARDING',
@@ -76,13 +97,71 @@ describe('accept-request handler: offboarding', () => {
     expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'OFFBOARDING' });
   });
 
-  it('is TenantNotFound for a tenant the registry never saw, writing nothing', async () => {
+  it('locks a tenant the registry never saw by creating a tombstone that expires after TOMBSTONE_SECONDS', async () => {
     ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
 
-    await expect(handler({ event: offboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({
-      name: 'TenantNotFound',
-      message: `tenant ${tenantId} is not known to this orchestrator; nothing to offboard`,
+    const result = await handler({ event: offboardingEvent(), executionArn: thisExecution }, context);
+
+    // Nothing to report: the workflow deletes no stack and replies deleted.
+    expect(result).toEqual({ outcome: 'accepted', request: offboardingRequest });
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'tenant-registry',
+        Item: {
+          ...key,
+          tenantId,
+          lastRequestAt: '2026-11-20T10:00:00Z',
+          tombstoneExpiresAt: nowSeconds + 1_296_000,
+          status: 'OFFBOARDING',
+          lock: lockOf('offboarding', offboardingRegistrationId, thisExecution),
+          completed: {},
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        },
+        ...createCondition,
+      },
+    ]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(logLines().find((line) => line.message === 'Tenant lock acquired')).toMatchObject({ tombstone: true });
+  });
+
+  it('keeps a tombstone a tombstone, with a fresh expiry, through a second offboarding', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({
+        tenantName: undefined,
+        tier: undefined,
+        plan: undefined,
+        status: 'DELETED',
+        completed: { 'offboarding#earlier': '2026-11-20T09:00:00.000Z' },
+        lastRequestAt: '2026-11-20T09:00:00Z',
+        tombstoneExpiresAt: nowSeconds + 100,
+      }),
     });
+    ddb.on(UpdateCommand).resolves({});
+
+    await handler({ event: offboardingEvent(), executionArn: thisExecution }, context);
+
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toBe(
+      'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #lastRequestAt = :lastRequestAt, #tombstoneExpiresAt = :tombstoneExpiresAt',
+    );
+    expect(input?.ExpressionAttributeValues).toMatchObject({ ':tombstoneExpiresAt': nowSeconds + 1_296_000, ':expected': 4 });
+  });
+
+  it('refuses an onboarding no newer than the tombstone as Superseded, writing nothing', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({
+        status: 'DELETED',
+        completed: { 'offboarding#earlier': '2026-11-20T10:00:00.000Z' },
+        lastRequestAt: '2026-11-20T10:00:00Z',
+        tombstoneExpiresAt: nowSeconds + 100,
+      }),
+    });
+
+    // The onboarding event's time is 2026-11-20T10:00:00Z: the same second as the offboarding.
+    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({ name: 'Superseded' });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });

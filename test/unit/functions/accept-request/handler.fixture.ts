@@ -23,9 +23,31 @@ export const getInput = { TableName: 'tenant-registry', Key: key, ConsistentRead
 
 export const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
-export function lockOf(operation: 'onboarding' | 'offboarding', registration: string, executionArn: string, acquiredAt = now) {
-  return { operation, registrationId: registration, executionArn, acquiredAt };
+/** A lock as the registry stores it; `attempt` is the holder's redrive attempt (0 before any redrive). */
+export function lockOf(operation: 'onboarding' | 'offboarding', registration: string, executionArn: string, acquiredAt = now, attempt = 0) {
+  return { operation, registrationId: registration, executionArn, acquiredAt, attempt };
 }
+
+/** `now` in epoch seconds, the unit of a tombstone's expiry. */
+export const nowSeconds = 1_795_168_805;
+
+/** The create condition of the tenant record: no record, or a tombstone whose time is up. */
+export const createCondition = {
+  ConditionExpression: 'attribute_not_exists(pk) OR #tombstoneExpiresAt <= :nowSeconds',
+  ExpressionAttributeNames: { '#tombstoneExpiresAt': 'tombstoneExpiresAt' },
+  ExpressionAttributeValues: { ':nowSeconds': nowSeconds },
+};
+
+/** The Put that reserves the tenant id's lower-cased form before an onboarding takes the lock. */
+export const caseFoldClaim = {
+  TableName: 'tenant-registry',
+  Item: { pk: `TENANTID#${tenantId.toLowerCase()}`, sk: 'CASEFOLD', tenantId, claimedAt: now },
+  ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+  ExpressionAttributeValues: { ':tenantId': tenantId },
+};
+
+/** Matches the case-fold claim's Put (and not the record's), for `ddb.on(PutCommand, caseFoldMatch)`. */
+export const caseFoldMatch = { Item: { sk: 'CASEFOLD' } };
 
 export function describeResult(status: 'RUNNING' | 'FAILED' | 'PENDING_REDRIVE' | 'SUCCEEDED') {
   return { executionArn: otherExecution, stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:x', status, startDate: new Date(now) };

@@ -2,8 +2,11 @@ import { DescribeExecutionCommand, ExecutionDoesNotExist } from '@aws-sdk/client
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
+  caseFoldClaim,
+  caseFoldMatch,
   conditionFailed,
   context,
+  createCondition,
   ddb,
   describeResult,
   getInput,
@@ -14,6 +17,7 @@ import {
   onboardingRequest,
   sfn,
 } from './handler.fixture.ts';
+import { lockHold } from '../shared/registry.fixture.ts';
 import { now, offboardingRegistrationId, onboardingEvent, otherExecution, registrationId, storedRecord, tenantId, thisExecution } from './requests.fixture.ts';
 
 describe('accept-request handler: onboarding', () => {
@@ -25,7 +29,9 @@ describe('accept-request handler: onboarding', () => {
 
     expect(result).toEqual({ outcome: 'accepted', request: onboardingRequest });
     expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([getInput]);
+    // The lower-cased id is claimed first: a case-twin of another tenant gets no record at all.
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      caseFoldClaim,
       {
         TableName: 'tenant-registry',
         Item: {
@@ -41,7 +47,7 @@ describe('accept-request handler: onboarding', () => {
           createdAt: now,
           updatedAt: now,
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ...createCondition,
       },
     ]);
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
@@ -53,13 +59,14 @@ describe('accept-request handler: onboarding', () => {
       .resolvesOnce({})
       .resolvesOnce({ Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution) }) });
     ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(PutCommand, caseFoldMatch).resolves({});
     sfn.on(DescribeExecutionCommand).resolves(describeResult('RUNNING'));
 
     const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
 
     expect(result.outcome).toBe('duplicate');
     expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.sk)).toEqual(['CASEFOLD', 'TENANT']);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([{ executionArn: otherExecution }]);
   });
@@ -115,13 +122,15 @@ describe('accept-request handler: onboarding', () => {
         TableName: 'tenant-registry',
         Key: key,
         UpdateExpression:
-          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName, #lastRequestAt = :lastRequestAt',
+          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName, ' +
+          '#lastRequestAt = :lastRequestAt REMOVE #tombstoneExpiresAt',
         ConditionExpression: '#version = :expected',
         ExpressionAttributeNames: {
           '#lock': 'lock',
           '#status': 'status',
           '#version': 'version',
           '#updatedAt': 'updatedAt',
+          '#tombstoneExpiresAt': 'tombstoneExpiresAt',
           '#tier': 'tier',
           '#tenantName': 'tenantName',
           '#lastRequestAt': 'lastRequestAt',
@@ -169,16 +178,56 @@ describe('accept-request handler: onboarding', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('proceeds without writing when this execution already holds the lock', async () => {
-    ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution) }),
-    });
+  it('proceeds when this execution already holds the lock, proving it with the fenced write and nothing else', async () => {
+    const held = storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution) });
+    ddb.on(GetCommand).resolves({ Item: held });
+    ddb.on(UpdateCommand).resolves({ Attributes: held });
 
     const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
 
     expect(result).toEqual({ outcome: 'accepted', request: onboardingRequest });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      lockHold({ tableName: 'tenant-registry', tenantId }, { executionArn: thisExecution, attempt: 0 }, now),
+    ]);
+  });
+
+  it('a redrive of the accept step proves the lock at its redrive attempt, fencing off the attempts before it', async () => {
+    const held = storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution) });
+    ddb.on(GetCommand).resolves({ Item: held });
+    ddb.on(UpdateCommand).resolves({ Attributes: held });
+
+    const result = await handler({ event: onboardingEvent(), executionArn: thisExecution, redriveCount: 1 }, context);
+
+    expect(result.outcome).toBe('accepted');
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      lockHold({ tableName: 'tenant-registry', tenantId }, { executionArn: thisExecution, attempt: 1 }, now),
+    ]);
+  });
+
+  it('is Superseded when an earlier attempt of this execution runs on after a redrive took the lock to attempt 1', async () => {
+    ddb.on(GetCommand).resolves({
+      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution, now, 1) }),
+    });
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution, redriveCount: 0 }, context)).rejects.toMatchObject({
+      name: 'Superseded',
+    });
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      lockHold({ tableName: 'tenant-registry', tenantId }, { executionArn: thisExecution, attempt: 0 }, now),
+    ]);
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('refuses a tenant id that differs only in letter case from another tenant with TenantIdConflict, writing no record', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(PutCommand).resolves({});
+    ddb.on(PutCommand, caseFoldMatch).rejects(conditionFailed());
+
+    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({ name: 'TenantIdConflict' });
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([caseFoldClaim]);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 

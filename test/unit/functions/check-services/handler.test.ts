@@ -1,11 +1,16 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ClusterNotFoundException, DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/check-services/handler.ts';
+import { lockHold } from '../shared/registry.fixture.ts';
 
 const ecs = mockClient(ECSClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+const now = '2026-11-20T10:00:00.000Z';
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -47,6 +52,15 @@ function check(serviceNames: string, progress?: object) {
 
 beforeEach(() => {
   ecs.reset();
+  ddb.reset();
+  // Every look first proves the lock (holdLock); these tests are about the services.
+  ddb.on(UpdateCommand).resolves({ Attributes: {} });
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(now));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 describe('check-services handler', () => {
@@ -202,6 +216,23 @@ describe('check-services handler', () => {
     ecs.on(DescribeServicesCommand).rejects(denied);
 
     await expect(check('api')).rejects.toBe(denied);
+  });
+
+  it('proves, in a fenced write at its redrive attempt, that it still holds the tenant before describing anything', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [stable('api')], failures: [] });
+
+    await handler({ request, clusterName: 'tenant-t1', serviceNames: 'api', redriveCount: 2 }, context);
+
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      lockHold({ tableName: 'tenant-registry', tenantId: 't1' }, { executionArn: request.executionArn, attempt: 2 }, now),
+    ]);
+  });
+
+  it('stops with Superseded, describing nothing, when another execution or a later attempt holds the tenant', async () => {
+    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    await expect(check('api')).rejects.toMatchObject({ name: 'Superseded' });
+    expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 0);
   });
 
   it('rejects input the workflow should never send as InvalidStepInput', async () => {

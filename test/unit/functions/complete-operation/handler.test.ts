@@ -1,11 +1,12 @@
 import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/complete-operation/handler.ts';
 import { buildTenantConfig } from '../../../../functions/complete-operation/tenant-config.ts';
 import type { Plan, RouteRegistration } from '../../../../functions/shared/steps.ts';
+import { fencedUpdate } from '../shared/registry.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const context = { functionName: 'complete-operation', awsRequestId: 'request-1' } as Context;
@@ -14,6 +15,8 @@ const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const registrationId = 'b8e0a1c2-3d4e-4f50-8a9b-1c2d3e4f5a6b';
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:this-one';
 const key = { pk: `TENANT#${tenantId}`, sk: 'TENANT' };
+const target = { tableName: 'tenant-registry', tenantId };
+const fence = { executionArn, attempt: 0 };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 const plan: Plan = {
@@ -58,31 +61,39 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
     expect(result).toEqual({ tenantConfig });
     expect(JSON.parse(tenantConfig).route).toEqual({ style: 'host', host: `${tenantId}.tenants.example.com`, listenerArn, priority: 7 });
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        TableName: 'tenant-registry',
-        Key: key,
-        UpdateExpression:
-          'SET #status = :status, #completed.#key = :now, #version = #version + :one, #updatedAt = :now, #tenantConfig = :tenantConfig REMOVE #lock',
-        ConditionExpression: '#lock.#executionArn = :executionArn',
-        ExpressionAttributeNames: {
+      fencedUpdate(target, fence, now, {
+        expression:
+          'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #tenantConfig = :tenantConfig, ' +
+          '#version = #version + :one, #updatedAt = :now REMOVE #lock',
+        names: {
           '#status': 'status',
           '#completed': 'completed',
           '#key': `onboarding#${registrationId}`,
-          '#lock': 'lock',
-          '#executionArn': 'executionArn',
-          '#version': 'version',
-          '#updatedAt': 'updatedAt',
+          '#lastCompletion': 'lastCompletion',
           '#tenantConfig': 'tenantConfig',
         },
-        ExpressionAttributeValues: { ':status': 'ACTIVE', ':now': now, ':executionArn': executionArn, ':one': 1, ':tenantConfig': tenantConfig },
-      },
+        values: {
+          ':status': 'ACTIVE',
+          ':completion': { key: `onboarding#${registrationId}`, executionArn, at: now },
+          ':tenantConfig': tenantConfig,
+        },
+      }),
     ]);
   });
 
   it('is a no-op returning the same output when run again after completing', async () => {
     ddb.on(UpdateCommand).resolvesOnce({}).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({
-      Item: { ...key, tenantId, status: 'ACTIVE', completed: { [`onboarding#${registrationId}`]: now }, version: 3, createdAt: now, updatedAt: now },
+      Item: {
+        ...key,
+        tenantId,
+        status: 'ACTIVE',
+        completed: { [`onboarding#${registrationId}`]: now },
+        lastCompletion: { key: `onboarding#${registrationId}`, executionArn, at: now },
+        version: 3,
+        createdAt: now,
+        updatedAt: now,
+      },
     });
 
     const first = await handler({ request: request('onboarding'), plan, route }, context);
@@ -92,7 +103,35 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
     expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([{ TableName: 'tenant-registry', Key: key, ConsistentRead: true }]);
   });
 
-  it('fails with LockLost when another execution took the tenant over before it completed', async () => {
+  it('completes under the fence of the redrive attempt the workflow passes', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await handler({ request: request('onboarding'), plan, route, redriveCount: 1 }, context);
+
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toContain('#lock.#attempt <= :fenceAttempt');
+    expect(input?.ExpressionAttributeValues).toMatchObject({ ':fenceArn': executionArn, ':fenceAttempt': 1 });
+  });
+
+  it('fails with Superseded when another execution of the same request completed it (a takeover)', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves({
+      Item: {
+        ...key,
+        tenantId,
+        status: 'ACTIVE',
+        completed: { [`onboarding#${registrationId}`]: now },
+        lastCompletion: { key: `onboarding#${registrationId}`, executionArn: 'arn:other', at: now },
+        version: 3,
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+
+    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({ name: 'Superseded' });
+  });
+
+  it('fails with Superseded when another execution took the tenant over before it completed', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({
       Item: {
@@ -107,7 +146,7 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
       },
     });
 
-    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({ name: 'LockLost' });
+    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({ name: 'Superseded' });
   });
 
   it('fails with InvalidStepInput and writes nothing without the plan or the route', async () => {
@@ -124,35 +163,40 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
 });
 
 describe('complete-operation handler: offboarding (MarkTenantDeleted)', () => {
-  it('marks the tenant deleted, drops its route, releases the lock and returns nothing to carry', async () => {
+  it('marks the tenant deleted, drops its route, releases the lock and its lower-cased id, and returns nothing to carry', async () => {
     ddb.on(UpdateCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
 
     const result = await handler({ request: request('offboarding') }, context);
 
     expect(result).toEqual({});
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        TableName: 'tenant-registry',
-        Key: key,
-        UpdateExpression: 'SET #status = :status, #completed.#key = :now, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route',
-        ConditionExpression: '#lock.#executionArn = :executionArn',
-        ExpressionAttributeNames: {
+      fencedUpdate(target, fence, now, {
+        expression: 'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route',
+        names: {
           '#status': 'status',
           '#completed': 'completed',
           '#key': `offboarding#${registrationId}`,
-          '#lock': 'lock',
-          '#executionArn': 'executionArn',
-          '#version': 'version',
-          '#updatedAt': 'updatedAt',
+          '#lastCompletion': 'lastCompletion',
           '#route': 'route',
         },
-        ExpressionAttributeValues: { ':status': 'DELETED', ':now': now, ':executionArn': executionArn, ':one': 1 },
+        values: { ':status': 'DELETED', ':completion': { key: `offboarding#${registrationId}`, executionArn, at: now } },
+      }),
+    ]);
+    // Another tenant may now use the id in another letter case; a claim of another id is never removed.
+    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: target.tableName,
+        Key: { pk: `TENANTID#${tenantId.toLowerCase()}`, sk: 'CASEFOLD' },
+        ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+        ExpressionAttributeValues: { ':tenantId': tenantId },
       },
     ]);
   });
 
   it('is a no-op when run again after completing', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(DeleteCommand).resolves({});
     ddb.on(GetCommand).resolves({
       Item: { ...key, tenantId, status: 'DELETED', completed: { [`offboarding#${registrationId}`]: now }, version: 5, createdAt: now, updatedAt: now },
     });

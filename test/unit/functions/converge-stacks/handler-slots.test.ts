@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -12,7 +13,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
-import { now, slotDelete, slotItem, slotPut, slotRenewal, slotsQuery, throttled } from '../shared/stack-slots.fixture.ts';
+import { lockHold } from '../shared/registry.fixture.ts';
+import { now, slotDelete, slotItem, slotPut, slotRenewal, slotsQuery, tableName, throttled } from '../shared/stack-slots.fixture.ts';
 import { context, createInput, documents, executionArn, freeSlots, notFound, offboardingInput, onboardingInput, request, stackIn } from './handler.fixture.ts';
 import { rolledBackCreate, stackId, stackName } from './stack-events.fixture.ts';
 
@@ -20,6 +22,8 @@ const cfn = mockClient(CloudFormationClient);
 const { tenantId } = request;
 /** MAX_STACK_OPERATIONS is 20 in test/setup-env.ts. */
 const heldByOthers = (count: number) => Array.from({ length: count }, (_, slot) => slotItem(slot, `other-${slot}`));
+/** holdLock's UpdateItem of the first attempt: every look at the stacks starts with it. */
+const tenantHold = lockHold({ tableName, tenantId }, { executionArn, attempt: 0 }, now.toISOString());
 
 function inputs(command: Parameters<typeof documents.commandCalls>[0]): unknown[] {
   return documents.commandCalls(command).map((call) => call.args[0].input);
@@ -89,7 +93,7 @@ describe('converge-stacks admission: waiting for a slot', () => {
 
     const result = await handler(onboardingInput(), context);
 
-    expect(inputs(UpdateCommand)).toEqual([slotRenewal(19, tenantId, executionArn)]);
+    expect(inputs(UpdateCommand)).toEqual([tenantHold, slotRenewal(19, tenantId, executionArn)]);
     expect(documents.commandCalls(PutCommand)).toHaveLength(0);
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
     expect(result).toMatchObject({ issued: [stackName] });
@@ -101,8 +105,28 @@ describe('converge-stacks admission: waiting for a slot', () => {
 
     const result = await handler(onboardingInput(progress({ issued: [stackName] })), context);
 
-    expect(documents.calls()).toHaveLength(0);
+    expect(inputs(UpdateCommand)).toEqual([tenantHold]);
+    expect(documents.calls()).toHaveLength(1);
     expect(result).toStrictEqual(progress({ polls: 6, elapsedSeconds: 60, issued: [stackName] }));
+  });
+});
+
+describe('converge-stacks fencing', () => {
+  it('proves, at its redrive attempt, that it still holds the tenant before looking at any stack', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stackIn('CREATE_IN_PROGRESS'));
+
+    await handler(onboardingInput(progress({ issued: [stackName], redriveCount: 1 }), 1), context);
+
+    expect(inputs(UpdateCommand)).toEqual([lockHold({ tableName, tenantId }, { executionArn, attempt: 1 }, now.toISOString())]);
+  });
+
+  it('stops with Superseded, touching no stack and no slot, when another execution or a later attempt holds the tenant', async () => {
+    documents.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    await expect(handler(offboardingInput(), context)).rejects.toMatchObject({ name: 'Superseded' });
+    expect(cfn.calls()).toHaveLength(0);
+    expect(inputs(UpdateCommand)).toEqual([tenantHold]);
+    expect(documents.calls()).toHaveLength(1);
   });
 });
 

@@ -8,6 +8,7 @@ import { planTenant } from '../../../../functions/plan-tenant/plan.ts';
 import { tierCatalog } from '../../../../functions/shared/catalog.ts';
 import { readStackConfig } from '../../../../functions/shared/config.ts';
 import { selectTier } from '../../../../functions/shared/tier-catalog.ts';
+import { fencedUpdate } from '../shared/registry.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const context = { functionName: 'plan-tenant', awsRequestId: 'request-1' } as Context;
@@ -28,15 +29,13 @@ function input(tier: string | undefined) {
   };
 }
 
-function savePlanInput(plan: Record<string, unknown>) {
-  return {
-    TableName: 'tenant-registry',
-    Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-    UpdateExpression: 'SET #plan = :plan, #updatedAt = :now',
-    ConditionExpression: '#lock.#executionArn = :executionArn',
-    ExpressionAttributeNames: { '#plan': 'plan', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':plan': plan, ':now': now, ':executionArn': executionArn },
-  };
+/** savePlan's UpdateItem: the plan written in the same write that proves the fence holds the lock. */
+function savePlanInput(plan: Record<string, unknown>, attempt = 0) {
+  return fencedUpdate({ tableName: 'tenant-registry', tenantId }, { executionArn, attempt }, now, {
+    expression: 'SET #plan = :plan, #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt',
+    names: { '#plan': 'plan' },
+    values: { ':plan': plan },
+  });
 }
 
 beforeEach(() => {
@@ -74,6 +73,16 @@ describe('plan-tenant handler', () => {
     ]);
   });
 
+  it('saves the plan under the fence of the redrive attempt the workflow passes', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await handler({ ...input('basic'), redriveCount: 2 }, context);
+
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+      savePlanInput({ tier: 'basic', isolationModel: 'pool', stacks: [] }, 2),
+    ]);
+  });
+
   it('returns the same plan when run again', async () => {
     ddb.on(UpdateCommand).resolves({});
 
@@ -90,10 +99,10 @@ describe('plan-tenant handler', () => {
     expect(ddb.calls()).toHaveLength(0);
   });
 
-  it('fails with LockLost when this execution no longer holds the tenant', async () => {
+  it('fails with Superseded when this execution (at this attempt) no longer holds the tenant', async () => {
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
-    await expect(handler(input('premium'), context)).rejects.toMatchObject({ name: 'LockLost' });
+    await expect(handler(input('premium'), context)).rejects.toMatchObject({ name: 'Superseded' });
   });
 
   it('turns throttling into TransientAwsError', async () => {

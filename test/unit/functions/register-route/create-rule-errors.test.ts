@@ -34,18 +34,18 @@ import {
   ruleArn,
   storedRoute,
   takenQuery,
+  tenantHold,
   tenantId,
-  tenantItem,
   throttled,
   useRouteMocks,
 } from './route.fixture.ts';
 
-const { ddb, elb, ddbInputs, elbInputs } = useRouteMocks();
+const { ddb, elb, holdTenant, ddbInputs, elbInputs } = useRouteMocks();
 
 describe('register-route handler: CreateRule errors', () => {
   it('adopts its own rule when the priority is held by a rule tagged for this tenant', async () => {
-    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
     ddb.on(UpdateCommand).resolves({});
+    holdTenant({ route: storedRoute() });
     elb.on(CreateRuleCommand).rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
     elb
       .on(DescribeRulesCommand)
@@ -61,17 +61,14 @@ describe('register-route handler: CreateRule errors', () => {
       { ListenerArn: listenerArn, PageSize: 400, Marker: 'm2' },
     ]);
     expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('mine')] }]);
-    expect(ddbInputs(UpdateCommand)).toEqual([recordRule(ruleArn('mine'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, recordRule(ruleArn('mine'))]);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(1);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('gives up a priority a foreign rule holds, reserves the foreign priorities and allocates again', async () => {
-    ddb
-      .on(GetCommand)
-      .resolvesOnce(tenantItem())
-      .resolves(tenantItem()); // after the release the tenant has no route again
     ddb.on(QueryCommand).callsFake(
       queryAnswers({
         taken: [
@@ -83,6 +80,7 @@ describe('register-route handler: CreateRule errors', () => {
     );
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
+    holdTenant({}); // after the release the tenant has no route again
     ddb.on(DeleteCommand).resolves({});
     elb
       .on(CreateRuleCommand)
@@ -104,8 +102,10 @@ describe('register-route handler: CreateRule errors', () => {
     expect(result).toEqual(registration(4, ruleArn('r4')));
     expect(ddbInputs(PutCommand)).toEqual([claimPut(3), foreignReservation(3), foreignReservation(7), claimPut(4)]);
     expect(ddbInputs(UpdateCommand)).toEqual([
+      tenantHold,
       routeUpdate(storedRoute({ priority: 3 })),
       routeRemoval(),
+      tenantHold,
       routeUpdate(storedRoute({ priority: 4 })),
       recordRule(ruleArn('r4')),
     ]);
@@ -114,15 +114,15 @@ describe('register-route handler: CreateRule errors', () => {
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3), hostRule(4)]);
     // Released before reserved: a reservation is conditional on the priority item being absent.
     expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual([
-      'GetCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand',
+      'UpdateCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand',
       'UpdateCommand', 'DeleteCommand', 'QueryCommand', 'PutCommand', 'PutCommand',
-      'GetCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand', 'UpdateCommand',
+      'UpdateCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand', 'UpdateCommand',
     ]);
   });
 
   it('creates the rule again when the rule holding the priority vanished meanwhile', async () => {
-    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
     ddb.on(UpdateCommand).resolves({});
+    holdTenant({ route: storedRoute() });
     elb
       .on(CreateRuleCommand)
       .rejectsOnce(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }))
@@ -138,10 +138,10 @@ describe('register-route handler: CreateRule errors', () => {
   });
 
   it('treats a rule of another tenant at our priority as foreign', async () => {
-    ddb.on(GetCommand).resolvesOnce(tenantItem({ route: storedRoute() })).resolves(tenantItem());
     ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2], [1, 2, 3]] }));
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
+    holdTenant({ route: storedRoute() }, {});
     ddb.on(DeleteCommand).resolves({});
     elb
       .on(CreateRuleCommand)
@@ -155,15 +155,15 @@ describe('register-route handler: CreateRule errors', () => {
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(4, ruleArn('r4')));
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval(), routeUpdate(storedRoute({ priority: 4 })), recordRule(ruleArn('r4'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval(), tenantHold, routeUpdate(storedRoute({ priority: 4 })), recordRule(ruleArn('r4'))]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('fails with RouteCapacityExceeded on TooManyRules and releases the claim for the redrive', async () => {
-    ddb.on(GetCommand).resolves(tenantItem());
     ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2]] }));
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
+    holdTenant({});
     ddb.on(DeleteCommand).resolves({});
     elb.on(CreateRuleCommand).rejects(new TooManyRulesException({ message: 'Rules limit reached', $metadata: {} }));
 
@@ -173,34 +173,35 @@ describe('register-route handler: CreateRule errors', () => {
     expect((error as Error).message).toMatch(/Rules per Application Load Balancer quota .*although the registry had room.*\(foreign rules\)/);
     expect((error as Error).message).toMatch(/Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota\.$/);
     expect(ddbInputs(PutCommand)).toEqual([claimPut(3)]);
-    expect(ddbInputs(UpdateCommand)).toEqual([routeUpdate(storedRoute({ priority: 3 })), routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeUpdate(storedRoute({ priority: 3 })), routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('fails with RouteConflict when the listener does not exist, still reporting it if the release fails', async () => {
-    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
     ddb.on(UpdateCommand).rejects(throttled());
+    holdTenant({ route: storedRoute() });
     elb.on(CreateRuleCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'RouteConflict' });
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('fails with TransientAwsError on throttling and keeps the claim for the retry', async () => {
-    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+    holdTenant({ route: storedRoute() });
     elb.on(CreateRuleCommand).rejects(throttled());
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
-  it('fails with LockLost when recording the rule finds the lock gone', async () => {
-    ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute() }));
+  it('fails with Superseded when recording the rule finds the lock gone', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
+    holdTenant({ route: storedRoute() });
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('r3') }] });
 
-    await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'LockLost' });
+    await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'Superseded' });
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, recordRule(ruleArn('r3'))]);
   });
 });

@@ -3,7 +3,7 @@
  * and SDK exceptions built from the SDK's own classes.
  */
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -11,6 +11,7 @@ import { createRouteRegistrar, type RegisterRouteInput } from '../../../../funct
 import { createLogger } from '../../../../functions/shared/handler.ts';
 import { createRegistry } from '../../../../functions/shared/registry.ts';
 import { createRouteRegistry } from '../../../../functions/shared/registry-routes.ts';
+import { fencedUpdate, lockHold, lockHoldMatch } from '../shared/registry.fixture.ts';
 
 /** The one listener of ROUTE_LISTENERS in test/setup-env.ts. */
 export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
@@ -22,6 +23,8 @@ export const tenantId = '2f1c9d3e';
 export const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb';
 export const otherExecutionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:0c0ffee0';
 export const now = '2026-11-20T10:00:00.000Z';
+/** The fence of the steps' first attempt (no redrive): what every write under the lock proves. */
+export const fence = { executionArn, attempt: 0 } as const;
 
 export function ruleArn(id: string): string {
   return `arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2/${id}`;
@@ -82,6 +85,11 @@ export function tenantItem(overrides: Record<string, unknown> = {}): { Item: Rec
   };
 }
 
+/** The tenant record as holdLock's UpdateItem returns it (ALL_NEW), locked by `executionArn` unless overridden. */
+export function heldTenant(overrides: Record<string, unknown> = {}): { Attributes: Record<string, unknown> } {
+  return { Attributes: tenantItem(overrides).Item };
+}
+
 /** A Query page of priority items (only `sk` is projected). */
 export function priorityPage(priorities: readonly number[], lastEvaluatedKey?: Record<string, string>) {
   return {
@@ -114,6 +122,9 @@ export function serverFault(): Error {
 
 /** GetItem of the tenant record. */
 export const tenantGet = { TableName: tableName, Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true };
+
+/** holdLock's UpdateItem: the proof, before each round, that the fence still holds the tenant. */
+export const tenantHold = lockHold({ tableName, tenantId }, fence, now);
 
 /** Query of every priority item on a listener (takenPriorities). */
 export function takenQuery(listener = listenerArn, exclusiveStartKey?: Record<string, string>) {
@@ -189,28 +200,22 @@ export function foreignReservation(priority: number, listener = listenerArn) {
   };
 }
 
-/** Step 2 of claimPriority: the route recorded on the tenant while the lock is held. */
+/** Step 2 of claimPriority: the route recorded on the tenant in the write that proves the fence. */
 export function routeUpdate(route: Record<string, unknown>) {
-  return {
-    TableName: tableName,
-    Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-    UpdateExpression: 'SET #route = :route, #updatedAt = :now',
-    ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_not_exists(#route)',
-    ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':route': route, ':now': now, ':executionArn': executionArn },
-  };
+  return fencedUpdate({ tableName, tenantId }, fence, now, {
+    expression: 'SET #route = :route, #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt',
+    condition: 'attribute_not_exists(#route)',
+    names: { '#route': 'route' },
+    values: { ':route': route },
+  });
 }
 
-/** Step 1 of releaseRoute: the route removed from the tenant while the lock is held. */
+/** Step 1 of releaseRoute: the route removed from the tenant in the write that proves the fence. */
 export function routeRemoval() {
-  return {
-    TableName: tableName,
-    Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-    UpdateExpression: 'REMOVE #route SET #updatedAt = :now',
-    ConditionExpression: '#lock.#executionArn = :executionArn',
-    ExpressionAttributeNames: { '#route': 'route', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':now': now, ':executionArn': executionArn },
-  };
+  return fencedUpdate({ tableName, tenantId }, fence, now, {
+    expression: 'SET #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt REMOVE #route',
+    names: { '#route': 'route' },
+  });
 }
 
 /** The Delete of a priority item, only if it is free or this tenant's (releaseRoute step 2, deletePriority). */
@@ -248,14 +253,12 @@ export const ourTags = [
 
 /** The Update input of recordRuleArn. */
 export function recordRule(arn: string) {
-  return {
-    TableName: tableName,
-    Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-    UpdateExpression: 'SET #route.#ruleArn = :ruleArn, #updatedAt = :now',
-    ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_exists(#route)',
-    ExpressionAttributeNames: { '#route': 'route', '#ruleArn': 'ruleArn', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-    ExpressionAttributeValues: { ':ruleArn': arn, ':now': now, ':executionArn': executionArn },
-  };
+  return fencedUpdate({ tableName, tenantId }, fence, now, {
+    expression: 'SET #route.#ruleArn = :ruleArn, #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt',
+    condition: 'attribute_exists(#route)',
+    names: { '#route': 'route', '#ruleArn': 'ruleArn' },
+    values: { ':ruleArn': arn },
+  });
 }
 
 /** The CreateRule input of the host-style pool tenant. */
@@ -319,6 +322,15 @@ export function useRouteMocks() {
   return {
     ddb,
     elb,
+    /**
+     * Answers holdLock's UpdateItem with these tenant records in turn (the last repeats). Call it
+     * after any catch-all `ddb.on(UpdateCommand)`: among mocks that match, the one set last answers.
+     */
+    holdTenant: (...records: Record<string, unknown>[]) => {
+      const behavior = ddb.on(UpdateCommand, lockHoldMatch);
+      records.slice(0, -1).forEach((record) => behavior.resolvesOnce(heldTenant(record)));
+      behavior.resolves(heldTenant(records.at(-1) ?? {}));
+    },
     ddbInputs: (command: Parameters<typeof ddb.commandCalls>[0]): unknown[] => ddb.commandCalls(command).map((call) => call.args[0].input),
     elbInputs: (command: Parameters<typeof elb.commandCalls>[0]): unknown[] => elb.commandCalls(command).map((call) => call.args[0].input),
   };

@@ -16,17 +16,19 @@ import {
   listenerArn,
   now,
   offboardingRequest,
-  otherExecutionArn,
   priorityDelete,
   priorityPage,
   routeRemoval,
   ruleArn,
   siloStoredRoute,
   storedRoute,
+  tableName,
+  tenantHold,
   tenantId,
   tenantItem,
   throttled,
 } from '../register-route/route.fixture.ts';
+import { lockHold, lockHoldMatch } from '../shared/registry.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);
@@ -41,6 +43,16 @@ const ourTags = [
 
 function offboardingTenant(overrides: Record<string, unknown> = {}) {
   return tenantItem({ status: 'OFFBOARDING', lock: offboardingLock, ...overrides });
+}
+
+/**
+ * holdLock's UpdateItem answers with these offboarding records in turn (the last repeats). Call it
+ * after any catch-all `ddb.on(UpdateCommand)`: among mocks that match, the one set last answers.
+ */
+function holdsTenant(...overrides: Record<string, unknown>[]): void {
+  const behavior = ddb.on(UpdateCommand, lockHoldMatch);
+  overrides.slice(0, -1).forEach((record) => behavior.resolvesOnce({ Attributes: offboardingTenant(record).Item }));
+  behavior.resolves({ Attributes: offboardingTenant(overrides.at(-1)).Item });
 }
 
 function elbInputs(command: Parameters<typeof elb.commandCalls>[0]): unknown[] {
@@ -71,52 +83,54 @@ function releaseSucceeds(): void {
 
 describe('remove-route handler', () => {
   it('deletes the recorded rule, removes the route, frees its priority and looks for orphan claims', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
     releaseSucceeds();
     elb.on(DeleteRuleCommand).resolves({});
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) });
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
     expect(elbInputs(DeleteRuleCommand)).toEqual([{ RuleArn: ruleArn('r3') }]);
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
-    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['GetCommand', 'UpdateCommand', 'DeleteCommand', 'QueryCommand']);
+    // The lock is proven in a write before the load balancer is touched.
+    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['UpdateCommand', 'UpdateCommand', 'DeleteCommand', 'QueryCommand']);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(elb.commandCalls(DescribeRulesCommand)).toHaveLength(0);
   });
 
   it('reports nothing removed, touching no rule, when the tenant has no route and owns no priority', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant());
     ddb.on(QueryCommand).resolves(priorityPage([]));
+    holdsTenant({});
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: false });
     expect(elb.calls()).toHaveLength(0);
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('frees the orphan claims of an onboarding that crashed between claiming a priority and recording its route', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant());
     ddb.on(QueryCommand).resolvesOnce(priorityPage([5])).resolvesOnce(priorityPage([7])).resolves(priorityPage([]));
     ddb.on(DeleteCommand).resolves({});
+    holdsTenant({});
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: false });
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(), claimedQuery(), claimedQuery()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(5), priorityDelete(7)]);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold]);
     expect(elb.calls()).toHaveLength(0);
   });
 
   it('stops rather than spin when a freed claim is found again', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant());
     ddb.on(QueryCommand).resolves(priorityPage([5]));
     ddb.on(DeleteCommand).resolves({});
+    holdsTenant({});
 
     await expect(handler(input, context)).resolves.toEqual({ removed: false });
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(5)]);
@@ -124,39 +138,38 @@ describe('remove-route handler', () => {
   });
 
   it('fails with TransientAwsError when looking for orphan claims is throttled', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant());
     ddb.on(QueryCommand).rejects(throttled());
+    holdsTenant({});
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('still releases the route when the rule is already gone', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
     releaseSucceeds();
     elb.on(DeleteRuleCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) });
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('removes the route when its priority was already freed and reused by another tenant', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
     releaseSucceeds();
     ddb.on(DeleteCommand).rejects(conditionFailed());
     elb.on(DeleteRuleCommand).resolves({});
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) });
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('finds and deletes its own rule at the claimed priority when no rule was recorded', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute() }));
     releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({
       Rules: [
@@ -166,6 +179,7 @@ describe('remove-route handler', () => {
     });
     elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('mine'), Tags: ourTags }] });
     elb.on(DeleteRuleCommand).resolves({});
+    holdsTenant({ route: storedRoute() });
 
     const result = await handler(input, context);
 
@@ -173,26 +187,25 @@ describe('remove-route handler', () => {
     expect(elbInputs(DescribeRulesCommand)).toEqual([{ ListenerArn: listenerArn, PageSize: 400 }]);
     expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('mine')] }]);
     expect(elbInputs(DeleteRuleCommand)).toEqual([{ RuleArn: ruleArn('mine') }]);
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('leaves a foreign rule at the claimed priority alone and only releases the route', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute() }));
     releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('foreign'), Priority: '3' }] });
     elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign'), Tags: [{ Key: 'team', Value: 'web' }] }] });
+    holdsTenant({ route: storedRoute() });
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
     expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(0);
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('silo tenant: only releases the priority when its rule went with the stack (nothing at the priority)', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: siloStoredRoute(3) }));
     releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({
       Rules: [
@@ -200,6 +213,7 @@ describe('remove-route handler', () => {
         { RuleArn: ruleArn('default'), Priority: 'default', IsDefault: true },
       ],
     });
+    holdsTenant({ route: siloStoredRoute(3) });
 
     const result = await handler(input, context);
 
@@ -207,63 +221,70 @@ describe('remove-route handler', () => {
     expect(elbInputs(DescribeRulesCommand)).toEqual([{ ListenerArn: listenerArn, PageSize: 400 }]);
     expect(elb.commandCalls(DescribeTagsCommand)).toHaveLength(0);
     expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(0);
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
   });
 
   it('silo tenant: only releases the priority when the rule at it vanishes while being looked at (RuleNotFound)', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: siloStoredRoute(3) }));
     releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('stack-rule'), Priority: '3' }] });
     elb.on(DescribeTagsCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    holdsTenant({ route: siloStoredRoute(3) });
 
     const result = await handler(input, context);
 
     expect(result).toEqual({ removed: true });
     expect(elbInputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('stack-rule')] }]);
     expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(0);
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('fails with TransientAwsError on throttling and keeps the route for the retry', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
     elb.on(DeleteRuleCommand).rejects(throttled());
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) });
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
-  it('fails with LockLost before deleting anything when another execution holds the tenant', async () => {
-    ddb.on(GetCommand).resolves(
-      offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }), lock: { ...offboardingLock, executionArn: otherExecutionArn } }),
-    );
+  it('fails with Superseded before deleting anything when its lock proof is refused (another execution or a later attempt holds the tenant)', async () => {
+    ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(handler(input, context)).rejects.toMatchObject({ name: 'LockLost' });
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'Superseded' });
     expect(elb.calls()).toHaveLength(0);
-    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['GetCommand']);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold]);
+    expect(ddb.calls()).toHaveLength(1);
   });
 
-  it('fails with LockLost, freeing no priority, when the lock moved on between the read and the release', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
+  it('proves the lock at the redrive attempt the workflow passes', async () => {
+    ddb.on(QueryCommand).resolves(priorityPage([]));
+    holdsTenant({});
+
+    await handler({ ...input, redriveCount: 3 }, context);
+
+    expect(ddbInputs(UpdateCommand)).toEqual([lockHold({ tableName, tenantId }, { executionArn: offboardingRequest.executionArn, attempt: 3 }, now)]);
+  });
+
+  it('fails with Superseded, freeing no priority, when the lock moved on between the proof and the release', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     elb.on(DeleteRuleCommand).resolves({});
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) });
 
-    await expect(handler(input, context)).rejects.toMatchObject({ name: 'LockLost' });
-    expect(ddbInputs(UpdateCommand)).toEqual([routeRemoval()]);
+    await expect(handler(input, context)).rejects.toMatchObject({ name: 'Superseded' });
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it('converges when a run crashed between removing the route and freeing the priority', async () => {
-    ddb.on(GetCommand).resolves(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }));
     ddb.on(UpdateCommand).resolves({});
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }, {}); // the second run: the route is gone, its priority item is still ours
     ddb.on(DeleteCommand).rejectsOnce(throttled()).resolves({});
     elb.on(DeleteRuleCommand).resolves({});
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    ddb.on(GetCommand).resolves(offboardingTenant()); // the route is gone, its priority item is still ours
     ddb.on(QueryCommand).resolvesOnce(priorityPage([3])).resolves(priorityPage([]));
 
     const result = await handler(input, context);
@@ -274,11 +295,8 @@ describe('remove-route handler', () => {
   });
 
   it('converges on re-run: the second run finds no route and frees nothing more', async () => {
-    ddb
-      .on(GetCommand)
-      .resolvesOnce(offboardingTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }))
-      .resolves(offboardingTenant());
     releaseSucceeds();
+    holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) }, {});
     elb.on(DeleteRuleCommand).resolves({});
 
     const first = await handler(input, context);
@@ -286,7 +304,7 @@ describe('remove-route handler', () => {
 
     expect([first, second]).toEqual([{ removed: true }, { removed: false }]);
     expect(elb.commandCalls(DeleteRuleCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval(), tenantHold]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
   });
 

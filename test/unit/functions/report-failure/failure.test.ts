@@ -49,7 +49,7 @@ describe('describeFailure', () => {
     });
   });
 
-  it.each(['InvalidRequest', 'UnknownTier', 'TenantNotFound', 'TenantAlreadyActive'])(
+  it.each(['InvalidRequest', 'UnknownTier', 'TenantAlreadyActive', 'TenantIdConflict'])(
     'asks for a corrected request instead of a redrive for %s',
     (errorName) => {
       const failure = describeFailure('FAILED', errorName, lambdaCause(errorName, 'bad request'), 'AcceptOnboardingRequest', 'reg-1');

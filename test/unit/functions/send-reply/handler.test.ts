@@ -1,14 +1,18 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/send-reply/handler.ts';
 import { fakeIdempotencyTable } from './idempotency-table.fixture.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const dynamo = mockClient(DynamoDBClient);
+/** The registry (document client): confirmReply's conditional write. */
+const registry = mockClient(DynamoDBDocumentClient);
+const now = '2026-11-20T10:30:00.000Z';
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -47,11 +51,42 @@ function sentEntries() {
 
 let table: ReturnType<typeof fakeIdempotencyTable>;
 
+/** confirmReply's UpdateItem: the completed operation's reply is still the answer. */
+function confirmation(operation: 'onboarding' | 'offboarding', endStatus: 'ACTIVE' | 'DELETED', registrationId = 'reg-1') {
+  return {
+    TableName: 'tenant-registry',
+    Key: { pk: 'TENANT#t1', sk: 'TENANT' },
+    UpdateExpression: 'SET #repliedAt = :now',
+    ConditionExpression:
+      'attribute_not_exists(#lock) AND attribute_exists(#completed.#key) AND #status = :endStatus AND ' +
+      '(attribute_not_exists(#lastCompletion) OR #lastCompletion.#lastKey = :key)',
+    ExpressionAttributeNames: {
+      '#repliedAt': 'repliedAt',
+      '#lock': 'lock',
+      '#completed': 'completed',
+      '#key': `${operation}#${registrationId}`,
+      '#status': 'status',
+      '#lastCompletion': 'lastCompletion',
+      '#lastKey': 'key',
+    },
+    ExpressionAttributeValues: { ':now': now, ':endStatus': endStatus, ':key': `${operation}#${registrationId}` },
+  };
+}
+
 beforeEach(() => {
   eventBridge.reset();
   dynamo.reset();
+  registry.reset();
   table = fakeIdempotencyTable(dynamo);
+  registry.on(UpdateCommand).resolves({});
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+  // Only Date: the idempotency layer's timers stay real.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(now));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 describe('send-reply handler', () => {
@@ -96,6 +131,22 @@ describe('send-reply handler', () => {
         },
       ],
     ]);
+  });
+
+  it.each([
+    ['onboarding', 'ACTIVE'],
+    ['offboarding', 'DELETED'],
+  ] as const)('confirms in the registry that the %s reply is still the answer (status %s) before sending it', async (operation, endStatus) => {
+    await handler({ request: request(operation), ...(operation === 'onboarding' ? { tenantConfig } : {}) }, context);
+
+    expect(registry.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([confirmation(operation, endStatus)]);
+  });
+
+  it('sends no reply, as Superseded, when a newer operation has taken or completed the tenant since', async () => {
+    registry.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+
+    await expect(handler({ request: request('onboarding'), tenantConfig }, context)).rejects.toMatchObject({ name: 'Superseded' });
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('records the reply in the idempotency table and completes the record with the result', async () => {

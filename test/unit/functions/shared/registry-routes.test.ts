@@ -1,13 +1,14 @@
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LockLostError, TransientAwsError } from '../../../../functions/shared/errors.ts';
+import { SupersededError, TransientAwsError } from '../../../../functions/shared/errors.ts';
 import { createRouteRegistry, maxRulePriority, priorityKey } from '../../../../functions/shared/registry-routes.ts';
 import {
   claimedQuery,
   claimPut,
   conditionFailed,
   executionArn,
+  fence,
   listenerArn,
   now,
   otherExecutionArn,
@@ -16,6 +17,7 @@ import {
   priorityGet,
   priorityItem,
   priorityPage,
+  recordRule,
   routeRemoval,
   routeUpdate,
   serverFault,
@@ -108,7 +110,7 @@ describe('claimPriority', () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('claimed');
+    await expect(routes.claimPriority(tenantId, fence, route, now)).resolves.toBe('claimed');
 
     expect(inputs(PutCommand)).toEqual([claimPut(3)]);
     expect(inputs(UpdateCommand)).toEqual([routeUpdate(route)]);
@@ -123,7 +125,7 @@ describe('claimPriority', () => {
     ddb.on(PutCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves(item);
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('priority-taken');
+    await expect(routes.claimPriority(tenantId, fence, route, now)).resolves.toBe('priority-taken');
 
     expect(inputs(GetCommand)).toEqual([priorityGet(3)]);
     expect(commandNames()).toEqual(['PutCommand', 'GetCommand']);
@@ -134,7 +136,7 @@ describe('claimPriority', () => {
     ddb.on(GetCommand).resolves(priorityItem(3, tenantId));
     ddb.on(UpdateCommand).resolves({});
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('claimed');
+    await expect(routes.claimPriority(tenantId, fence, route, now)).resolves.toBe('claimed');
 
     expect(inputs(UpdateCommand)).toEqual([routeUpdate(route)]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
@@ -146,7 +148,7 @@ describe('claimPriority', () => {
     ddb.on(GetCommand).resolves(tenantItem({ route: storedRoute({ priority: 2 }) }));
     ddb.on(DeleteCommand).resolves({});
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('tenant-has-route');
+    await expect(routes.claimPriority(tenantId, fence, route, now)).resolves.toBe('tenant-has-route');
 
     expect(inputs(GetCommand)).toEqual([tenantGet]);
     expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
@@ -158,7 +160,7 @@ describe('claimPriority', () => {
     ddb.on(GetCommand, tenantGet).resolves(tenantItem({ route: storedRoute({ priority: 3 }) }));
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('tenant-has-route');
+    await expect(routes.claimPriority(tenantId, fence, route, now)).resolves.toBe('tenant-has-route');
 
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
@@ -166,13 +168,24 @@ describe('claimPriority', () => {
   it.each([
     ['another execution holds the tenant', tenantItem({ lock: otherLock })],
     ['the tenant record is gone', {}],
-  ])('deletes the claim and raises LockLost when %s', async (_case, tenant) => {
+  ])('deletes the claim and raises Superseded when %s', async (_case, tenant) => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves(tenant);
     ddb.on(DeleteCommand).resolves({});
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(LockLostError);
+    await expect(routes.claimPriority(tenantId, fence, route, now)).rejects.toBeInstanceOf(SupersededError);
+
+    expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
+  });
+
+  it('deletes the claim and raises Superseded when a later redrive attempt of this execution holds the lock', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).rejects(conditionFailed());
+    ddb.on(GetCommand).resolves(tenantItem({ lock: { operation: 'onboarding', registrationId: 'b8e0a1c2', executionArn, acquiredAt: now, attempt: 1 } }));
+    ddb.on(DeleteCommand).resolves({});
+
+    await expect(routes.claimPriority(tenantId, { executionArn, attempt: 0 }, route, now)).rejects.toBeInstanceOf(SupersededError);
 
     expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
@@ -182,7 +195,7 @@ describe('claimPriority', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves(tenantItem());
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).resolves.toBe('tenant-has-route');
+    await expect(routes.claimPriority(tenantId, fence, route, now)).resolves.toBe('tenant-has-route');
 
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
@@ -190,7 +203,7 @@ describe('claimPriority', () => {
   it('turns throttling of the Put into TransientAwsError', async () => {
     ddb.on(PutCommand).rejects(throttled());
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(routes.claimPriority(tenantId, fence, route, now)).rejects.toBeInstanceOf(TransientAwsError);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
@@ -198,7 +211,7 @@ describe('claimPriority', () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(throttled());
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(routes.claimPriority(tenantId, fence, route, now)).rejects.toBeInstanceOf(TransientAwsError);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -206,7 +219,7 @@ describe('claimPriority', () => {
     ddb.on(PutCommand).rejects(conditionFailed());
     ddb.on(GetCommand).rejects(serverFault());
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(routes.claimPriority(tenantId, fence, route, now)).rejects.toBeInstanceOf(TransientAwsError);
   });
 
   it('lets an unknown error propagate untouched', async () => {
@@ -217,7 +230,7 @@ describe('claimPriority', () => {
     });
     ddb.on(PutCommand).rejects(error);
 
-    await expect(routes.claimPriority(tenantId, executionArn, route, now)).rejects.toBe(error);
+    await expect(routes.claimPriority(tenantId, fence, route, now)).rejects.toBe(error);
   });
 });
 
@@ -249,24 +262,15 @@ describe('recordRuleArn', () => {
   it('sets the rule on the tenant route while this execution holds the lock', async () => {
     ddb.on(UpdateCommand).resolves({});
 
-    await routes.recordRuleArn(tenantId, executionArn, rule, now);
+    await routes.recordRuleArn(tenantId, fence, rule, now);
 
-    expect(inputs(UpdateCommand)).toEqual([
-      {
-        TableName: tableName,
-        Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
-        UpdateExpression: 'SET #route.#ruleArn = :ruleArn, #updatedAt = :now',
-        ConditionExpression: '#lock.#executionArn = :executionArn AND attribute_exists(#route)',
-        ExpressionAttributeNames: { '#route': 'route', '#ruleArn': 'ruleArn', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-        ExpressionAttributeValues: { ':ruleArn': rule, ':now': now, ':executionArn': executionArn },
-      },
-    ]);
+    expect(inputs(UpdateCommand)).toEqual([recordRule(rule)]);
   });
 
-  it('raises LockLost when the condition fails', async () => {
+  it('raises Superseded when the condition fails', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(routes.recordRuleArn(tenantId, executionArn, rule, now)).rejects.toBeInstanceOf(LockLostError);
+    await expect(routes.recordRuleArn(tenantId, fence, rule, now)).rejects.toBeInstanceOf(SupersededError);
   });
 });
 
@@ -275,17 +279,17 @@ describe('releaseRoute', () => {
     ddb.on(UpdateCommand).resolves({});
     ddb.on(DeleteCommand).resolves({});
 
-    await routes.releaseRoute(tenantId, executionArn, route, now);
+    await routes.releaseRoute(tenantId, fence, route, now);
 
     expect(inputs(UpdateCommand)).toEqual([routeRemoval()]);
     expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
     expect(commandNames()).toEqual(['UpdateCommand', 'DeleteCommand']);
   });
 
-  it('raises LockLost before freeing anything when the lock moved on', async () => {
+  it('raises Superseded before freeing anything when the lock moved on', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(LockLostError);
+    await expect(routes.releaseRoute(tenantId, fence, route, now)).rejects.toBeInstanceOf(SupersededError);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -293,14 +297,14 @@ describe('releaseRoute', () => {
     ddb.on(UpdateCommand).resolves({});
     ddb.on(DeleteCommand).rejects(conditionFailed());
 
-    await expect(routes.releaseRoute(tenantId, executionArn, route, now)).resolves.toBeUndefined();
+    await expect(routes.releaseRoute(tenantId, fence, route, now)).resolves.toBeUndefined();
     expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
   it('turns throttling of the route removal into TransientAwsError, freeing nothing', async () => {
     ddb.on(UpdateCommand).rejects(throttled());
 
-    await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(routes.releaseRoute(tenantId, fence, route, now)).rejects.toBeInstanceOf(TransientAwsError);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
@@ -308,7 +312,7 @@ describe('releaseRoute', () => {
     ddb.on(UpdateCommand).resolves({});
     ddb.on(DeleteCommand).rejects(throttled());
 
-    await expect(routes.releaseRoute(tenantId, executionArn, route, now)).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(routes.releaseRoute(tenantId, fence, route, now)).rejects.toBeInstanceOf(TransientAwsError);
   });
 });
 

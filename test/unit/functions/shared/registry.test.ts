@@ -2,8 +2,8 @@ import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroug
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LockLostError, TransientAwsError } from '../../../../functions/shared/errors.ts';
-import { completionKey, createRegistry, tenantKey, type OperationLock } from '../../../../functions/shared/registry.ts';
+import { TenantIdConflictError, TransientAwsError } from '../../../../functions/shared/errors.ts';
+import { caseFoldKey, completionKey, createRegistry, tenantKey, type OperationLock } from '../../../../functions/shared/registry.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const registry = createRegistry('registry-table');
@@ -11,7 +11,15 @@ const tenantId = 't-1';
 const key = { pk: 'TENANT#t-1', sk: 'TENANT' };
 const now = '2026-11-20T10:00:00.000Z';
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:e1';
-const lock: OperationLock = { operation: 'onboarding', registrationId: 'r-1', executionArn, acquiredAt: now };
+/** `now` in epoch seconds, the unit of a tombstone's expiry. */
+const nowSeconds = 1_795_168_800;
+const lock: OperationLock = { operation: 'onboarding', registrationId: 'r-1', executionArn, acquiredAt: now, attempt: 0 };
+/** The create condition: no record, or a tombstone whose time is up (TTL deletes late, so it may still be there). */
+const createCondition = {
+  ConditionExpression: 'attribute_not_exists(pk) OR #tombstoneExpiresAt <= :nowSeconds',
+  ExpressionAttributeNames: { '#tombstoneExpiresAt': 'tombstoneExpiresAt' },
+  ExpressionAttributeValues: { ':nowSeconds': nowSeconds },
+};
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} });
 const validation = () =>
@@ -25,6 +33,10 @@ describe('keys', () => {
   it('keys tenants by id and completions by operation and registration', () => {
     expect(tenantKey('abc')).toEqual({ pk: 'TENANT#abc', sk: 'TENANT' });
     expect(completionKey('offboarding', 'r-9')).toBe('offboarding#r-9');
+  });
+
+  it('keys the case-fold claim by the lower-cased tenant id', () => {
+    expect(caseFoldKey('AcMe-1')).toEqual({ pk: 'TENANTID#acme-1', sk: 'CASEFOLD' });
   });
 });
 
@@ -42,6 +54,20 @@ describe('getTenant', () => {
     ddb.on(GetCommand).resolves({});
 
     await expect(registry.getTenant(tenantId)).resolves.toBeUndefined();
+  });
+
+  describe('tombstones (TTL deletes expired items late, so an expired one may still be read)', () => {
+    const tombstone = (expiresAt: number) => ({
+      Item: { ...key, tenantId, status: 'DELETED', completed: { 'offboarding#r-0': now }, tombstoneExpiresAt: expiresAt, version: 2, createdAt: now, updatedAt: now },
+    });
+
+    it('reads a tombstone whose expiry is past or now as absent, and one a second from expiring as present', async () => {
+      ddb.on(GetCommand).resolvesOnce(tombstone(nowSeconds - 1)).resolvesOnce(tombstone(nowSeconds)).resolvesOnce(tombstone(nowSeconds + 1));
+
+      await expect(registry.getTenant(tenantId, new Date(now))).resolves.toBeUndefined();
+      await expect(registry.getTenant(tenantId, new Date(now))).resolves.toBeUndefined();
+      await expect(registry.getTenant(tenantId, new Date(now))).resolves.toMatchObject({ status: 'DELETED', tombstoneExpiresAt: nowSeconds + 1 });
+    });
   });
 
   it.each([
@@ -72,7 +98,36 @@ describe('acquireLock', () => {
       {
         TableName: 'registry-table',
         Item: { ...key, tenantId, tenantName: 'acme', tier: 'basic', status: 'ONBOARDING', lock, completed: {}, version: 1, createdAt: now, updatedAt: now },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ...createCondition,
+      },
+    ]);
+  });
+
+  it('creates a tombstone when given its expiry, replacing only an absent record or an expired tombstone', async () => {
+    ddb.on(PutCommand).resolves({});
+
+    await registry.acquireLock(tenantId, undefined, { ...lock, operation: 'offboarding' }, {
+      status: 'OFFBOARDING',
+      lastRequestAt: now,
+      tombstoneExpiresAt: nowSeconds + 600,
+    });
+
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        TableName: 'registry-table',
+        Item: {
+          ...key,
+          tenantId,
+          lastRequestAt: now,
+          tombstoneExpiresAt: nowSeconds + 600,
+          status: 'OFFBOARDING',
+          lock: { ...lock, operation: 'offboarding' },
+          completed: {},
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        },
+        ...createCondition,
       },
     ]);
   });
@@ -104,12 +159,31 @@ describe('acquireLock', () => {
       {
         TableName: 'registry-table',
         Key: key,
-        UpdateExpression: 'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now',
+        // A tenant (re)locked by anything but a tombstone-keeping offboarding is kept for good.
+        UpdateExpression: 'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now REMOVE #tombstoneExpiresAt',
         ConditionExpression: '#version = :expected',
-        ExpressionAttributeNames: { '#lock': 'lock', '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeNames: {
+          '#lock': 'lock',
+          '#status': 'status',
+          '#version': 'version',
+          '#updatedAt': 'updatedAt',
+          '#tombstoneExpiresAt': 'tombstoneExpiresAt',
+        },
         ExpressionAttributeValues: { ':lock': lock, ':status': 'OFFBOARDING', ':expected': 5, ':one': 1, ':now': now },
       },
     ]);
+  });
+
+  it('keeps the record a tombstone, with a fresh expiry, when given one on update', async () => {
+    ddb.on(UpdateCommand).resolves({});
+
+    await registry.acquireLock(tenantId, 2, lock, { status: 'OFFBOARDING', tombstoneExpiresAt: nowSeconds + 600 });
+
+    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toBe(
+      'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tombstoneExpiresAt = :tombstoneExpiresAt',
+    );
+    expect(input?.ExpressionAttributeValues).toMatchObject({ ':tombstoneExpiresAt': nowSeconds + 600 });
   });
 
   it('sets tier and tenant name on update when given', async () => {
@@ -119,13 +193,13 @@ describe('acquireLock', () => {
 
     const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(input?.UpdateExpression).toBe(
-      'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName',
+      'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #tier = :tier, #tenantName = :tenantName REMOVE #tombstoneExpiresAt',
     );
     expect(input?.ExpressionAttributeNames).toMatchObject({ '#tier': 'tier', '#tenantName': 'tenantName' });
     expect(input?.ExpressionAttributeValues).toMatchObject({ ':tier': 'premium', ':tenantName': 'acme' });
   });
 
-  it('reports a lost race on create as false (the record appeared meanwhile)', async () => {
+  it('reports a lost race on create as false (a live record or tombstone appeared meanwhile)', async () => {
     ddb.on(PutCommand).rejects(conditionFailed());
 
     await expect(registry.acquireLock(tenantId, undefined, lock, { status: 'ONBOARDING' })).resolves.toBe(false);
@@ -151,124 +225,35 @@ describe('acquireLock', () => {
   });
 });
 
-describe('savePlan', () => {
-  const plan = { tier: 'premium', isolationModel: 'silo-cluster', templateVersion: '1.0.0', stacks: [{ stackName: 'tenant-t-1' }] } as const;
+describe('claimCaseFold', () => {
+  const claim = {
+    TableName: 'registry-table',
+    Item: { pk: 'TENANTID#acme', sk: 'CASEFOLD', tenantId: 'Acme', claimedAt: now },
+    ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :tenantId',
+    ExpressionAttributeValues: { ':tenantId': 'Acme' },
+  };
 
-  it('writes the plan only while this execution holds the lock', async () => {
-    ddb.on(UpdateCommand).resolves({});
+  it('claims the lower-cased id for this tenant, again and again for the same id', async () => {
+    ddb.on(PutCommand).resolves({});
 
-    await registry.savePlan(tenantId, executionArn, plan, now);
+    await registry.claimCaseFold('Acme', now);
 
-    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        TableName: 'registry-table',
-        Key: key,
-        UpdateExpression: 'SET #plan = :plan, #updatedAt = :now',
-        ConditionExpression: '#lock.#executionArn = :executionArn',
-        ExpressionAttributeNames: { '#plan': 'plan', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-        ExpressionAttributeValues: { ':plan': plan, ':now': now, ':executionArn': executionArn },
-      },
-    ]);
+    expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([claim]);
   });
 
-  it('fails with LockLost when another execution holds the tenant', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
+  it('refuses a case-twin of a tenant already claimed with TenantIdConflict', async () => {
+    ddb.on(PutCommand).rejects(conditionFailed());
 
-    await expect(registry.savePlan(tenantId, executionArn, plan, now)).rejects.toBeInstanceOf(LockLostError);
-    await expect(registry.savePlan(tenantId, executionArn, plan, now)).rejects.toThrow(
-      `Execution ${executionArn} no longer holds the lock of tenant t-1; another operation took it over`,
-    );
+    const refusal = registry.claimCaseFold('Acme', now);
+
+    await expect(refusal).rejects.toBeInstanceOf(TenantIdConflictError);
+    await expect(refusal).rejects.toMatchObject({ name: 'TenantIdConflict', message: expect.stringContaining('differs only in letter case') });
   });
 
-  it('turns throttling into TransientAwsError', async () => {
-    ddb.on(UpdateCommand).rejects(throttled());
+  it('turns throttling into TransientAwsError, not a conflict', async () => {
+    ddb.on(PutCommand).rejects(throttled());
 
-    await expect(registry.savePlan(tenantId, executionArn, plan, now)).rejects.toBeInstanceOf(TransientAwsError);
-  });
-});
-
-describe('completeOperation', () => {
-  const held = { operation: 'onboarding', registrationId: 'r-1', executionArn } as const;
-
-  function stored(overrides: Record<string, unknown>) {
-    return { Item: { ...key, tenantId, status: 'ACTIVE', completed: {}, version: 4, createdAt: now, updatedAt: now, ...overrides } };
-  }
-
-  it('sets the status, records the completion and releases the lock', async () => {
-    ddb.on(UpdateCommand).resolves({});
-
-    await registry.completeOperation(tenantId, held, { status: 'ACTIVE', tenantConfig: '{"tier":"premium"}' }, now);
-
-    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
-      {
-        TableName: 'registry-table',
-        Key: key,
-        UpdateExpression:
-          'SET #status = :status, #completed.#key = :now, #version = #version + :one, #updatedAt = :now, #tenantConfig = :tenantConfig REMOVE #lock',
-        ConditionExpression: '#lock.#executionArn = :executionArn',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#completed': 'completed',
-          '#key': 'onboarding#r-1',
-          '#lock': 'lock',
-          '#executionArn': 'executionArn',
-          '#version': 'version',
-          '#updatedAt': 'updatedAt',
-          '#tenantConfig': 'tenantConfig',
-        },
-        ExpressionAttributeValues: { ':status': 'ACTIVE', ':now': now, ':executionArn': executionArn, ':one': 1, ':tenantConfig': '{"tier":"premium"}' },
-      },
-    ]);
-  });
-
-  it('removes the route when asked', async () => {
-    ddb.on(UpdateCommand).resolves({});
-
-    await registry.completeOperation(tenantId, { ...held, operation: 'offboarding' }, { status: 'DELETED', removeRoute: true }, now);
-
-    const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
-    expect(input?.UpdateExpression).toBe('SET #status = :status, #completed.#key = :now, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route');
-    expect(input?.ExpressionAttributeNames).toMatchObject({ '#route': 'route', '#key': 'offboarding#r-1' });
-    expect(input?.ExpressionAttributeValues).not.toHaveProperty(':tenantConfig');
-  });
-
-  it('is a no-op when the operation already completed and nothing holds the tenant', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves(stored({ completed: { 'onboarding#r-1': now } }));
-
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).resolves.toBeUndefined();
-    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([{ TableName: 'registry-table', Key: key, ConsistentRead: true }]);
-  });
-
-  it('is a no-op when the operation already completed and another operation has locked the tenant since', async () => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves(
-      stored({
-        status: 'OFFBOARDING',
-        completed: { 'onboarding#r-1': now },
-        lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: 'arn:other', acquiredAt: now },
-      }),
-    );
-
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).resolves.toBeUndefined();
-  });
-
-  it.each([
-    ['another execution holds the tenant', stored({ lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: 'arn:other', acquiredAt: now } })],
-    ['the lock is gone and the operation never completed', stored({})],
-    ['the record is gone', {}],
-  ])('fails with LockLost when %s', async (_case, current) => {
-    ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves(current);
-
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(LockLostError);
-  });
-
-  it('turns throttling into TransientAwsError without re-reading', async () => {
-    ddb.on(UpdateCommand).rejects(throttled());
-
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(TransientAwsError);
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    await expect(registry.claimCaseFold('Acme', now)).rejects.toBeInstanceOf(TransientAwsError);
   });
 });
 
