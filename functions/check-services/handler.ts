@@ -1,14 +1,15 @@
 /**
  * VerifyTenantServices / RecheckTenantServices: one look at the tenant's ECS services per call.
  * The workflow loops (Choice on `ready`, Wait `waitSeconds`) until they are stable; this step
- * fails the execution when a deployment's circuit breaker trips or the deadline passes.
+ * fails the execution when a deployment's circuit breaker trips or the deadline passes. A redrive
+ * (a larger `$$.Execution.RedriveCount` than the progress's) starts a fresh budget.
  */
 import { readDeadlines, readRegistryTableName } from '../shared/config.ts';
 import { createRegistry, fenceOf } from '../shared/registry.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
 import { describeServices } from '../shared/services.ts';
 import { CheckServicesInputSchema, parseStepInput, type ServiceProgress } from '../shared/steps.ts';
-import { assessServices, isServiceStable, splitServiceNames } from './stability.ts';
+import { assessServices, continuedProgress, isServiceStable, splitServiceNames } from './stability.ts';
 
 const logger = createLogger('check-services');
 const { servicesTimeoutSeconds } = readDeadlines();
@@ -35,7 +36,11 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Servi
     })),
   });
 
-  const progress = assessServices(input.clusterName, services, input.progress, servicesTimeoutSeconds);
+  const redriveCount = input.redriveCount ?? 0;
+  if (input.progress !== undefined && continuedProgress(input.progress, redriveCount) === undefined) {
+    logger.info('Execution was redriven: starting a new service budget', { previousRedriveCount: input.progress.redriveCount ?? 0, redriveCount });
+  }
+  const progress = assessServices(input.clusterName, services, input.progress, servicesTimeoutSeconds, redriveCount);
   logger.info(progress.ready ? 'Services stable' : 'Services not stable yet; waiting', { progress });
   return progress;
 });

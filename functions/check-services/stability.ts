@@ -43,20 +43,36 @@ export function waitAfterPolls(polls: number): number {
 }
 
 /**
+ * The progress this look continues from: none on the loop's first look, and none after a redrive.
+ * A redriven execution runs the failed state again with its old input, whose progress had used up
+ * the whole budget; only the larger `redriveCount` (`$$.Execution.RedriveCount`) tells the new
+ * attempt apart, so it starts over (as converge-stacks' `beginCall` does).
+ */
+export function continuedProgress(previous: ServiceProgress | undefined, redriveCount: number): ServiceProgress | undefined {
+  if (previous === undefined) return undefined;
+  return (previous.redriveCount ?? 0) < redriveCount ? undefined : previous;
+}
+
+/**
  * Judges one look at the services and returns the loop's next progress.
  *
- * `elapsedSeconds` is the time waited so far: the previous elapsed time plus the previous wait.
+ * `elapsedSeconds` is the time waited so far in this attempt: the previous elapsed time plus the
+ * previous wait, from 0 again after a redrive (see {@link continuedProgress}).
  * The wait is capped at what is left before the deadline, so the last look happens at the deadline.
  *
+ * @param redriveCount `$$.Execution.RedriveCount` of this call (0 when the definition passes none).
  * @throws ServicesNotStableError at once when a PRIMARY deployment's circuit breaker failed it
  *   (waiting cannot help), and when the services are still not stable at the deadline.
  */
 export function assessServices(
   clusterName: string,
   services: readonly ServiceState[],
-  previous: ServiceProgress | undefined,
+  progress: ServiceProgress | undefined,
   timeoutSeconds: number,
+  redriveCount = 0,
 ): ServiceProgress {
+  const previous = continuedProgress(progress, redriveCount);
+  const attempt = { redriveCount: previous?.redriveCount ?? redriveCount };
   const failedRollout = services.find((service) => service.rolloutState === 'FAILED');
   if (failedRollout) {
     const reason = failedRollout.rolloutStateReason ?? 'no reason given';
@@ -69,7 +85,7 @@ export function assessServices(
   const elapsedSeconds = previous ? previous.elapsedSeconds + previous.waitSeconds : 0;
   const unstable = services.filter((service) => !isServiceStable(service));
   if (unstable.length === 0) {
-    return { ready: true, polls, waitSeconds: waitAfterPolls(polls), elapsedSeconds };
+    return { ready: true, polls, waitSeconds: waitAfterPolls(polls), elapsedSeconds, ...attempt };
   }
   if (elapsedSeconds >= timeoutSeconds) {
     throw new ServicesNotStableError(
@@ -77,7 +93,7 @@ export function assessServices(
     );
   }
   const waitSeconds = Math.max(1, Math.min(waitAfterPolls(polls), timeoutSeconds - elapsedSeconds));
-  return { ready: false, polls, waitSeconds, elapsedSeconds };
+  return { ready: false, polls, waitSeconds, elapsedSeconds, ...attempt };
 }
 
 /** One unstable service, for the deadline error: what it runs and the last thing ECS said about it. */

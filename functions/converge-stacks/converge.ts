@@ -17,6 +17,7 @@ import {
   StackDeletionFailedError,
   StackTimeoutError,
 } from '../shared/errors.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken } from '../shared/stack-identity.ts';
 import type { ObservedStack } from '../shared/stacks.ts';
 import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/steps.ts';
 
@@ -33,11 +34,16 @@ export function nextWaitSeconds(polls: number): number {
 
 /** Where this call stands within its attempt, derived from the previous call's output. */
 export interface AttemptState {
+  /** The execution this attempt belongs to; with redriveCount, the attempt's identity. */
+  readonly executionArn: string;
   /** Looks taken before this call in this attempt. */
   readonly polls: number;
   readonly elapsedSeconds: number;
   readonly redriveCount: number;
-  /** Stacks this attempt asked CloudFormation to create or delete. */
+  /**
+   * Stacks this attempt's calls that returned asked CloudFormation to create or delete. Not the
+   * whole truth (a call whose output was lost is missing): see {@link ownedByThisAttempt}.
+   */
   readonly issued: readonly string[];
   /** True when the previous progress belonged to an attempt before a redrive. */
   readonly redriven: boolean;
@@ -48,15 +54,19 @@ export interface AttemptState {
  * execution re-runs the failed state with its old input (old progress) but a larger redriveCount,
  * and the new attempt must not count the failed attempt's stacks as its own.
  */
-export function beginCall(input: Pick<ConvergeStacksInput, 'progress' | 'redriveCount'>): AttemptState {
+export function beginCall(
+  input: Pick<ConvergeStacksInput, 'progress' | 'redriveCount'> & { readonly request: { readonly executionArn: string } },
+): AttemptState {
   const previous = input.progress;
+  const { executionArn } = input.request;
   if (previous === undefined) {
-    return { polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: false };
+    return { executionArn, polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: false };
   }
   if (previous.redriveCount < input.redriveCount) {
-    return { polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: true };
+    return { executionArn, polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: true };
   }
   return {
+    executionArn,
     polls: previous.polls,
     // A wait spent queued for a stack-operation slot is not CloudFormation's time: the stack
     // deadline does not count it (the execution's own timeout bounds the queueing).
@@ -90,22 +100,51 @@ const completeStatuses = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_
 const failedCreateStatuses = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'CREATE_FAILED']);
 
 /**
- * The verdict for one stack. `issuedThisAttempt` tells a failure of this attempt's own request
+ * Whether the stack's latest create or delete was asked for by this attempt, which makes its
+ * failure this attempt's to report; an earlier attempt's failure is cleared away and tried again.
+ *
+ * The answer comes from CloudFormation, which keeps it durably, rather than from `issued` in the
+ * progress: a Lambda retry (after a timeout, or an output Step Functions never received) runs with
+ * the progress from before the request, so `issued` misses it. Taken for the own-ness of a failed
+ * create, that would delete this attempt's rolled-back stack and create it again with the same
+ * token, which CloudFormation refuses for good (TokenAlreadyExistsException), until the deadline.
+ * - A failed create: the attempt tag CreateStack set ({@link attemptTagKey}; stacks.ts).
+ * - A failed delete: the tag names who created the stack, not who deleted it, so the delete's
+ *   ClientRequestToken is read from its events instead (stacks.ts, for DELETE_FAILED stacks only).
+ *   Keeping `issued` for deletes would miss a lost delete the same way, and the loop would then
+ *   delete again with the same token, refused, and report a look late; the events cost one
+ *   DescribeStackEvents per look at a DELETE_FAILED stack, a rare state that ends the loop.
+ * `issued` stays the fallback where CloudFormation has no answer: a stack created by the previous
+ * release (no tag) whose loop continues after a deploy, and a delete whose events name no token.
+ */
+export function ownedByThisAttempt(stack: ObservedStack, attempt: AttemptState): boolean {
+  const issued = attempt.issued.includes(stack.stackName);
+  if (stack.status === 'DELETE_FAILED') {
+    if (stack.deleteRequestToken === undefined) return issued;
+    return stack.deleteRequestToken === clientRequestToken('delete', attempt.executionArn, attempt.redriveCount, stack.stackName);
+  }
+  const tag = stack.tags[attemptTagKey];
+  if (tag === undefined) return issued;
+  return tag === attemptTagValue(attempt.executionArn, attempt.redriveCount);
+}
+
+/**
+ * The verdict for one stack. `ownedByThisAttempt` tells a failure of this attempt's own request
  * (reported) from one left behind by an earlier attempt (cleared away and tried again).
  */
-export function decideStack(desired: DesiredState, stack: ObservedStack | undefined, issuedThisAttempt: boolean): StackVerdict {
+export function decideStack(desired: DesiredState, stack: ObservedStack | undefined, ownedByThisAttempt: boolean): StackVerdict {
   const status = stack?.status ?? 'DELETE_COMPLETE';
   if (desired === 'present') {
     if (status === 'DELETE_COMPLETE') return StackVerdict.create;
     if (status.endsWith('_IN_PROGRESS')) return StackVerdict.waiting;
     if (completeStatuses.has(status)) return StackVerdict.settled;
     // A rolled-back stack cannot be updated, only deleted; a later call then finds it gone and creates it.
-    if (failedCreateStatuses.has(status)) return issuedThisAttempt ? StackVerdict.creationFailed : StackVerdict.delete;
-    if (status === 'DELETE_FAILED') return issuedThisAttempt ? StackVerdict.deletionFailed : StackVerdict.delete;
+    if (failedCreateStatuses.has(status)) return ownedByThisAttempt ? StackVerdict.creationFailed : StackVerdict.delete;
+    if (status === 'DELETE_FAILED') return ownedByThisAttempt ? StackVerdict.deletionFailed : StackVerdict.delete;
     return StackVerdict.needsAttention;
   }
   if (status === 'DELETE_COMPLETE') return StackVerdict.settled;
-  if (status === 'DELETE_FAILED') return issuedThisAttempt ? StackVerdict.deletionFailed : StackVerdict.delete;
+  if (status === 'DELETE_FAILED') return ownedByThisAttempt ? StackVerdict.deletionFailed : StackVerdict.delete;
   // REVIEW_IN_PROGRESS is not work under way: the stack waits for a change set nobody will run,
   // so waiting would only end at the deadline. Deleting it is what offboarding wants anyway.
   if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') return StackVerdict.waiting;
@@ -140,7 +179,7 @@ export function planConvergence(
   const decisions = observed.map(({ spec, stack }) => ({
     spec,
     stack,
-    verdict: decideStack(desired, stack, attempt.issued.includes(spec.stackName)),
+    verdict: decideStack(desired, stack, stack !== undefined && ownedByThisAttempt(stack, attempt)),
   }));
   const failed = decisions.find(
     (d) => d.verdict === StackVerdict.creationFailed || d.verdict === StackVerdict.deletionFailed,

@@ -2,17 +2,20 @@
  * CloudFormation adapter: observe, create and delete tenant stacks, and find out why one failed.
  * SDK exceptions become domain errors here; throttling and 5xx become TransientAwsError.
  */
-import { createHash } from 'node:crypto';
 import {
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
+  type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { cloudFormationClient } from './aws-clients/cloudformation.ts';
 import { awsErrorMessage, awsErrorName, rethrowAwsError } from './aws-errors.ts';
 import { StackRequestRejectedError } from './errors.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken } from './stack-identity.ts';
+
+export { attemptTagKey, attemptTagValue, clientRequestToken } from './stack-identity.ts';
 
 /** What DescribeStacks shows of one stack. */
 export interface ObservedStack {
@@ -23,6 +26,13 @@ export interface ObservedStack {
   readonly statusReason?: string;
   /** The stack's outputs by OutputKey. */
   readonly outputs: Readonly<Record<string, string>>;
+  /** The stack's tags by key (the attempt tag, {@link attemptTagKey}, names who created it). */
+  readonly tags: Readonly<Record<string, string>>;
+  /**
+   * DELETE_FAILED only: the ClientRequestToken of the delete that failed, read from the stack's
+   * events (each event of an operation carries its token); undefined when none is found.
+   */
+  readonly deleteRequestToken?: string;
 }
 
 /** Who is asking: the attempt's identity makes the request tokens deterministic. */
@@ -43,46 +53,68 @@ export interface StackCreation {
 
 /**
  * How CloudFormation took a create or delete request.
- * `accepted`: started (or an identical retry of ours). `token-reused`: our token was already used,
- * so the request is ours and under way. `already-exists`: someone else created the stack.
+ * `accepted`: started. `token-reused`: this attempt's token was already used on the stack name
+ * (TokenAlreadyExistsException), so an earlier call of this attempt made the request; whether an
+ * exact replay gets this or `accepted` is undocumented, and either means the same here. The next
+ * look shows where the request got. `already-exists`: the stack exists and was not created with
+ * this token (by an earlier attempt, or by hand); the next look reads its attempt tag.
  */
 export type StackRequestOutcome = 'accepted' | 'token-reused' | 'already-exists';
 
-/** Describes a stack by name; undefined when CloudFormation has no such (live) stack. */
+/**
+ * Describes a stack by name; undefined when CloudFormation has no such (live) stack. A stack in
+ * DELETE_FAILED also gets the token of the delete that failed, which takes one DescribeStackEvents.
+ */
 export async function describeStack(stackName: string): Promise<ObservedStack | undefined> {
+  let stack: Stack | undefined;
   try {
     const result = await cloudFormationClient().send(new DescribeStacksCommand({ StackName: stackName }));
-    const stack = result.Stacks?.[0];
-    if (stack === undefined) return undefined;
-    const outputs: Record<string, string> = {};
-    for (const output of stack.Outputs ?? []) {
-      if (output.OutputKey !== undefined && output.OutputValue !== undefined) outputs[output.OutputKey] = output.OutputValue;
-    }
-    return {
-      stackName,
-      stackId: stack.StackId ?? stackName,
-      status: stack.StackStatus ?? 'UNKNOWN',
-      ...(stack.StackStatusReason !== undefined ? { statusReason: stack.StackStatusReason } : {}),
-      outputs,
-    };
+    stack = result.Stacks?.[0];
   } catch (error) {
     // CloudFormation reports a missing stack as a plain ValidationError.
     if (awsErrorName(error) === 'ValidationError' && awsErrorMessage(error).includes('does not exist')) return undefined;
     return rethrowAwsError(error, 'DescribeStacks');
   }
+  if (stack === undefined) return undefined;
+  const stackId = stack.StackId ?? stackName;
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  const deleteRequestToken = status === 'DELETE_FAILED' ? await latestOperationToken(stackId) : undefined;
+  return {
+    stackName,
+    stackId,
+    status,
+    ...(stack.StackStatusReason !== undefined ? { statusReason: stack.StackStatusReason } : {}),
+    outputs: byKey(stack.Outputs ?? [], (output) => [output.OutputKey, output.OutputValue]),
+    tags: byKey(stack.Tags ?? [], (tag) => [tag.Key, tag.Value]),
+    ...(deleteRequestToken !== undefined ? { deleteRequestToken } : {}),
+  };
 }
 
-/** Starts creating a stack that rolls back on failure. */
+function byKey<T>(items: readonly T[], entry: (item: T) => [string | undefined, string | undefined]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const item of items) {
+    const [key, value] = entry(item);
+    if (key !== undefined && value !== undefined) record[key] = value;
+  }
+  return record;
+}
+
+/**
+ * Starts creating a stack that rolls back on failure, tagged with the attempt that asks
+ * ({@link attemptTagKey}): DescribeStacks returns the tag from then on, so a later call knows the
+ * stack is its attempt's own even when the output of this call is lost.
+ */
 export async function createStack(stack: StackCreation, context: StackRequestContext): Promise<StackRequestOutcome> {
   const parameters = Object.entries(stack.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
-  const tags = Object.entries(stack.tags).map(([Key, Value]) => ({ Key, Value }));
+  const attempt = { [attemptTagKey]: attemptTagValue(context.executionArn, context.redriveCount) };
+  const tags = Object.entries({ ...stack.tags, ...attempt }).map(([Key, Value]) => ({ Key, Value }));
   try {
     await cloudFormationClient().send(
       new CreateStackCommand({
         StackName: stack.stackName,
         TemplateURL: stack.templateUrl,
         ...(parameters.length > 0 ? { Parameters: parameters } : {}),
-        ...(tags.length > 0 ? { Tags: tags } : {}),
+        Tags: tags,
         Capabilities: ['CAPABILITY_IAM'],
         OnFailure: 'ROLLBACK',
         RoleARN: context.roleArn,
@@ -127,20 +159,6 @@ function mapRequestError(error: unknown, operation: string, stackName: string): 
   return rethrowAwsError(error, operation);
 }
 
-/**
- * A ClientRequestToken that is the same for every retry of one attempt's request (so CloudFormation
- * deduplicates it) and different after a redrive. CloudFormation wants `[a-zA-Z][-a-zA-Z0-9]*`, at most 128.
- */
-export function clientRequestToken(
-  operation: 'create' | 'delete',
-  executionArn: string,
-  redriveCount: number,
-  stackName: string,
-): string {
-  const digest = createHash('sha256').update(`${executionArn}\n${redriveCount}\n${stackName}\n${operation}`).digest('hex');
-  return `${operation}-${digest.slice(0, 40)}`;
-}
-
 /** Pages of events read at most; a tenant stack's latest operation fits in far fewer. */
 const maxEventPages = 5;
 
@@ -149,6 +167,20 @@ const maxEventPages = 5;
  * `LogicalId (Type): reason`; undefined when the events name none.
  */
 export async function findFirstFailure(stackId: string): Promise<string | undefined> {
+  return firstFailure(await latestOperationEvents(stackId));
+}
+
+/**
+ * The ClientRequestToken of the stack's latest create or delete, from the event in which the stack
+ * began it; undefined when that event is not within reach or carries no token.
+ */
+async function latestOperationToken(stackId: string): Promise<string | undefined> {
+  const events = await latestOperationEvents(stackId);
+  return events[operationStartIndex(events)]?.ClientRequestToken;
+}
+
+/** The stack's events, newest first, back to the start of its latest create or delete (or as far as the pages reach). */
+async function latestOperationEvents(stackId: string): Promise<StackEvent[]> {
   const events: StackEvent[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < maxEventPages; page += 1) {
@@ -163,7 +195,7 @@ export async function findFirstFailure(stackId: string): Promise<string | undefi
     }
     if (operationStartIndex(events) !== -1 || nextToken === undefined) break;
   }
-  return firstFailure(events);
+  return events;
 }
 
 /**

@@ -158,7 +158,13 @@ export const ServiceProgressSchema = z.object({
   ready: z.boolean(),
   polls: z.number().int().nonnegative(),
   waitSeconds: z.number().int().positive(),
+  /** Seconds waited so far in this attempt (bounded by the services deadline). */
   elapsedSeconds: z.number().int().nonnegative(),
+  /**
+   * `$$.Execution.RedriveCount` of the attempt that wrote this progress; a larger one in the input
+   * means a redrive, which starts a fresh budget. Absent in progress written before it existed: 0.
+   */
+  redriveCount: z.number().int().nonnegative().optional(),
 });
 export type ServiceProgress = z.infer<typeof ServiceProgressSchema>;
 export const CheckServicesInputSchema = z.object({

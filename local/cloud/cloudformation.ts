@@ -41,7 +41,7 @@ import {
 } from './stack-records.ts';
 import { applyCloudEffect, type CloudEffect } from './stack-effects.ts';
 import { failStackCreation, listenerRuleRefusal, refusedCreation, refusedDeletion } from './stack-failures.ts';
-import { checkCreateRequest, checkStackName } from './stack-requests.ts';
+import { checkClientRequestToken, checkCreateRequest, checkStackName } from './stack-requests.ts';
 import { createTimeline, deleteTimeline, tenantStackResources, type ResourceFailure, type TimelineEntry } from './stack-timeline.ts';
 import { modelTenantStack, type TemplateModel } from './template-model.ts';
 
@@ -111,16 +111,13 @@ export class CloudFormationSimulator {
     this.#faults.inject(operation, error, times);
   }
 
-  /** CreateStack: starts creating a stack, or returns the stack of an earlier call with the same token. */
+  /** CreateStack: starts creating a stack; refuses a token already used on this stack name (see checkClientRequestToken). */
   createStack(input: CreateStackCommandInput): CreateStackCommandOutput {
     this.#enter('CreateStack');
     const stackName = input.StackName ?? '';
     checkStackName(stackName);
-    const existing = this.#live(stackName);
-    if (existing !== undefined) {
-      if (input.ClientRequestToken !== undefined && existing.createToken === input.ClientRequestToken) {
-        return { StackId: existing.stackId, $metadata: responseMetadata() };
-      }
+    checkClientRequestToken(input.ClientRequestToken, stackName, this.#state.stacks);
+    if (this.#live(stackName) !== undefined) {
       const message = `Stack [${stackName}] already exists`;
       throw new AlreadyExistsException({ message, Message: message, $metadata: errorMetadata() });
     }
@@ -198,10 +195,15 @@ export class CloudFormationSimulator {
     };
   }
 
-  /** DeleteStack: starts deleting a stack; succeeds for an unknown or already deleted stack, as AWS does. */
+  /**
+   * DeleteStack: starts deleting a stack; succeeds for an unknown or already deleted stack, as AWS
+   * does. A token already used on this stack name is refused first (see checkClientRequestToken).
+   */
   deleteStack(input: DeleteStackCommandInput): DeleteStackCommandOutput {
     this.#enter('DeleteStack');
     const stack = this.#find(input.StackName ?? '');
+    const stackName = stack?.stackName ?? input.StackName ?? '';
+    checkClientRequestToken(input.ClientRequestToken, stackName, this.#state.stacks);
     const now = this.#now();
     const status = stack === undefined ? undefined : stackStatusAt(stack, now);
     if (stack === undefined || status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS') return { $metadata: responseMetadata() };

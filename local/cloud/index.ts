@@ -9,7 +9,10 @@
  *
  * Modelled:
  * - CloudFormation CreateStack: stack name pattern; AlreadyExistsException for a live stack of
- *   that name; a retry with the create's ClientRequestToken returns the same StackId;
+ *   that name; ClientRequestToken form (1-128, `[a-zA-Z0-9][-a-zA-Z0-9]*`), and
+ *   TokenAlreadyExistsException for a token any earlier create or delete of a stack of that name
+ *   used, remembered across a delete and re-create; strict: an exact replay is refused too (what
+ *   AWS returns for one is undocumented; see stack-requests.ts). DeleteStack checks its token the same way;
  *   TemplateURL must name `<model>/<version>/template.json` (silo-services or silo-cluster);
  *   the parameters are checked against the template (below); InsufficientCapabilitiesException
  *   without the capabilities the template needs (CAPABILITY_NAMED_IAM covers CAPABILITY_IAM);
@@ -95,8 +98,8 @@
  *   are stable for a stack name (and listener and priority).
  * - TemplateBody, UpdateStack, change sets, stack policies, termination protection, OnFailure
  *   DELETE (played as ROLLBACK), TimeoutInMinutes, RetainResources, the account's stack quota
- *   (LimitExceededException), TokenAlreadyExistsException, DeleteStack's own token idempotency,
- *   DescribeStacks pagination, parallel resource creation beyond one cancelled neighbour.
+ *   (LimitExceededException), whether a token given to a DeleteStack that does nothing (the stack
+ *   is gone or already being deleted) is remembered (here it is not), DescribeStacks pagination, parallel resource creation beyond one cancelled neighbour.
  * - The "in use" check of a target group is made when DeleteStack is called, not when the
  *   target group's deletion is reached; an injected delete failure on a stack with no resources
  *   left is used up without effect.

@@ -17,7 +17,7 @@ export interface StackRecord {
   readonly disableRollback: boolean;
   readonly roleArn?: string;
   readonly creationTime: number;
-  /** The ClientRequestToken of the CreateStack call, which makes retries of it idempotent. */
+  /** The ClientRequestToken of the CreateStack call; no later create or delete of this name may reuse it. */
   readonly createToken?: string;
   readonly model: TenantStackModel;
   readonly resources: StackResource[];

@@ -3,8 +3,14 @@
  * shape of the messages resource handlers write into failure events.
  */
 import { randomUUID } from 'node:crypto';
-import { InsufficientCapabilitiesException, type Capability, type CreateStackCommandInput } from '@aws-sdk/client-cloudformation';
+import {
+  InsufficientCapabilitiesException,
+  TokenAlreadyExistsException,
+  type Capability,
+  type CreateStackCommandInput,
+} from '@aws-sdk/client-cloudformation';
 import { cloudFormationValidationError, errorMetadata } from './aws-shapes.ts';
+import type { StackRecord } from './stack-records.ts';
 import type { TemplateModel, TenantStackModel } from './template-model.ts';
 
 const stackNamePattern = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
@@ -16,6 +22,41 @@ export function checkStackName(stackName: string): void {
     `1 validation error detected: Value '${stackName}' at 'stackName' failed to satisfy constraint: ` +
       'Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*',
   );
+}
+
+const maxTokenLength = 128;
+const clientRequestTokenPattern = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
+
+/**
+ * Checks a CreateStack or DeleteStack ClientRequestToken before anything starts: its form (1 to 128
+ * characters, `[a-zA-Z0-9][-a-zA-Z0-9]*`), and that no earlier operation on a stack of this name
+ * used it. CloudFormation declares TokenAlreadyExistsException for CreateStack, UpdateStack and
+ * DeleteStack, and remembers a stack's tokens across a delete and a re-create of the same name
+ * (reported as "... has already been used for this stack").
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html
+ *
+ * What an exact replay of the request that used the token returns is not documented (the API
+ * reference only says the token lets CloudFormation know "you're not attempting to create a stack
+ * with the same name"). This model is the strict reading: every reuse, the exact replay included,
+ * is refused with TokenAlreadyExistsException, which tells the caller nothing about the stack's
+ * state. A caller that copes with this copes with a lenient replay as well.
+ */
+export function checkClientRequestToken(token: string | undefined, stackName: string, stacks: readonly StackRecord[]): void {
+  if (token === undefined) return;
+  if (token.length === 0 || token.length > maxTokenLength || !clientRequestTokenPattern.test(token)) {
+    throw cloudFormationValidationError(
+      `1 validation error detected: Value '${token.slice(0, maxTokenLength + 1)}' at 'clientRequestToken' failed to satisfy constraint: ` +
+        `Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]* and length between 1 and ${maxTokenLength}`,
+    );
+  }
+  const used = stacks.some(
+    (stack) => stack.stackName === stackName && (stack.createToken === token || stack.timeline.some((entry) => entry.clientRequestToken === token)),
+  );
+  if (used) {
+    const message = `ClientRequestToken ${token} has already been used for this stack`;
+    throw new TokenAlreadyExistsException({ message, Message: message, $metadata: errorMetadata() });
+  }
 }
 
 /** A CreateStack request CloudFormation accepted, with what the stack will create. */

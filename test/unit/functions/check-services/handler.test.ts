@@ -46,8 +46,11 @@ function stable(name: string): Service {
   };
 }
 
-function check(serviceNames: string, progress?: object) {
-  return handler({ request, clusterName: 'tenant-t1', serviceNames, ...(progress ? { progress } : {}) }, context);
+function check(serviceNames: string, progress?: object, redriveCount?: number) {
+  return handler(
+    { request, clusterName: 'tenant-t1', serviceNames, ...(progress ? { progress } : {}), ...(redriveCount !== undefined ? { redriveCount } : {}) },
+    context,
+  );
 }
 
 beforeEach(() => {
@@ -69,7 +72,7 @@ describe('check-services handler', () => {
 
     const result = await check('api, worker');
 
-    expect(result).toEqual({ ready: true, polls: 1, waitSeconds: 8, elapsedSeconds: 0 });
+    expect(result).toEqual({ ready: true, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 0 });
     expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
     expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({ cluster: 'tenant-t1', services: ['api', 'worker'] });
   });
@@ -100,7 +103,27 @@ describe('check-services handler', () => {
 
     const result = await check('api,worker', { ready: false, polls: 2, waitSeconds: 11, elapsedSeconds: 8 });
 
-    expect(result).toEqual({ ready: false, polls: 3, waitSeconds: 17, elapsedSeconds: 19 });
+    expect(result).toEqual({ ready: false, polls: 3, waitSeconds: 17, elapsedSeconds: 19, redriveCount: 0 });
+  });
+
+  it('gives a redriven attempt a fresh budget although the failed attempt used it up', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [{ ...stable('api'), runningCount: 0 }] });
+    const failedAttempt = { ready: false, polls: 33, waitSeconds: 10, elapsedSeconds: 890, redriveCount: 0 };
+
+    await expect(check('api', failedAttempt, 0)).rejects.toMatchObject({ name: 'ServicesNotStable' });
+    await expect(check('api', failedAttempt, 1)).resolves.toEqual({ ready: false, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 1 });
+  });
+
+  it('accepts input without a redrive count (a definition from before it was passed) as attempt 0', async () => {
+    ecs.on(DescribeServicesCommand).resolves({ services: [stable('api')] });
+
+    await expect(check('api', { ready: false, polls: 2, waitSeconds: 11, elapsedSeconds: 8 })).resolves.toEqual({
+      ready: true,
+      polls: 3,
+      waitSeconds: 17,
+      elapsedSeconds: 19,
+      redriveCount: 0,
+    });
   });
 
   it('matches services ECS answers by ARN, and treats a name ECS answers neither way as missing', async () => {

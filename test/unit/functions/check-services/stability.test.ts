@@ -61,13 +61,13 @@ describe('assessServices', () => {
   it('is ready on the first look when every service is stable', () => {
     const progress = assessServices(cluster, [service(), service({ serviceName: 'worker' })], undefined, timeout);
 
-    expect(progress).toEqual({ ready: true, polls: 1, waitSeconds: 8, elapsedSeconds: 0 });
+    expect(progress).toEqual({ ready: true, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 0 });
   });
 
   it('waits on the first look when a service is still starting', () => {
     const progress = assessServices(cluster, [service({ runningCount: 0 })], undefined, timeout);
 
-    expect(progress).toEqual({ ready: false, polls: 1, waitSeconds: 8, elapsedSeconds: 0 });
+    expect(progress).toEqual({ ready: false, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 0 });
   });
 
   it('adds the previous wait to the elapsed time and backs off', () => {
@@ -75,7 +75,7 @@ describe('assessServices', () => {
 
     const progress = assessServices(cluster, [service({ rolloutState: 'IN_PROGRESS' })], previous, timeout);
 
-    expect(progress).toEqual({ ready: false, polls: 4, waitSeconds: 25, elapsedSeconds: 36 });
+    expect(progress).toEqual({ ready: false, polls: 4, waitSeconds: 25, elapsedSeconds: 36, redriveCount: 0 });
   });
 
   it('caps the wait at the time left before the deadline', () => {
@@ -83,7 +83,7 @@ describe('assessServices', () => {
 
     const progress = assessServices(cluster, [service({ runningCount: 1 })], previous, timeout);
 
-    expect(progress).toEqual({ ready: false, polls: 11, waitSeconds: 10, elapsedSeconds: 890 });
+    expect(progress).toEqual({ ready: false, polls: 11, waitSeconds: 10, elapsedSeconds: 890, redriveCount: 0 });
   });
 
   it('counts a missing service as not stable', () => {
@@ -102,6 +102,7 @@ describe('assessServices', () => {
       polls: 12,
       waitSeconds: 30,
       elapsedSeconds: 900,
+      redriveCount: 0,
     });
   });
 
@@ -145,6 +146,33 @@ describe('assessServices', () => {
           'ECS service worker in cluster tenant-t1 failed to deploy (circuit breaker): ECS deployment circuit breaker: tasks failed to start.',
       }),
     );
+  });
+
+  it('starts a fresh budget after a redrive, although the old progress had reached the deadline', () => {
+    const failedAttempt: ServiceProgress = { ready: false, polls: 33, waitSeconds: 10, elapsedSeconds: 890, redriveCount: 0 };
+
+    const progress = assessServices(cluster, [service({ runningCount: 0 })], failedAttempt, timeout, 1);
+
+    expect(progress).toEqual({ ready: false, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 1 });
+  });
+
+  it('treats progress without a redrive count (written before it existed) as attempt 0', () => {
+    const written: ServiceProgress = { ready: false, polls: 33, waitSeconds: 10, elapsedSeconds: 890 };
+
+    expect(() => assessServices(cluster, [service({ runningCount: 0 })], written, timeout)).toThrow(expect.objectContaining({ name: 'ServicesNotStable' }));
+    expect(assessServices(cluster, [service({ runningCount: 0 })], written, timeout, 1)).toMatchObject({ polls: 1, elapsedSeconds: 0, redriveCount: 1 });
+  });
+
+  it('keeps counting within a redriven attempt', () => {
+    const redriven: ServiceProgress = { ready: false, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 2 };
+
+    expect(assessServices(cluster, [service({ runningCount: 0 })], redriven, timeout, 2)).toEqual({
+      ready: false,
+      polls: 2,
+      waitSeconds: 11,
+      elapsedSeconds: 8,
+      redriveCount: 2,
+    });
   });
 });
 

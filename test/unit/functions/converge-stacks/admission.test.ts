@@ -4,6 +4,8 @@ import type { StackProgress, StackSpec } from '../../../../functions/shared/step
 
 const timeout = 3600;
 const spec: StackSpec = { stackName: 'tenant-t1', templateUrl: 'https://templates.example/t.json' };
+const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:t1';
+const request = { executionArn };
 
 function decision(verdict: StackVerdict): StackDecision {
   return { spec, stack: undefined, verdict };
@@ -27,17 +29,17 @@ describe('needsSlot', () => {
 
 describe('queueing for a slot', () => {
   it('does not count a wait spent queued as stack time', () => {
-    const result = beginCall({ redriveCount: 0, progress: progress({ queued: true }) });
+    const result = beginCall({ request, redriveCount: 0, progress: progress({ queued: true }) });
 
-    expect(result).toEqual({ polls: 3, elapsedSeconds: 25, redriveCount: 0, issued: [], redriven: false });
+    expect(result).toEqual({ executionArn, polls: 3, elapsedSeconds: 25, redriveCount: 0, issued: [], redriven: false });
   });
 
   it('counts the wait again once the previous call was not queued', () => {
-    expect(beginCall({ redriveCount: 0, progress: progress({ queued: false }) }).elapsedSeconds).toBe(48);
+    expect(beginCall({ request, redriveCount: 0, progress: progress({ queued: false }) }).elapsedSeconds).toBe(48);
   });
 
   it('marks a queued call, counting the look but not advancing the stack time', () => {
-    const attempt = beginCall({ redriveCount: 0, progress: progress({ queued: true }) });
+    const attempt = beginCall({ request, redriveCount: 0, progress: progress({ queued: true }) });
 
     const result = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
 
@@ -45,7 +47,7 @@ describe('queueing for a slot', () => {
   });
 
   it('leaves the flag out of a call that was not queued', () => {
-    const result = nextProgress(beginCall({ redriveCount: 0 }), { ready: false, issuedNow: ['tenant-t1'], outputs: {} }, timeout);
+    const result = nextProgress(beginCall({ request, redriveCount: 0 }), { ready: false, issuedNow: ['tenant-t1'], outputs: {} }, timeout);
 
     expect(result).not.toHaveProperty('queued');
   });
@@ -53,7 +55,7 @@ describe('queueing for a slot', () => {
   it('never times out while queued, however long the queue', () => {
     let current = progress({ polls: 0, elapsedSeconds: 0, waitSeconds: 10, queued: true });
     for (let call = 0; call < 1000; call += 1) {
-      current = nextProgress(beginCall({ redriveCount: 0, progress: current }), { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
+      current = nextProgress(beginCall({ request, redriveCount: 0, progress: current }), { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
     }
 
     expect(current.elapsedSeconds).toBe(0);

@@ -12,10 +12,11 @@ import {
   StackVerdict,
   timeoutError,
   withExtraParameters,
+  ownedByThisAttempt,
   type AttemptState,
   type StackDecision,
 } from '../../../../functions/converge-stacks/converge.ts';
-import type { ObservedStack } from '../../../../functions/shared/stacks.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken, type ObservedStack } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress, StackSpec } from '../../../../functions/shared/steps.ts';
 
 const timeout = 3600;
@@ -26,14 +27,18 @@ function stack(status: string, extra: Partial<ObservedStack> = {}): ObservedStac
     stackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/tenant-t1/0a1b',
     status,
     outputs: {},
+    tags: {},
     ...extra,
   };
 }
 
+const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:t1';
+const request = { executionArn };
+
 const spec: StackSpec = { stackName: 'tenant-t1', templateUrl: 'https://templates.example/t.json' };
 
 function attempt(overrides: Partial<AttemptState> = {}): AttemptState {
-  return { polls: 0, elapsedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
+  return { executionArn, polls: 0, elapsedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
 }
 
 function progress(overrides: Partial<StackProgress> = {}): StackProgress {
@@ -62,11 +67,12 @@ describe('nextWaitSeconds', () => {
 
 describe('beginCall', () => {
   it('starts a fresh attempt on the first call with the input redrive count', () => {
-    expect(beginCall({ redriveCount: 2 })).toEqual({ polls: 0, elapsedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
+    expect(beginCall({ request, redriveCount: 2 })).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
   });
 
   it('continues the loop, adding the previous wait to the elapsed time', () => {
-    expect(beginCall({ redriveCount: 0, progress: progress() })).toEqual({
+    expect(beginCall({ request, redriveCount: 0, progress: progress() })).toEqual({
+      executionArn,
       polls: 3,
       elapsedSeconds: 48,
       redriveCount: 0,
@@ -76,9 +82,28 @@ describe('beginCall', () => {
   });
 
   it('resets issued stacks, looks and time after a redrive and takes the new redrive count', () => {
-    const result = beginCall({ redriveCount: 1, progress: progress({ polls: 40, elapsedSeconds: 3590, waitSeconds: 10 }) });
+    const result = beginCall({ request, redriveCount: 1, progress: progress({ polls: 40, elapsedSeconds: 3590, waitSeconds: 10 }) });
 
-    expect(result).toEqual({ polls: 0, elapsedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
+    expect(result).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
+  });
+});
+
+describe('ownedByThisAttempt', () => {
+  const taggedBy = (arn: string, redriveCount: number) => ({ tags: { tenantId: 't1', [attemptTagKey]: attemptTagValue(arn, redriveCount) } });
+  const deletedBy = (arn: string, redriveCount: number) => ({ deleteRequestToken: clientRequestToken('delete', arn, redriveCount, 'tenant-t1') });
+
+  it.each<[string, ObservedStack, Partial<AttemptState>, boolean]>([
+    ['a failed create tagged by this attempt, missing from issued (a lost output)', stack('ROLLBACK_COMPLETE', taggedBy(executionArn, 1)), { redriveCount: 1 }, true],
+    ['a failed create tagged by the attempt before the redrive, although issued', stack('ROLLBACK_COMPLETE', taggedBy(executionArn, 0)), { redriveCount: 1, issued: ['tenant-t1'] }, false],
+    ['a failed create tagged by another execution', stack('CREATE_FAILED', taggedBy(`${executionArn}-other`, 0)), { issued: ['tenant-t1'] }, false],
+    ['an untagged failed create (previous release) this attempt issued', stack('ROLLBACK_FAILED'), { issued: ['tenant-t1'] }, true],
+    ['an untagged failed create this attempt did not issue', stack('ROLLBACK_COMPLETE'), {}, false],
+    ['a failed delete with this attempt\'s token, missing from issued (a lost output)', stack('DELETE_FAILED', deletedBy(executionArn, 0)), {}, true],
+    ['a failed delete by an earlier attempt, of a stack this attempt created', stack('DELETE_FAILED', { ...taggedBy(executionArn, 1), ...deletedBy(executionArn, 0) }), { redriveCount: 1, issued: ['tenant-t1'] }, false],
+    ['a failed delete whose events name no token, issued by this attempt', stack('DELETE_FAILED'), { issued: ['tenant-t1'] }, true],
+    ['a failed delete whose events name no token, not issued', stack('DELETE_FAILED', taggedBy(executionArn, 0)), {}, false],
+  ])('%s -> %s', (_label, observed, overrides, expected) => {
+    expect(ownedByThisAttempt(observed, attempt(overrides))).toBe(expected);
   });
 });
 
@@ -203,6 +228,17 @@ describe('planConvergence', () => {
 
     expect(planConvergence('present', observed, attempt({ issued: ['tenant-t1'] }), timeout).outcome).toBe('failed');
     expect(planConvergence('present', observed, attempt({ issued: ['someone-else'] }), timeout).outcome).toBe('pending');
+  });
+
+  it('goes by the attempt tag over issued: reports its own rollback, deletes an earlier attempt\'s', () => {
+    const own = [{ spec, stack: stack('ROLLBACK_COMPLETE', { tags: { [attemptTagKey]: attemptTagValue(executionArn, 2) } }) }];
+
+    const reported = planConvergence('present', own, attempt({ redriveCount: 2, issued: [] }), timeout);
+    const stale = planConvergence('present', own, attempt({ redriveCount: 3, issued: ['tenant-t1'] }), timeout);
+
+    expect(reported.outcome).toBe('failed');
+    expect(stale.outcome).toBe('pending');
+    expect(stale.decisions.map((d) => d.verdict)).toEqual([StackVerdict.delete]);
   });
 });
 

@@ -10,7 +10,7 @@ import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
 import { context, executionArn, freeSlots, notFound, offboardingInput, roleArn, stackIn } from './handler.fixture.ts';
-import { failedDeleteAfterRollback, stackName } from './stack-events.fixture.ts';
+import { failedDeleteAfterRollback, stackId, stackName } from './stack-events.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
 
@@ -67,14 +67,51 @@ describe('converge-stacks toward "absent"', () => {
     });
   });
 
-  it('deletes again a DELETE_FAILED stack left by an earlier attempt', async () => {
-    cfn.on(DescribeStacksCommand).resolves(stackIn('DELETE_FAILED')).on(DeleteStackCommand).resolves({});
+  it('deletes again a DELETE_FAILED stack whose delete an earlier attempt asked for', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves(stackIn('DELETE_FAILED'))
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: failedDeleteAfterRollback(clientRequestToken('delete', executionArn, 0, stackName)) })
+      .on(DeleteStackCommand)
+      .resolves({});
+    // The failed attempt had issued the delete; the redrive's progress is that attempt's.
+    const failedAttempt: StackProgress = { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} };
 
-    const result = await handler(offboardingInput(), context);
+    const result = await handler(offboardingInput(failedAttempt, 1), context);
 
-    expect(cfn.commandCalls(DescribeStackEventsCommand)).toHaveLength(0);
+    expect(inputsOf(DescribeStackEventsCommand)).toStrictEqual([{ StackName: stackId }]);
+    expect(inputsOf(DeleteStackCommand)).toStrictEqual([
+      { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 1, stackName) },
+    ]);
+    expect(result).toMatchObject({ ready: false, redriveCount: 1, issued: [stackName] });
+  });
+
+  it('reports its own failed delete by the token on the delete events, though the progress lost it', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves(stackIn('DELETE_FAILED'))
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: failedDeleteAfterRollback(clientRequestToken('delete', executionArn, 0, stackName)) });
+    const retried: StackProgress = { ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 0, issued: [], outputs: {} };
+
+    await expect(handler(offboardingInput(retried), context)).rejects.toMatchObject({ name: 'StackDeletionFailed' });
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
+  it('deletes again a DELETE_FAILED stack whose delete someone else asked for, although this attempt issued one', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves(stackIn('DELETE_FAILED'))
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: failedDeleteAfterRollback('Console-DeleteStack-7f59c3cf-00d2-40c7-b2ff-e75db0987002') })
+      .on(DeleteStackCommand)
+      .resolves({});
+    const previous: StackProgress = { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} };
+
+    await handler(offboardingInput(previous), context);
+
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
-    expect(result).toMatchObject({ ready: false, issued: [stackName] });
   });
 
   it('maps a rejected delete to StackRequestRejected', async () => {

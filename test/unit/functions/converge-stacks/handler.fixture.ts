@@ -3,7 +3,7 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
 import { stackId, stackName } from './stack-events.fixture.ts';
 
@@ -74,6 +74,15 @@ export function notFound(): Error {
   });
 }
 
+/** The CreateStack request of attempt `redriveCount`: its own token and attempt tag. */
+export function createInputFor(redriveCount: number) {
+  return {
+    ...createInput,
+    Tags: [{ Key: 'tenant-id', Value: '2f1c9d3e' }, { Key: attemptTagKey, Value: attemptTagValue(executionArn, redriveCount) }],
+    ClientRequestToken: clientRequestToken('create', executionArn, redriveCount, stackName),
+  };
+}
+
 export const createInput = {
   StackName: stackName,
   TemplateURL: templateUrl,
@@ -82,7 +91,10 @@ export const createInput = {
     { ParameterKey: 'Tier', ParameterValue: 'advanced' },
     { ParameterKey: 'Service0Image', ParameterValue: 'public.ecr.aws/nginx/nginx:1.27' },
   ],
-  Tags: [{ Key: 'tenant-id', Value: '2f1c9d3e' }],
+  Tags: [
+    { Key: 'tenant-id', Value: '2f1c9d3e' },
+    { Key: 'tenant-orchestrator:attempt', Value: attemptTagValue(executionArn, 0) },
+  ],
   Capabilities: ['CAPABILITY_IAM'],
   OnFailure: 'ROLLBACK',
   RoleARN: roleArn,

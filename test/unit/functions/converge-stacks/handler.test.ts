@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/steps.ts';
-import { context, createInput, executionArn, freeSlots, notFound, onboardingInput, roleArn, stackIn } from './handler.fixture.ts';
+import { context, createInput, createInputFor, executionArn, freeSlots, notFound, onboardingInput, roleArn, stackIn } from './handler.fixture.ts';
 import { rolledBackCreate, serviceFailure, stackId, stackName } from './stack-events.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
@@ -132,14 +132,12 @@ describe('converge-stacks toward "present"', () => {
     expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 1, issued: [stackName], outputs: {} });
   });
 
-  it('uses a new create token after a redrive', async () => {
+  it('uses a new create token and attempt tag after a redrive', async () => {
     cfn.on(DescribeStacksCommand).rejects(notFound()).on(CreateStackCommand).resolves({ StackId: stackId });
 
     await handler(onboardingInput(undefined, 3), context);
 
-    expect(inputsOf(CreateStackCommand)).toStrictEqual([
-      { ...createInput, ClientRequestToken: clientRequestToken('create', executionArn, 3, stackName) },
-    ]);
+    expect(inputsOf(CreateStackCommand)).toStrictEqual([createInputFor(3)]);
   });
 
   it('does not claim a stack someone else created concurrently', async () => {

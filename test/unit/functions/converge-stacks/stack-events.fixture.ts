@@ -68,9 +68,12 @@ export function rolledBackCreate(): StackEvent[] {
   ];
 }
 
-/** A delete of that rolled-back stack that failed on a security group, newest first. */
-export function failedDeleteAfterRollback(): StackEvent[] {
-  return [
+/**
+ * A delete of that rolled-back stack that failed on a security group, newest first; with
+ * `deleteToken`, every event of the delete carries it as ClientRequestToken (as CloudFormation's do).
+ */
+export function failedDeleteAfterRollback(deleteToken?: string): StackEvent[] {
+  const deletion = [
     stackEvent(stackName, self, 'DELETE_FAILED', 'The following resource(s) failed to delete: [ServiceSecurityGroup].', 40),
     stackEvent(
       'ServiceSecurityGroup',
@@ -81,6 +84,6 @@ export function failedDeleteAfterRollback(): StackEvent[] {
     ),
     stackEvent('ServiceSecurityGroup', 'AWS::EC2::SecurityGroup', 'DELETE_IN_PROGRESS', undefined, 30),
     stackEvent(stackName, self, 'DELETE_IN_PROGRESS', 'User Initiated', 30),
-    ...rolledBackCreate(),
   ];
+  return [...deletion.map((event) => (deleteToken !== undefined ? { ...event, ClientRequestToken: deleteToken } : event)), ...rolledBackCreate()];
 }

@@ -12,6 +12,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  attemptTagKey,
+  attemptTagValue,
   clientRequestToken,
   createStack,
   deleteStack,
@@ -93,7 +95,53 @@ describe('describeStack', () => {
       status: 'UPDATE_ROLLBACK_COMPLETE',
       statusReason: 'Update cancelled',
       outputs: { ClusterName: 'tenant-2f1c9d3e', TargetGroupArn: 'arn:tg' },
+      tags: {},
     });
+    expect(cfn.commandCalls(DescribeStackEventsCommand)).toHaveLength(0);
+  });
+
+  it('returns the tags by key, the attempt tag among them', async () => {
+    const attempt = attemptTagValue(executionArn, 2);
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: stackName,
+          StackId: stackId,
+          CreationTime: new Date(),
+          StackStatus: 'ROLLBACK_COMPLETE',
+          Tags: [{ Key: 'tenant-id', Value: '2f1c9d3e' }, { Key: attemptTagKey, Value: attempt }],
+        },
+      ],
+    });
+
+    await expect(describeStack(stackName)).resolves.toMatchObject({ tags: { 'tenant-id': '2f1c9d3e', [attemptTagKey]: attempt } });
+  });
+
+  it('reads the token of the failed delete from the events of a DELETE_FAILED stack', async () => {
+    const token = clientRequestToken('delete', executionArn, 0, stackName);
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }] })
+      .on(DescribeStackEventsCommand)
+      .resolves({ StackEvents: failedDeleteAfterRollback(token) });
+
+    const withToken = await describeStack(stackName);
+    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: failedDeleteAfterRollback() });
+    const withoutToken = await describeStack(stackName);
+
+    expect(withToken).toMatchObject({ status: 'DELETE_FAILED', deleteRequestToken: token });
+    expect(withoutToken).not.toHaveProperty('deleteRequestToken');
+    expect(cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toStrictEqual([{ StackName: stackId }, { StackName: stackId }]);
+  });
+
+  it('turns throttled stack events of a DELETE_FAILED stack into TransientAwsError', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }] })
+      .on(DescribeStackEventsCommand)
+      .rejects(throttled());
+
+    await expect(describeStack(stackName)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('DescribeStackEvents') });
   });
 
   it('returns undefined for a stack that does not exist', async () => {
@@ -143,6 +191,7 @@ describe('createStack', () => {
         Tags: [
           { Key: 'tenant-id', Value: '2f1c9d3e' },
           { Key: 'tier', Value: 'advanced' },
+          { Key: 'tenant-orchestrator:attempt', Value: attemptTagValue(executionArn, 0) },
         ],
         Capabilities: ['CAPABILITY_IAM'],
         OnFailure: 'ROLLBACK',
@@ -152,14 +201,16 @@ describe('createStack', () => {
     ]);
   });
 
-  it('leaves out empty parameter and tag lists', async () => {
+  it('leaves out an empty parameter list, and always tags the attempt (a redrive is another attempt)', async () => {
     cfn.on(CreateStackCommand).resolves({ StackId: stackId });
 
-    await createStack({ ...creation, parameters: {}, tags: {} }, context);
+    await createStack({ ...creation, parameters: {}, tags: {} }, { ...context, redriveCount: 1 });
 
     const input = cfn.commandCalls(CreateStackCommand)[0]?.args[0].input;
     expect(input).not.toHaveProperty('Parameters');
-    expect(input).not.toHaveProperty('Tags');
+    expect(input?.Tags).toStrictEqual([{ Key: attemptTagKey, Value: attemptTagValue(executionArn, 1) }]);
+    expect(attemptTagValue(executionArn, 1)).not.toBe(attemptTagValue(executionArn, 0));
+    expect(attemptTagValue(executionArn, 1).length).toBeLessThanOrEqual(256);
   });
 
   it('reports a stack created concurrently as already existing', async () => {

@@ -83,16 +83,6 @@ describe('CloudFormationSimulator createStack', () => {
     expect(error).toMatchObject({ name: 'AlreadyExistsException', message: 'Stack [tenant-acme] already exists', $fault: 'client' });
   });
 
-  it('returns the same StackId for a retry with the same ClientRequestToken, even after completion', () => {
-    const first = cfn.createStack(createStackInput('tenant-acme', { token: 'create-1' }));
-    clock.advance(5000);
-
-    const retry = cfn.createStack(createStackInput('tenant-acme', { token: 'create-1' }));
-
-    expect(retry.StackId).toBe(first.StackId);
-    expect(cfn.listStacks()).toHaveLength(1);
-  });
-
   it('treats a retry without a token as a second create', () => {
     cfn.createStack(createStackInput('tenant-acme'));
 

@@ -166,7 +166,8 @@ describe('the local cloud behind the real CloudFormation adapter', () => {
 
   it('converges a create, a retried create and a delete the way the orchestrator reads them', async () => {
     expect(await createStack(creation, context)).toBe('accepted');
-    expect(await createStack(creation, context)).toBe('accepted');
+    // The local cloud refuses every reuse of a token, the exact replay included (the strict model).
+    expect(await createStack(creation, context)).toBe('token-reused');
     expect(await createStack(creation, { ...context, redriveCount: 1 })).toBe('already-exists');
     clock.advance(1500);
     expect(await describeStack('tenant-acme')).toMatchObject({ status: 'CREATE_COMPLETE', outputs: { ClusterName: 'tenant-acme' } });
@@ -174,7 +175,8 @@ describe('the local cloud behind the real CloudFormation adapter', () => {
     expect(await deleteStack('tenant-acme', context)).toBe('accepted');
     clock.advance(1000);
     expect(await describeStack('tenant-acme')).toBeUndefined();
-    expect(await deleteStack('tenant-acme', context)).toBe('accepted');
+    expect(await deleteStack('tenant-acme', context)).toBe('token-reused');
+    expect(await deleteStack('tenant-acme', { ...context, redriveCount: 1 })).toBe('accepted');
   });
 
   it('lets the adapter find the cause of a rolled-back create', async () => {
