@@ -139,7 +139,7 @@ export function putEventsEntrySize(event: unknown): number {
 }
 
 /**
- * Refuses an event EventBridge would refuse for its size, before anything reads its fields.
+ * Refuses, before it is sent, an event EventBridge would refuse for its size.
  * Throws {@link InputError} with one line that names the sizes, never the content.
  */
 export function assertPutEventsSize(event: unknown): void {
