@@ -86,30 +86,39 @@ export function operationOfDetailType(config: ContractConfig, detailType: unknow
 // Inbound
 // ---------------------------------------------------------------------------
 
+/**
+ * The longest value of each bounded request field. A request is free text from outside: every
+ * schema checks its field's length first and stops there when it is too long (`abort`), so no
+ * pattern ever runs on a longer value.
+ */
+export const requestFieldLimits = { tenantId: 63, tenantRegistrationId: 128, tenantName: 256, tier: 64 } as const;
+
+const tenantIdRule = 'must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit';
+
 /** Tenant ids end up in stack names and host names: letters, digits, hyphens; 1-63 characters. */
 const tenantIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, {
-    error: 'must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit',
-  });
+  .max(requestFieldLimits.tenantId, { error: tenantIdRule, abort: true })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, { error: tenantIdRule });
+
+const registrationIdRule = 'must be 1-128 characters of letters, digits and . _ : -, starting with a letter or digit';
 
 /** Registration ids end up in a URL path on the control plane and in CloudFormation request tokens. */
 const registrationIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
-    error: 'must be 1-128 characters of letters, digits and . _ : -, starting with a letter or digit',
-  });
+  .max(requestFieldLimits.tenantRegistrationId, { error: registrationIdRule, abort: true })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { error: registrationIdRule });
 
 const tenantNameSchema = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
-  .max(256, { error: 'must be at most 256 characters' })
+  .max(requestFieldLimits.tenantName, { error: 'must be at most 256 characters', abort: true })
   .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' });
 
 const tierSchema = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
-  .max(64, { error: 'must be at most 64 characters' });
+  .max(requestFieldLimits.tier, { error: 'must be at most 64 characters' });
 
 /** `detail` of an onboarding request. Unknown keys are kept (operators' UIs send extras). */
 export const OnboardingDetailSchema = z.looseObject({

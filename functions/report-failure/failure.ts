@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import type { FailureDetails } from '../../events/contract.ts';
 import { ErrorName, requestErrorNames } from '../shared/errors.ts';
+import { redactEmails } from '../shared/redact.ts';
 
 /** Statuses the reporter answers; the CDK rule sends only these. */
 export const reportedStatuses = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -38,14 +39,6 @@ export const maxFailureReasonLength = 1000;
 const requestErrors = requestErrorNames;
 
 const timeoutErrors: ReadonlySet<string> = new Set(['States.Timeout', 'States.HeartbeatTimeout']);
-
-/** Anything shaped like an e-mail address; tenant admins' addresses must not leave in a reply. */
-const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-
-/** Replaces everything that looks like an e-mail address with `[redacted]`. */
-export function redactEmails(text: string): string {
-  return text.replace(emailPattern, '[redacted]');
-}
 
 /** The execution's name: the last segment of its ARN (`arn:aws:states:<region>:<account>:execution:<machine>:<name>`). */
 export function executionNameOf(executionArn: string): string {

@@ -3,12 +3,13 @@
  * faults, start, show progress, then judge and explain the outcome.
  */
 import type { InjectedFault, ExecutionSummary, ReceivedReply, SendResult } from '../runtime/api.ts';
+import { requestFieldLimits } from '../../events/contract.ts';
 import { requestErrorNames } from '../../functions/shared/errors.ts';
 import { readDefinitionText, type WorkflowName } from '../workflow-runner.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { duration, truncate } from './format.ts';
-import { offboardingEvent, onboardingEvent, readEventFile } from './requests.ts';
+import { assertPutEventsSize, offboardingEvent, onboardingEvent, readEventFile } from './requests.ts';
 import { executionFailed, executionView, replySummary, replyView, type ReplyView } from './views.ts';
 
 /** Task states of both workflows: the states `--fail STATE` can fail. */
@@ -134,8 +135,9 @@ export function finish(context: CliContext, result: SendResult, options: Pick<St
   return options.wait && outcomeFailed(execution, replies) ? ExitCode.workflowFailure : ExitCode.ok;
 }
 
-/** Puts an event on the bus, shows progress, judges the outcome. */
+/** Puts an event on the bus (one EventBridge would take), shows progress, judges the outcome. */
 export async function sendEvent(context: CliContext, event: unknown, options: StartOptions): Promise<ExitCode> {
+  assertPutEventsSize(event);
   injectFaults(context, options.faults);
   const send = () => context.runtime.send(event, { wait: options.wait });
   const result = options.json || !options.wait ? await send() : await context.progress.section(send);
@@ -147,7 +149,10 @@ export async function sendFile(context: CliContext, file: string, options: Start
   const event = readEventFile(file);
   await learnTenantNames(context);
   const detail = (event as { detail?: { tenantId?: unknown; tenantName?: unknown } } | null)?.detail;
-  if (typeof detail?.tenantId === 'string' && typeof detail.tenantName === 'string') context.tenantNames.set(detail.tenantId, detail.tenantName);
+  // A name the contract refuses is no label: it may be any length (the workflow refuses the request).
+  if (typeof detail?.tenantId === 'string' && typeof detail.tenantName === 'string' && detail.tenantName.length <= requestFieldLimits.tenantName) {
+    context.tenantNames.set(detail.tenantId, detail.tenantName);
+  }
   return sendEvent(context, event, options);
 }
 

@@ -1,6 +1,7 @@
 /**
  * Text building blocks of the command line: colours, tables, times, e-mail redaction. Pure.
  */
+import { redactEmails as redactEmailsWith } from '../../functions/shared/redact.ts';
 
 /** SGR codes of the few colours the command line uses. */
 export const Colour = {
@@ -86,14 +87,13 @@ export function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*/g;
-
 /**
  * Hides e-mail addresses. Every line the command line writes passes through this: admin
- * addresses are personal data, and an error message may quote one. The replacement keeps JSON valid.
+ * addresses are personal data, and an error message may quote one. The replacement keeps JSON
+ * valid. Linear in the text's length (see functions/shared/redact.ts), so a huge field prints at once.
  */
 export function redactEmails(text: string): string {
-  return text.replace(emailPattern, '[e-mail hidden]');
+  return redactEmailsWith(text, '[e-mail hidden]');
 }
 
 /** The last part of an ARN's resource path: enough to tell resources apart in a listing. */

@@ -109,6 +109,48 @@ export function demoOnboardingEvent(tier: DemoTier, ids: { tenantId: string; reg
   };
 }
 
+/**
+ * The most a PutEvents entry may hold: 256 KB. Larger events cannot be put on a bus, so the
+ * control plane could never send them.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+ */
+export const maxPutEventsEntryBytes = 256 * 1024;
+
+function utf8Bytes(value: unknown): number {
+  return typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0;
+}
+
+/**
+ * The size of the PutEvents entry that would carry this event, counted as EventBridge counts it
+ * (same page): `Time` 14 bytes when set, then the UTF-8 bytes of `Source`, `DetailType`,
+ * `Detail` (the detail as JSON) and each of `Resources`.
+ */
+export function putEventsEntrySize(event: unknown): number {
+  if (typeof event !== 'object' || event === null) return 0;
+  const fields = event as Record<string, unknown>;
+  const resources = Array.isArray(fields.resources) ? fields.resources : [];
+  return (
+    (fields.time !== undefined ? 14 : 0) +
+    utf8Bytes(fields.source) +
+    utf8Bytes(fields['detail-type']) +
+    (fields.detail !== undefined ? utf8Bytes(JSON.stringify(fields.detail)) : 0) +
+    resources.reduce<number>((total, resource) => total + utf8Bytes(resource), 0)
+  );
+}
+
+/**
+ * Refuses, before it is sent, an event EventBridge would refuse for its size.
+ * Throws {@link InputError} with one line that names the sizes, never the content.
+ */
+export function assertPutEventsSize(event: unknown): void {
+  const size = putEventsEntrySize(event);
+  if (size > maxPutEventsEntryBytes) {
+    throw new InputError(
+      `the event is ${size.toLocaleString('en-US')} bytes: EventBridge takes at most ${maxPutEventsEntryBytes.toLocaleString('en-US')} bytes per PutEvents entry, so the control plane could not send it`,
+    );
+  }
+}
+
 /** Reads an event from a JSON file. Throws {@link InputError} for a missing file or invalid JSON. */
 export function readEventFile(path: string): unknown {
   let text: string;

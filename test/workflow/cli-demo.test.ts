@@ -3,7 +3,7 @@
  * state folder, none of the test environment), running the real workflows on the embedded runtime.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,5 +98,31 @@ describe('npm start (the demo) as a child process', () => {
       ['globex', 'basic', 'ACTIVE'],
       ['initech', 'advanced', 'ACTIVE'],
     ]);
+  });
+});
+
+describe('send of a request with a 1 MB tenantName, as a child process', () => {
+  let run: Run;
+
+  beforeAll(async () => {
+    const sample = JSON.parse(readFileSync(join(root, 'events', 'samples', 'onboarding-basic.json'), 'utf8')) as { detail: Record<string, unknown> };
+    const file = join(stateFolder, 'huge-tenant-name.json');
+    writeFileSync(file, JSON.stringify({ ...sample, detail: { ...sample.detail, tenantName: 'a'.repeat(1024 * 1024) } }));
+    // Before: the run printed the 1 MB name through a quadratic e-mail redaction (minutes; the
+    // child timeout is the guard here, no time is asserted).
+    run = await runCli(['send', file]);
+  }, childTimeoutMs + 10_000);
+
+  it('is refused in one line on stderr with the input-error exit code, starting nothing', () => {
+    expect(run.code, transcript(run)).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error: the event is 1,048,\d{3} bytes: EventBridge takes at most 262,144 bytes per PutEvents entry, so the control plane could not send it\n$/);
+  });
+
+  it('prints no e-mail address and none of the name', () => {
+    for (const text of [run.stdout, run.stderr]) {
+      expect(text).not.toContain('@');
+      expect(text).not.toContain('aaaa');
+    }
   });
 });

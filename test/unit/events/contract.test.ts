@@ -191,6 +191,14 @@ describe('parseRequest', () => {
       expect(error.message).not.toContain(secret);
     });
 
+    it('checks a field\'s length before any pattern, and stops there', () => {
+      // 1 MB of control characters: only the length is reported, so the control-character
+      // pattern never ran on it.
+      const error = rejection(onboarding({ tenantName: '\u0001'.repeat(1024 * 1024) }));
+
+      expect(error.message).toBe('Invalid onboarding request: detail.tenantName: must be at most 256 characters');
+    });
+
     it('names every bad field at once', () => {
       const error = rejection(onboarding({ tenantId: undefined, tier: 3, email: 4 }));
 

@@ -4,7 +4,6 @@ import {
   executionNameOf,
   maxFailureReasonLength,
   messageOfCause,
-  redactEmails,
 } from '../../../../functions/report-failure/failure.ts';
 
 const redriveHint = 'Fix the cause, then redrive execution reg-1 from the Step Functions console.';
@@ -142,9 +141,16 @@ describe('describeFailure', () => {
   });
 });
 
-describe('redactEmails', () => {
-  it('leaves text without addresses alone', () => {
-    expect(redactEmails('Resource @Service failed at 10:00 in us-east-1.')).toBe('Resource @Service failed at 10:00 in us-east-1.');
+describe('describeFailure on a 1 MB cause', () => {
+  // A worst case for the old regular expression (minutes); vitest's test timeout is the guard.
+  it('redacts, then cuts the reason to its limit', () => {
+    const cause = lambdaCause('InvalidRequest', `admin@acme.example ${'a.'.repeat(512 * 1024)}`);
+
+    const { failureReason } = describeFailure('FAILED', 'InvalidRequest', cause, 'AcceptOnboardingRequest', 'reg-1');
+
+    expect(failureReason).toHaveLength(maxFailureReasonLength);
+    expect(failureReason.startsWith('Step AcceptOnboardingRequest failed with InvalidRequest: [redacted] a.a.a.')).toBe(true);
+    expect(failureReason.endsWith('… Correct the request and send it again; a redrive would fail the same way.')).toBe(true);
   });
 });
 

@@ -128,6 +128,36 @@ describe('sendFile', () => {
   });
 });
 
+describe('sendFile with an oversized field', () => {
+  function fileWithTenantName(name: string, tenantName: string): string {
+    const sample = readSample('onboarding-basic');
+    const file = join(folder, name);
+    writeFileSync(file, JSON.stringify({ ...sample, detail: { ...sample.detail, tenantName } }));
+    return file;
+  }
+
+  it('refuses a 1 MB tenantName as EventBridge would, in one line, before anything is sent', async () => {
+    const context = fakeContext();
+
+    const sending = sendFile(context, fileWithTenantName('huge.json', 'a'.repeat(1024 * 1024)), waitOptions);
+
+    await expect(sending).rejects.toThrow(InputError);
+    await expect(sending).rejects.toThrow(/^the event is 1,048,\d{3} bytes: EventBridge takes at most 262,144 bytes per PutEvents entry/);
+    expect(context.runtime.sent).toEqual([]);
+    expect(context.tenantNames.size).toBe(0);
+  });
+
+  it('labels a tenant by its id when its name is longer than the contract allows', async () => {
+    const context = fakeContext();
+
+    const code = await sendFile(context, fileWithTenantName('long-name.json', 'n'.repeat(100 * 1024)), waitOptions);
+
+    expect(code).toBe(ExitCode.ok);
+    expect(context.captured.text()).toContain('✓ onboarding of 7d3f2a10 succeeded');
+    expect(context.captured.text()).not.toContain('nnn');
+  });
+});
+
 describe('onboard', () => {
   it('sends a proper onboarding request with fresh ids, and never prints the e-mail', async () => {
     const context = fakeContext();

@@ -77,6 +77,14 @@ describe('redactEmails', () => {
     expect(JSON.parse(redactEmails(json))).toEqual({ email: '[e-mail hidden]', n: 1 });
   });
 
+  // A worst case for the old regular expression (minutes); vitest's test timeout is the guard.
+  it('prints a 1 MB field at once, its addresses hidden', () => {
+    const filler = 'a.'.repeat(256 * 1024);
+    const text = `${filler} ops@globex.example ${filler}`;
+
+    expect(redactEmails(text)).toBe(`${filler} [e-mail hidden] ${filler}`);
+  });
+
   it('leaves ARNs and plain text alone', () => {
     const arn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:onboarding-1';
     expect(redactEmails(arn)).toBe(arn);

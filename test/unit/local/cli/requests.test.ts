@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultContractConfig, parseRequest, type ContractConfig } from '../../../../events/contract.ts';
 import { InputError } from '../../../../local/cli/exit-codes.ts';
-import { demoOnboardingEvent, demoTiers, exampleAdminEmail, offboardingEvent, onboardingEvent, readEventFile } from '../../../../local/cli/requests.ts';
+import {
+  assertPutEventsSize,
+  demoOnboardingEvent,
+  demoTiers,
+  exampleAdminEmail,
+  maxPutEventsEntryBytes,
+  offboardingEvent,
+  onboardingEvent,
+  putEventsEntrySize,
+  readEventFile,
+} from '../../../../local/cli/requests.ts';
 
 const contract: ContractConfig = { ...defaultContractConfig, eventBusName: 'saas-bus' };
 const now = new Date(Date.UTC(2026, 10, 20, 10, 0, 0, 123));
@@ -82,5 +92,26 @@ describe('readEventFile', () => {
     writeFileSync(file, '{"detail": ');
     expect(() => readEventFile(file)).toThrow(InputError);
     expect(() => readEventFile(file)).toThrow(`${file} is not valid JSON`);
+  });
+});
+
+describe('putEventsEntrySize and assertPutEventsSize', () => {
+  it('counts as EventBridge does: 14 bytes of time, then UTF-8 bytes of source, detail-type, detail JSON and resources', () => {
+    const event = { version: '0', id: 'not counted', time: '2026-11-20T10:00:00Z', source: 's', 'detail-type': 'dt', detail: { n: 'é' }, resources: ['r1', 'r2'] };
+
+    // 14 + 1 + 2 + {"n":"é"} (9 characters, 10 bytes) + 2 + 2
+    expect(putEventsEntrySize(event)).toBe(31);
+  });
+
+  it('takes an event of exactly 256 KB and refuses one byte more, naming sizes only', () => {
+    const event = (bytes: number) => {
+      const base = { source: 'sbt.control.plane', 'detail-type': 'sbt_aws_onboardingRequest', detail: { tenantName: '', email: 'ops@globex.example' } };
+      return { ...base, detail: { ...base.detail, tenantName: 'a'.repeat(bytes - putEventsEntrySize(base)) } };
+    };
+
+    expect(() => assertPutEventsSize(event(maxPutEventsEntryBytes))).not.toThrow();
+    expect(() => assertPutEventsSize(event(maxPutEventsEntryBytes + 1))).toThrow(
+      new InputError('the event is 262,145 bytes: EventBridge takes at most 262,144 bytes per PutEvents entry, so the control plane could not send it'),
+    );
   });
 });
