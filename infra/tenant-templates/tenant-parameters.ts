@@ -10,7 +10,7 @@ import {
   sharedParametersByModel,
   TemplateParameter,
 } from '../../functions/shared/template-parameters.ts';
-import { maxServicesPerTenant } from '../../functions/shared/tier-catalog.ts';
+import { fargateCpuValues, fargateMaxMemory, fargateMinMemory, maxServicesPerTenant } from '../../functions/shared/tier-catalog.ts';
 
 /** A silo isolation model: the ones that get a tenant template. */
 export type SiloIsolationModel = keyof typeof sharedParametersByModel;
@@ -120,14 +120,14 @@ function declareSlot(stack: Stack, index: number, serviceCount: CfnParameter): S
     }),
     cpu: declare('cpu', {
       type: 'Number',
-      allowedValues: ['256', '512', '1024', '2048', '4096'],
+      allowedValues: fargateCpuValues.map(String),
       description: `Service ${index}: Fargate CPU units`,
       ...(unused ? { default: '256' } : {}),
     }),
     memory: declare('memory', {
       type: 'Number',
-      minValue: 512,
-      maxValue: 30720,
+      minValue: fargateMinMemory,
+      maxValue: fargateMaxMemory,
       description: `Service ${index}: memory in MiB (a valid Fargate combination with the CPU)`,
       ...(unused ? { default: '512' } : {}),
     }),
