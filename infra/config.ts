@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { defaultContractConfig } from '../events/contract.ts';
 import { maxStackOperationsLimit } from '../functions/shared/config.ts';
+import { ec2IdPattern } from '../functions/shared/template-parameters.ts';
 import { loadTierCatalog, type TierCatalog } from '../functions/shared/tier-catalog.ts';
 
 /** Retention periods CloudWatch Logs accepts, in days (never-expire is not offered: logs hold tenant ids). */
@@ -34,14 +35,14 @@ const DeploySharedInfrastructureSchema = z.strictObject({
 const ExistingSharedInfrastructureSchema = z.strictObject({
   /** Use infrastructure that already exists, by id (see SharedInfrastructureReference). */
   mode: z.literal('existing'),
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id (vpc-...)' }),
+  vpcId: z.string().regex(new RegExp(ec2IdPattern.vpc), { error: 'must be a VPC id (vpc- and 8 or 17 hex digits)' }),
   privateSubnetIds: z
-    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id (subnet-...)' }))
+    .array(z.string().regex(new RegExp(ec2IdPattern.subnet), { error: 'must be a subnet id (subnet- and 8 or 17 hex digits)' }))
     .min(1, { error: 'must list at least one subnet' }),
   listenerArn: z.string().regex(arnPattern('elasticloadbalancing', 'listener/app/[^/]+/[0-9a-f]+/[0-9a-f]+'), {
     error: 'must be an Application Load Balancer listener ARN',
   }),
-  loadBalancerSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id (sg-...)' }),
+  loadBalancerSecurityGroupId: z.string().regex(new RegExp(ec2IdPattern.securityGroup), { error: 'must be a security group id (sg- and 8 or 17 hex digits)' }),
   sharedClusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be an ECS cluster name' }),
   pooledTargetGroupArn: z.string().regex(arnPattern('elasticloadbalancing', 'targetgroup/[^/]+/[0-9a-f]+'), {
     error: 'must be a target group ARN',

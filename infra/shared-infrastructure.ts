@@ -15,7 +15,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import type { RouteListener } from '../functions/shared/config.ts';
 import { InvalidTierCatalogError } from '../functions/shared/errors.ts';
-import type { sharedParametersByModel } from '../functions/shared/template-parameters.ts';
+import { ec2IdPattern, type sharedParametersByModel } from '../functions/shared/template-parameters.ts';
 import { IsolationModel, type ServiceDefinition, type TierCatalog } from '../functions/shared/tier-catalog.ts';
 
 /** The template parameters the shared infrastructure supplies (the superset over isolation models). */
@@ -277,6 +277,19 @@ export function pooledServiceDefinitions(catalog: TierCatalog): ServiceDefinitio
 /** Shared template parameters from infrastructure you bring yourself. */
 export function sharedParametersFromReference(reference: SharedInfrastructureReference): Record<SharedParameterName, string> {
   if (reference.privateSubnetIds.length === 0) throw new Error('SharedInfrastructureReference.privateSubnetIds must name at least one subnet');
+  const ids: [string, string, string][] = [
+    ['vpcId', reference.vpcId, ec2IdPattern.vpc],
+    ...reference.privateSubnetIds.map((id): [string, string, string] => ['privateSubnetIds', id, ec2IdPattern.subnet]),
+    ['loadBalancerSecurityGroupId', reference.loadBalancerSecurityGroupId, ec2IdPattern.securityGroup],
+  ];
+  // The tenant templates take these as plain strings (no lookup in the account), so a malformed id
+  // is caught here at synth instead of failing every tenant's CreateStack. Tokens (this app's own
+  // shared stack) are real ids by construction.
+  for (const [field, id, pattern] of ids) {
+    if (!Token.isUnresolved(id) && !new RegExp(pattern).test(id)) {
+      throw new Error(`SharedInfrastructureReference.${field}: "${id.slice(0, 64)}" does not match ${pattern}`);
+    }
+  }
   return {
     VpcId: reference.vpcId,
     SubnetIds: reference.privateSubnetIds.join(','),

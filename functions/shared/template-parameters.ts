@@ -62,3 +62,17 @@ export const sharedParametersByModel = {
   'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName'],
   'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId'],
 } as const;
+
+/**
+ * Formats of the EC2 ids the templates take. The templates declare them as `String` /
+ * `CommaDelimitedList` with these patterns, not as AWS-specific parameter types
+ * (`AWS::EC2::VPC::Id`, ...): CloudFormation looks those values up in the account at CreateStack,
+ * with EC2 Describe permissions neither the orchestrator nor the tenant stack role has
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html).
+ * The CDK app checks configured ids against the same patterns at synth time.
+ */
+export const ec2IdPattern = {
+  vpc: '^vpc-[0-9a-f]{8}([0-9a-f]{9})?$',
+  subnet: '^subnet-[0-9a-f]{8}([0-9a-f]{9})?$',
+  securityGroup: '^sg-[0-9a-f]{8}([0-9a-f]{9})?$',
+} as const;

@@ -3,8 +3,9 @@
  * functions/shared/template-parameters.ts, so the plan step and the templates cannot drift apart
  * without the contract test (test/infra/tenant-templates.test.ts) failing.
  */
-import { CfnCondition, CfnParameter, Fn, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, type CfnParameterProps, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
 import {
+  ec2IdPattern,
   RouteParameter,
   serviceSlotParameter,
   sharedParametersByModel,
@@ -18,15 +19,21 @@ export type SiloIsolationModel = keyof typeof sharedParametersByModel;
 /** Every shared-infrastructure parameter name any model declares. */
 export type SharedParameterName = (typeof sharedParametersByModel)[SiloIsolationModel][number];
 
-/** CloudFormation types of the shared parameters; typed by name, so a rename breaks the build. */
-const sharedParameterTypes: Record<SharedParameterName, { type: string; description: string }> = {
-  VpcId: { type: 'AWS::EC2::VPC::Id', description: 'VPC of the shared load balancer and the tenant tasks' },
-  SubnetIds: { type: 'List<AWS::EC2::Subnet::Id>', description: 'Private subnets the tenant tasks run in' },
+/**
+ * The shared parameters' declarations, typed by name so a rename breaks the build. Plain
+ * `String` / `CommaDelimitedList` with a format pattern, never AWS-specific types: see
+ * {@link ec2IdPattern} for why.
+ */
+const sharedParameterDeclarations: Record<SharedParameterName, CfnParameterProps> = {
+  VpcId: { type: 'String', allowedPattern: ec2IdPattern.vpc, description: 'VPC of the shared load balancer and the tenant tasks (vpc-...)' },
+  // CloudFormation matches a CommaDelimitedList's AllowedPattern against each element.
+  SubnetIds: { type: 'CommaDelimitedList', allowedPattern: ec2IdPattern.subnet, description: 'Private subnets the tenant tasks run in (subnet-..., comma-separated)' },
   LoadBalancerSecurityGroupId: {
-    type: 'AWS::EC2::SecurityGroup::Id',
-    description: 'Security group of the shared load balancer; the only source allowed to reach tenant tasks',
+    type: 'String',
+    allowedPattern: ec2IdPattern.securityGroup,
+    description: 'Security group of the shared load balancer (sg-...); the only source allowed to reach tenant tasks',
   },
-  SharedClusterName: { type: 'String', description: 'ECS cluster shared by silo-services tenants' },
+  SharedClusterName: { type: 'String', allowedPattern: '^[A-Za-z0-9_-]{1,255}$', description: 'ECS cluster shared by silo-services tenants' },
 };
 
 /** The parameters of one service slot. */
@@ -187,7 +194,7 @@ export function declareTenantParameters(stack: Stack, model: SiloIsolationModel,
   const slots = Array.from({ length: maxServicesPerTenant }, (_, index) => declareSlot(stack, index, serviceCount));
   const shared = new Map<SharedParameterName, CfnParameter>();
   for (const name of sharedParametersByModel[model]) {
-    shared.set(name, new CfnParameter(stack, name, sharedParameterTypes[name]));
+    shared.set(name, new CfnParameter(stack, name, sharedParameterDeclarations[name]));
   }
   return { tenantId, tier, templateVersion: version, serviceCount, slots, shared, route: declareRouteParameters(stack) };
 }

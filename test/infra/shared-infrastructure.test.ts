@@ -277,17 +277,17 @@ describe('what the orchestrator takes', () => {
 
   it('gives brought-your-own infrastructure the same shapes, which the config readers accept', () => {
     const reference: SharedInfrastructureReference = {
-      vpcId: 'vpc-0abc',
-      privateSubnetIds: ['subnet-0a', 'subnet-0b'],
+      vpcId: 'vpc-0abc1234',
+      privateSubnetIds: ['subnet-0a1b2c3d', 'subnet-0b1c2d3e4f5a67890'],
       listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
-      loadBalancerSecurityGroupId: 'sg-0alb',
+      loadBalancerSecurityGroupId: 'sg-0a1b2c3d',
       sharedClusterName: 'shared-tenants',
       pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
     };
     const parameters = sharedParametersFromReference(reference);
     const listener = routeListenerFromReference(reference, 99);
 
-    expect(parameters).toEqual({ VpcId: 'vpc-0abc', SubnetIds: 'subnet-0a,subnet-0b', LoadBalancerSecurityGroupId: 'sg-0alb', SharedClusterName: 'shared-tenants' });
+    expect(parameters).toEqual({ VpcId: 'vpc-0abc1234', SubnetIds: 'subnet-0a1b2c3d,subnet-0b1c2d3e4f5a67890', LoadBalancerSecurityGroupId: 'sg-0a1b2c3d', SharedClusterName: 'shared-tenants' });
     expect(readRouteListeners({ ROUTE_LISTENERS: JSON.stringify([listener]) })).toEqual([
       { listenerArn: reference.listenerArn, capacity: 99, pooledTargetGroupArn: reference.pooledTargetGroupArn },
     ]);
@@ -297,6 +297,22 @@ describe('what the orchestrator takes', () => {
     });
     expect(stackConfig.sharedParameters).toEqual(parameters);
     expect(() => sharedParametersFromReference({ ...reference, privateSubnetIds: [] })).toThrow(/privateSubnetIds/);
+  });
+
+  it('refuses malformed EC2 ids at synth, since the tenant templates no longer have CloudFormation look them up', () => {
+    const reference: SharedInfrastructureReference = {
+      vpcId: 'vpc-0a1b2c3d4e5f67890',
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f67890'],
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      loadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
+      sharedClusterName: 'shared-tenants',
+      pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
+    };
+
+    expect(() => sharedParametersFromReference(reference)).not.toThrow();
+    expect(() => sharedParametersFromReference({ ...reference, vpcId: 'vpc-XYZ' })).toThrow(/vpcId: "vpc-XYZ" does not match/);
+    expect(() => sharedParametersFromReference({ ...reference, privateSubnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d4'] })).toThrow(/privateSubnetIds/);
+    expect(() => sharedParametersFromReference({ ...reference, loadBalancerSecurityGroupId: 'sg-0a1b2c3d,sg-0a1b2c3e' })).toThrow(/loadBalancerSecurityGroupId/);
   });
 
   it('needs a concrete region, because load balancer access logs do', () => {

@@ -6,6 +6,7 @@ import { routeStackParameters } from '../../functions/register-route/allocate.ts
 import { tierCatalog } from '../../functions/shared/catalog.ts';
 import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
 import {
+  ec2IdPattern,
   RouteParameter,
   serviceSlotParameter,
   TemplateOutput,
@@ -31,7 +32,7 @@ beforeAll(() => {
   const app = nagApp();
   for (const model of models) new TenantTemplateStack(app, `Nag-${model}`, { isolationModel: model, templateVersion: '1.0.0' });
   findings = nagFindings(app);
-});
+}, 120_000);
 
 /** Evaluates the intrinsic functions the templates use, as CloudFormation would for these parameters. */
 function evaluate(value: unknown, parameters: Record<string, string>, conditions: Json): unknown {
@@ -71,7 +72,9 @@ function referencedParameters(value: unknown): string[] {
 function constraintProblems(name: string, value: string, declared: Json): string[] {
   const problems: string[] = [];
   if (declared.AllowedValues && !declared.AllowedValues.includes(value)) problems.push(`${name}=${value} not in AllowedValues`);
-  if (declared.AllowedPattern && !new RegExp(declared.AllowedPattern).test(value)) problems.push(`${name}=${value} fails AllowedPattern`);
+  // CloudFormation matches a CommaDelimitedList's AllowedPattern against each element.
+  const elements = declared.Type === 'CommaDelimitedList' ? value.split(',') : [value];
+  if (declared.AllowedPattern && !elements.every((element) => new RegExp(declared.AllowedPattern).test(element))) problems.push(`${name}=${value} fails AllowedPattern`);
   if (declared.MinLength !== undefined && value.length < declared.MinLength) problems.push(`${name} too short`);
   if (declared.MaxLength !== undefined && value.length > declared.MaxLength) problems.push(`${name} too long`);
   if (declared.Type === 'Number') {
@@ -96,6 +99,19 @@ describe.each(models)('tenant template %s', (model) => {
     expect(template().findResources('AWS::CDK::Metadata')).toEqual({});
     expect(json().Description).toContain(model);
     expect(json().Description).toContain(tierCatalog.templateVersions[model]);
+  });
+
+  it('declares no AWS-specific parameter types, whose values CloudFormation looks up with EC2 permissions nobody here has', () => {
+    const parameters = Object.entries(json().Parameters as Json);
+    const types = parameters.map(([, declared]) => declared.Type as string);
+
+    expect(types.filter((type) => /^(List<)?AWS::/.test(type))).toEqual([]);
+    expect(json().Parameters.VpcId).toMatchObject({ Type: 'String', AllowedPattern: ec2IdPattern.vpc });
+    expect(json().Parameters.SubnetIds).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: ec2IdPattern.subnet });
+    expect(json().Parameters.LoadBalancerSecurityGroupId).toMatchObject({ Type: 'String', AllowedPattern: ec2IdPattern.securityGroup });
+    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,subnet-0123abcd', json().Parameters.SubnetIds)).toEqual([]);
+    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,sn-1', json().Parameters.SubnetIds)).not.toEqual([]);
+    expect(constraintProblems('VpcId', 'vpc-0A1B2C3D', json().Parameters.VpcId)).not.toEqual([]);
   });
 
   it('declares ServiceCount 1..max and one condition per optional slot: ServiceCount > i', () => {
