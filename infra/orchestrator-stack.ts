@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ContractConfig } from '../events/contract.ts';
 import { eventFunctions } from '../functions/lambda-functions.ts';
+import { permissionsBoundaryParameter } from '../functions/shared/template-parameters.ts';
 import type { TierCatalog } from '../functions/shared/tier-catalog.ts';
 import { projectRoot, type OrchestratorConfig } from './config.ts';
 import type { EnvironmentVariable } from './constructs/function-environment.ts';
@@ -17,6 +18,8 @@ import { EventWiring } from './constructs/event-wiring.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OrchestratorFunctions } from './constructs/orchestrator-functions.ts';
 import { OrchestratorTables } from './constructs/orchestrator-tables.ts';
+import { siloRepositoryArns } from './constructs/ecr-images.ts';
+import { TenantPermissionsBoundary } from './constructs/tenant-boundary.ts';
 import { TenantStackRole } from './constructs/tenant-stack-role.ts';
 import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
 import { workflowArn, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
@@ -47,6 +50,8 @@ export class OrchestratorStack extends Stack {
   public readonly bus: events.IEventBus;
   public readonly tables: OrchestratorTables;
   public readonly templates: TenantTemplatesBucket;
+  /** The permissions boundary of every role a tenant stack creates. */
+  public readonly tenantBoundary: TenantPermissionsBoundary;
   public readonly tenantStackRole: TenantStackRole;
   public readonly functions: OrchestratorFunctions;
   public readonly workflows: Workflows;
@@ -76,12 +81,26 @@ export class OrchestratorStack extends Stack {
     const published = publishedTemplates(tierCatalog);
     this.templates = new TenantTemplatesBucket(this, 'TenantTemplates', { templates: published, logRetention });
     const routeListener = routeListenerFromReference(sharedInfrastructure, config.routeCapacity);
+    this.tenantBoundary = new TenantPermissionsBoundary(this, 'TenantPermissionsBoundary', {
+      stackNamePrefix: config.stackNamePrefix,
+      repositoryArns: siloRepositoryArns(tierCatalog),
+    });
     this.tenantStackRole = new TenantStackRole(this, 'TenantStackRole', {
       templates: published.map((entry) => entry.template),
       stackNamePrefix: config.stackNamePrefix,
       vpcId: sharedInfrastructure.vpcId,
       listenerArns: [routeListener.listenerArn],
+      permissionsBoundaryArn: this.tenantBoundary.policy.managedPolicyArn,
+      shared: {
+        clusterName: sharedInfrastructure.sharedClusterName,
+        targetGroupArns: [sharedInfrastructure.pooledTargetGroupArn],
+        loadBalancerSecurityGroupId: sharedInfrastructure.loadBalancerSecurityGroupId,
+      },
     });
+    const tenantStackParameters = {
+      ...sharedParametersFromReference(sharedInfrastructure),
+      [permissionsBoundaryParameter]: this.tenantBoundary.policy.managedPolicyArn,
+    };
 
     // Built from the workflows' names, so the functions never reference the state machines (no cycle).
     const stateMachineArns = { onboarding: workflowArn(this, 'onboarding'), offboarding: workflowArn(this, 'offboarding') };
@@ -94,7 +113,7 @@ export class OrchestratorStack extends Stack {
       TENANT_REGISTRY_TABLE: this.tables.registry.tableName,
       IDEMPOTENCY_TABLE: this.tables.idempotency.tableName,
       STACK_NAME_PREFIX: config.stackNamePrefix,
-      TENANT_STACK_PARAMETERS: this.toJsonString(sharedParametersFromReference(sharedInfrastructure)),
+      TENANT_STACK_PARAMETERS: this.toJsonString(tenantStackParameters),
       TEMPLATE_BASE_URL: this.templates.baseUrl,
       TENANT_DOMAIN: config.tenantDomain,
       CLOUDFORMATION_ROLE_ARN: this.tenantStackRole.role.roleArn,
@@ -116,6 +135,7 @@ export class OrchestratorStack extends Stack {
         applicationPlaneSource: config.applicationPlaneSource,
         tenantStackRole: this.tenantStackRole.role,
         templatesBucket: this.templates.bucket,
+        templateBaseUrl: this.templates.baseUrl,
         stackNamePrefix: config.stackNamePrefix,
         listenerArns: [routeListener.listenerArn],
         executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
@@ -123,7 +143,7 @@ export class OrchestratorStack extends Stack {
     });
     const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
 
-    this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention });
+    this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention, namePrefix: config.stackNamePrefix });
     const failureReporter = this.functions.get(eventFunctions.reportFailure);
     this.eventWiring = new EventWiring(this, 'Events', {
       bus: this.bus,

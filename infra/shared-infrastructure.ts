@@ -4,22 +4,26 @@
  * pooled services pool tenants share. Deploy it with {@link SharedInfrastructureStack}, or bring
  * your own and describe it with a {@link SharedInfrastructureReference}; the orchestrator takes either.
  */
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import type { RouteListener } from '../functions/shared/config.ts';
 import { InvalidTierCatalogError } from '../functions/shared/errors.ts';
-import { ec2IdPattern, type sharedParametersByModel } from '../functions/shared/template-parameters.ts';
+import { ec2IdPattern, type permissionsBoundaryParameter, type sharedParametersByModel } from '../functions/shared/template-parameters.ts';
 import { IsolationModel, type ServiceDefinition, type TierCatalog } from '../functions/shared/tier-catalog.ts';
+import { parsePrivateEcrImage } from './constructs/ecr-images.ts';
+import { sharedInfrastructureTag } from './constructs/tenant-stack-role.ts';
 
-/** The template parameters the shared infrastructure supplies (the superset over isolation models). */
-export type SharedParameterName = (typeof sharedParametersByModel)['silo-services'][number];
+/**
+ * The template parameters the shared infrastructure supplies (the superset over isolation models);
+ * the orchestrator stack adds its permissions boundary.
+ */
+export type SharedParameterName = Exclude<(typeof sharedParametersByModel)['silo-services'][number], typeof permissionsBoundaryParameter>;
 
 /** Infrastructure you already run, by id, in place of a {@link SharedInfrastructureStack}. */
 export interface SharedInfrastructureReference {
@@ -150,6 +154,9 @@ export class SharedInfrastructureStack extends Stack {
       sharedClusterName: this.sharedCluster.clusterName,
       pooledTargetGroupArn: this.pooledTargetGroup.targetGroupArn,
     };
+    // The tenant stack role is denied every write to resources carrying this tag (the listener's
+    // pooled rule included), so tenant stacks can use the shared resources but never change them.
+    Tags.of(this).add(sharedInfrastructureTag.key, sharedInfrastructureTag.value);
     // The same values for operators who run the orchestrator elsewhere and bring these by id.
     const { privateSubnetIds, ...single } = this.reference;
     const outputs = { ...single, privateSubnetIds: Fn.join(',', [...privateSubnetIds]), loadBalancerDnsName: this.loadBalancer.loadBalancerDnsName };
@@ -228,7 +235,7 @@ export class SharedInfrastructureStack extends Stack {
       portMappings: [{ containerPort: service.port }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: service.name, logGroup }),
     });
-    if (privateEcrImage.test(service.image)) {
+    if (parsePrivateEcrImage(service.image) !== undefined) {
       Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the one repository.',
@@ -311,18 +318,10 @@ function routeListenerEntry(listenerArn: string, pooledTargetGroupArn: string, c
   return { listenerArn, capacity, pooledTargetGroupArn };
 }
 
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@sha256:digest]` */
-const privateEcrImage = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._\/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
-
 /** Private ECR images get pull rights on their repository; anything else is pulled anonymously. */
 function containerImage(scope: Construct, id: string, image: string): ecs.ContainerImage {
-  const match = privateEcrImage.exec(image);
-  if (match === null) return ecs.ContainerImage.fromRegistry(image);
-  const [, account, region, repositoryName, tag, digest] = match as unknown as [string, string, string, string, string?, string?];
-  const partition = RegionInfo.get(region).partition ?? 'aws';
-  const repository = ecr.Repository.fromRepositoryAttributes(scope, id, {
-    repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`,
-    repositoryName,
-  });
-  return ecs.ContainerImage.fromEcrRepository(repository, tag ?? digest ?? 'latest');
+  const parsed = parsePrivateEcrImage(image);
+  if (parsed === undefined) return ecs.ContainerImage.fromRegistry(image);
+  const repository = ecr.Repository.fromRepositoryAttributes(scope, id, { repositoryArn: parsed.repositoryArn, repositoryName: parsed.repositoryName });
+  return ecs.ContainerImage.fromEcrRepository(repository, parsed.reference);
 }

@@ -54,13 +54,21 @@ export const TemplateOutput = {
 } as const;
 
 /**
- * Parameters each template takes from the shared infrastructure (values come from the
- * TENANT_STACK_PARAMETERS configuration). CloudFormation rejects parameters a template does
- * not declare, so the plan passes exactly these per isolation model.
+ * The permissions boundary every role of a tenant stack gets: the ARN of the managed policy the
+ * orchestrator stack ships. The tenant stack role may create roles only with exactly this boundary,
+ * so a value other than the deployment's own makes CreateRole fail (the stack rolls back).
+ */
+export const permissionsBoundaryParameter = 'PermissionsBoundaryArn';
+
+/**
+ * Parameters each template takes from the deployment (values come from the TENANT_STACK_PARAMETERS
+ * configuration): the shared infrastructure's ids and the orchestrator's permissions boundary.
+ * CloudFormation rejects parameters a template does not declare, so the plan passes exactly these
+ * per isolation model.
  */
 export const sharedParametersByModel = {
-  'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName'],
-  'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId'],
+  'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName', permissionsBoundaryParameter],
+  'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', permissionsBoundaryParameter],
 } as const;
 
 /**

@@ -34,6 +34,11 @@ const sharedParameterDeclarations: Record<SharedParameterName, CfnParameterProps
     description: 'Security group of the shared load balancer (sg-...); the only source allowed to reach tenant tasks',
   },
   SharedClusterName: { type: 'String', allowedPattern: '^[A-Za-z0-9_-]{1,255}$', description: 'ECS cluster shared by silo-services tenants' },
+  PermissionsBoundaryArn: {
+    type: 'String',
+    allowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]{1,512}$',
+    description: 'Managed policy every role of the stack gets as its permissions boundary (the orchestrator\'s; the stack role creates roles with no other)',
+  },
 };
 
 /** The parameters of one service slot. */

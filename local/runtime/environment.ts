@@ -29,6 +29,7 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
     SubnetIds: 'subnet-0a1b2c3d4e5f67890,subnet-0f1e2d3c4b5a69788',
     LoadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
     SharedClusterName: 'shared-tenants',
+    PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
   }),
   CLOUDFORMATION_ROLE_ARN: 'arn:aws:iam::111122223333:role/tenant-stacks',
   TENANT_DOMAIN: 'tenants.example.com',

@@ -14,6 +14,7 @@ import {
   sharedParametersFromReference,
   type SharedInfrastructureReference,
 } from '../../infra/shared-infrastructure.ts';
+import { sharedInfrastructureTag } from '../../infra/constructs/tenant-stack-role.ts';
 import { nagApp, nagFindings, type NagFinding } from './nag.ts';
 
 const env = { account: '111122223333', region: 'eu-west-1' };
@@ -126,6 +127,15 @@ describe('SharedInfrastructureStack network and cluster', () => {
     https.template.resourceCountIs('AWS::EC2::Subnet', 6);
     https.template.resourceCountIs('AWS::EC2::NatGateway', 2);
     http.template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+  });
+
+  it('tags the cluster, the pooled target group, the pooled rule and the security groups as shared, which the tenant stack role may not write', () => {
+    const tag = { Key: sharedInfrastructureTag.key, Value: sharedInfrastructureTag.value };
+    for (const type of ['AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::ElasticLoadBalancingV2::ListenerRule', 'AWS::EC2::SecurityGroup']) {
+      const resources = Object.entries(http.template.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const [id, resource] of resources) expect(resource.Properties.Tags, id).toEqual(expect.arrayContaining([tag]));
+    }
   });
 
   it('turns container insights on for the shared cluster', () => {
@@ -247,7 +257,8 @@ describe('what the orchestrator takes', () => {
     const parameters = http.stack.sharedParameters();
     const privateSubnets = http.stack.vpc.privateSubnets.map((subnet) => subnet.subnetId);
 
-    expect(Object.keys(parameters).sort()).toEqual([...sharedParametersByModel['silo-services']].sort());
+    // The permissions boundary comes from the orchestrator stack, not from here.
+    expect(Object.keys(parameters).sort()).toEqual(sharedParametersByModel['silo-services'].filter((name) => name !== 'PermissionsBoundaryArn').sort());
     expect(http.stack.resolve(parameters)).toEqual({
       VpcId: http.stack.resolve(http.stack.vpc.vpcId),
       SubnetIds: { 'Fn::Join': ['', [http.stack.resolve(privateSubnets[0]), ',', http.stack.resolve(privateSubnets[1])]] },

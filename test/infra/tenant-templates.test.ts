@@ -7,6 +7,7 @@ import { tierCatalog } from '../../functions/shared/catalog.ts';
 import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
 import {
   ec2IdPattern,
+  permissionsBoundaryParameter,
   RouteParameter,
   serviceSlotParameter,
   TemplateOutput,
@@ -228,11 +229,21 @@ describe.each(models)('tenant template %s', (model) => {
     expect(roles.filter((role) => role.Properties.Policies === undefined)).toHaveLength(1);
   });
 
-  it('keeps logs in /tenants/<tenantId> with a retention', () => {
+  it('keeps logs in /tenants/<stack name> (<prefix>-<tenantId>, so deployments with different prefixes never collide) with a retention', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: { 'Fn::Join': ['', ['/tenants/', { Ref: TemplateParameter.tenantId }]] },
+      LogGroupName: { 'Fn::Join': ['', ['/tenants/', { Ref: 'AWS::StackName' }]] },
       RetentionInDays: Match.anyValue(),
     });
+  });
+
+  it('gives every role the permissions boundary the plan passes, which the stack role insists on', () => {
+    const roles = resourcesOf('AWS::IAM::Role');
+
+    expect(roles.map((role) => role.Properties.PermissionsBoundary)).toEqual(roles.map(() => ({ Ref: permissionsBoundaryParameter })));
+    expect(json().Parameters[permissionsBoundaryParameter]).toMatchObject({ Type: 'String' });
+    expect(json().Parameters[permissionsBoundaryParameter].Default).toBeUndefined();
+    expect(constraintProblems(permissionsBoundaryParameter, 'arn:aws:iam::111122223333:policy/TenantOrchestrator-Boundary-1A2B', json().Parameters[permissionsBoundaryParameter])).toEqual([]);
+    expect(constraintProblems(permissionsBoundaryParameter, 'arn:aws:iam::aws:policy/AdministratorAccess', json().Parameters[permissionsBoundaryParameter])).not.toEqual([]);
   });
 
   it('tags every resource with the tenant, the tier and the orchestrator', () => {
@@ -299,11 +310,11 @@ describe.each(models)('tenant template %s', (model) => {
 });
 
 describe('cluster per model', () => {
-  it('silo-cluster creates tenant-<tenantId> with container insights and runs the services in it', () => {
+  it('silo-cluster creates a cluster named after the stack (<prefix>-<tenantId>) with container insights and runs the services in it', () => {
     const { template } = templates['silo-cluster'];
     template.resourceCountIs('AWS::ECS::Cluster', 1);
     template.hasResourceProperties('AWS::ECS::Cluster', {
-      ClusterName: { 'Fn::Join': ['-', ['tenant', { Ref: TemplateParameter.tenantId }]] },
+      ClusterName: { Ref: 'AWS::StackName' },
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
     const [clusterId] = Object.keys(template.findResources('AWS::ECS::Cluster'));

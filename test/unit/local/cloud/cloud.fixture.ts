@@ -61,6 +61,7 @@ export function tenantParameters(
     VpcId: 'vpc-0a1b2c3d4e5f67890',
     SubnetIds: 'subnet-0a1b2c3d4e5f67890,subnet-0f1e2d3c4b5a69788',
     LoadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
+    PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
     ...(model === 'silo-services' ? { SharedClusterName: 'shared-tenants' } : {}),
   };
   services.forEach((service, index) => {
