@@ -86,11 +86,14 @@ export function operationOfDetailType(config: ContractConfig, detailType: unknow
 // Inbound
 // ---------------------------------------------------------------------------
 
+/** The longest tenant id a request may carry (one DNS label: it becomes `<tenantId>.<tenantDomain>`). */
+export const maxTenantIdLength = 63;
+
 /** Tenant ids end up in stack names and host names: letters, digits, hyphens; 1-63 characters. */
 const tenantIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, {
-    error: 'must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit',
+  .regex(new RegExp(`^[A-Za-z0-9][A-Za-z0-9-]{0,${maxTenantIdLength - 1}}$`), {
+    error: `must be 1-${maxTenantIdLength} characters of letters, digits and hyphens, starting with a letter or digit`,
   });
 
 /** Registration ids end up in a URL path on the control plane and in CloudFormation request tokens. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { defaultContractConfig } from '../events/contract.ts';
+import { defaultContractConfig, maxTenantIdLength } from '../events/contract.ts';
 import { maxStackOperationsLimit } from '../functions/shared/config.ts';
 import { ec2IdPattern } from '../functions/shared/template-parameters.ts';
 import { loadTierCatalog, type TierCatalog } from '../functions/shared/tier-catalog.ts';
@@ -90,6 +90,26 @@ export const OrchestratorConfigSchema = z.strictObject({
   }),
 });
 
+/**
+ * ALB host-header condition values are at most 128 characters (and matched ignoring case).
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions
+ */
+export const maxHostHeaderLength = 128;
+
+/** Checks that must see several fields at once. */
+const OrchestratorConfigChecked = OrchestratorConfigSchema.superRefine((config, context) => {
+  const longestHost = maxTenantIdLength + 1 + config.tenantDomain.length;
+  if (longestHost > maxHostHeaderLength) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tenantDomain'],
+      message:
+        `host routes are <tenantId>.<tenantDomain>; with the longest tenant id requests may carry (${maxTenantIdLength} characters) that is ` +
+        `${longestHost} characters, over the ${maxHostHeaderLength} an ALB host-header condition takes: use a domain of at most ${maxHostHeaderLength - maxTenantIdLength - 1} characters`,
+    });
+  }
+});
+
 /** The validated configuration, defaults applied. */
 export type OrchestratorConfig = z.infer<typeof OrchestratorConfigSchema>;
 export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructure'];
@@ -99,7 +119,7 @@ export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructur
  * `path: problem`, e.g. `sharedInfrastructure.listenerArn: must be an Application Load Balancer listener ARN`.
  */
 export function loadOrchestratorConfig(raw: unknown): OrchestratorConfig {
-  const parsed = OrchestratorConfigSchema.safeParse(raw);
+  const parsed = OrchestratorConfigChecked.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new Error(`Invalid orchestrator configuration: ${problems.join('; ')}`);

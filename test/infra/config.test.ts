@@ -133,6 +133,17 @@ describe('loadOrchestratorConfig rejects bad fields by name', () => {
     expect(message).toContain(expected);
   });
 
+  it('refuses a tenant domain that makes the longest host route exceed the ALB\'s 128-character host-header limit', () => {
+    // A valid DNS name of `length` characters; with a 63-character tenant id and the dot, 65 makes 129.
+    const domain = (length: number) => `${'a'.repeat(30)}.${'b'.repeat(length - 30 - 1 - 4)}.com`;
+
+    expect(domain(64)).toHaveLength(64);
+    expect(() => loadOrchestratorConfig({ ...minimal, tenantDomain: domain(64) })).not.toThrow();
+    expect(problemsOf({ ...minimal, tenantDomain: domain(65) })).toContain(
+      'tenantDomain: host routes are <tenantId>.<tenantDomain>; with the longest tenant id requests may carry (63 characters) that is 129 characters, over the 128',
+    );
+  });
+
   it('lists every problem, not just the first', () => {
     const message = problemsOf({ ...minimal, routeCapacity: -1, logRetentionDays: 2 });
 
