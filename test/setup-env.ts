@@ -34,6 +34,7 @@ const testEnv: Record<string, string> = {
   ]),
   STACK_TIMEOUT_SECONDS: '3600',
   SERVICES_TIMEOUT_SECONDS: '900',
+  STACK_QUEUE_TIMEOUT_SECONDS: '600',
   MAX_STACK_OPERATIONS: '20',
   ONBOARDING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-onboarding',
   OFFBOARDING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-offboarding',

@@ -27,6 +27,8 @@ import {
   needsSlot,
   nextProgress,
   planConvergence,
+  queueTimedOut,
+  queueTimeoutError,
   stackFailureError,
   statusOf,
   StackVerdict,
@@ -37,7 +39,7 @@ import {
 
 const logger = createLogger('converge-stacks');
 const roleArn = readCloudFormationRoleArn();
-const { stackTimeoutSeconds } = readDeadlines();
+const { stackTimeoutSeconds, stackQueueTimeoutSeconds } = readDeadlines();
 const maxStackOperations = readMaxStackOperations();
 const slots = createStackSlots(readRegistryTableName(), { limit: maxStackOperations, leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds) });
 
@@ -93,6 +95,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       if (needsSlot(plan.decisions)) {
         const held = await slots.acquire(tenantId, request.executionArn, new Date());
         if (held === undefined) {
+          if (queueTimedOut(attempt, stackQueueTimeoutSeconds)) throw await releasingSlot(tenantId, queueTimeoutError(stackQueueTimeoutSeconds, maxStackOperations));
           const progress = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, stackTimeoutSeconds);
           logger.info('Waiting for a stack operation slot', {
             desired,

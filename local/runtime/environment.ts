@@ -42,6 +42,7 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
   ]),
   STACK_TIMEOUT_SECONDS: '3600',
   SERVICES_TIMEOUT_SECONDS: '900',
+  STACK_QUEUE_TIMEOUT_SECONDS: '600',
   MAX_STACK_OPERATIONS: '20',
 };
 

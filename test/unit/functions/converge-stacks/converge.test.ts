@@ -33,7 +33,7 @@ function stack(status: string, extra: Partial<ObservedStack> = {}): ObservedStac
 const spec: StackSpec = { stackName: 'tenant-t1', templateUrl: 'https://templates.example/t.json' };
 
 function attempt(overrides: Partial<AttemptState> = {}): AttemptState {
-  return { polls: 0, elapsedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
+  return { polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
 }
 
 function progress(overrides: Partial<StackProgress> = {}): StackProgress {
@@ -62,13 +62,14 @@ describe('nextWaitSeconds', () => {
 
 describe('beginCall', () => {
   it('starts a fresh attempt on the first call with the input redrive count', () => {
-    expect(beginCall({ redriveCount: 2 })).toEqual({ polls: 0, elapsedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
+    expect(beginCall({ redriveCount: 2 })).toEqual({ polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
   });
 
   it('continues the loop, adding the previous wait to the elapsed time', () => {
     expect(beginCall({ redriveCount: 0, progress: progress() })).toEqual({
       polls: 3,
       elapsedSeconds: 48,
+      queuedSeconds: 0,
       redriveCount: 0,
       issued: ['tenant-t1'],
       redriven: false,
@@ -78,7 +79,7 @@ describe('beginCall', () => {
   it('resets issued stacks, looks and time after a redrive and takes the new redrive count', () => {
     const result = beginCall({ redriveCount: 1, progress: progress({ polls: 40, elapsedSeconds: 3590, waitSeconds: 10 }) });
 
-    expect(result).toEqual({ polls: 0, elapsedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
+    expect(result).toEqual({ polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
   });
 });
 
