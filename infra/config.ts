@@ -72,6 +72,8 @@ export const OrchestratorConfigSchema = z.strictObject({
   routeCapacity: z.number().int({ error: 'must be an integer' }).min(1).max(50_000).default(99),
   stackTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(3600),
   servicesTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(900),
+  /** How long a tenant may wait for a stack-operation slot (maxConcurrentStackOperations) before its step fails. */
+  stackQueueTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(600),
   /**
    * Tenants that may have a tenant-stack create or delete in flight at once; the rest wait in the
    * workflow's poll loop, so a burst of onboardings never makes CloudFormation throttling the flow control.

@@ -22,9 +22,11 @@ import { siloRepositoryArns } from './constructs/ecr-images.ts';
 import { TenantPermissionsBoundary } from './constructs/tenant-boundary.ts';
 import { TenantStackRole } from './constructs/tenant-stack-role.ts';
 import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
-import { workflowArn, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
+import { workflowFunctionTimeoutSeconds } from './constructs/orchestrator-function.ts';
+import { workflowArn, workflowDefinitionFiles, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
 import { routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
 import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
+import { checkWorkflowBudgets } from './workflow-budget.ts';
 import type { SiloIsolationModel } from './tenant-templates/tenant-parameters.ts';
 
 /** Properties of {@link OrchestratorStack}. */
@@ -64,6 +66,13 @@ export class OrchestratorStack extends Stack {
     super(scope, id, props);
     const { config, tierCatalog, sharedInfrastructure } = props;
     const root = props.projectRoot ?? projectRoot;
+    // Fail synth, naming the settings, when an execution could run out of time (TIMED_OUT, no reason) before a step fails.
+    checkWorkflowBudgets(root, workflowDefinitionFiles, {
+      stackTimeoutSeconds: config.stackTimeoutSeconds,
+      servicesTimeoutSeconds: config.servicesTimeoutSeconds,
+      stackQueueTimeoutSeconds: config.stackQueueTimeoutSeconds,
+      functionTimeoutSeconds: workflowFunctionTimeoutSeconds,
+    });
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     this.contract = {
       eventBusName: config.eventBusName,
@@ -120,6 +129,7 @@ export class OrchestratorStack extends Stack {
       ROUTE_LISTENERS: this.toJsonString([routeListener]),
       STACK_TIMEOUT_SECONDS: String(config.stackTimeoutSeconds),
       SERVICES_TIMEOUT_SECONDS: String(config.servicesTimeoutSeconds),
+      STACK_QUEUE_TIMEOUT_SECONDS: String(config.stackQueueTimeoutSeconds),
       MAX_STACK_OPERATIONS: String(config.maxConcurrentStackOperations),
       ONBOARDING_STATE_MACHINE_ARN: stateMachineArns.onboarding,
       OFFBOARDING_STATE_MACHINE_ARN: stateMachineArns.offboarding,
