@@ -85,6 +85,12 @@ export const OrchestratorConfigSchema = z.strictObject({
       error: `must be one of the CloudWatch Logs retention periods: ${logRetentionDayValues.join(', ')}`,
     })
     .default(90),
+  /**
+   * Create the ECS service-linked role (AWSServiceRoleForECS), which ECS needs before the first
+   * service runs in an account. Only for accounts that never used ECS: creating it fails when it
+   * exists. docs/deploy.md gives the one-line CLI alternative.
+   */
+  createEcsServiceLinkedRole: z.boolean({ error: 'must be true or false' }).default(false),
   /** Alarms notify this topic; by default the stack creates an encrypted one. */
   alarmTopicArn: z.string().regex(arnPattern('sns', '[A-Za-z0-9_-]{1,256}'), { error: 'must be an SNS topic ARN' }).optional(),
   sharedInfrastructure: z.discriminatedUnion('mode', [DeploySharedInfrastructureSchema, ExistingSharedInfrastructureSchema], {

@@ -24,7 +24,7 @@ import { TenantStackRole } from './constructs/tenant-stack-role.ts';
 import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
 import { workflowFunctionTimeoutSeconds } from './constructs/orchestrator-function.ts';
 import { workflowArn, workflowDefinitionFiles, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
-import { routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
+import { createEcsServiceLinkedRole, routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
 import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
 import { checkWorkflowBudgets } from './workflow-budget.ts';
 import type { SiloIsolationModel } from './tenant-templates/tenant-parameters.ts';
@@ -171,6 +171,8 @@ export class OrchestratorStack extends Stack {
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
 
+    // With shared infrastructure deployed by this app, that stack creates it (its pooled services need it first).
+    if (config.createEcsServiceLinkedRole && config.sharedInfrastructure.mode === 'existing') createEcsServiceLinkedRole(this);
     Tags.of(this).add(applicationTag.key, applicationTag.value);
     this.addOutputs();
   }

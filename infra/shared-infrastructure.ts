@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -58,6 +59,12 @@ export interface SharedInfrastructureStackProps extends StackProps {
    * @default a new bucket: SSL only, no public access, SSE-S3, retained on stack deletion
    */
   readonly accessLogBucket?: s3.IBucket;
+  /**
+   * Create the ECS service-linked role before the pooled services (fresh accounts only: the
+   * create fails when the role exists).
+   * @default false
+   */
+  readonly createEcsServiceLinkedRole?: boolean;
 }
 
 /**
@@ -145,6 +152,10 @@ export class SharedInfrastructureStack extends Stack {
       action: elbv2.ListenerAction.forward([this.pooledTargetGroup]),
     });
     this.pooledServices = services.map((service, index) => this.createPooledService(service, index === 0));
+    if (props.createEcsServiceLinkedRole === true) {
+      const serviceLinkedRole = createEcsServiceLinkedRole(this);
+      for (const service of this.pooledServices) service.node.addDependency(serviceLinkedRole);
+    }
 
     this.reference = {
       vpcId: this.vpc.vpcId,
@@ -279,6 +290,18 @@ export function pooledServiceDefinitions(catalog: TierCatalog): ServiceDefinitio
   }
   if (byName.size === 0) throw new InvalidTierCatalogError('The shared infrastructure needs at least one pool tier to deploy pooled services');
   return [...byName.values()].map((entry) => entry.service);
+}
+
+/**
+ * AWSServiceRoleForECS, which ECS needs to manage network interfaces and load balancer targets of
+ * services. CloudFormation fails to create it when it exists, so it is opt-in.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html
+ */
+export function createEcsServiceLinkedRole(scope: Construct): iam.CfnServiceLinkedRole {
+  return new iam.CfnServiceLinkedRole(scope, 'EcsServiceLinkedRole', {
+    awsServiceName: 'ecs.amazonaws.com',
+    description: 'Lets ECS manage network interfaces and load balancer targets of tenant services',
+  });
 }
 
 /** Shared template parameters from infrastructure you bring yourself. */

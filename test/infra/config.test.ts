@@ -54,6 +54,7 @@ describe('loadOrchestratorConfig defaults', () => {
       servicesTimeoutSeconds: 900,
       stackQueueTimeoutSeconds: 600,
       maxConcurrentStackOperations: 20,
+      createEcsServiceLinkedRole: false,
       logRetentionDays: 90,
       sharedInfrastructure: { mode: 'deploy' },
     });

@@ -30,7 +30,7 @@ const existingReference = {
 const deployConfig = loadOrchestratorConfig({ eventBusName: 'saas-bus', tenantDomain: 'tenants.example.com', sharedInfrastructure: { mode: 'deploy' } });
 const existingConfig = loadOrchestratorConfig({
   eventBusName: 'saas-bus', createEventBus: true, acceptLegacyDetailTypes: false, tenantDomain: 'tenants.example.com', stackNamePrefix: 'acme',
-  routeCapacity: 40, maxConcurrentStackOperations: 7, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
+  routeCapacity: 40, maxConcurrentStackOperations: 7, createEcsServiceLinkedRole: true, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
 });
 
 interface Synthesized { readonly built: BuiltApp; readonly template: Template; readonly json: Json; readonly findings: NagFinding[] }
@@ -388,6 +388,11 @@ describe('stack', () => {
     );
     deploy.template.resourceCountIs('AWS::Events::EventBus', 0);
     existing.template.resourceCountIs('AWS::Events::EventBus', 1);
+  });
+
+  it('creates the ECS service-linked role only when asked (here in the orchestrator, as the shared infrastructure is brought by id)', () => {
+    existing.template.hasResourceProperties('AWS::IAM::ServiceLinkedRole', { AWSServiceName: 'ecs.amazonaws.com' });
+    deploy.template.resourceCountIs('AWS::IAM::ServiceLinkedRole', 0);
   });
 
   it('deploys the shared infrastructure only in deploy mode', () => {

@@ -60,7 +60,7 @@ beforeAll(() => {
     // A stack needs a resource; this one only hosts the imported bucket.
     new CfnWaitConditionHandle(existing, 'Placeholder');
     const accessLogBucket = s3.Bucket.fromBucketName(existing, 'Logs', 'existing-alb-logs');
-    return new SharedInfrastructureStack(app, 'SharedHttps', { env, tierCatalog: catalogWithTwoPoolTiers(), certificateArn, accessLogBucket, maxAzs: 3, natGateways: 2 });
+    return new SharedInfrastructureStack(app, 'SharedHttps', { env, tierCatalog: catalogWithTwoPoolTiers(), certificateArn, accessLogBucket, maxAzs: 3, natGateways: 2, createEcsServiceLinkedRole: true });
   });
 });
 
@@ -136,6 +136,13 @@ describe('SharedInfrastructureStack network and cluster', () => {
       expect(resources.length, type).toBeGreaterThan(0);
       for (const [id, resource] of resources) expect(resource.Properties.Tags, id).toEqual(expect.arrayContaining([tag]));
     }
+  });
+
+  it('creates the ECS service-linked role only when asked, before the pooled services', () => {
+    http.template.resourceCountIs('AWS::IAM::ServiceLinkedRole', 0);
+    https.template.resourceCountIs('AWS::IAM::ServiceLinkedRole', 1);
+    const [roleId] = Object.keys(https.template.findResources('AWS::IAM::ServiceLinkedRole', { Properties: { AWSServiceName: 'ecs.amazonaws.com' } }));
+    for (const [id, service] of Object.entries(https.template.findResources('AWS::ECS::Service'))) expect(service.DependsOn, id).toContain(roleId);
   });
 
   it('turns container insights on for the shared cluster', () => {
