@@ -93,6 +93,9 @@ export function operationOfDetailType(config: ContractConfig, detailType: unknow
  */
 export const requestFieldLimits = { tenantId: 63, tenantRegistrationId: 128, tenantName: 256, tier: 64 } as const;
 
+/** The longest tenant id a request may carry (one DNS label: it becomes `<tenantId>.<tenantDomain>`). */
+export const maxTenantIdLength = requestFieldLimits.tenantId;
+
 const tenantIdRule = 'must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit';
 
 /** Tenant ids end up in stack names and host names: letters, digits, hyphens; 1-63 characters. */

@@ -94,6 +94,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
       ...(shared.certificateArn !== undefined ? { certificateArn: shared.certificateArn } : {}),
       ...(shared.maxAzs !== undefined ? { maxAzs: shared.maxAzs } : {}),
       ...(shared.natGateways !== undefined ? { natGateways: shared.natGateways } : {}),
+      createEcsServiceLinkedRole: config.createEcsServiceLinkedRole,
     });
     reference = sharedInfrastructure.reference;
   } else {

@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { defaultContractConfig } from '../events/contract.ts';
+import { defaultContractConfig, maxTenantIdLength } from '../events/contract.ts';
 import { maxStackOperationsLimit } from '../functions/shared/config.ts';
+import { ec2IdPattern } from '../functions/shared/template-parameters.ts';
 import { loadTierCatalog, type TierCatalog } from '../functions/shared/tier-catalog.ts';
 
 /** Retention periods CloudWatch Logs accepts, in days (never-expire is not offered: logs hold tenant ids). */
@@ -34,14 +35,14 @@ const DeploySharedInfrastructureSchema = z.strictObject({
 const ExistingSharedInfrastructureSchema = z.strictObject({
   /** Use infrastructure that already exists, by id (see SharedInfrastructureReference). */
   mode: z.literal('existing'),
-  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id (vpc-...)' }),
+  vpcId: z.string().regex(new RegExp(ec2IdPattern.vpc), { error: 'must be a VPC id (vpc- and 8 or 17 hex digits)' }),
   privateSubnetIds: z
-    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id (subnet-...)' }))
+    .array(z.string().regex(new RegExp(ec2IdPattern.subnet), { error: 'must be a subnet id (subnet- and 8 or 17 hex digits)' }))
     .min(1, { error: 'must list at least one subnet' }),
   listenerArn: z.string().regex(arnPattern('elasticloadbalancing', 'listener/app/[^/]+/[0-9a-f]+/[0-9a-f]+'), {
     error: 'must be an Application Load Balancer listener ARN',
   }),
-  loadBalancerSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'must be a security group id (sg-...)' }),
+  loadBalancerSecurityGroupId: z.string().regex(new RegExp(ec2IdPattern.securityGroup), { error: 'must be a security group id (sg- and 8 or 17 hex digits)' }),
   sharedClusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be an ECS cluster name' }),
   pooledTargetGroupArn: z.string().regex(arnPattern('elasticloadbalancing', 'targetgroup/[^/]+/[0-9a-f]+'), {
     error: 'must be a target group ARN',
@@ -71,6 +72,8 @@ export const OrchestratorConfigSchema = z.strictObject({
   routeCapacity: z.number().int({ error: 'must be an integer' }).min(1).max(50_000).default(99),
   stackTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(3600),
   servicesTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(900),
+  /** How long a tenant may wait for a stack-operation slot (maxConcurrentStackOperations) before its step fails. */
+  stackQueueTimeoutSeconds: z.number().int({ error: 'must be an integer' }).min(60).max(86_400).default(600),
   /**
    * Tenants that may have a tenant-stack create or delete in flight at once; the rest wait in the
    * workflow's poll loop, so a burst of onboardings never makes CloudFormation throttling the flow control.
@@ -82,11 +85,37 @@ export const OrchestratorConfigSchema = z.strictObject({
       error: `must be one of the CloudWatch Logs retention periods: ${logRetentionDayValues.join(', ')}`,
     })
     .default(90),
+  /**
+   * Create the ECS service-linked role (AWSServiceRoleForECS), which ECS needs before the first
+   * service runs in an account. Only for accounts that never used ECS: creating it fails when it
+   * exists. docs/deploy.md gives the one-line CLI alternative.
+   */
+  createEcsServiceLinkedRole: z.boolean({ error: 'must be true or false' }).default(false),
   /** Alarms notify this topic; by default the stack creates an encrypted one. */
   alarmTopicArn: z.string().regex(arnPattern('sns', '[A-Za-z0-9_-]{1,256}'), { error: 'must be an SNS topic ARN' }).optional(),
   sharedInfrastructure: z.discriminatedUnion('mode', [DeploySharedInfrastructureSchema, ExistingSharedInfrastructureSchema], {
     error: 'must be { "mode": "deploy", ... } or { "mode": "existing", ... }',
   }),
+});
+
+/**
+ * ALB host-header condition values are at most 128 characters (and matched ignoring case).
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions
+ */
+export const maxHostHeaderLength = 128;
+
+/** Checks that must see several fields at once. */
+const OrchestratorConfigChecked = OrchestratorConfigSchema.superRefine((config, context) => {
+  const longestHost = maxTenantIdLength + 1 + config.tenantDomain.length;
+  if (longestHost > maxHostHeaderLength) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tenantDomain'],
+      message:
+        `host routes are <tenantId>.<tenantDomain>; with the longest tenant id requests may carry (${maxTenantIdLength} characters) that is ` +
+        `${longestHost} characters, over the ${maxHostHeaderLength} an ALB host-header condition takes: use a domain of at most ${maxHostHeaderLength - maxTenantIdLength - 1} characters`,
+    });
+  }
 });
 
 /** The validated configuration, defaults applied. */
@@ -98,7 +127,7 @@ export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructur
  * `path: problem`, e.g. `sharedInfrastructure.listenerArn: must be an Application Load Balancer listener ARN`.
  */
 export function loadOrchestratorConfig(raw: unknown): OrchestratorConfig {
-  const parsed = OrchestratorConfigSchema.safeParse(raw);
+  const parsed = OrchestratorConfigChecked.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new Error(`Invalid orchestrator configuration: ${problems.join('; ')}`);

@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ContractConfig } from '../events/contract.ts';
 import { eventFunctions } from '../functions/lambda-functions.ts';
+import { permissionsBoundaryParameter } from '../functions/shared/template-parameters.ts';
 import type { TierCatalog } from '../functions/shared/tier-catalog.ts';
 import { projectRoot, type OrchestratorConfig } from './config.ts';
 import type { EnvironmentVariable } from './constructs/function-environment.ts';
@@ -17,13 +18,17 @@ import { EventWiring } from './constructs/event-wiring.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OrchestratorFunctions } from './constructs/orchestrator-functions.ts';
 import { OrchestratorTables } from './constructs/orchestrator-tables.ts';
+import { siloRepositoryArns } from './constructs/ecr-images.ts';
+import { TenantPermissionsBoundary } from './constructs/tenant-boundary.ts';
 import { TenantStackRole } from './constructs/tenant-stack-role.ts';
 import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
-import { workflowArn, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
-import { routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
+import { workflowFunctionTimeoutSeconds } from './constructs/orchestrator-function.ts';
+import { workflowArn, workflowDefinitionFiles, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
+import { createEcsServiceLinkedRole, routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
 import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
 import { tombstoneLifetime } from './constructs/request-retention.ts';
 import { workflowFunctions } from '../functions/lambda-functions.ts';
+import { checkWorkflowBudgets } from './workflow-budget.ts';
 import type { SiloIsolationModel } from './tenant-templates/tenant-parameters.ts';
 
 /** Properties of {@link OrchestratorStack}. */
@@ -49,6 +54,8 @@ export class OrchestratorStack extends Stack {
   public readonly bus: events.IEventBus;
   public readonly tables: OrchestratorTables;
   public readonly templates: TenantTemplatesBucket;
+  /** The permissions boundary of every role a tenant stack creates. */
+  public readonly tenantBoundary: TenantPermissionsBoundary;
   public readonly tenantStackRole: TenantStackRole;
   public readonly functions: OrchestratorFunctions;
   public readonly workflows: Workflows;
@@ -61,6 +68,13 @@ export class OrchestratorStack extends Stack {
     super(scope, id, props);
     const { config, tierCatalog, sharedInfrastructure } = props;
     const root = props.projectRoot ?? projectRoot;
+    // Fail synth, naming the settings, when an execution could run out of time (TIMED_OUT, no reason) before a step fails.
+    checkWorkflowBudgets(root, workflowDefinitionFiles, {
+      stackTimeoutSeconds: config.stackTimeoutSeconds,
+      servicesTimeoutSeconds: config.servicesTimeoutSeconds,
+      stackQueueTimeoutSeconds: config.stackQueueTimeoutSeconds,
+      functionTimeoutSeconds: workflowFunctionTimeoutSeconds,
+    });
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     this.contract = {
       eventBusName: config.eventBusName,
@@ -78,12 +92,26 @@ export class OrchestratorStack extends Stack {
     const published = publishedTemplates(tierCatalog);
     this.templates = new TenantTemplatesBucket(this, 'TenantTemplates', { templates: published, logRetention });
     const routeListener = routeListenerFromReference(sharedInfrastructure, config.routeCapacity);
+    this.tenantBoundary = new TenantPermissionsBoundary(this, 'TenantPermissionsBoundary', {
+      stackNamePrefix: config.stackNamePrefix,
+      repositoryArns: siloRepositoryArns(tierCatalog),
+    });
     this.tenantStackRole = new TenantStackRole(this, 'TenantStackRole', {
       templates: published.map((entry) => entry.template),
       stackNamePrefix: config.stackNamePrefix,
       vpcId: sharedInfrastructure.vpcId,
       listenerArns: [routeListener.listenerArn],
+      permissionsBoundaryArn: this.tenantBoundary.policy.managedPolicyArn,
+      shared: {
+        clusterName: sharedInfrastructure.sharedClusterName,
+        targetGroupArns: [sharedInfrastructure.pooledTargetGroupArn],
+        loadBalancerSecurityGroupId: sharedInfrastructure.loadBalancerSecurityGroupId,
+      },
     });
+    const tenantStackParameters = {
+      ...sharedParametersFromReference(sharedInfrastructure),
+      [permissionsBoundaryParameter]: this.tenantBoundary.policy.managedPolicyArn,
+    };
 
     // Built from the workflows' names, so the functions never reference the state machines (no cycle).
     const stateMachineArns = { onboarding: workflowArn(this, 'onboarding'), offboarding: workflowArn(this, 'offboarding') };
@@ -96,13 +124,14 @@ export class OrchestratorStack extends Stack {
       TENANT_REGISTRY_TABLE: this.tables.registry.tableName,
       IDEMPOTENCY_TABLE: this.tables.idempotency.tableName,
       STACK_NAME_PREFIX: config.stackNamePrefix,
-      TENANT_STACK_PARAMETERS: this.toJsonString(sharedParametersFromReference(sharedInfrastructure)),
+      TENANT_STACK_PARAMETERS: this.toJsonString(tenantStackParameters),
       TEMPLATE_BASE_URL: this.templates.baseUrl,
       TENANT_DOMAIN: config.tenantDomain,
       CLOUDFORMATION_ROLE_ARN: this.tenantStackRole.role.roleArn,
       ROUTE_LISTENERS: this.toJsonString([routeListener]),
       STACK_TIMEOUT_SECONDS: String(config.stackTimeoutSeconds),
       SERVICES_TIMEOUT_SECONDS: String(config.servicesTimeoutSeconds),
+      STACK_QUEUE_TIMEOUT_SECONDS: String(config.stackQueueTimeoutSeconds),
       MAX_STACK_OPERATIONS: String(config.maxConcurrentStackOperations),
       TOMBSTONE_SECONDS: String(tombstoneLifetime.toSeconds()),
       ONBOARDING_STATE_MACHINE_ARN: stateMachineArns.onboarding,
@@ -119,6 +148,7 @@ export class OrchestratorStack extends Stack {
         applicationPlaneSource: config.applicationPlaneSource,
         tenantStackRole: this.tenantStackRole.role,
         templatesBucket: this.templates.bucket,
+        templateBaseUrl: this.templates.baseUrl,
         stackNamePrefix: config.stackNamePrefix,
         listenerArns: [routeListener.listenerArn],
         executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
@@ -126,7 +156,7 @@ export class OrchestratorStack extends Stack {
     });
     const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
 
-    this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention });
+    this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention, namePrefix: config.stackNamePrefix });
     const failureReporter = this.functions.get(eventFunctions.reportFailure);
     this.eventWiring = new EventWiring(this, 'Events', {
       bus: this.bus,
@@ -146,6 +176,8 @@ export class OrchestratorStack extends Stack {
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
 
+    // With shared infrastructure deployed by this app, that stack creates it (its pooled services need it first).
+    if (config.createEcsServiceLinkedRole && config.sharedInfrastructure.mode === 'existing') createEcsServiceLinkedRole(this);
     Tags.of(this).add(applicationTag.key, applicationTag.value);
     this.addOutputs();
   }

@@ -4,22 +4,27 @@
  * pooled services pool tenants share. Deploy it with {@link SharedInfrastructureStack}, or bring
  * your own and describe it with a {@link SharedInfrastructureReference}; the orchestrator takes either.
  */
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Tags, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import type { RouteListener } from '../functions/shared/config.ts';
 import { InvalidTierCatalogError } from '../functions/shared/errors.ts';
-import type { sharedParametersByModel } from '../functions/shared/template-parameters.ts';
+import { ec2IdPattern, type permissionsBoundaryParameter, type sharedParametersByModel } from '../functions/shared/template-parameters.ts';
 import { IsolationModel, type ServiceDefinition, type TierCatalog } from '../functions/shared/tier-catalog.ts';
+import { parsePrivateEcrImage } from './constructs/ecr-images.ts';
+import { sharedInfrastructureTag } from './constructs/tenant-stack-role.ts';
 
-/** The template parameters the shared infrastructure supplies (the superset over isolation models). */
-export type SharedParameterName = (typeof sharedParametersByModel)['silo-services'][number];
+/**
+ * The template parameters the shared infrastructure supplies (the superset over isolation models);
+ * the orchestrator stack adds its permissions boundary.
+ */
+export type SharedParameterName = Exclude<(typeof sharedParametersByModel)['silo-services'][number], typeof permissionsBoundaryParameter>;
 
 /** Infrastructure you already run, by id, in place of a {@link SharedInfrastructureStack}. */
 export interface SharedInfrastructureReference {
@@ -54,6 +59,12 @@ export interface SharedInfrastructureStackProps extends StackProps {
    * @default a new bucket: SSL only, no public access, SSE-S3, retained on stack deletion
    */
   readonly accessLogBucket?: s3.IBucket;
+  /**
+   * Create the ECS service-linked role before the pooled services (fresh accounts only: the
+   * create fails when the role exists).
+   * @default false
+   */
+  readonly createEcsServiceLinkedRole?: boolean;
 }
 
 /**
@@ -141,6 +152,10 @@ export class SharedInfrastructureStack extends Stack {
       action: elbv2.ListenerAction.forward([this.pooledTargetGroup]),
     });
     this.pooledServices = services.map((service, index) => this.createPooledService(service, index === 0));
+    if (props.createEcsServiceLinkedRole === true) {
+      const serviceLinkedRole = createEcsServiceLinkedRole(this);
+      for (const service of this.pooledServices) service.node.addDependency(serviceLinkedRole);
+    }
 
     this.reference = {
       vpcId: this.vpc.vpcId,
@@ -150,6 +165,9 @@ export class SharedInfrastructureStack extends Stack {
       sharedClusterName: this.sharedCluster.clusterName,
       pooledTargetGroupArn: this.pooledTargetGroup.targetGroupArn,
     };
+    // The tenant stack role is denied every write to resources carrying this tag (the listener's
+    // pooled rule included), so tenant stacks can use the shared resources but never change them.
+    Tags.of(this).add(sharedInfrastructureTag.key, sharedInfrastructureTag.value);
     // The same values for operators who run the orchestrator elsewhere and bring these by id.
     const { privateSubnetIds, ...single } = this.reference;
     const outputs = { ...single, privateSubnetIds: Fn.join(',', [...privateSubnetIds]), loadBalancerDnsName: this.loadBalancer.loadBalancerDnsName };
@@ -228,7 +246,7 @@ export class SharedInfrastructureStack extends Stack {
       portMappings: [{ containerPort: service.port }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: service.name, logGroup }),
     });
-    if (privateEcrImage.test(service.image)) {
+    if (parsePrivateEcrImage(service.image) !== undefined) {
       Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the one repository.',
@@ -274,9 +292,34 @@ export function pooledServiceDefinitions(catalog: TierCatalog): ServiceDefinitio
   return [...byName.values()].map((entry) => entry.service);
 }
 
+/**
+ * AWSServiceRoleForECS, which ECS needs to manage network interfaces and load balancer targets of
+ * services. CloudFormation fails to create it when it exists, so it is opt-in.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html
+ */
+export function createEcsServiceLinkedRole(scope: Construct): iam.CfnServiceLinkedRole {
+  return new iam.CfnServiceLinkedRole(scope, 'EcsServiceLinkedRole', {
+    awsServiceName: 'ecs.amazonaws.com',
+    description: 'Lets ECS manage network interfaces and load balancer targets of tenant services',
+  });
+}
+
 /** Shared template parameters from infrastructure you bring yourself. */
 export function sharedParametersFromReference(reference: SharedInfrastructureReference): Record<SharedParameterName, string> {
   if (reference.privateSubnetIds.length === 0) throw new Error('SharedInfrastructureReference.privateSubnetIds must name at least one subnet');
+  const ids: [string, string, string][] = [
+    ['vpcId', reference.vpcId, ec2IdPattern.vpc],
+    ...reference.privateSubnetIds.map((id): [string, string, string] => ['privateSubnetIds', id, ec2IdPattern.subnet]),
+    ['loadBalancerSecurityGroupId', reference.loadBalancerSecurityGroupId, ec2IdPattern.securityGroup],
+  ];
+  // The tenant templates take these as plain strings (no lookup in the account), so a malformed id
+  // is caught here at synth instead of failing every tenant's CreateStack. Tokens (this app's own
+  // shared stack) are real ids by construction.
+  for (const [field, id, pattern] of ids) {
+    if (!Token.isUnresolved(id) && !new RegExp(pattern).test(id)) {
+      throw new Error(`SharedInfrastructureReference.${field}: "${id.slice(0, 64)}" does not match ${pattern}`);
+    }
+  }
   return {
     VpcId: reference.vpcId,
     SubnetIds: reference.privateSubnetIds.join(','),
@@ -298,18 +341,10 @@ function routeListenerEntry(listenerArn: string, pooledTargetGroupArn: string, c
   return { listenerArn, capacity, pooledTargetGroupArn };
 }
 
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@sha256:digest]` */
-const privateEcrImage = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._\/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
-
 /** Private ECR images get pull rights on their repository; anything else is pulled anonymously. */
 function containerImage(scope: Construct, id: string, image: string): ecs.ContainerImage {
-  const match = privateEcrImage.exec(image);
-  if (match === null) return ecs.ContainerImage.fromRegistry(image);
-  const [, account, region, repositoryName, tag, digest] = match as unknown as [string, string, string, string, string?, string?];
-  const partition = RegionInfo.get(region).partition ?? 'aws';
-  const repository = ecr.Repository.fromRepositoryAttributes(scope, id, {
-    repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`,
-    repositoryName,
-  });
-  return ecs.ContainerImage.fromEcrRepository(repository, tag ?? digest ?? 'latest');
+  const parsed = parsePrivateEcrImage(image);
+  if (parsed === undefined) return ecs.ContainerImage.fromRegistry(image);
+  const repository = ecr.Repository.fromRepositoryAttributes(scope, id, { repositoryArn: parsed.repositoryArn, repositoryName: parsed.repositoryName });
+  return ecs.ContainerImage.fromEcrRepository(repository, parsed.reference);
 }

@@ -39,6 +39,8 @@ export interface AttemptState {
   /** Looks taken before this call in this attempt. */
   readonly polls: number;
   readonly elapsedSeconds: number;
+  /** Seconds waited for a stack-operation slot before this call (not stack time). */
+  readonly queuedSeconds: number;
   readonly redriveCount: number;
   /**
    * Stacks this attempt's calls that returned asked CloudFormation to create or delete. Not the
@@ -60,17 +62,18 @@ export function beginCall(
   const previous = input.progress;
   const { executionArn } = input.request;
   if (previous === undefined) {
-    return { executionArn, polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: false };
+    return { executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: false };
   }
   if (previous.redriveCount < input.redriveCount) {
-    return { executionArn, polls: 0, elapsedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: true };
+    return { executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: true };
   }
   return {
     executionArn,
     polls: previous.polls,
     // A wait spent queued for a stack-operation slot is not CloudFormation's time: the stack
-    // deadline does not count it (the execution's own timeout bounds the queueing).
+    // deadline does not count it; the queue deadline does (see queueTimedOut).
     elapsedSeconds: previous.elapsedSeconds + (previous.queued === true ? 0 : previous.waitSeconds),
+    queuedSeconds: (previous.queuedSeconds ?? 0) + (previous.queued === true ? previous.waitSeconds : 0),
     redriveCount: previous.redriveCount,
     issued: previous.issued,
     redriven: false,
@@ -235,7 +238,24 @@ export function nextProgress(
     issued: [...new Set([...attempt.issued, ...result.issuedNow])],
     outputs: { ...result.outputs },
     ...(result.queued === true ? { queued: true } : {}),
+    ...(attempt.queuedSeconds > 0 ? { queuedSeconds: attempt.queuedSeconds } : {}),
   };
+}
+
+/**
+ * True when a call that found no free slot has already waited the queue deadline: the step then
+ * fails with StackTimeout instead of queueing on until the execution itself times out (TIMED_OUT
+ * carries no reason). The CDK app checks the deadlines fit the execution timeout.
+ */
+export function queueTimedOut(attempt: AttemptState, queueTimeoutSeconds: number): boolean {
+  return attempt.queuedSeconds >= queueTimeoutSeconds;
+}
+
+/** The error for a tenant that waited the whole queue deadline for a stack-operation slot. */
+export function queueTimeoutError(queueTimeoutSeconds: number, maxStackOperations: number): StackTimeoutError {
+  return new StackTimeoutError(
+    `No stack operation slot came free within ${queueTimeoutSeconds} seconds (${maxStackOperations} tenants may create or delete stacks at once)`,
+  );
 }
 
 /** Every settled stack's outputs in one record (stacks later in the plan win a clash). */

@@ -28,6 +28,8 @@ import {
   needsSlot,
   nextProgress,
   planConvergence,
+  queueTimedOut,
+  queueTimeoutError,
   stackFailureError,
   statusOf,
   StackVerdict,
@@ -38,7 +40,7 @@ import {
 
 const logger = createLogger('converge-stacks');
 const roleArn = readCloudFormationRoleArn();
-const { stackTimeoutSeconds } = readDeadlines();
+const { stackTimeoutSeconds, stackQueueTimeoutSeconds } = readDeadlines();
 const maxStackOperations = readMaxStackOperations();
 const registryTableName = readRegistryTableName();
 const slots = createStackSlots(registryTableName, { limit: maxStackOperations, leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds) });
@@ -99,6 +101,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       if (needsSlot(plan.decisions)) {
         const held = await slots.acquire(tenantId, request.executionArn, new Date());
         if (held === undefined) {
+          if (queueTimedOut(attempt, stackQueueTimeoutSeconds)) throw await releasingSlot(tenantId, queueTimeoutError(stackQueueTimeoutSeconds, maxStackOperations));
           const progress = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, stackTimeoutSeconds);
           logger.info('Waiting for a stack operation slot', {
             desired,

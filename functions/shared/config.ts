@@ -92,16 +92,19 @@ export function readRouteListeners(env: Env = process.env): readonly RouteListen
   return parsed.data;
 }
 
-/** Deadlines of the polling loops, in seconds. */
+/** Deadlines of the polling loops, in seconds (infra/workflow-budget.ts checks they fit the execution timeout). */
 export interface DeadlineConfig {
   readonly stackTimeoutSeconds: number;
   readonly servicesTimeoutSeconds: number;
+  /** How long a tenant may wait for a stack-operation slot before its step fails. */
+  readonly stackQueueTimeoutSeconds: number;
 }
 
 export function readDeadlines(env: Env = process.env): DeadlineConfig {
   return {
     stackTimeoutSeconds: requireIntEnv('STACK_TIMEOUT_SECONDS', env),
     servicesTimeoutSeconds: requireIntEnv('SERVICES_TIMEOUT_SECONDS', env),
+    stackQueueTimeoutSeconds: requireIntEnv('STACK_QUEUE_TIMEOUT_SECONDS', env),
   };
 }
 

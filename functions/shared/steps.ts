@@ -107,6 +107,8 @@ export const StackProgressSchema = z.object({
   outputs: z.record(z.string(), z.string()),
   /** True while the tenant waits for a stack-operation slot; that wait is not stack time. */
   queued: z.boolean().optional(),
+  /** Seconds this attempt has waited for a slot so far (bounded by the queue deadline); absent while 0. */
+  queuedSeconds: z.number().int().nonnegative().optional(),
 });
 export type StackProgress = z.infer<typeof StackProgressSchema>;
 export const ConvergeStacksInputSchema = z.object({

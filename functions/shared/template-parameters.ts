@@ -54,11 +54,33 @@ export const TemplateOutput = {
 } as const;
 
 /**
- * Parameters each template takes from the shared infrastructure (values come from the
- * TENANT_STACK_PARAMETERS configuration). CloudFormation rejects parameters a template does
- * not declare, so the plan passes exactly these per isolation model.
+ * The permissions boundary every role of a tenant stack gets: the ARN of the managed policy the
+ * orchestrator stack ships. The tenant stack role may create roles only with exactly this boundary,
+ * so a value other than the deployment's own makes CreateRole fail (the stack rolls back).
+ */
+export const permissionsBoundaryParameter = 'PermissionsBoundaryArn';
+
+/**
+ * Parameters each template takes from the deployment (values come from the TENANT_STACK_PARAMETERS
+ * configuration): the shared infrastructure's ids and the orchestrator's permissions boundary.
+ * CloudFormation rejects parameters a template does not declare, so the plan passes exactly these
+ * per isolation model.
  */
 export const sharedParametersByModel = {
-  'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName'],
-  'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId'],
+  'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName', permissionsBoundaryParameter],
+  'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', permissionsBoundaryParameter],
+} as const;
+
+/**
+ * Formats of the EC2 ids the templates take. The templates declare them as `String` /
+ * `CommaDelimitedList` with these patterns, not as AWS-specific parameter types
+ * (`AWS::EC2::VPC::Id`, ...): CloudFormation looks those values up in the account at CreateStack,
+ * with EC2 Describe permissions neither the orchestrator nor the tenant stack role has
+ * (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-supplied-parameter-types.html).
+ * The CDK app checks configured ids against the same patterns at synth time.
+ */
+export const ec2IdPattern = {
+  vpc: '^vpc-[0-9a-f]{8}([0-9a-f]{9})?$',
+  subnet: '^subnet-[0-9a-f]{8}([0-9a-f]{9})?$',
+  securityGroup: '^sg-[0-9a-f]{8}([0-9a-f]{9})?$',
 } as const;

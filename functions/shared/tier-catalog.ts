@@ -18,6 +18,31 @@ export const maxServicesPerTenant = 4;
 export const RouteStyle = { host: 'host', header: 'header' } as const;
 export type RouteStyle = (typeof RouteStyle)[keyof typeof RouteStyle];
 
+/** MiB values from `from` to `to` in steps of `step`, inclusive. */
+function memoryRange(from: number, to: number, step: number): readonly number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, index) => from + index * step);
+}
+
+/**
+ * The CPU/memory pairs Fargate offers, exactly (any other pair fails RegisterTaskDefinition with
+ * "No Fargate configuration exists for given values"). 8192 and 16384 CPU need platform 1.4.0+,
+ * which LATEST is. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+ */
+export const fargateMemoryByCpu = {
+  256: [512, 1024, 2048],
+  512: memoryRange(1024, 4096, 1024),
+  1024: memoryRange(2048, 8192, 1024),
+  2048: memoryRange(4096, 16384, 1024),
+  4096: memoryRange(8192, 30720, 1024),
+  8192: memoryRange(16384, 61440, 4096),
+  16384: memoryRange(32768, 122880, 8192),
+} as const satisfies Record<number, readonly number[]>;
+export type FargateCpu = keyof typeof fargateMemoryByCpu;
+/** The Fargate CPU sizes, ascending. */
+export const fargateCpuValues = Object.keys(fargateMemoryByCpu).map(Number) as FargateCpu[];
+export const fargateMinMemory = Math.min(...Object.values(fargateMemoryByCpu).flat());
+export const fargateMaxMemory = Math.max(...Object.values(fargateMemoryByCpu).flat());
+
 const serviceNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, {
   error: 'must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter',
 });
@@ -26,32 +51,30 @@ const ServiceSchema = z.strictObject({
   name: serviceNameSchema,
   image: z.string().min(1, { error: 'must not be empty' }).max(255),
   /** Fargate CPU units. */
-  cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
-    error: 'must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096',
+  cpu: z.literal(fargateCpuValues, {
+    error: `must be one of the Fargate CPU sizes ${fargateCpuValues.join(', ')}`,
   }),
-  /** Memory in MiB. */
-  memory: z.number().int({ error: 'must be an integer' }).min(512).max(30720),
+  /** Memory in MiB; {@link fargateSizeProblem} checks it against the CPU. */
+  memory: z.number().int({ error: 'must be an integer' }).min(fargateMinMemory).max(fargateMaxMemory),
   port: z.number().int({ error: 'must be an integer' }).min(1).max(65535),
   desiredCount: z.number().int({ error: 'must be an integer' }).min(1).max(100),
   healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be a path starting with /' }),
 });
 export type ServiceDefinition = z.infer<typeof ServiceSchema>;
 
-/** Memory (MiB) Fargate accepts for each CPU size. */
-const fargateMemory: Record<number, { min: number; max: number; step: number }> = {
-  256: { min: 512, max: 2048, step: 512 },
-  512: { min: 1024, max: 4096, step: 1024 },
-  1024: { min: 2048, max: 8192, step: 1024 },
-  2048: { min: 4096, max: 16384, step: 1024 },
-  4096: { min: 8192, max: 30720, step: 1024 },
-};
-
 /** Why a CPU/memory pair is not a Fargate size, or undefined when it is. */
 export function fargateSizeProblem(cpu: number, memory: number): string | undefined {
-  const range = fargateMemory[cpu];
-  if (!range) return undefined;
-  const fits = memory >= range.min && memory <= range.max && (memory === 512 || memory % range.step === 0);
-  return fits ? undefined : `must be ${range.min}-${range.max} MiB in steps of ${range.step} for cpu ${cpu} (Fargate task sizes)`;
+  const allowed = fargateMemoryByCpu[cpu as FargateCpu] as readonly number[] | undefined;
+  if (allowed === undefined) return undefined; // the cpu field reports it
+  return allowed.includes(memory) ? undefined : `must be one of ${describeMemory(allowed)} MiB for cpu ${cpu} (Fargate task sizes)`;
+}
+
+/** `512, 1024, 2048`, or `1024 to 4096 in steps of 1024` for the longer lists. */
+function describeMemory(allowed: readonly number[]): string {
+  if (allowed.length <= 3) return allowed.join(', ');
+  const first = allowed[0] as number;
+  const step = (allowed[1] as number) - first;
+  return `${first} to ${allowed[allowed.length - 1]} in steps of ${step}`;
 }
 
 const RouteSchema = z.strictObject({

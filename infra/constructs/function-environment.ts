@@ -16,7 +16,7 @@ export const readerVariables = {
   readStackConfig: ['STACK_NAME_PREFIX', 'TENANT_STACK_PARAMETERS', 'TEMPLATE_BASE_URL', 'TENANT_DOMAIN'],
   readCloudFormationRoleArn: ['CLOUDFORMATION_ROLE_ARN'],
   readRouteListeners: ['ROUTE_LISTENERS'],
-  readDeadlines: ['STACK_TIMEOUT_SECONDS', 'SERVICES_TIMEOUT_SECONDS'],
+  readDeadlines: ['STACK_TIMEOUT_SECONDS', 'SERVICES_TIMEOUT_SECONDS', 'STACK_QUEUE_TIMEOUT_SECONDS'],
   readStateMachineArns: ['ONBOARDING_STATE_MACHINE_ARN', 'OFFBOARDING_STATE_MACHINE_ARN'],
   readMaxStackOperations: ['MAX_STACK_OPERATIONS'],
   readTombstoneSeconds: ['TOMBSTONE_SECONDS'],

@@ -20,6 +20,8 @@ export interface FunctionTargets {
   /** Role CloudFormation assumes for tenant stacks. */
   readonly tenantStackRole: iam.IRole;
   readonly templatesBucket: s3.IBucket;
+  /** `https://<templates bucket regional domain>`: CreateStack is allowed only with a TemplateURL under it. */
+  readonly templateBaseUrl: string;
   readonly stackNamePrefix: string;
   /** Listeners tenant rules go on. */
   readonly listenerArns: readonly string[];
@@ -84,11 +86,27 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
   'converge-stacks': {
     grant: (role, targets) => {
       const stacks = accountArn('cloudformation', `stack/${targets.stackNamePrefix}-*/*`);
+      const withStackRole = { StringEquals: { 'cloudformation:RoleArn': targets.tenantStackRole.roleArn } };
+      // Only the published templates: the Allow needs a TemplateURL in the templates bucket, and
+      // since a TemplateBody request has no cloudformation:TemplateUrl key at all (so no Allow
+      // condition on it can refuse it), the Deny refuses any CreateStack without one.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html
       iam.Grant.addToPrincipal({
         grantee: role,
-        actions: ['cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+        actions: ['cloudformation:CreateStack'],
         resourceArns: [stacks],
+        conditions: { ...withStackRole, StringLike: { 'cloudformation:TemplateUrl': `${targets.templateBaseUrl}/*` } },
       });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          actions: ['cloudformation:CreateStack'],
+          resources: ['*'],
+          conditions: { Null: { 'cloudformation:TemplateUrl': 'true' } },
+        }),
+      );
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DeleteStack'], resourceArns: [stacks], conditions: withStackRole });
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], resourceArns: [stacks] });
       acknowledgeWildcardResource(role, stacks, 'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the calls to tenant stacks');
       iam.Grant.addToPrincipal({
         grantee: role,

@@ -27,7 +27,19 @@ export interface OrchestratorFunctionProps {
    * @default only the X-Ray reason
    */
   readonly anyResourceReasons?: readonly string[];
+  /**
+   * How long one invocation may run, in seconds.
+   * @default {@link workflowFunctionTimeoutSeconds}
+   */
+  readonly timeoutSeconds?: number;
 }
+
+/**
+ * Timeout of the workflow steps. Each makes a handful of SDK calls (about a second); the bound
+ * matters because infra/workflow-budget.ts charges every attempt of every step with it when it
+ * checks that executions end before their TimeoutSeconds.
+ */
+export const workflowFunctionTimeoutSeconds = 20;
 
 /**
  * ESM bundles have no `require`; some dependencies still call it for Node built-ins.
@@ -64,7 +76,7 @@ export class OrchestratorFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      timeout: Duration.seconds(60),
+      timeout: Duration.seconds(props.timeoutSeconds ?? workflowFunctionTimeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup: this.logGroup,

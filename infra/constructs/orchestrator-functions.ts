@@ -21,6 +21,10 @@ export interface OrchestratorFunctionsProps {
   readonly logRetention: logs.RetentionDays;
 }
 
+const eventDirectories = new Set<string>(Object.values(eventFunctions));
+/** Timeout of the functions outside the workflows (the failure reporter), in seconds. */
+export const eventFunctionTimeoutSeconds = 60;
+
 /** `accept-request` -> `AcceptRequest`: construct ids readable in the console. */
 function pascalCase(directory: string): string {
   return directory.replace(/(^|-)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase());
@@ -42,6 +46,8 @@ export class OrchestratorFunctions extends Construct {
         environment: functionEnvironment(directory, props.environment),
         logRetention: props.logRetention,
         ...(permissions.anyResourceReason !== undefined ? { anyResourceReasons: [permissions.anyResourceReason] } : {}),
+        // The failure reporter pages through a whole execution history and runs outside the workflows.
+        ...(eventDirectories.has(directory) ? { timeoutSeconds: eventFunctionTimeoutSeconds } : {}),
       });
       permissions.grant(fn.role, props.targets);
       created[directory] = fn;

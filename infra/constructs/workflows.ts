@@ -70,6 +70,19 @@ export interface WorkflowsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Retention of the execution logs. */
   readonly logRetention: logs.RetentionDays;
+  /** The deployment's prefix (stackNamePrefix); the execution log groups are named with it. */
+  readonly namePrefix: string;
+}
+
+/**
+ * The execution log group of a workflow: `/aws/vendedlogs/states/<prefix>-<state machine name>`.
+ * Under /aws/vendedlogs/ CloudWatch Logs does not need a resource policy entry per log group, so
+ * many deployments never reach the 5,120-character resource policy limit; the prefix keeps two
+ * deployments in one account apart.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
+ */
+export function workflowLogGroupName(stack: Stack, namePrefix: string, operation: Operation): string {
+  return `/aws/vendedlogs/states/${namePrefix}-${workflowName(stack, operation)}`;
 }
 
 /** The onboarding and offboarding state machines. */
@@ -93,7 +106,11 @@ export class Workflows extends Construct {
     const arnByDirectory = Object.fromEntries(Object.entries(props.functions).map(([directory, fn]) => [directory, fn.functionArn]));
     const substitutions = definitionSubstitutions(file, definition, arnByDirectory);
 
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.RETAIN });
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      logGroupName: workflowLogGroupName(stack, props.namePrefix, operation),
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     const stateMachine = new sfn.StateMachine(this, id, {
       stateMachineName: workflowName(stack, operation),
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -3,14 +3,15 @@
  * functions/shared/template-parameters.ts, so the plan step and the templates cannot drift apart
  * without the contract test (test/infra/tenant-templates.test.ts) failing.
  */
-import { CfnCondition, CfnParameter, Fn, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, type CfnParameterProps, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
 import {
+  ec2IdPattern,
   RouteParameter,
   serviceSlotParameter,
   sharedParametersByModel,
   TemplateParameter,
 } from '../../functions/shared/template-parameters.ts';
-import { maxServicesPerTenant } from '../../functions/shared/tier-catalog.ts';
+import { fargateCpuValues, fargateMaxMemory, fargateMinMemory, maxServicesPerTenant } from '../../functions/shared/tier-catalog.ts';
 
 /** A silo isolation model: the ones that get a tenant template. */
 export type SiloIsolationModel = keyof typeof sharedParametersByModel;
@@ -18,15 +19,26 @@ export type SiloIsolationModel = keyof typeof sharedParametersByModel;
 /** Every shared-infrastructure parameter name any model declares. */
 export type SharedParameterName = (typeof sharedParametersByModel)[SiloIsolationModel][number];
 
-/** CloudFormation types of the shared parameters; typed by name, so a rename breaks the build. */
-const sharedParameterTypes: Record<SharedParameterName, { type: string; description: string }> = {
-  VpcId: { type: 'AWS::EC2::VPC::Id', description: 'VPC of the shared load balancer and the tenant tasks' },
-  SubnetIds: { type: 'List<AWS::EC2::Subnet::Id>', description: 'Private subnets the tenant tasks run in' },
+/**
+ * The shared parameters' declarations, typed by name so a rename breaks the build. Plain
+ * `String` / `CommaDelimitedList` with a format pattern, never AWS-specific types: see
+ * {@link ec2IdPattern} for why.
+ */
+const sharedParameterDeclarations: Record<SharedParameterName, CfnParameterProps> = {
+  VpcId: { type: 'String', allowedPattern: ec2IdPattern.vpc, description: 'VPC of the shared load balancer and the tenant tasks (vpc-...)' },
+  // CloudFormation matches a CommaDelimitedList's AllowedPattern against each element.
+  SubnetIds: { type: 'CommaDelimitedList', allowedPattern: ec2IdPattern.subnet, description: 'Private subnets the tenant tasks run in (subnet-..., comma-separated)' },
   LoadBalancerSecurityGroupId: {
-    type: 'AWS::EC2::SecurityGroup::Id',
-    description: 'Security group of the shared load balancer; the only source allowed to reach tenant tasks',
+    type: 'String',
+    allowedPattern: ec2IdPattern.securityGroup,
+    description: 'Security group of the shared load balancer (sg-...); the only source allowed to reach tenant tasks',
   },
-  SharedClusterName: { type: 'String', description: 'ECS cluster shared by silo-services tenants' },
+  SharedClusterName: { type: 'String', allowedPattern: '^[A-Za-z0-9_-]{1,255}$', description: 'ECS cluster shared by silo-services tenants' },
+  PermissionsBoundaryArn: {
+    type: 'String',
+    allowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]{1,512}$',
+    description: 'Managed policy every role of the stack gets as its permissions boundary (the orchestrator\'s; the stack role creates roles with no other)',
+  },
 };
 
 /** The parameters of one service slot. */
@@ -120,14 +132,14 @@ function declareSlot(stack: Stack, index: number, serviceCount: CfnParameter): S
     }),
     cpu: declare('cpu', {
       type: 'Number',
-      allowedValues: ['256', '512', '1024', '2048', '4096'],
+      allowedValues: fargateCpuValues.map(String),
       description: `Service ${index}: Fargate CPU units`,
       ...(unused ? { default: '256' } : {}),
     }),
     memory: declare('memory', {
       type: 'Number',
-      minValue: 512,
-      maxValue: 30720,
+      minValue: fargateMinMemory,
+      maxValue: fargateMaxMemory,
       description: `Service ${index}: memory in MiB (a valid Fargate combination with the CPU)`,
       ...(unused ? { default: '512' } : {}),
     }),
@@ -187,7 +199,7 @@ export function declareTenantParameters(stack: Stack, model: SiloIsolationModel,
   const slots = Array.from({ length: maxServicesPerTenant }, (_, index) => declareSlot(stack, index, serviceCount));
   const shared = new Map<SharedParameterName, CfnParameter>();
   for (const name of sharedParametersByModel[model]) {
-    shared.set(name, new CfnParameter(stack, name, sharedParameterTypes[name]));
+    shared.set(name, new CfnParameter(stack, name, sharedParameterDeclarations[name]));
   }
   return { tenantId, tier, templateVersion: version, serviceCount, slots, shared, route: declareRouteParameters(stack) };
 }

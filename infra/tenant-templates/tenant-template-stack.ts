@@ -11,7 +11,7 @@ import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { managedByTag } from '../../functions/plan-tenant/plan.ts';
-import { TemplateOutput } from '../../functions/shared/template-parameters.ts';
+import { permissionsBoundaryParameter, TemplateOutput } from '../../functions/shared/template-parameters.ts';
 import { ServiceSlot } from './service-slot.ts';
 import { createTenantListenerRule } from './tenant-route.ts';
 import { declareTenantParameters, sharedParameter, type SiloIsolationModel, type TenantParameters } from './tenant-parameters.ts';
@@ -30,6 +30,9 @@ export interface TenantTemplateStackProps extends Pick<StackProps, 'stackName'> 
 }
 
 const ecsTasksPrincipal = 'ecs-tasks.amazonaws.com';
+
+/** Tenant log groups are `/tenants/<stack name>`, i.e. `/tenants/<prefix>-<tenantId>`. */
+export const tenantLogGroupPrefix = '/tenants/';
 
 /** A tenant template for one silo isolation model and version. */
 export class TenantTemplateStack extends Stack {
@@ -56,27 +59,29 @@ export class TenantTemplateStack extends Stack {
     };
     const parameters = declareTenantParameters(this, props.isolationModel, props.templateVersion);
     this.parameters = parameters;
-    const tenantId = parameters.tenantId.valueAsString;
 
     this.cluster =
       props.isolationModel === 'silo-cluster'
         ? new CfnCluster(this, 'Cluster', {
-            clusterName: Fn.join('-', ['tenant', tenantId]),
+            // The stack name is `<prefix>-<tenantId>`: two deployments with different prefixes
+            // can share an account, and the stack role's permissions are scoped to the prefix.
+            clusterName: Aws.STACK_NAME,
             clusterSettings: [{ name: 'containerInsights', value: 'enabled' }],
           })
         : undefined;
     const clusterName = this.cluster?.ref ?? sharedParameter(parameters, 'SharedClusterName').valueAsString;
 
     // Deleted with the stack (no Retain): re-onboarding the same tenant id must be able to
-    // create `/tenants/<id>` again.
+    // create `/tenants/<prefix>-<id>` again.
     this.logGroup = new CfnLogGroup(this, 'LogGroup', {
-      logGroupName: Fn.join('', ['/tenants/', tenantId]),
+      logGroupName: Fn.join('', [tenantLogGroupPrefix, Aws.STACK_NAME]),
       retentionInDays: props.logRetentionDays ?? 30,
     });
     this.executionRole = this.createExecutionRole();
     this.taskRole = new CfnRole(this, 'TaskRole', {
       description: 'Role of the tenant code: no permissions unless the tier grants some',
       assumeRolePolicyDocument: assumedByEcsTasks(),
+      permissionsBoundary: sharedParameter(parameters, permissionsBoundaryParameter).valueAsString,
     });
 
     const loadBalancerSecurityGroupId = sharedParameter(parameters, 'LoadBalancerSecurityGroupId').valueAsString;
@@ -119,6 +124,8 @@ export class TenantTemplateStack extends Stack {
     const role = new CfnRole(this, 'ExecutionRole', {
       description: 'ECS task execution role of the tenant: pull images, write the tenant log group',
       assumeRolePolicyDocument: assumedByEcsTasks(),
+      // The stack role may create roles only with this boundary (infra/constructs/tenant-boundary.ts).
+      permissionsBoundary: sharedParameter(this.parameters, permissionsBoundaryParameter).valueAsString,
       policies: [
         {
           policyName: 'task-execution',

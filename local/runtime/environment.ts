@@ -25,10 +25,11 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
   STACK_NAME_PREFIX: 'tenant',
   TEMPLATE_BASE_URL: 'https://templates.s3.us-east-1.amazonaws.com/tenant-templates',
   TENANT_STACK_PARAMETERS: JSON.stringify({
-    VpcId: 'vpc-0local',
-    SubnetIds: 'subnet-0a,subnet-0b',
-    LoadBalancerSecurityGroupId: 'sg-0alb',
+    VpcId: 'vpc-0a1b2c3d4e5f67890',
+    SubnetIds: 'subnet-0a1b2c3d4e5f67890,subnet-0f1e2d3c4b5a69788',
+    LoadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
     SharedClusterName: 'shared-tenants',
+    PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
   }),
   CLOUDFORMATION_ROLE_ARN: 'arn:aws:iam::111122223333:role/tenant-stacks',
   TENANT_DOMAIN: 'tenants.example.com',
@@ -41,6 +42,7 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
   ]),
   STACK_TIMEOUT_SECONDS: '3600',
   SERVICES_TIMEOUT_SECONDS: '900',
+  STACK_QUEUE_TIMEOUT_SECONDS: '600',
   MAX_STACK_OPERATIONS: '20',
   // The CDK app's value: 14 days of request dead-letter retention plus a day.
   TOMBSTONE_SECONDS: String(15 * 24 * 60 * 60),

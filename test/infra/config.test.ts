@@ -52,7 +52,9 @@ describe('loadOrchestratorConfig defaults', () => {
       routeCapacity: 99,
       stackTimeoutSeconds: 3600,
       servicesTimeoutSeconds: 900,
+      stackQueueTimeoutSeconds: 600,
       maxConcurrentStackOperations: 20,
+      createEcsServiceLinkedRole: false,
       logRetentionDays: 90,
       sharedInfrastructure: { mode: 'deploy' },
     });
@@ -115,6 +117,7 @@ describe('loadOrchestratorConfig rejects bad fields by name', () => {
     ['a route capacity of zero', { ...minimal, routeCapacity: 0 }, 'routeCapacity:'],
     ['a fractional stack timeout', { ...minimal, stackTimeoutSeconds: 90.5 }, 'stackTimeoutSeconds: must be an integer'],
     ['a services timeout under a minute', { ...minimal, servicesTimeoutSeconds: 10 }, 'servicesTimeoutSeconds:'],
+    ['a fractional queue timeout', { ...minimal, stackQueueTimeoutSeconds: 60.5 }, 'stackQueueTimeoutSeconds: must be an integer'],
     ['no stack operations at all', { ...minimal, maxConcurrentStackOperations: 0 }, 'maxConcurrentStackOperations:'],
     ['more stack operations than there are slots', { ...minimal, maxConcurrentStackOperations: 1001 }, 'maxConcurrentStackOperations:'],
     ['a fractional stack operation limit', { ...minimal, maxConcurrentStackOperations: 2.5 }, 'maxConcurrentStackOperations: must be an integer'],
@@ -131,6 +134,17 @@ describe('loadOrchestratorConfig rejects bad fields by name', () => {
 
     expect(message).toMatch(/^Invalid orchestrator configuration: /);
     expect(message).toContain(expected);
+  });
+
+  it('refuses a tenant domain that makes the longest host route exceed the ALB\'s 128-character host-header limit', () => {
+    // A valid DNS name of `length` characters; with a 63-character tenant id and the dot, 65 makes 129.
+    const domain = (length: number) => `${'a'.repeat(30)}.${'b'.repeat(length - 30 - 1 - 4)}.com`;
+
+    expect(domain(64)).toHaveLength(64);
+    expect(() => loadOrchestratorConfig({ ...minimal, tenantDomain: domain(64) })).not.toThrow();
+    expect(problemsOf({ ...minimal, tenantDomain: domain(65) })).toContain(
+      'tenantDomain: host routes are <tenantId>.<tenantDomain>; with the longest tenant id requests may carry (63 characters) that is 129 characters, over the 128',
+    );
   });
 
   it('lists every problem, not just the first', () => {

@@ -14,6 +14,7 @@ import {
   sharedParametersFromReference,
   type SharedInfrastructureReference,
 } from '../../infra/shared-infrastructure.ts';
+import { sharedInfrastructureTag } from '../../infra/constructs/tenant-stack-role.ts';
 import { nagApp, nagFindings, type NagFinding } from './nag.ts';
 
 const env = { account: '111122223333', region: 'eu-west-1' };
@@ -59,7 +60,7 @@ beforeAll(() => {
     // A stack needs a resource; this one only hosts the imported bucket.
     new CfnWaitConditionHandle(existing, 'Placeholder');
     const accessLogBucket = s3.Bucket.fromBucketName(existing, 'Logs', 'existing-alb-logs');
-    return new SharedInfrastructureStack(app, 'SharedHttps', { env, tierCatalog: catalogWithTwoPoolTiers(), certificateArn, accessLogBucket, maxAzs: 3, natGateways: 2 });
+    return new SharedInfrastructureStack(app, 'SharedHttps', { env, tierCatalog: catalogWithTwoPoolTiers(), certificateArn, accessLogBucket, maxAzs: 3, natGateways: 2, createEcsServiceLinkedRole: true });
   });
 });
 
@@ -126,6 +127,22 @@ describe('SharedInfrastructureStack network and cluster', () => {
     https.template.resourceCountIs('AWS::EC2::Subnet', 6);
     https.template.resourceCountIs('AWS::EC2::NatGateway', 2);
     http.template.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+  });
+
+  it('tags the cluster, the pooled target group, the pooled rule and the security groups as shared, which the tenant stack role may not write', () => {
+    const tag = { Key: sharedInfrastructureTag.key, Value: sharedInfrastructureTag.value };
+    for (const type of ['AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::ElasticLoadBalancingV2::ListenerRule', 'AWS::EC2::SecurityGroup']) {
+      const resources = Object.entries(http.template.findResources(type));
+      expect(resources.length, type).toBeGreaterThan(0);
+      for (const [id, resource] of resources) expect(resource.Properties.Tags, id).toEqual(expect.arrayContaining([tag]));
+    }
+  });
+
+  it('creates the ECS service-linked role only when asked, before the pooled services', () => {
+    http.template.resourceCountIs('AWS::IAM::ServiceLinkedRole', 0);
+    https.template.resourceCountIs('AWS::IAM::ServiceLinkedRole', 1);
+    const [roleId] = Object.keys(https.template.findResources('AWS::IAM::ServiceLinkedRole', { Properties: { AWSServiceName: 'ecs.amazonaws.com' } }));
+    for (const [id, service] of Object.entries(https.template.findResources('AWS::ECS::Service'))) expect(service.DependsOn, id).toContain(roleId);
   });
 
   it('turns container insights on for the shared cluster', () => {
@@ -247,7 +264,8 @@ describe('what the orchestrator takes', () => {
     const parameters = http.stack.sharedParameters();
     const privateSubnets = http.stack.vpc.privateSubnets.map((subnet) => subnet.subnetId);
 
-    expect(Object.keys(parameters).sort()).toEqual([...sharedParametersByModel['silo-services']].sort());
+    // The permissions boundary comes from the orchestrator stack, not from here.
+    expect(Object.keys(parameters).sort()).toEqual(sharedParametersByModel['silo-services'].filter((name) => name !== 'PermissionsBoundaryArn').sort());
     expect(http.stack.resolve(parameters)).toEqual({
       VpcId: http.stack.resolve(http.stack.vpc.vpcId),
       SubnetIds: { 'Fn::Join': ['', [http.stack.resolve(privateSubnets[0]), ',', http.stack.resolve(privateSubnets[1])]] },
@@ -277,17 +295,17 @@ describe('what the orchestrator takes', () => {
 
   it('gives brought-your-own infrastructure the same shapes, which the config readers accept', () => {
     const reference: SharedInfrastructureReference = {
-      vpcId: 'vpc-0abc',
-      privateSubnetIds: ['subnet-0a', 'subnet-0b'],
+      vpcId: 'vpc-0abc1234',
+      privateSubnetIds: ['subnet-0a1b2c3d', 'subnet-0b1c2d3e4f5a67890'],
       listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
-      loadBalancerSecurityGroupId: 'sg-0alb',
+      loadBalancerSecurityGroupId: 'sg-0a1b2c3d',
       sharedClusterName: 'shared-tenants',
       pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
     };
     const parameters = sharedParametersFromReference(reference);
     const listener = routeListenerFromReference(reference, 99);
 
-    expect(parameters).toEqual({ VpcId: 'vpc-0abc', SubnetIds: 'subnet-0a,subnet-0b', LoadBalancerSecurityGroupId: 'sg-0alb', SharedClusterName: 'shared-tenants' });
+    expect(parameters).toEqual({ VpcId: 'vpc-0abc1234', SubnetIds: 'subnet-0a1b2c3d,subnet-0b1c2d3e4f5a67890', LoadBalancerSecurityGroupId: 'sg-0a1b2c3d', SharedClusterName: 'shared-tenants' });
     expect(readRouteListeners({ ROUTE_LISTENERS: JSON.stringify([listener]) })).toEqual([
       { listenerArn: reference.listenerArn, capacity: 99, pooledTargetGroupArn: reference.pooledTargetGroupArn },
     ]);
@@ -297,6 +315,22 @@ describe('what the orchestrator takes', () => {
     });
     expect(stackConfig.sharedParameters).toEqual(parameters);
     expect(() => sharedParametersFromReference({ ...reference, privateSubnetIds: [] })).toThrow(/privateSubnetIds/);
+  });
+
+  it('refuses malformed EC2 ids at synth, since the tenant templates no longer have CloudFormation look them up', () => {
+    const reference: SharedInfrastructureReference = {
+      vpcId: 'vpc-0a1b2c3d4e5f67890',
+      privateSubnetIds: ['subnet-0a1b2c3d4e5f67890'],
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      loadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
+      sharedClusterName: 'shared-tenants',
+      pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
+    };
+
+    expect(() => sharedParametersFromReference(reference)).not.toThrow();
+    expect(() => sharedParametersFromReference({ ...reference, vpcId: 'vpc-XYZ' })).toThrow(/vpcId: "vpc-XYZ" does not match/);
+    expect(() => sharedParametersFromReference({ ...reference, privateSubnetIds: ['subnet-0a1b2c3d', 'subnet-0a1b2c3d4'] })).toThrow(/privateSubnetIds/);
+    expect(() => sharedParametersFromReference({ ...reference, loadBalancerSecurityGroupId: 'sg-0a1b2c3d,sg-0a1b2c3e' })).toThrow(/loadBalancerSecurityGroupId/);
   });
 
   it('needs a concrete region, because load balancer access logs do', () => {

@@ -6,6 +6,8 @@ import { routeStackParameters } from '../../functions/register-route/allocate.ts
 import { tierCatalog } from '../../functions/shared/catalog.ts';
 import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
 import {
+  ec2IdPattern,
+  permissionsBoundaryParameter,
   RouteParameter,
   serviceSlotParameter,
   TemplateOutput,
@@ -31,7 +33,7 @@ beforeAll(() => {
   const app = nagApp();
   for (const model of models) new TenantTemplateStack(app, `Nag-${model}`, { isolationModel: model, templateVersion: '1.0.0' });
   findings = nagFindings(app);
-});
+}, 120_000);
 
 /** Evaluates the intrinsic functions the templates use, as CloudFormation would for these parameters. */
 function evaluate(value: unknown, parameters: Record<string, string>, conditions: Json): unknown {
@@ -71,7 +73,9 @@ function referencedParameters(value: unknown): string[] {
 function constraintProblems(name: string, value: string, declared: Json): string[] {
   const problems: string[] = [];
   if (declared.AllowedValues && !declared.AllowedValues.includes(value)) problems.push(`${name}=${value} not in AllowedValues`);
-  if (declared.AllowedPattern && !new RegExp(declared.AllowedPattern).test(value)) problems.push(`${name}=${value} fails AllowedPattern`);
+  // CloudFormation matches a CommaDelimitedList's AllowedPattern against each element.
+  const elements = declared.Type === 'CommaDelimitedList' ? value.split(',') : [value];
+  if (declared.AllowedPattern && !elements.every((element) => new RegExp(declared.AllowedPattern).test(element))) problems.push(`${name}=${value} fails AllowedPattern`);
   if (declared.MinLength !== undefined && value.length < declared.MinLength) problems.push(`${name} too short`);
   if (declared.MaxLength !== undefined && value.length > declared.MaxLength) problems.push(`${name} too long`);
   if (declared.Type === 'Number') {
@@ -96,6 +100,19 @@ describe.each(models)('tenant template %s', (model) => {
     expect(template().findResources('AWS::CDK::Metadata')).toEqual({});
     expect(json().Description).toContain(model);
     expect(json().Description).toContain(tierCatalog.templateVersions[model]);
+  });
+
+  it('declares no AWS-specific parameter types, whose values CloudFormation looks up with EC2 permissions nobody here has', () => {
+    const parameters = Object.entries(json().Parameters as Json);
+    const types = parameters.map(([, declared]) => declared.Type as string);
+
+    expect(types.filter((type) => /^(List<)?AWS::/.test(type))).toEqual([]);
+    expect(json().Parameters.VpcId).toMatchObject({ Type: 'String', AllowedPattern: ec2IdPattern.vpc });
+    expect(json().Parameters.SubnetIds).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: ec2IdPattern.subnet });
+    expect(json().Parameters.LoadBalancerSecurityGroupId).toMatchObject({ Type: 'String', AllowedPattern: ec2IdPattern.securityGroup });
+    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,subnet-0123abcd', json().Parameters.SubnetIds)).toEqual([]);
+    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,sn-1', json().Parameters.SubnetIds)).not.toEqual([]);
+    expect(constraintProblems('VpcId', 'vpc-0A1B2C3D', json().Parameters.VpcId)).not.toEqual([]);
   });
 
   it('declares ServiceCount 1..max and one condition per optional slot: ServiceCount > i', () => {
@@ -212,11 +229,21 @@ describe.each(models)('tenant template %s', (model) => {
     expect(roles.filter((role) => role.Properties.Policies === undefined)).toHaveLength(1);
   });
 
-  it('keeps logs in /tenants/<tenantId> with a retention', () => {
+  it('keeps logs in /tenants/<stack name> (<prefix>-<tenantId>, so deployments with different prefixes never collide) with a retention', () => {
     template().hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: { 'Fn::Join': ['', ['/tenants/', { Ref: TemplateParameter.tenantId }]] },
+      LogGroupName: { 'Fn::Join': ['', ['/tenants/', { Ref: 'AWS::StackName' }]] },
       RetentionInDays: Match.anyValue(),
     });
+  });
+
+  it('gives every role the permissions boundary the plan passes, which the stack role insists on', () => {
+    const roles = resourcesOf('AWS::IAM::Role');
+
+    expect(roles.map((role) => role.Properties.PermissionsBoundary)).toEqual(roles.map(() => ({ Ref: permissionsBoundaryParameter })));
+    expect(json().Parameters[permissionsBoundaryParameter]).toMatchObject({ Type: 'String' });
+    expect(json().Parameters[permissionsBoundaryParameter].Default).toBeUndefined();
+    expect(constraintProblems(permissionsBoundaryParameter, 'arn:aws:iam::111122223333:policy/TenantOrchestrator-Boundary-1A2B', json().Parameters[permissionsBoundaryParameter])).toEqual([]);
+    expect(constraintProblems(permissionsBoundaryParameter, 'arn:aws:iam::aws:policy/AdministratorAccess', json().Parameters[permissionsBoundaryParameter])).not.toEqual([]);
   });
 
   it('tags every resource with the tenant, the tier and the orchestrator', () => {
@@ -283,11 +310,11 @@ describe.each(models)('tenant template %s', (model) => {
 });
 
 describe('cluster per model', () => {
-  it('silo-cluster creates tenant-<tenantId> with container insights and runs the services in it', () => {
+  it('silo-cluster creates a cluster named after the stack (<prefix>-<tenantId>) with container insights and runs the services in it', () => {
     const { template } = templates['silo-cluster'];
     template.resourceCountIs('AWS::ECS::Cluster', 1);
     template.hasResourceProperties('AWS::ECS::Cluster', {
-      ClusterName: { 'Fn::Join': ['-', ['tenant', { Ref: TemplateParameter.tenantId }]] },
+      ClusterName: { Ref: 'AWS::StackName' },
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
     const [clusterId] = Object.keys(template.findResources('AWS::ECS::Cluster'));

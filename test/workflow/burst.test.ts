@@ -16,6 +16,9 @@ const routeListeners = { count: 6, capacity: 99 } as const;
 
 // The converge-stacks handler reads it once, at its first import; the runtime keeps orchestrator settings the caller set.
 process.env.MAX_STACK_OPERATIONS = String(maxStackOperations);
+// 334 silo tenants through 10 slots queue for hours of the loops' (logical) wait seconds; this test is
+// about admission, not the queue deadline (tested in test/unit/functions/converge-stacks/handler-slots.test.ts).
+process.env.STACK_QUEUE_TIMEOUT_SECONDS = '86400';
 
 /** Creations last long enough to overlap while the burst keeps the process busy. */
 const timings = { createMs: 100, deleteMs: 20, startMs: 10, waitMs: 20 } as const;

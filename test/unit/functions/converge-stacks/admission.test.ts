@@ -31,7 +31,7 @@ describe('queueing for a slot', () => {
   it('does not count a wait spent queued as stack time', () => {
     const result = beginCall({ request, redriveCount: 0, progress: progress({ queued: true }) });
 
-    expect(result).toEqual({ executionArn, polls: 3, elapsedSeconds: 25, redriveCount: 0, issued: [], redriven: false });
+    expect(result).toEqual({ executionArn, polls: 3, elapsedSeconds: 25, queuedSeconds: 23, redriveCount: 0, issued: [], redriven: false });
   });
 
   it('counts the wait again once the previous call was not queued', () => {
@@ -43,7 +43,7 @@ describe('queueing for a slot', () => {
 
     const result = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
 
-    expect(result).toEqual({ ready: false, polls: 4, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 0, issued: [], outputs: {}, queued: true });
+    expect(result).toEqual({ ready: false, polls: 4, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 0, issued: [], outputs: {}, queued: true, queuedSeconds: 23 });
   });
 
   it('leaves the flag out of a call that was not queued', () => {

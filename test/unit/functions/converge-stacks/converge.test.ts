@@ -38,7 +38,7 @@ const request = { executionArn };
 const spec: StackSpec = { stackName: 'tenant-t1', templateUrl: 'https://templates.example/t.json' };
 
 function attempt(overrides: Partial<AttemptState> = {}): AttemptState {
-  return { executionArn, polls: 0, elapsedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
+  return { executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
 }
 
 function progress(overrides: Partial<StackProgress> = {}): StackProgress {
@@ -67,7 +67,7 @@ describe('nextWaitSeconds', () => {
 
 describe('beginCall', () => {
   it('starts a fresh attempt on the first call with the input redrive count', () => {
-    expect(beginCall({ request, redriveCount: 2 })).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
+    expect(beginCall({ request, redriveCount: 2 })).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
   });
 
   it('continues the loop, adding the previous wait to the elapsed time', () => {
@@ -75,6 +75,7 @@ describe('beginCall', () => {
       executionArn,
       polls: 3,
       elapsedSeconds: 48,
+      queuedSeconds: 0,
       redriveCount: 0,
       issued: ['tenant-t1'],
       redriven: false,
@@ -84,7 +85,7 @@ describe('beginCall', () => {
   it('resets issued stacks, looks and time after a redrive and takes the new redrive count', () => {
     const result = beginCall({ request, redriveCount: 1, progress: progress({ polls: 40, elapsedSeconds: 3590, waitSeconds: 10 }) });
 
-    expect(result).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
+    expect(result).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
   });
 });
 

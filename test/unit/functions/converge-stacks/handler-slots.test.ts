@@ -63,7 +63,7 @@ describe('converge-stacks admission: waiting for a slot', () => {
 
     const result = await handler(onboardingInput(progress({ queued: true, elapsedSeconds: 40 })), context);
 
-    expect(result).toStrictEqual(progress({ polls: 6, elapsedSeconds: 40, queued: true }));
+    expect(result).toStrictEqual(progress({ polls: 6, elapsedSeconds: 40, queued: true, queuedSeconds: 60 }));
   });
 
   it('queues a delete too', async () => {
@@ -76,6 +76,27 @@ describe('converge-stacks admission: waiting for a slot', () => {
     expect(result).toMatchObject({ ready: false, issued: [], queued: true });
   });
 
+  it('fails the step with StackTimeout, freeing nothing it does not hold, once the tenant has queued STACK_QUEUE_TIMEOUT_SECONDS (600)', async () => {
+    cfn.on(DescribeStacksCommand).rejects(notFound());
+    documents.on(QueryCommand).resolves({ Items: heldByOthers(20) });
+
+    // 540 s queued before the previous call, which queued 60 s more: 600 in all.
+    await expect(handler(onboardingInput(progress({ queued: true, queuedSeconds: 540 })), context)).rejects.toMatchObject({
+      name: 'StackTimeout',
+      message: 'No stack operation slot came free within 600 seconds (20 tenants may create or delete stacks at once)',
+    });
+    expect(cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
+  });
+
+  it('keeps queueing just below the queue deadline', async () => {
+    cfn.on(DescribeStacksCommand).rejects(notFound());
+    documents.on(QueryCommand).resolves({ Items: heldByOthers(20) });
+
+    const result = await handler(onboardingInput(progress({ queued: true, queuedSeconds: 539 })), context);
+
+    expect(result).toMatchObject({ queued: true, queuedSeconds: 599 });
+  });
+
   it('proceeds once a slot frees, taking it before creating the stack', async () => {
     cfn.on(DescribeStacksCommand).rejects(notFound()).on(CreateStackCommand).resolves({ StackId: stackId });
     documents.on(QueryCommand).resolves({ Items: heldByOthers(19) });
@@ -84,7 +105,7 @@ describe('converge-stacks admission: waiting for a slot', () => {
 
     expect(inputs(PutCommand)).toEqual([slotPut(19, tenantId, executionArn)]);
     expect(cfn.commandCalls(CreateStackCommand).map((call) => call.args[0].input)).toEqual([createInput]);
-    expect(result).toStrictEqual(progress({ polls: 6, elapsedSeconds: 40, issued: [stackName] }));
+    expect(result).toStrictEqual(progress({ polls: 6, elapsedSeconds: 40, issued: [stackName], queuedSeconds: 60 }));
   });
 
   it('keeps the slot it holds when it issues again, even with every other slot taken', async () => {

@@ -130,7 +130,7 @@ describe('plan-tenant cold start', () => {
 
     await expect(import('../../../../functions/plan-tenant/handler.ts')).rejects.toMatchObject({
       name: 'ConfigurationError',
-      message: 'TENANT_STACK_PARAMETERS lacks LoadBalancerSecurityGroupId, SharedClusterName, which the catalog\'s silo tiers need',
+      message: 'TENANT_STACK_PARAMETERS lacks LoadBalancerSecurityGroupId, SharedClusterName, PermissionsBoundaryArn, which the catalog\'s silo tiers need',
     });
   });
 });

@@ -15,6 +15,7 @@ const stackConfig: StackConfig = {
     SubnetIds: 'subnet-0a,subnet-0b',
     LoadBalancerSecurityGroupId: 'sg-0alb',
     SharedClusterName: 'shared-tenants',
+    PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
     // Configured for other purposes: never passed to a template that does not declare it.
     Unrelated: 'nope',
   },
@@ -62,6 +63,7 @@ describe('planTenant', () => {
             VpcId: 'vpc-0abc',
             SubnetIds: 'subnet-0a,subnet-0b',
             LoadBalancerSecurityGroupId: 'sg-0alb',
+            PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
             SharedClusterName: 'shared-tenants',
           },
           tags: tags('advanced', 'silo-services'),
@@ -106,6 +108,7 @@ describe('planTenant', () => {
             VpcId: 'vpc-0abc',
             SubnetIds: 'subnet-0a,subnet-0b',
             LoadBalancerSecurityGroupId: 'sg-0alb',
+            PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
           },
           tags: tags('premium', 'silo-cluster'),
         },
@@ -153,6 +156,7 @@ describe('missingSharedParameters', () => {
       'SubnetIds',
       'LoadBalancerSecurityGroupId',
       'SharedClusterName',
+      'PermissionsBoundaryArn',
     ]);
   });
 
@@ -165,6 +169,6 @@ describe('missingSharedParameters', () => {
   it('asks only what silo-cluster templates need when no tier is silo-services', () => {
     const catalog: TierCatalog = { ...tierCatalog, tiers: { premium: tierCatalog.tiers.premium! } };
 
-    expect(missingSharedParameters(catalog, { ...stackConfig, sharedParameters: {} })).toEqual(['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId']);
+    expect(missingSharedParameters(catalog, { ...stackConfig, sharedParameters: {} })).toEqual(['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'PermissionsBoundaryArn']);
   });
 });

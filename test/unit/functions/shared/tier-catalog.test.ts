@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import catalogJson from '../../../../infra/config/tiers.json' with { type: 'json' };
 import { tierCatalog } from '../../../../functions/shared/catalog.ts';
 import { InvalidTierCatalogError, UnknownTierError } from '../../../../functions/shared/errors.ts';
-import { loadTierCatalog, selectTier } from '../../../../functions/shared/tier-catalog.ts';
+import { fargateSizeProblem, loadTierCatalog, selectTier } from '../../../../functions/shared/tier-catalog.ts';
 
 /** A deep copy of the shipped catalog, changed by `edit`. */
 function catalogWith(edit: (catalog: any) => void): unknown {
@@ -34,10 +34,13 @@ describe('loadTierCatalog', () => {
   });
 
   it.each([
-    ['services.0.cpu', (c: any) => (c.tiers.premium.services[0].cpu = 300), 'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096'],
+    ['services.0.cpu', (c: any) => (c.tiers.premium.services[0].cpu = 300), 'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096, 8192, 16384'],
     ['services.0.memory', (c: any) => (c.tiers.premium.services[0].memory = 100), 'tiers.premium.services.0.memory:'],
     ['services.0.memory (not an integer)', (c: any) => (c.tiers.premium.services[0].memory = 1024.5), 'tiers.premium.services.0.memory: must be an integer'],
-    ['a cpu/memory pair Fargate does not offer', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 4096 }), 'tiers.premium.services.0.memory: must be 512-2048 MiB in steps of 512 for cpu 256 (Fargate task sizes)'],
+    ['a cpu/memory pair Fargate does not offer', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 4096 }), 'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)'],
+    // 1536 lies between 512 and 2048 in 512 steps, yet Fargate has no 256/1536 size.
+    ['256 CPU with 1536 MiB', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 1536 }), 'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)'],
+    ['8192 CPU off its 4 GB steps', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 8192, memory: 18432 }), 'tiers.premium.services.0.memory: must be one of 16384 to 61440 in steps of 4096 MiB for cpu 8192 (Fargate task sizes)'],
     ['services.1.port', (c: any) => (c.tiers.premium.services[1].port = 70000), 'tiers.premium.services.1.port:'],
     ['services.0.desiredCount', (c: any) => (c.tiers.basic.services[0].desiredCount = 0), 'tiers.basic.services.0.desiredCount:'],
     ['services.0.name', (c: any) => (c.tiers.basic.services[0].name = 'Web_1'), 'tiers.basic.services.0.name: must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter'],
@@ -69,6 +72,24 @@ describe('loadTierCatalog', () => {
     );
 
     expect(error.message).toMatch(/tiers\.basic\.services\.0\.cpu: .*; tiers\.advanced\.route\.style: /);
+  });
+
+  it('accepts exactly the Fargate sizes of the AWS table, 8 and 16 vCPU included', () => {
+    const accepted = (cpu: number, memory: number) =>
+      fargateSizeProblem(cpu, memory) === undefined &&
+      (() => {
+        loadTierCatalog(catalogWith((c) => Object.assign(c.tiers.premium.services[0], { cpu, memory })));
+        return true;
+      })();
+
+    expect([512, 1024, 2048].every((memory) => accepted(256, memory))).toBe(true);
+    expect([1024, 4096].every((memory) => accepted(512, memory))).toBe(true);
+    expect([8192, 30720].every((memory) => accepted(4096, memory))).toBe(true);
+    expect([16384, 61440].every((memory) => accepted(8192, memory))).toBe(true);
+    expect([32768, 122880].every((memory) => accepted(16384, memory))).toBe(true);
+    expect(fargateSizeProblem(512, 512)).toBeDefined();
+    expect(fargateSizeProblem(4096, 31744)).toBeDefined();
+    expect(fargateSizeProblem(16384, 36864)).toBeDefined();
   });
 
   it('rejects what is not a catalog at all', () => {

@@ -58,9 +58,10 @@ export function tenantParameters(
     Tier: model === 'silo-cluster' ? 'premium' : 'advanced',
     TemplateVersion: '1.0.0',
     ServiceCount: String(services.length),
-    VpcId: 'vpc-0abc',
-    SubnetIds: 'subnet-0a,subnet-0b',
-    LoadBalancerSecurityGroupId: 'sg-0alb',
+    VpcId: 'vpc-0a1b2c3d4e5f67890',
+    SubnetIds: 'subnet-0a1b2c3d4e5f67890,subnet-0f1e2d3c4b5a69788',
+    LoadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
+    PermissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/tenant-boundary',
     ...(model === 'silo-services' ? { SharedClusterName: 'shared-tenants' } : {}),
   };
   services.forEach((service, index) => {

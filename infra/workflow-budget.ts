@@ -1,0 +1,154 @@
+/**
+ * Whether an execution can run out of its own time. A workflow whose execution timeout
+ * (`TimeoutSeconds` of the ASL file) passes first ends TIMED_OUT: no step error, no failure reason,
+ * and a redrive restarts the whole clock. So the app checks at synth that the slowest execution the
+ * configuration allows still ends before it, with the step's own error (StackTimeout,
+ * ServicesNotStable, a step's last retry) instead.
+ *
+ * The model, per workflow, taken from the ASL file itself:
+ * - every Task state spends its whole retry budget once: each attempt (1 + every retrier's
+ *   MaxAttempts) runs to the function timeout, and every retry waits its longest interval
+ *   (IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds; full jitter only shortens it);
+ * - each polling loop runs to its deadline, and every look of the loop is an invocation that runs
+ *   to the function timeout: the stack loop (converge-stacks) waits for a stack-operation slot up
+ *   to the queue timeout, then for CloudFormation up to the stack timeout; the services loop
+ *   (check-services) up to the services timeout. The loops' clocks count only their Wait states,
+ *   so invocation time is added on top.
+ * Transient errors on many looks of one loop (rather than one state spending its budget once)
+ * are not in the model; docs/deploy.md says so.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Operation } from '../events/contract.ts';
+import { waitAfterPolls } from '../functions/check-services/stability.ts';
+import { nextWaitSeconds } from '../functions/converge-stacks/converge.ts';
+
+/** The stack loop's wait after `looks` looks (the schedule converge-stacks uses). */
+const stackLoopWaitSeconds = (looks: number) => nextWaitSeconds(looks);
+/** The services loop's wait after `looks` looks (check-services counts its looks from 1). */
+const checkServicesWaitSeconds = (looks: number) => waitAfterPolls(looks + 1);
+
+/** The timeouts the configuration sets, in seconds. */
+export interface WorkflowDeadlines {
+  readonly stackTimeoutSeconds: number;
+  readonly servicesTimeoutSeconds: number;
+  readonly stackQueueTimeoutSeconds: number;
+  /** Timeout of every orchestrator Lambda function. */
+  readonly functionTimeoutSeconds: number;
+}
+
+interface Retrier {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+}
+
+interface AslState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly Retry?: readonly Retrier[];
+}
+
+export interface AslDefinition {
+  readonly TimeoutSeconds?: number;
+  readonly States: Readonly<Record<string, AslState>>;
+}
+
+/** One line of the worst case: what takes the time and how long. */
+export interface BudgetItem {
+  readonly what: string;
+  readonly seconds: number;
+  /** The configuration field behind the item, when there is one. */
+  readonly setting?: string;
+}
+
+/** A workflow's worst case against its execution timeout. */
+export interface WorkflowBudget {
+  readonly file: string;
+  readonly executionTimeoutSeconds: number;
+  readonly worstCaseSeconds: number;
+  readonly items: readonly BudgetItem[];
+}
+
+/** The longest a retrier can wait in total, using the ASL defaults (1 s, 3 attempts, rate 2). */
+export function retrierDelaySeconds(retrier: Retrier): number {
+  const interval = retrier.IntervalSeconds ?? 1;
+  const rate = retrier.BackoffRate ?? 2;
+  const cap = retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY;
+  let total = 0;
+  for (let attempt = 0; attempt < (retrier.MaxAttempts ?? 3); attempt += 1) total += Math.min(interval * rate ** attempt, cap);
+  return Math.ceil(total);
+}
+
+/**
+ * A loop run to its deadline: the looks it takes until the sum of its waits reaches
+ * `deadlineSeconds` (the last look included), and that sum (the last wait may overshoot).
+ */
+export function loopToDeadline(deadlineSeconds: number, waitAfterLooks: (looks: number) => number): { looks: number; waitedSeconds: number } {
+  let looks = 1;
+  let waitedSeconds = 0;
+  while (waitedSeconds < deadlineSeconds) {
+    waitedSeconds += waitAfterLooks(looks - 1);
+    looks += 1;
+  }
+  return { looks, waitedSeconds };
+}
+
+function loopItem(setting: string, deadlineSeconds: number, waitAfterLooks: (looks: number) => number, invocationSeconds: number): BudgetItem {
+  const { looks, waitedSeconds } = loopToDeadline(deadlineSeconds, waitAfterLooks);
+  return { setting, what: `${setting} (${deadlineSeconds} s): ${waitedSeconds} s of waits and ${looks} looks`, seconds: waitedSeconds + looks * invocationSeconds };
+}
+
+/** Which loop a function's Task states belong to. */
+const loopOfFunction: Readonly<Record<string, 'stack' | 'services'>> = {
+  '${ConvergeStacksFunctionArn}': 'stack',
+  '${CheckServicesFunctionArn}': 'services',
+};
+
+/** The worst case of one workflow definition under the given deadlines. */
+export function workflowBudget(file: string, definition: AslDefinition, deadlines: WorkflowDeadlines): WorkflowBudget {
+  if (definition.TimeoutSeconds === undefined) throw new Error(`${file}: no TimeoutSeconds; an execution could then run for a year`);
+  const invocation = deadlines.functionTimeoutSeconds;
+  const items: BudgetItem[] = [];
+  const loops = new Set<'stack' | 'services'>();
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const retriers = state.Retry ?? [];
+    const attempts = 1 + retriers.reduce((sum, retrier) => sum + (retrier.MaxAttempts ?? 3), 0);
+    const delays = retriers.reduce((sum, retrier) => sum + retrierDelaySeconds(retrier), 0);
+    items.push({ what: `${name}: ${attempts} attempts of up to ${invocation} s and ${delays} s of retry intervals`, seconds: attempts * invocation + delays });
+    const loop = state.Resource === undefined ? undefined : loopOfFunction[state.Resource];
+    if (loop !== undefined) loops.add(loop);
+  }
+  if (loops.has('stack')) {
+    items.push(loopItem('stackQueueTimeoutSeconds', deadlines.stackQueueTimeoutSeconds, stackLoopWaitSeconds, invocation));
+    items.push(loopItem('stackTimeoutSeconds', deadlines.stackTimeoutSeconds, stackLoopWaitSeconds, invocation));
+  }
+  if (loops.has('services')) items.push(loopItem('servicesTimeoutSeconds', deadlines.servicesTimeoutSeconds, checkServicesWaitSeconds, invocation));
+  const worstCaseSeconds = items.reduce((sum, item) => sum + item.seconds, 0);
+  return { file, executionTimeoutSeconds: definition.TimeoutSeconds, worstCaseSeconds, items };
+}
+
+/**
+ * Checks every workflow file; throws naming the settings and the execution timeout when the
+ * worst case does not end before it.
+ */
+export function checkWorkflowBudgets(projectRoot: string, files: Readonly<Record<Operation, string>>, deadlines: WorkflowDeadlines): WorkflowBudget[] {
+  const budgets = Object.values(files).map((file) =>
+    workflowBudget(file, JSON.parse(readFileSync(resolve(projectRoot, file), 'utf8')) as AslDefinition, deadlines),
+  );
+  for (const budget of budgets) {
+    if (budget.worstCaseSeconds >= budget.executionTimeoutSeconds) {
+      const settings = budget.items.flatMap((item) => (item.setting === undefined ? [] : [item.setting])).join(', ');
+      throw new Error(
+        `${settings} are too long for ${budget.file}: its executions time out after ${budget.executionTimeoutSeconds} s (TimeoutSeconds), ` +
+          `but the worst case with every retry is ${budget.worstCaseSeconds} s, so an execution could end TIMED_OUT instead of failing with the step's error. ` +
+          `Lower them by at least ${budget.worstCaseSeconds - budget.executionTimeoutSeconds + 1} s in total. Worst case: ${budget.items.map((item) => `${item.what} = ${item.seconds} s`).join('; ')}`,
+      );
+    }
+  }
+  return budgets;
+}
