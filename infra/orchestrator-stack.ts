@@ -119,6 +119,7 @@ export class OrchestratorStack extends Stack {
         stackNamePrefix: config.stackNamePrefix,
         listenerArns: [routeListener.listenerArn],
         executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
+        stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       },
     });
     const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
@@ -137,6 +138,8 @@ export class OrchestratorStack extends Stack {
       deadLetterQueues: { RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue, FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue },
       failureReporter: failureReporter.function,
       failureReporterLogs: failureReporter.logGroup,
+      failureSweep: this.functions.get(eventFunctions.sweepFailures).function,
+      failureSweepLogs: this.functions.get(eventFunctions.sweepFailures).logGroup,
       functions: functionByDirectory,
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });
