@@ -31,7 +31,8 @@
  * - Faults: a step's task throws `InjectedFault`, or runs and then times out (`Sandbox.Timedout`);
  *   an SDK call fails inside the real client with a client fault named `InjectedFault`, the
  *   service's throttling error or its 5xx, optionally only during one state; a stack's next
- *   create rolls back or its next delete fails (`failNextStackCreate`, `failNextStackDelete`).
+ *   create rolls back or its next delete fails (`failNextStackCreate`, `failNextStackDelete`); the
+ *   next status events are not delivered (`dropStatusEvents`).
  * - Route listeners: `routeListeners: { count, capacity }` sets ROUTE_LISTENERS and the simulated
  *   load balancers alike.
  * - State: JSON files in the state folder (`.tenant-orchestrator/`), written on close and read
