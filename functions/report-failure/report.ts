@@ -3,18 +3,18 @@
  * event (handler.ts, best effort) and the scheduled sweep (functions/sweep-failures), which lists
  * what the events may have missed. This module is the folder's public surface for the sweep.
  *
- * Replies are idempotent on (execution, stop time), keyed the same way from both paths: a failure
+ * The reporter first reads the execution's current state (DescribeExecution): a failure a redrive
+ * has superseded is not replied to. Replies are then idempotent per execution and attempt (its
+ * current `redriveCount`), a key both paths read from the same DescribeExecution answer: a failure
  * the event already answered is not answered again by the sweep, and vice versa, while a redriven
- * execution that fails again stops at a new time and is reported again. Before replying, the
- * reporter reads the execution's current state (a redrive may have superseded the failure) and the
- * tenant's registry record (a later decision may already answer the registration).
+ * execution that fails again (a new attempt) is reported again. Last, the tenant's registry record
+ * says whether a later decision already answers the registration (supersession.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { addressOfRequest, buildReply, type ContractConfig, type FailureDetails, type Operation } from '../../events/contract.ts';
 import { putReply } from '../shared/bus.ts';
-import { InvalidStepInputError } from '../shared/errors.ts';
 import { describeExecution, lastEnteredState } from '../shared/executions.ts';
 import { appendTenantKeys } from '../shared/handler.ts';
 import { idempotencyOptions } from '../shared/idempotency.ts';
@@ -28,10 +28,7 @@ export interface StoppedExecution {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly status: string;
-  /**
-   * Epoch milliseconds; with the ARN, the idempotency key of the reply. Step Functions sets it on
-   * every stopped execution; when an event lacks it, the execution's description supplies it.
-   */
+  /** Epoch milliseconds. */
   readonly stopDate?: number | null;
   /** The attempt being reported (absent: unknown). */
   readonly redriveCount?: number | null;
@@ -69,8 +66,25 @@ export interface FailureReporterOptions {
  */
 export const failureReplyKeyPrefix = 'tenant-orchestrator-failure-reply';
 
-/** Idempotency key of a failure reply: one reply per execution and stop time (attempt). */
-const failureReplyKey = '[executionArn, stopDate]';
+/** Idempotency key of a failure reply: one reply per execution and attempt. */
+const failureReplyKey = '[executionArn, attempt]';
+
+/** What is known of the failed attempt being replied to; its ARN and attempt key the reply. */
+interface FailedAttempt {
+  readonly executionArn: string;
+  /** The attempt: the execution's redriveCount. */
+  readonly attempt: number;
+  readonly operation: Operation;
+  readonly name: string;
+  readonly status: string;
+  readonly error?: string | null;
+  readonly cause?: string | null;
+  readonly input?: string | null;
+  /** Epoch milliseconds. */
+  readonly startDate?: number | null;
+  /** Epoch milliseconds. */
+  readonly stopDate?: number | null;
+}
 
 /** The failure reporter of one function. */
 export function createFailureReporter(options: FailureReporterOptions) {
@@ -113,27 +127,13 @@ export function createFailureReporter(options: FailureReporterOptions) {
     }
   }
 
-  /** Replies to one stopped execution unless a later attempt or decision supersedes it. Wrapped idempotent below. */
-  async function replyToFailure(stopped: StoppedExecution, operation: Operation): Promise<ReportFailureOutput> {
-    const current = await describeExecution(stopped.executionArn);
-    if (current !== undefined && isSupersededAttempt(current, stopped)) {
-      logger.info('Failure not replied: the execution was redriven since', {
-        superseded: true,
-        reason: SupersededBecause.redriven,
-        status: current.status,
-        redriveCount: current.redriveCount,
-        reportedRedriveCount: stopped.redriveCount ?? undefined,
-      });
-      return { sent: false, superseded: SupersededBecause.redriven };
-    }
-    const status = current?.status ?? stopped.status;
-    const error = current?.error ?? stopped.error;
-    const cause = current?.cause ?? stopped.cause;
-    const startDate = current?.startDate ?? stopped.startDate ?? undefined;
-
-    const address = addressOfRequest(requestOf(current?.input ?? stopped.input ?? undefined), contractConfig);
+  /** Replies to a failed attempt unless a later decision supersedes it. Wrapped idempotent below. */
+  async function replyToFailure(failed: FailedAttempt): Promise<ReportFailureOutput> {
+    const { status, error, cause, operation } = failed;
+    const startDate = failed.startDate ?? undefined;
+    const address = addressOfRequest(requestOf(failed.input ?? undefined), contractConfig);
     appendTenantKeys(logger, { tenantId: address.tenantId, registrationId: address.registrationId });
-    const executionName = stopped.name ?? executionNameOf(stopped.executionArn);
+    const executionName = failed.name;
 
     if (address.registrationId === undefined) {
       const failure = describeFailure(status, error, cause, 'Unknown', executionName);
@@ -141,22 +141,22 @@ export function createFailureReporter(options: FailureReporterOptions) {
         rejected: true,
         reason: failure.failureReason,
         errorName: failure.errorName,
-        executionArn: stopped.executionArn,
+        executionArn: failed.executionArn,
         ...(address.tenantId !== undefined ? { tenantId: address.tenantId } : {}),
       });
       return { sent: false, rejected: true };
     }
 
-    const failedStep = (await lastEnteredState(stopped.executionArn)) ?? 'Unknown';
+    const failedStep = (await lastEnteredState(failed.executionArn)) ?? 'Unknown';
     const failure: FailureDetails = {
       ...describeFailure(status, error, cause, failedStep, executionName),
-      executionArn: stopped.executionArn,
+      executionArn: failed.executionArn,
     };
     logger.info('Execution stopped', { status, failedStep: failure.failedStep, errorName: failure.errorName });
 
     if (address.tenantId !== undefined) {
       const decision = decideFailureReply(await registry.getTenant(address.tenantId), {
-        executionArn: stopped.executionArn,
+        executionArn: failed.executionArn,
         registrationId: address.registrationId,
         ...(address.requestedAt !== undefined ? { requestedAt: address.requestedAt } : {}),
         ...(startDate !== undefined ? { startedAt: new Date(startDate).toISOString() } : {}),
@@ -170,7 +170,7 @@ export function createFailureReporter(options: FailureReporterOptions) {
         return { sent: false, superseded: decision.superseded };
       }
       // Slots are held per tenant: once another operation owns the tenant, the slot is its own.
-      if (decision.holdsLock && (await noteFailure(address.tenantId, failure, new Date(current?.stopDate ?? stopped.stopDate ?? Date.now()).toISOString()))) {
+      if (decision.holdsLock && (await noteFailure(address.tenantId, failure, new Date(failed.stopDate ?? Date.now()).toISOString()))) {
         await releaseStackSlot(address.tenantId);
       }
     }
@@ -200,7 +200,8 @@ export function createFailureReporter(options: FailureReporterOptions) {
   const replyOnce = makeIdempotent(replyToFailure, { ...idempotency, keyPrefix: failureReplyKeyPrefix });
 
   /**
-   * Reports one stopped execution of the orchestrator's workflows. `context`, when given, bounds the
+   * Reports one stopped execution of the orchestrator's workflows: nothing when a redrive has
+   * superseded the failure, else the reply (once per attempt). `context`, when given, bounds the
    * idempotency record's in-progress state to this invocation's remaining time, so a timed-out
    * invocation does not block the retry.
    *
@@ -218,10 +219,31 @@ export function createFailureReporter(options: FailureReporterOptions) {
         logger.warn('Execution status needs no failure reply; ignored', { status: stopped.status });
         return { sent: false };
       }
-      const stopDate = stopped.stopDate ?? (await describeExecution(stopped.executionArn))?.stopDate;
-      if (stopDate === undefined) throw new InvalidStepInputError(`Execution ${stopped.executionArn} has no stop date to key its reply on`);
+      const current = await describeExecution(stopped.executionArn);
+      if (current !== undefined && isSupersededAttempt(current, stopped)) {
+        logger.info('Failure not replied: the execution was redriven since', {
+          superseded: true,
+          reason: SupersededBecause.redriven,
+          status: current.status,
+          redriveCount: current.redriveCount,
+          reportedRedriveCount: stopped.redriveCount ?? undefined,
+        });
+        return { sent: false, superseded: SupersededBecause.redriven };
+      }
       if (context !== undefined) idempotency.config.registerLambdaContext(context);
-      return await replyOnce({ ...stopped, stopDate }, operation);
+      // The execution's own answer first: the sweep's listing carries no input, error or cause.
+      return await replyOnce({
+        executionArn: stopped.executionArn,
+        attempt: current?.redriveCount ?? stopped.redriveCount ?? 0,
+        operation,
+        name: stopped.name ?? executionNameOf(stopped.executionArn),
+        status: current?.status ?? stopped.status,
+        error: current?.error ?? stopped.error,
+        cause: current?.cause ?? stopped.cause,
+        input: current?.input ?? stopped.input,
+        startDate: current?.startDate ?? stopped.startDate,
+        stopDate: current?.stopDate ?? stopped.stopDate,
+      });
     } finally {
       // The sweep reports many executions in one invocation: one's ids must not label the next one's lines.
       logger.removeKeys(['executionArn', 'tenantId', 'registrationId']);

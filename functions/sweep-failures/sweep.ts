@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html), so a failure
  * reply must not depend on its event alone: every few minutes the sweep lists the executions that
  * ended badly within the lookback window and reports each through the failure reporter, whose
- * replies are idempotent per execution and stop time.
+ * replies are idempotent per execution and attempt (its redriveCount).
  */
 
 /** How often the schedule rule runs the sweep, and how far back each run looks. */

@@ -9,6 +9,7 @@ import { handler } from '../../../../functions/report-failure/handler.ts';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
 import {
   context,
+  currentState,
   documents,
   dynamo,
   eventBridge,
@@ -102,8 +103,9 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
   });
 
   it('reports again when a redriven execution fails again later', async () => {
-    await report(statusChange());
-    await report(statusChange({ stopDate: stopDate + 3_600_000 }));
+    await report(statusChange({ redriveCount: 0 }));
+    sfn.on(DescribeExecutionCommand).resolves(currentState({ redriveCount: 1, stopDate: new Date(stopDate + 3_600_000) }));
+    await report(statusChange({ redriveCount: 1, stopDate: stopDate + 3_600_000 }));
 
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
   });

@@ -95,6 +95,14 @@ describe('sweep-failures handler', () => {
     expect([...idempotencyRecords.keys()]).toEqual([expect.stringMatching(new RegExp(`^${failureReplyKeyPrefix}#`))]);
   });
 
+  it('keys replies on the attempt Step Functions describes, not on the event\'s stop time (which the listing may render differently)', async () => {
+    await report(statusChange({ stopDate: stopDate + 1 }));
+
+    await run();
+
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
   it('a status event arriving after the sweep replied sends nothing either', async () => {
     await run();
     await report(statusChange());
