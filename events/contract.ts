@@ -221,6 +221,8 @@ export interface RequestAddress {
   readonly operation?: Operation;
   readonly registrationId?: string;
   readonly tenantId?: string;
+  /** The request's event time (`time`, ISO 8601) when it has one. */
+  readonly requestedAt?: string;
 }
 
 /**
@@ -234,10 +236,13 @@ export function addressOfRequest(event: unknown, config: ContractConfig): Reques
   const detail = typeof raw.detail === 'object' && raw.detail !== null ? (raw.detail as Record<string, unknown>) : {};
   const registrationId = registrationIdSchema.safeParse(detail.tenantRegistrationId);
   const tenantId = tenantIdSchema.safeParse(detail.tenantId);
+  // Only a time that parses is kept; its length is checked first (EventBridge times are ~20 characters).
+  const requestedAt = typeof raw.time === 'string' && raw.time.length <= 64 && Number.isFinite(Date.parse(raw.time)) ? raw.time : undefined;
   return {
     ...(operation !== undefined ? { operation } : {}),
     ...(registrationId.success ? { registrationId: registrationId.data } : {}),
     ...(tenantId.success ? { tenantId: tenantId.data } : {}),
+    ...(requestedAt !== undefined ? { requestedAt } : {}),
   };
 }
 
@@ -271,10 +276,11 @@ export const ReplyDetailSchema = z.object({
     tenantData: z.record(z.string(), z.unknown()),
     tenantRegistrationData: z.looseObject({
       registrationStatus: z.enum(['created', 'failed', 'deleted']),
-      failureReason: z.string().optional(),
-      failedStep: z.string().optional(),
-      errorName: z.string().optional(),
-      executionArn: z.string().optional(),
+      // null in a success reply: the control plane's PATCH merges keys, so null clears an earlier failure.
+      failureReason: z.string().nullable().optional(),
+      failedStep: z.string().nullable().optional(),
+      errorName: z.string().nullable().optional(),
+      executionArn: z.string().nullable().optional(),
     }),
   }),
 });
@@ -295,6 +301,18 @@ export interface ReplyEntry {
   readonly Detail: string;
 }
 
+/**
+ * The failure keys a success reply sets to null. The control plane's PATCH merges the keys it
+ * receives into the registration record, so a success after an earlier failure (a redrive, a
+ * replay) would otherwise keep showing the old failure.
+ */
+export const clearedFailure: { readonly [K in keyof FailureDetails]: null } = {
+  failureReason: null,
+  failedStep: null,
+  errorName: null,
+  executionArn: null,
+};
+
 /** Builds the reply the control plane records (see the contract's "Replies" section). */
 export function buildReply(
   config: ContractConfig,
@@ -306,10 +324,10 @@ export function buildReply(
   switch (outcome.kind) {
     case 'provisionSuccess':
       tenantData = { tenantConfig: outcome.tenantConfig };
-      tenantRegistrationData = { registrationStatus: RegistrationStatus.created };
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.created, ...clearedFailure };
       break;
     case 'deprovisionSuccess':
-      tenantRegistrationData = { registrationStatus: RegistrationStatus.deleted };
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.deleted, ...clearedFailure };
       break;
     case 'provisionFailure':
     case 'deprovisionFailure':

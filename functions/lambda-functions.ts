@@ -16,9 +16,13 @@ export const workflowFunctions = {
 
 export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
 
-/** Functions outside the workflows: the failure reporter reacts to execution status events. */
+/**
+ * Functions outside the workflows: the failure reporter reacts to execution status events, and
+ * the failure sweep runs on a schedule to report the failures whose events were not delivered.
+ */
 export const eventFunctions = {
   reportFailure: 'report-failure',
+  sweepFailures: 'sweep-failures',
 } as const;
 
 /** Directory names under functions/ of every function. */

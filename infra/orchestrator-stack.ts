@@ -152,6 +152,7 @@ export class OrchestratorStack extends Stack {
         stackNamePrefix: config.stackNamePrefix,
         listenerArns: [routeListener.listenerArn],
         executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
+        stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       },
     });
     const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
@@ -171,6 +172,8 @@ export class OrchestratorStack extends Stack {
       deadLetterQueues: { RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue, FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue },
       failureReporter: failureReporter.function,
       failureReporterLogs: failureReporter.logGroup,
+      failureSweep: this.functions.get(eventFunctions.sweepFailures).function,
+      failureSweepLogs: this.functions.get(eventFunctions.sweepFailures).logGroup,
       functions: functionByDirectory,
       workflowStepLogs: workflowFunctionDirectories.map((directory) => this.functions.byDirectory[directory].logGroup),
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),

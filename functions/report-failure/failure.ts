@@ -20,7 +20,14 @@ export const ExecutionStatusChangeSchema = z.object({
     name: z.string().min(1).optional(),
     status: z.string().min(1),
     /** Epoch milliseconds. */
+    startDate: z.number().nullish(),
+    /** Epoch milliseconds. */
     stopDate: z.number().nullish(),
+    /**
+     * The attempt the event is about: 0, then one more per redrive. A redriven execution emits its
+     * status events again under the same ARN, so a FAILED event is not final.
+     */
+    redriveCount: z.number().int().min(0).nullish(),
     /** The execution input as a JSON string; null when it made the event too large. */
     input: z.string().nullish(),
     error: z.string().nullish(),

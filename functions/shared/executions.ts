@@ -1,8 +1,9 @@
 /**
- * Step Functions adapter: what the accept step and the failure reporter need to know about
- * executions (is a lock holder still running; where did a failed execution stop).
+ * Step Functions adapter: what the accept step, the failure reporter and the failure sweep need to
+ * know about executions (is a lock holder still running; what state is a failed execution in now and
+ * where did it stop; which executions stopped badly lately).
  */
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, paginateListExecutions } from '@aws-sdk/client-sfn';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
 import { sfnClient } from './aws-clients/sfn.ts';
 
@@ -12,6 +13,15 @@ export interface ExecutionDescription {
   readonly status: ExecutionStatus;
   /** The execution's input as a JSON string (absent when Step Functions withholds it). */
   readonly input?: string;
+  /** Times the execution was redriven: the attempt it is in (or ended) now. */
+  readonly redriveCount?: number;
+  /** Epoch milliseconds. */
+  readonly startDate?: number;
+  /** Epoch milliseconds; absent while it runs. */
+  readonly stopDate?: number;
+  /** Why a failed execution stopped. */
+  readonly error?: string;
+  readonly cause?: string;
 }
 
 /** Describes an execution; undefined when Step Functions does not know it. */
@@ -21,6 +31,11 @@ export async function describeExecution(executionArn: string): Promise<Execution
     return {
       status: (result.status ?? 'RUNNING') as ExecutionStatus,
       ...(result.input !== undefined ? { input: result.input } : {}),
+      ...(result.redriveCount !== undefined ? { redriveCount: result.redriveCount } : {}),
+      ...(result.startDate !== undefined ? { startDate: result.startDate.getTime() } : {}),
+      ...(result.stopDate !== undefined ? { stopDate: result.stopDate.getTime() } : {}),
+      ...(result.error !== undefined ? { error: result.error } : {}),
+      ...(result.cause !== undefined ? { cause: result.cause } : {}),
     };
   } catch (error) {
     if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
@@ -54,4 +69,53 @@ export async function lastEnteredState(executionArn: string): Promise<string | u
     if (!nextToken) return undefined;
   }
   return undefined;
+}
+
+/** An execution that stopped, as ListExecutions lists it. */
+export interface StoppedExecutionItem {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly status: ExecutionStatus;
+  /** Epoch milliseconds. */
+  readonly startDate?: number;
+  /** Epoch milliseconds. */
+  readonly stopDate: number;
+  readonly redriveCount?: number;
+}
+
+/** Executions per ListExecutions page (the API's maximum is 1,000). */
+const listPageSize = 100;
+
+/**
+ * The executions of a state machine that are in `status` now and stopped at or after `since`
+ * (epoch milliseconds), newest first. Pages through ListExecutions with the SDK's paginator and
+ * stops at the first one that stopped before `since`: the API lists executions that are not
+ * running by their stop date, most recent first
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html).
+ */
+export async function* listExecutionsStoppedSince(
+  stateMachineArn: string,
+  status: Exclude<ExecutionStatus, 'RUNNING' | 'PENDING_REDRIVE'>,
+  since: number,
+): AsyncGenerator<StoppedExecutionItem> {
+  const pages = paginateListExecutions({ client: sfnClient(), pageSize: listPageSize }, { stateMachineArn, statusFilter: status });
+  try {
+    for await (const page of pages) {
+      for (const item of page.executions ?? []) {
+        const stopDate = item.stopDate?.getTime();
+        if (item.executionArn === undefined || stopDate === undefined) continue;
+        if (stopDate < since) return;
+        yield {
+          executionArn: item.executionArn,
+          stateMachineArn: item.stateMachineArn ?? stateMachineArn,
+          status: (item.status ?? status) as ExecutionStatus,
+          ...(item.startDate !== undefined ? { startDate: item.startDate.getTime() } : {}),
+          stopDate,
+          ...(item.redriveCount !== undefined ? { redriveCount: item.redriveCount } : {}),
+        };
+      }
+    }
+  } catch (error) {
+    rethrowAwsError(error, 'ListExecutions');
+  }
 }

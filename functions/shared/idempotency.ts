@@ -15,7 +15,8 @@ export function idempotencyOptions(tableName: string, eventKeyJmesPath: string) 
     config: new IdempotencyConfig({
       eventKeyJmesPath,
       throwOnNoIdempotencyKey: true,
-      // Replies are deduplicated for a week: far longer than EventBridge redelivery or a redrive window.
+      // Replies are deduplicated for a week: far longer than EventBridge redelivery, a redrive window
+      // or the failure sweep's lookback (an hour), so a failure already replied to is never replied again.
       expiresAfterSeconds: 7 * 24 * 60 * 60,
     }),
   };

@@ -36,6 +36,7 @@ export const functionReaders: Readonly<Record<FunctionDirectory, readonly Config
   'send-reply': ['readContractConfig', 'readIdempotencyTableName', 'readRegistryTableName'],
   'remove-route': ['readRegistryTableName', 'readRouteListeners'],
   'report-failure': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
+  'sweep-failures': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
 };
 
 /** Environment variables Lambda limits to 4 KB in total (names and values). */

@@ -27,6 +27,8 @@ export interface FunctionTargets {
   readonly listenerArns: readonly string[];
   /** Execution ARN patterns of the two workflows (built from their names). */
   readonly executionArns: readonly string[];
+  /** ARNs of the two workflows (built from their names), whose executions the failure sweep lists. */
+  readonly stateMachineArns: readonly string[];
 }
 
 /** How one function is granted its calls. */
@@ -65,6 +67,19 @@ function grantPutReply(role: iam.IRole, targets: FunctionTargets): void {
 
 function grantDescribeRules(role: iam.IRole): void {
   iam.Grant.addToPrincipal({ grantee: role, actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'], resourceArns: ['*'] });
+}
+
+/**
+ * What reporting a failure calls (functions/report-failure/report.ts), from the event or the sweep:
+ * describe the execution and read where it stopped, read the tenant record (GetItem), note the
+ * failure (UpdateItem), free the tenant's stack-operation slot (Query, DeleteItem), put the reply
+ * and keep its idempotency record.
+ */
+function grantFailureReporting(role: iam.IRole, targets: FunctionTargets): void {
+  grantExecutions(role, targets, ['states:DescribeExecution', 'states:GetExecutionHistory']);
+  targets.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem');
+  grantPutReply(role, targets);
+  targets.idempotency.grant(role, ...idempotencyActions);
 }
 
 /** Listener rule ARNs in this account and region (rule ids are only known once ELB creates them). */
@@ -175,12 +190,13 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
     },
   },
   'report-failure': {
+    grant: grantFailureReporting,
+  },
+  'sweep-failures': {
     grant: (role, targets) => {
-      grantExecutions(role, targets, ['states:DescribeExecution', 'states:GetExecutionHistory']);
-      // UpdateItem notes the failure; Query and DeleteItem free the tenant's stack-operation slot.
-      targets.registry.grant(role, 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem');
-      grantPutReply(role, targets);
-      targets.idempotency.grant(role, ...idempotencyActions);
+      // ListExecutions is authorized on the state machine whose executions it lists.
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['states:ListExecutions'], resourceArns: [...targets.stateMachineArns] });
+      grantFailureReporting(role, targets);
     },
   },
 };

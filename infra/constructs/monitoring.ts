@@ -1,6 +1,6 @@
 /**
  * Alarms and a dashboard: failed, timed-out and aborted executions, undeliverable events, failure
- * reporter errors, and requests rejected without a way to answer them (the reporter logs
+ * reporter and failure sweep errors, and requests rejected without a way to answer them (the reporter logs
  * `rejected: true`; nobody else would ever hear of them).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -28,6 +28,10 @@ export interface MonitoringProps {
   readonly stateMachines: Readonly<Record<Operation, sfn.IStateMachine>>;
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly failureReporter: lambda.IFunction;
+  /** The scheduled failure sweep, which replies when a status event was not delivered. */
+  readonly failureSweep: lambda.IFunction;
+  /** The failure sweep's log group: it logs `rejected: true` too, for the failures it reports. */
+  readonly failureSweepLogs: logs.ILogGroup;
   /** The failure reporter's log group (JSON logs). */
   readonly failureReporterLogs: logs.ILogGroup;
   /** Every function, for the dashboard. */
@@ -79,10 +83,23 @@ export class Monitoring extends Construct {
       );
     }
     alarm('FailureReporterErrors', props.failureReporter.metricErrors({ period: Duration.minutes(5) }), 'The failure reporter failed: a failed execution may not have been answered.');
+    alarm(
+      'FailureSweepErrors',
+      props.failureSweep.metricErrors({ period: Duration.minutes(5) }),
+      'The failure sweep failed: a failed execution whose status event was lost may not have been answered. Read the sweep\'s logs.',
+    );
 
     const rejections = new logs.MetricFilter(this, 'UnanswerableRejectionsFilter', {
       logGroup: props.failureReporterLogs,
       // The reporter logs `rejected: true` (a JSON boolean), which JSON filters match with IS TRUE.
+      filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
+      metricNamespace,
+      metricName: unanswerableRequestsMetric,
+      metricValue: '1',
+    });
+    // The sweep reports failures whose event was lost with the same logic: same metric, summed.
+    new logs.MetricFilter(this, 'SweptUnanswerableRejectionsFilter', {
+      logGroup: props.failureSweepLogs,
       filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
       metricNamespace,
       metricName: unanswerableRequestsMetric,

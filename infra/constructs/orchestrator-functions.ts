@@ -1,10 +1,14 @@
 /**
  * Every function of functions/lambda-functions.ts, each with exactly the environment its handler
- * reads and the permissions of the calls it makes.
+ * reads and the permissions of the calls it makes, and the schedule that runs the failure sweep.
  */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
+import { sweepSchedule } from '../../functions/sweep-failures/sweep.ts';
 import { functionEnvironment, type EnvironmentVariable, type FunctionDirectory } from './function-environment.ts';
 import { functionPermissions, type FunctionTargets } from './function-permissions.ts';
 import { OrchestratorFunction } from './orchestrator-function.ts';
@@ -33,6 +37,8 @@ function pascalCase(directory: string): string {
 /** All orchestrator functions, by directory under functions/. */
 export class OrchestratorFunctions extends Construct {
   public readonly byDirectory: Readonly<Record<FunctionDirectory, OrchestratorFunction>>;
+  /** The schedule rule (default bus) that runs the failure sweep every few minutes. */
+  public readonly failureSweepSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: OrchestratorFunctionsProps) {
     super(scope, id);
@@ -53,6 +59,21 @@ export class OrchestratorFunctions extends Construct {
       created[directory] = fn;
     }
     this.byDirectory = created as Record<FunctionDirectory, OrchestratorFunction>;
+    this.failureSweepSchedule = this.scheduleFailureSweep(this.get(eventFunctions.sweepFailures));
+  }
+
+  /**
+   * Runs the sweep every `sweepSchedule.intervalMinutes`. A failed run is not retried: the next
+   * run covers the same window (each looks back `sweepSchedule.lookbackMinutes`), and the sweep's
+   * error alarm tells an operator when runs keep failing.
+   */
+  private scheduleFailureSweep(sweep: OrchestratorFunction): events.Rule {
+    sweep.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(sweepSchedule.intervalMinutes) });
+    return new events.Rule(this, 'FailureSweepSchedule', {
+      description: 'Runs the failure sweep: replies to failed executions whose status event was not delivered',
+      schedule: events.Schedule.rate(Duration.minutes(sweepSchedule.intervalMinutes)),
+      targets: [new targets.LambdaFunction(sweep.function, { retryAttempts: 2, maxEventAge: Duration.minutes(sweepSchedule.intervalMinutes) })],
+    });
   }
 
   /** The function deployed from a directory under functions/. */

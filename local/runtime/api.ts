@@ -3,6 +3,7 @@
  * Implemented by `openLocalRuntime` in ./runtime.ts.
  */
 import type { TenantRecord } from '../../functions/shared/registry.ts';
+import type { SweepSummary } from '../../functions/sweep-failures/sweep.ts';
 import type { HistoryEntry, WorkflowName } from '../workflow-runner.ts';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -153,6 +154,13 @@ export interface LocalRuntimeOptions {
    * The handlers read it once per process, so every runtime of a process must use the same one.
    */
   readonly routeListeners?: { readonly count: number; readonly capacity: number };
+  /**
+   * Run the failure sweep (the deployed schedule runs it every few minutes) once after every
+   * execution that ends badly, once its status event was delivered or dropped, so a failure whose
+   * event was dropped is still answered before the execution counts as done. `false`: only
+   * `sweepFailures()` runs it. Default true.
+   */
+  readonly sweepAfterFailures?: boolean;
 }
 
 export interface LocalRuntime {
@@ -184,6 +192,12 @@ export interface LocalRuntime {
   reset(): Promise<void>;
   /** Persists state and stops the embedded servers. */
   close(): Promise<void>;
+  /**
+   * Runs the failure sweep now, as its schedule would: the real sweep-failures handler lists the
+   * executions that ended badly in its lookback window and replies to those not yet answered (and
+   * not superseded). Optional so fakes need not have it.
+   */
+  sweepFailures?(): Promise<SweepSummary>;
   /** Requests whose workflow could not be started, oldest first. Optional so fakes need not have it. */
   deadLetters?(): DeadLetter[];
   /**
@@ -208,6 +222,12 @@ export interface FaultControls {
    * `quota`: ExecutionLimitExceeded). Replays are not affected. Cleared by `clearFaults`.
    */
   startExecutionFailures(times: number, kind: StartFailureKind): void;
+  /**
+   * The next `times` execution status events are not delivered (Step Functions delivers them best
+   * effort), so the failure reporter never hears of those failures: the failure sweep must answer
+   * them. Cleared by `clearFaults`.
+   */
+  dropStatusEvents(times: number): void;
   /** Every item of the tenant registry table (tenants, route priorities, stack-operation slots), as stored. */
   registryItems(): Promise<Record<string, unknown>[]>;
 }

@@ -45,7 +45,8 @@ export function runtimeRules(deps: RuleDependencies): BusRule[] {
       name: 'control-plane-replies',
       pattern: { source: [contract.applicationPlaneSource] },
       target: (event) => {
-        const executionArn = current.getStore()?.executionArn;
+        // A reply sent by the failure sweep runs outside any execution: a failure reply names its execution.
+        const executionArn = current.getStore()?.executionArn ?? failedExecutionOf(event);
         replies.push({
           receivedAt: new Date().toISOString(),
           source: event.source,
@@ -64,6 +65,13 @@ export function runtimeRules(deps: RuleDependencies): BusRule[] {
         ),
     },
   ];
+}
+
+/** The `executionArn` a failure reply carries in its `tenantRegistrationData`, if any. */
+function failedExecutionOf(event: BusEvent): string | undefined {
+  const jobOutput = event.detail.jobOutput as { tenantRegistrationData?: { executionArn?: unknown } } | undefined;
+  const executionArn = jobOutput?.tenantRegistrationData?.executionArn;
+  return typeof executionArn === 'string' ? executionArn : undefined;
 }
 
 function isExecution(value: unknown): value is ExecutionRecord {

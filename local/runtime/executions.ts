@@ -1,15 +1,21 @@
 /**
  * The local runtime's executions: what Step Functions would keep for each (status, input,
- * history), answering the handlers' DescribeExecution and GetExecutionHistory calls.
+ * history), answering the handlers' DescribeExecution, GetExecutionHistory and ListExecutions calls.
  */
 import {
   ExecutionDoesNotExist,
+  InvalidToken,
+  StateMachineDoesNotExist,
+  ValidationException,
   type DescribeExecutionCommandInput,
   type DescribeExecutionCommandOutput,
+  type ExecutionListItem,
   type GetExecutionHistoryCommandInput,
   type GetExecutionHistoryCommandOutput,
   type HistoryEvent,
   type HistoryEventType,
+  type ListExecutionsCommandInput,
+  type ListExecutionsCommandOutput,
 } from '@aws-sdk/client-sfn';
 import type { HistoryEntry, WorkflowName } from '../workflow-runner.ts';
 import { localStateMachineArn } from '../workflow-runner.ts';
@@ -31,6 +37,8 @@ export interface ExecutionRecord {
   replayOf?: string;
   /** Times the execution was redriven (`$$.Execution.RedriveCount`). */
   redriveCount?: number;
+  /** When it was last redriven. */
+  redrivenAt?: string;
   /** The input of the state the execution stopped at (JSON), which a redrive restarts it with. */
   failedStateInput?: string;
   transitions: number;
@@ -45,7 +53,7 @@ export const supersededState = 'Superseded';
 
 /** The public view of a record: a run that ended in the `Superseded` state shows as SUPERSEDED. */
 export function summaryOf(record: ExecutionRecord): ExecutionSummary {
-  const { input: _input, output: _output, history: _history, failedStateInput: _failedStateInput, ...summary } = record;
+  const { input: _input, output: _output, history: _history, failedStateInput: _failedStateInput, redrivenAt: _redrivenAt, ...summary } = record;
   const lastState = record.history.findLast((entry) => entry.type === 'StateEntered')?.state;
   const superseded = record.status === 'SUCCEEDED' && lastState === supersededState;
   return { ...summary, ...(superseded ? { status: 'SUPERSEDED' as const } : {}) };
@@ -116,8 +124,40 @@ export class ExecutionStore {
       ...(record.error !== undefined ? { error: record.error } : {}),
       ...(record.cause !== undefined ? { cause: record.cause } : {}),
       redriveCount: record.redriveCount ?? 0,
+      ...(record.redrivenAt !== undefined ? { redriveDate: new Date(record.redrivenAt) } : {}),
       $metadata: {},
     };
+  }
+
+  /**
+   * Step Functions ListExecutions on a state machine, as its API reference describes it
+   * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html):
+   * most recent first, running executions by their start (or redrive) date and the others by their
+   * stop date; `statusFilter`; pages of `maxResults` (default 100, at most 1,000, 0 means the
+   * default) with a `nextToken` that must be used with the same arguments. Map Run children and
+   * `redriveFilter` are not modelled.
+   */
+  listExecutions(input: ListExecutionsCommandInput): ListExecutionsCommandOutput {
+    const { stateMachineArn, statusFilter } = input;
+    if (stateMachineArn === undefined || input.mapRunArn !== undefined || input.redriveFilter !== undefined) {
+      throw validation('The local runtime lists executions by stateMachineArn only (no mapRunArn, no redriveFilter)');
+    }
+    if (statusFilter === 'PENDING_REDRIVE') throw validation('A PENDING_REDRIVE statusFilter needs a mapRunArn, not a stateMachineArn');
+    const maxResults = input.maxResults ?? 0;
+    if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000) throw validation(`maxResults must be 0 to 1000, got ${String(input.maxResults)}`);
+    const workflow = (['onboarding', 'offboarding'] as const).find((candidate) => localStateMachineArn(candidate) === stateMachineArn);
+    if (workflow === undefined) {
+      throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${stateMachineArn}'`, $metadata: { httpStatusCode: 400 } });
+    }
+    const scope = `${stateMachineArn}|${statusFilter ?? ''}`;
+    const start = input.nextToken === undefined ? 0 : offsetOf(input.nextToken, scope);
+    const listed = this.all()
+      .filter((record) => record.workflow === workflow && (statusFilter === undefined || record.status === statusFilter))
+      .sort((a, b) => listedAt(b) - listedAt(a));
+    const size = maxResults || 100;
+    const page = listed.slice(start, start + size);
+    const next = start + size < listed.length ? tokenOf(start + size, scope) : undefined;
+    return { executions: page.map((record) => listItemOf(record)), ...(next !== undefined ? { nextToken: next } : {}), $metadata: {} };
   }
 
   /** Step Functions GetExecutionHistory: events as the API names them, paged with an offset token. */
@@ -171,4 +211,46 @@ export class ExecutionStore {
     }
     return events;
   }
+}
+
+function validation(message: string): ValidationException {
+  return new ValidationException({ message, $metadata: { httpStatusCode: 400 } });
+}
+
+/** The time ListExecutions orders an execution by: running ones by start or redrive, stopped ones by stop. */
+function listedAt(record: ExecutionRecord): number {
+  if (record.status === 'RUNNING') return Date.parse(record.redrivenAt ?? record.startedAt);
+  return Date.parse(record.stoppedAt ?? record.startedAt);
+}
+
+function listItemOf(record: ExecutionRecord): ExecutionListItem {
+  return {
+    executionArn: record.executionArn,
+    stateMachineArn: localStateMachineArn(record.workflow),
+    name: record.name,
+    status: record.status,
+    startDate: new Date(record.startedAt),
+    ...(record.stoppedAt !== undefined ? { stopDate: new Date(record.stoppedAt) } : {}),
+    redriveCount: record.redriveCount ?? 0,
+    ...(record.redrivenAt !== undefined ? { redriveDate: new Date(record.redrivenAt) } : {}),
+  };
+}
+
+/** An opaque page token, bound to the arguments it was issued for (the API wants them unchanged). */
+function tokenOf(offset: number, scope: string): string {
+  return Buffer.from(JSON.stringify({ offset, scope })).toString('base64url');
+}
+
+function offsetOf(token: string, scope: string): number {
+  let parsed: unknown;
+  try {
+    parsed = token.length <= 4096 ? JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  const { offset, scope: issuedFor } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { offset?: unknown; scope?: unknown };
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || issuedFor !== scope) {
+    throw new InvalidToken({ message: 'Invalid Token', $metadata: { httpStatusCode: 400 } });
+  }
+  return offset;
 }

@@ -1,8 +1,9 @@
 /**
  * Failures to rehearse (`--fail`, `injectFault`): a step's task throws before its handler runs or
  * times out after it ran, an SDK call fails inside the handlers' real client (so the adapter's
- * error handling is what runs) as a client error, throttling or a 5xx, and starting a workflow
- * from the bus fails (Step Functions throttling or its open-executions quota).
+ * error handling is what runs) as a client error, throttling or a 5xx, starting a workflow
+ * from the bus fails (Step Functions throttling or its open-executions quota), and an execution's
+ * status event is not delivered (best-effort delivery).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as CloudFormation from '@aws-sdk/client-cloudformation';
@@ -167,6 +168,7 @@ export class FaultPlan {
   readonly #task = new AsyncLocalStorage<string>();
   #steps: StepFault[] = [];
   #startFailures: { kind: StartFailureKind; remaining: number } | undefined;
+  #droppedStatusEvents = 0;
 
   /** `taskStates`: the Task states of both workflows, the only places a step fault can apply. */
   constructor(taskStates: Iterable<string>) {
@@ -209,9 +211,27 @@ export class FaultPlan {
     this.#startFailures = { kind, remaining: times };
   }
 
+  /**
+   * The next `times` execution status events are not delivered: Step Functions delivers them best
+   * effort ("in some rare cases an event might not be delivered",
+   * https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html).
+   */
+  dropStatusEvents(times: number): void {
+    if (!Number.isInteger(times) || times < 1) throw new Error(`dropStatusEvents needs a positive whole number of times, got ${String(times)}`);
+    this.#droppedStatusEvents = times;
+  }
+
+  /** Called before a status event is published: true (and one fewer due) when it is to be dropped. */
+  dropsStatusEvent(): boolean {
+    if (this.#droppedStatusEvents <= 0) return false;
+    this.#droppedStatusEvents -= 1;
+    return true;
+  }
+
   clear(): void {
     this.#steps = [];
     this.#startFailures = undefined;
+    this.#droppedStatusEvents = 0;
     for (const service of services) clearSdkFaults(service.client());
   }
 

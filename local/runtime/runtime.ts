@@ -12,9 +12,14 @@
  *   version on a machine synthesizes it (a few seconds), later ones read it from the disk cache.
  * - Step Functions: each execution runs the ASL on aws-local-stepfunctions with the real handlers
  *   as tasks; Wait states last `timings.waitMs`, and so do Retry intervals. DescribeExecution and
- *   GetExecutionHistory are answered from the runtime's executions. A failed execution emits the
- *   "Step Functions Execution Status Change" event on the local bus. `redrive` resumes a failed
- *   execution at its failed state with that state's input, same ARN, RedriveCount + 1.
+ *   GetExecutionHistory are answered from the runtime's executions, and so is ListExecutions (newest
+ *   first by stop date, statusFilter, pages). A failed execution emits the "Step Functions Execution
+ *   Status Change" event (with its `redriveCount`) on the local bus, unless `dropStatusEvents` drops
+ *   it (delivery is best effort). `redrive` resumes a failed execution at its failed state with that
+ *   state's input, same ARN, RedriveCount + 1.
+ * - Failure sweep: the real sweep-failures handler, run by `sweepFailures()` and, unless
+ *   `sweepAfterFailures: false`, once after every failed execution (in place of its 5-minute schedule),
+ *   before the execution counts as done.
  * - EventBridge: PutEvents entries go on a local bus whose rules are the deployed ones
  *   (requestEventPattern, failedExecutionEventPattern): requests start their workflow with the
  *   whole event as input, replies from the application plane reach the local control plane
@@ -26,7 +31,8 @@
  * - Faults: a step's task throws `InjectedFault`, or runs and then times out (`Sandbox.Timedout`);
  *   an SDK call fails inside the real client with a client fault named `InjectedFault`, the
  *   service's throttling error or its 5xx, optionally only during one state; a stack's next
- *   create rolls back or its next delete fails (`failNextStackCreate`, `failNextStackDelete`).
+ *   create rolls back or its next delete fails (`failNextStackCreate`, `failNextStackDelete`); the
+ *   next status events are not delivered (`dropStatusEvents`).
  * - Route listeners: `routeListeners: { count, capacity }` sets ROUTE_LISTENERS and the simulated
  *   load balancers alike.
  * - State: JSON files in the state folder (`.tenant-orchestrator/`), written on close and read
@@ -72,6 +78,7 @@ import { deliverRequest, runtimeRules } from './bus-rules.ts';
 import { buildCloud, resourcesOf, saveCloud, type SavedCloud } from './cloud-state.ts';
 import { applyLocalEnvironment } from './environment.ts';
 import { ExecutionStore, summaryOf, type ExecutionRecord, type StateTypes } from './executions.ts';
+import { createFailureSweeper } from './failure-sweep.ts';
 import { FaultPlan } from './faults.ts';
 import { scanItems, scanTenants } from './registry-view.ts';
 import { configureRouteListeners, noteRouteListenersInForce } from './route-listeners.ts';
@@ -150,6 +157,12 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
   /** Which execution the code running now belongs to (handlers, their SDK calls, the reporter). */
   const current = new AsyncLocalStorage<{ executionArn: string }>();
 
+  const sweeper = createFailureSweeper(current);
+  /** The schedule's next run, after each bad ending. Its errors are its own logs' business (the deployed one alarms on them). */
+  const sweepAfterFailure = async () => {
+    await sweeper.sweep().catch(() => undefined);
+  };
+
   const launcher = new WorkflowLauncher({
     executions,
     current,
@@ -157,6 +170,7 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
     faults,
     ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
     publish: (event) => bus.publish(event),
+    ...(options.sweepAfterFailures === false ? {} : { afterFailure: sweepAfterFailure }),
   });
   const saveDeadLetters = (letters: readonly DeadLetter[]) => writeState(stateDirectory, deadLettersFile, letters);
   const startRetries = { attempts: startAttempts, backoffMs: timings.waitMs };
@@ -251,6 +265,12 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
     failNextStackCreate: (match, reason) => cloud.cloudFormation.failNextCreate(match, reason),
     failNextStackDelete: (match, reason) => cloud.cloudFormation.failNextDelete(match, reason),
     startExecutionFailures: (times, kind) => faults.failStarts(times, kind),
+    dropStatusEvents: (times) => faults.dropStatusEvents(times),
+
+    async sweepFailures() {
+      ensureOpen();
+      return sweeper.sweep();
+    },
 
     async registryItems(): Promise<Record<string, unknown>[]> {
       ensureOpen();

@@ -30,6 +30,7 @@ export function serviceAnswers(cloud: () => LocalCloud, executions: ExecutionSto
     StepFunctions: {
       DescribeExecution: (input) => executions.describeExecution(input),
       GetExecutionHistory: (input) => executions.getExecutionHistory(input),
+      ListExecutions: (input) => executions.listExecutions(input),
     },
     EventBridge: {
       PutEvents: (input) => putEvents(bus, input),

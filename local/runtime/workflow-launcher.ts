@@ -1,7 +1,9 @@
 /**
  * Starts executions for the local runtime: a unique name and ARN, the record kept up to date as
  * states run, and, when an execution fails, its status change event on the local bus (which the
- * failure reporter answers) before the execution counts as done.
+ * failure reporter answers; unless a `dropStatusEvents` fault drops it, as Step Functions' best-effort
+ * delivery may) and then the `afterFailure` hook (the runtime's failure sweep), before the execution
+ * counts as done.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +23,8 @@ export interface LauncherDependencies {
   readonly onEvent?: LocalRuntimeOptions['onEvent'];
   /** Puts an event on the local bus. */
   readonly publish: (event: unknown) => Publication;
+  /** Runs once a failed execution's status event was delivered (or dropped); the runtime sweeps failures here. */
+  readonly afterFailure?: (record: ExecutionRecord) => Promise<void>;
 }
 
 export class WorkflowLauncher {
@@ -81,7 +85,7 @@ export class WorkflowLauncher {
     }
     const redriveCount = (record.redriveCount ?? 0) + 1;
     for (const field of ['stoppedAt', 'error', 'cause', 'failedState', 'failedStateInput', 'output'] as const) delete record[field];
-    Object.assign(record, { status: 'RUNNING', redriveCount });
+    Object.assign(record, { status: 'RUNNING', redriveCount, redrivenAt: new Date().toISOString() });
     this.#launch(record, JSON.parse(failedStateInput) as unknown, { startAt: failedState, redriveCount });
   }
 
@@ -139,14 +143,19 @@ export class WorkflowLauncher {
     }
     record.stoppedAt = new Date().toISOString();
     if (record.status === 'FAILED') {
-      const publication = this.#deps.publish(statusChangeEvent(record));
-      await Promise.all(publication.deliveries.map((delivery) => delivery.settled));
+      // Step Functions delivers status events best effort: a due fault drops this one.
+      // https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html
+      if (!faults.dropsStatusEvent()) {
+        const publication = this.#deps.publish(statusChangeEvent(record));
+        await Promise.all(publication.deliveries.map((delivery) => delivery.settled));
+      }
+      await this.#deps.afterFailure?.(record);
     }
   }
 }
 
 /** The event Step Functions puts on the default bus when an execution's status changes. */
-function statusChangeEvent(record: ExecutionRecord): unknown {
+export function statusChangeEvent(record: ExecutionRecord): unknown {
   return envelope({
     source: 'aws.states',
     'detail-type': 'Step Functions Execution Status Change',
@@ -164,6 +173,10 @@ function statusChangeEvent(record: ExecutionRecord): unknown {
       outputDetails: null,
       error: record.error ?? null,
       cause: record.cause ?? null,
+      // The attempt: a redriven execution emits its events again under the same ARN (aws-facts.md:
+      // AWS's own event model for .NET, aws/aws-lambda-dotnet PR #2544, lists these fields).
+      redriveCount: record.redriveCount ?? 0,
+      redriveDate: record.redrivenAt === undefined ? null : Date.parse(record.redrivenAt),
     },
   });
 }

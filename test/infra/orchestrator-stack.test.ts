@@ -51,6 +51,9 @@ beforeAll(() => {
 }, 120_000);
 
 const resourcesOf = (s: Synthesized, type: string) => Object.entries(s.json.Resources as Json).filter(([, r]) => r.Type === type) as [string, Json][];
+/** The rule on the default bus that matches Step Functions status changes (the failure sweep's schedule rule has no pattern). */
+const statusChangeRules = (s: Synthesized) =>
+  resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined && r.Properties.EventPattern !== undefined) as [[string, Json]];
 const contractOf = (config: OrchestratorConfig): ContractConfig => ({ ...config });
 /** The orchestrator's functions by POWERTOOLS_SERVICE_NAME (CDK's own BucketDeployment handler has none). */
 function functionsOf(s: Synthesized): Map<string, { logicalId: string; props: Json }> {
@@ -85,7 +88,8 @@ describe('event rules', () => {
   });
 
   it('gives every target a retry policy and a dead-letter queue that is encrypted, SSL-only and keeps 14 days', () => {
-    const rules = resourcesOf(deploy, 'AWS::Events::Rule');
+    // The failure sweep's schedule is tested in failure-sweep.test.ts: a missed run is covered by the next one.
+    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression === undefined);
     expect(rules).toHaveLength(3);
     for (const [, rule] of rules) {
       for (const target of rule.Properties.Targets as Json[]) {
@@ -105,7 +109,7 @@ describe('event rules', () => {
   });
 
   it('hands failed, timed-out and aborted executions of the two workflows to the failure reporter', () => {
-    const [[, rule]] = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined) as [[string, Json]];
+    const [[, rule]] = statusChangeRules(deploy);
     const names = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([, sm]) => sm.Properties.StateMachineName as string);
     const { source, 'detail-type': detailType, detail } = rule.Properties.EventPattern;
 
@@ -117,10 +121,11 @@ describe('event rules', () => {
   });
 
   it('sends a reporter invocation that keeps failing to the same dead-letter queue as undeliverable events', () => {
-    const [[, rule]] = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined) as [[string, Json]];
-    const [[, invokeConfig]] = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig') as [[string, Json]];
+    const [[, rule]] = statusChangeRules(deploy);
+    const reporter = { Ref: functionsOf(deploy).get('report-failure')!.logicalId };
+    const [[, invokeConfig]] = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify(reporter)) as [[string, Json]];
 
-    expect(invokeConfig.Properties.FunctionName).toEqual({ Ref: functionsOf(deploy).get('report-failure')!.logicalId });
+    expect(invokeConfig.Properties.FunctionName).toEqual(reporter);
     expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
     expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual(rule.Properties.Targets[0].DeadLetterConfig.Arn);
   });
@@ -144,8 +149,9 @@ describe('monitoring', () => {
     for (const [, alarm] of depth) expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
 
     const reporter = functionsOf(deploy).get('report-failure')!;
-    expect(alarmsOn(deploy, 'Errors').map(([, a]) => a.Properties.Dimensions[0].Value.Ref)).toEqual([reporter.logicalId]);
-    const [[, filter]] = resourcesOf(deploy, 'AWS::Logs::MetricFilter') as [[string, Json]];
+    const sweep = functionsOf(deploy).get('sweep-failures')!;
+    expect(alarmsOn(deploy, 'Errors').map(([, a]) => a.Properties.Dimensions[0].Value.Ref).sort()).toEqual([reporter.logicalId, sweep.logicalId].sort());
+    const [[, filter]] = resourcesOf(deploy, 'AWS::Logs::MetricFilter').filter(([, f]) => f.Properties.LogGroupName.Ref === reporter.props.LoggingConfig.LogGroup.Ref) as [[string, Json]];
     expect(filter.Properties.FilterPattern).toBe('{ $.rejected IS TRUE }');
     expect(filter.Properties.LogGroupName).toEqual({ Ref: reporter.props.LoggingConfig.LogGroup.Ref });
     const { MetricName, MetricNamespace } = filter.Properties.MetricTransformations[0];
@@ -305,6 +311,7 @@ describe('IAM', () => {
     'send-reply': ['events:PutEvents', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
     // The sqs actions come from the on-failure destination (the failure dead-letter queue only).
     'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
+    'sweep-failures': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
   };
 
   it.each(Object.entries(expectedActions))('grants %s exactly the calls it makes', (directory, actions) => {

@@ -65,7 +65,7 @@ describe('requests on the local bus run the real workflows', () => {
     expect(onboarded.workflow).toBe('onboarding');
     expect(onboarded.execution).toMatchObject({ status: 'SUCCEEDED', tenantId, registrationId: readSample(sample).detail.tenantRegistrationId });
     expect(kinds(onboarded.replies)).toEqual(['sbt_aws_provisionSuccess']);
-    expect(registrationData(onboarded.replies[0])).toEqual({ registrationStatus: 'created' });
+    expect(registrationData(onboarded.replies[0])).toEqual({ registrationStatus: 'created', failureReason: null, failedStep: null, errorName: null, executionArn: null });
     const created = resourcesOf(tenantId);
     expect(created.rules).toHaveLength(1);
     expect(created.stacks).toHaveLength(stackCount);

@@ -48,7 +48,7 @@ describe('offboarding happy paths', () => {
     expect(record?.route).toBeUndefined();
     expect(record?.lock).toBeUndefined();
     expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
-    expect(harness.replies[1]!.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'deleted' });
+    expect(harness.replies[1]!.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'deleted', failureReason: null, failedStep: null, errorName: null, executionArn: null });
   });
 
   it('a repeated offboarding request after success deletes nothing and sends no second reply', async () => {

@@ -44,7 +44,7 @@ describe('onboarding happy paths', () => {
     expect(reply.detailType).toBe('sbt_aws_provisionSuccess');
     expect(reply.source).toBe('sbt.application.plane');
     expect(reply.detail.tenantRegistrationId).toBe(event.detail.tenantRegistrationId);
-    expect(reply.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'created' });
+    expect(reply.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'created', failureReason: null, failedStep: null, errorName: null, executionArn: null });
     const tenantConfig = JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig);
     expect(tenantConfig).toMatchObject({ tenantId: event.detail.tenantId, tier: 'basic', isolationModel: 'pool' });
     const record = await registry.getTenant(String(event.detail.tenantId));

@@ -10,7 +10,9 @@ import {
   requestDetailTypes,
   requestEventPattern,
   type ContractConfig,
+  ReplyDetailSchema,
   type FailureDetails,
+  type ReplyDetail,
 } from '../../../events/contract.ts';
 import { InvalidRequestError } from '../../../functions/shared/errors.ts';
 
@@ -233,7 +235,18 @@ describe('parseRequest', () => {
 
 describe('addressOfRequest', () => {
   it('recovers operation, registration and tenant from a request that fails validation', () => {
-    expect(addressOfRequest(onboarding({ tier: undefined, tenantName: 42 }), config)).toEqual({ operation: 'onboarding', registrationId, tenantId });
+    expect(addressOfRequest(onboarding({ tier: undefined, tenantName: 42 }), config)).toEqual({
+      operation: 'onboarding',
+      registrationId,
+      tenantId,
+      requestedAt: '2026-11-20T10:00:00Z',
+    });
+  });
+
+  it('keeps the request time only when it is a time', () => {
+    expect(addressOfRequest(onboarding({}, { time: 'yesterday' }), config)).not.toHaveProperty('requestedAt');
+    expect(addressOfRequest(onboarding({}, { time: 42 }), config)).not.toHaveProperty('requestedAt');
+    expect(addressOfRequest(onboarding({}, { time: `2026-11-20T10:00:00Z${' '.repeat(100)}` }), config)).not.toHaveProperty('requestedAt');
   });
 
   it('recovers the legacy spelling too', () => {
@@ -241,9 +254,10 @@ describe('addressOfRequest', () => {
   });
 
   it('leaves out what is missing or malformed, so a reply is never addressed to garbage', () => {
-    expect(addressOfRequest(onboarding({ tenantRegistrationId: 'bad/id', tenantId: 7 }), config)).toEqual({ operation: 'onboarding' });
-    expect(addressOfRequest(onboarding({}, { 'detail-type': 'somethingElse' }), config)).toEqual({ registrationId, tenantId });
-    expect(addressOfRequest(onboarding({}, { detail: 'nope' }), config)).toEqual({ operation: 'onboarding' });
+    const time = { time: undefined };
+    expect(addressOfRequest(onboarding({ tenantRegistrationId: 'bad/id', tenantId: 7 }, time), config)).toEqual({ operation: 'onboarding' });
+    expect(addressOfRequest(onboarding({}, { ...time, 'detail-type': 'somethingElse' }), config)).toEqual({ registrationId, tenantId });
+    expect(addressOfRequest(onboarding({}, { ...time, detail: 'nope' }), config)).toEqual({ operation: 'onboarding' });
   });
 
   it.each([null, undefined, 'text', 42])('is empty for %s', (event) => {
@@ -285,6 +299,8 @@ describe('buildReply', () => {
     executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:e1',
   };
 
+  const cleared = { failureReason: null, failedStep: null, errorName: null, executionArn: null };
+
   it('provisionSuccess: created, with the tenant config string in tenantData', () => {
     const entry = buildReply(config, { registrationId, tenantId }, { kind: 'provisionSuccess', tenantConfig: '{"tier":"premium"}' });
 
@@ -292,7 +308,7 @@ describe('buildReply', () => {
     expect(JSON.parse(entry.Detail)).toEqual({
       tenantRegistrationId: registrationId,
       tenantId,
-      jobOutput: { tenantData: { tenantConfig: '{"tier":"premium"}' }, tenantRegistrationData: { registrationStatus: 'created' } },
+      jobOutput: { tenantData: { tenantConfig: '{"tier":"premium"}' }, tenantRegistrationData: { registrationStatus: 'created', ...cleared } },
     });
   });
 
@@ -303,8 +319,25 @@ describe('buildReply', () => {
     expect(JSON.parse(entry.Detail)).toEqual({
       tenantRegistrationId: registrationId,
       tenantId,
-      jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } },
+      jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted', ...cleared } },
     });
+  });
+
+  it.each([
+    ['provisionSuccess', { kind: 'provisionSuccess', tenantConfig: '{}' }],
+    ['deprovisionSuccess', { kind: 'deprovisionSuccess' }],
+  ] as const)('%s after a failure: the merged registration record keeps no failure key', (_kind, success) => {
+    // The control plane's PATCH merges the keys it receives into the registration record.
+    const merged = (record: Record<string, unknown>, entry: { Detail: string }) => ({
+      ...record,
+      ...(JSON.parse(entry.Detail) as ReplyDetail).jobOutput.tenantRegistrationData,
+    });
+    const failed = merged({}, buildReply(config, { registrationId }, { kind: 'provisionFailure', failure }));
+
+    const record = merged(failed, buildReply(config, { registrationId, tenantId }, success));
+
+    expect(ReplyDetailSchema.safeParse(JSON.parse(buildReply(config, { registrationId }, success).Detail)).success).toBe(true);
+    expect(Object.entries(record).filter(([key, value]) => key !== 'registrationStatus' && value !== null)).toEqual([]);
   });
 
   it.each(['provisionFailure', 'deprovisionFailure'] as const)('%s: failed, with reason, step, error and execution inside tenantRegistrationData', (kind) => {

@@ -9,9 +9,11 @@ import { handler } from '../../../../functions/report-failure/handler.ts';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
 import {
   context,
+  currentState,
   documents,
   dynamo,
   eventBridge,
+  describeAs,
   lambdaCause,
   onboardingExecution,
   onboardingMachine,
@@ -20,6 +22,7 @@ import {
   sfn,
   statusChange,
   stopDate,
+  mockFailedAndLocked,
 } from './handler.fixture.ts';
 
 let loggedErrors: ReturnType<typeof vi.spyOn>;
@@ -27,6 +30,7 @@ let loggedErrors: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
   for (const mock of [eventBridge, sfn, dynamo, documents]) mock.reset();
   fakeIdempotencyTable(dynamo);
+  mockFailedAndLocked();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   sfn.on(GetExecutionHistoryCommand).resolves({
     events: [
@@ -56,7 +60,10 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
     const unaddressable = requestEvent('sbt_aws_onboardingRequest', { tenantId: 't1', email: 'admin@acme.example', tier: 'premium' });
     const cause = lambdaCause('InvalidRequest', 'Invalid onboarding request: detail.tenantRegistrationId: is required (sent by admin@acme.example)');
 
-    const result = await report(statusChange({ input: JSON.stringify(unaddressable), error: 'InvalidRequest', cause }));
+    const event = statusChange({ input: JSON.stringify(unaddressable), error: 'InvalidRequest', cause });
+    describeAs(event);
+
+    const result = await report(event);
 
     expect(result).toEqual({ sent: false, rejected: true });
     expect(loggedErrors).toHaveBeenCalledWith('Request rejected and cannot be answered', {
@@ -96,8 +103,9 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
   });
 
   it('reports again when a redriven execution fails again later', async () => {
-    await report(statusChange());
-    await report(statusChange({ stopDate: stopDate + 3_600_000 }));
+    await report(statusChange({ redriveCount: 0 }));
+    sfn.on(DescribeExecutionCommand).resolves(currentState({ redriveCount: 1, stopDate: new Date(stopDate + 3_600_000) }));
+    await report(statusChange({ redriveCount: 1, stopDate: stopDate + 3_600_000 }));
 
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
   });

@@ -7,7 +7,7 @@ import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { slotDelete, slotItem, slotsQuery, throttled } from '../shared/stack-slots.fixture.ts';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
-import { documents, dynamo, eventBridge, report, requestEvent, sfn, statusChange, stopDate } from './handler.fixture.ts';
+import { describeAs, documents, dynamo, eventBridge, mockFailedAndLocked, report, requestEvent, sfn, statusChange, stopDate } from './handler.fixture.ts';
 
 let loggedErrors: ReturnType<typeof vi.spyOn>;
 
@@ -19,6 +19,7 @@ function commandNames(): string[] {
 beforeEach(() => {
   for (const mock of [eventBridge, sfn, dynamo, documents]) mock.reset();
   fakeIdempotencyTable(dynamo);
+  mockFailedAndLocked();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   sfn.on(GetExecutionHistoryCommand).resolves({
     events: [{ id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CheckTenantStacks' } }],
@@ -35,7 +36,7 @@ describe('report-failure handler: stack-operation slot', () => {
   it('frees the tenant\'s slot after recording the failure', async () => {
     await expect(report(statusChange())).resolves.toEqual({ sent: true, eventId: 'evt-1' });
 
-    expect(commandNames()).toEqual(['UpdateCommand', 'QueryCommand', 'DeleteCommand']);
+    expect(commandNames()).toEqual(['GetCommand', 'UpdateCommand', 'QueryCommand', 'DeleteCommand']);
     expect(documents.commandCalls(QueryCommand)[0]?.args[0].input).toEqual(slotsQuery('t1'));
     expect(documents.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual(slotDelete(6, 't1'));
   });
@@ -67,7 +68,10 @@ describe('report-failure handler: stack-operation slot', () => {
   it('frees nothing when the request names no usable tenant', async () => {
     const request = requestEvent('sbt_aws_onboardingRequest', { tenantId: 'not a valid id!', tenantRegistrationId: 'reg-1' });
 
-    await report(statusChange({ input: JSON.stringify(request) }));
+    const event = statusChange({ input: JSON.stringify(request) });
+    describeAs(event);
+
+    await report(event);
 
     expect(documents.calls()).toHaveLength(0);
   });

@@ -1,8 +1,8 @@
 /** Events, mocked clients and a Lambda context shared by the report-failure handler tests. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../../../functions/report-failure/handler.ts';
@@ -111,4 +111,62 @@ export function sentEntries() {
 export function sentRegistrationData(): Record<string, unknown> {
   const [[entry]] = sentEntries() as [[{ Detail: { jobOutput: { tenantRegistrationData: Record<string, unknown> } } }]];
   return entry.Detail.jobOutput.tenantRegistrationData;
+}
+
+/** DescribeExecution's answer for the failed onboarding now (FAILED, first attempt), with overrides. */
+export function currentState(overrides: Partial<DescribeExecutionCommandOutput> = {}): DescribeExecutionCommandOutput {
+  const { detail } = statusChange();
+  return {
+    executionArn: detail.executionArn,
+    stateMachineArn: detail.stateMachineArn,
+    name: detail.name,
+    status: 'FAILED',
+    startDate: new Date(detail.startDate),
+    stopDate: new Date(detail.stopDate),
+    input: detail.input,
+    error: detail.error,
+    cause: detail.cause,
+    redriveCount: 0,
+    $metadata: {},
+    ...overrides,
+  };
+}
+
+/** Tenant t1's registry item while the failed onboarding still holds its lock, with overrides. */
+export function lockedTenantItem(overrides: Record<string, unknown> = {}) {
+  return {
+    pk: 'TENANT#t1',
+    sk: 'TENANT',
+    tenantId: 't1',
+    status: 'ONBOARDING',
+    lock: { operation: 'onboarding', registrationId: 'reg-1', executionArn: onboardingExecution, acquiredAt: '2026-11-20T10:00:01.000Z' },
+    completed: {},
+    lastRequestAt: '2026-11-20T10:00:00Z',
+    version: 1,
+    createdAt: '2026-11-20T10:00:01.000Z',
+    updatedAt: '2026-11-20T10:00:01.000Z',
+    ...overrides,
+  };
+}
+
+/** The execution is in the state its event reports, and still holds tenant t1's lock. */
+export function mockFailedAndLocked(): void {
+  sfn.on(DescribeExecutionCommand).resolves(currentState());
+  documents.on(GetCommand).resolves({ Item: lockedTenantItem() });
+}
+
+/** DescribeExecution answers what `event` reports (its status, input, error and cause): the event is current. */
+export function describeAs(event: ReturnType<typeof statusChange>): void {
+  const { detail } = event as { detail: Record<string, any> };
+  sfn.on(DescribeExecutionCommand).resolves(
+    currentState({
+      executionArn: detail.executionArn,
+      stateMachineArn: detail.stateMachineArn,
+      name: detail.name,
+      status: detail.status,
+      input: detail.input ?? undefined,
+      error: detail.error ?? undefined,
+      cause: detail.cause ?? undefined,
+    }),
+  );
 }

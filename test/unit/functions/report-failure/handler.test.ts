@@ -25,6 +25,8 @@ import {
   stackFailureReason,
   statusChange,
   stopDate,
+  mockFailedAndLocked,
+  describeAs,
 } from './handler.fixture.ts';
 
 let loggedErrors: ReturnType<typeof vi.spyOn>;
@@ -32,6 +34,7 @@ let loggedErrors: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
   for (const mock of [eventBridge, sfn, dynamo, documents]) mock.reset();
   fakeIdempotencyTable(dynamo);
+  mockFailedAndLocked();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   sfn.on(GetExecutionHistoryCommand).resolves({
     events: [
@@ -117,17 +120,18 @@ describe('report-failure handler: failure replies', () => {
       events: [{ id: 4, timestamp: new Date(stopDate), type: 'WaitStateEntered', stateEnteredEventDetails: { name: 'WaitForStackDeletion' } }],
     });
 
-    const result = await report(
-      statusChange({
-        executionArn: offboardingExecution,
-        stateMachineArn: offboardingMachine,
-        name: 'reg-9',
-        status: 'TIMED_OUT',
-        input: JSON.stringify(offboardingRequest),
-        error: 'States.Timeout',
-        cause: null,
-      }),
-    );
+    const event = statusChange({
+      executionArn: offboardingExecution,
+      stateMachineArn: offboardingMachine,
+      name: 'reg-9',
+      status: 'TIMED_OUT',
+      input: JSON.stringify(offboardingRequest),
+      error: 'States.Timeout',
+      cause: null,
+    });
+    describeAs(event);
+
+    const result = await report(event);
 
     expect(result).toEqual({ sent: true, eventId: 'evt-1' });
     expect(sentEntries()).toEqual([
@@ -158,7 +162,10 @@ describe('report-failure handler: failure replies', () => {
   });
 
   it('explains an aborted execution', async () => {
-    await report(statusChange({ status: 'ABORTED', error: null, cause: null }));
+    const event = statusChange({ status: 'ABORTED', error: null, cause: null });
+    describeAs(event);
+
+    await report(event);
 
     expect(sentRegistrationData()).toMatchObject({
       failureReason: `The execution was stopped (aborted) before it finished. ${redriveHint}`,
@@ -185,7 +192,10 @@ describe('report-failure handler: failure replies', () => {
   it('replies without a tenant id, and records nothing, when the tenant id is unusable', async () => {
     const request = requestEvent('sbt_aws_onboardingRequest', { tenantId: 'not a valid id!', tenantRegistrationId: 'reg-1' });
 
-    await report(statusChange({ input: JSON.stringify(request), error: 'InvalidRequest', cause: lambdaCause('InvalidRequest', 'bad tenantId') }));
+    const event = statusChange({ input: JSON.stringify(request), error: 'InvalidRequest', cause: lambdaCause('InvalidRequest', 'bad tenantId') });
+    describeAs(event);
+
+    await report(event);
 
     const [[entry]] = sentEntries() as [[{ Detail: Record<string, unknown> }]];
     expect(entry.Detail).not.toHaveProperty('tenantId');

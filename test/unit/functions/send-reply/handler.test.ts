@@ -105,7 +105,7 @@ describe('send-reply handler', () => {
             tenantId: 't1',
             jobOutput: {
               tenantData: { tenantConfig },
-              tenantRegistrationData: { registrationStatus: 'created' },
+              tenantRegistrationData: { registrationStatus: 'created', failureReason: null, failedStep: null, errorName: null, executionArn: null },
             },
           },
         },
@@ -126,7 +126,7 @@ describe('send-reply handler', () => {
           Detail: {
             tenantRegistrationId: 'reg-1',
             tenantId: 't1',
-            jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } },
+            jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted', failureReason: null, failedStep: null, errorName: null, executionArn: null } },
           },
         },
       ],

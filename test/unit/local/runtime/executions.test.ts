@@ -1,4 +1,4 @@
-import { ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
+import { ExecutionDoesNotExist, InvalidToken, StateMachineDoesNotExist, ValidationException } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { ExecutionStore, summaryOf, type ExecutionRecord } from '../../../../local/runtime/executions.ts';
 
@@ -71,5 +71,59 @@ describe('ExecutionStore', () => {
     expect(store.find('onboarding-t1-abc123')?.executionArn).toBe(arn);
     expect(summaryOf(store.find(arn)!)).toMatchObject({ status: 'ABORTED', error: 'ExecutionAborted' });
     expect(summaryOf(store.find(arn)!)).not.toHaveProperty('input');
+  });
+});
+
+describe('ExecutionStore.listExecutions', () => {
+  const onboardingMachine = 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-onboarding';
+  /** Executions started in order e1..e5; e2 stopped last, e4 is running, e5 belongs to offboarding. */
+  function store(): ExecutionStore {
+    const executions = new ExecutionStore(stateTypes);
+    const add = (name: string, fields: Partial<ExecutionRecord>) =>
+      executions.add({ ...failedRecord(), executionArn: `${arn.replace(/:[^:]+$/, '')}:${name}`, name, ...fields });
+    add('e1', { startedAt: '2026-11-20T10:00:00.000Z', stoppedAt: '2026-11-20T10:10:00.000Z' });
+    add('e2', { startedAt: '2026-11-20T10:01:00.000Z', stoppedAt: '2026-11-20T10:30:00.000Z', redriveCount: 1, redrivenAt: '2026-11-20T10:20:00.000Z' });
+    add('e3', { startedAt: '2026-11-20T10:02:00.000Z', stoppedAt: '2026-11-20T10:20:00.000Z', status: 'SUCCEEDED' });
+    add('e4', { startedAt: '2026-11-20T10:03:00.000Z', stoppedAt: undefined, status: 'RUNNING' });
+    add('e5', { workflow: 'offboarding', startedAt: '2026-11-20T10:04:00.000Z', stoppedAt: '2026-11-20T10:40:00.000Z' });
+    return executions;
+  }
+  const names = (output: { executions?: { name?: string }[] }) => output.executions?.map((execution) => execution.name);
+
+  it('lists one state machine\'s executions, the status filter applied, stopped ones newest stop first', () => {
+    const failed = store().listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'FAILED' });
+
+    expect(names(failed)).toEqual(['e2', 'e1']);
+    expect(failed.executions?.[0]).toEqual({
+      executionArn: `${arn.replace(/:[^:]+$/, '')}:e2`,
+      stateMachineArn: onboardingMachine,
+      name: 'e2',
+      status: 'FAILED',
+      startDate: new Date('2026-11-20T10:01:00.000Z'),
+      stopDate: new Date('2026-11-20T10:30:00.000Z'),
+      redriveCount: 1,
+      redriveDate: new Date('2026-11-20T10:20:00.000Z'),
+    });
+    expect(names(store().listExecutions({ stateMachineArn: onboardingMachine }))).toEqual(['e2', 'e3', 'e1', 'e4']);
+  });
+
+  it('pages with a token that only works with the same arguments', () => {
+    const executions = store();
+
+    const first = executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 3 });
+    const second = executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 3, nextToken: first.nextToken });
+
+    expect([names(first), names(second), second.nextToken]).toEqual([['e2', 'e3', 'e1'], ['e4'], undefined]);
+    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'FAILED', nextToken: first.nextToken })).toThrow(InvalidToken);
+    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, nextToken: 'garbage' })).toThrow(InvalidToken);
+  });
+
+  it('refuses what Step Functions refuses', () => {
+    const executions = store();
+
+    expect(() => executions.listExecutions({ stateMachineArn: `${onboardingMachine}-other` })).toThrow(StateMachineDoesNotExist);
+    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 1001 })).toThrow(ValidationException);
+    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'PENDING_REDRIVE' })).toThrow(ValidationException);
+    expect(() => executions.listExecutions({})).toThrow(ValidationException);
   });
 });

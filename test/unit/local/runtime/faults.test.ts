@@ -135,3 +135,19 @@ describe('workflow start failures', () => {
     expect(() => plan.failStarts(1, 'outage' as never)).toThrow(/Unknown start failure kind "outage"/);
   });
 });
+
+describe('dropped status events', () => {
+  it('drops the next `times` status events, then delivers them again; clear() ends the drops', () => {
+    plan.dropStatusEvents(2);
+
+    expect([plan.dropsStatusEvent(), plan.dropsStatusEvent(), plan.dropsStatusEvent()]).toEqual([true, true, false]);
+    plan.dropStatusEvents(3);
+    plan.clear();
+    expect(plan.dropsStatusEvent()).toBe(false);
+  });
+
+  it('refuses a count that is not a positive whole number', () => {
+    expect(() => plan.dropStatusEvents(0)).toThrow(/positive whole number/);
+    expect(() => plan.dropStatusEvents(1.5)).toThrow(/positive whole number/);
+  });
+});
