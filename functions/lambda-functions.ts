@@ -16,8 +16,12 @@ export const workflowFunctions = {
 
 export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
 
-/** Functions outside the workflows: the failure reporter reacts to execution status events. */
+/**
+ * Functions outside the workflows: the admission function starts a workflow for each request on
+ * the bus; the failure reporter reacts to execution status events.
+ */
 export const eventFunctions = {
+  admitRequest: 'admit-request',
   reportFailure: 'report-failure',
 } as const;
 
