@@ -119,16 +119,19 @@ export class OrchestratorStack extends Stack {
         stackNamePrefix: config.stackNamePrefix,
         listenerArns: [routeListener.listenerArn],
         executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
+        stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       },
     });
     const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
 
     this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention });
     const failureReporter = this.functions.get(eventFunctions.reportFailure);
+    const admission = this.functions.get(eventFunctions.admitRequest);
     this.eventWiring = new EventWiring(this, 'Events', {
       bus: this.bus,
       contract: this.contract,
-      stateMachines: this.workflows.stateMachines,
+      controlPlaneAccounts: config.controlPlaneAccounts ?? [this.account],
+      admission: admission.function,
       stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       failureReporter: failureReporter.function,
     });
@@ -137,6 +140,7 @@ export class OrchestratorStack extends Stack {
       deadLetterQueues: { RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue, FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue },
       failureReporter: failureReporter.function,
       failureReporterLogs: failureReporter.logGroup,
+      admissionLogs: admission.logGroup,
       functions: functionByDirectory,
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),
     });

@@ -35,6 +35,7 @@ export const functionReaders: Readonly<Record<FunctionDirectory, readonly Config
   'send-reply': ['readContractConfig', 'readIdempotencyTableName'],
   'remove-route': ['readRegistryTableName', 'readRouteListeners'],
   'report-failure': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
+  'admit-request': ['readContractConfig', 'readStateMachineArns'],
 };
 
 /** Environment variables Lambda limits to 4 KB in total (names and values). */

@@ -25,6 +25,8 @@ export interface FunctionTargets {
   readonly listenerArns: readonly string[];
   /** Execution ARN patterns of the two workflows (built from their names). */
   readonly executionArns: readonly string[];
+  /** ARNs of the two workflows (built from their names): the only ones the admission function may start. */
+  readonly stateMachineArns: readonly string[];
 }
 
 /** How one function is granted its calls. */
@@ -149,6 +151,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
     grant: (role, targets) => {
       grantPutReply(role, targets);
       targets.idempotency.grant(role, ...idempotencyActions);
+    },
+  },
+  'admit-request': {
+    grant: (role, targets) => {
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['states:StartExecution'], resourceArns: [...targets.stateMachineArns] });
     },
   },
   'report-failure': {

@@ -1,7 +1,8 @@
 /**
  * Alarms and a dashboard: failed, timed-out and aborted executions, undeliverable events, failure
- * reporter errors, and requests rejected without a way to answer them (the reporter logs
- * `rejected: true`; nobody else would ever hear of them).
+ * reporter errors, and requests rejected without a way to answer them (the admission function,
+ * or the failure reporter for an execution started some other way, logs `rejected: true`; nobody
+ * else would ever hear of them).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -18,7 +19,7 @@ import type { Operation } from '../../events/contract.ts';
 
 /** Namespace of the orchestrator's own metrics. */
 export const metricNamespace = 'TenantOrchestrator';
-/** Metric counting requests the failure reporter could not answer. */
+/** Metric counting requests that could not be answered (admission function and failure reporter). */
 export const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
 
 /** Properties of {@link Monitoring}. */
@@ -28,6 +29,8 @@ export interface MonitoringProps {
   readonly failureReporter: lambda.IFunction;
   /** The failure reporter's log group (JSON logs). */
   readonly failureReporterLogs: logs.ILogGroup;
+  /** The admission function's log group (JSON logs), where unanswerable requests are refused. */
+  readonly admissionLogs: logs.ILogGroup;
   /** Every function, for the dashboard. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /**
@@ -76,18 +79,23 @@ export class Monitoring extends Construct {
     }
     alarm('FailureReporterErrors', props.failureReporter.metricErrors({ period: Duration.minutes(5) }), 'The failure reporter failed: a failed execution may not have been answered.');
 
-    const rejections = new logs.MetricFilter(this, 'UnanswerableRejectionsFilter', {
-      logGroup: props.failureReporterLogs,
-      // The reporter logs `rejected: true` (a JSON boolean), which JSON filters match with IS TRUE.
-      filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
-      metricNamespace,
-      metricName: unanswerableRequestsMetric,
-      metricValue: '1',
-    });
+    // Both functions log an unanswerable request as `rejected: true` (a JSON boolean, which JSON
+    // filters match with IS TRUE); both filters feed one metric, so one alarm covers them.
+    const rejectionLogs = { UnanswerableRejectionsFilter: props.failureReporterLogs, UnanswerableAdmissionsFilter: props.admissionLogs };
+    const [rejections] = Object.entries(rejectionLogs).map(
+      ([filterId, logGroup]) =>
+        new logs.MetricFilter(this, filterId, {
+          logGroup,
+          filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
+          metricNamespace,
+          metricName: unanswerableRequestsMetric,
+          metricValue: '1',
+        }),
+    );
     alarm(
       'UnanswerableRejections',
-      rejections.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      'A request was rejected without a registration id, so the control plane got no reply: find it in the failure reporter\'s logs.',
+      rejections!.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      'A request was rejected without a registration id, so the control plane got no reply: find it in the admission function\'s (or the failure reporter\'s) logs.',
     );
     this.alarms = alarms;
     this.dashboard = this.createDashboard(props);
