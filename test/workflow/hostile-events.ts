@@ -3,7 +3,8 @@
  * orchestrator owes it:
  * - `failure-reply`: the request can be addressed (a usable tenantRegistrationId), so the control
  *   plane gets a failure reply whose reason names the problem;
- * - `rejected`: it cannot be addressed, so there is no reply, only a logged rejection (alarmed);
+ * - `rejected`: it cannot be addressed, so the admission function starts nothing; there is no
+ *   reply, only a logged rejection (alarmed);
  * - `unrouted`: no rule matches it (not a request at all), so no workflow starts.
  * None of them may create anything. Every onboarding here carries an admin e-mail, which no
  * reply or log line may repeat.
