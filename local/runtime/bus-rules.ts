@@ -10,6 +10,7 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import { requestEventPattern, type ContractConfig } from '../../events/contract.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
 import type { AdmitRequestOutput } from '../../functions/admit-request/handler.ts';
+import { simulatedAccount } from '../cloud/aws-shapes.ts';
 import { lambdaContext, loadHandler, localStateMachineArn, type WorkflowName } from '../workflow-runner.ts';
 import type { ReceivedReply, SendResult } from './api.ts';
 import type { BusEvent, BusRule, LocalBus, RetryPolicy } from './bus.ts';
@@ -41,7 +42,8 @@ export function runtimeRules(deps: RuleDependencies): BusRule[] {
   const { contract, replies, current, admissionRetries } = deps;
   const startRules = [...startRuleWorkflows].map(([name, workflow]) => ({
     name,
-    pattern: requestEventPattern(contract, workflow),
+    // As deployed with the default controlPlaneAccounts: requests from the (simulated) deploying account only.
+    pattern: { ...requestEventPattern(contract, workflow), account: [simulatedAccount] },
     target: (event: BusEvent) => invokeAdmission(event),
     asyncInvocation: { ...admissionRetries, deadLetter: true },
   }));

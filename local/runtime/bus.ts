@@ -9,6 +9,7 @@
  * SQS dead-letter queues do.
  */
 import { randomUUID } from 'node:crypto';
+import { simulatedAccount } from '../cloud/aws-shapes.ts';
 import type { DeadLetter, UndeliveredEvent } from './api.ts';
 import { matchesPattern, type EventPattern } from './event-pattern.ts';
 
@@ -96,7 +97,7 @@ export function envelope(event: Record<string, unknown>): BusEvent {
   return {
     version: '0',
     id: randomUUID(),
-    account: '111122223333',
+    account: simulatedAccount,
     time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: 'us-east-1',
     resources: [],

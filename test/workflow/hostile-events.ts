@@ -138,6 +138,8 @@ export const hostileEvents: readonly HostileEvent[] = [
   { name: 'unknown detail type', event: onboarding(58, {}, { 'detail-type': 'sbt_aws_deleteEverything' }), outcome: unrouted },
   { name: 'detail type a number', event: onboarding(59, {}, { 'detail-type': 7 }), outcome: unrouted },
   { name: 'detail type in other case', event: onboarding(60, {}, { 'detail-type': 'SBT_AWS_ONBOARDINGREQUEST' }), outcome: unrouted },
+  // Who may ask: only the control plane's accounts (by default the deploying one).
+  { name: 'a request from another account', event: onboarding(62, {}, { account: '999988887777' }), outcome: unrouted },
 ];
 
 /**
