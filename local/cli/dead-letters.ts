@@ -1,7 +1,8 @@
 /**
- * `dead-letters`: the requests whose workflow could not be started after the bus's retries,
- * kept in the local dead-letter queue; `dead-letters --redrive` puts each on the bus again (as
- * `npm run redrive-dead-letters` does with the request dead-letter queue in AWS).
+ * `dead-letters`: the requests whose workflow could not be started after the admission
+ * function's retries, kept in the local dead-letter queue; `dead-letters --redrive` hands each to
+ * the admission function again, unchanged (as `npm run redrive-dead-letters` does with the request
+ * dead-letter queue in AWS).
  */
 import type { DeadLetter, LocalRuntime } from '../runtime/api.ts';
 import { outcomeFailed, reportOutcome } from './actions.ts';

@@ -183,7 +183,7 @@ export class LocalBus {
     this.#deadLetters.splice(0, this.#deadLetters.length, ...structuredClone(letters));
   }
 
-  /** Removes a dead letter (once its event was put on the bus again); false when it is not there. */
+  /** Removes a dead letter (once it was redriven); false when it is not there. */
   removeDeadLetter(id: string): boolean {
     const index = this.#deadLetters.findIndex((letter) => letter.id === id);
     if (index === -1) return false;

@@ -14,13 +14,15 @@
  *   as tasks; Wait states last `timings.waitMs`, and so do Retry intervals. StartExecution (the
  *   admission function's) is answered by the launcher as Step Functions does: a name already used
  *   by an execution of the state machine returns that execution while it runs with the same input
- *   and fails with ExecutionAlreadyExists otherwise. DescribeExecution and GetExecutionHistory are
+ *   and fails with ExecutionAlreadyExists otherwise; a name breaking Step Functions' rules fails
+ *   with InvalidName. DescribeExecution and GetExecutionHistory are
  *   answered from the runtime's executions. A failed execution emits the "Step Functions Execution
  *   Status Change" event on the local bus. `redrive` resumes a failed execution at its failed state
  *   with that state's input, same ARN, RedriveCount + 1.
  * - EventBridge: PutEvents entries go on a local bus whose rules are the deployed ones
- *   (requestEventPattern, failedExecutionEventPattern): requests go to the real admission
- *   function, which starts their workflow with a sanitized input named after the event id;
+ *   (requestEventPattern, failedExecutionEventPattern): requests from the simulated account
+ *   (111122223333, the deployed rules' default) go to the real admission function, which
+ *   starts their workflow with a sanitized input named after the event id;
  *   replies from the application plane reach the local control plane (`replies()`), failed
  *   executions reach the real failure reporter (retried twice like an asynchronous Lambda
  *   invocation). What no rule matches is kept (`undelivered()`). An admission whose StartExecution
@@ -48,7 +50,8 @@
  * - EventBridge: bus names are not checked, no archive/replay, the retry policy's 24 hours and the
  *   failure reporter rule's dead-letter queue (its undeliverable events are listed instead),
  *   targets get the event at once rather than with EventBridge's delay.
- * - Lambda: no timeouts (but for injected ones), memory or concurrency limits; every function
+ * - Lambda: no timeouts (but for injected ones), memory or concurrency limits, the minutes
+ *   between asynchronous retries (`waitMs`, doubling, instead); every function
  *   shares this process, its module state and its environment (read once, at the first import of
  *   each handler, so one route listener configuration per process).
  * - State is saved on close only (the dead-letter queue also whenever it changes): a process that
