@@ -17,10 +17,12 @@ export const workflowFunctions = {
 export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
 
 /**
- * Functions outside the workflows: the failure reporter reacts to execution status events, and
- * the failure sweep runs on a schedule to report the failures whose events were not delivered.
+ * Functions outside the workflows: the admission function starts a workflow for each request on
+ * the bus; the failure reporter reacts to execution status events, and the failure sweep runs on a
+ * schedule to report the failures whose events were not delivered.
  */
 export const eventFunctions = {
+  admitRequest: 'admit-request',
   reportFailure: 'report-failure',
   sweepFailures: 'sweep-failures',
 } as const;

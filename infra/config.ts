@@ -57,6 +57,14 @@ export const OrchestratorConfigSchema = z.strictObject({
   createEventBus: z.boolean({ error: 'must be true or false' }).default(false),
   controlPlaneSource: nonEmpty.default(defaultContractConfig.controlPlaneSource),
   applicationPlaneSource: nonEmpty.default(defaultContractConfig.applicationPlaneSource),
+  /**
+   * Who may ask: the accounts whose requests on the bus start workflows (the event's `account`, set
+   * by EventBridge to the account that put the event). Default: the account the stack deploys to.
+   */
+  controlPlaneAccounts: z
+    .array(z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }), { error: 'must be a list of AWS account ids' })
+    .min(1, { error: 'must list at least one account' })
+    .optional(),
   acceptLegacyDetailTypes: z.boolean({ error: 'must be true or false' }).default(defaultContractConfig.acceptLegacyDetailTypes),
   emitLegacyDetailTypes: z.boolean({ error: 'must be true or false' }).default(defaultContractConfig.emitLegacyDetailTypes),
   /** Host-style tenants are routed at `<tenantId>.<tenantDomain>`. */

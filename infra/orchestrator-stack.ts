@@ -159,10 +159,12 @@ export class OrchestratorStack extends Stack {
 
     this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention, namePrefix: config.stackNamePrefix });
     const failureReporter = this.functions.get(eventFunctions.reportFailure);
+    const admission = this.functions.get(eventFunctions.admitRequest);
     this.eventWiring = new EventWiring(this, 'Events', {
       bus: this.bus,
       contract: this.contract,
-      stateMachines: this.workflows.stateMachines,
+      controlPlaneAccounts: config.controlPlaneAccounts ?? [this.account],
+      admission: admission.function,
       stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       failureReporter: failureReporter.function,
     });
@@ -174,6 +176,7 @@ export class OrchestratorStack extends Stack {
       failureReporterLogs: failureReporter.logGroup,
       failureSweep: this.functions.get(eventFunctions.sweepFailures).function,
       failureSweepLogs: this.functions.get(eventFunctions.sweepFailures).logGroup,
+      admissionLogs: admission.logGroup,
       functions: functionByDirectory,
       workflowStepLogs: workflowFunctionDirectories.map((directory) => this.functions.byDirectory[directory].logGroup),
       ...(config.alarmTopicArn !== undefined ? { alarmTopicArn: config.alarmTopicArn } : {}),

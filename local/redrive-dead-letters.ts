@@ -1,28 +1,39 @@
 /**
  * Redrives the request dead-letter queue of a deployed orchestrator: every control-plane request
- * EventBridge could not start a workflow for (after its retry policy) is put on the bus again,
- * and its message is deleted only once PutEvents accepted the event. Run with tsx:
+ * whose workflow could not be started is handed straight to the admission logic the deployed
+ * admission function runs (functions/admit-request/admission.ts), which starts its workflow with
+ * the sanitized input, named after the original event id. Nothing is put on the shared bus again,
+ * so the bus's other consumers do not get the request twice. Run with tsx:
  *
- *   npm run redrive-dead-letters -- --stack TenantOrchestrator [--dry-run]
- *   npm run redrive-dead-letters -- --queue-url URL --bus NAME [--dry-run] [--max N]
+ *   npm run redrive-dead-letters -- --stack TenantOrchestrator [--config FILE] [--dry-run]
  *
- * The message body is the original event (EventBridge's dead-letter format for rule targets).
- * It is re-put with its original time, by which the accept step orders a tenant's requests, so a
- * stale request stays stale; a request already served is recognised as a duplicate. Status-change
- * events (source `aws.states`, from the failure dead-letter queue) cannot be re-put: they are
- * left in the queue with a hint (invoke the failure reporter with the message body instead).
+ * A message is the original event (an EventBridge dead-letter message) or a Lambda on-failure
+ * record whose `requestPayload` is the event
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html). Its id and
+ * time are kept: an execution that did start after all is recognised by its name (a duplicate),
+ * and the accept step orders a tenant's requests by time, so a stale request stays stale. A
+ * message is deleted only once its workflow started (or already had). A request that cannot be
+ * answered (no registration id) and status-change events (source `aws.states`, from the failure
+ * dead-letter queue) are left in the queue with the reason.
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { ContractConfig, Operation } from '../events/contract.ts';
+import { admitRequest } from '../functions/admit-request/admission.ts';
+import { startExecution } from '../functions/shared/executions.ts';
+import { loadOrchestratorConfigFile } from '../infra/config.ts';
 
 /** What to redrive and how. */
 export interface RedriveOptions {
   readonly queueUrl: string;
-  readonly busName: string;
-  /** List what would be re-put; send and delete nothing. */
+  /** The two workflows, from the stack's outputs. */
+  readonly stateMachineArns: Readonly<Record<Operation, string>>;
+  /** Sources and detail-type spellings, as the deployed admission function has them. */
+  readonly contract: ContractConfig;
+  /** List what would be started; start and delete nothing. */
   readonly dryRun: boolean;
   /** Stop after this many messages. */
   readonly max: number;
@@ -31,65 +42,63 @@ export interface RedriveOptions {
 /** The clients the redrive uses (tests hand in mocked ones). */
 export interface RedriveClients {
   readonly sqs: SQSClient;
-  readonly eventBridge: EventBridgeClient;
+  readonly stepFunctions: SFNClient;
 }
 
 /** What happened to the messages. */
 export interface RedriveSummary {
+  /** Started: the message was deleted. */
   readonly redriven: number;
-  /** PutEvents refused the event: the message stays and comes back after its visibility timeout. */
+  /** The workflow had already been started for this event (an execution has its name): deleted. */
+  readonly duplicates: number;
+  /** StartExecution failed: the message stays and comes back after its visibility timeout. */
   readonly failed: number;
-  /** Not a request that can be re-put (unreadable, or an AWS service event): left in the queue. */
+  /** Not a request that can be started (unreadable, unanswerable, or an AWS service event): left in the queue. */
   readonly skipped: number;
-  /** Dry run: would have been re-put. */
+  /** Dry run: would have been started. */
   readonly listed: number;
 }
 
 const receiveBatch = 10;
-/** Long enough for PutEvents and DeleteMessage; a message whose event was refused is retried by a later run. */
+/** Long enough for StartExecution and DeleteMessage; a message whose start failed is retried by a later run. */
 const visibilityTimeoutSeconds = 60;
 
-/** A dead-lettered event as PutEvents takes it, or why it cannot be re-put. */
-export function entryOf(body: string | undefined, busName: string): { entry: PutEventsRequestEntry; about: string } | { problem: string } {
-  let event: unknown;
+/** The request event of a message body: the body itself, or the `requestPayload` of a Lambda on-failure record. */
+export function requestOf(body: string | undefined): { event: Record<string, unknown> } | { problem: string } {
+  let parsed: unknown;
   try {
-    event = JSON.parse(body ?? '');
+    parsed = JSON.parse(body ?? '');
   } catch {
     return { problem: 'the body is not JSON' };
   }
-  if (typeof event !== 'object' || event === null) return { problem: 'the body is not an event' };
-  const { source, 'detail-type': detailType, detail, resources, time } = event as Record<string, unknown>;
-  if (typeof source !== 'string' || typeof detailType !== 'string' || typeof detail !== 'object' || detail === null) {
-    return { problem: 'the body has no source, detail-type and detail' };
+  if (typeof parsed !== 'object' || parsed === null) return { problem: 'the body is not an event' };
+  const record = parsed as Record<string, unknown>;
+  const event = 'requestContext' in record && 'requestPayload' in record ? record.requestPayload : record;
+  if (typeof event !== 'object' || event === null) return { problem: 'the body holds no event' };
+  const { source } = event as Record<string, unknown>;
+  if (typeof source === 'string' && source.startsWith('aws.')) {
+    return { problem: `${source} events are not requests; invoke the failure reporter function with the message body instead` };
   }
-  if (source.startsWith('aws.')) {
-    return { problem: `${source} events cannot be put again; invoke the failure reporter function with the message body instead` };
-  }
-  const { tenantId, tenantRegistrationId } = detail as Record<string, unknown>;
-  const parsedTime = typeof time === 'string' ? new Date(time) : undefined;
-  return {
-    entry: {
-      EventBusName: busName,
-      Source: source,
-      DetailType: detailType,
-      Detail: JSON.stringify(detail),
-      ...(Array.isArray(resources) && resources.length > 0 ? { Resources: resources.map(String) } : {}),
-      ...(parsedTime !== undefined && !Number.isNaN(parsedTime.getTime()) ? { Time: parsedTime } : {}),
-    },
-    // Ids only: the detail carries personal data (the admin's e-mail).
-    about: `${detailType} tenant ${String(tenantId ?? '?')} registration ${String(tenantRegistrationId ?? '?')}${typeof time === 'string' ? ` of ${time}` : ''}`,
-  };
+  return { event: event as Record<string, unknown> };
+}
+
+/** Ids only, for the output: the detail carries personal data (the admin's e-mail). */
+function describe(event: Record<string, unknown>): string {
+  const detail = typeof event.detail === 'object' && event.detail !== null ? (event.detail as Record<string, unknown>) : {};
+  const short = (value: unknown) => (typeof value === 'string' && value.length <= 128 ? value : '?');
+  const time = typeof event.time === 'string' && event.time.length <= 64 ? ` of ${event.time}` : '';
+  return `${short(event['detail-type'])} tenant ${short(detail.tenantId)} registration ${short(detail.tenantRegistrationId)}${time}`;
 }
 
 /**
- * Receives the queue's messages until it is empty (or `max`), re-puts each request on the bus and
- * deletes a message only after PutEvents accepted its event. A message seen twice in one run (its
- * visibility ran out) ends the run rather than loop.
+ * Receives the queue's messages until it is empty (or `max`), starts each request's workflow
+ * through the admission logic and deletes a message only once its workflow started (or already
+ * had). A message seen twice in one run (its visibility ran out) ends the run rather than loop.
  */
 export async function redriveDeadLetters(clients: RedriveClients, options: RedriveOptions, log: (line: string) => void): Promise<RedriveSummary> {
-  const { sqs, eventBridge } = clients;
+  const { sqs, stepFunctions } = clients;
   const seen = new Set<string>();
-  const summary = { redriven: 0, failed: 0, skipped: 0, listed: 0 };
+  const summary = { redriven: 0, duplicates: 0, failed: 0, skipped: 0, listed: 0 };
   while (seen.size < options.max) {
     const received = await sqs.send(
       new ReceiveMessageCommand({
@@ -110,64 +119,95 @@ export async function redriveDeadLetters(clients: RedriveClients, options: Redri
   }
   log(
     options.dryRun
-      ? `dry run: ${summary.listed} request(s) would be put on ${options.busName} again, ${summary.skipped} left in the queue`
-      : `redriven ${summary.redriven}, failed ${summary.failed}, left in the queue ${summary.skipped}`,
+      ? `dry run: ${summary.listed} request(s) would be started, ${summary.skipped} left in the queue`
+      : `redriven ${summary.redriven}, already started ${summary.duplicates}, failed ${summary.failed}, left in the queue ${summary.skipped}`,
   );
   return summary;
 
-  /** Re-puts one message's event (or lists it, or leaves it) and says which. */
+  /** Starts one message's workflow (or lists it, or leaves it) and says which. */
   async function redriveOne(message: Message): Promise<keyof RedriveSummary> {
     const why = message.MessageAttributes?.ERROR_CODE?.StringValue;
-    const parsed = entryOf(message.Body, options.busName);
-    if ('problem' in parsed) {
-      log(`skipped message ${message.MessageId ?? '?'}: ${parsed.problem}`);
+    const request = requestOf(message.Body);
+    if ('problem' in request) {
+      log(`skipped message ${message.MessageId ?? '?'}: ${request.problem}`);
+      return 'skipped';
+    }
+    const about = describe(request.event);
+    const admission = admitRequest(request.event, options.contract);
+    if (admission.action === 'reject') {
+      log(`skipped message ${message.MessageId ?? '?'} (${about}): it cannot be answered: ${admission.reason}`);
       return 'skipped';
     }
     if (options.dryRun) {
-      log(`would re-put ${parsed.about}${why !== undefined ? ` (dead-lettered: ${why})` : ''}`);
+      log(`would start ${admission.operation} for ${about}${why !== undefined ? ` (dead-lettered: ${why})` : ''}`);
       // Visible again at once: a dry run leaves the queue as it found it.
       await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
       return 'listed';
     }
-    const put = await eventBridge.send(new PutEventsCommand({ Entries: [parsed.entry] }));
-    const result = put.Entries?.[0];
-    if ((put.FailedEntryCount ?? 0) > 0 || result?.EventId === undefined) {
-      log(`NOT re-put ${parsed.about}: ${result?.ErrorCode ?? 'no event id'} ${result?.ErrorMessage ?? ''}`.trimEnd());
+    let started: Awaited<ReturnType<typeof startExecution>>;
+    try {
+      started = await startExecution(
+        {
+          stateMachineArn: options.stateMachineArns[admission.operation],
+          ...(admission.executionName !== undefined ? { name: admission.executionName } : {}),
+          input: JSON.stringify(admission.input),
+        },
+        stepFunctions,
+      );
+    } catch (error) {
+      log(`NOT started ${about}: ${(error as Error).name}: ${(error as Error).message}`);
       return 'failed';
     }
     await sqs.send(new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    log(`re-put ${parsed.about} as event ${result.EventId}; message deleted`);
+    if (started.outcome === 'duplicate') {
+      log(`already started ${about} as ${started.executionArn}; message deleted`);
+      return 'duplicates';
+    }
+    log(`started ${about} as ${started.executionArn}; message deleted`);
     return 'redriven';
   }
 }
 
-/** The queue URL and bus name from the orchestrator stack's outputs. */
-export async function stackTargets(cloudFormation: CloudFormationClient, stackName: string): Promise<{ queueUrl: string; busName: string }> {
+/** The queue URL and the two workflows from the orchestrator stack's outputs. */
+export async function stackTargets(
+  cloudFormation: CloudFormationClient,
+  stackName: string,
+): Promise<{ queueUrl: string; stateMachineArns: Record<Operation, string> }> {
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  const queueUrl = outputs.RequestDeadLetterQueueUrl;
-  const busName = outputs.EventBusName;
-  if (queueUrl === undefined || busName === undefined) {
-    throw new Error(`Stack ${stackName} has no RequestDeadLetterQueueUrl and EventBusName outputs; pass --queue-url and --bus`);
+  const { RequestDeadLetterQueueUrl: queueUrl, OnboardingStateMachineArn: onboarding, OffboardingStateMachineArn: offboarding } = outputs;
+  if (queueUrl === undefined || onboarding === undefined || offboarding === undefined) {
+    throw new Error(`Stack ${stackName} has no RequestDeadLetterQueueUrl, OnboardingStateMachineArn and OffboardingStateMachineArn outputs; is it the orchestrator stack?`);
   }
-  return { queueUrl, busName };
+  return { queueUrl, stateMachineArns: { onboarding, offboarding } };
 }
 
 /** The script's usage text. */
-export const usage = `Usage: npm run redrive-dead-letters -- (--stack NAME | --queue-url URL --bus NAME) [--dry-run] [--max N] [--region REGION]
+export const usage = `Usage: npm run redrive-dead-letters -- --stack NAME [--queue-url URL] [--config FILE] [--dry-run] [--max N] [--region REGION]
 
-Puts every request in the orchestrator's request dead-letter queue on its event bus again,
-deleting each message only once EventBridge accepted the event. --dry-run lists them instead.
+Starts the workflow of every request in the orchestrator's request dead-letter queue, through the
+admission logic (sanitized input, execution named after the original event id), deleting each
+message only once its workflow started. --dry-run lists them instead. --config is the orchestrator
+configuration the stack was deployed with (default infra/config/orchestrator.json): its sources and
+detail-type spellings decide which requests are accepted.
 `;
 
 /** The command line: parsed options, or a usage error message. */
-export function parseCommandLine(argv: readonly string[]): { stack?: string; queueUrl?: string; bus?: string; dryRun: boolean; max: number; region?: string; help: boolean } {
+export function parseCommandLine(argv: readonly string[]): {
+  stack?: string;
+  queueUrl?: string;
+  config?: string;
+  dryRun: boolean;
+  max: number;
+  region?: string;
+  help: boolean;
+} {
   const { values } = parseArgs({
     args: [...argv],
     options: {
       stack: { type: 'string' },
       'queue-url': { type: 'string' },
-      bus: { type: 'string' },
+      config: { type: 'string' },
       'dry-run': { type: 'boolean' },
       max: { type: 'string' },
       region: { type: 'string' },
@@ -177,13 +217,11 @@ export function parseCommandLine(argv: readonly string[]): { stack?: string; que
   });
   const max = values.max === undefined ? 1000 : Number(values.max);
   if (!Number.isInteger(max) || max < 1) throw new Error(`--max needs a positive whole number, got "${String(values.max)}"`);
-  if (!values.help && values.stack === undefined && (values['queue-url'] === undefined || values.bus === undefined)) {
-    throw new Error('pass --stack NAME, or both --queue-url URL and --bus NAME');
-  }
+  if (!values.help && values.stack === undefined) throw new Error('pass --stack NAME (the orchestrator stack: its outputs name the queue and the workflows)');
   return {
     ...(values.stack !== undefined ? { stack: values.stack } : {}),
     ...(values['queue-url'] !== undefined ? { queueUrl: values['queue-url'] } : {}),
-    ...(values.bus !== undefined ? { bus: values.bus } : {}),
+    ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.region !== undefined ? { region: values.region } : {}),
     dryRun: values['dry-run'] ?? false,
     max,
@@ -204,11 +242,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const region = command.region !== undefined ? { region: command.region } : {};
-  const targets =
-    command.stack !== undefined ? await stackTargets(new CloudFormationClient(region), command.stack) : { queueUrl: command.queueUrl ?? '', busName: command.bus ?? '' };
+  const config = loadOrchestratorConfigFile(command.config);
+  const targets = await stackTargets(new CloudFormationClient(region), command.stack ?? '');
   const summary = await redriveDeadLetters(
-    { sqs: new SQSClient(region), eventBridge: new EventBridgeClient(region) },
-    { queueUrl: command.queueUrl ?? targets.queueUrl, busName: command.bus ?? targets.busName, dryRun: command.dryRun, max: command.max },
+    { sqs: new SQSClient(region), stepFunctions: new SFNClient(region) },
+    { queueUrl: command.queueUrl ?? targets.queueUrl, stateMachineArns: targets.stateMachineArns, contract: config, dryRun: command.dryRun, max: command.max },
     (line) => process.stdout.write(`${line}\n`),
   );
   return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;

@@ -1,9 +1,16 @@
 /**
  * Step Functions adapter: what the accept step, the failure reporter and the failure sweep need to
  * know about executions (is a lock holder still running; what state is a failed execution in now and
- * where did it stop; which executions stopped badly lately).
+ * where did it stop; which executions stopped badly lately), and the admission function's StartExecution.
  */
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, paginateListExecutions } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  paginateListExecutions,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { awsErrorName, rethrowAwsError } from './aws-errors.ts';
 import { sfnClient } from './aws-clients/sfn.ts';
 
@@ -117,5 +124,46 @@ export async function* listExecutionsStoppedSince(
     }
   } catch (error) {
     rethrowAwsError(error, 'ListExecutions');
+  }
+}
+
+/** What to start: a workflow, the execution's name (absent: Step Functions makes one up) and its input (JSON). */
+export interface ExecutionStart {
+  readonly stateMachineArn: string;
+  readonly name?: string;
+  readonly input: string;
+}
+
+/** A started execution, or one that already had the name (a redelivered request). */
+export type StartOutcome =
+  | { readonly outcome: 'started'; readonly executionArn: string }
+  | { readonly outcome: 'duplicate'; readonly executionArn: string };
+
+/** The ARN Step Functions gives an execution of a state machine: `...:execution:<machine>:<name>`. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/**
+ * StartExecution. A name already used by an execution of the state machine (in the last 90 days)
+ * is a duplicate: Step Functions answers ExecutionAlreadyExists when that execution has ended or
+ * has another input, and the running execution's ARN when it runs with the same input (then it is
+ * reported as started: StartExecution cannot tell the two apart).
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ *
+ * Throttling and 5xx become TransientAwsError; ExecutionLimitExceeded (the open-executions quota)
+ * and anything else propagate under their own name. `client` defaults to the function's own.
+ */
+export async function startExecution(start: ExecutionStart, client: SFNClient = sfnClient()): Promise<StartOutcome> {
+  try {
+    const result = await client.send(
+      new StartExecutionCommand({ stateMachineArn: start.stateMachineArn, input: start.input, ...(start.name !== undefined ? { name: start.name } : {}) }),
+    );
+    return { outcome: 'started', executionArn: result.executionArn ?? '' };
+  } catch (error) {
+    if (awsErrorName(error) === 'ExecutionAlreadyExists' && start.name !== undefined) {
+      return { outcome: 'duplicate', executionArn: executionArnOf(start.stateMachineArn, start.name) };
+    }
+    return rethrowAwsError(error, 'StartExecution');
   }
 }

@@ -1,8 +1,10 @@
 /**
  * How executions start and how failures are reported: one rule per operation on the control
- * plane's bus starts its workflow, and a rule on the default bus hands every failed, timed-out or
- * aborted execution of the two workflows to the failure reporter. Undeliverable events land in
- * dead-letter queues the monitoring alarms on.
+ * plane's bus hands its requests, from the control plane's accounts only, to the admission
+ * function, which starts the workflow with a sanitized input; a rule on the default bus hands
+ * every failed, timed-out or aborted execution of the two workflows to the failure reporter.
+ * Undeliverable events, and invocations that keep failing, land in dead-letter queues the
+ * monitoring alarms on.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,7 +12,6 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
 import { requestDeadLetterRetention } from './request-retention.ts';
@@ -36,7 +37,10 @@ export interface EventWiringProps {
   readonly bus: events.IEventBus;
   /** Sources and detail types of requests. */
   readonly contract: ContractConfig;
-  readonly stateMachines: Readonly<Record<Operation, sfn.IStateMachine>>;
+  /** Accounts whose requests are accepted (the event's `account`): the control plane's. */
+  readonly controlPlaneAccounts: readonly string[];
+  /** The admission function (functions/admit-request), the request rules' target. */
+  readonly admission: lambda.IFunction;
   /** ARNs of the two workflows, built from their names. */
   readonly stateMachineArns: readonly string[];
   readonly failureReporter: lambda.IFunction;
@@ -45,7 +49,7 @@ export interface EventWiringProps {
 /** The request rules, the execution status rule and their dead-letter queues. */
 export class EventWiring extends Construct {
   public readonly requestRules: Readonly<Record<Operation, events.Rule>>;
-  /** Requests EventBridge could not start a workflow for. */
+  /** Requests EventBridge could not hand to the admission function, or it could not start a workflow for. */
   public readonly requestDeadLetterQueue: sqs.Queue;
   public readonly failedExecutionsRule: events.Rule;
   /** Status changes EventBridge could not hand to the failure reporter. */
@@ -57,10 +61,10 @@ export class EventWiring extends Construct {
     const requestRule = (operation: Operation, ruleId: string) =>
       new events.Rule(this, ruleId, {
         eventBus: props.bus,
-        description: `Starts the tenant ${operation} workflow for each ${operation} request of the control plane`,
-        eventPattern: cdkEventPattern(requestEventPattern(props.contract, operation)),
+        description: `Hands each ${operation} request of the control plane to the admission function, which starts the tenant ${operation} workflow`,
+        eventPattern: cdkEventPattern({ ...requestEventPattern(props.contract, operation), account: [...props.controlPlaneAccounts] }),
         targets: [
-          new targets.SfnStateMachine(props.stateMachines[operation], {
+          new targets.LambdaFunction(props.admission, {
             deadLetterQueue: this.requestDeadLetterQueue,
             retryAttempts,
             maxEventAge,
@@ -68,6 +72,13 @@ export class EventWiring extends Construct {
         ],
       });
     this.requestRules = { onboarding: requestRule('onboarding', 'OnboardingRequests'), offboarding: requestRule('offboarding', 'OffboardingRequests') };
+    // The rules' dead-letter queue only catches events EventBridge could not hand over; an admission
+    // that keeps failing (StartExecution throttled, the open-executions quota) is retried twice by
+    // Lambda and then recorded in the same queue, so no request is lost without an alarm.
+    props.admission.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(this.requestDeadLetterQueue),
+    });
 
     this.failureDeadLetterQueue = this.deadLetterQueue('FailureDeadLetters');
     // Step Functions publishes status changes on the account's default bus.

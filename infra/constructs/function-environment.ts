@@ -37,6 +37,7 @@ export const functionReaders: Readonly<Record<FunctionDirectory, readonly Config
   'remove-route': ['readRegistryTableName', 'readRouteListeners'],
   'report-failure': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
   'sweep-failures': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
+  'admit-request': ['readContractConfig', 'readStateMachineArns'],
 };
 
 /** Environment variables Lambda limits to 4 KB in total (names and values). */

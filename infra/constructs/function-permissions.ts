@@ -27,7 +27,7 @@ export interface FunctionTargets {
   readonly listenerArns: readonly string[];
   /** Execution ARN patterns of the two workflows (built from their names). */
   readonly executionArns: readonly string[];
-  /** ARNs of the two workflows (built from their names), whose executions the failure sweep lists. */
+  /** ARNs of the two workflows (built from their names): the failure sweep lists their executions; only the admission function may start them. */
   readonly stateMachineArns: readonly string[];
 }
 
@@ -187,6 +187,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       targets.idempotency.grant(role, ...idempotencyActions);
       // The fence: a conditional write proves the completed operation is still the answer before the reply goes out.
       targets.registry.grant(role, 'dynamodb:UpdateItem');
+    },
+  },
+  'admit-request': {
+    grant: (role, targets) => {
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['states:StartExecution'], resourceArns: [...targets.stateMachineArns] });
     },
   },
   'report-failure': {

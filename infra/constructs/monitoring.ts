@@ -1,7 +1,8 @@
 /**
  * Alarms and a dashboard: failed, timed-out and aborted executions, undeliverable events, failure
- * reporter and failure sweep errors, and requests rejected without a way to answer them (the reporter logs
- * `rejected: true`; nobody else would ever hear of them).
+ * reporter and failure sweep errors, and requests rejected without a way to answer them (the
+ * admission function, the failure reporter or the sweep logs `rejected: true`; nobody else would
+ * ever hear of them).
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -20,7 +21,7 @@ import type { Operation } from '../../events/contract.ts';
 export const metricNamespace = 'TenantOrchestrator';
 /** Metric counting workflow steps that found their execution superseded (it ends in the `Superseded` state). */
 export const supersededExecutionsMetric = 'SupersededExecutions';
-/** Metric counting requests the failure reporter could not answer. */
+/** Metric counting requests that could not be answered (admission function, failure reporter and sweep). */
 export const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
 
 /** Properties of {@link Monitoring}. */
@@ -34,6 +35,8 @@ export interface MonitoringProps {
   readonly failureSweepLogs: logs.ILogGroup;
   /** The failure reporter's log group (JSON logs). */
   readonly failureReporterLogs: logs.ILogGroup;
+  /** The admission function's log group (JSON logs), where unanswerable requests are refused. */
+  readonly admissionLogs: logs.ILogGroup;
   /** Every function, for the dashboard. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Log groups of the workflow steps, which log `superseded: true` when their execution lost the tenant. */
@@ -89,26 +92,27 @@ export class Monitoring extends Construct {
       'The failure sweep failed: a failed execution whose status event was lost may not have been answered. Read the sweep\'s logs.',
     );
 
-    const rejections = new logs.MetricFilter(this, 'UnanswerableRejectionsFilter', {
-      logGroup: props.failureReporterLogs,
-      // The reporter logs `rejected: true` (a JSON boolean), which JSON filters match with IS TRUE.
-      filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
-      metricNamespace,
-      metricName: unanswerableRequestsMetric,
-      metricValue: '1',
-    });
-    // The sweep reports failures whose event was lost with the same logic: same metric, summed.
-    new logs.MetricFilter(this, 'SweptUnanswerableRejectionsFilter', {
-      logGroup: props.failureSweepLogs,
-      filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
-      metricNamespace,
-      metricName: unanswerableRequestsMetric,
-      metricValue: '1',
-    });
+    // Each function logs an unanswerable request as `rejected: true` (a JSON boolean, which JSON
+    // filters match with IS TRUE); the filters feed one metric, so one alarm covers them.
+    const rejectionLogs = {
+      UnanswerableRejectionsFilter: props.failureReporterLogs,
+      SweptUnanswerableRejectionsFilter: props.failureSweepLogs,
+      UnanswerableAdmissionsFilter: props.admissionLogs,
+    };
+    const [rejections] = Object.entries(rejectionLogs).map(
+      ([filterId, logGroup]) =>
+        new logs.MetricFilter(this, filterId, {
+          logGroup,
+          filterPattern: logs.FilterPattern.booleanValue('$.rejected', true),
+          metricNamespace,
+          metricName: unanswerableRequestsMetric,
+          metricValue: '1',
+        }),
+    );
     alarm(
       'UnanswerableRejections',
-      rejections.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      'A request was rejected without a registration id, so the control plane got no reply: find it in the failure reporter\'s logs.',
+      rejections!.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      'A request was rejected without a registration id, so the control plane got no reply: find it in the admission function\'s (or the failure reporter\'s) logs.',
     );
     // Not an alarm: a superseded execution is the orchestrator working as designed (a newer
     // request won), but a steady count shows a control plane that re-sends or reorders requests.

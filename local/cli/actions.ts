@@ -95,9 +95,11 @@ export function reportOutcome(context: CliContext, execution: ExecutionSummary, 
 function printJson(context: CliContext, result: SendResult, replies: readonly ReplyView[], waited: boolean): void {
   const { execution, workflow } = result;
   const ok = !waited || (execution !== undefined && !outcomeFailed(execution, replies));
-  // `delivery` only when the start was refused, so the usual document keeps its shape.
+  // `delivery` and `admission` only when present, so the usual document keeps its shape.
   const delivery = result.delivery !== undefined ? { delivery: result.delivery } : {};
-  context.output.line(JSON.stringify({ ok, workflow: workflow ?? null, execution: execution ? executionView(execution) : null, ...delivery, replies }, null, 2));
+  const admission = result.admission !== undefined ? { admission: result.admission } : {};
+  const answered = ok && result.admission !== 'rejected';
+  context.output.line(JSON.stringify({ ok: answered, workflow: workflow ?? null, execution: execution ? executionView(execution) : null, ...delivery, ...admission, replies }, null, 2));
 }
 
 /** Explains a request whose workflow start was refused (still retried, or dead-lettered). */
@@ -120,6 +122,11 @@ export function finish(context: CliContext, result: SendResult, options: Pick<St
     else reportRefusedStart(context, workflow, result.delivery);
     return result.delivery === 'dead-lettered' ? ExitCode.workflowFailure : ExitCode.ok;
   }
+  if (workflow !== undefined && result.admission === 'rejected') {
+    if (options.json) printJson(context, result, replies, options.wait);
+    else context.output.error(`the ${workflow} request cannot be answered (no usable tenantRegistrationId): nothing was started; the rejection is logged`);
+    return ExitCode.workflowFailure;
+  }
   if (workflow === undefined || execution === undefined) {
     // EventBridge would accept such an event and route it nowhere: tell the operator rather than exit quietly.
     context.output.error('no workflow matched this event (check its source and detail-type); nothing was started');
@@ -127,12 +134,14 @@ export function finish(context: CliContext, result: SendResult, options: Pick<St
   }
   if (options.json) {
     printJson(context, result, replies, options.wait);
+  } else if (result.admission === 'duplicate') {
+    context.output.line(`this event was already admitted: ${workflow} execution ${execution.name} has its id (${execution.status})`);
   } else if (!options.wait) {
     context.output.line(`started ${workflow} execution ${execution.name}`);
   } else {
     reportOutcome(context, execution, replies);
   }
-  return options.wait && outcomeFailed(execution, replies) ? ExitCode.workflowFailure : ExitCode.ok;
+  return options.wait && result.admission !== 'duplicate' && outcomeFailed(execution, replies) ? ExitCode.workflowFailure : ExitCode.ok;
 }
 
 /** Puts an event on the bus (one EventBridge would take), shows progress, judges the outcome. */

@@ -179,7 +179,7 @@ Commands:
   redrive EXECUTION             resume a failed execution at the state it failed at, as the
                                 console's Redrive does
   dead-letters [--redrive]      requests whose workflow could not be started (kept after the
-                                bus's retries); --redrive puts each on the bus again
+                                admission's retries); --redrive starts each again
   tenants                       the tenant registry: id, name, tier, isolation, status, route
   executions                    every execution with its status and where it failed
   replies                       the replies the control plane received

@@ -1,7 +1,8 @@
 /**
- * `dead-letters`: the requests whose workflow could not be started after the bus's retries,
- * kept in the local dead-letter queue; `dead-letters --redrive` puts each on the bus again (as
- * `npm run redrive-dead-letters` does with the request dead-letter queue in AWS).
+ * `dead-letters`: the requests whose workflow could not be started after the admission
+ * function's retries, kept in the local dead-letter queue; `dead-letters --redrive` hands each to
+ * the admission function again, unchanged (as `npm run redrive-dead-letters` does with the request
+ * dead-letter queue in AWS).
  */
 import type { DeadLetter, LocalRuntime } from '../runtime/api.ts';
 import { outcomeFailed, reportOutcome } from './actions.ts';
@@ -80,7 +81,7 @@ export async function listDeadLetters(context: CliContext, json: boolean): Promi
   return ExitCode.ok;
 }
 
-/** Puts every dead letter on the bus again and reports what each started (`dead-letters --redrive`). */
+/** Hands every dead letter to the admission function again and reports what each started (`dead-letters --redrive`). */
 export async function redriveDeadLetters(context: CliContext, options: { readonly wait: boolean; readonly json: boolean }): Promise<ExitCode> {
   const queue = queueOf(context.runtime);
   const redrive = () => queue.redrive({ wait: options.wait });
@@ -105,7 +106,12 @@ export async function redriveDeadLetters(context: CliContext, options: { readonl
   for (const outcome of outcomes) {
     const workflow = outcome.workflow ?? 'no';
     if (outcome.execution === undefined) {
-      const why = outcome.delivery === 'dead-lettered' ? 'refused again: back in the dead-letter queue' : outcome.delivery === 'retrying' ? 'refused; the bus is retrying it' : 'matched no workflow';
+      const why =
+        outcome.delivery === 'dead-lettered'
+          ? 'refused again: still in the dead-letter queue'
+          : outcome.admission === 'rejected'
+            ? 'cannot be answered (no usable tenantRegistrationId): removed, the rejection is logged'
+            : 'matched no workflow';
       context.output.line(`${context.output.paint(outcome.delivery === 'retrying' ? 'yellow' : 'red', '✗')} ${workflow} request ${outcome.deadLetterId}: ${why}`);
     } else if (options.wait) {
       reportOutcome(context, outcome.execution, outcome.replyViews);

@@ -72,12 +72,19 @@ export interface SendResult {
   /** Replies that arrived while this call ran (for a waited send: the reply to this request). */
   readonly replies: readonly ReceivedReply[];
   /**
-   * Starting the workflow was refused (throttled, or the open-executions quota), so the bus retried
-   * it with backoff: it started on a retry (`retried`), is still being retried (`retrying`, when not
-   * waited for), or was kept in the dead-letter queue past the last attempt (`dead-lettered`).
-   * Absent when the workflow started at once.
+   * The admission function could not start the workflow (throttled, or the open-executions quota),
+   * so its invocation was retried with backoff: it started on a retry (`retried`), is still being
+   * retried (`retrying`, when not waited for), or was kept in the dead-letter queue past the last
+   * attempt (`dead-lettered`). Absent when the workflow started at once.
    */
   readonly delivery?: 'retried' | 'retrying' | 'dead-lettered';
+  /**
+   * What the admission function decided when it did not start a new execution: `rejected`, the
+   * request cannot be answered (no usable registration id): nothing started, the rejection is
+   * logged; `duplicate`, an execution already has the event's id as its name (a redelivery):
+   * `execution` is that one. Absent when it started the workflow.
+   */
+  readonly admission?: 'rejected' | 'duplicate';
 }
 
 /**
@@ -112,9 +119,10 @@ export type InjectedFault =
 export type StartFailureKind = 'throttled' | 'quota';
 
 /**
- * A request the bus could not start its workflow for, after every retry of the rule's policy:
- * kept, never dropped, until it is redriven. Mirrors an EventBridge dead-letter message: the body
- * is the event, the attributes say which rule and why.
+ * A request whose workflow could not be started after every retry (of the admission function's
+ * invocation, or of the rule's delivery): kept, never dropped, until it is redriven. Mirrors a
+ * message of the request dead-letter queue: the event (the body of an EventBridge dead-letter
+ * message, the `requestPayload` of a Lambda on-failure record), which rule, and why.
  */
 export interface DeadLetter {
   /** Unique id of the dead-letter message. */
@@ -123,7 +131,7 @@ export interface DeadLetter {
   readonly at: string;
   /** The rule whose target refused the event. */
   readonly rule: string;
-  /** EventBridge's ERROR_CODE attribute: `THROTTLING`, `RESOURCE_LIMIT_EXCEEDED`, `UNKNOWN`. */
+  /** The kind of the last error, as EventBridge's ERROR_CODE attribute names it: `THROTTLING`, `RESOURCE_LIMIT_EXCEEDED`, `UNKNOWN`. */
   readonly errorCode: string;
   /** The last error, `Name: message`. */
   readonly errorMessage: string;
@@ -201,9 +209,11 @@ export interface LocalRuntime {
   /** Requests whose workflow could not be started, oldest first. Optional so fakes need not have it. */
   deadLetters?(): DeadLetter[];
   /**
-   * Puts each dead-lettered request on the bus again (with its original time) and removes it from
-   * the queue once the bus accepted it. A start that fails again goes through the retries and,
-   * past them, back to the queue. Optional so fakes need not have it.
+   * Hands each dead-lettered request, unchanged (its id and time), straight to the admission
+   * function, as `npm run redrive-dead-letters` does in AWS: not through the bus, whose other
+   * rules would get it again. A letter is removed once its workflow started (or the request turned
+   * out to be a duplicate, or unanswerable); one whose start fails again stays. Optional so fakes
+   * need not have it.
    */
   redriveDeadLetters?(options?: { wait?: boolean }): Promise<RedrivenLetter[]>;
 }
@@ -218,8 +228,8 @@ export interface FaultControls {
   /** The next deletion of a stack whose name matches ends in DELETE_FAILED with `reason`. */
   failNextStackDelete(match: string | RegExp, reason: string): void;
   /**
-   * The next `times` attempts to start a workflow from the bus fail (`throttled`: ThrottlingException;
-   * `quota`: ExecutionLimitExceeded). Replays are not affected. Cleared by `clearFaults`.
+   * The next `times` StartExecution calls (the admission function's) fail (`throttled`:
+   * ThrottlingException; `quota`: ExecutionLimitExceeded). Replays are not affected. Cleared by `clearFaults`.
    */
   startExecutionFailures(times: number, kind: StartFailureKind): void;
   /**

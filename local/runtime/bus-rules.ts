@@ -1,43 +1,51 @@
 /**
  * The rules of the local bus: the deployed ones (requestEventPattern, failedExecutionEventPattern)
- * with local targets. Requests start their workflow (refused starts are retried with backoff and
- * then dead-lettered, like the rules' retry policy and dead-letter queue), replies reach the local
- * control plane, failed executions reach the real failure reporter.
+ * with local targets. Requests go to the real admission function, which starts their workflow
+ * through StartExecution (answered by the launcher); an admission that fails is invoked again
+ * like an asynchronous Lambda invocation and then dead-lettered, like the deployed function's
+ * retries and on-failure destination. Replies reach the local control plane, failed executions
+ * reach the real failure reporter.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { requestEventPattern, type ContractConfig } from '../../events/contract.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
+import type { AdmitRequestOutput } from '../../functions/admit-request/handler.ts';
+import { simulatedAccount } from '../cloud/aws-shapes.ts';
 import { lambdaContext, loadHandler, localStateMachineArn, type WorkflowName } from '../workflow-runner.ts';
 import type { ReceivedReply, SendResult } from './api.ts';
 import type { BusEvent, BusRule, LocalBus, RetryPolicy } from './bus.ts';
 import { summaryOf, type ExecutionRecord } from './executions.ts';
-import type { WorkflowLauncher } from './workflow-launcher.ts';
 
 const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
 
-/** The rule that starts each workflow, by rule name. */
+/** The rule that hands each workflow's requests to the admission function, by rule name. */
 export const startRuleWorkflows: ReadonlyMap<string, WorkflowName> = new Map(workflows.map((workflow) => [`start-${workflow}`, workflow]));
 
 /** What the rules' targets act on. */
 export interface RuleDependencies {
   readonly contract: ContractConfig;
-  readonly launcher: WorkflowLauncher;
   /** Where replies to the control plane are kept. */
   readonly replies: ReceivedReply[];
   /** Which execution the code running now belongs to (to attribute replies and run the reporter as it). */
   readonly current: AsyncLocalStorage<{ executionArn: string }>;
-  /** How a refused workflow start is retried before the request is dead-lettered. */
-  readonly startRetries: RetryPolicy;
+  /** How a failed admission is invoked again before the request is dead-lettered (Lambda: 3 attempts in all). */
+  readonly admissionRetries: RetryPolicy;
+}
+
+/** Invokes the real admission function with a request event, as the request rules' target does. */
+export async function invokeAdmission(event: unknown): Promise<AdmitRequestOutput> {
+  return (await loadHandler('admit-request'))(event, lambdaContext('tenant-orchestrator-admit-request')) as Promise<AdmitRequestOutput>;
 }
 
 /** The local bus's rules, in the order EventBridge would list them. */
 export function runtimeRules(deps: RuleDependencies): BusRule[] {
-  const { contract, launcher, replies, current, startRetries } = deps;
+  const { contract, replies, current, admissionRetries } = deps;
   const startRules = [...startRuleWorkflows].map(([name, workflow]) => ({
     name,
-    pattern: requestEventPattern(contract, workflow),
-    target: (event: BusEvent) => launcher.startFromBus(workflow, event),
-    retryPolicy: startRetries,
+    // As deployed with the default controlPlaneAccounts: requests from the (simulated) deploying account only.
+    pattern: { ...requestEventPattern(contract, workflow), account: [simulatedAccount] },
+    target: (event: BusEvent) => invokeAdmission(event),
+    asyncInvocation: { ...admissionRetries, deadLetter: true },
   }));
   return [
     ...startRules,
@@ -74,35 +82,50 @@ function failedExecutionOf(event: BusEvent): string | undefined {
   return typeof executionArn === 'string' ? executionArn : undefined;
 }
 
-function isExecution(value: unknown): value is ExecutionRecord {
-  return typeof value === 'object' && value !== null && 'executionArn' in value && 'workflow' in value;
+/** How a request's delivery is followed: the bus, the replies, and the executions. */
+export interface FollowDependencies {
+  readonly bus: LocalBus;
+  readonly replies: readonly ReceivedReply[];
+  readonly waitFor: (record: ExecutionRecord) => Promise<void>;
+  readonly find: (executionArn: string) => ExecutionRecord | undefined;
 }
 
 /**
- * Puts a request on the bus and follows its workflow start: at once, or through the bus's retries
- * when the start was refused (followed to the end only when `wait`). With `wait`, the replies are
- * the ones the started execution sent; otherwise those that arrived meanwhile.
+ * Puts a request on the bus and follows its admission: the first attempt, and the retries when it
+ * failed (followed to the end only when `wait`). With `wait`, the replies are the ones the started
+ * execution sent; otherwise those that arrived meanwhile.
  */
-export async function deliverRequest(
-  deps: { readonly bus: LocalBus; readonly replies: readonly ReceivedReply[]; readonly waitFor: (record: ExecutionRecord) => Promise<void> },
-  event: unknown,
-  wait: boolean,
-): Promise<SendResult> {
-  const { bus, replies, waitFor } = deps;
+export async function deliverRequest(deps: FollowDependencies, event: unknown, wait: boolean): Promise<SendResult> {
+  const { bus, replies } = deps;
   const before = replies.length;
   const delivery = bus.publish(event).deliveries.find((candidate) => startRuleWorkflows.has(candidate.rule));
   const workflow = delivery === undefined ? undefined : startRuleWorkflows.get(delivery.rule);
-  if (delivery === undefined || workflow === undefined) return { replies: replies.slice(before) };
-  let started = isExecution(delivery.result) ? delivery.result : undefined;
-  if (started === undefined && delivery.retried !== undefined) {
-    if (!wait) return { workflow, replies: replies.slice(before), delivery: 'retrying' };
-    const retried = await delivery.retried;
-    if (!isExecution(retried)) return { workflow, replies: replies.slice(before), delivery: 'dead-lettered' };
-    started = retried;
+  if (delivery?.invocation === undefined || workflow === undefined) return { replies: replies.slice(before) };
+  const firstSucceeded = await delivery.invocation.firstAttempt;
+  if (!firstSucceeded && !wait) return { workflow, replies: replies.slice(before), delivery: 'retrying' };
+  const outcome = await delivery.invocation.outcome;
+  if (!outcome.succeeded) return { workflow, replies: replies.slice(before), delivery: 'dead-lettered' };
+  return followAdmission(deps, workflow, outcome.value as AdmitRequestOutput, { wait, before, retried: !firstSucceeded });
+}
+
+/** The result of a request the admission function handled: what it started (or found), or that it refused it. */
+export async function followAdmission(
+  deps: Pick<FollowDependencies, 'replies' | 'waitFor' | 'find'>,
+  workflow: WorkflowName,
+  admitted: AdmitRequestOutput,
+  options: { readonly wait: boolean; readonly before: number; readonly retried: boolean },
+): Promise<SendResult> {
+  const { replies, waitFor, find } = deps;
+  const retried = options.retried ? { delivery: 'retried' as const } : {};
+  const record = admitted.executionArn === undefined ? undefined : find(admitted.executionArn);
+  if (admitted.outcome === 'rejected' || record === undefined) {
+    return { workflow, replies: replies.slice(options.before), admission: 'rejected', ...retried };
   }
-  if (started === undefined) return { workflow, replies: replies.slice(before) };
-  const execution = started;
-  if (wait) await waitFor(execution);
-  const arrived = wait ? replies.filter((reply) => reply.executionArn === execution.executionArn) : replies.slice(before);
-  return { workflow, execution: summaryOf(execution), replies: arrived, ...(delivery.retried !== undefined ? { delivery: 'retried' as const } : {}) };
+  if (admitted.outcome === 'duplicate') {
+    // Nothing new started: the execution that has the name is shown as it is; its replies are not this request's.
+    return { workflow, execution: summaryOf(record), replies: replies.slice(options.before), admission: 'duplicate', ...retried };
+  }
+  if (options.wait) await waitFor(record);
+  const arrived = options.wait ? replies.filter((reply) => reply.executionArn === record.executionArn) : replies.slice(options.before);
+  return { workflow, execution: summaryOf(record), replies: arrived, ...retried };
 }

@@ -1,12 +1,15 @@
 /**
  * The local event bus: EventBridge's routing of events to rule targets, in process. Rules are
- * the same patterns the CDK app deploys; asynchronous targets (the failure reporter) are retried
- * like Lambda's asynchronous invocations, and what no rule matches or no retry delivers is kept
- * for inspection. A rule with a retry policy (the workflow starts) retries a target that refuses
- * an event with backoff and, past the last attempt, keeps the event in a dead-letter queue, as
- * the deployed rules' retry policies and SQS dead-letter queues do.
+ * the same patterns the CDK app deploys; asynchronous targets (Lambda functions) are retried like
+ * Lambda's asynchronous invocations, and what no rule matches or no retry delivers is kept for
+ * inspection. A target whose rule asks for it (the admission function, with its on-failure
+ * destination) has its last failure kept in the dead-letter queue instead. A rule with a retry
+ * policy retries a target that refuses an event synchronously with backoff and, past the last
+ * attempt, keeps the event in the dead-letter queue, as the deployed rules' retry policies and
+ * SQS dead-letter queues do.
  */
 import { randomUUID } from 'node:crypto';
+import { simulatedAccount } from '../cloud/aws-shapes.ts';
 import type { DeadLetter, UndeliveredEvent } from './api.ts';
 import { matchesPattern, type EventPattern } from './event-pattern.ts';
 
@@ -38,6 +41,14 @@ export interface BusRule {
    * dead-letter it. Absent: a refusal is recorded as undelivered at once.
    */
   readonly retryPolicy?: RetryPolicy;
+  /**
+   * An asynchronous target (a promise) that fails is invoked again like a Lambda function invoked
+   * asynchronously: `attempts` in all, backing off from `backoffMs`; past the last, the event goes
+   * to the dead-letter queue when `deadLetter` (an on-failure destination), else it is listed as
+   * undelivered. Absent: three immediate attempts, then undelivered.
+   * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   */
+  readonly asyncInvocation?: RetryPolicy & { readonly deadLetter: boolean };
 }
 
 /** How a rule's target is retried before its event is dead-lettered. */
@@ -59,6 +70,16 @@ export interface Delivery {
    * dead-lettered.
    */
   readonly retried?: Promise<unknown>;
+  /** Present when the target is asynchronous: how its invocation went. */
+  readonly invocation?: AsyncInvocation;
+}
+
+/** The course of an asynchronous invocation and its retries. */
+export interface AsyncInvocation {
+  /** Resolves with true when the first attempt succeeded, false when it failed (and was retried or given up). */
+  readonly firstAttempt: Promise<boolean>;
+  /** Resolves once an attempt succeeds (with its result) or the last one failed. */
+  readonly outcome: Promise<{ readonly succeeded: true; readonly value: unknown } | { readonly succeeded: false }>;
 }
 
 /** What publishing one event did. */
@@ -76,7 +97,7 @@ export function envelope(event: Record<string, unknown>): BusEvent {
   return {
     version: '0',
     id: randomUUID(),
-    account: '111122223333',
+    account: simulatedAccount,
     time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: 'us-east-1',
     resources: [],
@@ -85,11 +106,17 @@ export function envelope(event: Record<string, unknown>): BusEvent {
   } as unknown as BusEvent;
 }
 
-/** EventBridge's ERROR_CODE attribute of a dead-letter message, from the target's error. */
+/**
+ * EventBridge's ERROR_CODE attribute of a dead-letter message, from the target's error or the
+ * errors it wraps (a function's TransientAwsError names the SDK's throttling error as its cause).
+ */
 export function deadLetterErrorCode(error: unknown): string {
-  const name = error instanceof Error ? error.name : '';
-  if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(name)) return 'THROTTLING';
-  if (/LimitExceeded/.test(name)) return 'RESOURCE_LIMIT_EXCEEDED';
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (/Throttl|TooManyRequests|RequestLimitExceeded/.test(current.name)) return 'THROTTLING';
+    if (/LimitExceeded/.test(current.name)) return 'RESOURCE_LIMIT_EXCEEDED';
+    current = current.cause;
+  }
   return 'UNKNOWN';
 }
 
@@ -156,7 +183,7 @@ export class LocalBus {
     this.#deadLetters.splice(0, this.#deadLetters.length, ...structuredClone(letters));
   }
 
-  /** Removes a dead letter (once its event was put on the bus again); false when it is not there. */
+  /** Removes a dead letter (once it was redriven); false when it is not there. */
   removeDeadLetter(id: string): boolean {
     const index = this.#deadLetters.findIndex((letter) => letter.id === id);
     if (index === -1) return false;
@@ -176,23 +203,33 @@ export class LocalBus {
       return { rule: rule.name, result: undefined, settled: Promise.resolve() };
     }
     if (!(result instanceof Promise)) return { rule: rule.name, result, settled: Promise.resolve() };
-    const retried = (async () => {
+    const policy = rule.asyncInvocation ?? { attempts: asyncAttempts, backoffMs: 0, deadLetter: false };
+    let reportFirst: (succeeded: boolean) => void = () => undefined;
+    const firstAttempt = new Promise<boolean>((resolve) => {
+      reportFirst = resolve;
+    });
+    const outcome = (async (): Promise<{ succeeded: true; value: unknown } | { succeeded: false }> => {
       let attempt: Promise<unknown> = result;
       for (let tries = 1; ; tries += 1) {
         try {
-          await attempt;
-          return;
+          const value = await attempt;
+          if (tries === 1) reportFirst(true);
+          return { succeeded: true, value };
         } catch (error) {
-          if (tries >= asyncAttempts) {
-            fail(error);
-            return;
+          if (tries === 1) reportFirst(false);
+          if (tries >= policy.attempts) {
+            if (policy.deadLetter) this.#deadLetter(rule, event, error, tries);
+            else fail(error);
+            return { succeeded: false };
           }
+          if (policy.backoffMs > 0) await delay(policy.backoffMs * 2 ** (tries - 1));
           attempt = Promise.resolve().then(() => rule.target(event));
         }
       }
     })();
-    this.#track(retried);
-    return { rule: rule.name, result: undefined, settled: retried };
+    const settled = outcome.then(() => undefined);
+    this.#track(settled);
+    return { rule: rule.name, result: undefined, settled, invocation: { firstAttempt, outcome } };
   }
 
   /** Retries a refused event with exponential backoff; past the last attempt it is dead-lettered, never dropped. */
@@ -207,21 +244,26 @@ export class LocalBus {
           lastError = error;
         }
       }
-      this.#deadLetters.push({
-        id: randomUUID(),
-        at: new Date().toISOString(),
-        rule: rule.name,
-        errorCode: deadLetterErrorCode(lastError),
-        errorMessage: describeError(lastError),
-        attempts: Math.max(policy.attempts, 1),
-        event: structuredClone(event) as Record<string, unknown>,
-      });
-      this.#deadLettersChanged();
+      this.#deadLetter(rule, event, lastError, Math.max(policy.attempts, 1));
       return undefined;
     })();
     const settled = outcome.then(() => undefined);
     this.#track(settled);
     return { rule: rule.name, result: undefined, settled, retried: outcome };
+  }
+
+  /** Keeps an event no attempt delivered, with why, until it is redriven. */
+  #deadLetter(rule: BusRule, event: BusEvent, error: unknown, attempts: number): void {
+    this.#deadLetters.push({
+      id: randomUUID(),
+      at: new Date().toISOString(),
+      rule: rule.name,
+      errorCode: deadLetterErrorCode(error),
+      errorMessage: describeError(error),
+      attempts,
+      event: structuredClone(event) as Record<string, unknown>,
+    });
+    this.#deadLettersChanged();
   }
 
   /** Tells the owner (which persists the queue); a failure to do so must not lose the letter, still held here. */

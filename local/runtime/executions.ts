@@ -88,6 +88,11 @@ export class ExecutionStore {
     return this.all().some((record) => record.name === name);
   }
 
+  /** The execution of `workflow` with this name (names are unique per state machine in Step Functions). */
+  findByName(workflow: WorkflowName, name: string): ExecutionRecord | undefined {
+    return this.all().find((record) => record.workflow === workflow && record.name === name);
+  }
+
   clear(): void {
     this.#records.clear();
   }

@@ -11,23 +11,29 @@
  *   (`tenantTemplateModel`, wired in local/runtime/cloud-state.ts); the first stack of a template
  *   version on a machine synthesizes it (a few seconds), later ones read it from the disk cache.
  * - Step Functions: each execution runs the ASL on aws-local-stepfunctions with the real handlers
- *   as tasks; Wait states last `timings.waitMs`, and so do Retry intervals. DescribeExecution and
- *   GetExecutionHistory are answered from the runtime's executions, and so is ListExecutions (newest
- *   first by stop date, statusFilter, pages). A failed execution emits the "Step Functions Execution
- *   Status Change" event (with its `redriveCount`) on the local bus, unless `dropStatusEvents` drops
- *   it (delivery is best effort). `redrive` resumes a failed execution at its failed state with that
- *   state's input, same ARN, RedriveCount + 1.
+ *   as tasks; Wait states last `timings.waitMs`, and so do Retry intervals. StartExecution (the
+ *   admission function's) is answered by the launcher as Step Functions does: a name already used
+ *   by an execution of the state machine returns that execution while it runs with the same input
+ *   and fails with ExecutionAlreadyExists otherwise; a name breaking Step Functions' rules fails
+ *   with InvalidName. DescribeExecution, GetExecutionHistory and ListExecutions (newest first by
+ *   stop date, statusFilter, pages) are answered from the runtime's executions. A failed execution
+ *   emits the "Step Functions Execution Status Change" event (with its `redriveCount`) on the local
+ *   bus, unless `dropStatusEvents` drops it (delivery is best effort). `redrive` resumes a failed
+ *   execution at its failed state with that state's input, same ARN, RedriveCount + 1.
  * - Failure sweep: the real sweep-failures handler, run by `sweepFailures()` and, unless
  *   `sweepAfterFailures: false`, once after every failed execution (in place of its 5-minute schedule),
  *   before the execution counts as done.
  * - EventBridge: PutEvents entries go on a local bus whose rules are the deployed ones
- *   (requestEventPattern, failedExecutionEventPattern): requests start their workflow with the
- *   whole event as input, replies from the application plane reach the local control plane
- *   (`replies()`), failed executions reach the real failure reporter (retried twice like an
- *   asynchronous Lambda invocation). What no rule matches is kept (`undelivered()`). A refused
- *   workflow start (`startExecutionFailures`: throttled, or the executions quota) is retried 3
- *   times with exponential backoff from `waitMs`, then kept in a dead-letter queue
- *   (`deadLetters()`, saved at once) until `redriveDeadLetters()` puts it on the bus again.
+ *   (requestEventPattern, failedExecutionEventPattern): requests from the simulated account
+ *   (111122223333, the deployed rules' default) go to the real admission function, which
+ *   starts their workflow with a sanitized input named after the event id;
+ *   replies from the application plane reach the local control plane (`replies()`), failed
+ *   executions reach the real failure reporter (retried twice like an asynchronous Lambda
+ *   invocation). What no rule matches is kept (`undelivered()`). An admission whose StartExecution
+ *   is refused (`startExecutionFailures`: throttled, or the executions quota) is invoked twice more
+ *   with exponential backoff from `waitMs` (Lambda's asynchronous retries), then kept in a
+ *   dead-letter queue (`deadLetters()`, saved at once) until `redriveDeadLetters()` hands it to
+ *   the admission function again.
  * - Faults: a step's task throws `InjectedFault`, or runs and then times out (`Sandbox.Timedout`);
  *   an SDK call fails inside the real client with a client fault named `InjectedFault`, the
  *   service's throttling error or its 5xx, optionally only during one state; a stack's next
@@ -49,7 +55,8 @@
  * - EventBridge: bus names are not checked, no archive/replay, the retry policy's 24 hours and the
  *   failure reporter rule's dead-letter queue (its undeliverable events are listed instead),
  *   targets get the event at once rather than with EventBridge's delay.
- * - Lambda: no timeouts (but for injected ones), memory or concurrency limits; every function
+ * - Lambda: no timeouts (but for injected ones), memory or concurrency limits, the minutes
+ *   between asynchronous retries (`waitMs`, doubling, instead); every function
  *   shares this process, its module state and its environment (read once, at the first import of
  *   each handler, so one route listener configuration per process).
  * - State is saved on close only (the dead-letter queue also whenever it changes): a process that
@@ -57,10 +64,10 @@
  *   One runtime per process (the handlers' clients are process-wide singletons).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AdmitRequestOutput } from '../../functions/admit-request/handler.ts';
 import {
   readContractConfig,
   readIdempotencyTableName,
@@ -74,7 +81,7 @@ import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from 
 import { loadDefinition, type WorkflowName } from '../workflow-runner.ts';
 import type { DeadLetter, EmbeddedRuntime, LocalRuntimeOptions, ReceivedReply, RedrivenLetter, SendResult, UndeliveredEvent } from './api.ts';
 import { envelope, LocalBus } from './bus.ts';
-import { deliverRequest, runtimeRules } from './bus-rules.ts';
+import { deliverRequest, followAdmission, invokeAdmission, runtimeRules, startRuleWorkflows } from './bus-rules.ts';
 import { buildCloud, resourcesOf, saveCloud, type SavedCloud } from './cloud-state.ts';
 import { applyLocalEnvironment } from './environment.ts';
 import { ExecutionStore, summaryOf, type ExecutionRecord, type StateTypes } from './executions.ts';
@@ -98,10 +105,11 @@ const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
 const deadLettersFile = 'dead-letters.json';
 
 /**
- * Retries of a refused workflow start before the request is dead-lettered: a few, bounded (the
- * deployed rules retry for up to 24 hours), backing off from `timings.waitMs`.
+ * Invocations of the admission function for one request before it is dead-lettered: the first
+ * and Lambda's two asynchronous retries, backing off from `timings.waitMs` (Lambda waits about a
+ * minute, then two). https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
  */
-const startAttempts = 4;
+const admissionAttempts = 3;
 
 let openRuntime: string | undefined;
 
@@ -173,11 +181,11 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
     ...(options.sweepAfterFailures === false ? {} : { afterFailure: sweepAfterFailure }),
   });
   const saveDeadLetters = (letters: readonly DeadLetter[]) => writeState(stateDirectory, deadLettersFile, letters);
-  const startRetries = { attempts: startAttempts, backoffMs: timings.waitMs };
-  const bus: LocalBus = new LocalBus(runtimeRules({ contract, launcher, replies, current, startRetries }), { onDeadLettersChanged: saveDeadLetters });
+  const admissionRetries = { attempts: admissionAttempts, backoffMs: timings.waitMs };
+  const bus: LocalBus = new LocalBus(runtimeRules({ contract, replies, current, admissionRetries }), { onDeadLettersChanged: saveDeadLetters });
   bus.load(readState<UndeliveredEvent[]>(stateDirectory, StateFile.undelivered) ?? []);
   bus.loadDeadLetters(readState<DeadLetter[]>(stateDirectory, deadLettersFile) ?? []);
-  routeSdkCalls(serviceAnswers(() => cloud, executions, bus), dynamoDb.endpoint);
+  routeSdkCalls(serviceAnswers(() => cloud, executions, launcher, bus), dynamoDb.endpoint);
 
   async function drain(): Promise<void> {
     while (launcher.pending().length > 0 || bus.pending > 0) {
@@ -212,7 +220,8 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
     }
   }
 
-  const deliver = (event: unknown, wait: boolean) => deliverRequest({ bus, replies, waitFor }, event, wait);
+  const find = (executionArn: string) => executions.find(executionArn);
+  const deliver = (event: unknown, wait: boolean) => deliverRequest({ bus, replies, waitFor, find }, event, wait);
 
   return {
     stateDirectory,
@@ -227,11 +236,25 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
       ensureOpen();
       const redriven: RedrivenLetter[] = [];
       for (const letter of bus.deadLetters()) {
-        // As PutEvents would: a new event id, the original time (the accept step orders requests by it).
-        const delivered = deliver(envelope({ ...letter.event, id: randomUUID() }), redriveOptions.wait ?? false);
-        // deliver() has published before its first await: the bus accepted the event, so the letter goes.
+        const workflow = startRuleWorkflows.get(letter.rule);
+        const before = replies.length;
+        // The original event, id and time included: the execution is named after the id (so a request
+        // that did start after all is recognised), and the accept step orders a tenant's requests by time.
+        let admitted: AdmitRequestOutput;
+        try {
+          admitted = await invokeAdmission(letter.event);
+        } catch {
+          // Refused again: the letter stays, as the message stays in the queue for the next run.
+          redriven.push({ deadLetterId: letter.id, result: { ...(workflow !== undefined ? { workflow } : {}), replies: replies.slice(before), delivery: 'dead-lettered' } });
+          continue;
+        }
         bus.removeDeadLetter(letter.id);
-        redriven.push({ deadLetterId: letter.id, result: await delivered });
+        const followed = await followAdmission({ replies, waitFor, find }, admitted.operation ?? workflow ?? 'onboarding', admitted, {
+          wait: redriveOptions.wait ?? false,
+          before,
+          retried: false,
+        });
+        redriven.push({ deadLetterId: letter.id, result: followed });
       }
       return redriven;
     },
@@ -245,7 +268,8 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
       if (original.status === 'RUNNING' || original.status === 'SUCCEEDED') {
         throw new Error(`Only a failed execution can be replayed; ${original.name} is ${original.status}`);
       }
-      const record = launcher.start(original.workflow, JSON.parse(original.input) as unknown, original.executionArn);
+      // A new execution with the same input, under a name of its own (the original keeps the event id's).
+      const record = launcher.start(original.workflow, JSON.parse(original.input) as unknown, { replayOf: original });
       if (replayOptions.wait) await waitFor(record);
       return summaryOf(record);
     },

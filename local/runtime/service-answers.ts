@@ -1,16 +1,17 @@
 /**
  * What the runtime answers for each SDK operation the handlers call: the cloud simulators for
- * CloudFormation, ELB and ECS, the execution store for Step Functions, the local bus for
- * EventBridge PutEvents.
+ * CloudFormation, ELB and ECS, the execution store and the launcher for Step Functions (the
+ * admission function's StartExecution), the local bus for EventBridge PutEvents.
  */
 import type { PutEventsCommandInput, PutEventsCommandOutput, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { LocalCloud } from '../cloud/index.ts';
 import { envelope, type LocalBus } from './bus.ts';
 import type { ExecutionStore } from './executions.ts';
 import type { ServiceAnswers } from './sdk-routing.ts';
+import type { WorkflowLauncher } from './workflow-launcher.ts';
 
 /** The answers; `cloud` is read on every call, so a reset cloud takes over at once. */
-export function serviceAnswers(cloud: () => LocalCloud, executions: ExecutionStore, bus: LocalBus): ServiceAnswers {
+export function serviceAnswers(cloud: () => LocalCloud, executions: ExecutionStore, launcher: WorkflowLauncher, bus: LocalBus): ServiceAnswers {
   return {
     CloudFormation: {
       CreateStack: (input) => cloud().cloudFormation.createStack(input),
@@ -31,6 +32,7 @@ export function serviceAnswers(cloud: () => LocalCloud, executions: ExecutionSto
       DescribeExecution: (input) => executions.describeExecution(input),
       GetExecutionHistory: (input) => executions.getExecutionHistory(input),
       ListExecutions: (input) => executions.listExecutions(input),
+      StartExecution: (input) => launcher.startExecution(input),
     },
     EventBridge: {
       PutEvents: (input) => putEvents(bus, input),

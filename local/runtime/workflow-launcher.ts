@@ -1,12 +1,20 @@
 /**
- * Starts executions for the local runtime: a unique name and ARN, the record kept up to date as
- * states run, and, when an execution fails, its status change event on the local bus (which the
- * failure reporter answers; unless a `dropStatusEvents` fault drops it, as Step Functions' best-effort
- * delivery may) and then the `afterFailure` hook (the runtime's failure sweep), before the execution
- * counts as done.
+ * Starts executions for the local runtime: StartExecution as Step Functions answers it (names,
+ * idempotency, refusals), the record kept up to date as states run, and, when an execution fails,
+ * its status change event on the local bus (which the failure reporter answers; unless a
+ * `dropStatusEvents` fault drops it, as Step Functions' best-effort delivery may) and then the
+ * `afterFailure` hook (the runtime's failure sweep), before the execution counts as done.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  ExecutionAlreadyExists,
+  InvalidExecutionInput,
+  InvalidName,
+  type StartExecutionCommandInput,
+  type StartExecutionCommandOutput,
+  StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
 import { localExecutionArn, localStateMachineArn, runWorkflow, type HistoryEntry, type WorkflowName } from '../workflow-runner.ts';
 import type { LocalRuntimeOptions } from './api.ts';
 import { envelope, type Publication } from './bus.ts';
@@ -27,6 +35,18 @@ export interface LauncherDependencies {
   readonly afterFailure?: (record: ExecutionRecord) => Promise<void>;
 }
 
+const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
+
+/**
+ * What an execution name must not contain: whitespace, brackets, wildcards, special characters
+ * and control characters; and it has 1-80 characters.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ */
+const invalidNameCharacters = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
+const maxNameLength = 80;
+
+const badRequest = { httpStatusCode: 400 };
+
 export class WorkflowLauncher {
   readonly #deps: LauncherDependencies;
   readonly #running = new Map<string, Promise<void>>();
@@ -36,21 +56,51 @@ export class WorkflowLauncher {
   }
 
   /**
-   * StartExecution as an EventBridge rule target calls it: fails with Step Functions' error while
-   * an injected start failure is due (the bus retries it), else {@link start}.
+   * StartExecution, as the handlers' Step Functions client calls it. While an injected start failure
+   * is due it fails with Step Functions' error (throttling, or the open-executions quota). A name
+   * already used by an execution of the state machine does not start another: while that execution
+   * runs with the same input the call succeeds with its ARN, otherwise it fails with
+   * ExecutionAlreadyExists. https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
    */
-  startFromBus(workflow: WorkflowName, input: unknown): ExecutionRecord {
+  startExecution(request: StartExecutionCommandInput): StartExecutionCommandOutput {
     this.#deps.faults.checkStart();
-    return this.start(workflow, input);
+    const workflow = workflows.find((candidate) => localStateMachineArn(candidate) === request.stateMachineArn);
+    if (workflow === undefined) {
+      throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${request.stateMachineArn ?? ''}'`, $metadata: badRequest });
+    }
+    const name = request.name ?? randomUUID();
+    if (name.length < 1 || name.length > maxNameLength || invalidNameCharacters.test(name)) {
+      throw new InvalidName({ message: `Invalid Name: '${name}'`, $metadata: badRequest });
+    }
+    const text = request.input ?? '{}';
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw new InvalidExecutionInput({ message: 'Invalid State Machine Execution Input: the input is not JSON', $metadata: badRequest });
+    }
+    const existing = this.#deps.executions.findByName(workflow, name);
+    if (existing !== undefined) {
+      if (existing.status === 'RUNNING' && existing.input === text) {
+        return { executionArn: existing.executionArn, startDate: new Date(existing.startedAt), $metadata: {} };
+      }
+      throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${existing.executionArn}'`, $metadata: badRequest });
+    }
+    const record = this.start(workflow, input, { name, inputText: text });
+    return { executionArn: record.executionArn, startDate: new Date(record.startedAt), $metadata: {} };
   }
 
-  /** Starts `workflow` with `input` and returns its record at once (status RUNNING). */
-  start(workflow: WorkflowName, input: unknown, replayOf?: string): ExecutionRecord {
-    const { executions, current } = this.#deps;
+  /**
+   * Starts `workflow` with `input` and returns its record at once (status RUNNING). Without a
+   * name, a replay is named after the execution it replays, anything else gets a UUID.
+   */
+  start(workflow: WorkflowName, input: unknown, options: { name?: string; replayOf?: ExecutionRecord; inputText?: string } = {}): ExecutionRecord {
+    const { executions } = this.#deps;
     const detail = detailOf(input);
     const tenantId = typeof detail.tenantId === 'string' ? detail.tenantId : undefined;
     const registrationId = typeof detail.tenantRegistrationId === 'string' ? detail.tenantRegistrationId : undefined;
-    const name = executionName(workflow, tenantId, (candidate) => executions.hasName(candidate));
+    const taken = (candidate: string) => executions.hasName(candidate);
+    const name = options.name ?? (options.replayOf !== undefined ? replayName(options.replayOf.name, taken) : randomUUID());
     const record: ExecutionRecord = {
       executionArn: localExecutionArn(workflow, name),
       name,
@@ -59,9 +109,9 @@ export class WorkflowLauncher {
       startedAt: new Date().toISOString(),
       ...(tenantId !== undefined ? { tenantId } : {}),
       ...(registrationId !== undefined ? { registrationId } : {}),
-      ...(replayOf !== undefined ? { replayOf } : {}),
+      ...(options.replayOf !== undefined ? { replayOf: options.replayOf.executionArn } : {}),
       transitions: 0,
-      input: JSON.stringify(input),
+      input: options.inputText ?? JSON.stringify(input),
       history: [],
     };
     executions.add(record);
@@ -186,11 +236,15 @@ function detailOf(input: unknown): Record<string, unknown> {
   return typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>) : {};
 }
 
-/** A unique, readable execution name: `onboarding-2f1c9d3e-a41b09`. */
-export function executionName(workflow: WorkflowName, tenantId: string | undefined, taken: (name: string) => boolean): string {
-  const tenant = (tenantId ?? '').replace(/[^A-Za-z0-9-]/g, '').slice(0, 8) || 'request';
+/**
+ * The name of a replay: the replayed execution's name (cut to fit) and a random suffix, so a
+ * replay never takes the name a redelivered request would be recognised by.
+ */
+export function replayName(original: string, taken: (name: string) => boolean): string {
+  const suffix = () => `-replay-${randomBytes(3).toString('hex')}`;
   for (;;) {
-    const name = `${workflow}-${tenant}-${randomBytes(3).toString('hex')}`;
+    const ending = suffix();
+    const name = `${original.slice(0, maxNameLength - ending.length)}${ending}`;
     if (!taken(name)) return name;
   }
 }

@@ -123,6 +123,8 @@ describe('loadOrchestratorConfig rejects bad fields by name', () => {
     ['a fractional stack operation limit', { ...minimal, maxConcurrentStackOperations: 2.5 }, 'maxConcurrentStackOperations: must be an integer'],
     ['a retention CloudWatch does not offer', { ...minimal, logRetentionDays: 10 }, 'logRetentionDays: must be one of the CloudWatch Logs retention periods'],
     ['an alarm topic that is not an SNS ARN', { ...minimal, alarmTopicArn: 'ops-alarms' }, 'alarmTopicArn: must be an SNS topic ARN'],
+    ['a control plane account that is not an account id', { ...minimal, controlPlaneAccounts: ['1111-2222-3333'] }, 'controlPlaneAccounts.0: must be a 12-digit AWS account id'],
+    ['no control plane account at all', { ...minimal, controlPlaneAccounts: [] }, 'controlPlaneAccounts: must list at least one account'],
     ['an unknown field (a typo)', { ...minimal, stackNamePrefx: 'acme' }, 'stackNamePrefx'],
     ['an unknown mode', { ...minimal, sharedInfrastructure: { mode: 'borrow' } }, 'sharedInfrastructure'],
     ['zero NAT gateways', { ...minimal, sharedInfrastructure: { mode: 'deploy', natGateways: 0 } }, 'sharedInfrastructure.natGateways:'],

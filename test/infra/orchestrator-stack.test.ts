@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,7 @@ const deployConfig = loadOrchestratorConfig({ eventBusName: 'saas-bus', tenantDo
 const existingConfig = loadOrchestratorConfig({
   eventBusName: 'saas-bus', createEventBus: true, acceptLegacyDetailTypes: false, tenantDomain: 'tenants.example.com', stackNamePrefix: 'acme',
   routeCapacity: 40, maxConcurrentStackOperations: 7, createEcsServiceLinkedRole: true, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
+  controlPlaneAccounts: ['444455556666', '777788889999'],
 });
 
 interface Synthesized { readonly built: BuiltApp; readonly template: Template; readonly json: Json; readonly findings: NagFinding[] }
@@ -76,15 +78,36 @@ const tenantStackRoles = (s: Synthesized) =>
   resourcesOf(s, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com')) as [[string, Json]];
 
 describe('event rules', () => {
-  it.each([['onboarding'], ['offboarding']] as [Operation][])('routes %s requests with the contract\'s own pattern', (operation) => {
-    for (const s of [deploy, existing]) {
-      const config = s.built.config;
-      const rules = resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName !== undefined);
-      const patterns = rules.map(([, r]) => r.Properties.EventPattern);
+  it.each([['onboarding'], ['offboarding']] as [Operation][])(
+    'routes %s requests with the contract\'s own pattern, from the control plane\'s accounts only, to the admission function',
+    (operation) => {
+      // Default: the deploying account; else the configured ones.
+      for (const [s, accounts] of [[deploy, ['111122223333']], [existing, ['444455556666', '777788889999']]] as const) {
+        const config = s.built.config;
+        const rules = resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName !== undefined);
+        const expected = { ...requestEventPattern(contractOf(config), operation), account: accounts };
+        const rule = rules.find(([, r]) => isDeepStrictEqual(r.Properties.EventPattern, expected));
 
-      expect(patterns).toContainEqual(requestEventPattern(contractOf(config), operation));
-    }
-    expect(requestEventPattern(contractOf(existingConfig), operation)['detail-type']).toHaveLength(1);
+        expect(rule, JSON.stringify(rules.map(([, r]) => r.Properties.EventPattern))).toBeDefined();
+        expect(rule![1].Properties.Targets).toEqual([
+          expect.objectContaining({ Arn: { 'Fn::GetAtt': [functionsOf(s).get('admit-request')!.logicalId, 'Arn'] } }),
+        ]);
+      }
+      expect(requestEventPattern(contractOf(existingConfig), operation)['detail-type']).toHaveLength(1);
+    },
+  );
+
+  it('no rule starts a workflow directly: only the admission function may, and only the two workflows', () => {
+    const targets = resourcesOf(deploy, 'AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets as Json[]);
+    const machines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([, sm]) => sm.Properties.StateMachineName as string);
+    const starters = resourcesOf(deploy, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]).filter((st) => [st.Action].flat().includes('states:StartExecution'));
+
+    expect(targets.every((target) => target.RoleArn === undefined)).toBe(true);
+    expect(starters).toHaveLength(1);
+    const resources = [starters[0]!.Resource].flat().map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]);
+    expect(resources.sort()).toEqual(machines.sort());
+    const admission = functionsOf(deploy).get('admit-request')!;
+    expect(statementsOfRole(deploy, admission.props.Role['Fn::GetAtt'][0])).toContainEqual(starters[0]);
   });
 
   it('gives every target a retry policy and a dead-letter queue that is encrypted, SSL-only and keeps 14 days', () => {
@@ -120,14 +143,19 @@ describe('event rules', () => {
     expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionsOf(deploy).get('report-failure')!.logicalId, 'Arn'] });
   });
 
-  it('sends a reporter invocation that keeps failing to the same dead-letter queue as undeliverable events', () => {
-    const [[, rule]] = statusChangeRules(deploy);
-    const reporter = { Ref: functionsOf(deploy).get('report-failure')!.logicalId };
-    const [[, invokeConfig]] = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify(reporter)) as [[string, Json]];
+  it.each([
+    ['report-failure', 'failure reporter', (r: Json) => r.Properties.EventBusName === undefined],
+    ['admit-request', 'admission', (r: Json) => r.Properties.EventBusName !== undefined],
+  ] as const)('sends a %s invocation that keeps failing to the same dead-letter queue as undeliverable events', (directory, _, isItsRule) => {
+    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => isItsRule(r));
+    const fn = functionsOf(deploy).get(directory)!;
+    const configs = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === fn.logicalId);
 
-    expect(invokeConfig.Properties.FunctionName).toEqual(reporter);
+    expect(configs).toHaveLength(1);
+    const [[, invokeConfig]] = configs as [[string, Json]];
     expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
-    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual(rule.Properties.Targets[0].DeadLetterConfig.Arn);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [, rule] of rules) expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual(rule.Properties.Targets[0].DeadLetterConfig.Arn);
   });
 });
 
@@ -151,11 +179,16 @@ describe('monitoring', () => {
     const reporter = functionsOf(deploy).get('report-failure')!;
     const sweep = functionsOf(deploy).get('sweep-failures')!;
     expect(alarmsOn(deploy, 'Errors').map(([, a]) => a.Properties.Dimensions[0].Value.Ref).sort()).toEqual([reporter.logicalId, sweep.logicalId].sort());
-    const [[, filter]] = resourcesOf(deploy, 'AWS::Logs::MetricFilter').filter(([, f]) => f.Properties.LogGroupName.Ref === reporter.props.LoggingConfig.LogGroup.Ref) as [[string, Json]];
-    expect(filter.Properties.FilterPattern).toBe('{ $.rejected IS TRUE }');
-    expect(filter.Properties.LogGroupName).toEqual({ Ref: reporter.props.LoggingConfig.LogGroup.Ref });
-    const { MetricName, MetricNamespace } = filter.Properties.MetricTransformations[0];
-    expect(resourcesOf(deploy, 'AWS::CloudWatch::Alarm').some(([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace)).toBe(true);
+    // The admission function, the reporter and the sweep log unanswerable requests; their filters feed one alarmed metric.
+    const admission = functionsOf(deploy).get('admit-request')!;
+    const filters = resourcesOf(deploy, 'AWS::Logs::MetricFilter')
+      .map(([, f]) => f.Properties as Json)
+      .filter((filter) => filter.FilterPattern === '{ $.rejected IS TRUE }');
+    const logGroups = [reporter, sweep, admission].map((fn) => fn.props.LoggingConfig.LogGroup.Ref).sort();
+    expect(filters.map((filter) => filter.LogGroupName.Ref).sort()).toEqual(logGroups);
+    expect(new Set(filters.map((filter) => JSON.stringify(filter.MetricTransformations)))).toHaveProperty('size', 1);
+    const { MetricName, MetricNamespace } = filters[0]!.MetricTransformations[0];
+    expect(resourcesOf(deploy, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace)).toHaveLength(1);
   });
 
   it('notifies an encrypted topic of its own, or the configured one', () => {
@@ -312,6 +345,8 @@ describe('IAM', () => {
     // The sqs actions come from the on-failure destination (the failure dead-letter queue only).
     'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
     'sweep-failures': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
+    // The sqs actions come from the on-failure destination (the request dead-letter queue only).
+    'admit-request': ['states:StartExecution', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
   };
 
   it.each(Object.entries(expectedActions))('grants %s exactly the calls it makes', (directory, actions) => {

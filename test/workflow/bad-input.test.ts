@@ -1,7 +1,8 @@
 /**
  * Malformed and hostile events on the local bus (test/workflow/hostile-events.ts). Each ends in a
- * failure reply naming the problem when it can be addressed, in a logged rejection (and no reply)
- * when it cannot, or starts nothing when no rule matches it. None creates anything, and no reply
+ * failure reply naming the problem when it can be addressed, in a logged rejection by the
+ * admission function (no execution, no reply) when it cannot, or starts nothing when no rule
+ * matches it. None creates anything, and no reply
  * or log line repeats the tenant's e-mail. Odd but valid requests (unicode names, a 200 KB
  * extra field) onboard as usual.
  */
@@ -72,14 +73,20 @@ describe('malformed and hostile requests are answered, or rejected, and create n
     if (outcome.answer === 'unrouted') {
       expect(result).toEqual({ replies: [] });
       expect(runtime.undelivered!().slice(undeliveredBefore)).toEqual([expect.objectContaining({ reason: 'No rule matched the event' })]);
+    } else if (outcome.answer === 'rejected') {
+      // Cannot be answered: the admission function refuses it, starts nothing and logs the (alarmed) rejection.
+      expect(result).toEqual({ workflow: operationOf(event), replies: [], admission: 'rejected' });
+      expect(runtime.executions().filter((execution) => execution.name === event.id)).toEqual([]);
+      expect(rejections).toEqual([expect.objectContaining({ level: 'ERROR', rejected: true, errorName: 'InvalidRequest', service: 'admit-request' })]);
+      expect(rejections[0]?.reason).toMatch(outcome.reason);
     } else {
       const operation = operationOf(event);
       const failedState = operation === 'onboarding' ? 'AcceptOnboardingRequest' : 'AcceptOffboardingRequest';
       expect(result.workflow).toBe(operation);
-      const errorName = outcome.answer === 'failure-reply' ? outcome.errorName : 'InvalidRequest';
+      const errorName = outcome.errorName;
       expect(result.execution).toMatchObject({ status: 'FAILED', failedState, error: errorName });
       expect(result.execution?.cause).toMatch(outcome.reason);
-      if (outcome.answer === 'failure-reply') {
+      {
         expect(kinds(result.replies)).toEqual([operation === 'onboarding' ? 'sbt_aws_provisionFailure' : 'sbt_aws_deprovisionFailure']);
         const reply = result.replies[0]!;
         expect(reply.detail.tenantRegistrationId).toBe(registrationIdOf(event));
@@ -89,12 +96,6 @@ describe('malformed and hostile requests are answered, or rejected, and create n
         // The reply names the problem; it never echoes the request (a 200 KB field stays out).
         expect(JSON.stringify(reply.detail).length).toBeLessThan(2048);
         expect(rejections).toEqual([]);
-      } else {
-        expect(result.replies).toEqual([]);
-        expect(rejections).toEqual([
-          expect.objectContaining({ level: 'ERROR', rejected: true, errorName: 'InvalidRequest', executionArn: result.execution?.executionArn }),
-        ]);
-        expect(rejections[0]?.reason).toMatch(outcome.reason);
       }
     }
     // Only this request's reply (if any) arrived, and none carries an e-mail address.

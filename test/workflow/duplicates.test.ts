@@ -1,9 +1,12 @@
 /**
- * EventBridge delivers at least once: the same request can arrive several times, together or
- * long after the first delivery completed. Each copy starts an execution; exactly one provisions
- * and replies. Copies that arrive while it runs end at IgnoreDuplicateRequest; copies that arrive
- * after it completed go straight to the idempotent success-reply step, which confirms without
- * replying again. None of them touches a resource.
+ * A request can arrive several times, together or long after the first delivery completed: the
+ * control plane sends it again (same registration, a new event id), or EventBridge, which delivers
+ * at least once, delivers the same event again (same id). A new event id starts an execution;
+ * exactly one provisions and replies. Copies that arrive while it runs end at
+ * IgnoreDuplicateRequest; copies that arrive after it completed go straight to the idempotent
+ * success-reply step, which confirms without replying again. The same event id starts nothing new:
+ * the execution is named after it, and Step Functions does not start a name twice. None of them
+ * touches a resource.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
@@ -39,6 +42,11 @@ function statesEntered(executionArn: string): (string | undefined)[] {
     .map((entry) => entry.state);
 }
 
+/** The request as the control plane sends it again: the same registration, a new event id (copy 0 is the request itself). */
+function sentAgain(request: Record<string, unknown>, copy: number): Record<string, unknown> {
+  return copy === 0 ? request : { ...request, id: `${String(request.id)}-again-${copy}` };
+}
+
 describe('a request delivered several times provisions once and replies once', () => {
   it.each([
     ['onboarding-advanced', 'silo-services'],
@@ -49,8 +57,8 @@ describe('a request delivered several times provisions once and replies once', (
     const tenantId = String(request.detail.tenantId);
     const expectedStacks = sample === 'onboarding-basic' ? 0 : 1;
 
-    // Act 1: five deliveries of the very same event, none awaited before the next is put.
-    const started = await Promise.all(Array.from({ length: copies }, () => runtime.send(request)));
+    // Act 1: five copies of the request, none awaited before the next is put.
+    const started = await Promise.all(Array.from({ length: copies }, (_, copy) => runtime.send(sentAgain(request, copy))));
     await runtime.drain();
 
     expect(started.map((result) => result.workflow)).toEqual(Array(copies).fill('onboarding'));
@@ -64,9 +72,9 @@ describe('a request delivered several times provisions once and replies once', (
     expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'ACTIVE' });
     expect((await tenantRecord(runtime, tenantId))?.lock).toBeUndefined();
 
-    // Act 2: the same event again, five times, each after the previous one ended.
-    for (let copy = 0; copy < copies; copy += 1) {
-      const late = await runtime.send(request, { wait: true });
+    // Act 2: the same request again, five times, each after the previous one ended.
+    for (let copy = copies; copy < 2 * copies; copy += 1) {
+      const late = await runtime.send(sentAgain(request, copy), { wait: true });
       expect(late.execution?.status).toBe('SUCCEEDED');
       expect(statesEntered(late.execution!.executionArn)).toEqual(['AcceptOnboardingRequest', 'IsDuplicateRequest', 'SendProvisionSuccess', 'TenantOnboarded']);
       expect(late.replies).toEqual([]);
@@ -81,6 +89,25 @@ describe('a request delivered several times provisions once and replies once', (
     expect(leftovers.priorities).toHaveLength(1);
     expect(leftovers.slots).toEqual([]);
     expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'ACTIVE' });
+
+    // Act 3: EventBridge delivers the first event again: its execution has the event id as its name.
+    const redelivered = await runtime.send(request, { wait: true });
+
+    expect(redelivered).toMatchObject({ admission: 'duplicate', execution: { name: request.id, status: 'SUCCEEDED' }, replies: [] });
+    expect(endings()).toEqual({ 'SUCCEEDED at TenantOnboarded': 1 + copies, 'SUCCEEDED at IgnoreDuplicateRequest': copies - 1 });
+  });
+
+  it('the same event delivered 5 times at once starts one execution: Step Functions recognises its name', async () => {
+    const request = { ...readSample('onboarding-basic'), id: 'redelivered-event-1' };
+
+    const deliveries = await Promise.all(Array.from({ length: copies }, () => runtime.send(request)));
+    await runtime.drain();
+
+    // Same name and same input while it runs: StartExecution answers with the running execution.
+    expect(new Set(deliveries.map((delivery) => delivery.execution?.executionArn))).toEqual(new Set([deliveries[0]?.execution?.executionArn]));
+    expect(runtime.executions().map((execution) => [execution.name, execution.status])).toEqual([['redelivered-event-1', 'SUCCEEDED']]);
+    expect(endings()).toEqual({ 'SUCCEEDED at TenantOnboarded': 1 });
+    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
 
   it('an offboarding delivered 5 times at once deletes once and replies once', async () => {
@@ -89,9 +116,10 @@ describe('a request delivered several times provisions once and replies once', (
     await runtime.send(onboarding, { wait: true });
     const offboarding = readSample('offboarding-premium');
 
-    await Promise.all(Array.from({ length: copies }, () => runtime.send(offboarding)));
+    await Promise.all(Array.from({ length: copies }, (_, copy) => runtime.send(sentAgain(offboarding, copy))));
     await runtime.drain();
-    const late = await runtime.send(offboarding, { wait: true });
+    const late = await runtime.send(sentAgain(offboarding, copies), { wait: true });
+    const redelivered = await runtime.send(offboarding, { wait: true });
 
     const offboardings = runtime.executions().filter((execution) => execution.workflow === 'offboarding');
     expect(offboardings.map((execution) => execution.status)).toEqual(Array(copies + 1).fill('SUCCEEDED'));
@@ -99,6 +127,7 @@ describe('a request delivered several times provisions once and replies once', (
     expect(together.sort()).toEqual([...Array(copies - 1).fill('IgnoreDuplicateRequest'), 'TenantOffboarded']);
     expect(statesEntered(late.execution!.executionArn)).toEqual(['AcceptOffboardingRequest', 'IsDuplicateRequest', 'SendDeprovisionSuccess', 'TenantOffboarded']);
     expect(late.replies).toEqual([]);
+    expect(redelivered).toMatchObject({ admission: 'duplicate', execution: { name: offboarding.id }, replies: [] });
     expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
     expect(cloudResourcesOf(runtime, tenantId)).toEqual({ stacks: [], rules: [], services: [] });
     expect(await registryLeftovers()).toEqual({ priorities: [], slots: [] });

@@ -3,7 +3,8 @@
  * orchestrator owes it:
  * - `failure-reply`: the request can be addressed (a usable tenantRegistrationId), so the control
  *   plane gets a failure reply whose reason names the problem;
- * - `rejected`: it cannot be addressed, so there is no reply, only a logged rejection (alarmed);
+ * - `rejected`: it cannot be addressed, so the admission function starts nothing; there is no
+ *   reply, only a logged rejection (alarmed);
  * - `unrouted`: no rule matches it (not a request at all), so no workflow starts.
  * None of them may create anything. Every onboarding here carries an admin e-mail, which no
  * reply or log line may repeat.
@@ -136,6 +137,8 @@ export const hostileEvents: readonly HostileEvent[] = [
   { name: 'unknown detail type', event: onboarding(58, {}, { 'detail-type': 'sbt_aws_deleteEverything' }), outcome: unrouted },
   { name: 'detail type a number', event: onboarding(59, {}, { 'detail-type': 7 }), outcome: unrouted },
   { name: 'detail type in other case', event: onboarding(60, {}, { 'detail-type': 'SBT_AWS_ONBOARDINGREQUEST' }), outcome: unrouted },
+  // Who may ask: only the control plane's accounts (by default the deploying one).
+  { name: 'a request from another account', event: onboarding(62, {}, { account: '999988887777' }), outcome: unrouted },
 ];
 
 /**

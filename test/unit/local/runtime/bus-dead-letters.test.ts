@@ -83,3 +83,53 @@ describe('deadLetterErrorCode', () => {
     expect(deadLetterErrorCode(Object.assign(new Error('x'), { name }))).toBe(code);
   });
 });
+
+/** An asynchronous target (a Lambda function invoked asynchronously) that fails its first `failures` invocations. */
+function failingFunction(failures: number, calls: number[] = []): BusRule {
+  return {
+    name: 'admit',
+    pattern: { source: ['s'] },
+    asyncInvocation: { attempts: 3, backoffMs: 100, deadLetter: true },
+    target: async () => {
+      calls.push(Date.now());
+      if (calls.length <= failures) throw Object.assign(new Error('StartExecution failed transiently'), { name: 'TransientAwsError', cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) });
+      return { outcome: 'started' };
+    },
+  };
+}
+
+describe('LocalBus asynchronous invocations with an on-failure destination', () => {
+  it('invokes a failing function again with backoff and hands over the result of the attempt that succeeded', async () => {
+    const calls: number[] = [];
+    const bus = new LocalBus([failingFunction(2, calls)]);
+
+    const [delivery] = bus.publish(event).deliveries;
+    await vi.runAllTimersAsync();
+
+    await expect(delivery?.invocation?.firstAttempt).resolves.toBe(false);
+    await expect(delivery?.invocation?.outcome).resolves.toEqual({ succeeded: true, value: { outcome: 'started' } });
+    expect(calls).toEqual([0, 100, 300]);
+    expect(bus.deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters the event after the last invocation fails, naming the wrapped error\'s kind', async () => {
+    const bus = new LocalBus([failingFunction(3)]);
+
+    const [delivery] = bus.publish(event).deliveries;
+    await vi.runAllTimersAsync();
+
+    await expect(delivery?.invocation?.outcome).resolves.toEqual({ succeeded: false });
+    expect(bus.deadLetters()).toEqual([
+      { id: expect.any(String), at: expect.any(String), rule: 'admit', errorCode: 'THROTTLING', errorMessage: 'TransientAwsError: StartExecution failed transiently', attempts: 3, event },
+    ]);
+    expect(bus.undelivered()).toEqual([]);
+  });
+
+  it('reports a first invocation that succeeded', async () => {
+    const bus = new LocalBus([failingFunction(0)]);
+
+    const [delivery] = bus.publish(event).deliveries;
+
+    await expect(delivery?.invocation?.firstAttempt).resolves.toBe(true);
+  });
+});
