@@ -37,7 +37,7 @@ describe('admitRequest', () => {
     expect(admission).toEqual({
       action: 'start',
       operation: 'onboarding',
-      address: { operation: 'onboarding', registrationId: onboarding.detail.tenantRegistrationId, tenantId: onboarding.detail.tenantId },
+      address: { operation: 'onboarding', registrationId: onboarding.detail.tenantRegistrationId, tenantId: onboarding.detail.tenantId, requestedAt: onboarding.time },
       executionName: onboarding.id,
       input: {
         version: '0',
