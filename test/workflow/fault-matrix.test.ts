@@ -115,6 +115,16 @@ const faultClasses: readonly FaultClass[] = [
     expected: { outcome: 'failure', error: 'StackDeletionFailed', reason: /Injected delete failure/ },
   },
   {
+    // Step Functions delivers status-change events best effort: the failure sweep still answers.
+    name: 'status event dropped',
+    appliesTo: ({ state, tier }) => tier === 'advanced' && (state === 'CreateTenantStacks' || state === 'DeleteTenantStacks'),
+    arm: ({ step: { state } }) => {
+      runtime.dropStatusEvents(1);
+      runtime.injectFault({ step: state });
+    },
+    expected: { outcome: 'failure', error: 'InjectedFault' },
+  },
+  {
     name: 'route capacity exhausted',
     appliesTo: ({ state, tier }) => state === 'RegisterTenantRoute' && tier === 'basic',
     // Two other pool tenants take the one rule of each listener.
