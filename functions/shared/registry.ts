@@ -14,6 +14,9 @@ import { dynamoDbDocumentClient } from './aws-clients/dynamodb.ts';
 import type { Operation } from '../../events/contract.ts';
 import { TenantIdConflictError } from './errors.ts';
 import { fenceCondition, superseded, type Fence, type LockedUpdate } from './registry-fence.ts';
+import { caseFoldKey, completedBy, completionKey, isExpired, tenantKey } from './registry-keys.ts';
+
+export { caseFoldKey, completionKey, isExpired, tenantKey } from './registry-keys.ts';
 
 export { fenceCondition, fenceOf, superseded, type Fence, type LockedUpdate } from './registry-fence.ts';
 import type { IsolationModel } from './tier-catalog.ts';
@@ -94,28 +97,6 @@ export interface TenantRecord {
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
-}
-
-/** Key of a completed operation in {@link TenantRecord.completed}. */
-export function completionKey(operation: Operation, registrationId: string): string {
-  return `${operation}#${registrationId}`;
-}
-
-export function tenantKey(tenantId: string): { pk: string; sk: string } {
-  return { pk: `TENANT#${tenantId}`, sk: 'TENANT' };
-}
-
-/**
- * The item that reserves a tenant id's lower-cased form. Load balancer host and header matching
- * ignores case, so `Acme` and `acme` could never have distinct routes: the second is refused.
- */
-export function caseFoldKey(tenantId: string): { pk: string; sk: string } {
-  return { pk: `TENANTID#${tenantId.toLowerCase()}`, sk: 'CASEFOLD' };
-}
-
-/** True when the record is a tombstone whose time is up: it counts as absent. */
-export function isExpired(record: Pick<TenantRecord, 'tombstoneExpiresAt'>, now: Date): boolean {
-  return record.tombstoneExpiresAt !== undefined && record.tombstoneExpiresAt <= Math.floor(now.getTime() / 1000);
 }
 
 /** Registry operations on one table. */
@@ -395,15 +376,6 @@ export function createRegistry(tableName: string) {
   }
 
   return { getTenant, acquireLock, claimCaseFold, releaseCaseFold, updateHoldingLock, holdLock, savePlan, completeOperation, confirmReply, recordFailure };
-}
-
-/**
- * True when `executionArn` completed the operation `key` and nothing completed after it. Records
- * of the previous release name no completer: then a completed entry with no lock is taken as ours.
- */
-function completedBy(record: TenantRecord, key: string, executionArn: string): boolean {
-  if (record.lastCompletion !== undefined) return record.lastCompletion.key === key && record.lastCompletion.executionArn === executionArn;
-  return record.completed[key] !== undefined && record.lock === undefined;
 }
 
 export type Registry = ReturnType<typeof createRegistry>;

@@ -1,10 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ExecutionAlreadyExists, ExecutionLimitExceeded, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { readSample } from '../../../../events/samples.ts';
+import { lambdaContext } from '../../../../local/workflow-runner.ts';
 import { handler } from '../../../../functions/admit-request/handler.ts';
 
 const sfn = mockClient(SFNClient);
@@ -12,20 +12,7 @@ const sfn = mockClient(SFNClient);
 const onboardingMachine = 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-onboarding';
 const offboardingMachine = 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-offboarding';
 
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'admit-request',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:admit-request',
-  memoryLimitInMB: '256',
-  awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/admit-request',
-  logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = lambdaContext('admit-request');
 
 const onboarding = readSample('onboarding-premium');
 const offboarding = readSample('offboarding-premium');

@@ -1,22 +1,9 @@
-import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SupersededError, TenantBusyError } from '../../../../functions/shared/errors.ts';
+import { lambdaContext } from '../../../../local/workflow-runner.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../../../../functions/shared/handler.ts';
 
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName: 'some-step',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:some-step',
-  memoryLimitInMB: '256',
-  awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/some-step',
-  logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 30_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-} satisfies Context;
+const context = lambdaContext('some-step');
 
 const tenantId = 't-1';
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:e1';
