@@ -6,7 +6,14 @@
  * (the CDK rules and the local bus alike) goes through this module.
  */
 import * as z from 'zod';
-import { InvalidRequestError } from '../functions/shared/errors.ts';
+
+/**
+ * A request event that breaks this contract. Its name is the error name the workflows match
+ * (`InvalidRequest`); the functions' domain errors re-export this class.
+ */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequest' as const;
+}
 
 /** The toolkit's detail-type prefix since v0.9. */
 export const detailTypePrefix = 'sbt_aws_';

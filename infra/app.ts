@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { TierCatalog } from '../functions/shared/tier-catalog.ts';
+import type { TierCatalog } from '../functions/shared/config/tier-catalog.ts';
 import { loadOrchestratorConfigFile, loadTierCatalogFile, type OrchestratorConfig } from './config.ts';
 import { OrchestratorStack } from './orchestrator-stack.ts';
 import { SharedInfrastructureStack, type SharedInfrastructureReference } from './shared-infrastructure.ts';
@@ -37,7 +37,7 @@ export interface BuildAppOptions {
   readonly config?: OrchestratorConfig;
   /**
    * The tier catalog.
-   * @default infra/config/tiers.json
+   * @default functions/shared/config/tiers.json
    */
   readonly tierCatalog?: TierCatalog;
   /**

@@ -8,9 +8,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { defaultContractConfig, maxTenantIdLength } from '../events/contract.ts';
-import { maxStackOperationsLimit } from '../functions/shared/config.ts';
-import { ec2IdPattern } from '../functions/shared/template-parameters.ts';
-import { loadTierCatalog, type TierCatalog } from '../functions/shared/tier-catalog.ts';
+import { maxStackOperationsLimit } from '../functions/shared/config/environment.ts';
+import { ec2IdPattern } from '../functions/shared/config/template-parameters.ts';
+import { loadTierCatalog, type TierCatalog } from '../functions/shared/config/tier-catalog.ts';
 
 /** Retention periods CloudWatch Logs accepts, in days (never-expire is not offered: logs hold tenant ids). */
 export const logRetentionDayValues = [
@@ -149,8 +149,8 @@ export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 /** Where the configuration is read from when the `configFile` context key is not set. */
 export const defaultConfigFile = resolve(projectRoot, 'infra/config/orchestrator.json');
 
-/** The tier catalog the functions bundle (functions/shared/catalog.ts imports the same file). */
-export const tierCatalogFile = resolve(projectRoot, 'infra/config/tiers.json');
+/** The tier catalog the functions bundle (functions/shared/config/catalog.ts imports the same file). */
+export const tierCatalogFile = resolve(projectRoot, 'functions/shared/config/tiers.json');
 
 function readJson(file: string, what: string): unknown {
   let text: string;
@@ -176,7 +176,7 @@ export function loadOrchestratorConfigFile(file: string = defaultConfigFile): Or
   }
 }
 
-/** Reads and validates infra/config/tiers.json (InvalidTierCatalogError names each bad field). */
+/** Reads and validates functions/shared/config/tiers.json (InvalidTierCatalogError names each bad field). */
 export function loadTierCatalogFile(file: string = tierCatalogFile): TierCatalog {
   return loadTierCatalog(readJson(file, 'tier catalog'));
 }

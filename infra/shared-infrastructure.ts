@@ -13,10 +13,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { RouteListener } from '../functions/shared/config.ts';
-import { InvalidTierCatalogError } from '../functions/shared/errors.ts';
-import { ec2IdPattern, type permissionsBoundaryParameter, type sharedParametersByModel } from '../functions/shared/template-parameters.ts';
-import { IsolationModel, type ServiceDefinition, type TierCatalog } from '../functions/shared/tier-catalog.ts';
+import type { RouteListener } from '../functions/shared/config/environment.ts';
+import { InvalidTierCatalogError } from '../functions/shared/step/errors.ts';
+import { ec2IdPattern, type permissionsBoundaryParameter, type sharedParametersByModel } from '../functions/shared/config/template-parameters.ts';
+import { IsolationModel, type ServiceDefinition, type TierCatalog } from '../functions/shared/config/tier-catalog.ts';
 import { parsePrivateEcrImage } from './constructs/ecr-images.ts';
 import { sharedInfrastructureTag } from './constructs/tenant-stack-role.ts';
 

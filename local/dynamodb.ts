@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { tableDefinitions } from '../functions/shared/tables.ts';
+import { tableDefinitions } from '../functions/shared/registry/tables.ts';
 
 
 export interface LocalDynamoDb {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readSample } from '../../events/samples.ts';
 
-/** The tiers of infra/config/tiers.json, cheapest first. */
+/** The tiers of functions/shared/config/tiers.json, cheapest first. */
 export const benchTiers = ['basic', 'advanced', 'premium'] as const;
 export type BenchTier = (typeof benchTiers)[number];
 

@@ -1,6 +1,6 @@
 /**
  * Counts the handlers' AWS calls from outside: a middleware on each singleton client of
- * functions/shared/aws-clients.ts records every call by service and operation. On DynamoDB it
+ * functions/shared/aws/clients.ts records every call by service and operation. On DynamoDB it
  * also asks for ReturnConsumedCapacity=TOTAL, so the local DynamoDB (dynalite, which sizes items
  * as DynamoDB does) reports the request units each call consumed; the handlers ignore the field.
  */
@@ -11,7 +11,7 @@ import {
   elbClient,
   eventBridgeClient,
   sfnClient,
-} from '../../functions/shared/aws-clients.ts';
+} from '../../functions/shared/aws/clients.ts';
 
 /** What the meter saw since its last reset. */
 export interface MeterReading {

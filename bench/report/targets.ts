@@ -114,7 +114,7 @@ export function coldStartTargets(coldStart: ColdStartResult): TargetCheck[] {
       ...(tooSlow.length === 0
         ? {}
         : {
-            why: `The AWS SDK is most of it: every bundle imports every SDK client package (up to ${packages}), because functions/shared/aws-clients.ts imports all the clients and an external import cannot be tree-shaken; importing only those packages takes ${slowest.externalsImportMs.toFixed(0)} ms of ${slowest.function}'s ${slowest.importMs.toFixed(0)} ms (${(100 * sdkShare).toFixed(0)}%).`,
+            why: `The AWS SDK is most of it: every bundle imports every SDK client package (up to ${packages}), because functions/shared/aws/clients.ts imports all the clients and an external import cannot be tree-shaken; importing only those packages takes ${slowest.externalsImportMs.toFixed(0)} ms of ${slowest.function}'s ${slowest.importMs.toFixed(0)} ms (${(100 * sdkShare).toFixed(0)}%).`,
             closeTheGap: `Give each client its own module (functions/shared/clients/<service>.ts) so a bundle imports only the clients its step uses: the DynamoDB client and document client alone import in ${coldStart.dynamoDbOnlyImportMs.toFixed(0)} ms, which would bring a DynamoDB-only step to about ${dynamoDbOnlyEstimate.toFixed(0)} ms (median over the bundles of their own part plus that).`,
           }),
     },

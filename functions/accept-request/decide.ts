@@ -4,9 +4,9 @@
  * Pure: the handler reads the record (and the lock holder's status) and acts on the decision.
  */
 import type { Operation } from '../../events/contract.ts';
-import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../shared/errors.ts';
-import { completionKey, TenantStatus, type OperationLock, type TenantRecord } from '../shared/registry.ts';
-import type { TenantSnapshot, WorkflowRequest } from '../shared/steps.ts';
+import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../shared/step/errors.ts';
+import { completionKey, TenantStatus, type OperationLock, type TenantRecord } from '../shared/registry/tenants.ts';
+import type { TenantSnapshot, WorkflowRequest } from '../shared/step/schemas.ts';
 
 /** The request fields the decision depends on. */
 export type AcceptRequest = Pick<WorkflowRequest, 'operation' | 'tenantId' | 'registrationId' | 'executionArn' | 'requestedAt'>;

@@ -4,13 +4,13 @@
  * and a redelivered request does not run twice. Nothing is written for a request it rejects.
  */
 import { addressOfRequest, parseRequest } from '../../events/contract.ts';
-import { tierCatalog } from '../shared/catalog.ts';
-import { readContractConfig, readRegistryTableName, readTombstoneSeconds } from '../shared/config.ts';
-import { describeExecution, type ExecutionDescription } from '../shared/executions.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, fenceOf, type Fence, type TenantRecord } from '../shared/registry.ts';
-import { AcceptInputSchema, parseStepInput, type AcceptOutput, type WorkflowRequest } from '../shared/steps.ts';
-import { selectTier } from '../shared/tier-catalog.ts';
+import { tierCatalog } from '../shared/config/catalog.ts';
+import { readContractConfig, readRegistryTableName, readTombstoneSeconds } from '../shared/config/environment.ts';
+import { describeExecution, type ExecutionDescription } from '../shared/aws/executions.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { createRegistry, fenceOf, type Fence, type TenantRecord } from '../shared/registry/tenants.ts';
+import { AcceptInputSchema, parseStepInput, type AcceptOutput, type WorkflowRequest } from '../shared/step/schemas.ts';
+import { selectTier } from '../shared/config/tier-catalog.ts';
 import { busy, decideAccept, lockHolderToCheck, tenantSnapshot } from './decide.ts';
 
 const logger = createLogger('accept-request');

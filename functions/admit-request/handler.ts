@@ -9,9 +9,9 @@
  * is thrown, so Lambda retries the invocation and, past its retries, the on-failure destination
  * keeps the request in the request dead-letter queue.
  */
-import { readContractConfig, readStateMachineArns } from '../shared/config.ts';
-import { startExecution } from '../shared/executions.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
+import { readContractConfig, readStateMachineArns } from '../shared/config/environment.ts';
+import { startExecution } from '../shared/aws/executions.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
 import { admitRequest } from './admission.ts';
 
 /** What the admission did; read by the local runtime and the tests. */

@@ -4,11 +4,11 @@
  * fails the execution when a deployment's circuit breaker trips or the deadline passes. A redrive
  * (a larger `$$.Execution.RedriveCount` than the progress's) starts a fresh budget.
  */
-import { readDeadlines, readRegistryTableName } from '../shared/config.ts';
-import { createRegistry, fenceOf } from '../shared/registry.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { describeServices } from '../shared/services.ts';
-import { CheckServicesInputSchema, parseStepInput, type ServiceProgress } from '../shared/steps.ts';
+import { readDeadlines, readRegistryTableName } from '../shared/config/environment.ts';
+import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { describeServices } from '../shared/aws/services.ts';
+import { CheckServicesInputSchema, parseStepInput, type ServiceProgress } from '../shared/step/schemas.ts';
 import { assessServices, continuedProgress, isServiceStable, splitServiceNames } from './stability.ts';
 
 const logger = createLogger('check-services');

@@ -2,9 +2,9 @@
  * Pure rules of the service check loop: when a tenant's ECS services count as stable,
  * how long the workflow waits between looks, and when it gives up.
  */
-import { InvalidStepInputError, ServicesNotStableError } from '../shared/errors.ts';
-import type { ServiceState } from '../shared/services.ts';
-import type { ServiceProgress } from '../shared/steps.ts';
+import { InvalidStepInputError, ServicesNotStableError } from '../shared/step/errors.ts';
+import type { ServiceState } from '../shared/aws/services.ts';
+import type { ServiceProgress } from '../shared/step/schemas.ts';
 
 /** Longest wait between two looks, in seconds. */
 const maxWaitSeconds = 30;

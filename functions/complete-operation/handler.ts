@@ -3,11 +3,11 @@
  * recorded, lock released) and, for onboarding, returns the tenantConfig the success reply carries.
  * Re-running it after it completed is a no-op that returns the same output.
  */
-import { readRegistryTableName } from '../shared/config.ts';
-import { InvalidStepInputError } from '../shared/errors.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, fenceOf, TenantStatus } from '../shared/registry.ts';
-import { CompleteOperationInputSchema, parseStepInput, type CompleteOperationOutput } from '../shared/steps.ts';
+import { readRegistryTableName } from '../shared/config/environment.ts';
+import { InvalidStepInputError } from '../shared/step/errors.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { createRegistry, fenceOf, TenantStatus } from '../shared/registry/tenants.ts';
+import { CompleteOperationInputSchema, parseStepInput, type CompleteOperationOutput } from '../shared/step/schemas.ts';
 import { buildTenantConfig } from './tenant-config.ts';
 
 const logger = createLogger('complete-operation');

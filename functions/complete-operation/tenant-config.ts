@@ -3,8 +3,8 @@
  * what the application needs to reach the tenant. Pure and deterministic, so a re-run of the
  * step returns the very same string.
  */
-import { InvalidStepInputError } from '../shared/errors.ts';
-import type { Plan, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
+import { InvalidStepInputError } from '../shared/step/errors.ts';
+import type { Plan, RouteRegistration, WorkflowRequest } from '../shared/step/schemas.ts';
 
 /**
  * The route part of the tenant config: how requests reach the tenant, and where its rule lives

@@ -16,10 +16,10 @@ import {
   StackCreationFailedError,
   StackDeletionFailedError,
   StackTimeoutError,
-} from '../shared/errors.ts';
-import { attemptTagKey, attemptTagValue, clientRequestToken } from '../shared/stack-identity.ts';
-import type { ObservedStack } from '../shared/stacks.ts';
-import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/steps.ts';
+} from '../shared/step/errors.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken } from '../shared/aws/stack-identity.ts';
+import type { ObservedStack } from '../shared/aws/stacks.ts';
+import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/step/schemas.ts';
 
 /** Whether the loop wants the stacks to exist (onboarding) or to be gone (offboarding). */
 export type DesiredState = ConvergeStacksInput['desired'];

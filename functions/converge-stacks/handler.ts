@@ -3,14 +3,14 @@
  * (desired "present") and DeleteTenantStacks / CheckStackDeletion (desired "absent").
  * Each call moves every stack toward the desired state and reports whether they all got there.
  * Admission control: a call that would create or delete a stack first needs a stack-operation
- * slot (functions/shared/stack-slots.ts); without one it issues nothing and reports `queued`.
+ * slot (functions/shared/registry/stack-slots.ts); without one it issues nothing and reports `queued`.
  * The slot is freed when the loop ends, ready or failed.
  */
-import { readCloudFormationRoleArn, readDeadlines, readMaxStackOperations, readRegistryTableName } from '../shared/config.ts';
-import { TransientAwsError } from '../shared/errors.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, fenceOf } from '../shared/registry.ts';
-import { createStackSlots, slotLeaseSeconds } from '../shared/stack-slots.ts';
+import { readCloudFormationRoleArn, readDeadlines, readMaxStackOperations, readRegistryTableName } from '../shared/config/environment.ts';
+import { TransientAwsError } from '../shared/step/errors.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
+import { createStackSlots, slotLeaseSeconds } from '../shared/registry/stack-slots.ts';
 import {
   createStack,
   deleteStack,
@@ -18,8 +18,8 @@ import {
   findFirstFailure,
   type StackRequestContext,
   type StackRequestOutcome,
-} from '../shared/stacks.ts';
-import { ConvergeStacksInputSchema, parseStepInput, type StackProgress, type StackSpec } from '../shared/steps.ts';
+} from '../shared/aws/stacks.ts';
+import { ConvergeStacksInputSchema, parseStepInput, type StackProgress, type StackSpec } from '../shared/step/schemas.ts';
 import {
   assertCreatable,
   beginCall,

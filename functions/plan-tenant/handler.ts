@@ -2,13 +2,13 @@
  * PlanTenantResources: decides the tenant's stacks, parameters and route from its tier, and
  * records the stack names in the registry so offboarding deletes exactly what was planned.
  */
-import { tierCatalog } from '../shared/catalog.ts';
-import { readRegistryTableName, readStackConfig } from '../shared/config.ts';
-import { ConfigurationError } from '../shared/errors.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, fenceOf } from '../shared/registry.ts';
-import { parseStepInput, PlanInputSchema, type Plan } from '../shared/steps.ts';
-import { selectTier } from '../shared/tier-catalog.ts';
+import { tierCatalog } from '../shared/config/catalog.ts';
+import { readRegistryTableName, readStackConfig } from '../shared/config/environment.ts';
+import { ConfigurationError } from '../shared/step/errors.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
+import { parseStepInput, PlanInputSchema, type Plan } from '../shared/step/schemas.ts';
+import { selectTier } from '../shared/config/tier-catalog.ts';
 import { missingSharedParameters, planTenant } from './plan.ts';
 
 const logger = createLogger('plan-tenant');

@@ -3,11 +3,11 @@
  * and the route that selects it on the shared load balancer. Pure: same input, same plan,
  * so a re-run of the step plans exactly what the first run planned.
  */
-import type { StackConfig } from '../shared/config.ts';
-import { ConfigurationError } from '../shared/errors.ts';
-import type { Plan, RouteSpec, StackSpec, WorkflowRequest } from '../shared/steps.ts';
-import { sharedParametersByModel, serviceSlotParameter, TemplateParameter } from '../shared/template-parameters.ts';
-import type { IsolationModel, TierCatalog, TierDefinition } from '../shared/tier-catalog.ts';
+import type { StackConfig } from '../shared/config/environment.ts';
+import { ConfigurationError } from '../shared/step/errors.ts';
+import type { Plan, RouteSpec, StackSpec, WorkflowRequest } from '../shared/step/schemas.ts';
+import { sharedParametersByModel, serviceSlotParameter, TemplateParameter } from '../shared/config/template-parameters.ts';
+import type { IsolationModel, TierCatalog, TierDefinition } from '../shared/config/tier-catalog.ts';
 
 /** Header that selects a tenant on header-style routes. */
 export const tenantHeaderName = 'x-tenant-id';

@@ -4,9 +4,9 @@
  * write, so a concurrent tenant that picked the same slot simply loses and asks again. Also the
  * template parameters a silo tenant's stack builds its own rule from.
  */
-import { InvalidStepInputError } from '../shared/errors.ts';
-import type { RouteSpec } from '../shared/steps.ts';
-import { RouteParameter } from '../shared/template-parameters.ts';
+import { InvalidStepInputError } from '../shared/step/errors.ts';
+import type { RouteSpec } from '../shared/step/schemas.ts';
+import { RouteParameter } from '../shared/config/template-parameters.ts';
 
 /** One configured listener with the priorities the registry says are taken on it. */
 export interface ListenerUsage {

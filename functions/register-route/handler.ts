@@ -4,11 +4,11 @@
  * silo tenants get `stackParameters`, from which their stack creates the rule. Idempotent: a
  * re-run returns the recorded route without writes.
  */
-import { readRegistryTableName, readRouteListeners } from '../shared/config.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry } from '../shared/registry.ts';
-import { createRouteRegistry } from '../shared/registry-routes.ts';
-import { parseStepInput, RegisterRouteInputSchema, type RouteRegistration } from '../shared/steps.ts';
+import { readRegistryTableName, readRouteListeners } from '../shared/config/environment.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { createRegistry } from '../shared/registry/tenants.ts';
+import { createRouteRegistry } from '../shared/registry/route-priorities.ts';
+import { parseStepInput, RegisterRouteInputSchema, type RouteRegistration } from '../shared/step/schemas.ts';
 import { createRouteRegistrar } from './register.ts';
 
 const logger = createLogger('register-route');

@@ -13,12 +13,12 @@
  * claims the priority only and returns it as stack parameters; it creates no rule.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { RouteListener } from '../shared/config.ts';
-import { RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../shared/errors.ts';
-import { fenceOf, type Fence, type Registry, type TenantRecord } from '../shared/registry.ts';
-import { maxRulePriority, type RouteRegistry } from '../shared/registry-routes.ts';
-import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags, type ListenerRuleSummary } from '../shared/routes.ts';
-import type { RegisterRouteInputSchema, RouteRegistration, WorkflowRequest } from '../shared/steps.ts';
+import type { RouteListener } from '../shared/config/environment.ts';
+import { RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../shared/step/errors.ts';
+import { fenceOf, type Fence, type Registry, type TenantRecord } from '../shared/registry/tenants.ts';
+import { maxRulePriority, type RouteRegistry } from '../shared/registry/route-priorities.ts';
+import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags, type ListenerRuleSummary } from '../shared/aws/listener-rules.ts';
+import type { RegisterRouteInputSchema, RouteRegistration, WorkflowRequest } from '../shared/step/schemas.ts';
 import type * as z from 'zod';
 import {
   allocateRouteSlot,

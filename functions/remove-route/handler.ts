@@ -10,12 +10,12 @@
  * onboarding that crashed between claiming a priority and recording its route, or a release
  * that crashed between its two writes), so an offboarded tenant leaks no priority.
  */
-import { readRegistryTableName, readRouteListeners } from '../shared/config.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { createRegistry, fenceOf } from '../shared/registry.ts';
-import { createRouteRegistry } from '../shared/registry-routes.ts';
-import { deleteRule, findRuleAtPriority, isTenantRule } from '../shared/routes.ts';
-import { parseStepInput, RemoveRouteInputSchema, type RouteRemoval } from '../shared/steps.ts';
+import { readRegistryTableName, readRouteListeners } from '../shared/config/environment.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
+import { createRouteRegistry } from '../shared/registry/route-priorities.ts';
+import { deleteRule, findRuleAtPriority, isTenantRule } from '../shared/aws/listener-rules.ts';
+import { parseStepInput, RemoveRouteInputSchema, type RouteRemoval } from '../shared/step/schemas.ts';
 
 const logger = createLogger('remove-route');
 const tableName = readRegistryTableName();

@@ -5,8 +5,8 @@
  */
 import * as z from 'zod';
 import type { FailureDetails } from '../../events/contract.ts';
-import { ErrorName, requestErrorNames } from '../shared/errors.ts';
-import { redactEmails } from '../shared/redact.ts';
+import { ErrorName, requestErrorNames } from '../shared/step/errors.ts';
+import { redactEmails } from '../shared/step/redact.ts';
 
 /** Statuses the reporter answers; the CDK rule sends only these. */
 export const reportedStatuses = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;

@@ -11,9 +11,9 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { readContractConfig, readIdempotencyTableName, readRegistryTableName, readStateMachineArns } from '../shared/config.ts';
-import { createLogger, stepHandler } from '../shared/handler.ts';
-import { parseStepInput } from '../shared/steps.ts';
+import { readContractConfig, readIdempotencyTableName, readRegistryTableName, readStateMachineArns } from '../shared/config/environment.ts';
+import { createLogger, stepHandler } from '../shared/step/handler.ts';
+import { parseStepInput } from '../shared/step/schemas.ts';
 import { type ExecutionStatusChange, ExecutionStatusChangeSchema } from './failure.ts';
 import { createFailureReporter, type ReportFailureOutput } from './report.ts';
 

@@ -14,12 +14,12 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { addressOfRequest, buildReply, type ContractConfig, type FailureDetails, type Operation } from '../../events/contract.ts';
-import { putReply } from '../shared/bus.ts';
-import { describeExecution, lastEnteredState } from '../shared/executions.ts';
-import { appendTenantKeys } from '../shared/handler.ts';
-import { idempotencyOptions } from '../shared/idempotency.ts';
-import { createRegistry } from '../shared/registry.ts';
-import { createStackSlotRelease } from '../shared/stack-slots.ts';
+import { putReply } from '../shared/aws/bus.ts';
+import { describeExecution, lastEnteredState } from '../shared/aws/executions.ts';
+import { appendTenantKeys } from '../shared/step/handler.ts';
+import { idempotencyOptions } from '../shared/step/idempotency.ts';
+import { createRegistry } from '../shared/registry/tenants.ts';
+import { createStackSlotRelease } from '../shared/registry/stack-slots.ts';
 import { describeFailure, executionNameOf, reportedStatuses } from './failure.ts';
 import { decideFailureReply, isSupersededAttempt, SupersededBecause } from './supersession.ts';
 

@@ -5,8 +5,8 @@
  * failure reporter or the sweep may only see minutes later. Pure: the reporter reads the record.
  */
 import { Operation } from '../../events/contract.ts';
-import type { ExecutionStatus } from '../shared/executions.ts';
-import { completionKey, type TenantRecord } from '../shared/registry.ts';
+import type { ExecutionStatus } from '../shared/aws/executions.ts';
+import { completionKey, type TenantRecord } from '../shared/registry/tenants.ts';
 import { reportedStatuses } from './failure.ts';
 
 /** The failed execution, as the decision needs it. */

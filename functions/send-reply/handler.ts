@@ -7,13 +7,13 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import type { MiddlewareObj } from '@middy/core';
 import type * as z from 'zod';
 import { buildReply, type ReplyOutcome } from '../../events/contract.ts';
-import { putReply } from '../shared/bus.ts';
-import { readContractConfig, readIdempotencyTableName, readRegistryTableName } from '../shared/config.ts';
-import { InvalidStepInputError } from '../shared/errors.ts';
-import { appendTenantKeys, createLogger, stepHandler } from '../shared/handler.ts';
-import { idempotencyOptions, withRetryableIdempotencyErrors } from '../shared/idempotency.ts';
-import { createRegistry, fenceOf, TenantStatus } from '../shared/registry.ts';
-import { parseStepInput, SendReplyInputSchema, type SendReplyOutput } from '../shared/steps.ts';
+import { putReply } from '../shared/aws/bus.ts';
+import { readContractConfig, readIdempotencyTableName, readRegistryTableName } from '../shared/config/environment.ts';
+import { InvalidStepInputError } from '../shared/step/errors.ts';
+import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
+import { idempotencyOptions, withRetryableIdempotencyErrors } from '../shared/step/idempotency.ts';
+import { createRegistry, fenceOf, TenantStatus } from '../shared/registry/tenants.ts';
+import { parseStepInput, SendReplyInputSchema, type SendReplyOutput } from '../shared/step/schemas.ts';
 
 type SendReplyInput = z.infer<typeof SendReplyInputSchema>;
 

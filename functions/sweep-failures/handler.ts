@@ -11,9 +11,9 @@
  */
 import type { Context } from 'aws-lambda';
 import { reportedExecutionStatuses } from '../../events/execution-status.ts';
-import { readContractConfig, readIdempotencyTableName, readRegistryTableName, readStateMachineArns } from '../shared/config.ts';
-import { listExecutionsStoppedSince } from '../shared/executions.ts';
-import { createLogger, stepHandler } from '../shared/handler.ts';
+import { readContractConfig, readIdempotencyTableName, readRegistryTableName, readStateMachineArns } from '../shared/config/environment.ts';
+import { listExecutionsStoppedSince } from '../shared/aws/executions.ts';
+import { createLogger, stepHandler } from '../shared/step/handler.ts';
 import { createFailureReporter, type ReportFailureOutput } from '../report-failure/report.ts';
 import { sweepReserveMilliseconds, type SweepSummary, sweepWindowStart } from './sweep.ts';
 

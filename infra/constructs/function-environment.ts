@@ -1,6 +1,6 @@
 /**
  * The environment of each function: exactly the variables its handler reads through the readers
- * of functions/shared/config.ts, plus POWERTOOLS_SERVICE_NAME. A handler throws at cold start when
+ * of functions/shared/config/environment.ts, plus POWERTOOLS_SERVICE_NAME. A handler throws at cold start when
  * one is missing, so this table is checked against the handlers' source by the stack test.
  */
 import type { eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
@@ -8,7 +8,7 @@ import type { eventFunctions, workflowFunctions } from '../../functions/lambda-f
 /** Directory name of a function under functions/. */
 export type FunctionDirectory = (typeof workflowFunctions)[keyof typeof workflowFunctions] | (typeof eventFunctions)[keyof typeof eventFunctions];
 
-/** The variables each reader of functions/shared/config.ts requires. */
+/** The variables each reader of functions/shared/config/environment.ts requires. */
 export const readerVariables = {
   readContractConfig: ['EVENT_BUS_NAME', 'CONTROL_PLANE_SOURCE', 'APPLICATION_PLANE_SOURCE', 'ACCEPT_LEGACY_DETAIL_TYPES', 'EMIT_LEGACY_DETAIL_TYPES'],
   readRegistryTableName: ['TENANT_REGISTRY_TABLE'],

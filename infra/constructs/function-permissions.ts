@@ -6,7 +6,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { managedByTag } from '../../functions/shared/routes.ts';
+import { managedByTag } from '../../functions/shared/aws/listener-rules.ts';
 import type { FunctionDirectory } from './function-environment.ts';
 import { accountArn, acknowledgeWildcardResource } from './nag.ts';
 
@@ -42,7 +42,7 @@ export interface FunctionPermissions {
 const idempotencyActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 /** Registry calls of the route steps: tenant record plus route/priority items (no transactions). */
 const routeRegistryActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
-/** Stack-operation slots (functions/shared/stack-slots.ts): read the slots, take, renew and free one. */
+/** Stack-operation slots (functions/shared/registry/stack-slots.ts): read the slots, take, renew and free one. */
 const stackSlotActions = ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
 const executionsReason = 'Executions are named by EventBridge when it starts them; the pattern covers executions of the two orchestrator workflows only';
@@ -177,7 +177,7 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
   },
   'complete-operation': {
     grant: (role, targets) => {
-      // DeleteItem frees a deleted tenant's lower-cased id (functions/shared/registry.ts releaseCaseFold).
+      // DeleteItem frees a deleted tenant's lower-cased id (functions/shared/registry/tenants.ts releaseCaseFold).
       targets.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     },
   },

@@ -5,7 +5,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { tableDefinitions } from '../../functions/shared/tables.ts';
+import { tableDefinitions } from '../../functions/shared/registry/tables.ts';
 
 /** The tenant registry and the idempotency store. */
 export class OrchestratorTables extends Construct {

@@ -7,7 +7,7 @@ import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { tenantLogGroupPrefix } from '../tenant-templates/tenant-template-stack.ts';
-import { managedByTag } from '../../functions/shared/routes.ts';
+import { managedByTag } from '../../functions/shared/aws/listener-rules.ts';
 import { accountArn, acknowledgeWildcardResource, anyResourceFinding } from './nag.ts';
 
 /** What the permissions of a resource type are scoped to. */

@@ -1,6 +1,6 @@
 /**
  * The parameters and conditions of a tenant template. Names come from
- * functions/shared/template-parameters.ts, so the plan step and the templates cannot drift apart
+ * functions/shared/config/template-parameters.ts, so the plan step and the templates cannot drift apart
  * without the contract test (test/infra/tenant-templates.test.ts) failing.
  */
 import { CfnCondition, CfnParameter, Fn, type CfnParameterProps, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
@@ -10,8 +10,8 @@ import {
   serviceSlotParameter,
   sharedParametersByModel,
   TemplateParameter,
-} from '../../functions/shared/template-parameters.ts';
-import { fargateCpuValues, fargateMaxMemory, fargateMinMemory, maxServicesPerTenant } from '../../functions/shared/tier-catalog.ts';
+} from '../../functions/shared/config/template-parameters.ts';
+import { fargateCpuValues, fargateMaxMemory, fargateMinMemory, maxServicesPerTenant } from '../../functions/shared/config/tier-catalog.ts';
 
 /** A silo isolation model: the ones that get a tenant template. */
 export type SiloIsolationModel = keyof typeof sharedParametersByModel;

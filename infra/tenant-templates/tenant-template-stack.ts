@@ -11,7 +11,7 @@ import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { managedByTag } from '../../functions/plan-tenant/plan.ts';
-import { permissionsBoundaryParameter, TemplateOutput } from '../../functions/shared/template-parameters.ts';
+import { permissionsBoundaryParameter, TemplateOutput } from '../../functions/shared/config/template-parameters.ts';
 import { ServiceSlot } from './service-slot.ts';
 import { createTenantListenerRule } from './tenant-route.ts';
 import { declareTenantParameters, sharedParameter, type SiloIsolationModel, type TenantParameters } from './tenant-parameters.ts';

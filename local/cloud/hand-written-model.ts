@@ -15,7 +15,7 @@ import {
   serviceSlotParameter,
   TemplateOutput,
   TemplateParameter,
-} from '../../functions/shared/template-parameters.ts';
+} from '../../functions/shared/config/template-parameters.ts';
 import { cloudFormationValidationError, simulatedAccount, simulatedRegion } from './aws-shapes.ts';
 import { ruleArnFor, type RuleRecord } from './elb-rules.ts';
 import type { ModelledService, TemplateModel } from './template-model.ts';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { sharedParametersByModel } from '../../functions/shared/template-parameters.ts';
+import type { sharedParametersByModel } from '../../functions/shared/config/template-parameters.ts';
 import type { ParameterDeclaration } from './stack-parameters.ts';
 
 /** A silo isolation model: the ones with a tenant template. */

@@ -2,7 +2,7 @@
  * The local runtime's public surface: what the CLI, the workflow tests and the benchmarks use.
  * Implemented by `openLocalRuntime` in ./runtime.ts.
  */
-import type { TenantRecord } from '../../functions/shared/registry.ts';
+import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { SweepSummary } from '../../functions/sweep-failures/sweep.ts';
 import type { HistoryEntry, WorkflowName } from '../workflow-runner.ts';
 

@@ -3,7 +3,7 @@
  * pooled target groups, the shared cluster), saved and restored as JSON, and flattened for display.
  */
 import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { RouteListener, StackConfig } from '../../functions/shared/config.ts';
+import type { RouteListener, StackConfig } from '../../functions/shared/config/environment.ts';
 import {
   createLocalCloud,
   tenantTemplateModel,

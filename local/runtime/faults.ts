@@ -19,7 +19,7 @@ import {
   elbClient,
   eventBridgeClient,
   sfnClient,
-} from '../../functions/shared/aws-clients.ts';
+} from '../../functions/shared/aws/clients.ts';
 import { clearSdkFaults, injectSdkFault } from '../sdk-faults.ts';
 import type { InjectedFault, SdkFaultKind, StartFailureKind, StepFaultKind } from './api.ts';
 

@@ -3,7 +3,7 @@
  * stack-operation slots) or the tenant records only, consistently and across pages.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TenantRecord } from '../../functions/shared/registry.ts';
+import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 
 /** Every item of `tableName` (matching `filter` when given), read consistently across pages. */
 export async function scanItems(

@@ -5,7 +5,7 @@
  * quota (the listener's capacity) is counted per load balancer.
  */
 import { createHash } from 'node:crypto';
-import type { RouteListener } from '../../functions/shared/config.ts';
+import type { RouteListener } from '../../functions/shared/config/environment.ts';
 
 /** Most listeners a local runtime configures (each is a simulated load balancer). */
 export const maxLocalListeners = 20;

@@ -74,8 +74,8 @@ import {
   readRegistryTableName,
   readRouteListeners,
   readStackConfig,
-} from '../../functions/shared/config.ts';
-import type { TenantRecord } from '../../functions/shared/registry.ts';
+} from '../../functions/shared/config/environment.ts';
+import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { LocalCloud } from '../cloud/index.ts';
 import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from '../dynamodb.ts';
 import { loadDefinition, type WorkflowName } from '../workflow-runner.ts';

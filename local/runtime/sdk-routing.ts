@@ -1,5 +1,5 @@
 /**
- * Connects the handlers' own SDK clients (the singletons of functions/shared/aws-clients.ts) to
+ * Connects the handlers' own SDK clients (the singletons of functions/shared/aws/clients.ts) to
  * the local runtime, inside the clients: a middleware answers each call from the local cloud,
  * the execution store or the local bus, so adapters, error translation and fault injection run
  * exactly as in AWS. DynamoDB calls really go over HTTP, to the runtime's dynalite.
@@ -11,7 +11,7 @@ import {
   elbClient,
   eventBridgeClient,
   sfnClient,
-} from '../../functions/shared/aws-clients.ts';
+} from '../../functions/shared/aws/clients.ts';
 
 /** Services the runtime answers itself (DynamoDB is served by dynalite instead). */
 export type AnsweredService = 'CloudFormation' | 'ElasticLoadBalancingV2' | 'ECS' | 'EventBridge' | 'StepFunctions';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultContractConfig } from '../../events/contract.ts';
-import { readStackConfig } from '../../functions/shared/config.ts';
-import { InvalidTierCatalogError } from '../../functions/shared/errors.ts';
+import { readStackConfig } from '../../functions/shared/config/environment.ts';
+import { InvalidTierCatalogError } from '../../functions/shared/step/errors.ts';
 import {
   defaultConfigFile,
   loadOrchestratorConfig,

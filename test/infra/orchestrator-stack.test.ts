@@ -6,8 +6,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
 import { allFunctionDirectories, eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
-import * as configReaders from '../../functions/shared/config.ts';
-import { tableDefinitions } from '../../functions/shared/tables.ts';
+import * as configReaders from '../../functions/shared/config/environment.ts';
+import { tableDefinitions } from '../../functions/shared/registry/tables.ts';
 import { buildApp, stackIds, type BuiltApp } from '../../infra/app.ts';
 import { loadOrchestratorConfig, projectRoot, type OrchestratorConfig } from '../../infra/config.ts';
 import { functionReaders, maxEnvironmentBytes, readerVariables, type FunctionDirectory } from '../../infra/constructs/function-environment.ts';
@@ -266,7 +266,7 @@ describe('functions', () => {
   });
 
   it('get exactly the variables their handlers read, under 4 KB', () => {
-    const configSource = readFileSync(join(projectRoot, 'functions/shared/config.ts'), 'utf8');
+    const configSource = readFileSync(join(projectRoot, 'functions/shared/config/environment.ts'), 'utf8');
     for (const [reader, variables] of Object.entries(readerVariables)) {
       const body = configSource.split(`export function ${reader}(`)[1]!.split(/\nexport /)[0]!;
       expect([...body.matchAll(/require\w*Env\('(\w+)'/g)].map((m) => m[1]).sort(), reader).toEqual([...variables].sort());

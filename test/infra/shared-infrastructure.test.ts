@@ -3,10 +3,10 @@ import { App, CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
-import { InvalidTierCatalogError } from '../../functions/shared/errors.ts';
-import { sharedParametersByModel } from '../../functions/shared/template-parameters.ts';
-import { loadTierCatalog, type ServiceDefinition, type TierCatalog } from '../../functions/shared/tier-catalog.ts';
+import { readRouteListeners, readStackConfig } from '../../functions/shared/config/environment.ts';
+import { InvalidTierCatalogError } from '../../functions/shared/step/errors.ts';
+import { sharedParametersByModel } from '../../functions/shared/config/template-parameters.ts';
+import { loadTierCatalog, type ServiceDefinition, type TierCatalog } from '../../functions/shared/config/tier-catalog.ts';
 import {
   pooledServiceDefinitions,
   routeListenerFromReference,
@@ -19,7 +19,7 @@ import { nagApp, nagFindings, type NagFinding } from './nag.ts';
 
 const env = { account: '111122223333', region: 'eu-west-1' };
 const certificateArn = 'arn:aws:acm:eu-west-1:111122223333:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012';
-const catalog = loadTierCatalog(JSON.parse(readFileSync(new URL('../../infra/config/tiers.json', import.meta.url), 'utf8')));
+const catalog = loadTierCatalog(JSON.parse(readFileSync(new URL('../../functions/shared/config/tiers.json', import.meta.url), 'utf8')));
 const firstPoolService = Object.values(catalog.tiers).find((tier) => tier.isolationModel === 'pool')?.services[0] as ServiceDefinition;
 
 /** The real catalog plus a second pool tier sharing `web` and adding a service from private ECR. */

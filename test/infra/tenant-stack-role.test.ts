@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTierCatalog, type TierCatalog } from '../../functions/shared/tier-catalog.ts';
+import { loadTierCatalog, type TierCatalog } from '../../functions/shared/config/tier-catalog.ts';
 import { buildApp, type BuiltApp } from '../../infra/app.ts';
 import { loadOrchestratorConfig, tierCatalogFile } from '../../infra/config.ts';
 import { sharedInfrastructureTag } from '../../infra/constructs/tenant-stack-role.ts';

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { splitServiceNames } from '../../functions/check-services/stability.ts';
 import { managedByTag, planTenant } from '../../functions/plan-tenant/plan.ts';
 import { routeStackParameters } from '../../functions/register-route/allocate.ts';
-import { tierCatalog } from '../../functions/shared/catalog.ts';
-import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
+import { tierCatalog } from '../../functions/shared/config/catalog.ts';
+import { readRouteListeners, readStackConfig } from '../../functions/shared/config/environment.ts';
 import {
   ec2IdPattern,
   permissionsBoundaryParameter,
@@ -12,8 +12,8 @@ import {
   serviceSlotParameter,
   TemplateOutput,
   TemplateParameter,
-} from '../../functions/shared/template-parameters.ts';
-import { maxServicesPerTenant, selectTier } from '../../functions/shared/tier-catalog.ts';
+} from '../../functions/shared/config/template-parameters.ts';
+import { maxServicesPerTenant, selectTier } from '../../functions/shared/config/tier-catalog.ts';
 import { synthesizeTenantTemplate, tenantTemplateKey } from '../../infra/tenant-templates/synthesize.ts';
 import type { SiloIsolationModel } from '../../infra/tenant-templates/tenant-parameters.ts';
 import { TenantTemplateStack } from '../../infra/tenant-templates/tenant-template-stack.ts';

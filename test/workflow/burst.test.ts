@@ -6,7 +6,7 @@
 import { DescribeStackEventsCommand, type StackEvent } from '@aws-sdk/client-cloudformation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { cloudFormationClient } from '../../functions/shared/aws-clients.ts';
+import { cloudFormationClient } from '../../functions/shared/aws/clients.ts';
 import type { LocalRuntime } from '../../local/runtime/api.ts';
 import { kinds, openTestRuntime, registryLeftovers } from './runtime.fixture.ts';
 

@@ -21,7 +21,7 @@ interface Run {
   readonly ms: number;
 }
 
-/** Runs `tsx local/cli.ts ARGS` with only what a user's shell would have, plus the state folder. */
+/** Runs `tsx cli/main.ts ARGS` with only what a user's shell would have, plus the state folder. */
 function runCli(args: readonly string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = {
     // node_modules/.bin first: tsx runs on the project's node 24, as under `npm start`.
@@ -31,7 +31,7 @@ function runCli(args: readonly string[]): Promise<Run> {
   };
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(join(binDirectory, 'tsx'), ['local/cli.ts', ...args], { cwd: root, env, timeout: childTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(join(binDirectory, 'tsx'), ['cli/main.ts', ...args], { cwd: root, env, timeout: childTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
     });

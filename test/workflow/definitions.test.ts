@@ -1,6 +1,6 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { ErrorName, transientErrorNames } from '../../functions/shared/errors.ts';
+import { ErrorName, transientErrorNames } from '../../functions/shared/step/errors.ts';
 import { workflowFunctions } from '../../functions/lambda-functions.ts';
 import { loadDefinition, readDefinitionText, type AslDefinition, type WorkflowName } from '../../local/workflow-runner.ts';
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { onboardingEvent } from '../../local/cli/requests.ts';
+import { onboardingEvent } from '../../cli/requests.ts';
 import type { EmbeddedRuntime, ExecutionSummary, LocalRuntimeOptions } from '../../local/runtime/api.ts';
 import { envelope } from '../../local/runtime/bus.ts';
 import { localStateMachineArn } from '../../local/workflow-runner.ts';

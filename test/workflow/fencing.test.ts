@@ -8,8 +8,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { readRegistryTableName } from '../../functions/shared/config.ts';
-import { createRegistry } from '../../functions/shared/registry.ts';
+import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
+import { createRegistry } from '../../functions/shared/registry/tenants.ts';
 import type { LocalRuntime } from '../../local/runtime/api.ts';
 import { lambdaContext, loadHandler } from '../../local/workflow-runner.ts';
 import { cloudResourcesOf, kinds, openTestRuntime, registryLeftovers, tenantRecord, withDetail } from './runtime.fixture.ts';

@@ -21,7 +21,7 @@ import {
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readRouteListeners, readStackConfig } from '../../functions/shared/config.ts';
+import { readRouteListeners, readStackConfig } from '../../functions/shared/config/environment.ts';
 import { createLocalCloud } from '../../local/cloud/index.ts';
 import { tenantTemplateModel } from '../../local/cloud/template-model.ts';
 import { recreateTables, startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';

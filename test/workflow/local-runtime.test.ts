@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { cloudFormationClient } from '../../functions/shared/aws-clients.ts';
+import { cloudFormationClient } from '../../functions/shared/aws/clients.ts';
 import type { HistoryEntry } from '../../local/workflow-runner.ts';
 import type { LocalRuntime, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { dynamoDbClient } from '../../functions/shared/aws-clients.ts';
-import { readRegistryTableName } from '../../functions/shared/config.ts';
-import { createRegistry } from '../../functions/shared/registry.ts';
+import { dynamoDbClient } from '../../functions/shared/aws/clients.ts';
+import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
+import { createRegistry } from '../../functions/shared/registry/tenants.ts';
 import { clearSdkFaults, injectSdkFault } from '../../local/sdk-faults.ts';
 import { startHarness, type Harness } from './harness.ts';
 

@@ -4,8 +4,8 @@ import { ClusterNotFoundException } from '@aws-sdk/client-ecs';
 import { ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { dynamoDbClient } from '../../functions/shared/aws-clients.ts';
-import { createRegistry } from '../../functions/shared/registry.ts';
+import { dynamoDbClient } from '../../functions/shared/aws/clients.ts';
+import { createRegistry } from '../../functions/shared/registry/tenants.ts';
 import { clearSdkFaults, injectSdkFault } from '../../local/sdk-faults.ts';
 import { startHarness, type Harness } from './harness.ts';
 

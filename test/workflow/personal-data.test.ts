@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { sfnClient } from '../../functions/shared/aws-clients.ts';
+import { sfnClient } from '../../functions/shared/aws/clients.ts';
 import type { EmbeddedRuntime } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import { fastTimings, kinds } from './runtime.fixture.ts';

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dynamoDbDocumentClient } from '../../functions/shared/aws-clients.ts';
-import { readRegistryTableName } from '../../functions/shared/config.ts';
+import { dynamoDbDocumentClient } from '../../functions/shared/aws/clients.ts';
+import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import {
   AcceptInputSchema,
   CheckServicesInputSchema,
@@ -19,7 +19,7 @@ import {
   RegisterRouteInputSchema,
   RemoveRouteInputSchema,
   SendReplyInputSchema,
-} from '../../functions/shared/steps.ts';
+} from '../../functions/shared/step/schemas.ts';
 import type { LocalRuntime } from '../../local/runtime/api.ts';
 import { lambdaContext, loadHandler } from '../../local/workflow-runner.ts';
 import { kinds, openTestRuntime, tenantRecord } from './runtime.fixture.ts';

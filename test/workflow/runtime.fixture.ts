@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbDocumentClient } from '../../functions/shared/aws-clients.ts';
-import { readRegistryTableName } from '../../functions/shared/config.ts';
+import { dynamoDbDocumentClient } from '../../functions/shared/aws/clients.ts';
+import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import type { LocalRuntime, LocalRuntimeOptions, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 

@@ -14,7 +14,7 @@ import {
   type FailureDetails,
   type ReplyDetail,
 } from '../../../events/contract.ts';
-import { InvalidRequestError } from '../../../functions/shared/errors.ts';
+import { InvalidRequestError } from '../../../functions/shared/step/errors.ts';
 
 const config: ContractConfig = { ...defaultContractConfig, eventBusName: 'saas-bus' };
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';

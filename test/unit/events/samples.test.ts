@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultContractConfig, parseRequest } from '../../../events/contract.ts';
 import { invalidSampleNames, readSample, sampleNames } from '../../../events/samples.ts';
-import { tierCatalog } from '../../../functions/shared/catalog.ts';
-import { selectTier } from '../../../functions/shared/tier-catalog.ts';
+import { tierCatalog } from '../../../functions/shared/config/catalog.ts';
+import { selectTier } from '../../../functions/shared/config/tier-catalog.ts';
 
 const config = { ...defaultContractConfig, eventBusName: 'saas-bus' };
 const validNames = sampleNames().filter((name) => !invalidSampleNames.includes(name));

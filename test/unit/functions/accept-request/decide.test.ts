@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decideAccept, isNewer, isOlder, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
-import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../../../../functions/shared/errors.ts';
-import { TenantStatus, type OperationLock, type TenantRecord } from '../../../../functions/shared/registry.ts';
+import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../../../../functions/shared/step/errors.ts';
+import { TenantStatus, type OperationLock, type TenantRecord } from '../../../../functions/shared/registry/tenants.ts';
 
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const thisExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:this';

@@ -17,7 +17,7 @@ import {
   onboardingRequest,
   sfn,
 } from './handler.fixture.ts';
-import { lockHold } from '../shared/registry.fixture.ts';
+import { lockHold } from '../shared/registry/tenants.fixture.ts';
 import { now, offboardingRegistrationId, onboardingEvent, otherExecution, registrationId, storedRecord, tenantId, thisExecution } from './requests.fixture.ts';
 
 describe('accept-request handler: onboarding', () => {

@@ -1,5 +1,5 @@
 /** Request events and registry records for the accept-request tests. */
-import type { TenantRecord } from '../../../../functions/shared/registry.ts';
+import type { TenantRecord } from '../../../../functions/shared/registry/tenants.ts';
 
 export const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 export const registrationId = 'b8e0a1c2-3d4e-4f50-8a9b-1c2d3e4f5a6b';

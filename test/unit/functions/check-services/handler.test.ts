@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/check-services/handler.ts';
-import { lockHold } from '../shared/registry.fixture.ts';
+import { lockHold } from '../shared/registry/tenants.fixture.ts';
 
 const ecs = mockClient(ECSClient);
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -6,8 +6,8 @@ import {
   splitServiceNames,
   waitAfterPolls,
 } from '../../../../functions/check-services/stability.ts';
-import type { ServiceState } from '../../../../functions/shared/services.ts';
-import type { ServiceProgress } from '../../../../functions/shared/steps.ts';
+import type { ServiceState } from '../../../../functions/shared/aws/services.ts';
+import type { ServiceProgress } from '../../../../functions/shared/step/schemas.ts';
 
 const cluster = 'tenant-t1';
 const timeout = 900;

@@ -5,8 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/complete-operation/handler.ts';
 import { buildTenantConfig } from '../../../../functions/complete-operation/tenant-config.ts';
-import type { Plan, RouteRegistration } from '../../../../functions/shared/steps.ts';
-import { fencedUpdate } from '../shared/registry.fixture.ts';
+import type { Plan, RouteRegistration } from '../../../../functions/shared/step/schemas.ts';
+import { fencedUpdate } from '../shared/registry/tenants.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const context = { functionName: 'complete-operation', awsRequestId: 'request-1' } as Context;

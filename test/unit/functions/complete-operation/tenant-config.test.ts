@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildTenantConfig } from '../../../../functions/complete-operation/tenant-config.ts';
-import { InvalidStepInputError } from '../../../../functions/shared/errors.ts';
-import type { Plan, RouteRegistration } from '../../../../functions/shared/steps.ts';
+import { InvalidStepInputError } from '../../../../functions/shared/step/errors.ts';
+import type { Plan, RouteRegistration } from '../../../../functions/shared/step/schemas.ts';
 
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';

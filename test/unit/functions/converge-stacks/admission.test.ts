@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { beginCall, needsSlot, nextProgress, StackVerdict, type StackDecision } from '../../../../functions/converge-stacks/converge.ts';
-import type { StackProgress, StackSpec } from '../../../../functions/shared/steps.ts';
+import type { StackProgress, StackSpec } from '../../../../functions/shared/step/schemas.ts';
 
 const timeout = 3600;
 const spec: StackSpec = { stackName: 'tenant-t1', templateUrl: 'https://templates.example/t.json' };

@@ -16,8 +16,8 @@ import {
   type AttemptState,
   type StackDecision,
 } from '../../../../functions/converge-stacks/converge.ts';
-import { attemptTagKey, attemptTagValue, clientRequestToken, type ObservedStack } from '../../../../functions/shared/stacks.ts';
-import type { StackProgress, StackSpec } from '../../../../functions/shared/steps.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken, type ObservedStack } from '../../../../functions/shared/aws/stacks.ts';
+import type { StackProgress, StackSpec } from '../../../../functions/shared/step/schemas.ts';
 
 const timeout = 3600;
 

@@ -7,8 +7,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
-import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
-import type { StackProgress } from '../../../../functions/shared/steps.ts';
+import { clientRequestToken } from '../../../../functions/shared/aws/stacks.ts';
+import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
 import { context, executionArn, freeSlots, notFound, offboardingInput, roleArn, stackIn } from './handler.fixture.ts';
 import { failedDeleteAfterRollback, stackId, stackName } from './stack-events.fixture.ts';
 

@@ -12,9 +12,9 @@ import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
-import type { StackProgress } from '../../../../functions/shared/steps.ts';
-import { lockHold } from '../shared/registry.fixture.ts';
-import { now, slotDelete, slotItem, slotPut, slotRenewal, slotsQuery, tableName, throttled } from '../shared/stack-slots.fixture.ts';
+import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
+import { lockHold } from '../shared/registry/tenants.fixture.ts';
+import { now, slotDelete, slotItem, slotPut, slotRenewal, slotsQuery, tableName, throttled } from '../shared/registry/stack-slots.fixture.ts';
 import { context, createInput, documents, executionArn, freeSlots, notFound, offboardingInput, onboardingInput, request, stackIn } from './handler.fixture.ts';
 import { rolledBackCreate, stackId, stackName } from './stack-events.fixture.ts';
 

@@ -3,8 +3,8 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { attemptTagKey, attemptTagValue, clientRequestToken } from '../../../../functions/shared/stacks.ts';
-import type { StackProgress } from '../../../../functions/shared/steps.ts';
+import { attemptTagKey, attemptTagValue, clientRequestToken } from '../../../../functions/shared/aws/stacks.ts';
+import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
 import { stackId, stackName } from './stack-events.fixture.ts';
 
 export const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb';

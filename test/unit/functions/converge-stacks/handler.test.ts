@@ -10,8 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
-import { clientRequestToken } from '../../../../functions/shared/stacks.ts';
-import type { StackProgress } from '../../../../functions/shared/steps.ts';
+import { clientRequestToken } from '../../../../functions/shared/aws/stacks.ts';
+import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
 import { context, createInput, createInputFor, executionArn, freeSlots, notFound, onboardingInput, roleArn, stackIn } from './handler.fixture.ts';
 import { rolledBackCreate, serviceFailure, stackId, stackName } from './stack-events.fixture.ts';
 

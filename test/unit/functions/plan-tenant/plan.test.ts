@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { missingSharedParameters, planTenant } from '../../../../functions/plan-tenant/plan.ts';
-import { tierCatalog } from '../../../../functions/shared/catalog.ts';
-import type { StackConfig } from '../../../../functions/shared/config.ts';
-import { ConfigurationError } from '../../../../functions/shared/errors.ts';
-import { selectTier, type TierCatalog } from '../../../../functions/shared/tier-catalog.ts';
+import { tierCatalog } from '../../../../functions/shared/config/catalog.ts';
+import type { StackConfig } from '../../../../functions/shared/config/environment.ts';
+import { ConfigurationError } from '../../../../functions/shared/step/errors.ts';
+import { selectTier, type TierCatalog } from '../../../../functions/shared/config/tier-catalog.ts';
 
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const request = { tenantId };

@@ -10,8 +10,8 @@ import {
   validateRouteRequest,
   type ListenerUsage,
 } from '../../../../functions/register-route/allocate.ts';
-import { InvalidStepInputError } from '../../../../functions/shared/errors.ts';
-import { RouteParameter } from '../../../../functions/shared/template-parameters.ts';
+import { InvalidStepInputError } from '../../../../functions/shared/step/errors.ts';
+import { RouteParameter } from '../../../../functions/shared/config/template-parameters.ts';
 
 const first = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-a/1111/aaaa';
 const second = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-b/2222/bbbb';

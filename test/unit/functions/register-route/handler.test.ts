@@ -40,7 +40,7 @@ import {
   twoListenerRegistrar,
   useRouteMocks,
 } from './route.fixture.ts';
-import { lockHold } from '../shared/registry.fixture.ts';
+import { lockHold } from '../shared/registry/tenants.fixture.ts';
 
 const { ddb, elb, holdTenant, ddbInputs, elbInputs } = useRouteMocks();
 

@@ -8,10 +8,10 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, vi } from 'vitest';
 import { createRouteRegistrar, type RegisterRouteInput } from '../../../../functions/register-route/register.ts';
-import { createLogger } from '../../../../functions/shared/handler.ts';
-import { createRegistry } from '../../../../functions/shared/registry.ts';
-import { createRouteRegistry } from '../../../../functions/shared/registry-routes.ts';
-import { fencedUpdate, lockHold, lockHoldMatch } from '../shared/registry.fixture.ts';
+import { createLogger } from '../../../../functions/shared/step/handler.ts';
+import { createRegistry } from '../../../../functions/shared/registry/tenants.ts';
+import { createRouteRegistry } from '../../../../functions/shared/registry/route-priorities.ts';
+import { fencedUpdate, lockHold, lockHoldMatch } from '../shared/registry/tenants.fixture.ts';
 
 /** The one listener of ROUTE_LISTENERS in test/setup-env.ts. */
 export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';

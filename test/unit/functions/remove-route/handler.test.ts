@@ -28,7 +28,7 @@ import {
   tenantItem,
   throttled,
 } from '../register-route/route.fixture.ts';
-import { lockHold, lockHoldMatch } from '../shared/registry.fixture.ts';
+import { lockHold, lockHoldMatch } from '../shared/registry/tenants.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);

@@ -5,7 +5,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { slotDelete, slotItem, slotsQuery, throttled } from '../shared/stack-slots.fixture.ts';
+import { slotDelete, slotItem, slotsQuery, throttled } from '../shared/registry/stack-slots.fixture.ts';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
 import { describeAs, documents, dynamo, eventBridge, mockFailedAndLocked, report, requestEvent, sfn, statusChange, stopDate } from './handler.fixture.ts';
 

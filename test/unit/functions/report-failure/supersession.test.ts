@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideFailureReply, isSupersededAttempt, type FailedExecution } from '../../../../functions/report-failure/supersession.ts';
-import type { OperationLock, TenantRecord } from '../../../../functions/shared/registry.ts';
+import type { OperationLock, TenantRecord } from '../../../../functions/shared/registry/tenants.ts';
 
 const failedExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:failed';
 const otherExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:other';

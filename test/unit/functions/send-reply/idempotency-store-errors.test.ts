@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/send-reply/handler.ts';
-import { retryableIdempotencyError } from '../../../../functions/shared/idempotency.ts';
+import { retryableIdempotencyError } from '../../../../functions/shared/step/idempotency.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const dynamo = mockClient(DynamoDBClient);

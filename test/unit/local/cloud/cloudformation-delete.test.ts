@@ -1,6 +1,6 @@
 import { CloudFormationServiceException, type StackEvent } from '@aws-sdk/client-cloudformation';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstFailure } from '../../../../functions/shared/stacks.ts';
+import { firstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { CloudFormationSimulator } from '../../../../local/cloud/cloudformation.ts';
 import { createStackInput, FakeClock } from './cloud.fixture.ts';
 

@@ -5,7 +5,7 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstFailure } from '../../../../functions/shared/stacks.ts';
+import { firstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { CloudFormationSimulator } from '../../../../local/cloud/cloudformation.ts';
 import { createStackInput, FakeClock, roleArn } from './cloud.fixture.ts';
 

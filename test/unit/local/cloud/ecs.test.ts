@@ -1,7 +1,7 @@
 import { ClusterNotFoundException, DescribeServicesCommand, ECSClient, InvalidParameterException } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { describeServices } from '../../../../functions/shared/services.ts';
+import { describeServices } from '../../../../functions/shared/aws/services.ts';
 import { EcsSimulator } from '../../../../local/cloud/ecs.ts';
 import { FakeClock } from './cloud.fixture.ts';
 

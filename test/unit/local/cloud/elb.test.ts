@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findRuleAtPriority, listListenerRules } from '../../../../functions/shared/routes.ts';
+import { findRuleAtPriority, listListenerRules } from '../../../../functions/shared/aws/listener-rules.ts';
 import { LoadBalancingSimulator } from '../../../../local/cloud/elb.ts';
 import { listenerArn, pooledTargetGroupArn, secondListenerArn } from './cloud.fixture.ts';
 

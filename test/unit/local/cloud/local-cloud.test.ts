@@ -8,7 +8,7 @@ import {
 import { ClusterNotFoundException } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createStack, deleteStack, describeStack, findFirstFailure } from '../../../../functions/shared/stacks.ts';
+import { createStack, deleteStack, describeStack, findFirstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { createLocalCloud, type LocalCloud } from '../../../../local/cloud/index.ts';
 import { createStackInput, FakeClock, listenerArn, pooledTargetGroupArn, roleArn, templateUrl, tenantParameters } from './cloud.fixture.ts';
 

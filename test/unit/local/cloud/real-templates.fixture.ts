@@ -5,10 +5,10 @@
 import type { CreateStackCommandInput } from '@aws-sdk/client-cloudformation';
 import { planTenant } from '../../../../functions/plan-tenant/plan.ts';
 import { routeStackParameters } from '../../../../functions/register-route/allocate.ts';
-import { tierCatalog } from '../../../../functions/shared/catalog.ts';
-import { readStackConfig } from '../../../../functions/shared/config.ts';
-import type { RouteSpec, StackSpec } from '../../../../functions/shared/steps.ts';
-import { selectTier, type TierDefinition } from '../../../../functions/shared/tier-catalog.ts';
+import { tierCatalog } from '../../../../functions/shared/config/catalog.ts';
+import { readStackConfig } from '../../../../functions/shared/config/environment.ts';
+import type { RouteSpec, StackSpec } from '../../../../functions/shared/step/schemas.ts';
+import { selectTier, type TierDefinition } from '../../../../functions/shared/config/tier-catalog.ts';
 import { listenerArn } from './cloud.fixture.ts';
 
 /** A silo tenant's planned stack, with the route parameters of its claimed slot. */

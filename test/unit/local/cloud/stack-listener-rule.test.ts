@@ -2,7 +2,7 @@ import type { StackEvent } from '@aws-sdk/client-cloudformation';
 import { ClusterNotFoundException } from '@aws-sdk/client-ecs';
 import { PriorityInUseException } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { firstFailure } from '../../../../functions/shared/stacks.ts';
+import { firstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { createLocalCloud, type LocalCloud } from '../../../../local/cloud/index.ts';
 import { createStackInput, FakeClock, listenerArn, pooledTargetGroupArn, secondListenerArn } from './cloud.fixture.ts';
 

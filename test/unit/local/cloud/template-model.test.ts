@@ -4,7 +4,7 @@
  */
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
-import { readStackConfig } from '../../../../functions/shared/config.ts';
+import { readStackConfig } from '../../../../functions/shared/config/environment.ts';
 import { TemplateEvaluationError } from '../../../../local/cloud/template-evaluator.ts';
 import { modelStackFromTemplate, tenantTemplateModel } from '../../../../local/cloud/template-model.ts';
 import { synthesizedTemplates, type TemplateDocument } from '../../../../local/cloud/template-source.ts';

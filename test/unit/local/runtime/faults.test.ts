@@ -2,8 +2,8 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetItemCommand, InternalServerError } from '@aws-sdk/client-dynamodb';
 import { ExecutionLimitExceeded } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cloudFormationClient, dynamoDbClient } from '../../../../functions/shared/aws-clients.ts';
-import { isTransientAwsError } from '../../../../functions/shared/aws-errors.ts';
+import { cloudFormationClient, dynamoDbClient } from '../../../../functions/shared/aws/clients.ts';
+import { isTransientAwsError } from '../../../../functions/shared/aws/errors.ts';
 import { FaultPlan } from '../../../../local/runtime/faults.ts';
 import { routeSdkCalls, type ServiceAnswers } from '../../../../local/runtime/sdk-routing.ts';
 

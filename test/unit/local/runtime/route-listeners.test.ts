@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readRouteListeners } from '../../../../functions/shared/config.ts';
+import { readRouteListeners } from '../../../../functions/shared/config/environment.ts';
 import { loadBalancerArnOf } from '../../../../local/cloud/elb-rules.ts';
 import { configureRouteListeners, localRouteListeners, noteRouteListenersInForce } from '../../../../local/runtime/route-listeners.ts';
 

@@ -1,0 +1,209 @@
+/**
+ * Command-line parsing: argv in, a {@link Command} out, or a {@link UsageError}. Pure: no I/O.
+ * Values are not judged here (an unknown tier or a malformed tenant id is the workflow's to
+ * answer, as it would be for any control plane); only the shape of the command line is.
+ */
+import { parseArgs } from 'node:util';
+import type { InjectedFault, SdkFaultKind } from '../local/runtime/api.ts';
+import { UsageError } from './exit-codes.ts';
+
+/** Options shared by the commands that start a workflow. */
+interface StartOptions {
+  /** Wait for the execution to end and judge its outcome (default true). */
+  readonly wait: boolean;
+  readonly json: boolean;
+  /** Failures to rehearse, injected before the event is sent. */
+  readonly faults: readonly InjectedFault[];
+}
+
+/** A parsed command line: which command, with its options. */
+export type Command =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'demo'; readonly faults: readonly InjectedFault[] }
+  | ({ readonly kind: 'onboard'; readonly tenantName: string; readonly tier: string; readonly tenantId?: string } & StartOptions)
+  | ({ readonly kind: 'offboard'; readonly tenant: string } & StartOptions)
+  | ({ readonly kind: 'send'; readonly file: string } & StartOptions)
+  | ({ readonly kind: 'replay' | 'redrive'; readonly execution: string } & StartOptions)
+  | { readonly kind: 'dead-letters'; readonly redrive: boolean; readonly wait: boolean; readonly json: boolean }
+  | { readonly kind: 'history'; readonly execution: string; readonly json: boolean }
+  | { readonly kind: 'tenants' | 'executions' | 'replies' | 'resources'; readonly json: boolean }
+  | { readonly kind: 'reset' };
+
+/** The commands that run against the runtime. */
+export type CommandName = Exclude<Command['kind'], 'help'>;
+
+const optionSpec = {
+  tenant: { type: 'string' },
+  tier: { type: 'string' },
+  id: { type: 'string' },
+  fail: { type: 'string', multiple: true },
+  wait: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  json: { type: 'boolean' },
+  redrive: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+type OptionName = keyof typeof optionSpec;
+
+const startOptions: readonly OptionName[] = ['wait', 'no-wait', 'json', 'fail'];
+
+/** Which options each command accepts, and how many positional arguments it takes. */
+const commandShapes: Record<CommandName, { readonly options: readonly OptionName[]; readonly positional?: string }> = {
+  demo: { options: ['fail'] },
+  onboard: { options: ['tenant', 'tier', 'id', ...startOptions] },
+  offboard: { options: ['tenant', ...startOptions] },
+  send: { options: startOptions, positional: 'FILE.json' },
+  replay: { options: startOptions, positional: 'EXECUTION' },
+  redrive: { options: startOptions, positional: 'EXECUTION' },
+  'dead-letters': { options: ['json', 'redrive', 'wait', 'no-wait'] },
+  history: { options: ['json'], positional: 'EXECUTION' },
+  tenants: { options: ['json'] },
+  executions: { options: ['json'] },
+  replies: { options: ['json'] },
+  resources: { options: ['json'] },
+  reset: { options: [] },
+};
+
+function isCommandName(value: string): value is CommandName {
+  return Object.hasOwn(commandShapes, value);
+}
+
+const sdkFaultKinds: readonly string[] = ['client', 'throttling', 'server'] satisfies readonly SdkFaultKind[];
+
+/**
+ * Reads a `--fail` value: `StateName` fails that workflow state's task, `StateName:timeout-after`
+ * runs its handler and then times the attempt out, `Service:Operation` (e.g.
+ * `CloudFormation:CreateStack`) makes that SDK call fail inside the real client, and
+ * `Service:Operation:throttling` (or `:server`, `:client`) chooses how.
+ */
+export function parseFault(text: string): InjectedFault {
+  const identifier = /^[A-Za-z][A-Za-z0-9]*$/;
+  const parts = text.split(':');
+  const [first = '', second = '', third = ''] = parts;
+  if (parts.length === 1 && identifier.test(text)) return { step: text };
+  if (parts.length === 2 && identifier.test(first) && second === 'timeout-after') return { step: first, kind: 'timeout-after' };
+  if (parts.length === 2 && identifier.test(first) && identifier.test(second)) return { service: first, operation: second };
+  if (parts.length === 3 && identifier.test(first) && identifier.test(second) && sdkFaultKinds.includes(third)) {
+    return { service: first, operation: second, kind: third as SdkFaultKind };
+  }
+  throw new UsageError(
+    `--fail expects a state name (CreateTenantStacks[:timeout-after]) or Service:Operation[:throttling|server|client] (CloudFormation:CreateStack), got "${text}"`,
+  );
+}
+
+function parseTokens(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: optionSpec, allowPositionals: true, strict: true, tokens: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(value: string | undefined, flag: string, command: string): string {
+  if (value === undefined) throw new UsageError(`${command} needs --${flag}`);
+  return value;
+}
+
+/** Parses the arguments after the program name. Throws {@link UsageError} for anything malformed. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  const { values, positionals, tokens } = parseTokens(argv);
+  if (values.help) return { kind: 'help' };
+  const [first, ...rest] = positionals;
+  if (first === 'help') return { kind: 'help' };
+  const name = first ?? 'demo';
+  if (!isCommandName(name)) throw new UsageError(`unknown command "${name}"`);
+  const shape = commandShapes[name];
+
+  for (const token of tokens) {
+    if (token.kind === 'option' && !shape.options.includes(token.name as OptionName)) {
+      throw new UsageError(`${name} does not take --${token.name}`);
+    }
+  }
+  if (shape.positional === undefined && rest.length > 0) {
+    throw new UsageError(`${name} takes no argument, got "${rest[0]}"`);
+  }
+  if (shape.positional !== undefined && rest.length !== 1) {
+    throw new UsageError(`${name} needs exactly one ${shape.positional}`);
+  }
+  if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait contradict each other');
+
+  const json = values.json ?? false;
+  const faults = (values.fail ?? []).map(parseFault);
+  const start: StartOptions = { wait: !values['no-wait'], json, faults };
+  const positional = rest[0] ?? '';
+  switch (name) {
+    case 'demo':
+      return { kind: 'demo', faults };
+    case 'onboard':
+      return {
+        kind: 'onboard',
+        tenantName: required(values.tenant, 'tenant NAME', name),
+        tier: required(values.tier, 'tier TIER', name),
+        ...(values.id !== undefined ? { tenantId: values.id } : {}),
+        ...start,
+      };
+    case 'offboard':
+      return { kind: 'offboard', tenant: required(values.tenant, 'tenant ID', name), ...start };
+    case 'send':
+      return { kind: 'send', file: positional, ...start };
+    case 'replay':
+    case 'redrive':
+      return { kind: name, execution: positional, ...start };
+    case 'dead-letters':
+      return { kind: 'dead-letters', redrive: values.redrive ?? false, wait: start.wait, json };
+    case 'history':
+      return { kind: 'history', execution: positional, json };
+    case 'reset':
+      return { kind: 'reset' };
+    default:
+      return { kind: name, json };
+  }
+}
+
+/** The usage text (`--help`), exit codes included. */
+export function usageText(program: string): string {
+  return `Usage: ${program} [COMMAND] [OPTIONS]
+
+Runs the tenant orchestrator's workflows locally, on a simulated AWS account kept in
+.tenant-orchestrator/ (or $TENANT_ORCHESTRATOR_STATE).
+
+Commands:
+  (none) | demo                 onboard one tenant per tier at once, list what was built,
+                                then offboard the premium tenant
+  onboard --tenant NAME --tier TIER [--id TENANT_ID]
+                                send an onboarding request for a new tenant
+  offboard --tenant ID          send an offboarding request for a tenant
+  send FILE.json                put any event on the bus (e.g. events/samples/*.json)
+  replay EXECUTION              run a failed execution's input again as a new execution
+                                (as when the control plane sends the request again)
+  redrive EXECUTION             resume a failed execution at the state it failed at, as the
+                                console's Redrive does
+  dead-letters [--redrive]      requests whose workflow could not be started (kept after the
+                                admission's retries); --redrive starts each again
+  tenants                       the tenant registry: id, name, tier, isolation, status, route
+  executions                    every execution with its status and where it failed
+  replies                       the replies the control plane received
+  history EXECUTION             an execution's state-by-state history
+  resources                     stacks, listener rules and services in the simulated account
+  reset                         forget everything (cloud, registry, executions, replies)
+
+Options:
+  --wait / --no-wait            wait for the workflow to end (default) or only start it
+                                (onboard, offboard, send, replay, redrive, dead-letters --redrive)
+  --fail STATE                  fail that workflow state's task (e.g. --fail CreateTenantStacks)
+  --fail STATE:timeout-after    run the state's handler, then fail the attempt as a Lambda timeout
+  --fail SERVICE:OPERATION      fail that AWS call (e.g. --fail CloudFormation:CreateStack);
+  --fail SERVICE:OPERATION:KIND ...as throttling, a 5xx (server) or a client error (the default);
+                                repeatable; demo, onboard, offboard, send, replay, redrive
+  --json                        machine-readable output on stdout, nothing else
+                                (listings, onboard, offboard, send, replay; through npm,
+                                use \`npm -s start -- ...\` so npm's banner stays off stdout)
+  -h, --help                    show this text
+
+Exit codes:
+  0  ok
+  1  a workflow failed or the control plane received a failure reply
+  2  usage or input error (bad arguments, missing file, invalid JSON, unknown execution)
+  3  internal error
+`;
+}

@@ -1,0 +1,146 @@
+/**
+ * Every command against the {@link LocalRuntime}: the listings live here, the workflow-starting
+ * commands in actions.ts, the demo in demo.ts. Each returns the process exit code.
+ */
+import type { CloudResources } from '../local/runtime/api.ts';
+import { offboard, onboard, redrive, replay, sendFile } from './actions.ts';
+import type { Command } from './args.ts';
+import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
+import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
+import { runDemo } from './demo.ts';
+import { ExitCode, InputError } from './exit-codes.ts';
+import { truncate } from './format.ts';
+import { printJson, printSection, printTable } from './print.ts';
+import { ruleHeaders, ruleRow, serviceHeaders, serviceRow, stackHeaders, stackRow } from './resource-views.ts';
+import {
+  executionFailed,
+  executionHeaders,
+  executionRow,
+  executionView,
+  historyHeaders,
+  historyRow,
+  historyView,
+  replyHeaders,
+  replyRow,
+  replyView,
+  tenantHeaders,
+  tenantRow,
+  tenantView,
+} from './views.ts';
+
+/** The tenant registry (`tenants`). */
+export async function listTenants(context: CliContext, json: boolean): Promise<ExitCode> {
+  const tenants = (await context.runtime.tenants()).map(tenantView).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  if (json) printJson(context, { tenants });
+  else printTable(context, tenantHeaders, tenants.map((view) => tenantRow(view, context.output.paint)), 'no tenants yet');
+  return ExitCode.ok;
+}
+
+/** Every execution, oldest first (`executions`). */
+export async function listExecutions(context: CliContext, json: boolean): Promise<ExitCode> {
+  const executions = context.runtime.executions().map(executionView).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  if (json) {
+    printJson(context, { executions });
+    return ExitCode.ok;
+  }
+  await learnTenantNames(context);
+  const rows = executions.map((view) => executionRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint));
+  printTable(context, executionHeaders, rows, 'no executions yet');
+  return ExitCode.ok;
+}
+
+/** The replies the control plane received (`replies`). */
+export async function listReplies(context: CliContext, json: boolean): Promise<ExitCode> {
+  const replies = context.runtime.replies().map(replyView);
+  if (json) {
+    printJson(context, { replies });
+    return ExitCode.ok;
+  }
+  await learnTenantNames(context);
+  const rows = replies.map((view) => replyRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint));
+  printTable(context, replyHeaders, rows, 'no replies yet');
+  return ExitCode.ok;
+}
+
+/** An execution's state-by-state history (`history EXECUTION`). */
+export async function showHistory(context: CliContext, name: string, json: boolean): Promise<ExitCode> {
+  const { runtime, output } = context;
+  const execution = runtime.execution(name);
+  if (!execution) throw new InputError(`no execution named ${name} (see: ${context.program} executions)`);
+  const history = runtime.history(execution.executionArn);
+  if (json) {
+    printJson(context, { execution: executionView(execution), history: history.map(historyView) });
+    return ExitCode.ok;
+  }
+  await learnTenantNames(context);
+  output.line(`${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}  ${execution.transitions} steps`);
+  output.line();
+  printTable(context, historyHeaders, history.map((entry) => historyRow(entry, output.paint)), 'no history recorded');
+  if (executionFailed(execution)) {
+    output.line();
+    output.line(`failed at ${execution.failedState ?? '?'}: ${execution.error ?? 'error'}${execution.cause ? ` - ${truncate(execution.cause, 300)}` : ''}`);
+    output.line(`replay it with: ${context.program} replay ${execution.name}`);
+  }
+  return ExitCode.ok;
+}
+
+/** Prints stacks, listener rules and services, each under a heading. */
+export function printResources(context: CliContext, resources: CloudResources): void {
+  const { output, tenantNames } = context;
+  printSection(context, 'Stacks', stackHeaders, resources.stacks.map((stack) => stackRow(stack, output.paint, tenantLabel(tenantNames, stack.tags.tenantId))));
+  output.line();
+  printSection(context, 'Routes (listener rules)', ruleHeaders, resources.rules.map((rule) => ruleRow(rule, tenantLabel(tenantNames, rule.tenantId))));
+  output.line();
+  printSection(context, 'Services', serviceHeaders, resources.services.map(serviceRow));
+}
+
+/** What the simulated account holds (`resources`). */
+export async function listResources(context: CliContext, json: boolean): Promise<ExitCode> {
+  const { stacks, rules, services } = context.runtime.resources();
+  if (json) {
+    printJson(context, { stacks, rules, services });
+    return ExitCode.ok;
+  }
+  await learnTenantNames(context);
+  printResources(context, { stacks, rules, services });
+  return ExitCode.ok;
+}
+
+/** Forgets all local state (`reset`). */
+export async function reset(context: CliContext): Promise<ExitCode> {
+  await context.runtime.reset();
+  context.output.line('local state cleared: no tenants, stacks, rules, executions or replies');
+  return ExitCode.ok;
+}
+
+/** Runs one parsed command (help is answered before a runtime is opened). */
+export async function runCommand(context: CliContext, command: Exclude<Command, { kind: 'help' }>): Promise<ExitCode> {
+  switch (command.kind) {
+    case 'demo':
+      return runDemo(context, command.faults);
+    case 'onboard':
+      return onboard(context, command, command);
+    case 'offboard':
+      return offboard(context, command.tenant, command);
+    case 'send':
+      return sendFile(context, command.file, command);
+    case 'replay':
+      return replay(context, command.execution, command);
+    case 'redrive':
+      return redrive(context, command.execution, command);
+    case 'dead-letters':
+      return command.redrive ? redriveDeadLetters(context, command) : listDeadLetters(context, command.json);
+    case 'history':
+      return showHistory(context, command.execution, command.json);
+    case 'tenants':
+      return listTenants(context, command.json);
+    case 'executions':
+      return listExecutions(context, command.json);
+    case 'replies':
+      return listReplies(context, command.json);
+    case 'resources':
+      return listResources(context, command.json);
+    case 'reset':
+      return reset(context);
+  }
+}

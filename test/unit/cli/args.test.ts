@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, parseFault, usageText } from '../../../cli/args.ts';
+import { UsageError } from '../../../cli/exit-codes.ts';
+
+function usageError(argv: string[]): string {
+  try {
+    parseCommandLine(argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error(`expected a usage error for ${argv.join(' ')}`);
+}
+
+describe('parseCommandLine', () => {
+  it('runs the demo without arguments, or with "demo"', () => {
+    expect(parseCommandLine([])).toEqual({ kind: 'demo', faults: [] });
+    expect(parseCommandLine(['demo'])).toEqual({ kind: 'demo', faults: [] });
+  });
+
+  it('takes --fail on the demo without naming the command', () => {
+    expect(parseCommandLine(['--fail', 'CreateTenantStacks'])).toEqual({ kind: 'demo', faults: [{ step: 'CreateTenantStacks' }] });
+  });
+
+  it('answers --help, -h and help anywhere with help', () => {
+    expect(parseCommandLine(['--help'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['-h'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['help'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['onboard', '--help'])).toEqual({ kind: 'help' });
+  });
+
+  it('parses onboard with its defaults (wait, no json, no faults)', () => {
+    expect(parseCommandLine(['onboard', '--tenant', 'acme', '--tier', 'premium'])).toEqual({
+      kind: 'onboard',
+      tenantName: 'acme',
+      tier: 'premium',
+      wait: true,
+      json: false,
+      faults: [],
+    });
+  });
+
+  it('parses onboard with every option', () => {
+    expect(
+      parseCommandLine(['onboard', '--tenant=acme corp', '--tier', 'platinum', '--id', 'acme-1', '--no-wait', '--json', '--fail', 'CloudFormation:CreateStack', '--fail', 'ActivateTenant']),
+    ).toEqual({
+      kind: 'onboard',
+      tenantName: 'acme corp',
+      tier: 'platinum',
+      tenantId: 'acme-1',
+      wait: false,
+      json: true,
+      faults: [{ service: 'CloudFormation', operation: 'CreateStack' }, { step: 'ActivateTenant' }],
+    });
+  });
+
+  it('accepts an explicit --wait', () => {
+    expect(parseCommandLine(['offboard', '--tenant', 't-1', '--wait'])).toMatchObject({ kind: 'offboard', tenant: 't-1', wait: true });
+  });
+
+  it('parses offboard, send, replay and history', () => {
+    expect(parseCommandLine(['offboard', '--tenant', 't-1', '--no-wait'])).toEqual({ kind: 'offboard', tenant: 't-1', wait: false, json: false, faults: [] });
+    expect(parseCommandLine(['send', 'events/samples/onboarding-basic.json', '--fail', 'PlanTenantResources'])).toEqual({
+      kind: 'send',
+      file: 'events/samples/onboarding-basic.json',
+      wait: true,
+      json: false,
+      faults: [{ step: 'PlanTenantResources' }],
+    });
+    expect(parseCommandLine(['replay', 'onboarding-1', '--json'])).toEqual({ kind: 'replay', execution: 'onboarding-1', wait: true, json: true, faults: [] });
+    expect(parseCommandLine(['history', 'onboarding-1'])).toEqual({ kind: 'history', execution: 'onboarding-1', json: false });
+  });
+
+  it.each(['tenants', 'executions', 'replies', 'resources'] as const)('parses the listing %s with and without --json', (kind) => {
+    expect(parseCommandLine([kind])).toEqual({ kind, json: false });
+    expect(parseCommandLine([kind, '--json'])).toEqual({ kind, json: true });
+    expect(parseCommandLine(['--json', kind])).toEqual({ kind, json: true });
+  });
+
+  it('parses reset', () => {
+    expect(parseCommandLine(['reset'])).toEqual({ kind: 'reset' });
+  });
+
+  it('does not judge values: an unknown tier is the workflow\'s to answer', () => {
+    expect(parseCommandLine(['onboard', '--tenant', 'hooli', '--tier', 'platinum'])).toMatchObject({ tier: 'platinum' });
+  });
+
+  it.each([
+    [['bogus'], 'unknown command "bogus"'],
+    [['tenants', '--bogus'], "Unknown option '--bogus'"],
+    [['onboard', '--tenant'], "'--tenant <value>' argument missing"],
+    [['onboard', '--tier', 'basic'], 'onboard needs --tenant NAME'],
+    [['onboard', '--tenant', 'acme'], 'onboard needs --tier TIER'],
+    [['offboard'], 'offboard needs --tenant ID'],
+    [['offboard', '--tenant', 't', '--tier', 'basic'], 'offboard does not take --tier'],
+    [['send'], 'send needs exactly one FILE.json'],
+    [['send', 'a.json', 'b.json'], 'send needs exactly one FILE.json'],
+    [['replay'], 'replay needs exactly one EXECUTION'],
+    [['history'], 'history needs exactly one EXECUTION'],
+    [['tenants', 'extra'], 'tenants takes no argument, got "extra"'],
+    [['reset', '--json'], 'reset does not take --json'],
+    [['demo', '--json'], 'demo does not take --json'],
+    [['history', 'x', '--fail', 'ActivateTenant'], 'history does not take --fail'],
+    [['onboard', '--tenant', 'a', '--tier', 'b', '--wait', '--no-wait'], '--wait and --no-wait contradict each other'],
+    [['send', 'a.json', '--fail', 'not a state'], '--fail expects a state name'],
+  ])('rejects %j', (argv, message) => {
+    expect(usageError(argv)).toContain(message);
+  });
+
+  it('does not take a flag as the value of --tenant', () => {
+    expect(usageError(['onboard', '--tenant', '--tier', 'basic'])).toContain('--tenant');
+  });
+});
+
+describe('parseFault', () => {
+  it('reads a state name and a Service:Operation pair', () => {
+    expect(parseFault('CreateTenantStacks')).toEqual({ step: 'CreateTenantStacks' });
+    expect(parseFault('CloudFormation:CreateStack')).toEqual({ service: 'CloudFormation', operation: 'CreateStack' });
+  });
+
+  it.each(['', 'Create-Stacks', 'CloudFormation:', ':CreateStack', 'A:B:C', 'CloudFormation CreateStack'])('rejects %j', (text) => {
+    expect(() => parseFault(text)).toThrow(UsageError);
+  });
+});
+
+describe('usageText', () => {
+  it('names the program, every command and the exit codes', () => {
+    const text = usageText('npm start --');
+    expect(text).toContain('Usage: npm start -- [COMMAND]');
+    for (const command of ['onboard', 'offboard', 'send', 'replay', 'tenants', 'executions', 'replies', 'history', 'resources', 'reset']) {
+      expect(text).toContain(`  ${command}`);
+    }
+    expect(text).toMatch(/0 {2}ok/);
+    expect(text).toMatch(/1 {2}a workflow failed/);
+    expect(text).toMatch(/2 {2}usage or input error/);
+    expect(text).toMatch(/3 {2}internal error/);
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * A fake LocalRuntime for the command-line tests: a tiny in-memory simulation of what the real
+ * runtime does (tenants, rules, stacks, replies), with failures on demand, plus captured output.
+ */
+import type { TenantRecord } from '../../../functions/shared/registry/tenants.ts';
+import type { CliContext, Output } from '../../../cli/context.ts';
+import { createPainter } from '../../../cli/format.ts';
+import { createProgress } from '../../../cli/progress.ts';
+import type {
+  CloudResources,
+  ExecutionSummary,
+  InjectedFault,
+  LocalRuntime,
+  LocalRuntimeOptions,
+  ReceivedReply,
+  SendResult,
+} from '../../../local/runtime/api.ts';
+import type { HistoryEntry, WorkflowName } from '../../../local/workflow-runner.ts';
+
+export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const startedAt = Date.UTC(2026, 10, 20, 10, 0, 0);
+
+type Stack = CloudResources['stacks'][number];
+type Rule = CloudResources['rules'][number];
+
+export class FakeRuntime implements LocalRuntime {
+  readonly calls: string[] = [];
+  readonly sent: Record<string, any>[] = [];
+  readonly faults: InjectedFault[] = [];
+  readonly records = new Map<string, TenantRecord>();
+  readonly executionList: ExecutionSummary[] = [];
+  readonly histories = new Map<string, HistoryEntry[]>();
+  readonly replyList: ReceivedReply[] = [];
+  stacks: Stack[] = [];
+  rules: Rule[] = [];
+  /** Fails the next workflows at this state (the reply says so). */
+  failAt: string | undefined;
+  /** Where progress events go (the CLI wires the runtime's onEvent to its progress display). */
+  onEvent: LocalRuntimeOptions['onEvent'];
+  private counter = 0;
+
+  async send(event: unknown, options: { wait?: boolean } = {}): Promise<SendResult> {
+    this.calls.push(`send wait=${options.wait ?? false}`);
+    const raw = event as Record<string, any>;
+    this.sent.push(raw);
+    const type = String(raw['detail-type']);
+    const workflow: WorkflowName | undefined = type.endsWith('onboardingRequest') && !type.includes('off') ? 'onboarding' : type.endsWith('offboardingRequest') ? 'offboarding' : undefined;
+    if (!workflow) return { replies: [] };
+    const detail = raw.detail as Record<string, any>;
+    return this.run(workflow, detail, options.wait ?? false);
+  }
+
+  private run(workflow: WorkflowName, detail: Record<string, any>, wait: boolean, replayOf?: string): SendResult {
+    this.counter += 1;
+    const name = `${workflow}-${this.counter}`;
+    const executionArn = `arn:aws:states:us-east-1:111122223333:execution:tenant-${workflow}:${name}`;
+    const tenantId = String(detail.tenantId);
+    const failedState = this.failAt;
+    const states = workflow === 'onboarding' ? ['AcceptOnboardingRequest', 'CreateTenantStacks', 'ActivateTenant'] : ['AcceptOffboardingRequest', 'DeleteTenantStacks', 'MarkTenantDeleted'];
+    const history: HistoryEntry[] = [];
+    let at = startedAt + this.counter * 10_000;
+    const base = { executionArn, name, workflow, startedAt: new Date(at).toISOString(), tenantId, registrationId: String(detail.tenantRegistrationId), ...(replayOf ? { replayOf } : {}) };
+    const summary: ExecutionSummary = { ...base, status: 'RUNNING', transitions: 0 };
+    this.executionList.push(summary);
+    const emit = (entry: HistoryEntry) => {
+      history.push(entry);
+      this.onEvent?.({ executionArn, workflow }, entry);
+    };
+    for (const state of states) {
+      emit({ type: 'StateEntered', state, at: (at += 100) });
+      if (state === failedState) {
+        emit({ type: 'StateFailed', state, at: (at += 100), error: 'StackCreationFailed', cause: 'stack tenant-x: ROLLBACK_COMPLETE' });
+        break;
+      }
+      emit({ type: 'StateExited', state, at: (at += 100) });
+    }
+    emit(failedState ? { type: 'ExecutionFailed', at: (at += 100), error: 'StackCreationFailed' } : { type: 'ExecutionSucceeded', at: (at += 100) });
+    this.histories.set(executionArn, history);
+    const final: ExecutionSummary = failedState
+      ? { ...base, status: 'FAILED', stoppedAt: new Date(at).toISOString(), failedState, error: 'StackCreationFailed', cause: 'stack tenant-x: ROLLBACK_COMPLETE', transitions: history.filter((e) => e.type === 'StateEntered').length }
+      : { ...base, status: 'SUCCEEDED', stoppedAt: new Date(at).toISOString(), transitions: history.filter((e) => e.type === 'StateEntered').length };
+    this.executionList[this.executionList.indexOf(summary)] = final;
+    if (!failedState) this.applySuccess(workflow, detail);
+    else if (workflow === 'onboarding') this.applyFailure(detail, final);
+    const reply = this.reply(workflow, detail, final);
+    this.replyList.push(reply);
+    return { workflow, execution: wait ? final : summary, replies: wait ? [reply] : [] };
+  }
+
+  /** A failed onboarding leaves the tenant locked in ONBOARDING with its failure, as the registry does. */
+  private applyFailure(detail: Record<string, any>, execution: ExecutionSummary): void {
+    const now = new Date(startedAt).toISOString();
+    const tenantId = String(detail.tenantId);
+    this.records.set(tenantId, {
+      tenantId,
+      tenantName: String(detail.tenantName),
+      tier: String(detail.tier),
+      status: 'ONBOARDING',
+      lock: { operation: 'onboarding', registrationId: String(detail.tenantRegistrationId), executionArn: execution.executionArn, acquiredAt: now },
+      lastFailure: { executionArn: execution.executionArn, failedStep: execution.failedState ?? '', errorName: execution.error ?? '', failureReason: 'rolled back', at: now },
+      completed: {},
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  private applySuccess(workflow: WorkflowName, detail: Record<string, any>): void {
+    const tenantId = String(detail.tenantId);
+    const now = new Date(startedAt).toISOString();
+    if (workflow === 'offboarding') {
+      this.stacks = this.stacks.filter((stack) => stack.tags.tenantId !== tenantId);
+      this.rules = this.rules.filter((rule) => rule.tenantId !== tenantId);
+      const record = this.records.get(tenantId);
+      if (record) this.records.set(tenantId, { ...record, status: 'DELETED', route: undefined } as TenantRecord);
+      return;
+    }
+    const tier = String(detail.tier);
+    const isolationModel = tier === 'basic' ? 'pool' : tier === 'advanced' ? 'silo-services' : 'silo-cluster';
+    const stackName = `tenant-${tenantId}`;
+    const priority = 10 + this.rules.length;
+    const route = tier === 'basic' ? { style: 'header' as const, value: tenantId, headerName: 'X-Tenant-Id' } : { style: 'host' as const, value: `${tenantId}.tenants.example.com` };
+    if (tier !== 'basic') this.stacks.push({ stackName, status: 'CREATE_COMPLETE', tags: { tenantId, tier } });
+    this.rules.push({ ruleArn: `${listenerArn.replace('listener/', 'listener-rule/')}/rule${priority}`, listenerArn, priority: String(priority), tenantId, conditions: route.style === 'host' ? `host-header=${route.value}` : `http-header X-Tenant-Id=${tenantId}` });
+    this.records.set(tenantId, {
+      tenantId,
+      tenantName: String(detail.tenantName),
+      tier,
+      status: 'ACTIVE',
+      completed: { [`onboarding#${String(detail.tenantRegistrationId)}`]: now },
+      plan: { tier, isolationModel, stacks: tier === 'basic' ? [] : [{ stackName }] },
+      route: { listenerArn, priority, ...route, ruleArn: 'arn:rule' },
+      tenantConfig: this.tenantConfig(tenantId, tier, isolationModel, route),
+      version: 2,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  private tenantConfig(tenantId: string, tier: string, isolationModel: string, route: { style: string; value: string; headerName?: string }): string {
+    const routeConfig = route.style === 'host' ? { style: 'host', host: route.value, listenerArn, priority: 10 } : { style: 'header', headerName: route.headerName, value: route.value, listenerArn, priority: 10 };
+    return JSON.stringify({ tenantId, tier, isolationModel, stacks: tier === 'basic' ? [] : [`tenant-${tenantId}`], services: ['web'], route: routeConfig });
+  }
+
+  private reply(workflow: WorkflowName, detail: Record<string, any>, execution: ExecutionSummary): ReceivedReply {
+    const failed = execution.status !== 'SUCCEEDED';
+    const kind = workflow === 'onboarding' ? (failed ? 'provisionFailure' : 'provisionSuccess') : failed ? 'deprovisionFailure' : 'deprovisionSuccess';
+    const registrationStatus = failed ? 'failed' : workflow === 'onboarding' ? 'created' : 'deleted';
+    const tenantData = kind === 'provisionSuccess' ? { tenantConfig: this.records.get(String(detail.tenantId))?.tenantConfig } : {};
+    const failure = failed ? { failureReason: 'Stack tenant-x could not be created: ROLLBACK_COMPLETE', failedStep: execution.failedState, errorName: execution.error, executionArn: execution.executionArn } : {};
+    return {
+      receivedAt: execution.stoppedAt ?? execution.startedAt,
+      source: 'sbt.application.plane',
+      detailType: `sbt_aws_${kind}`,
+      detail: { tenantRegistrationId: detail.tenantRegistrationId, tenantId: detail.tenantId, jobOutput: { tenantData, tenantRegistrationData: { registrationStatus, ...failure } } },
+    };
+  }
+
+  async replay(executionArn: string, options: { wait?: boolean } = {}): Promise<ExecutionSummary> {
+    this.calls.push(`replay ${executionArn}`);
+    const original = this.execution(executionArn);
+    if (!original) throw new Error('no such execution');
+    const detail = this.sent.find((event) => event.detail.tenantRegistrationId === original.registrationId)?.detail ?? { tenantId: original.tenantId };
+    const result = this.run(original.workflow, detail, options.wait ?? false, original.executionArn);
+    return result.execution as ExecutionSummary;
+  }
+
+  async drain(): Promise<void> {
+    this.calls.push('drain');
+  }
+  injectFault(fault: InjectedFault): void {
+    this.calls.push(`inject ${JSON.stringify(fault)}`);
+    this.faults.push(fault);
+  }
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+  executions(): ExecutionSummary[] {
+    return [...this.executionList];
+  }
+  execution(executionArnOrName: string): ExecutionSummary | undefined {
+    return this.executionList.find((e) => e.executionArn === executionArnOrName || e.name === executionArnOrName);
+  }
+  history(executionArnOrName: string): HistoryEntry[] {
+    const execution = this.execution(executionArnOrName);
+    return execution ? (this.histories.get(execution.executionArn) ?? []) : [];
+  }
+  async tenants(): Promise<TenantRecord[]> {
+    return [...this.records.values()];
+  }
+  replies(): ReceivedReply[] {
+    return [...this.replyList];
+  }
+  resources(): CloudResources {
+    return { stacks: [...this.stacks], rules: [...this.rules], services: [{ cluster: 'shared-tenants', serviceName: 'pooled-web', desiredCount: 2, runningCount: 2 }] };
+  }
+  async reset(): Promise<void> {
+    this.calls.push('reset');
+    this.records.clear();
+    this.executionList.length = 0;
+    this.replyList.length = 0;
+    this.stacks = [];
+    this.rules = [];
+  }
+  async close(): Promise<void> {
+    this.calls.push('close');
+  }
+}
+
+export interface Captured {
+  readonly output: Output;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  text(): string;
+  errors(): string;
+}
+
+/** An Output that records what is written (plain, no colours unless asked). */
+export function captureOutput(options: { tty?: boolean; colours?: boolean } = {}): Captured {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    output: {
+      line: (text = '') => void stdout.push(`${text}\n`),
+      write: (text) => void stdout.push(text),
+      error: (text) => void stderr.push(`${text}\n`),
+      tty: options.tty ?? false,
+      paint: createPainter(options.colours ?? false),
+    },
+    stdout,
+    stderr,
+    text: () => stdout.join(''),
+    errors: () => stderr.join(''),
+  };
+}
+
+/** A command context around a fake runtime, with deterministic ids and clock. */
+export function fakeContext(runtime = new FakeRuntime(), captured = captureOutput()): CliContext & { runtime: FakeRuntime; captured: Captured } {
+  let id = 0;
+  const tenantNames = new Map<string, string>();
+  const progress = createProgress({
+    tty: captured.output.tty,
+    paint: captured.output.paint,
+    write: captured.output.write,
+    labelOf: (arn) => {
+      const tenantId = runtime.execution(arn)?.tenantId;
+      return (tenantId && tenantNames.get(tenantId)) ?? tenantId ?? arn;
+    },
+  });
+  runtime.onEvent = (execution, entry) => progress.onEvent(execution, entry);
+  return {
+    runtime,
+    captured,
+    output: captured.output,
+    progress,
+    tenantNames,
+    newId: () => `00000000-0000-4000-8000-${String((id += 1)).padStart(12, '0')}`,
+    now: () => new Date(startedAt),
+    program: 'npm start --',
+  };
+}
