@@ -31,7 +31,11 @@ async function run(): Promise<unknown> {
     case 'cold-start':
       return runColdStartSection({ loads: Number(options.loads ?? 10), log });
     case 'scale':
-      return runScaleSection({ tenants: Number(options.tenants), deadlineSeconds: Number(options.deadlineSeconds ?? 300), log });
+      return runScaleSection({
+        tenants: Number(options.tenants),
+        deadlineSeconds: Number(options.deadlineSeconds ?? 300),
+        log,
+      });
     default:
       throw new Error(`unknown section ${section}`);
   }

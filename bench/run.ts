@@ -48,29 +48,47 @@ const { values } = parseArgs({
 });
 const quick = values.quick ?? false;
 const sections = (values.sections?.split(',') ?? [...allSections]) as Section[];
-for (const section of sections) if (!allSections.includes(section)) throw new Error(`unknown section ${section}; sections: ${allSections.join(', ')}`);
+for (const section of sections)
+  if (!allSections.includes(section))
+    throw new Error(`unknown section ${section}; sections: ${allSections.join(', ')}`);
 const sizes = (values.sizes ?? (quick ? '10,100' : '10,30,100,300,1000')).split(',').map(Number);
 const runs = Number(values.runs ?? (quick ? 10 : 60));
 const loads = Number(values.loads ?? (quick ? 3 : 10));
 /** Seconds a scale run may take before it is cut, by size (the 1,000-tenant run is the one that may need it). */
 const deadlineFor = (tenants: number) => Number(values.deadline ?? (tenants >= 1000 ? 240 : 120));
-const isFull = !quick && values.sections === undefined && values.sizes === undefined && values.runs === undefined && values.loads === undefined && values.deadline === undefined;
+const isFull =
+  !quick &&
+  values.sections === undefined &&
+  values.sizes === undefined &&
+  values.runs === undefined &&
+  values.loads === undefined &&
+  values.deadline === undefined;
 
 /** Runs one section in a child process and returns its JSON result. */
-async function runChild<T>(section: Section, options: Record<string, unknown>, name: string, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+async function runChild<T>(
+  section: Section,
+  options: Record<string, unknown>,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const resultFile = join(workDirectory, `${name}.json`);
   const logFile = join(workDirectory, 'logs', `${name}.log`);
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'child.ts'), section, resultFile, JSON.stringify(options)], {
-    cwd: projectRoot,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join('bench', 'child.ts'), section, resultFile, JSON.stringify(options)],
+    {
+      cwd: projectRoot,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => {
     log.write(chunk);
-    for (const line of chunk.split('\n')) if (/^(cost|overhead|cold start|scale):/.test(line)) process.stderr.write(`  ${line}\n`);
+    for (const line of chunk.split('\n'))
+      if (/^(cost|overhead|cold start|scale):/.test(line)) process.stderr.write(`  ${line}\n`);
   });
   const code = await new Promise<number | null>((done) => child.on('close', done));
   log.end();
@@ -89,13 +107,21 @@ function comparison(): ComparisonResult {
   const stackSeconds = (tier: string, operation: 'onboarding' | 'offboarding') => {
     if (tier === 'basic') return 0;
     if (operation === 'offboarding') return realisticDurations.deleteSeconds;
-    return tier === 'premium' ? realisticDurations.createSeconds['silo-cluster'] : realisticDurations.createSeconds['silo-services'];
+    return tier === 'premium'
+      ? realisticDurations.createSeconds['silo-cluster']
+      : realisticDurations.createSeconds['silo-services'];
   };
-  const script = benchTiers.flatMap((tier) => (['onboarding', 'offboarding'] as const).map((operation) => modelScriptRun(tier, operation, stackSeconds(tier, operation))));
+  const script = benchTiers.flatMap((tier) =>
+    (['onboarding', 'offboarding'] as const).map((operation) =>
+      modelScriptRun(tier, operation, stackSeconds(tier, operation)),
+    ),
+  );
   const onboardings = script.filter((model) => model.operation === 'onboarding');
   const meanBuildSeconds = onboardings.reduce((sum, model) => sum + model.buildSeconds, 0) / onboardings.length;
   const tenants = 1000;
-  const config = JSON.parse(readFileSync(join(projectRoot, 'infra', 'config', 'orchestrator.json'), 'utf8')) as { maxConcurrentStackOperations: number };
+  const config = JSON.parse(readFileSync(join(projectRoot, 'infra', 'config', 'orchestrator.json'), 'utf8')) as {
+    maxConcurrentStackOperations: number;
+  };
   const siloCreates = Object.values(realisticDurations.createSeconds);
   return {
     script,
@@ -112,7 +138,9 @@ function comparison(): ComparisonResult {
 const started = performance.now();
 mkdirSync(resultsDirectory, { recursive: true });
 const reportOnly = values['report-only'] ?? false;
-const previous = reportOnly ? (JSON.parse(readFileSync(join(resultsDirectory, 'latest.json'), 'utf8')) as BenchResults) : undefined;
+const previous = reportOnly
+  ? (JSON.parse(readFileSync(join(resultsDirectory, 'latest.json'), 'utf8')) as BenchResults)
+  : undefined;
 let cost: CostResult | undefined = previous?.cost;
 let overhead: OverheadResult | undefined = previous?.overhead;
 let coldStart: ColdStartResult | undefined = previous?.coldStart;
@@ -137,7 +165,9 @@ if (!reportOnly && sections.includes('scale')) {
   const scaleRuns: ScaleFigures[] = [];
   for (const tenants of sizes) {
     process.stderr.write(`4. scale: ${tenants} tenants at once (deadline ${deadlineFor(tenants)} s)\n`);
-    scaleRuns.push(await runChild<ScaleFigures>('scale', { tenants, deadlineSeconds: deadlineFor(tenants) }, `scale-${tenants}`));
+    scaleRuns.push(
+      await runChild<ScaleFigures>('scale', { tenants, deadlineSeconds: deadlineFor(tenants) }, `scale-${tenants}`),
+    );
   }
   scale = scaleResult(scaleRuns);
 }
@@ -152,7 +182,12 @@ const results: BenchResults = {
   generatedAt: previous?.generatedAt ?? new Date().toISOString(),
   mode: previous?.mode ?? (isFull ? 'full' : quick ? 'quick' : 'partial'),
   durationSeconds: previous?.durationSeconds ?? (performance.now() - started) / 1000,
-  machine: previous?.machine ?? { node: process.version, cpus: cpus().length, loadAverage: loadavg(), platform: `${process.platform} ${process.arch}` },
+  machine: previous?.machine ?? {
+    node: process.version,
+    cpus: cpus().length,
+    loadAverage: loadavg(),
+    platform: `${process.platform} ${process.arch}`,
+  },
   pricesCheckedOn,
   prices,
   ...(cost ? { cost } : {}),

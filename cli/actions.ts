@@ -28,12 +28,16 @@ export function injectFaults(context: Pick<CliContext, 'runtime'>, faults: reado
   const tasks = taskStateNames();
   for (const fault of faults) {
     if ('step' in fault && !tasks.includes(fault.step)) {
-      throw new InputError(`--fail ${fault.step}: no workflow has a task state of that name; task states: ${tasks.join(', ')}`);
+      throw new InputError(
+        `--fail ${fault.step}: no workflow has a task state of that name; task states: ${tasks.join(', ')}`,
+      );
     }
     try {
       context.runtime.injectFault(fault);
     } catch (error) {
-      throw new InputError(`--fail ${'step' in fault ? fault.step : `${fault.service}:${fault.operation}`}: ${(error as Error).message}`);
+      throw new InputError(
+        `--fail ${'step' in fault ? fault.step : `${fault.service}:${fault.operation}`}: ${(error as Error).message}`,
+      );
     }
   }
 }
@@ -52,42 +56,56 @@ export interface StartOptions {
 
 /** True when the outcome is a failure the control plane (or the operator) must know about. */
 export function outcomeFailed(execution: ExecutionSummary | undefined, replies: readonly ReplyView[]): boolean {
-  return (execution !== undefined && executionFailed(execution)) || replies.some((reply) => reply.outcome === 'failure');
+  return (
+    (execution !== undefined && executionFailed(execution)) || replies.some((reply) => reply.outcome === 'failure')
+  );
 }
 
 /** Explains how an execution ended and what the control plane was told. */
 export function reportOutcome(context: CliContext, execution: ExecutionSummary, replies: readonly ReplyView[]): void {
   const { output, program } = context;
   const { paint } = output;
-  const who = execution.tenantId !== undefined ? tenantLabel(context.tenantNames, execution.tenantId) : 'an unnamed tenant';
-  const took = execution.stoppedAt ? ` in ${duration(Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt))}` : '';
+  const who =
+    execution.tenantId !== undefined ? tenantLabel(context.tenantNames, execution.tenantId) : 'an unnamed tenant';
+  const took = execution.stoppedAt
+    ? ` in ${duration(Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt))}`
+    : '';
   const failed = outcomeFailed(execution, replies);
   if (execution.status === 'SUPERSEDED') {
     output.line(
       `${paint('yellow', '›')} ${execution.workflow} of ${who} ${paint('yellow', 'superseded')}${took}: a newer operation or request holds the tenant, so this execution changed nothing more and sent no reply (execution ${execution.name})`,
     );
   } else if (!failed) {
-    output.line(`${paint('green', '✓')} ${execution.workflow} of ${who} ${paint('green', 'succeeded')}${took}, ${execution.transitions} steps (execution ${execution.name})`);
+    output.line(
+      `${paint('green', '✓')} ${execution.workflow} of ${who} ${paint('green', 'succeeded')}${took}, ${execution.transitions} steps (execution ${execution.name})`,
+    );
   } else if (executionFailed(execution)) {
     const cause = execution.cause ? `: ${truncate(execution.cause, 200)}` : '';
     output.line(
       `${paint('red', '✗')} ${execution.workflow} of ${who} ${paint('red', execution.status)} at ${execution.failedState ?? '?'} (${execution.error ?? 'error'})${cause}`,
     );
   } else {
-    output.line(`${paint('red', '✗')} ${execution.workflow} of ${who} was answered with a failure (execution ${execution.name})`);
+    output.line(
+      `${paint('red', '✗')} ${execution.workflow} of ${who} was answered with a failure (execution ${execution.name})`,
+    );
   }
   for (const reply of replies) {
     const colour = reply.outcome === 'failure' ? 'red' : 'green';
-    output.line(`  reply ${paint(colour, reply.detailType)} ${reply.registrationStatus ?? '-'}: ${replySummary(reply)}`);
+    output.line(
+      `  reply ${paint(colour, reply.detailType)} ${reply.registrationStatus ?? '-'}: ${replySummary(reply)}`,
+    );
   }
-  if (replies.length === 0 && execution.status !== 'SUPERSEDED') output.line(paint('yellow', '  no reply reached the control plane'));
+  if (replies.length === 0 && execution.status !== 'SUPERSEDED')
+    output.line(paint('yellow', '  no reply reached the control plane'));
   if (!executionFailed(execution)) return;
   if (execution.error !== undefined && requestErrorNames.has(execution.error)) {
     output.line('  correct the request and send it again (a replay would fail the same way)');
   } else {
     output.line(`  after fixing the cause, replay it: ${program} replay ${execution.name}`);
     if (context.runtime.redrive !== undefined) {
-      output.line(`  or redrive it from ${execution.failedState ?? 'its failed state'}, as the console would: ${program} redrive ${execution.name}`);
+      output.line(
+        `  or redrive it from ${execution.failedState ?? 'its failed state'}, as the console would: ${program} redrive ${execution.name}`,
+      );
     }
   }
 }
@@ -99,22 +117,43 @@ function printJson(context: CliContext, result: SendResult, replies: readonly Re
   const delivery = result.delivery !== undefined ? { delivery: result.delivery } : {};
   const admission = result.admission !== undefined ? { admission: result.admission } : {};
   const answered = ok && result.admission !== 'rejected';
-  context.output.line(JSON.stringify({ ok: answered, workflow: workflow ?? null, execution: execution ? executionView(execution) : null, ...delivery, ...admission, replies }, null, 2));
+  context.output.line(
+    JSON.stringify(
+      {
+        ok: answered,
+        workflow: workflow ?? null,
+        execution: execution ? executionView(execution) : null,
+        ...delivery,
+        ...admission,
+        replies,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 /** Explains a request whose workflow start was refused (still retried, or dead-lettered). */
 function reportRefusedStart(context: CliContext, workflow: WorkflowName, delivery: SendResult['delivery']): void {
   const { output, program } = context;
   if (delivery === 'dead-lettered') {
-    output.line(`${output.paint('red', '✗')} the ${workflow} workflow could not be started (Step Functions refused it after every retry)`);
-    output.line(`  the request waits in the dead-letter queue: ${program} dead-letters; start it again with: ${program} dead-letters --redrive`);
+    output.line(
+      `${output.paint('red', '✗')} the ${workflow} workflow could not be started (Step Functions refused it after every retry)`,
+    );
+    output.line(
+      `  the request waits in the dead-letter queue: ${program} dead-letters; start it again with: ${program} dead-letters --redrive`,
+    );
   } else {
     output.line(`starting the ${workflow} workflow was refused; the bus is retrying it`);
   }
 }
 
 /** Reports a send (or replay) result and returns the exit code. */
-export function finish(context: CliContext, result: SendResult, options: Pick<StartOptions, 'wait' | 'json'>): ExitCode {
+export function finish(
+  context: CliContext,
+  result: SendResult,
+  options: Pick<StartOptions, 'wait' | 'json'>,
+): ExitCode {
   const replies = result.replies.map(replyView);
   const { execution, workflow } = result;
   if (workflow !== undefined && execution === undefined && result.delivery !== undefined) {
@@ -124,7 +163,10 @@ export function finish(context: CliContext, result: SendResult, options: Pick<St
   }
   if (workflow !== undefined && result.admission === 'rejected') {
     if (options.json) printJson(context, result, replies, options.wait);
-    else context.output.error(`the ${workflow} request cannot be answered (no usable tenantRegistrationId): nothing was started; the rejection is logged`);
+    else
+      context.output.error(
+        `the ${workflow} request cannot be answered (no usable tenantRegistrationId): nothing was started; the rejection is logged`,
+      );
     return ExitCode.workflowFailure;
   }
   if (workflow === undefined || execution === undefined) {
@@ -135,13 +177,17 @@ export function finish(context: CliContext, result: SendResult, options: Pick<St
   if (options.json) {
     printJson(context, result, replies, options.wait);
   } else if (result.admission === 'duplicate') {
-    context.output.line(`this event was already admitted: ${workflow} execution ${execution.name} has its id (${execution.status})`);
+    context.output.line(
+      `this event was already admitted: ${workflow} execution ${execution.name} has its id (${execution.status})`,
+    );
   } else if (!options.wait) {
     context.output.line(`started ${workflow} execution ${execution.name}`);
   } else {
     reportOutcome(context, execution, replies);
   }
-  return options.wait && result.admission !== 'duplicate' && outcomeFailed(execution, replies) ? ExitCode.workflowFailure : ExitCode.ok;
+  return options.wait && result.admission !== 'duplicate' && outcomeFailed(execution, replies)
+    ? ExitCode.workflowFailure
+    : ExitCode.ok;
 }
 
 /** Puts an event on the bus (one EventBridge would take), shows progress, judges the outcome. */
@@ -159,7 +205,11 @@ export async function sendFile(context: CliContext, file: string, options: Start
   await learnTenantNames(context);
   const detail = (event as { detail?: { tenantId?: unknown; tenantName?: unknown } } | null)?.detail;
   // A name the contract refuses is no label: it may be any length (the workflow refuses the request).
-  if (typeof detail?.tenantId === 'string' && typeof detail.tenantName === 'string' && detail.tenantName.length <= requestFieldLimits.tenantName) {
+  if (
+    typeof detail?.tenantId === 'string' &&
+    typeof detail.tenantName === 'string' &&
+    detail.tenantName.length <= requestFieldLimits.tenantName
+  ) {
     context.tenantNames.set(detail.tenantId, detail.tenantName);
   }
   return sendEvent(context, event, options);
@@ -173,7 +223,11 @@ export async function onboard(
 ): Promise<ExitCode> {
   const tenantId = request.tenantId ?? context.newId();
   context.tenantNames.set(tenantId, request.tenantName);
-  const event = onboardingEvent({ tenantId, registrationId: context.newId(), tenantName: request.tenantName, tier: request.tier }, context.newId(), context.now());
+  const event = onboardingEvent(
+    { tenantId, registrationId: context.newId(), tenantName: request.tenantName, tier: request.tier },
+    context.newId(),
+    context.now(),
+  );
   if (!options.json) context.output.line(`onboarding ${request.tenantName} (tenant ${tenantId}, tier ${request.tier})`);
   return sendEvent(context, event, options);
 }
@@ -186,10 +240,12 @@ export async function offboard(context: CliContext, tenant: string, options: Sta
   const records = await context.runtime.tenants();
   await learnTenantNames(context);
   const byName = records.filter((record) => record.tenantName === tenant && record.status !== 'DELETED');
-  const record = records.find((candidate) => candidate.tenantId === tenant) ?? (byName.length === 1 ? byName[0] : undefined);
+  const record =
+    records.find((candidate) => candidate.tenantId === tenant) ?? (byName.length === 1 ? byName[0] : undefined);
   const tenantId = record?.tenantId ?? tenant;
   const event = offboardingEvent(tenantId, context.newId(), record, context.newId(), context.now());
-  if (!options.json) context.output.line(`offboarding ${tenantLabel(context.tenantNames, tenantId)} (tenant ${tenantId})`);
+  if (!options.json)
+    context.output.line(`offboarding ${tenantLabel(context.tenantNames, tenantId)} (tenant ${tenantId})`);
   return sendEvent(context, event, options);
 }
 
@@ -227,6 +283,9 @@ export async function redrive(context: CliContext, executionName: string, option
   const start = () => redriveExecution(original.executionArn, { wait: options.wait });
   const execution = options.json || !options.wait ? await start() : await context.progress.section(start);
   const replies: ReceivedReply[] = options.wait ? runtime.replies().slice(repliesBefore) : [];
-  if (!options.json) context.output.line(`redrove ${execution.name} from ${original.failedState ?? 'its failed state'} (redrive ${execution.redriveCount ?? 1})`);
+  if (!options.json)
+    context.output.line(
+      `redrove ${execution.name} from ${original.failedState ?? 'its failed state'} (redrive ${execution.redriveCount ?? 1})`,
+    );
   return finish(context, { workflow: execution.workflow, execution, replies }, options);
 }

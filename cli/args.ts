@@ -20,7 +20,12 @@ interface StartOptions {
 export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'demo'; readonly faults: readonly InjectedFault[] }
-  | ({ readonly kind: 'onboard'; readonly tenantName: string; readonly tier: string; readonly tenantId?: string } & StartOptions)
+  | ({
+      readonly kind: 'onboard';
+      readonly tenantName: string;
+      readonly tier: string;
+      readonly tenantId?: string;
+    } & StartOptions)
   | ({ readonly kind: 'offboard'; readonly tenant: string } & StartOptions)
   | ({ readonly kind: 'send'; readonly file: string } & StartOptions)
   | ({ readonly kind: 'replay' | 'redrive'; readonly execution: string } & StartOptions)
@@ -81,8 +86,10 @@ export function parseFault(text: string): InjectedFault {
   const parts = text.split(':');
   const [first = '', second = '', third = ''] = parts;
   if (parts.length === 1 && identifier.test(text)) return { step: text };
-  if (parts.length === 2 && identifier.test(first) && second === 'timeout-after') return { step: first, kind: 'timeout-after' };
-  if (parts.length === 2 && identifier.test(first) && identifier.test(second)) return { service: first, operation: second };
+  if (parts.length === 2 && identifier.test(first) && second === 'timeout-after')
+    return { step: first, kind: 'timeout-after' };
+  if (parts.length === 2 && identifier.test(first) && identifier.test(second))
+    return { service: first, operation: second };
   if (parts.length === 3 && identifier.test(first) && identifier.test(second) && sdkFaultKinds.includes(third)) {
     return { service: first, operation: second, kind: third as SdkFaultKind };
   }

@@ -30,21 +30,34 @@ import {
 
 /** The tenant registry (`tenants`). */
 export async function listTenants(context: CliContext, json: boolean): Promise<ExitCode> {
-  const tenants = (await context.runtime.tenants()).map(tenantView).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const tenants = (await context.runtime.tenants())
+    .map(tenantView)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (json) printJson(context, { tenants });
-  else printTable(context, tenantHeaders, tenants.map((view) => tenantRow(view, context.output.paint)), 'no tenants yet');
+  else
+    printTable(
+      context,
+      tenantHeaders,
+      tenants.map((view) => tenantRow(view, context.output.paint)),
+      'no tenants yet',
+    );
   return ExitCode.ok;
 }
 
 /** Every execution, oldest first (`executions`). */
 export async function listExecutions(context: CliContext, json: boolean): Promise<ExitCode> {
-  const executions = context.runtime.executions().map(executionView).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const executions = context.runtime
+    .executions()
+    .map(executionView)
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   if (json) {
     printJson(context, { executions });
     return ExitCode.ok;
   }
   await learnTenantNames(context);
-  const rows = executions.map((view) => executionRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint));
+  const rows = executions.map((view) =>
+    executionRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint),
+  );
   printTable(context, executionHeaders, rows, 'no executions yet');
   return ExitCode.ok;
 }
@@ -57,7 +70,9 @@ export async function listReplies(context: CliContext, json: boolean): Promise<E
     return ExitCode.ok;
   }
   await learnTenantNames(context);
-  const rows = replies.map((view) => replyRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint));
+  const rows = replies.map((view) =>
+    replyRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint),
+  );
   printTable(context, replyHeaders, rows, 'no replies yet');
   return ExitCode.ok;
 }
@@ -73,12 +88,21 @@ export async function showHistory(context: CliContext, name: string, json: boole
     return ExitCode.ok;
   }
   await learnTenantNames(context);
-  output.line(`${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}  ${execution.transitions} steps`);
+  output.line(
+    `${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}  ${execution.transitions} steps`,
+  );
   output.line();
-  printTable(context, historyHeaders, history.map((entry) => historyRow(entry, output.paint)), 'no history recorded');
+  printTable(
+    context,
+    historyHeaders,
+    history.map((entry) => historyRow(entry, output.paint)),
+    'no history recorded',
+  );
   if (executionFailed(execution)) {
     output.line();
-    output.line(`failed at ${execution.failedState ?? '?'}: ${execution.error ?? 'error'}${execution.cause ? ` - ${truncate(execution.cause, 300)}` : ''}`);
+    output.line(
+      `failed at ${execution.failedState ?? '?'}: ${execution.error ?? 'error'}${execution.cause ? ` - ${truncate(execution.cause, 300)}` : ''}`,
+    );
     output.line(`replay it with: ${context.program} replay ${execution.name}`);
   }
   return ExitCode.ok;
@@ -87,9 +111,19 @@ export async function showHistory(context: CliContext, name: string, json: boole
 /** Prints stacks, listener rules and services, each under a heading. */
 export function printResources(context: CliContext, resources: CloudResources): void {
   const { output, tenantNames } = context;
-  printSection(context, 'Stacks', stackHeaders, resources.stacks.map((stack) => stackRow(stack, output.paint, tenantLabel(tenantNames, stack.tags.tenantId))));
+  printSection(
+    context,
+    'Stacks',
+    stackHeaders,
+    resources.stacks.map((stack) => stackRow(stack, output.paint, tenantLabel(tenantNames, stack.tags.tenantId))),
+  );
   output.line();
-  printSection(context, 'Routes (listener rules)', ruleHeaders, resources.rules.map((rule) => ruleRow(rule, tenantLabel(tenantNames, rule.tenantId))));
+  printSection(
+    context,
+    'Routes (listener rules)',
+    ruleHeaders,
+    resources.rules.map((rule) => ruleRow(rule, tenantLabel(tenantNames, rule.tenantId))),
+  );
   output.line();
   printSection(context, 'Services', serviceHeaders, resources.services.map(serviceRow));
 }

@@ -26,7 +26,11 @@ interface WritableLike {
 }
 
 /** The output of a process: its stdout and stderr, colours decided by TTY and NO_COLOR. */
-export function createOutput(stdout: WritableLike, stderr: WritableLike, env: Readonly<Record<string, string | undefined>>): Output {
+export function createOutput(
+  stdout: WritableLike,
+  stderr: WritableLike,
+  env: Readonly<Record<string, string | undefined>>,
+): Output {
   const tty = stdout.isTTY === true;
   return {
     line: (text = '') => void stdout.write(`${redactEmails(text)}\n`),
@@ -63,7 +67,11 @@ export function tenantLabel(names: ReadonlyMap<string, string>, tenantId: string
 }
 
 /** The label of an execution's line: the tenant it works for, or the execution's name. */
-export function executionLabel(runtime: Pick<LocalRuntime, 'execution'> | undefined, names: ReadonlyMap<string, string>, executionArn: string): string {
+export function executionLabel(
+  runtime: Pick<LocalRuntime, 'execution'> | undefined,
+  names: ReadonlyMap<string, string>,
+  executionArn: string,
+): string {
   const tenantId = runtime?.execution(executionArn)?.tenantId;
   return tenantId ? tenantLabel(names, tenantId) : arnTail(executionArn);
 }
@@ -85,5 +93,7 @@ export function programName(env: Readonly<Record<string, string | undefined>>): 
 /** The state folder: $TENANT_ORCHESTRATOR_STATE, else `.tenant-orchestrator` in the working directory. */
 export function stateDirectory(env: Readonly<Record<string, string | undefined>>, cwd: string): string {
   const configured = env.TENANT_ORCHESTRATOR_STATE;
-  return configured !== undefined && configured !== '' ? resolve(cwd, configured) : resolve(cwd, '.tenant-orchestrator');
+  return configured !== undefined && configured !== ''
+    ? resolve(cwd, configured)
+    : resolve(cwd, '.tenant-orchestrator');
 }

@@ -32,7 +32,10 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 
 /** A dead letter as a {@link DeadLetterView}, its event read defensively. */
 export function deadLetterView(letter: DeadLetter): DeadLetterView {
-  const detail = typeof letter.event.detail === 'object' && letter.event.detail !== null ? (letter.event.detail as Record<string, unknown>) : {};
+  const detail =
+    typeof letter.event.detail === 'object' && letter.event.detail !== null
+      ? (letter.event.detail as Record<string, unknown>)
+      : {};
   return {
     id: letter.id,
     at: letter.at,
@@ -63,8 +66,12 @@ export function deadLetterRow(view: DeadLetterView, tenant: string, paint: Paint
   ];
 }
 
-function queueOf(runtime: LocalRuntime): { deadLetters: () => DeadLetter[]; redrive: NonNullable<LocalRuntime['redriveDeadLetters']> } {
-  if (runtime.deadLetters === undefined || runtime.redriveDeadLetters === undefined) throw new InputError('this runtime keeps no dead-letter queue');
+function queueOf(runtime: LocalRuntime): {
+  deadLetters: () => DeadLetter[];
+  redrive: NonNullable<LocalRuntime['redriveDeadLetters']>;
+} {
+  if (runtime.deadLetters === undefined || runtime.redriveDeadLetters === undefined)
+    throw new InputError('this runtime keeps no dead-letter queue');
   return { deadLetters: runtime.deadLetters.bind(runtime), redrive: runtime.redriveDeadLetters.bind(runtime) };
 }
 
@@ -76,19 +83,33 @@ export async function listDeadLetters(context: CliContext, json: boolean): Promi
     return ExitCode.ok;
   }
   await learnTenantNames(context);
-  printTable(context, deadLetterHeaders, views.map((view) => deadLetterRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint)), 'no dead letters');
+  printTable(
+    context,
+    deadLetterHeaders,
+    views.map((view) => deadLetterRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint)),
+    'no dead letters',
+  );
   if (views.length > 0) context.output.line(`start them again with: ${context.program} dead-letters --redrive`);
   return ExitCode.ok;
 }
 
 /** Hands every dead letter to the admission function again and reports what each started (`dead-letters --redrive`). */
-export async function redriveDeadLetters(context: CliContext, options: { readonly wait: boolean; readonly json: boolean }): Promise<ExitCode> {
+export async function redriveDeadLetters(
+  context: CliContext,
+  options: { readonly wait: boolean; readonly json: boolean },
+): Promise<ExitCode> {
   const queue = queueOf(context.runtime);
   const redrive = () => queue.redrive({ wait: options.wait });
   const redriven = options.json || !options.wait ? await redrive() : await context.progress.section(redrive);
-  const outcomes = redriven.map(({ deadLetterId, result }) => ({ deadLetterId, ...result, replyViews: result.replies.map(replyView) }));
+  const outcomes = redriven.map(({ deadLetterId, result }) => ({
+    deadLetterId,
+    ...result,
+    replyViews: result.replies.map(replyView),
+  }));
   const failed = outcomes.some(
-    (outcome) => outcome.delivery === 'dead-lettered' || (options.wait && outcome.execution !== undefined && outcomeFailed(outcome.execution, outcome.replyViews)),
+    (outcome) =>
+      outcome.delivery === 'dead-lettered' ||
+      (options.wait && outcome.execution !== undefined && outcomeFailed(outcome.execution, outcome.replyViews)),
   );
   if (options.json) {
     const views = outcomes.map((outcome) => ({
@@ -112,7 +133,9 @@ export async function redriveDeadLetters(context: CliContext, options: { readonl
           : outcome.admission === 'rejected'
             ? 'cannot be answered (no usable tenantRegistrationId): removed, the rejection is logged'
             : 'matched no workflow';
-      context.output.line(`${context.output.paint(outcome.delivery === 'retrying' ? 'yellow' : 'red', '✗')} ${workflow} request ${outcome.deadLetterId}: ${why}`);
+      context.output.line(
+        `${context.output.paint(outcome.delivery === 'retrying' ? 'yellow' : 'red', '✗')} ${workflow} request ${outcome.deadLetterId}: ${why}`,
+      );
     } else if (options.wait) {
       reportOutcome(context, outcome.execution, outcome.replyViews);
     } else {

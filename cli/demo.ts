@@ -23,7 +23,11 @@ interface DemoTenant {
 function demoTenants(context: CliContext): DemoTenant[] {
   return demoTiers.map((tier) => {
     const tenantId = context.newId();
-    const event = demoOnboardingEvent(tier, { tenantId, registrationId: context.newId(), eventId: context.newId() }, context.now());
+    const event = demoOnboardingEvent(
+      tier,
+      { tenantId, registrationId: context.newId(), eventId: context.newId() },
+      context.now(),
+    );
     const name = String(event.detail.tenantName);
     context.tenantNames.set(tenantId, name);
     return { tier, tenantId, name, event };
@@ -31,7 +35,11 @@ function demoTenants(context: CliContext): DemoTenant[] {
 }
 
 /** Tenants, routes, stacks and replies of this run (earlier runs' tenants are left out). */
-async function printOnboarded(context: CliContext, tenants: readonly DemoTenant[], results: readonly SendResult[]): Promise<void> {
+async function printOnboarded(
+  context: CliContext,
+  tenants: readonly DemoTenant[],
+  results: readonly SendResult[],
+): Promise<void> {
   const { runtime, output } = context;
   const { paint } = output;
   const ids = new Set(tenants.map((tenant) => tenant.tenantId));
@@ -43,15 +51,37 @@ async function printOnboarded(context: CliContext, tenants: readonly DemoTenant[
   const label = (tenantId: string | null | undefined) => tenantLabel(context.tenantNames, tenantId);
 
   output.line();
-  printSection(context, 'Tenants', tenantHeaders, records.map((record) => tenantRow(tenantView(record), paint)));
+  printSection(
+    context,
+    'Tenants',
+    tenantHeaders,
+    records.map((record) => tenantRow(tenantView(record), paint)),
+  );
   output.line();
-  printSection(context, 'Routes (listener rules)', ruleHeaders, rules.filter((rule) => rule.tenantId !== undefined && ids.has(rule.tenantId)).map((rule) => ruleRow(rule, label(rule.tenantId))));
+  printSection(
+    context,
+    'Routes (listener rules)',
+    ruleHeaders,
+    rules
+      .filter((rule) => rule.tenantId !== undefined && ids.has(rule.tenantId))
+      .map((rule) => ruleRow(rule, label(rule.tenantId))),
+  );
   output.line();
   const ownStacks = stacks.filter((stack) => stack.tags.tenantId !== undefined && ids.has(stack.tags.tenantId));
-  printSection(context, 'Stacks', stackHeaders, ownStacks.map((stack) => stackRow(stack, paint, label(stack.tags.tenantId))));
+  printSection(
+    context,
+    'Stacks',
+    stackHeaders,
+    ownStacks.map((stack) => stackRow(stack, paint, label(stack.tags.tenantId))),
+  );
   output.line();
   const replies = results.flatMap((result) => result.replies.map(replyView));
-  printSection(context, 'Replies received by the control plane', replyHeaders, replies.map((reply) => replyRow(reply, label(reply.tenantId), paint)));
+  printSection(
+    context,
+    'Replies received by the control plane',
+    replyHeaders,
+    replies.map((reply) => replyRow(reply, label(reply.tenantId), paint)),
+  );
   for (const result of results) {
     if (result.execution && outcomeFailed(result.execution, result.replies.map(replyView))) {
       output.line();
@@ -61,13 +91,19 @@ async function printOnboarded(context: CliContext, tenants: readonly DemoTenant[
 }
 
 /** Offboards one tenant and checks that its stacks, its rule and its live record are gone. Returns false if not. */
-async function offboardAndCheck(context: CliContext, tenant: DemoTenant): Promise<{ result: SendResult; clean: boolean }> {
+async function offboardAndCheck(
+  context: CliContext,
+  tenant: DemoTenant,
+): Promise<{ result: SendResult; clean: boolean }> {
   const { runtime, output } = context;
   const { paint } = output;
   const before = (await runtime.tenants()).find((record) => record.tenantId === tenant.tenantId);
   const stackNames = new Set([
     ...(before?.plan?.stacks.map((stack) => stack.stackName) ?? []),
-    ...runtime.resources().stacks.filter((stack) => stack.tags.tenantId === tenant.tenantId).map((stack) => stack.stackName),
+    ...runtime
+      .resources()
+      .stacks.filter((stack) => stack.tags.tenantId === tenant.tenantId)
+      .map((stack) => stack.stackName),
   ]);
 
   output.line();
@@ -78,7 +114,9 @@ async function offboardAndCheck(context: CliContext, tenant: DemoTenant): Promis
   if (result.execution) reportOutcome(context, result.execution, result.replies.map(replyView));
 
   const after = runtime.resources();
-  const stacksLeft = after.stacks.filter((stack) => stackNames.has(stack.stackName) && stack.status !== 'DELETE_COMPLETE');
+  const stacksLeft = after.stacks.filter(
+    (stack) => stackNames.has(stack.stackName) && stack.status !== 'DELETE_COMPLETE',
+  );
   const rulesLeft = after.rules.filter((rule) => rule.tenantId === tenant.tenantId);
   const record = (await runtime.tenants()).find((candidate) => candidate.tenantId === tenant.tenantId);
   const check = (ok: boolean, text: string) => output.line(`  ${ok ? paint('green', '✓') : paint('red', '✗')} ${text}`);
@@ -87,7 +125,8 @@ async function offboardAndCheck(context: CliContext, tenant: DemoTenant): Promis
   output.line(paint('bold', `After offboarding ${tenant.name}:`));
   if (stackNames.size === 0) check(true, 'stacks: none had been created');
   else if (stacksLeft.length === 0) check(true, `stacks: ${[...stackNames].join(', ')} deleted`);
-  else check(false, `stacks still there: ${stacksLeft.map((stack) => `${stack.stackName} (${stack.status})`).join(', ')}`);
+  else
+    check(false, `stacks still there: ${stacksLeft.map((stack) => `${stack.stackName} (${stack.status})`).join(', ')}`);
   if (rulesLeft.length === 0) check(true, 'listener rule: removed');
   else check(false, `listener rules still there: priority ${rulesLeft.map((rule) => rule.priority).join(', ')}`);
   check(record?.status === 'DELETED', `registry record: ${record?.status ?? 'missing'}`);
@@ -103,22 +142,37 @@ export async function runDemo(context: CliContext, faults: readonly InjectedFaul
   injectFaults(context, faults);
 
   const tenants = demoTenants(context);
-  output.line(paint('bold', `Onboarding ${tenants.length} tenants at once: ${tenants.map((tenant) => `${tenant.name} (${tenant.tier})`).join(', ')}`));
-  const results = await context.progress.section(() => Promise.all(tenants.map((tenant) => runtime.send(tenant.event, { wait: true }))));
+  output.line(
+    paint(
+      'bold',
+      `Onboarding ${tenants.length} tenants at once: ${tenants.map((tenant) => `${tenant.name} (${tenant.tier})`).join(', ')}`,
+    ),
+  );
+  const results = await context.progress.section(() =>
+    Promise.all(tenants.map((tenant) => runtime.send(tenant.event, { wait: true }))),
+  );
   await printOnboarded(context, tenants, results);
 
   const premium = tenants.find((tenant) => tenant.tier === 'premium') ?? tenants[tenants.length - 1];
   const offboarding = premium ? await offboardAndCheck(context, premium) : undefined;
 
   const all = [...results, ...(offboarding ? [offboarding.result] : [])];
-  const failed = all.filter((result) => !result.execution || outcomeFailed(result.execution, result.replies.map(replyView)));
+  const failed = all.filter(
+    (result) => !result.execution || outcomeFailed(result.execution, result.replies.map(replyView)),
+  );
   const clean = offboarding?.clean ?? false;
   output.line();
   if (failed.length === 0 && clean) {
-    output.line(`${paint('green', 'Demo finished')} in ${duration(context.now().getTime() - startedAt)}: ${tenants.length} tenants onboarded, 1 offboarded.`);
+    output.line(
+      `${paint('green', 'Demo finished')} in ${duration(context.now().getTime() - startedAt)}: ${tenants.length} tenants onboarded, 1 offboarded.`,
+    );
   } else {
-    output.line(`${paint('red', 'Demo finished with failures')} in ${duration(context.now().getTime() - startedAt)}: ${failed.length} of ${all.length} workflows failed.`);
-    const replayable = failed.flatMap((result) => (result.execution && executionFailed(result.execution) ? [result.execution.name] : []));
+    output.line(
+      `${paint('red', 'Demo finished with failures')} in ${duration(context.now().getTime() - startedAt)}: ${failed.length} of ${all.length} workflows failed.`,
+    );
+    const replayable = failed.flatMap((result) =>
+      result.execution && executionFailed(result.execution) ? [result.execution.name] : [],
+    );
     if (replayable.length > 0) output.line(`Replay a failed execution with: ${program} replay ${replayable[0]}`);
   }
   output.line(paint('dim', `More: ${program} tenants | executions | replies | resources | history EXECUTION`));

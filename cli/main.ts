@@ -47,7 +47,15 @@ async function run(argv: readonly string[], output: Output): Promise<ExitCode> {
   const { openLocalRuntime } = await import('../local/runtime/runtime.ts');
   const opened: LocalRuntime = await openLocalRuntime(options);
   runtime = opened;
-  const context: CliContext = { runtime: opened, output, progress, tenantNames, newId: randomUUID, now: () => new Date(), program };
+  const context: CliContext = {
+    runtime: opened,
+    output,
+    progress,
+    tenantNames,
+    newId: randomUUID,
+    now: () => new Date(),
+    program,
+  };
   try {
     return await runCommand(context, command);
   } catch (error) {

@@ -10,7 +10,12 @@ export function printJson(context: Pick<CliContext, 'output'>, value: unknown): 
 }
 
 /** A table, or a dimmed note when there is nothing to show. */
-export function printTable(context: Pick<CliContext, 'output'>, headers: readonly string[], rows: readonly string[][], empty: string): void {
+export function printTable(
+  context: Pick<CliContext, 'output'>,
+  headers: readonly string[],
+  rows: readonly string[][],
+  empty: string,
+): void {
   if (rows.length === 0) {
     context.output.line(context.output.paint('dim', empty));
     return;
@@ -19,7 +24,12 @@ export function printTable(context: Pick<CliContext, 'output'>, headers: readonl
 }
 
 /** A heading with a count, then the table (or "none"). */
-export function printSection(context: Pick<CliContext, 'output'>, title: string, headers: readonly string[], rows: readonly string[][]): void {
+export function printSection(
+  context: Pick<CliContext, 'output'>,
+  title: string,
+  headers: readonly string[],
+  rows: readonly string[][],
+): void {
   context.output.line(context.output.paint('bold', `${title} (${rows.length})`));
   printTable(context, headers, rows, '  none');
 }

@@ -79,8 +79,16 @@ function applyEntry(line: ProgressLine, entry: HistoryEntry): void {
 
 /** One line of the redrawn block. */
 export function ttyLine(line: ProgressLine, labelWidth: number, paint: Painter): string {
-  const symbol = line.status === 'succeeded' ? paint('green', '✓') : line.status === 'failed' ? paint('red', '✗') : paint('yellow', '›');
-  const state = line.status === 'failed' ? paint('red', `${line.state} failed${line.error ? ` (${line.error})` : ''}`) : line.state.padEnd(26);
+  const symbol =
+    line.status === 'succeeded'
+      ? paint('green', '✓')
+      : line.status === 'failed'
+        ? paint('red', '✗')
+        : paint('yellow', '›');
+  const state =
+    line.status === 'failed'
+      ? paint('red', `${line.state} failed${line.error ? ` (${line.error})` : ''}`)
+      : line.state.padEnd(26);
   const counter = paint('dim', `step ${String(line.steps).padStart(2)}  ${duration(line.lastAt - line.startedAt)}`);
   return `${symbol} ${line.label.padEnd(labelWidth)}  ${line.workflow.padEnd(11)}  ${state}  ${counter}`;
 }
@@ -107,7 +115,15 @@ export function createProgress(options: ProgressOptions): Progress {
       if (!lines) return;
       let line = lines.get(execution.executionArn);
       if (!line) {
-        line = { label: labelOf(execution.executionArn), workflow: execution.workflow, state: '', steps: 0, status: 'running', startedAt: entry.at, lastAt: entry.at };
+        line = {
+          label: labelOf(execution.executionArn),
+          workflow: execution.workflow,
+          state: '',
+          steps: 0,
+          status: 'running',
+          startedAt: entry.at,
+          lastAt: entry.at,
+        };
         lines.set(execution.executionArn, line);
       }
       line.label = labelOf(execution.executionArn);

@@ -26,7 +26,11 @@ function eventTime(now: Date): string {
  * sees it (and must not log it); the command line never prints it.
  */
 export function exampleAdminEmail(tenantName: string): string {
-  const slug = tenantName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  const slug = tenantName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
   return `admin@${slug === '' ? 'tenant' : slug}.example.com`;
 }
 
@@ -85,7 +89,9 @@ export function offboardingEvent(
     {
       tenantId,
       tenantRegistrationId: registrationId,
-      ...(record?.tenantName !== undefined ? { tenantName: record.tenantName, email: exampleAdminEmail(record.tenantName) } : {}),
+      ...(record?.tenantName !== undefined
+        ? { tenantName: record.tenantName, email: exampleAdminEmail(record.tenantName) }
+        : {}),
       ...(record?.tier !== undefined ? { tier: record.tier } : {}),
       ...(record?.tenantConfig !== undefined ? { tenantConfig: record.tenantConfig } : {}),
       registrationStatus: 'created',
@@ -99,7 +105,11 @@ export function offboardingEvent(
  * The demo's onboarding request for a tier: the sample event of that tier with fresh ids, so the
  * demo can run again and again against the same state.
  */
-export function demoOnboardingEvent(tier: DemoTier, ids: { tenantId: string; registrationId: string; eventId: string }, now: Date): RequestEvent {
+export function demoOnboardingEvent(
+  tier: DemoTier,
+  ids: { tenantId: string; registrationId: string; eventId: string },
+  now: Date,
+): RequestEvent {
   const sample = readSample(`onboarding-${tier}`);
   return {
     ...sample,

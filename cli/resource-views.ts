@@ -14,7 +14,11 @@ function stackStatusColour(status: string): 'green' | 'red' | 'yellow' {
 }
 
 /** A stack's row; `tenant` is how to show its tenant (default: the tenant id tag). */
-export function stackRow(stack: CloudResources['stacks'][number], paint: Painter = plain, tenant = stack.tags.tenantId ?? '-'): string[] {
+export function stackRow(
+  stack: CloudResources['stacks'][number],
+  paint: Painter = plain,
+  tenant = stack.tags.tenantId ?? '-',
+): string[] {
   return [stack.stackName, paint(stackStatusColour(stack.status), stack.status), tenant, stack.tags.tier ?? '-'];
 }
 

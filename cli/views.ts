@@ -28,8 +28,18 @@ export interface TenantView {
     readonly ruleArn: string | null;
   } | null;
   /** The operation in flight (the lock), if any. */
-  readonly operation: { readonly operation: string; readonly registrationId: string; readonly executionArn: string } | null;
-  readonly lastFailure: { readonly failedStep: string; readonly errorName: string; readonly failureReason: string; readonly executionArn: string; readonly at: string } | null;
+  readonly operation: {
+    readonly operation: string;
+    readonly registrationId: string;
+    readonly executionArn: string;
+  } | null;
+  readonly lastFailure: {
+    readonly failedStep: string;
+    readonly errorName: string;
+    readonly failureReason: string;
+    readonly executionArn: string;
+    readonly at: string;
+  } | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -53,7 +63,9 @@ export function tenantView(record: TenantRecord): TenantView {
           ruleArn: route.ruleArn ?? null,
         }
       : null,
-    operation: lock ? { operation: lock.operation, registrationId: lock.registrationId, executionArn: lock.executionArn } : null,
+    operation: lock
+      ? { operation: lock.operation, registrationId: lock.registrationId, executionArn: lock.executionArn }
+      : null,
     lastFailure: lastFailure
       ? {
           failedStep: lastFailure.failedStep,
@@ -78,7 +90,8 @@ function statusText(view: TenantView, paint: Painter): string {
   if (view.status === 'ACTIVE') return paint('green', view.status);
   if (view.status === 'DELETED') return paint('dim', view.status);
   // A tenant left mid-operation by a failure: say where, so the operator knows what to replay.
-  if (view.lastFailure && view.operation) return paint('red', `${view.status} (failed at ${view.lastFailure.failedStep})`);
+  if (view.lastFailure && view.operation)
+    return paint('red', `${view.status} (failed at ${view.lastFailure.failedStep})`);
   return paint('yellow', view.status);
 }
 
@@ -87,7 +100,14 @@ export const tenantHeaders = ['TENANT ID', 'NAME', 'TIER', 'ISOLATION', 'STATUS'
 
 /** A tenant's row in the tenants table. */
 export function tenantRow(view: TenantView, paint: Painter = plain): string[] {
-  return [view.tenantId, view.tenantName ?? '-', view.tier ?? '-', view.isolationModel ?? '-', statusText(view, paint), routeText(view.route)];
+  return [
+    view.tenantId,
+    view.tenantName ?? '-',
+    view.tier ?? '-',
+    view.isolationModel ?? '-',
+    statusText(view, paint),
+    routeText(view.route),
+  ];
 }
 
 // ---------------------------------------------------------------------------- replies
@@ -103,7 +123,12 @@ export interface ReplyView {
   readonly registrationStatus: string | null;
   /** `jobOutput.tenantData.tenantConfig`, parsed (the wire carries a JSON string). */
   readonly tenantConfig: Record<string, unknown> | null;
-  readonly failure: { readonly failedStep: string | null; readonly errorName: string | null; readonly failureReason: string | null; readonly executionArn: string | null } | null;
+  readonly failure: {
+    readonly failedStep: string | null;
+    readonly errorName: string | null;
+    readonly failureReason: string | null;
+    readonly executionArn: string | null;
+  } | null;
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> {
@@ -160,7 +185,8 @@ export function replySummary(view: ReplyView): string {
   const config = view.tenantConfig;
   if (!config) return view.registrationStatus === 'deleted' ? 'tenant removed' : '-';
   const route = objectAt(config, 'route');
-  const routeValue = route.style === 'header' ? `${String(route.headerName)}: ${String(route.value)}` : String(route.host ?? '-');
+  const routeValue =
+    route.style === 'header' ? `${String(route.headerName)}: ${String(route.value)}` : String(route.host ?? '-');
   const stacks = Array.isArray(config.stacks) ? config.stacks.length : 0;
   const services = Array.isArray(config.services) ? config.services.join(',') : '-';
   return `tier=${String(config.tier)} isolation=${String(config.isolationModel)} route=${routeValue} stacks=${stacks} services=${services}`;
@@ -225,14 +251,32 @@ export function executionFailed(execution: Pick<ExecutionSummary, 'status'>): bo
 }
 
 /** Columns of the executions table. */
-export const executionHeaders = ['EXECUTION', 'WORKFLOW', 'TENANT', 'STATUS', 'STARTED', 'TOOK', 'STEPS', 'FAILED AT'] as const;
+export const executionHeaders = [
+  'EXECUTION',
+  'WORKFLOW',
+  'TENANT',
+  'STATUS',
+  'STARTED',
+  'TOOK',
+  'STEPS',
+  'FAILED AT',
+] as const;
 
 /** An execution's row in the executions table. */
 export function executionRow(view: ExecutionView, tenantLabel: string, paint: Painter = plain): string[] {
   const started = Date.parse(view.startedAt);
   const took = view.stoppedAt ? duration(Date.parse(view.stoppedAt) - started) : '-';
-  const status = view.status === 'SUCCEEDED' ? paint('green', view.status) : view.status === 'RUNNING' || view.status === 'SUPERSEDED' ? paint('yellow', view.status) : paint('red', view.status);
-  const failedAt = view.failedState ? `${view.failedState}: ${view.error ?? 'error'}` : view.replayOf ? `(replay of ${arnTail(view.replayOf)})` : '';
+  const status =
+    view.status === 'SUCCEEDED'
+      ? paint('green', view.status)
+      : view.status === 'RUNNING' || view.status === 'SUPERSEDED'
+        ? paint('yellow', view.status)
+        : paint('red', view.status);
+  const failedAt = view.failedState
+    ? `${view.failedState}: ${view.error ?? 'error'}`
+    : view.replayOf
+      ? `(replay of ${arnTail(view.replayOf)})`
+      : '';
   return [view.name, view.workflow, tenantLabel, status, clockTime(started), took, String(view.transitions), failedAt];
 }
 
@@ -265,5 +309,10 @@ export const historyHeaders = ['TIME', 'TYPE', 'STATE', 'ERROR'] as const;
 export function historyRow(entry: HistoryEntry, paint: Painter = plain): string[] {
   const failed = entry.type === 'StateFailed' || entry.type === 'ExecutionFailed';
   const error = entry.error ? `${entry.error}${entry.cause ? `: ${truncate(entry.cause, 140)}` : ''}` : '';
-  return [preciseClockTime(entry.at), failed ? paint('red', entry.type) : entry.type, entry.state ?? '', failed ? paint('red', error) : error];
+  return [
+    preciseClockTime(entry.at),
+    failed ? paint('red', entry.type) : entry.type,
+    entry.state ?? '',
+    failed ? paint('red', error) : error,
+  ];
 }

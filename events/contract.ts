@@ -178,7 +178,9 @@ export interface TenantRequest {
 function describeIssues(prefix: string, error: z.ZodError): string {
   const parts = error.issues.map((issue) => {
     const path = issue.path.length > 0 ? [prefix, ...issue.path].join('.') : prefix;
-    return issue.code === 'invalid_type' && issue.input === undefined ? `${path}: is required` : `${path}: ${issue.message}`;
+    return issue.code === 'invalid_type' && issue.input === undefined
+      ? `${path}: is required`
+      : `${path}: ${issue.message}`;
   });
   return parts.join('; ');
 }
@@ -244,7 +246,10 @@ export function addressOfRequest(event: unknown, config: ContractConfig): Reques
   const registrationId = registrationIdSchema.safeParse(detail.tenantRegistrationId);
   const tenantId = tenantIdSchema.safeParse(detail.tenantId);
   // Only a time that parses is kept; its length is checked first (EventBridge times are ~20 characters).
-  const requestedAt = typeof raw.time === 'string' && raw.time.length <= 64 && Number.isFinite(Date.parse(raw.time)) ? raw.time : undefined;
+  const requestedAt =
+    typeof raw.time === 'string' && raw.time.length <= 64 && Number.isFinite(Date.parse(raw.time))
+      ? raw.time
+      : undefined;
   return {
     ...(operation !== undefined ? { operation } : {}),
     ...(registrationId.success ? { registrationId: registrationId.data } : {}),

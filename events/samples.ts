@@ -20,5 +20,7 @@ export function sampleNames(): string[] {
 
 /** A sample event, parsed. */
 export function readSample(name: string): Record<string, unknown> & { detail: Record<string, unknown> } {
-  return JSON.parse(readFileSync(`${samplesDirectory}${name}.json`, 'utf8')) as Record<string, unknown> & { detail: Record<string, unknown> };
+  return JSON.parse(readFileSync(`${samplesDirectory}${name}.json`, 'utf8')) as Record<string, unknown> & {
+    detail: Record<string, unknown>;
+  };
 }

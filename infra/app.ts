@@ -58,7 +58,10 @@ export interface BuiltApp {
 }
 
 /** Stack ids (and names) of the app. */
-export const stackIds = { sharedInfrastructure: 'TenantSharedInfrastructure', orchestrator: 'TenantOrchestrator' } as const;
+export const stackIds = {
+  sharedInfrastructure: 'TenantSharedInfrastructure',
+  orchestrator: 'TenantOrchestrator',
+} as const;
 
 function defaultEnvironment(): Environment {
   const account = process.env.CDK_DEFAULT_ACCOUNT;
@@ -78,7 +81,8 @@ function newApp(options: BuildAppOptions): App {
 export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   const app = options.app ?? newApp(options);
   const configFile: unknown = app.node.tryGetContext('configFile');
-  if (configFile !== undefined && typeof configFile !== 'string') throw new Error('Context key configFile must be a file path');
+  if (configFile !== undefined && typeof configFile !== 'string')
+    throw new Error('Context key configFile must be a file path');
   const config = options.config ?? loadOrchestratorConfigFile(configFile);
   const tierCatalog = options.tierCatalog ?? loadTierCatalogFile();
   const env = options.env ?? defaultEnvironment();
@@ -90,7 +94,8 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     sharedInfrastructure = new SharedInfrastructureStack(app, stackIds.sharedInfrastructure, {
       env,
       tierCatalog,
-      description: 'Shared tenant infrastructure: VPC, tenant load balancer, shared ECS cluster, pooled services (tenant-orchestrator)',
+      description:
+        'Shared tenant infrastructure: VPC, tenant load balancer, shared ECS cluster, pooled services (tenant-orchestrator)',
       ...(shared.certificateArn !== undefined ? { certificateArn: shared.certificateArn } : {}),
       ...(shared.maxAzs !== undefined ? { maxAzs: shared.maxAzs } : {}),
       ...(shared.natGateways !== undefined ? { natGateways: shared.natGateways } : {}),
@@ -106,9 +111,16 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     config,
     tierCatalog,
     sharedInfrastructure: reference,
-    description: 'Tenant orchestrator: onboarding/offboarding workflows driven by control plane events (tenant-orchestrator)',
+    description:
+      'Tenant orchestrator: onboarding/offboarding workflows driven by control plane events (tenant-orchestrator)',
   });
-  return { app, config, tierCatalog, orchestrator, ...(sharedInfrastructure !== undefined ? { sharedInfrastructure } : {}) };
+  return {
+    app,
+    config,
+    tierCatalog,
+    orchestrator,
+    ...(sharedInfrastructure !== undefined ? { sharedInfrastructure } : {}),
+  };
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

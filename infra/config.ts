@@ -26,7 +26,10 @@ const DeploySharedInfrastructureSchema = z.strictObject({
   /** Deploy a SharedInfrastructureStack in this app. */
   mode: z.literal('deploy'),
   /** ACM certificate for an HTTPS tenant listener; HTTP on port 80 without one. */
-  certificateArn: z.string().regex(arnPattern('acm', 'certificate/[0-9a-f-]+'), { error: 'must be an ACM certificate ARN' }).optional(),
+  certificateArn: z
+    .string()
+    .regex(arnPattern('acm', 'certificate/[0-9a-f-]+'), { error: 'must be an ACM certificate ARN' })
+    .optional(),
   maxAzs: z.number().int({ error: 'must be an integer' }).min(1).max(6).optional(),
   // Tenant tasks run in private subnets and pull images through NAT, so at least one gateway.
   natGateways: z.number().int({ error: 'must be an integer' }).min(1).max(6).optional(),
@@ -37,12 +40,20 @@ const ExistingSharedInfrastructureSchema = z.strictObject({
   mode: z.literal('existing'),
   vpcId: z.string().regex(new RegExp(ec2IdPattern.vpc), { error: 'must be a VPC id (vpc- and 8 or 17 hex digits)' }),
   privateSubnetIds: z
-    .array(z.string().regex(new RegExp(ec2IdPattern.subnet), { error: 'must be a subnet id (subnet- and 8 or 17 hex digits)' }))
+    .array(
+      z
+        .string()
+        .regex(new RegExp(ec2IdPattern.subnet), { error: 'must be a subnet id (subnet- and 8 or 17 hex digits)' }),
+    )
     .min(1, { error: 'must list at least one subnet' }),
   listenerArn: z.string().regex(arnPattern('elasticloadbalancing', 'listener/app/[^/]+/[0-9a-f]+/[0-9a-f]+'), {
     error: 'must be an Application Load Balancer listener ARN',
   }),
-  loadBalancerSecurityGroupId: z.string().regex(new RegExp(ec2IdPattern.securityGroup), { error: 'must be a security group id (sg- and 8 or 17 hex digits)' }),
+  loadBalancerSecurityGroupId: z
+    .string()
+    .regex(new RegExp(ec2IdPattern.securityGroup), {
+      error: 'must be a security group id (sg- and 8 or 17 hex digits)',
+    }),
   sharedClusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be an ECS cluster name' }),
   pooledTargetGroupArn: z.string().regex(arnPattern('elasticloadbalancing', 'targetgroup/[^/]+/[0-9a-f]+'), {
     error: 'must be a target group ARN',
@@ -52,7 +63,9 @@ const ExistingSharedInfrastructureSchema = z.strictObject({
 /** The configuration file's schema; every field but the bus name and the tenant domain has a default. */
 export const OrchestratorConfigSchema = z.strictObject({
   /** The bus the control plane sends requests on and reads replies from. */
-  eventBusName: z.string().regex(/^[A-Za-z0-9._\-/]{1,256}$/, { error: 'must be an EventBridge bus name (letters, digits, . _ - /)' }),
+  eventBusName: z
+    .string()
+    .regex(/^[A-Za-z0-9._\-/]{1,256}$/, { error: 'must be an EventBridge bus name (letters, digits, . _ - /)' }),
   /** Create the bus in this stack; by default it is imported by name (the control plane owns it). */
   createEventBus: z.boolean({ error: 'must be true or false' }).default(false),
   controlPlaneSource: nonEmpty.default(defaultContractConfig.controlPlaneSource),
@@ -62,11 +75,17 @@ export const OrchestratorConfigSchema = z.strictObject({
    * by EventBridge to the account that put the event). Default: the account the stack deploys to.
    */
   controlPlaneAccounts: z
-    .array(z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }), { error: 'must be a list of AWS account ids' })
+    .array(z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }), {
+      error: 'must be a list of AWS account ids',
+    })
     .min(1, { error: 'must list at least one account' })
     .optional(),
-  acceptLegacyDetailTypes: z.boolean({ error: 'must be true or false' }).default(defaultContractConfig.acceptLegacyDetailTypes),
-  emitLegacyDetailTypes: z.boolean({ error: 'must be true or false' }).default(defaultContractConfig.emitLegacyDetailTypes),
+  acceptLegacyDetailTypes: z
+    .boolean({ error: 'must be true or false' })
+    .default(defaultContractConfig.acceptLegacyDetailTypes),
+  emitLegacyDetailTypes: z
+    .boolean({ error: 'must be true or false' })
+    .default(defaultContractConfig.emitLegacyDetailTypes),
   /** Host-style tenants are routed at `<tenantId>.<tenantDomain>`. */
   tenantDomain: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
     error: 'must be a lower-case DNS domain such as tenants.example.com',
@@ -86,7 +105,12 @@ export const OrchestratorConfigSchema = z.strictObject({
    * Tenants that may have a tenant-stack create or delete in flight at once; the rest wait in the
    * workflow's poll loop, so a burst of onboardings never makes CloudFormation throttling the flow control.
    */
-  maxConcurrentStackOperations: z.number().int({ error: 'must be an integer' }).min(1).max(maxStackOperationsLimit).default(20),
+  maxConcurrentStackOperations: z
+    .number()
+    .int({ error: 'must be an integer' })
+    .min(1)
+    .max(maxStackOperationsLimit)
+    .default(20),
   logRetentionDays: z
     .number()
     .refine((days) => (logRetentionDayValues as readonly number[]).includes(days), {
@@ -100,10 +124,17 @@ export const OrchestratorConfigSchema = z.strictObject({
    */
   createEcsServiceLinkedRole: z.boolean({ error: 'must be true or false' }).default(false),
   /** Alarms notify this topic; by default the stack creates an encrypted one. */
-  alarmTopicArn: z.string().regex(arnPattern('sns', '[A-Za-z0-9_-]{1,256}'), { error: 'must be an SNS topic ARN' }).optional(),
-  sharedInfrastructure: z.discriminatedUnion('mode', [DeploySharedInfrastructureSchema, ExistingSharedInfrastructureSchema], {
-    error: 'must be { "mode": "deploy", ... } or { "mode": "existing", ... }',
-  }),
+  alarmTopicArn: z
+    .string()
+    .regex(arnPattern('sns', '[A-Za-z0-9_-]{1,256}'), { error: 'must be an SNS topic ARN' })
+    .optional(),
+  sharedInfrastructure: z.discriminatedUnion(
+    'mode',
+    [DeploySharedInfrastructureSchema, ExistingSharedInfrastructureSchema],
+    {
+      error: 'must be { "mode": "deploy", ... } or { "mode": "existing", ... }',
+    },
+  ),
 });
 
 /**

@@ -24,7 +24,12 @@ import { TenantStackRole } from './constructs/tenant-stack-role.ts';
 import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
 import { workflowFunctionTimeoutSeconds } from './constructs/orchestrator-function.ts';
 import { workflowArn, workflowDefinitionFiles, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
-import { createEcsServiceLinkedRole, routeListenerFromReference, sharedParametersFromReference, type SharedInfrastructureReference } from './shared-infrastructure.ts';
+import {
+  createEcsServiceLinkedRole,
+  routeListenerFromReference,
+  sharedParametersFromReference,
+  type SharedInfrastructureReference,
+} from './shared-infrastructure.ts';
 import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
 import { tombstoneLifetime } from './constructs/request-retention.ts';
 import { workflowFunctions } from '../functions/lambda-functions.ts';
@@ -114,7 +119,10 @@ export class OrchestratorStack extends Stack {
     };
 
     // Built from the workflows' names, so the functions never reference the state machines (no cycle).
-    const stateMachineArns = { onboarding: workflowArn(this, 'onboarding'), offboarding: workflowArn(this, 'offboarding') };
+    const stateMachineArns = {
+      onboarding: workflowArn(this, 'onboarding'),
+      offboarding: workflowArn(this, 'offboarding'),
+    };
     const environment: Record<EnvironmentVariable, string> = {
       EVENT_BUS_NAME: config.eventBusName,
       CONTROL_PLANE_SOURCE: config.controlPlaneSource,
@@ -155,9 +163,16 @@ export class OrchestratorStack extends Stack {
         stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
       },
     });
-    const functionByDirectory = Object.fromEntries(Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]));
+    const functionByDirectory = Object.fromEntries(
+      Object.entries(this.functions.byDirectory).map(([directory, fn]) => [directory, fn.function]),
+    );
 
-    this.workflows = new Workflows(this, 'Workflows', { projectRoot: root, functions: functionByDirectory, logRetention, namePrefix: config.stackNamePrefix });
+    this.workflows = new Workflows(this, 'Workflows', {
+      projectRoot: root,
+      functions: functionByDirectory,
+      logRetention,
+      namePrefix: config.stackNamePrefix,
+    });
     const failureReporter = this.functions.get(eventFunctions.reportFailure);
     const admission = this.functions.get(eventFunctions.admitRequest);
     this.eventWiring = new EventWiring(this, 'Events', {
@@ -171,7 +186,10 @@ export class OrchestratorStack extends Stack {
     const workflowFunctionDirectories = Object.values(workflowFunctions);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachines: this.workflows.stateMachines,
-      deadLetterQueues: { RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue, FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue },
+      deadLetterQueues: {
+        RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue,
+        FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue,
+      },
       failureReporter: failureReporter.function,
       failureReporterLogs: failureReporter.logGroup,
       failureSweep: this.functions.get(eventFunctions.sweepFailures).function,
@@ -183,7 +201,8 @@ export class OrchestratorStack extends Stack {
     });
 
     // With shared infrastructure deployed by this app, that stack creates it (its pooled services need it first).
-    if (config.createEcsServiceLinkedRole && config.sharedInfrastructure.mode === 'existing') createEcsServiceLinkedRole(this);
+    if (config.createEcsServiceLinkedRole && config.sharedInfrastructure.mode === 'existing')
+      createEcsServiceLinkedRole(this);
     Tags.of(this).add(applicationTag.key, applicationTag.value);
     this.addOutputs();
   }

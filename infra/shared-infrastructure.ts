@@ -15,7 +15,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { RouteListener } from '../functions/shared/config/environment.ts';
 import { InvalidTierCatalogError } from '../functions/shared/step/errors.ts';
-import { ec2IdPattern, type permissionsBoundaryParameter, type sharedParametersByModel } from '../functions/shared/config/template-parameters.ts';
+import {
+  ec2IdPattern,
+  type permissionsBoundaryParameter,
+  type sharedParametersByModel,
+} from '../functions/shared/config/template-parameters.ts';
 import { IsolationModel, type ServiceDefinition, type TierCatalog } from '../functions/shared/config/tier-catalog.ts';
 import { parsePrivateEcrImage } from './constructs/ecr-images.ts';
 import { sharedInfrastructureTag } from './constructs/tenant-stack-role.ts';
@@ -24,7 +28,10 @@ import { sharedInfrastructureTag } from './constructs/tenant-stack-role.ts';
  * The template parameters the shared infrastructure supplies (the superset over isolation models);
  * the orchestrator stack adds its permissions boundary.
  */
-export type SharedParameterName = Exclude<(typeof sharedParametersByModel)['silo-services'][number], typeof permissionsBoundaryParameter>;
+export type SharedParameterName = Exclude<
+  (typeof sharedParametersByModel)['silo-services'][number],
+  typeof permissionsBoundaryParameter
+>;
 
 /** Infrastructure you already run, by id, in place of a {@link SharedInfrastructureStack}. */
 export interface SharedInfrastructureReference {
@@ -98,7 +105,8 @@ export class SharedInfrastructureStack extends Stack {
     super(scope, id, props);
     const services = pooledServiceDefinitions(props.tierCatalog);
     const routed = services[0] as ServiceDefinition;
-    if (Token.isUnresolved(this.region)) throw new Error(`${id}: load balancer access logs need the stack's region; set env.region`);
+    if (Token.isUnresolved(this.region))
+      throw new Error(`${id}: load balancer access logs need the stack's region; set env.region`);
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: props.maxAzs ?? 2,
@@ -111,7 +119,10 @@ export class SharedInfrastructureStack extends Stack {
       flowLogs: {
         cloudwatch: {
           destination: ec2.FlowLogDestination.toCloudWatchLogs(
-            new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN }),
+            new logs.LogGroup(this, 'FlowLogs', {
+              retention: logs.RetentionDays.ONE_YEAR,
+              removalPolicy: RemovalPolicy.RETAIN,
+            }),
           ),
           trafficType: ec2.FlowLogTrafficType.ALL,
         },
@@ -129,14 +140,21 @@ export class SharedInfrastructureStack extends Stack {
     this.accessLogBucket = props.accessLogBucket ?? this.createAccessLogBucket();
     this.loadBalancer.logAccessLogs(this.accessLogBucket, 'tenant-load-balancer');
     this.listener = this.createListener(props.certificateArn);
-    this.sharedCluster = new ecs.Cluster(this, 'SharedCluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+    this.sharedCluster = new ecs.Cluster(this, 'SharedCluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
 
     this.pooledServiceSecurityGroup = new ec2.SecurityGroup(this, 'PooledServiceSecurityGroup', {
       vpc: this.vpc,
       description: 'Pooled service tasks: only the tenant load balancer may connect',
       allowAllOutbound: true,
     });
-    this.pooledServiceSecurityGroup.addIngressRule(this.albSecurityGroup, ec2.Port.tcp(routed.port), 'From the tenant load balancer');
+    this.pooledServiceSecurityGroup.addIngressRule(
+      this.albSecurityGroup,
+      ec2.Port.tcp(routed.port),
+      'From the tenant load balancer',
+    );
     this.pooledTargetGroup = new elbv2.ApplicationTargetGroup(this, 'PooledTargetGroup', {
       vpc: this.vpc,
       port: routed.port,
@@ -170,8 +188,13 @@ export class SharedInfrastructureStack extends Stack {
     Tags.of(this).add(sharedInfrastructureTag.key, sharedInfrastructureTag.value);
     // The same values for operators who run the orchestrator elsewhere and bring these by id.
     const { privateSubnetIds, ...single } = this.reference;
-    const outputs = { ...single, privateSubnetIds: Fn.join(',', [...privateSubnetIds]), loadBalancerDnsName: this.loadBalancer.loadBalancerDnsName };
-    for (const [name, value] of Object.entries(outputs)) new CfnOutput(this, name.charAt(0).toUpperCase() + name.slice(1), { value });
+    const outputs = {
+      ...single,
+      privateSubnetIds: Fn.join(',', [...privateSubnetIds]),
+      loadBalancerDnsName: this.loadBalancer.loadBalancerDnsName,
+    };
+    for (const [name, value] of Object.entries(outputs))
+      new CfnOutput(this, name.charAt(0).toUpperCase() + name.slice(1), { value });
   }
 
   /** Values for the tenant templates' shared parameters (CloudFormation tokens). */
@@ -198,16 +221,25 @@ export class SharedInfrastructureStack extends Stack {
     group.addEgressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.allTcp(), 'Tenant targets in the VPC');
     Validations.of(group).acknowledge({
       id: 'AwsSolutions-EC23',
-      reason: 'The internet-facing tenant load balancer must accept HTTP/HTTPS from anywhere; nothing else is open to the world.',
+      reason:
+        'The internet-facing tenant load balancer must accept HTTP/HTTPS from anywhere; nothing else is open to the world.',
     });
     return group;
   }
 
   private createListener(certificateArn: string | undefined): elbv2.ApplicationListener {
     // Unmatched hosts get a bare 404 that names no tenant and no backend.
-    const defaultAction = elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: JSON.stringify({ message: 'unknown tenant' }) });
+    const defaultAction = elbv2.ListenerAction.fixedResponse(404, {
+      contentType: 'application/json',
+      messageBody: JSON.stringify({ message: 'unknown tenant' }),
+    });
     if (certificateArn === undefined) {
-      return this.loadBalancer.addListener('HttpListener', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, defaultAction, open: false });
+      return this.loadBalancer.addListener('HttpListener', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultAction,
+        open: false,
+      });
     }
     this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
     return this.loadBalancer.addListener('HttpsListener', {
@@ -231,15 +263,22 @@ export class SharedInfrastructureStack extends Stack {
     });
     Validations.of(bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket only receives load balancer access logs; logging access to it needs another log bucket with the same finding.',
+      reason:
+        'This bucket only receives load balancer access logs; logging access to it needs another log bucket with the same finding.',
     });
     return bucket;
   }
 
   private createPooledService(service: ServiceDefinition, routed: boolean): ecs.FargateService {
     const id = `Pooled-${service.name}`;
-    const taskDefinition = new ecs.FargateTaskDefinition(this, `${id}-Task`, { cpu: service.cpu, memoryLimitMiB: service.memory });
-    const logGroup = new logs.LogGroup(this, `${id}-Logs`, { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const taskDefinition = new ecs.FargateTaskDefinition(this, `${id}-Task`, {
+      cpu: service.cpu,
+      memoryLimitMiB: service.memory,
+    });
+    const logGroup = new logs.LogGroup(this, `${id}-Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     taskDefinition.addContainer(service.name, {
       image: containerImage(this, `${id}-Repository`, service.image),
       essential: true,
@@ -249,7 +288,8 @@ export class SharedInfrastructureStack extends Stack {
     if (parsePrivateEcrImage(service.image) !== undefined) {
       Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the one repository.',
+        reason:
+          'ecr:GetAuthorizationToken has no resource-level permissions; image pulls are limited to the one repository.',
       });
     }
     const fargateService = new ecs.FargateService(this, `${id}-Service`, {
@@ -265,8 +305,13 @@ export class SharedInfrastructureStack extends Stack {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
     // Tasks pull their image through the NAT gateway; starting them earlier fails the first deployment.
-    fargateService.node.addDependency(this.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).internetConnectivityEstablished);
-    if (routed) this.pooledTargetGroup.addTarget(fargateService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }));
+    fargateService.node.addDependency(
+      this.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).internetConnectivityEstablished,
+    );
+    if (routed)
+      this.pooledTargetGroup.addTarget(
+        fargateService.loadBalancerTarget({ containerName: service.name, containerPort: service.port }),
+      );
     return fargateService;
   }
 }
@@ -284,11 +329,16 @@ export function pooledServiceDefinitions(catalog: TierCatalog): ServiceDefinitio
       const seen = byName.get(service.name);
       if (seen === undefined) byName.set(service.name, { tier, service });
       else if (JSON.stringify(seen.service) !== JSON.stringify(service)) {
-        throw new InvalidTierCatalogError(`Pool tiers ${seen.tier} and ${tier} define pooled service "${service.name}" differently; pooled services run once`);
+        throw new InvalidTierCatalogError(
+          `Pool tiers ${seen.tier} and ${tier} define pooled service "${service.name}" differently; pooled services run once`,
+        );
       }
     }
   }
-  if (byName.size === 0) throw new InvalidTierCatalogError('The shared infrastructure needs at least one pool tier to deploy pooled services');
+  if (byName.size === 0)
+    throw new InvalidTierCatalogError(
+      'The shared infrastructure needs at least one pool tier to deploy pooled services',
+    );
   return [...byName.values()].map((entry) => entry.service);
 }
 
@@ -305,8 +355,11 @@ export function createEcsServiceLinkedRole(scope: Construct): iam.CfnServiceLink
 }
 
 /** Shared template parameters from infrastructure you bring yourself. */
-export function sharedParametersFromReference(reference: SharedInfrastructureReference): Record<SharedParameterName, string> {
-  if (reference.privateSubnetIds.length === 0) throw new Error('SharedInfrastructureReference.privateSubnetIds must name at least one subnet');
+export function sharedParametersFromReference(
+  reference: SharedInfrastructureReference,
+): Record<SharedParameterName, string> {
+  if (reference.privateSubnetIds.length === 0)
+    throw new Error('SharedInfrastructureReference.privateSubnetIds must name at least one subnet');
   const ids: [string, string, string][] = [
     ['vpcId', reference.vpcId, ec2IdPattern.vpc],
     ...reference.privateSubnetIds.map((id): [string, string, string] => ['privateSubnetIds', id, ec2IdPattern.subnet]),
@@ -345,6 +398,9 @@ function routeListenerEntry(listenerArn: string, pooledTargetGroupArn: string, c
 function containerImage(scope: Construct, id: string, image: string): ecs.ContainerImage {
   const parsed = parsePrivateEcrImage(image);
   if (parsed === undefined) return ecs.ContainerImage.fromRegistry(image);
-  const repository = ecr.Repository.fromRepositoryAttributes(scope, id, { repositoryArn: parsed.repositoryArn, repositoryName: parsed.repositoryName });
+  const repository = ecr.Repository.fromRepositoryAttributes(scope, id, {
+    repositoryArn: parsed.repositoryArn,
+    repositoryName: parsed.repositoryName,
+  });
   return ecs.ContainerImage.fromEcrRepository(repository, parsed.reference);
 }

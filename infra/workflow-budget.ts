@@ -79,7 +79,8 @@ export function retrierDelaySeconds(retrier: Retrier): number {
   const rate = retrier.BackoffRate ?? 2;
   const cap = retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY;
   let total = 0;
-  for (let attempt = 0; attempt < (retrier.MaxAttempts ?? 3); attempt += 1) total += Math.min(interval * rate ** attempt, cap);
+  for (let attempt = 0; attempt < (retrier.MaxAttempts ?? 3); attempt += 1)
+    total += Math.min(interval * rate ** attempt, cap);
   return Math.ceil(total);
 }
 
@@ -87,7 +88,10 @@ export function retrierDelaySeconds(retrier: Retrier): number {
  * A loop run to its deadline: the looks it takes until the sum of its waits reaches
  * `deadlineSeconds` (the last look included), and that sum (the last wait may overshoot).
  */
-export function loopToDeadline(deadlineSeconds: number, waitAfterLooks: (looks: number) => number): { looks: number; waitedSeconds: number } {
+export function loopToDeadline(
+  deadlineSeconds: number,
+  waitAfterLooks: (looks: number) => number,
+): { looks: number; waitedSeconds: number } {
   let looks = 1;
   let waitedSeconds = 0;
   while (waitedSeconds < deadlineSeconds) {
@@ -97,9 +101,18 @@ export function loopToDeadline(deadlineSeconds: number, waitAfterLooks: (looks: 
   return { looks, waitedSeconds };
 }
 
-function loopItem(setting: string, deadlineSeconds: number, waitAfterLooks: (looks: number) => number, invocationSeconds: number): BudgetItem {
+function loopItem(
+  setting: string,
+  deadlineSeconds: number,
+  waitAfterLooks: (looks: number) => number,
+  invocationSeconds: number,
+): BudgetItem {
   const { looks, waitedSeconds } = loopToDeadline(deadlineSeconds, waitAfterLooks);
-  return { setting, what: `${setting} (${deadlineSeconds} s): ${waitedSeconds} s of waits and ${looks} looks`, seconds: waitedSeconds + looks * invocationSeconds };
+  return {
+    setting,
+    what: `${setting} (${deadlineSeconds} s): ${waitedSeconds} s of waits and ${looks} looks`,
+    seconds: waitedSeconds + looks * invocationSeconds,
+  };
 }
 
 /** Which loop a function's Task states belong to. */
@@ -110,7 +123,8 @@ const loopOfFunction: Readonly<Record<string, 'stack' | 'services'>> = {
 
 /** The worst case of one workflow definition under the given deadlines. */
 export function workflowBudget(file: string, definition: AslDefinition, deadlines: WorkflowDeadlines): WorkflowBudget {
-  if (definition.TimeoutSeconds === undefined) throw new Error(`${file}: no TimeoutSeconds; an execution could then run for a year`);
+  if (definition.TimeoutSeconds === undefined)
+    throw new Error(`${file}: no TimeoutSeconds; an execution could then run for a year`);
   const invocation = deadlines.functionTimeoutSeconds;
   const items: BudgetItem[] = [];
   const loops = new Set<'stack' | 'services'>();
@@ -119,15 +133,23 @@ export function workflowBudget(file: string, definition: AslDefinition, deadline
     const retriers = state.Retry ?? [];
     const attempts = 1 + retriers.reduce((sum, retrier) => sum + (retrier.MaxAttempts ?? 3), 0);
     const delays = retriers.reduce((sum, retrier) => sum + retrierDelaySeconds(retrier), 0);
-    items.push({ what: `${name}: ${attempts} attempts of up to ${invocation} s and ${delays} s of retry intervals`, seconds: attempts * invocation + delays });
+    items.push({
+      what: `${name}: ${attempts} attempts of up to ${invocation} s and ${delays} s of retry intervals`,
+      seconds: attempts * invocation + delays,
+    });
     const loop = state.Resource === undefined ? undefined : loopOfFunction[state.Resource];
     if (loop !== undefined) loops.add(loop);
   }
   if (loops.has('stack')) {
-    items.push(loopItem('stackQueueTimeoutSeconds', deadlines.stackQueueTimeoutSeconds, stackLoopWaitSeconds, invocation));
+    items.push(
+      loopItem('stackQueueTimeoutSeconds', deadlines.stackQueueTimeoutSeconds, stackLoopWaitSeconds, invocation),
+    );
     items.push(loopItem('stackTimeoutSeconds', deadlines.stackTimeoutSeconds, stackLoopWaitSeconds, invocation));
   }
-  if (loops.has('services')) items.push(loopItem('servicesTimeoutSeconds', deadlines.servicesTimeoutSeconds, checkServicesWaitSeconds, invocation));
+  if (loops.has('services'))
+    items.push(
+      loopItem('servicesTimeoutSeconds', deadlines.servicesTimeoutSeconds, checkServicesWaitSeconds, invocation),
+    );
   const worstCaseSeconds = items.reduce((sum, item) => sum + item.seconds, 0);
   return { file, executionTimeoutSeconds: definition.TimeoutSeconds, worstCaseSeconds, items };
 }
@@ -136,7 +158,11 @@ export function workflowBudget(file: string, definition: AslDefinition, deadline
  * Checks every workflow file; throws naming the settings and the execution timeout when the
  * worst case does not end before it.
  */
-export function checkWorkflowBudgets(projectRoot: string, files: Readonly<Record<Operation, string>>, deadlines: WorkflowDeadlines): WorkflowBudget[] {
+export function checkWorkflowBudgets(
+  projectRoot: string,
+  files: Readonly<Record<Operation, string>>,
+  deadlines: WorkflowDeadlines,
+): WorkflowBudget[] {
   const budgets = Object.values(files).map((file) =>
     workflowBudget(file, JSON.parse(readFileSync(resolve(projectRoot, file), 'utf8')) as AslDefinition, deadlines),
   );

@@ -4,10 +4,15 @@
  * the SDK, via AWS_ENDPOINT_URL_DYNAMODB.
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceInUseException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { tableDefinitions } from '../functions/shared/registry/tables.ts';
-
 
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -16,7 +21,12 @@ export interface LocalDynamoDb {
 
 /** Starts dynalite on 127.0.0.1 (in memory, or persisted under `path`). */
 export async function startDynamoDb(options: { path?: string } = {}): Promise<LocalDynamoDb> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -30,7 +40,11 @@ export async function startDynamoDb(options: { path?: string } = {}): Promise<Lo
 
 /** Creates the registry and idempotency tables if they do not exist. */
 export async function createTables(endpoint: string, names: { registry: string; idempotency: string }): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const specs: [string, { partitionKey: string; sortKey?: string }][] = [
     [names.registry, tableDefinitions.registry],
     [names.idempotency, tableDefinitions.idempotency],
@@ -44,7 +58,14 @@ export async function createTables(endpoint: string, names: { registry: string; 
         attributes.push({ AttributeName: keys.sortKey, AttributeType: 'S' });
       }
       try {
-        await client.send(new CreateTableCommand({ TableName, KeySchema: keySchema, AttributeDefinitions: attributes, BillingMode: 'PAY_PER_REQUEST' }));
+        await client.send(
+          new CreateTableCommand({
+            TableName,
+            KeySchema: keySchema,
+            AttributeDefinitions: attributes,
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+        );
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
@@ -55,8 +76,15 @@ export async function createTables(endpoint: string, names: { registry: string; 
 }
 
 /** Drops and recreates the tables: a clean registry for the next test or `reset`. */
-export async function recreateTables(endpoint: string, names: { registry: string; idempotency: string }): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+export async function recreateTables(
+  endpoint: string,
+  names: { registry: string; idempotency: string },
+): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     for (const TableName of [names.registry, names.idempotency]) {
       try {

@@ -29,16 +29,17 @@ export function injectSdkFault(client: ClientWithStack, fault: SdkFault): void {
     faults = list;
     attached.set(client, list);
     client.middlewareStack.add(
-      (next: (args: any) => Promise<any>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
-        const index = list.findIndex((f) => f.command === context.commandName && (f.when?.(args.input) ?? true));
-        const fault = index >= 0 ? list[index] : undefined;
-        if (fault) {
-          fault.times = (fault.times ?? 1) - 1;
-          if (fault.times <= 0) list.splice(index, 1);
-          throw fault.error();
-        }
-        return next(args);
-      },
+      (next: (args: any) => Promise<any>, context: { commandName?: string }) =>
+        async (args: { input: Record<string, unknown> }) => {
+          const index = list.findIndex((f) => f.command === context.commandName && (f.when?.(args.input) ?? true));
+          const fault = index >= 0 ? list[index] : undefined;
+          if (fault) {
+            fault.times = (fault.times ?? 1) - 1;
+            if (fault.times <= 0) list.splice(index, 1);
+            throw fault.error();
+          }
+          return next(args);
+        },
       { step: 'initialize', name: 'localFaultInjection', priority: 'high' },
     );
   }

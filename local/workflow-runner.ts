@@ -61,7 +61,9 @@ const handlerCache = new Map<string, Promise<LambdaHandler>>();
 export function loadHandler(directory: string): Promise<LambdaHandler> {
   let loaded = handlerCache.get(directory);
   if (!loaded) {
-    loaded = import(`../functions/${directory}/handler.ts`).then((module: { handler: LambdaHandler }) => module.handler);
+    loaded = import(`../functions/${directory}/handler.ts`).then(
+      (module: { handler: LambdaHandler }) => module.handler,
+    );
     handlerCache.set(directory, loaded);
   }
   return loaded;
@@ -78,7 +80,8 @@ let runningInvocations = 0;
 const queuedInvocations: (() => void)[] = [];
 
 async function withInvocationSlot<T>(invoke: () => Promise<T>): Promise<T> {
-  if (runningInvocations >= maxConcurrentInvocations) await new Promise<void>((resolve) => queuedInvocations.push(resolve));
+  if (runningInvocations >= maxConcurrentInvocations)
+    await new Promise<void>((resolve) => queuedInvocations.push(resolve));
   else runningInvocations += 1;
   try {
     return await invoke();
@@ -114,7 +117,13 @@ export function lambdaContext(functionName: string): Context {
 
 /** One state-level event of a run, like the console's execution history. */
 export interface HistoryEntry {
-  readonly type: 'StateEntered' | 'StateExited' | 'StateFailed' | 'StateRetried' | 'ExecutionSucceeded' | 'ExecutionFailed';
+  readonly type:
+    | 'StateEntered'
+    | 'StateExited'
+    | 'StateFailed'
+    | 'StateRetried'
+    | 'ExecutionSucceeded'
+    | 'ExecutionFailed';
   readonly state?: string;
   readonly at: number;
   readonly error?: string;
@@ -170,10 +179,15 @@ let executionCounter = 0;
 const validatedWorkflows = new Set<WorkflowName>();
 
 /** Runs one workflow to completion with the real handlers. */
-export async function runWorkflow(workflow: WorkflowName, input: unknown, options: RunOptions = {}): Promise<WorkflowResult> {
+export async function runWorkflow(
+  workflow: WorkflowName,
+  input: unknown,
+  options: RunOptions = {},
+): Promise<WorkflowResult> {
   const definition = loadDefinition(workflow);
   if (options.startAt !== undefined) {
-    if (definition.States[options.startAt] === undefined) throw new Error(`${workflow} has no state named ${options.startAt}`);
+    if (definition.States[options.startAt] === undefined)
+      throw new Error(`${workflow} has no state named ${options.startAt}`);
     definition.StartAt = options.startAt;
   }
   executionCounter += 1;
@@ -193,7 +207,9 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
       taskResourceLocalHandlers[stateName] = async (taskInput) => {
         options.beforeTask?.(stateName);
         const invoke = () =>
-          withInvocationSlot(async () => (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`)));
+          withInvocationSlot(async () =>
+            (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`)),
+          );
         return options.aroundTask ? options.aroundTask(stateName, invoke) : invoke();
       };
       retryIntervalOverrides[stateName] = options.retryIntervalMilliseconds ?? 0;
@@ -209,7 +225,11 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
   const machine = new StateMachine(definition as never, { validationOptions });
   if (validate) validatedWorkflows.add(workflow);
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never, waitTimeOverrides, retryIntervalOverrides },
+    overrides: {
+      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
+      waitTimeOverrides,
+      retryIntervalOverrides,
+    },
     context: {
       Execution: { Id: executionArn, Name: name, RedriveCount: options.redriveCount ?? 0 },
       StateMachine: { Id: localStateMachineArn(workflow), Name: `tenant-${workflow}` },
@@ -218,9 +238,25 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
   const history: HistoryEntry[] = [];
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
-      const e = event as { type: string; timestamp: number; state?: { name: string; input?: unknown }; Error?: string; Cause?: unknown };
+      const e = event as {
+        type: string;
+        timestamp: number;
+        state?: { name: string; input?: unknown };
+        Error?: string;
+        Cause?: unknown;
+      };
       if (e.type === 'StateEntered' && e.state) options.onStateEntered?.(e.state.name, e.state.input);
-      if (!['StateEntered', 'StateExited', 'StateFailed', 'StateRetried', 'ExecutionSucceeded', 'ExecutionFailed'].includes(e.type)) continue;
+      if (
+        ![
+          'StateEntered',
+          'StateExited',
+          'StateFailed',
+          'StateRetried',
+          'ExecutionSucceeded',
+          'ExecutionFailed',
+        ].includes(e.type)
+      )
+        continue;
       const entry: HistoryEntry = {
         type: e.type as HistoryEntry['type'],
         at: e.timestamp,
@@ -244,7 +280,14 @@ export async function runWorkflow(workflow: WorkflowName, input: unknown, option
   const transitions = history.filter((entry) => entry.type === 'StateEntered').length;
   if (failure) {
     const failedState = [...history].reverse().find((entry) => entry.type === 'StateEntered')?.state;
-    return { executionArn, status: 'FAILED', ...failure, ...(failedState ? { failedState } : {}), history, transitions };
+    return {
+      executionArn,
+      status: 'FAILED',
+      ...failure,
+      ...(failedState ? { failedState } : {}),
+      history,
+      transitions,
+    };
   }
   return { executionArn, status: 'SUCCEEDED', output, history, transitions };
 }

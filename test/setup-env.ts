@@ -27,7 +27,8 @@ const testEnv: Record<string, string> = {
   TENANT_DOMAIN: 'tenants.example.com',
   ROUTE_LISTENERS: JSON.stringify([
     {
-      listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      listenerArn:
+        'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
       capacity: 100,
       pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
     },

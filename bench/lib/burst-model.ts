@@ -52,7 +52,10 @@ export function modelBurst(input: BurstInput): BurstOutcome {
     lastEnd = Math.max(lastEnd, loop.waitedSeconds);
   }
   const meanExtraLooks = siloTenants === 0 ? 0 : extraLooks / siloTenants;
-  const perLook = transitionsPerLoopPass * prices.stepFunctionsTransition.dollars + prices.lambdaRequest.dollars + prices.dynamoDbReadUnit.dollars;
+  const perLook =
+    transitionsPerLoopPass * prices.stepFunctionsTransition.dollars +
+    prices.lambdaRequest.dollars +
+    prices.dynamoDbReadUnit.dollars;
   return {
     siloTenants,
     slots,

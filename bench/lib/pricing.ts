@@ -25,11 +25,31 @@ export const prices = {
     source: 'https://aws.amazon.com/step-functions/pricing/',
   },
   lambdaRequest: { dollars: 0.2 / 1e6, per: 'request', source: 'https://aws.amazon.com/lambda/pricing/' },
-  lambdaArmGbSecond: { dollars: 0.0000133334, per: 'GB-second (arm64, first pricing tier)', source: 'https://aws.amazon.com/lambda/pricing/' },
-  dynamoDbWriteUnit: { dollars: 0.625 / 1e6, per: 'write request unit (on-demand)', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
-  dynamoDbReadUnit: { dollars: 0.125 / 1e6, per: 'read request unit (on-demand)', source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/' },
-  eventBridgeCustomEvent: { dollars: 1 / 1e6, per: 'custom event (64 KB chunk)', source: 'https://aws.amazon.com/eventbridge/pricing/' },
-  cloudWatchLogsIngestedGb: { dollars: 0.5, per: 'GB of logs ingested (standard class)', source: 'https://aws.amazon.com/cloudwatch/pricing/' },
+  lambdaArmGbSecond: {
+    dollars: 0.0000133334,
+    per: 'GB-second (arm64, first pricing tier)',
+    source: 'https://aws.amazon.com/lambda/pricing/',
+  },
+  dynamoDbWriteUnit: {
+    dollars: 0.625 / 1e6,
+    per: 'write request unit (on-demand)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+  },
+  dynamoDbReadUnit: {
+    dollars: 0.125 / 1e6,
+    per: 'read request unit (on-demand)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+  },
+  eventBridgeCustomEvent: {
+    dollars: 1 / 1e6,
+    per: 'custom event (64 KB chunk)',
+    source: 'https://aws.amazon.com/eventbridge/pricing/',
+  },
+  cloudWatchLogsIngestedGb: {
+    dollars: 0.5,
+    per: 'GB of logs ingested (standard class)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+  },
   xRayTraceRecorded: { dollars: 5 / 1e6, per: 'trace recorded', source: 'https://aws.amazon.com/xray/pricing/' },
   codeBuildGeneral1SmallMinute: {
     dollars: 0.005,
@@ -92,12 +112,24 @@ export function workflowCost(usage: WorkflowUsage, extras: WorkflowExtras = { lo
   const stepFunctions = usage.stateTransitions * prices.stepFunctionsTransition.dollars;
   const lambdaRequests = usage.lambdaInvocations * prices.lambdaRequest.dollars;
   const lambdaDuration = lambdaGbSeconds(usage.lambdaDurationsMs) * prices.lambdaArmGbSecond.dollars;
-  const dynamoDb = usage.writeRequestUnits * prices.dynamoDbWriteUnit.dollars + usage.readRequestUnits * prices.dynamoDbReadUnit.dollars;
+  const dynamoDb =
+    usage.writeRequestUnits * prices.dynamoDbWriteUnit.dollars +
+    usage.readRequestUnits * prices.dynamoDbReadUnit.dollars;
   const eventBridge = usage.events * prices.eventBridgeCustomEvent.dollars;
   const requests = stepFunctions + lambdaRequests + lambdaDuration + dynamoDb + eventBridge;
   const logs = (extras.logBytes / 1024 ** 3) * prices.cloudWatchLogsIngestedGb.dollars;
   const traces = extras.traces * prices.xRayTraceRecorded.dollars;
-  return { stepFunctions, lambdaRequests, lambdaDuration, dynamoDb, eventBridge, requests, logs, traces, total: requests + logs + traces };
+  return {
+    stepFunctions,
+    lambdaRequests,
+    lambdaDuration,
+    dynamoDb,
+    eventBridge,
+    requests,
+    logs,
+    traces,
+    total: requests + logs + traces,
+  };
 }
 
 /** CodeBuild bills whole minutes per build: the build's duration rounded up. */

@@ -28,7 +28,12 @@ export function onboardingRequest(tenant: BenchTenant): Record<string, unknown> 
   return {
     ...sample,
     id: randomUUID(),
-    detail: { ...sample.detail, tenantId: tenant.tenantId, tenantRegistrationId: tenant.registrationId, tenantName: tenant.tenantName },
+    detail: {
+      ...sample.detail,
+      tenantId: tenant.tenantId,
+      tenantRegistrationId: tenant.registrationId,
+      tenantName: tenant.tenantName,
+    },
   };
 }
 

@@ -43,7 +43,9 @@ export function serviceName(clientName: string): string {
 /** Capacity units in a DynamoDB response's ConsumedCapacity (one object, or a list for batches). */
 export function consumedUnits(consumed: unknown): number | undefined {
   const list = Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed];
-  const units = list.map((entry) => (entry as { CapacityUnits?: number }).CapacityUnits).filter((value): value is number => typeof value === 'number');
+  const units = list
+    .map((entry) => (entry as { CapacityUnits?: number }).CapacityUnits)
+    .filter((value): value is number => typeof value === 'number');
   return units.length === 0 ? undefined : units.reduce((sum, value) => sum + value, 0);
 }
 
@@ -51,7 +53,11 @@ export function consumedUnits(consumed: unknown): number | undefined {
  * Request units AWS bills for a successful call: what DynamoDB reported, but never less than the
  * minimum of one request (a Query that returns nothing still costs a read).
  */
-export function billedUnits(operation: string, reported: number | undefined, consistentRead: boolean): { read: number; write: number } {
+export function billedUnits(
+  operation: string,
+  reported: number | undefined,
+  consistentRead: boolean,
+): { read: number; write: number } {
   if (readOperations.has(operation)) return { read: Math.max(reported ?? 0, consistentRead ? 1 : 0.5), write: 0 };
   if (writeOperations.has(operation)) return { read: 0, write: Math.max(reported ?? 0, 1) };
   return { read: 0, write: 0 };
@@ -91,7 +97,12 @@ export class SdkMeter {
   }
 
   /** Records one call; `outcome` is the response output or the error it failed with. */
-  record(service: string, operation: string, input: Record<string, unknown>, outcome: { output?: Record<string, unknown>; error?: { name?: string } }): void {
+  record(
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+    outcome: { output?: Record<string, unknown>; error?: { name?: string } },
+  ): void {
     const key = `${service} ${operation}`;
     this.#calls[key] = (this.#calls[key] ?? 0) + 1;
     if (service === 'EventBridge' && operation === 'PutEvents' && outcome.output !== undefined) {
@@ -107,7 +118,11 @@ export class SdkMeter {
       return;
     }
     if (service !== 'DynamoDB') return;
-    const units = billedUnits(operation, consumedUnits(outcome.output?.ConsumedCapacity), input.ConsistentRead === true);
+    const units = billedUnits(
+      operation,
+      consumedUnits(outcome.output?.ConsumedCapacity),
+      input.ConsistentRead === true,
+    );
     this.#readUnits += units.read;
     this.#writeUnits += units.write;
   }
@@ -122,14 +137,25 @@ let meter: SdkMeter | undefined;
 export function sdkMeter(): SdkMeter {
   if (meter !== undefined) return meter;
   const created = new SdkMeter();
-  const clients: MiddlewareClient[] = [cloudFormationClient(), dynamoDbClient(), ecsClient(), elbClient(), eventBridgeClient(), sfnClient()];
+  const clients: MiddlewareClient[] = [
+    cloudFormationClient(),
+    dynamoDbClient(),
+    ecsClient(),
+    elbClient(),
+    eventBridgeClient(),
+    sfnClient(),
+  ];
   for (const client of clients) {
     client.middlewareStack.add(
-      (next: (args: unknown) => Promise<{ output?: Record<string, unknown> }>, context: { clientName?: string; commandName?: string }) =>
+      (
+        next: (args: unknown) => Promise<{ output?: Record<string, unknown> }>,
+        context: { clientName?: string; commandName?: string },
+      ) =>
         async (args: { input: Record<string, unknown> }) => {
           const service = serviceName(context.clientName ?? 'Unknown');
           const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-          const metered = service === 'DynamoDB' ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } } : args;
+          const metered =
+            service === 'DynamoDB' ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } } : args;
           try {
             const result = await next(metered);
             created.record(service, operation, args.input, { output: result.output ?? {} });

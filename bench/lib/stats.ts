@@ -19,7 +19,8 @@ export interface LinearFit {
 
 function requireValues(values: readonly number[], what: string): void {
   if (values.length === 0) throw new RangeError(`${what} of an empty sample`);
-  if (values.some((value) => !Number.isFinite(value))) throw new RangeError(`${what} of a sample with a non-finite value`);
+  if (values.some((value) => !Number.isFinite(value)))
+    throw new RangeError(`${what} of a sample with a non-finite value`);
 }
 
 /**
@@ -74,6 +75,7 @@ export function linearFit(points: readonly Point[]): LinearFit {
  * load, 2 quadratically. Needs positive x and y.
  */
 export function growthExponent(points: readonly Point[]): number {
-  if (points.some((point) => !(point.x > 0 && point.y > 0))) throw new RangeError('a growth exponent needs positive x and y');
+  if (points.some((point) => !(point.x > 0 && point.y > 0)))
+    throw new RangeError('a growth exponent needs positive x and y');
   return linearFit(points.map((point) => ({ x: Math.log(point.x), y: Math.log(point.y) }))).slope;
 }

@@ -89,7 +89,9 @@ export function renderPlot(options: PlotOptions): string {
     const points = series.points.map((point) => `${round(sx(point.x))},${round(sy(point.y))}`);
     if (series.line && points.length > 1) {
       const dash = series.dashed ? ' stroke-dasharray="6 4"' : '';
-      parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${series.color}" stroke-width="2"${dash}/>`);
+      parts.push(
+        `<polyline points="${points.join(' ')}" fill="none" stroke="${series.color}" stroke-width="2"${dash}/>`,
+      );
     }
     if (series.markers ?? true) {
       for (const point of points) {

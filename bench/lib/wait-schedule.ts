@@ -36,7 +36,8 @@ export function loopCount(readySeconds: number, schedule: WaitSchedule, maxLooks
   let waitedSeconds = 0;
   let waits = 0;
   while (waitedSeconds < readySeconds) {
-    if (waits + 1 >= maxLooks) throw new RangeError(`the loop did not reach ${readySeconds} s within ${maxLooks} looks`);
+    if (waits + 1 >= maxLooks)
+      throw new RangeError(`the loop did not reach ${readySeconds} s within ${maxLooks} looks`);
     const wait = schedule(waits);
     if (!(wait > 0)) throw new RangeError(`the schedule gave a wait of ${wait} s after look ${waits}`);
     waitedSeconds += wait;

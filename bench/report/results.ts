@@ -46,7 +46,12 @@ export interface BenchResults {
   /** `full` runs every section at its default size; `quick` and `partial` runs are for trying things out. */
   readonly mode: 'full' | 'quick' | 'partial';
   readonly durationSeconds: number;
-  readonly machine: { readonly node: string; readonly cpus: number; readonly loadAverage: readonly number[]; readonly platform: string };
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly loadAverage: readonly number[];
+    readonly platform: string;
+  };
   readonly pricesCheckedOn: string;
   readonly prices: Readonly<Record<string, Price>>;
   readonly cost?: CostResult;

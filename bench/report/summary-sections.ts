@@ -26,7 +26,22 @@ export const awsLatencyMsPerInvocation = 200;
 export function costSection(cost: CostResult): string {
   const runs = cost.runs;
   const overview = markdownTable(
-    ['Run', 'Status', 'States entered', 'Retries', 'Billed transitions', 'Lambda invocations', 'Stack / services looks (schedule)', 'RRU', 'WRU', 'Events', 'Simulated s', 'Requests', 'Logs + X-Ray', 'Total'],
+    [
+      'Run',
+      'Status',
+      'States entered',
+      'Retries',
+      'Billed transitions',
+      'Lambda invocations',
+      'Stack / services looks (schedule)',
+      'RRU',
+      'WRU',
+      'Events',
+      'Simulated s',
+      'Requests',
+      'Logs + X-Ray',
+      'Total',
+    ],
     runs.map((run) => [
       label(run),
       run.status,
@@ -34,7 +49,9 @@ export function costSection(cost: CostResult): string {
       String(run.retries),
       String(run.billedTransitions),
       String(run.lambdaInvocations),
-      run.loops.length === 0 ? '—' : run.loops.map((loop) => `${loop.loop} ${loop.looks} (${loop.expectedLooks})`).join(', '),
+      run.loops.length === 0
+        ? '—'
+        : run.loops.map((loop) => `${loop.loop} ${loop.looks} (${loop.expectedLooks})`).join(', '),
       String(run.readUnits),
       String(run.writeUnits),
       String(run.events),
@@ -45,7 +62,10 @@ export function costSection(cost: CostResult): string {
     ]),
   );
   const apis = [...new Set(runs.flatMap((run) => Object.keys(run.sdkCalls)))].sort();
-  const calls = markdownTable(['SDK call', ...runs.map(label)], apis.map((api) => [api, ...runs.map((run) => String(run.sdkCalls[api] ?? 0))]));
+  const calls = markdownTable(
+    ['SDK call', ...runs.map(label)],
+    apis.map((api) => [api, ...runs.map((run) => String(run.sdkCalls[api] ?? 0))]),
+  );
   const breakdown = markdownTable(
     ['Run', 'Step Functions', 'Lambda requests', 'Lambda GB-s', 'DynamoDB', 'EventBridge', 'CloudWatch Logs', 'X-Ray'],
     runs.map((run) => [
@@ -59,7 +79,9 @@ export function costSection(cost: CostResult): string {
       dollars(run.cost.traces),
     ]),
   );
-  const errors = runs.flatMap((run) => Object.entries(run.sdkErrors).map(([error, count]) => `${label(run)}: ${count} × ${error}`));
+  const errors = runs.flatMap((run) =>
+    Object.entries(run.sdkErrors).map(([error, count]) => `${label(run)}: ${count} × ${error}`),
+  );
   const sensitivity = runs.map((run) => {
     const slower = workflowCost({
       stateTransitions: run.billedTransitions,
@@ -83,21 +105,28 @@ export function costSection(cost: CostResult): string {
     '',
     calls,
     '',
-    errors.length === 0 ? 'No call failed.' : `Failed calls (expected ones: a first DescribeStacks of a stack that does not exist yet): ${errors.join('; ')}.`,
+    errors.length === 0
+      ? 'No call failed.'
+      : `Failed calls (expected ones: a first DescribeStacks of a stack that does not exist yet): ${errors.join('; ')}.`,
     '',
     breakdown,
     '',
     `- Request units come from DynamoDB's own accounting (ReturnConsumedCapacity, as dynalite computes it from item sizes: 1 RRU per 4 KB strongly consistent, 1 WRU per KB), with a minimum of one unit per request; each refused conditional write counts 1 WRU.`,
     `- Lambda durations are the Task states' wall times here (${runs.map((run) => `${label(run)} ${lambdaGbSeconds(run.lambdaDurationsMs).toFixed(4)} GB-s`).join(', ')}), where the simulated services answer in-process. In AWS each call waits on the service: at ${awsLatencyMsPerInvocation} ms per invocation the duration line would add ${sensitivity.join(', ')}.`,
-    '- Events: the control plane\'s request plus the reply the workflow puts. CloudFormation, ECS and ELB API calls are free; CloudFormation charges nothing for AWS:: resource types.',
-    '- Logs: the handlers\' own output at INFO (measured); Step Functions log records (level ALL, no execution data) and Lambda platform records are estimated per event (bench/sections/cost-extras.ts). X-Ray: one trace per execution (an upper bound: sampling records fewer).',
+    "- Events: the control plane's request plus the reply the workflow puts. CloudFormation, ECS and ELB API calls are free; CloudFormation charges nothing for AWS:: resource types.",
+    "- Logs: the handlers' own output at INFO (measured); Step Functions log records (level ALL, no execution data) and Lambda platform records are estimated per event (bench/sections/cost-extras.ts). X-Ray: one trace per execution (an upper bound: sampling records fewer).",
     '- Free tiers (4,000 transitions, 1M Lambda requests a month...) are left out: they would make the first tenants free.',
     '',
     `Prices (us-east-1, on-demand, checked ${pricesCheckedOn}; re-check them before quoting these figures):`,
     '',
     markdownTable(
       ['Price', 'Dollars', 'Per', 'Source'],
-      Object.entries(prices).map(([name, price]) => [name, unitPrice(price.dollars), price.per, `${price.source}${'unconfirmed' in price ? ' (from memory, not confirmed)' : ''}`]),
+      Object.entries(prices).map(([name, price]) => [
+        name,
+        unitPrice(price.dollars),
+        price.per,
+        `${price.source}${'unconfirmed' in price ? ' (from memory, not confirmed)' : ''}`,
+      ]),
     ),
   ].join('\n');
 }
@@ -111,7 +140,19 @@ export function overheadSection(overhead: OverheadResult): string {
     `Wall time from the request on the bus to the end of the execution, minus the time spent in Wait states (the simulated cloud time: stacks ${t.createMs} ms, services ${t.startMs} ms, waits ${t.waitMs} ms). ${overhead.tiers[0]?.runs ?? 0} onboardings per tier after 3 warm-up runs, one at a time.`,
     '',
     markdownTable(
-      ['Tier', 'Runs', 'Failed', 'Overhead p50', 'Overhead p95', 'Mean', 'Max', 'Before first state p50 / p95', 'From first state p50 / p95', 'Wall p50 / p95', 'Waits p50'],
+      [
+        'Tier',
+        'Runs',
+        'Failed',
+        'Overhead p50',
+        'Overhead p95',
+        'Mean',
+        'Max',
+        'Before first state p50 / p95',
+        'From first state p50 / p95',
+        'Wall p50 / p95',
+        'Waits p50',
+      ],
       overhead.tiers.map((tier) => [
         tier.tier,
         String(tier.runs),
@@ -129,7 +170,12 @@ export function overheadSection(overhead: OverheadResult): string {
     '',
     'Mean milliseconds per Task state and onboarding:',
     '',
-    ...overhead.tiers.map((tier) => `- ${tier.tier}: ${Object.entries(tier.meanTaskMs).map(([state, ms]) => `${state} ${ms.toFixed(1)}`).join(', ')}`),
+    ...overhead.tiers.map(
+      (tier) =>
+        `- ${tier.tier}: ${Object.entries(tier.meanTaskMs)
+          .map(([state, ms]) => `${state} ${ms.toFixed(1)}`)
+          .join(', ')}`,
+    ),
     '',
     'Before the first state: the bus delivering the request and the local runner loading the definition and starting aws-local-stepfunctions (which validates a definition the first time a process runs it, about 100 ms, excluded here by the warm-up runs). From the first state on: the handlers (DynamoDB over HTTP to dynalite, simulated answers in-process) and the interpreter between states.',
   ].join('\n');
@@ -143,7 +189,16 @@ export function coldStartSection(coldStart: ColdStartResult): string {
     `Each function bundled with the CDK construct's esbuild settings (ESM, minify, source map, node24, external @aws-sdk/*, mainFields module,main) into node_modules/.cache/bench, then imported by a fresh \`node\` (${coldStart.nodeVersion}) with the test environment; medians of ${coldStart.bundles[0]?.loads ?? 0} processes. "Deployed" sets NODE_OPTIONS=--enable-source-maps as the functions do. "SDK only" imports just the bundle's external @aws-sdk packages.`,
     '',
     markdownTable(
-      ['Function', 'Bundle', 'Source map', 'Import (deployed)', 'Without source maps', 'SDK only', 'Process start to handler', 'Largest inputs'],
+      [
+        'Function',
+        'Bundle',
+        'Source map',
+        'Import (deployed)',
+        'Without source maps',
+        'SDK only',
+        'Process start to handler',
+        'Largest inputs',
+      ],
       coldStart.bundles.map((bundle) => [
         bundle.function,
         `${kib(bundle.bytes)} KiB`,
@@ -152,7 +207,10 @@ export function coldStartSection(coldStart: ColdStartResult): string {
         `${bundle.importMsWithoutSourceMaps.toFixed(0)} ms`,
         `${bundle.externalsImportMs.toFixed(0)} ms (${bundle.externals.length} packages)`,
         `${bundle.sinceProcessStartMs.toFixed(0)} ms`,
-        bundle.topInputs.slice(0, 3).map((input) => `${input.input} ${kib(input.bytes)} KiB`).join(', '),
+        bundle.topInputs
+          .slice(0, 3)
+          .map((input) => `${input.input} ${kib(input.bytes)} KiB`)
+          .join(', '),
       ]),
     ),
     '',
@@ -173,14 +231,22 @@ export function scaleSection(scale: ScaleResult): string {
     `${run.peakRssMiB} MiB`,
     `${run.maxRssMiB} MiB`,
     String(run.failedConditionalWritesPerTenant),
-    String(Object.entries(run.sdkCallsPerTenant).filter(([call]) => call.startsWith('DynamoDB')).reduce((sum, [, count]) => sum + count, 0).toFixed(1)),
+    String(
+      Object.entries(run.sdkCallsPerTenant)
+        .filter(([call]) => call.startsWith('DynamoDB'))
+        .reduce((sum, [, count]) => sum + count, 0)
+        .toFixed(1),
+    ),
   ]);
   const failures = scale.runs.flatMap((run) =>
     Object.keys(run.failures).length === 0
       ? []
       : [
           `- ${run.tenants} tenants: ${Object.entries(run.failures)
-            .map(([failure, count]) => `${count} × ${failure}${run.failureCauses[failure] ? ` ("${run.failureCauses[failure]}")` : ''}`)
+            .map(
+              ([failure, count]) =>
+                `${count} × ${failure}${run.failureCauses[failure] ? ` ("${run.failureCauses[failure]}")` : ''}`,
+            )
             .join('; ')}`,
         ],
   );
@@ -192,7 +258,21 @@ export function scaleSection(scale: ScaleResult): string {
       ? ''
       : `Basic, advanced and premium in turn, all requests put on the bus at once; simulated stacks ${first.timings.createMs} ms, waits ${first.timings.waitMs} ms; ${first.routeListeners.count} listeners of ${first.routeListeners.capacity} rules. A fresh process per size; a run is cut at its deadline.`,
     '',
-    markdownTable(['Tenants', 'Time', 'Succeeded', 'Failed', 'Unfinished', 'Throughput', 'Peak RSS (sampled)', 'maxRSS', 'Refused conditional writes per tenant', 'DynamoDB calls per tenant'], rows),
+    markdownTable(
+      [
+        'Tenants',
+        'Time',
+        'Succeeded',
+        'Failed',
+        'Unfinished',
+        'Throughput',
+        'Peak RSS (sampled)',
+        'maxRSS',
+        'Refused conditional writes per tenant',
+        'DynamoDB calls per tenant',
+      ],
+      rows,
+    ),
     '',
     ...(failures.length === 0 ? ['No failures.'] : ['Failures by state and error:', '', ...failures]),
     '',
@@ -205,8 +285,13 @@ export function scaleSection(scale: ScaleResult): string {
 }
 
 /** Section 5: the script-based approach, modelled, beside the measured figures. */
-export function comparisonSection(comparison: ComparisonResult, cost: CostResult | undefined, overhead: OverheadResult | undefined): string {
-  const ours = (tier: string, operation: string) => cost?.runs.find((run) => run.tier === tier && run.workflow === operation);
+export function comparisonSection(
+  comparison: ComparisonResult,
+  cost: CostResult | undefined,
+  overhead: OverheadResult | undefined,
+): string {
+  const ours = (tier: string, operation: string) =>
+    cost?.runs.find((run) => run.tier === tier && run.workflow === operation);
   const basicOverheadMs = overhead?.tiers.find((tier) => tier.tier === 'basic')?.overheadMs.p50;
   const rows = comparison.script.map((model) => {
     const run = ours(model.tier, model.operation);
@@ -223,7 +308,8 @@ export function comparisonSection(comparison: ComparisonResult, cost: CostResult
       `${(model.buildSeconds / 60).toFixed(1)} min`,
     ];
   });
-  const phases = comparison.script.find((model) => model.tier === 'premium' && model.operation === 'onboarding')?.phases ?? [];
+  const phases =
+    comparison.script.find((model) => model.tier === 'premium' && model.operation === 'onboarding')?.phases ?? [];
   const burst = comparison.scriptBurst;
   const mine = comparison.orchestratorBurst;
   return [
@@ -231,11 +317,24 @@ export function comparisonSection(comparison: ComparisonResult, cost: CostResult
     '',
     "The AWS SaaS reference architectures provision through the SaaS Builder Toolkit's ScriptJob: a Step Functions execution starts a CodeBuild build (general1.small by default, Amazon Linux image) and waits for it; the build installs Node, npm, jq and the AWS CDK, fetches the app, runs `npm install` and, for silo tiers, `cdk deploy` (offboarding: `cdk destroy`). Modelled, not run: every figure below is sourced or marked as an estimate.",
     '',
-    markdownTable(['Run', 'This orchestrator (measured)', 'Script job, general1.small', 'Script job, arm1.small', 'This orchestrator: time to done', 'Script job: build time'], rows),
+    markdownTable(
+      [
+        'Run',
+        'This orchestrator (measured)',
+        'Script job, general1.small',
+        'Script job, arm1.small',
+        'This orchestrator: time to done',
+        'Script job: build time',
+      ],
+      rows,
+    ),
     '',
     'Build phases assumed for a premium onboarding:',
     '',
-    markdownTable(['Phase', 'Seconds', 'Kind', 'Source'], phases.map((phase) => [phase.name, String(phase.seconds), phase.kind, phase.source])),
+    markdownTable(
+      ['Phase', 'Seconds', 'Kind', 'Source'],
+      phases.map((phase) => [phase.name, String(phase.seconds), phase.kind, phase.source]),
+    ),
     '',
     `Script job cost = build minutes (rounded up) × ${dollars(prices.codeBuildGeneral1SmallMinute.dollars)}, plus its state machine (2 transitions), 2 events, ~150 KiB of build log and a trace. "Time to done" for this orchestrator is the simulated wait until its last look; its own overhead (section 2) adds well under a second.`,
     '',

@@ -77,7 +77,9 @@ export function overheadTargets(overhead: OverheadResult): TargetCheck[] {
         : {
             why:
               tier.failed > 0
-                ? `${tier.failed} of ${tier.runs} onboardings failed: ${Object.entries(tier.failures).map(([failure, count]) => `${count} × ${failure}`).join('; ')}.`
+                ? `${tier.failed} of ${tier.runs} onboardings failed: ${Object.entries(tier.failures)
+                    .map(([failure, count]) => `${count} × ${failure}`)
+                    .join('; ')}.`
                 : `${tier.startMs.p95.toFixed(0)} ms (p95) pass before the first state and ${tier.inWorkflowMs.p95.toFixed(0)} ms (p95) from the first state on; the Task states' means are in section 2.`,
             closeTheGap:
               tier.failed > 0
@@ -97,7 +99,11 @@ export function coldStartTargets(coldStart: ColdStartResult): TargetCheck[] {
   const sdkShare = slowest.externalsImportMs / slowest.importMs;
   const packages = Math.max(...coldStart.bundles.map((bundle) => bundle.externals.length));
   // A bundle's own part is its load minus its SDK packages'; with only the DynamoDB clients it would load in about that plus their time.
-  const dynamoDbOnlyEstimate = median(coldStart.bundles.map((bundle) => Math.max(0, bundle.importMs - bundle.externalsImportMs) + coldStart.dynamoDbOnlyImportMs));
+  const dynamoDbOnlyEstimate = median(
+    coldStart.bundles.map(
+      (bundle) => Math.max(0, bundle.importMs - bundle.externalsImportMs) + coldStart.dynamoDbOnlyImportMs,
+    ),
+  );
   return [
     {
       target: `every bundle < ${targets.bundleBytes / 1024} KiB`,
@@ -105,7 +111,10 @@ export function coldStartTargets(coldStart: ColdStartResult): TargetCheck[] {
       met: largest.bytes < targets.bundleBytes,
       ...(largest.bytes < targets.bundleBytes
         ? {}
-        : { why: `${largest.topInputs.map((input) => `${input.input} ${(input.bytes / 1024).toFixed(0)} KiB`).join(', ')}.`, closeTheGap: 'Drop or replace the largest dependency.' }),
+        : {
+            why: `${largest.topInputs.map((input) => `${input.input} ${(input.bytes / 1024).toFixed(0)} KiB`).join(', ')}.`,
+            closeTheGap: 'Drop or replace the largest dependency.',
+          }),
     },
     {
       target: `every bundle loads in < ${targets.loadMs} ms (median of ${slowest.loads} fresh processes)`,
@@ -126,15 +135,22 @@ export function scaleTargets(scale: ScaleResult): TargetCheck[] {
   const big = scale.runs.find((run) => run.tenants === targets.scaleTenants);
   if (big === undefined) return [];
   const noFailures = isCleanRun(big);
-  const linear = scale.growthExponent !== undefined && scale.growthExponent <= targets.linearGrowthExponent && noFailures;
-  const failureList = Object.entries(big.failures).map(([failure, count]) => `${count} × ${failure}`).join('; ');
-  const retried = Object.entries(big.retries).map(([retry, count]) => `${count} × ${retry}`).join('; ');
+  const linear =
+    scale.growthExponent !== undefined && scale.growthExponent <= targets.linearGrowthExponent && noFailures;
+  const failureList = Object.entries(big.failures)
+    .map(([failure, count]) => `${count} × ${failure}`)
+    .join('; ');
+  const retried = Object.entries(big.retries)
+    .map(([retry, count]) => `${count} × ${retry}`)
+    .join('; ');
   const contended = big.failedConditionalWritesPerTenant > 1;
   const clean = scale.runs.filter(isCleanRun);
   const first = clean[0];
   const last = clean.at(-1);
   const contentionTrend =
-    first !== undefined && last !== undefined && last.failedConditionalWritesPerTenant > 2 * Math.max(first.failedConditionalWritesPerTenant, 0.5)
+    first !== undefined &&
+    last !== undefined &&
+    last.failedConditionalWritesPerTenant > 2 * Math.max(first.failedConditionalWritesPerTenant, 0.5)
       ? `Route claims contend more as the burst grows: ${first.failedConditionalWritesPerTenant} refused conditional writes per tenant at ${first.tenants} tenants, ${last.failedConditionalWritesPerTenant} at ${last.tenants}.`
       : undefined;
   const timedOutCalls = Object.keys(big.failures).some((failure) => failure.endsWith(': TimeoutError'));
@@ -157,7 +173,11 @@ export function scaleTargets(scale: ScaleResult): TargetCheck[] {
       ...(noFailures
         ? {}
         : {
-            why: [failureList === '' ? undefined : `Failures: ${failureList}.`, contended ? contention : undefined, overloaded ? overload : undefined]
+            why: [
+              failureList === '' ? undefined : `Failures: ${failureList}.`,
+              contended ? contention : undefined,
+              overloaded ? overload : undefined,
+            ]
               .filter((part) => part !== undefined)
               .join(' '),
             closeTheGap: [
@@ -165,7 +185,9 @@ export function scaleTargets(scale: ScaleResult): TargetCheck[] {
                 ? 'Allocation: start each claim at a free priority picked at random (or from a hash of the tenant id) instead of the lowest, and look for orphan claims once per invocation rather than on every listener each round; collisions then stay rare and the work per tenant constant.'
                 : undefined,
               'Errors: treat SDK TimeoutError (and other network errors) as TransientAwsError so the workflow retries them.',
-              overloaded ? 'Local runtime: bound the handler invocations in flight, as a Lambda concurrency limit would, so a burst queues instead of timing out.' : undefined,
+              overloaded
+                ? 'Local runtime: bound the handler invocations in flight, as a Lambda concurrency limit would, so a burst queues instead of timing out.'
+                : undefined,
             ]
               .filter((part) => part !== undefined)
               .join(' '),
@@ -189,7 +211,10 @@ export function scaleTargets(scale: ScaleResult): TargetCheck[] {
             ]
               .filter((part) => part !== undefined)
               .join(' '),
-            closeTheGap: contended || contentionTrend !== undefined ? 'The allocation change above keeps the work per tenant independent of the burst size.' : 'Fix the failures above, then look for the call whose count per tenant grows with the burst.',
+            closeTheGap:
+              contended || contentionTrend !== undefined
+                ? 'The allocation change above keeps the work per tenant independent of the burst size.'
+                : 'Fix the failures above, then look for the call whose count per tenant grows with the burst.',
           }),
     },
   ];

@@ -80,7 +80,13 @@ function outputOf(metafile: Metafile, outfile: string): Metafile['outputs'][stri
 
 /** The packages the bundle imports at run time instead of containing them. */
 function externalImports(metafile: Metafile, outfile: string): string[] {
-  return [...new Set((outputOf(metafile, outfile)?.imports ?? []).filter((entry) => entry.external && !entry.path.startsWith('node:')).map((entry) => entry.path))];
+  return [
+    ...new Set(
+      (outputOf(metafile, outfile)?.imports ?? [])
+        .filter((entry) => entry.external && !entry.path.startsWith('node:'))
+        .map((entry) => entry.path),
+    ),
+  ];
 }
 
 function topInputs(metafile: Metafile, outfile: string, count = 5): { input: string; bytes: number }[] {
@@ -90,7 +96,10 @@ function topInputs(metafile: Metafile, outfile: string, count = 5): { input: str
     const group = inputGroup(path);
     groups.set(group, (groups.get(group) ?? 0) + bytesInOutput);
   }
-  return [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([input, bytes]) => ({ input, bytes }));
+  return [...groups.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([input, bytes]) => ({ input, bytes }));
 }
 
 /** Bundles one function with the CDK construct's esbuild settings. */
@@ -116,9 +125,16 @@ export async function bundleFunction(directory: string): Promise<{ outfile: stri
   return { outfile, metafile: result.metafile };
 }
 
-async function load(script: string, modules: readonly string[], env: NodeJS.ProcessEnv): Promise<{ importMs: number; sinceProcessStartMs: number }> {
+async function load(
+  script: string,
+  modules: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ importMs: number; sinceProcessStartMs: number }> {
   // Run from the bundle's folder, so bare specifiers resolve through the repository's node_modules as the bundle's do.
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, ...modules], { env, cwd: bundleDirectory });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, ...modules], {
+    env,
+    cwd: bundleDirectory,
+  });
   return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { importMs: number; sinceProcessStartMs: number };
 }
 
@@ -129,7 +145,10 @@ async function handlerEnvironment(): Promise<NodeJS.ProcessEnv> {
 }
 
 /** Bundles every function and times its import in fresh processes. */
-export async function runColdStartSection(options: { readonly loads: number; readonly log?: (line: string) => void }): Promise<ColdStartResult> {
+export async function runColdStartSection(options: {
+  readonly loads: number;
+  readonly log?: (line: string) => void;
+}): Promise<ColdStartResult> {
   const base = await handlerEnvironment();
   const deployed = { ...base, NODE_OPTIONS: '--enable-source-maps' };
   const plain = { ...base, NODE_OPTIONS: '' };
@@ -166,7 +185,9 @@ export async function runColdStartSection(options: { readonly loads: number; rea
   }
   const dynamoDbOnly: number[] = [];
   for (let index = 0; index < options.loads; index += 1) {
-    dynamoDbOnly.push((await load(externalsScript, ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'], plain)).importMs);
+    dynamoDbOnly.push(
+      (await load(externalsScript, ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'], plain)).importMs,
+    );
   }
   return { nodeVersion: process.version, dynamoDbOnlyImportMs: Number(median(dynamoDbOnly).toFixed(1)), bundles };
 }

@@ -21,13 +21,18 @@ export interface Assumption {
 const ecsScript = 'aws-samples/saas-reference-architecture-ecs scripts/provision-tenant.sh and deprovision-tenant.sh';
 
 /** Build phases, in seconds. The CloudFormation phases take the durations section 1 simulates. */
-export function scriptPhases(tier: BenchTier, operation: 'onboarding' | 'offboarding', stackSeconds: number): Assumption[] {
+export function scriptPhases(
+  tier: BenchTier,
+  operation: 'onboarding' | 'offboarding',
+  stackSeconds: number,
+): Assumption[] {
   const silo = tier !== 'basic';
   const phases: Assumption[] = [
     {
       name: 'CodeBuild queue and PROVISIONING',
       seconds: 90,
-      source: 'aws/aws-codebuild-docker-images#526: "provisioning times exceed 90 seconds per run" (180-190 s reported for ARM images in #793)',
+      source:
+        'aws/aws-codebuild-docker-images#526: "provisioning times exceed 90 seconds per run" (180-190 s reported for ARM images in #793)',
       kind: 'reported',
     },
     {
@@ -47,7 +52,12 @@ export function scriptPhases(tier: BenchTier, operation: 'onboarding' | 'offboar
   }
   if (silo) {
     phases.push(
-      { name: 'cdk synth of the tenant stack (inside cdk deploy/destroy)', seconds: 45, source: 'estimate', kind: 'estimate' },
+      {
+        name: 'cdk synth of the tenant stack (inside cdk deploy/destroy)',
+        seconds: 45,
+        source: 'estimate',
+        kind: 'estimate',
+      },
       { name: 'asset publishing and change set', seconds: 30, source: 'estimate', kind: 'estimate' },
       {
         name: operation === 'onboarding' ? 'CloudFormation create (cdk deploy)' : 'CloudFormation delete (cdk destroy)',
@@ -57,7 +67,12 @@ export function scriptPhases(tier: BenchTier, operation: 'onboarding' | 'offboar
       },
     );
   }
-  phases.push({ name: 'read outputs, Cognito and DynamoDB calls (aws CLI)', seconds: 15, source: `estimate; ${ecsScript}`, kind: 'estimate' });
+  phases.push({
+    name: 'read outputs, Cognito and DynamoDB calls (aws CLI)',
+    seconds: 15,
+    source: `estimate; ${ecsScript}`,
+    kind: 'estimate',
+  });
   return phases;
 }
 
@@ -84,16 +99,37 @@ export const scriptJobTransitions = 2;
 export const buildLogBytes = 150 * 1024;
 
 /** One script-job run of a tier: build time, cost and the phases behind them. */
-export function modelScriptRun(tier: BenchTier, operation: 'onboarding' | 'offboarding', stackSeconds: number): ScriptRunModel {
+export function modelScriptRun(
+  tier: BenchTier,
+  operation: 'onboarding' | 'offboarding',
+  stackSeconds: number,
+): ScriptRunModel {
   const phases = scriptPhases(tier, operation, stackSeconds);
   const buildSeconds = phases.reduce((sum, phase) => sum + phase.seconds, 0);
   const orchestration = workflowCost(
-    { stateTransitions: scriptJobTransitions, lambdaInvocations: 0, lambdaDurationsMs: [], readRequestUnits: 0, writeRequestUnits: 0, events: 2 },
+    {
+      stateTransitions: scriptJobTransitions,
+      lambdaInvocations: 0,
+      lambdaDurationsMs: [],
+      readRequestUnits: 0,
+      writeRequestUnits: 0,
+      events: 2,
+    },
     { logBytes: buildLogBytes, traces: 1 },
   );
   const codeBuildSmall = codeBuildCost(buildSeconds, prices.codeBuildGeneral1SmallMinute.dollars);
   const codeBuildArmSmall = codeBuildCost(buildSeconds, prices.codeBuildArm1SmallMinute.dollars);
-  return { tier, operation, buildSeconds, phases, codeBuildSmall, codeBuildArmSmall, orchestration, buildLogBytes, total: codeBuildSmall + orchestration.total };
+  return {
+    tier,
+    operation,
+    buildSeconds,
+    phases,
+    codeBuildSmall,
+    codeBuildArmSmall,
+    orchestration,
+    buildLogBytes,
+    total: codeBuildSmall + orchestration.total,
+  };
 }
 
 /** Concurrency figures of the two approaches for a burst of tenants. */

@@ -76,7 +76,9 @@ export interface CostResult {
 function readySecondsFor(tier: BenchTier): { create: number; delete: number } {
   const model = tierCatalog.tiers[tier]?.isolationModel;
   if (model === undefined) throw new Error(`tiers.json has no tier ${tier}`);
-  return model === 'pool' ? { create: 0, delete: 0 } : { create: realisticDurations.createSeconds[model], delete: realisticDurations.deleteSeconds };
+  return model === 'pool'
+    ? { create: 0, delete: 0 }
+    : { create: realisticDurations.createSeconds[model], delete: realisticDurations.deleteSeconds };
 }
 
 interface Probe {
@@ -87,7 +89,12 @@ interface Probe {
   readonly stdout: ReturnType<typeof countStdout>;
 }
 
-async function measure(probe: Probe, tier: BenchTier, workflow: WorkflowName, event: Record<string, unknown>): Promise<WorkflowFigures> {
+async function measure(
+  probe: Probe,
+  tier: BenchTier,
+  workflow: WorkflowName,
+  event: Record<string, unknown>,
+): Promise<WorkflowFigures> {
   const { runtime, observer, clock, catalog, stdout } = probe;
   const meter = sdkMeter();
   meter.reset();
@@ -103,13 +110,22 @@ async function measure(probe: Probe, tier: BenchTier, workflow: WorkflowName, ev
   const stateEntered = history.filter((entry) => entry.type === 'StateEntered').length;
   const retries = history.filter((entry) => entry.type === 'StateRetried').length;
   const taskEntries = history.filter((entry) => entry.state !== undefined && types[entry.state]?.type === 'Task');
-  const lambdaInvocations = taskEntries.filter((entry) => entry.type === 'StateEntered' || entry.type === 'StateRetried').length;
+  const lambdaInvocations = taskEntries.filter(
+    (entry) => entry.type === 'StateEntered' || entry.type === 'StateRetried',
+  ).length;
   const ready = readySecondsFor(tier);
   const loops: LoopFigures[] = [];
   for (const loop of ['stack', 'services'] as const) {
-    const looks = taskEntries.filter((entry) => entry.type === 'StateEntered' && types[entry.state!]?.loop === loop).length;
+    const looks = taskEntries.filter(
+      (entry) => entry.type === 'StateEntered' && types[entry.state!]?.loop === loop,
+    ).length;
     if (looks === 0) continue;
-    const readySeconds = loop === 'services' ? realisticDurations.servicesStartSeconds : workflow === 'onboarding' ? ready.create : ready.delete;
+    const readySeconds =
+      loop === 'services'
+        ? realisticDurations.servicesStartSeconds
+        : workflow === 'onboarding'
+          ? ready.create
+          : ready.delete;
     const expectedLooks = loopCount(readySeconds, loop === 'stack' ? stackLoopWaits : servicesLoopWaits).looks;
     loops.push({ loop, readySeconds, looks, expectedLooks });
   }
@@ -150,7 +166,9 @@ async function measure(probe: Probe, tier: BenchTier, workflow: WorkflowName, ev
 }
 
 /** Onboards and offboards one tenant per tier (after a warm-up tenant) and measures the second pair. */
-export async function runCostSection(options: { readonly waitMs?: number; readonly log?: (line: string) => void } = {}): Promise<CostResult> {
+export async function runCostSection(
+  options: { readonly waitMs?: number; readonly log?: (line: string) => void } = {},
+): Promise<CostResult> {
   const catalog = stateCatalog();
   const runs: WorkflowFigures[] = [];
   const stdout = countStdout();
@@ -166,7 +184,12 @@ export async function runCostSection(options: { readonly waitMs?: number; readon
       const runtime = await openLocalRuntime({
         stateDirectory: directory,
         // Real waits stay a few milliseconds: the clock, not the timer, says how long they were.
-        timings: { createMs: ready.create * 1000, deleteMs: ready.delete * 1000, startMs: realisticDurations.servicesStartSeconds * 1000, waitMs: options.waitMs ?? 2 },
+        timings: {
+          createMs: ready.create * 1000,
+          deleteMs: ready.delete * 1000,
+          startMs: realisticDurations.servicesStartSeconds * 1000,
+          waitMs: options.waitMs ?? 2,
+        },
         onEvent: observer.onEvent,
       });
       try {

@@ -54,14 +54,23 @@ export interface OverheadResult {
 const round = (value: number) => Number(value.toFixed(2));
 
 /** Onboards `runs` tenants per tier one at a time and measures the overhead of each. */
-export async function runOverheadSection(options: { readonly runs: number; readonly log?: (line: string) => void }): Promise<OverheadResult> {
+export async function runOverheadSection(options: {
+  readonly runs: number;
+  readonly log?: (line: string) => void;
+}): Promise<OverheadResult> {
   const observer = new ExecutionObserver(stateCatalog());
   const directory = mkdtempSync(join(tmpdir(), 'bench-overhead-'));
-  const runtime = await openLocalRuntime({ stateDirectory: directory, timings: overheadTimings, routeListeners: overheadRouteListeners, onEvent: observer.onEvent });
+  const runtime = await openLocalRuntime({
+    stateDirectory: directory,
+    timings: overheadTimings,
+    routeListeners: overheadRouteListeners,
+    onEvent: observer.onEvent,
+  });
   const tiers: OverheadFigures[] = [];
   try {
     for (const tier of overheadTiers) {
-      for (let run = 0; run < warmUpRuns; run += 1) await runtime.send(onboardingRequest(newTenant(tier, `warm-up-${run}`)), { wait: true });
+      for (let run = 0; run < warmUpRuns; run += 1)
+        await runtime.send(onboardingRequest(newTenant(tier, `warm-up-${run}`)), { wait: true });
       const wall: number[] = [];
       const waits: number[] = [];
       const overheads: number[] = [];
@@ -87,7 +96,10 @@ export async function runOverheadSection(options: { readonly runs: number; reado
         for (const task of observed.tasks) taskTotals[task.state] = (taskTotals[task.state] ?? 0) + task.ms;
         observer.forget(arn);
       }
-      const summary = (values: number[]) => ({ p50: round(percentile(values, 50)), p95: round(percentile(values, 95)) });
+      const summary = (values: number[]) => ({
+        p50: round(percentile(values, 50)),
+        p95: round(percentile(values, 95)),
+      });
       tiers.push({
         tier,
         runs: options.runs,
@@ -98,10 +110,14 @@ export async function runOverheadSection(options: { readonly runs: number; reado
         overheadMs: { ...summary(overheads), mean: round(mean(overheads)), max: round(Math.max(...overheads)) },
         startMs: summary(starts),
         inWorkflowMs: summary(overheads.map((overhead, index) => overhead - starts[index]!)),
-        meanTaskMs: Object.fromEntries(Object.entries(taskTotals).map(([state, total]) => [state, round(total / options.runs)])),
+        meanTaskMs: Object.fromEntries(
+          Object.entries(taskTotals).map(([state, total]) => [state, round(total / options.runs)]),
+        ),
         samplesMs: overheads.map(round),
       });
-      options.log?.(`overhead: ${tier} p50 ${percentile(overheads, 50).toFixed(1)} ms, p95 ${percentile(overheads, 95).toFixed(1)} ms`);
+      options.log?.(
+        `overhead: ${tier} p50 ${percentile(overheads, 50).toFixed(1)} ms, p95 ${percentile(overheads, 95).toFixed(1)} ms`,
+      );
     }
   } finally {
     await runtime.close();

@@ -51,11 +51,20 @@ export interface ScaleFigures {
 const perTenant = (value: number, tenants: number) => Number((value / tenants).toFixed(2));
 
 /** Onboards `tenants` tenants at once and measures the run (one size per process). */
-export async function runScaleSection(options: { readonly tenants: number; readonly deadlineSeconds: number; readonly log?: (line: string) => void }): Promise<ScaleFigures> {
+export async function runScaleSection(options: {
+  readonly tenants: number;
+  readonly deadlineSeconds: number;
+  readonly log?: (line: string) => void;
+}): Promise<ScaleFigures> {
   const { tenants, deadlineSeconds } = options;
-  if (!Number.isInteger(tenants) || tenants < 1) throw new Error(`scale needs a positive whole number of tenants, got ${tenants}`);
+  if (!Number.isInteger(tenants) || tenants < 1)
+    throw new Error(`scale needs a positive whole number of tenants, got ${tenants}`);
   const directory = mkdtempSync(join(tmpdir(), `bench-scale-${tenants}-`));
-  const runtime = await openLocalRuntime({ stateDirectory: directory, timings: scaleTimings, routeListeners: scaleRouteListeners });
+  const runtime = await openLocalRuntime({
+    stateDirectory: directory,
+    timings: scaleTimings,
+    routeListeners: scaleRouteListeners,
+  });
   const meter = sdkMeter();
   meter.reset();
   let peakRss = process.memoryUsage().rss;
@@ -67,7 +76,9 @@ export async function runScaleSection(options: { readonly tenants: number; reado
   for (let index = 0; index < tenants; index += 1) {
     await runtime.send(onboardingRequest(newTenant(benchTiers[index % benchTiers.length]!, `scale-${index}`)));
   }
-  const deadline = new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), deadlineSeconds * 1000).unref());
+  const deadline = new Promise<'deadline'>((resolve) =>
+    setTimeout(() => resolve('deadline'), deadlineSeconds * 1000).unref(),
+  );
   const outcome = await Promise.race([runtime.drain().then(() => 'drained' as const), deadline]);
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
@@ -91,7 +102,8 @@ export async function runScaleSection(options: { readonly tenants: number; reado
     }
   }
   const succeeded = executions.filter((execution) => execution.status === 'SUCCEEDED').length;
-  const unfinished = executions.filter((execution) => execution.status === 'RUNNING').length + (tenants - executions.length);
+  const unfinished =
+    executions.filter((execution) => execution.status === 'RUNNING').length + (tenants - executions.length);
   const reading = meter.reading();
   const figures: ScaleFigures = {
     tenants,
@@ -110,11 +122,15 @@ export async function runScaleSection(options: { readonly tenants: number; reado
     // resourceUsage().maxRSS is in kilobytes.
     maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     retries,
-    sdkCallsPerTenant: Object.fromEntries(Object.entries(reading.calls).map(([call, count]) => [call, perTenant(count, tenants)])),
+    sdkCallsPerTenant: Object.fromEntries(
+      Object.entries(reading.calls).map(([call, count]) => [call, perTenant(count, tenants)]),
+    ),
     failedConditionalWritesPerTenant: perTenant(reading.failedConditionalWrites, tenants),
     sdkErrors: reading.errors,
   };
-  options.log?.(`scale: ${tenants} tenants in ${figures.seconds} s, ${succeeded} succeeded, ${figures.failed} failed, ${unfinished} unfinished`);
+  options.log?.(
+    `scale: ${tenants} tenants in ${figures.seconds} s, ${succeeded} succeeded, ${figures.failed} failed, ${unfinished} unfinished`,
+  );
   if (outcome === 'drained') {
     await runtime.close();
     rmSync(directory, { recursive: true, force: true });

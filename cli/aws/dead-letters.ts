@@ -20,7 +20,13 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import type { ContractConfig, Operation } from '../../events/contract.ts';
 import { admitRequest } from '../../functions/admit-request/admission.ts';
 import { startExecution } from '../../functions/shared/aws/executions.ts';
@@ -77,14 +83,17 @@ export function requestOf(body: string | undefined): { event: Record<string, unk
   if (typeof event !== 'object' || event === null) return { problem: 'the body holds no event' };
   const { source } = event as Record<string, unknown>;
   if (typeof source === 'string' && source.startsWith('aws.')) {
-    return { problem: `${source} events are not requests; invoke the failure reporter function with the message body instead` };
+    return {
+      problem: `${source} events are not requests; invoke the failure reporter function with the message body instead`,
+    };
   }
   return { event: event as Record<string, unknown> };
 }
 
 /** Ids only, for the output: the detail carries personal data (the admin's e-mail). */
 function describe(event: Record<string, unknown>): string {
-  const detail = typeof event.detail === 'object' && event.detail !== null ? (event.detail as Record<string, unknown>) : {};
+  const detail =
+    typeof event.detail === 'object' && event.detail !== null ? (event.detail as Record<string, unknown>) : {};
   const short = (value: unknown) => (typeof value === 'string' && value.length <= 128 ? value : '?');
   const time = typeof event.time === 'string' && event.time.length <= 64 ? ` of ${event.time}` : '';
   return `${short(event['detail-type'])} tenant ${short(detail.tenantId)} registration ${short(detail.tenantRegistrationId)}${time}`;
@@ -95,7 +104,11 @@ function describe(event: Record<string, unknown>): string {
  * through the admission logic and deletes a message only once its workflow started (or already
  * had). A message seen twice in one run (its visibility ran out) ends the run rather than loop.
  */
-export async function redriveDeadLetters(clients: RedriveClients, options: RedriveOptions, log: (line: string) => void): Promise<RedriveSummary> {
+export async function redriveDeadLetters(
+  clients: RedriveClients,
+  options: RedriveOptions,
+  log: (line: string) => void,
+): Promise<RedriveSummary> {
   const { sqs, stepFunctions } = clients;
   const seen = new Set<string>();
   const summary = { redriven: 0, duplicates: 0, failed: 0, skipped: 0, listed: 0 };
@@ -109,7 +122,9 @@ export async function redriveDeadLetters(clients: RedriveClients, options: Redri
         MessageAttributeNames: ['All'],
       }),
     );
-    const messages = (received.Messages ?? []).filter((message) => message.MessageId !== undefined && !seen.has(message.MessageId));
+    const messages = (received.Messages ?? []).filter(
+      (message) => message.MessageId !== undefined && !seen.has(message.MessageId),
+    );
     if (messages.length === 0) break;
     for (const message of messages) {
       seen.add(message.MessageId ?? '');
@@ -141,7 +156,13 @@ export async function redriveDeadLetters(clients: RedriveClients, options: Redri
     if (options.dryRun) {
       log(`would start ${admission.operation} for ${about}${why !== undefined ? ` (dead-lettered: ${why})` : ''}`);
       // Visible again at once: a dry run leaves the queue as it found it.
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: options.queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
       return 'listed';
     }
     let started: Awaited<ReturnType<typeof startExecution>>;
@@ -174,10 +195,18 @@ export async function stackTargets(
   stackName: string,
 ): Promise<{ queueUrl: string; stateMachineArns: Record<Operation, string> }> {
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-  const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]));
-  const { RequestDeadLetterQueueUrl: queueUrl, OnboardingStateMachineArn: onboarding, OffboardingStateMachineArn: offboarding } = outputs;
+  const outputs = Object.fromEntries(
+    (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
+  );
+  const {
+    RequestDeadLetterQueueUrl: queueUrl,
+    OnboardingStateMachineArn: onboarding,
+    OffboardingStateMachineArn: offboarding,
+  } = outputs;
   if (queueUrl === undefined || onboarding === undefined || offboarding === undefined) {
-    throw new Error(`Stack ${stackName} has no RequestDeadLetterQueueUrl, OnboardingStateMachineArn and OffboardingStateMachineArn outputs; is it the orchestrator stack?`);
+    throw new Error(
+      `Stack ${stackName} has no RequestDeadLetterQueueUrl, OnboardingStateMachineArn and OffboardingStateMachineArn outputs; is it the orchestrator stack?`,
+    );
   }
   return { queueUrl, stateMachineArns: { onboarding, offboarding } };
 }
@@ -216,8 +245,10 @@ export function parseCommandLine(argv: readonly string[]): {
     strict: true,
   });
   const max = values.max === undefined ? 1000 : Number(values.max);
-  if (!Number.isInteger(max) || max < 1) throw new Error(`--max needs a positive whole number, got "${String(values.max)}"`);
-  if (!values.help && values.stack === undefined) throw new Error('pass --stack NAME (the orchestrator stack: its outputs name the queue and the workflows)');
+  if (!Number.isInteger(max) || max < 1)
+    throw new Error(`--max needs a positive whole number, got "${String(values.max)}"`);
+  if (!values.help && values.stack === undefined)
+    throw new Error('pass --stack NAME (the orchestrator stack: its outputs name the queue and the workflows)');
   return {
     ...(values.stack !== undefined ? { stack: values.stack } : {}),
     ...(values['queue-url'] !== undefined ? { queueUrl: values['queue-url'] } : {}),
@@ -246,7 +277,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const targets = await stackTargets(new CloudFormationClient(region), command.stack ?? '');
   const summary = await redriveDeadLetters(
     { sqs: new SQSClient(region), stepFunctions: new SFNClient(region) },
-    { queueUrl: command.queueUrl ?? targets.queueUrl, stateMachineArns: targets.stateMachineArns, contract: config, dryRun: command.dryRun, max: command.max },
+    {
+      queueUrl: command.queueUrl ?? targets.queueUrl,
+      stateMachineArns: targets.stateMachineArns,
+      contract: config,
+      dryRun: command.dryRun,
+      max: command.max,
+    },
     (line) => process.stdout.write(`${line}\n`),
   );
   return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;

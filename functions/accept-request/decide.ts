@@ -9,7 +9,10 @@ import { completionKey, TenantStatus, type OperationLock, type TenantRecord } fr
 import type { TenantSnapshot, WorkflowRequest } from '../shared/step/schemas.ts';
 
 /** The request fields the decision depends on. */
-export type AcceptRequest = Pick<WorkflowRequest, 'operation' | 'tenantId' | 'registrationId' | 'executionArn' | 'requestedAt'>;
+export type AcceptRequest = Pick<
+  WorkflowRequest,
+  'operation' | 'tenantId' | 'registrationId' | 'executionArn' | 'requestedAt'
+>;
 
 /** The status a tenant takes while an operation holds it. */
 const statusDuringOperation: Record<Operation, TenantStatus> = {
@@ -64,7 +67,11 @@ export function lockHolderToCheck(record: TenantRecord | undefined, request: Acc
  * Decides what to do with a request. `holderRunning` is whether the execution holding the lock
  * is still running (RUNNING or PENDING_REDRIVE); it only matters when another execution holds it.
  */
-export function decideAccept(record: TenantRecord | undefined, request: AcceptRequest, holderRunning: boolean): AcceptDecision {
+export function decideAccept(
+  record: TenantRecord | undefined,
+  request: AcceptRequest,
+  holderRunning: boolean,
+): AcceptDecision {
   const { operation, tenantId } = request;
   const status = statusDuringOperation[operation];
   if (record === undefined) {
@@ -85,7 +92,10 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
   const tombstone = record.tombstoneExpiresAt !== undefined;
   // EventBridge times have one-second resolution: an onboarding in the same second as the
   // offboarding that left the tombstone cannot be shown to be newer, so it is refused too.
-  if (isOlder(request.requestedAt, record.lastRequestAt) || (tombstone && operation === 'onboarding' && !isNewer(request.requestedAt, record.lastRequestAt))) {
+  if (
+    isOlder(request.requestedAt, record.lastRequestAt) ||
+    (tombstone && operation === 'onboarding' && !isNewer(request.requestedAt, record.lastRequestAt))
+  ) {
     return {
       action: 'reject',
       error: new SupersededError(
@@ -101,7 +111,13 @@ export function decideAccept(record: TenantRecord | undefined, request: AcceptRe
       return { action: 'reject', error: busy(tenantId, lock) };
     }
     // The holder failed, timed out or was aborted: this request replays it or cleans up after it.
-    return { action: 'acquire', status, expectedVersion: record.version, takeover: lock, ...tombstoneOf(record, operation) };
+    return {
+      action: 'acquire',
+      status,
+      expectedVersion: record.version,
+      takeover: lock,
+      ...tombstoneOf(record, operation),
+    };
   }
 
   if (operation === 'onboarding' && record.status === TenantStatus.active) {
@@ -139,7 +155,10 @@ export function isOlder(requestedAt: string | undefined, latest: string | undefi
 }
 
 /** The error when a concurrent writer kept winning the lock race; the workflow retries it. */
-export function busy(tenantId: string, lock?: Pick<OperationLock, 'operation' | 'registrationId' | 'executionArn'>): TenantBusyError {
+export function busy(
+  tenantId: string,
+  lock?: Pick<OperationLock, 'operation' | 'registrationId' | 'executionArn'>,
+): TenantBusyError {
   if (lock === undefined) {
     return new TenantBusyError(`tenant ${tenantId} is busy: its registry record kept changing while taking the lock`);
   }

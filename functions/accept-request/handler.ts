@@ -39,7 +39,10 @@ function validate(event: unknown, executionArn: string): WorkflowRequest {
   }
 }
 
-async function accept(request: WorkflowRequest, fence: Fence): Promise<{ outcome: AcceptOutput['outcome']; record?: TenantRecord }> {
+async function accept(
+  request: WorkflowRequest,
+  fence: Fence,
+): Promise<{ outcome: AcceptOutput['outcome']; record?: TenantRecord }> {
   const { operation, tenantId, registrationId, executionArn } = request;
   for (let attempt = 1; attempt <= maxAcquireAttempts; attempt += 1) {
     const record = await registry.getTenant(tenantId);
@@ -51,7 +54,10 @@ async function accept(request: WorkflowRequest, fence: Fence): Promise<{ outcome
         logger.warn('Request refused', { operation, errorName: decision.error.name, reason: decision.error.message });
         throw decision.error;
       case 'duplicate':
-        logger.info('Duplicate request; another execution handles or handled it', { operation, reason: decision.reason });
+        logger.info('Duplicate request; another execution handles or handled it', {
+          operation,
+          reason: decision.reason,
+        });
         return { outcome: 'duplicate', ...(record !== undefined ? { record } : {}) };
       case 'confirm':
         logger.info('Request already carried out; confirming it with the success reply', { operation });
@@ -68,7 +74,10 @@ async function accept(request: WorkflowRequest, fence: Fence): Promise<{ outcome
         const lock = { operation, registrationId, executionArn, acquiredAt, attempt: fence.attempt };
         // Routes match host names without regard to case: a case-twin of a tenant is refused before anything is written for it.
         if (operation === 'onboarding') await registry.claimCaseFold(tenantId, acquiredAt);
-        const tombstone = decision.tombstone === true ? { tombstoneExpiresAt: Math.floor(Date.parse(acquiredAt) / 1000) + tombstoneSeconds } : {};
+        const tombstone =
+          decision.tombstone === true
+            ? { tombstoneExpiresAt: Math.floor(Date.parse(acquiredAt) / 1000) + tombstoneSeconds }
+            : {};
         // The decision has ruled out an older request, so this one becomes the latest accepted.
         const lastRequestAt = request.requestedAt !== undefined ? { lastRequestAt: request.requestedAt } : {};
         const fields =
@@ -102,7 +111,11 @@ async function accept(request: WorkflowRequest, fence: Fence): Promise<{ outcome
 export const handler = stepHandler(logger, async (event: unknown): Promise<AcceptOutput> => {
   const input = parseStepInput(AcceptInputSchema, event, 'AcceptRequest');
   const address = addressOfRequest(input.event, contractConfig);
-  appendTenantKeys(logger, { executionArn: input.executionArn, tenantId: address.tenantId, registrationId: address.registrationId });
+  appendTenantKeys(logger, {
+    executionArn: input.executionArn,
+    tenantId: address.tenantId,
+    registrationId: address.registrationId,
+  });
 
   const request = validate(input.event, input.executionArn);
   const { outcome, record } = await accept(request, fenceOf(request, input.redriveCount));
@@ -110,6 +123,8 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Accep
     outcome,
     request,
     ...(request.operation === 'offboarding' && record !== undefined ? { tenant: tenantSnapshot(record) } : {}),
-    ...(outcome === 'completed' ? { completion: record?.tenantConfig !== undefined ? { tenantConfig: record.tenantConfig } : {} } : {}),
+    ...(outcome === 'completed'
+      ? { completion: record?.tenantConfig !== undefined ? { tenantConfig: record.tenantConfig } : {} }
+      : {}),
   };
 });

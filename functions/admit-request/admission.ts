@@ -96,7 +96,8 @@ export type Admission =
       readonly reason: string;
     };
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A string cut to `length`; anything else becomes null, which the contract refuses as "must be a string". */
 function bounded(value: unknown, length: number): string | null {
@@ -170,7 +171,11 @@ export function admitRequest(event: unknown, config: ContractConfig): Admission 
   const bytes = jsonBytes(event);
   if (bytes === undefined || bytes > maxRequestBytes) {
     const size = bytes === undefined ? 'not JSON' : `${bytes} bytes`;
-    return { action: 'reject', address: {}, reason: `Invalid request event: it is ${size}; at most ${maxRequestBytes} bytes of JSON are accepted` };
+    return {
+      action: 'reject',
+      address: {},
+      reason: `Invalid request event: it is ${size}; at most ${maxRequestBytes} bytes of JSON are accepted`,
+    };
   }
   const address = addressOfRequest(event, config);
   const operation = isRecord(event) ? operationOfDetailType(config, event['detail-type']) : undefined;

@@ -46,7 +46,10 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Admit
       reason: admission.reason,
       ...(admission.address.operation !== undefined ? { operation: admission.address.operation } : {}),
     });
-    return { outcome: 'rejected', ...(admission.address.operation !== undefined ? { operation: admission.address.operation } : {}) };
+    return {
+      outcome: 'rejected',
+      ...(admission.address.operation !== undefined ? { operation: admission.address.operation } : {}),
+    };
   }
 
   const { operation } = admission;
@@ -57,14 +60,21 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Admit
       input: JSON.stringify(admission.input),
     });
     if (started.outcome === 'duplicate') {
-      logger.info('Request already admitted: an execution has its name', { operation, executionArn: started.executionArn });
+      logger.info('Request already admitted: an execution has its name', {
+        operation,
+        executionArn: started.executionArn,
+      });
     } else {
       logger.info('Workflow started', { operation, executionArn: started.executionArn });
     }
     return { outcome: started.outcome, operation, executionArn: started.executionArn };
   } catch (error) {
     // Thrown on: Lambda retries the invocation, then the on-failure destination keeps the request.
-    logger.warn('Could not start the workflow; the invocation will be retried', { operation, errorName: (error as Error).name, reason: (error as Error).message });
+    logger.warn('Could not start the workflow; the invocation will be retried', {
+      operation,
+      errorName: (error as Error).name,
+      reason: (error as Error).message,
+    });
     throw error;
   }
 });

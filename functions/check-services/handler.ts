@@ -18,7 +18,11 @@ const registry = createRegistry(readRegistryTableName());
 export const handler = stepHandler(logger, async (event: unknown): Promise<ServiceProgress> => {
   const input = parseStepInput(CheckServicesInputSchema, event, 'check-services');
   const { request } = input;
-  appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
+  appendTenantKeys(logger, {
+    tenantId: request.tenantId,
+    executionArn: request.executionArn,
+    registrationId: request.registrationId,
+  });
 
   // A superseded execution stops here, before it waits any longer on services it no longer owns.
   await registry.holdLock(request.tenantId, fenceOf(request, input.redriveCount), new Date().toISOString());
@@ -38,7 +42,10 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Servi
 
   const redriveCount = input.redriveCount ?? 0;
   if (input.progress !== undefined && continuedProgress(input.progress, redriveCount) === undefined) {
-    logger.info('Execution was redriven: starting a new service budget', { previousRedriveCount: input.progress.redriveCount ?? 0, redriveCount });
+    logger.info('Execution was redriven: starting a new service budget', {
+      previousRedriveCount: input.progress.redriveCount ?? 0,
+      redriveCount,
+    });
   }
   const progress = assessServices(input.clusterName, services, input.progress, servicesTimeoutSeconds, redriveCount);
   logger.info(progress.ready ? 'Services stable' : 'Services not stable yet; waiting', { progress });

@@ -16,7 +16,14 @@ const maxEventMessageLength = 300;
  * repeats. Throws {@link InvalidStepInputError} when no name is left.
  */
 export function splitServiceNames(serviceNames: string): string[] {
-  const names = [...new Set(serviceNames.split(',').map((name) => name.trim()).filter((name) => name !== ''))];
+  const names = [
+    ...new Set(
+      serviceNames
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+  ];
   if (names.length === 0) {
     throw new InvalidStepInputError(`check-services received no service names in "${serviceNames}"`);
   }
@@ -48,7 +55,10 @@ export function waitAfterPolls(polls: number): number {
  * the whole budget; only the larger `redriveCount` (`$$.Execution.RedriveCount`) tells the new
  * attempt apart, so it starts over (as converge-stacks' `beginCall` does).
  */
-export function continuedProgress(previous: ServiceProgress | undefined, redriveCount: number): ServiceProgress | undefined {
+export function continuedProgress(
+  previous: ServiceProgress | undefined,
+  redriveCount: number,
+): ServiceProgress | undefined {
   if (previous === undefined) return undefined;
   return (previous.redriveCount ?? 0) < redriveCount ? undefined : previous;
 }
@@ -103,7 +113,8 @@ export function describeUnstable(service: ServiceState): string {
   }
   const parts = [`${service.serviceName} running ${service.runningCount}/${service.desiredCount}`];
   if (service.status !== 'ACTIVE') parts.push(`status ${service.status}`);
-  if (service.rolloutState !== undefined && service.rolloutState !== 'COMPLETED') parts.push(`rollout ${service.rolloutState}`);
+  if (service.rolloutState !== undefined && service.rolloutState !== 'COMPLETED')
+    parts.push(`rollout ${service.rolloutState}`);
   const event = service.latestEventMessage;
   parts.push(event !== undefined ? `latest event: ${truncate(event, maxEventMessageLength)}` : 'no service events');
   return parts.join(', ');

@@ -14,7 +14,11 @@ const logger = createLogger('complete-operation');
 const registry = createRegistry(readRegistryTableName());
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<CompleteOperationOutput> => {
-  const { request, plan, route, redriveCount } = parseStepInput(CompleteOperationInputSchema, event, 'CompleteOperation');
+  const { request, plan, route, redriveCount } = parseStepInput(
+    CompleteOperationInputSchema,
+    event,
+    'CompleteOperation',
+  );
   const { tenantId, operation, registrationId, executionArn } = request;
   appendTenantKeys(logger, { tenantId, registrationId, executionArn });
   const lock = { operation, registrationId, fence: fenceOf(request, redriveCount) };

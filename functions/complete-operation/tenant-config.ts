@@ -54,7 +54,11 @@ function routeConfig(plan: Plan, route: RouteRegistration): TenantRouteConfig {
  * Builds the tenant config string from what was planned and the route that was registered.
  * Throws {@link InvalidStepInputError} for a header route that names no header.
  */
-export function buildTenantConfig(request: Pick<WorkflowRequest, 'tenantId'>, plan: Plan, route: RouteRegistration): string {
+export function buildTenantConfig(
+  request: Pick<WorkflowRequest, 'tenantId'>,
+  plan: Plan,
+  route: RouteRegistration,
+): string {
   const config: TenantConfig = {
     tenantId: request.tenantId,
     tier: plan.tier,

@@ -57,15 +57,33 @@ export interface AttemptState {
  * and the new attempt must not count the failed attempt's stacks as its own.
  */
 export function beginCall(
-  input: Pick<ConvergeStacksInput, 'progress' | 'redriveCount'> & { readonly request: { readonly executionArn: string } },
+  input: Pick<ConvergeStacksInput, 'progress' | 'redriveCount'> & {
+    readonly request: { readonly executionArn: string };
+  },
 ): AttemptState {
   const previous = input.progress;
   const { executionArn } = input.request;
   if (previous === undefined) {
-    return { executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: false };
+    return {
+      executionArn,
+      polls: 0,
+      elapsedSeconds: 0,
+      queuedSeconds: 0,
+      redriveCount: input.redriveCount,
+      issued: [],
+      redriven: false,
+    };
   }
   if (previous.redriveCount < input.redriveCount) {
-    return { executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: input.redriveCount, issued: [], redriven: true };
+    return {
+      executionArn,
+      polls: 0,
+      elapsedSeconds: 0,
+      queuedSeconds: 0,
+      redriveCount: input.redriveCount,
+      issued: [],
+      redriven: true,
+    };
   }
   return {
     executionArn,
@@ -124,7 +142,10 @@ export function ownedByThisAttempt(stack: ObservedStack, attempt: AttemptState):
   const issued = attempt.issued.includes(stack.stackName);
   if (stack.status === 'DELETE_FAILED') {
     if (stack.deleteRequestToken === undefined) return issued;
-    return stack.deleteRequestToken === clientRequestToken('delete', attempt.executionArn, attempt.redriveCount, stack.stackName);
+    return (
+      stack.deleteRequestToken ===
+      clientRequestToken('delete', attempt.executionArn, attempt.redriveCount, stack.stackName)
+    );
   }
   const tag = stack.tags[attemptTagKey];
   if (tag === undefined) return issued;
@@ -135,7 +156,11 @@ export function ownedByThisAttempt(stack: ObservedStack, attempt: AttemptState):
  * The verdict for one stack. `ownedByThisAttempt` tells a failure of this attempt's own request
  * (reported) from one left behind by an earlier attempt (cleared away and tried again).
  */
-export function decideStack(desired: DesiredState, stack: ObservedStack | undefined, ownedByThisAttempt: boolean): StackVerdict {
+export function decideStack(
+  desired: DesiredState,
+  stack: ObservedStack | undefined,
+  ownedByThisAttempt: boolean,
+): StackVerdict {
   const status = stack?.status ?? 'DELETE_COMPLETE';
   if (desired === 'present') {
     if (status === 'DELETE_COMPLETE') return StackVerdict.create;
@@ -164,7 +189,11 @@ export interface StackDecision {
 /** What the whole call should do. */
 export type ConvergencePlan =
   | { readonly outcome: 'failed'; readonly decision: StackDecision; readonly decisions: readonly StackDecision[] }
-  | { readonly outcome: 'needs-attention'; readonly decision: StackDecision; readonly decisions: readonly StackDecision[] }
+  | {
+      readonly outcome: 'needs-attention';
+      readonly decision: StackDecision;
+      readonly decisions: readonly StackDecision[];
+    }
   | { readonly outcome: 'ready'; readonly decisions: readonly StackDecision[] }
   | { readonly outcome: 'timed-out'; readonly decisions: readonly StackDecision[] }
   | { readonly outcome: 'pending'; readonly decisions: readonly StackDecision[] };
@@ -211,7 +240,9 @@ export function assertCreatable(desired: DesiredState, stacks: readonly StackSpe
   if (desired !== 'present') return;
   const missing = stacks.filter((s) => s.templateUrl === undefined || s.templateUrl === '').map((s) => s.stackName);
   if (missing.length > 0) {
-    throw new InvalidStepInputError(`converge-stacks needs a templateUrl for stacks it creates; missing for ${missing.join(', ')}`);
+    throw new InvalidStepInputError(
+      `converge-stacks needs a templateUrl for stacks it creates; missing for ${missing.join(', ')}`,
+    );
   }
 }
 
@@ -300,7 +331,12 @@ export function statusOf(decision: StackDecision): string {
  * Adds parameters decided after planning (the tenant's claimed route) to every stack that is
  * to be created. They are distinct from the plan's own names; on a clash the later decision wins.
  */
-export function withExtraParameters(stacks: readonly StackSpec[], extra: Readonly<Record<string, string>> | undefined): StackSpec[] {
+export function withExtraParameters(
+  stacks: readonly StackSpec[],
+  extra: Readonly<Record<string, string>> | undefined,
+): StackSpec[] {
   if (extra === undefined || Object.keys(extra).length === 0) return [...stacks];
-  return stacks.map((spec) => (spec.templateUrl === undefined ? spec : { ...spec, parameters: { ...spec.parameters, ...extra } }));
+  return stacks.map((spec) =>
+    spec.templateUrl === undefined ? spec : { ...spec, parameters: { ...spec.parameters, ...extra } },
+  );
 }

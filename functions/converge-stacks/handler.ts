@@ -6,7 +6,12 @@
  * slot (functions/shared/registry/stack-slots.ts); without one it issues nothing and reports `queued`.
  * The slot is freed when the loop ends, ready or failed.
  */
-import { readCloudFormationRoleArn, readDeadlines, readMaxStackOperations, readRegistryTableName } from '../shared/config/environment.ts';
+import {
+  readCloudFormationRoleArn,
+  readDeadlines,
+  readMaxStackOperations,
+  readRegistryTableName,
+} from '../shared/config/environment.ts';
 import { TransientAwsError } from '../shared/step/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
 import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
@@ -19,7 +24,12 @@ import {
   type StackRequestContext,
   type StackRequestOutcome,
 } from '../shared/aws/stacks.ts';
-import { ConvergeStacksInputSchema, parseStepInput, type StackProgress, type StackSpec } from '../shared/step/schemas.ts';
+import {
+  ConvergeStacksInputSchema,
+  parseStepInput,
+  type StackProgress,
+  type StackSpec,
+} from '../shared/step/schemas.ts';
 import {
   assertCreatable,
   beginCall,
@@ -43,7 +53,10 @@ const roleArn = readCloudFormationRoleArn();
 const { stackTimeoutSeconds, stackQueueTimeoutSeconds } = readDeadlines();
 const maxStackOperations = readMaxStackOperations();
 const registryTableName = readRegistryTableName();
-const slots = createStackSlots(registryTableName, { limit: maxStackOperations, leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds) });
+const slots = createStackSlots(registryTableName, {
+  limit: maxStackOperations,
+  leaseSeconds: slotLeaseSeconds(stackTimeoutSeconds),
+});
 const registry = createRegistry(registryTableName);
 
 /** Takes one look at the tenant's stacks, acts on what it sees and returns the loop's progress. */
@@ -94,19 +107,33 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       if (released.length > 0) logger.info('Stack operation slot released', { slots: released });
       const outputs = desired === 'present' ? mergeOutputs(plan.decisions) : {};
       const progress = nextProgress(attempt, { ready: true, issuedNow: [], outputs }, stackTimeoutSeconds);
-      logger.info('Stacks converged', { desired, stacks: plan.decisions.length, polls: progress.polls, elapsedSeconds: progress.elapsedSeconds });
+      logger.info('Stacks converged', {
+        desired,
+        stacks: plan.decisions.length,
+        polls: progress.polls,
+        elapsedSeconds: progress.elapsedSeconds,
+      });
       return progress;
     }
     case 'pending': {
       if (needsSlot(plan.decisions)) {
         const held = await slots.acquire(tenantId, request.executionArn, new Date());
         if (held === undefined) {
-          if (queueTimedOut(attempt, stackQueueTimeoutSeconds)) throw await releasingSlot(tenantId, queueTimeoutError(stackQueueTimeoutSeconds, maxStackOperations));
-          const progress = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, stackTimeoutSeconds);
+          if (queueTimedOut(attempt, stackQueueTimeoutSeconds))
+            throw await releasingSlot(tenantId, queueTimeoutError(stackQueueTimeoutSeconds, maxStackOperations));
+          const progress = nextProgress(
+            attempt,
+            { ready: false, issuedNow: [], outputs: {}, queued: true },
+            stackTimeoutSeconds,
+          );
           logger.info('Waiting for a stack operation slot', {
             desired,
             maxStackOperations,
-            stacks: plan.decisions.map((d) => ({ stackName: d.spec.stackName, status: statusOf(d), action: d.verdict })),
+            stacks: plan.decisions.map((d) => ({
+              stackName: d.spec.stackName,
+              status: statusOf(d),
+              action: d.verdict,
+            })),
             polls: progress.polls,
             waitSeconds: progress.waitSeconds,
           });
@@ -114,7 +141,11 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
         }
         logger.info('Holding a stack operation slot', { ...held });
       }
-      const context: StackRequestContext = { executionArn: request.executionArn, redriveCount: attempt.redriveCount, roleArn };
+      const context: StackRequestContext = {
+        executionArn: request.executionArn,
+        redriveCount: attempt.redriveCount,
+        roleArn,
+      };
       const issuedNow: string[] = [];
       for (const decision of plan.decisions) {
         const outcome = await act(decision, context).catch(async (error: unknown) => {
@@ -125,7 +156,12 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
         if (outcome === 'accepted' || outcome === 'token-reused') issuedNow.push(decision.spec.stackName);
       }
       const progress = nextProgress(attempt, { ready: false, issuedNow, outputs: {} }, stackTimeoutSeconds);
-      logger.info('Stacks not converged yet', { desired, polls: progress.polls, elapsedSeconds: progress.elapsedSeconds, waitSeconds: progress.waitSeconds });
+      logger.info('Stacks not converged yet', {
+        desired,
+        polls: progress.polls,
+        elapsedSeconds: progress.elapsedSeconds,
+        waitSeconds: progress.waitSeconds,
+      });
       return progress;
     }
   }
@@ -155,7 +191,12 @@ async function act(decision: StackDecision, context: StackRequestContext): Promi
 
 function creationOf(spec: StackSpec) {
   // assertCreatable has checked templateUrl for every stack of a "present" loop.
-  return { stackName: spec.stackName, templateUrl: spec.templateUrl ?? '', parameters: spec.parameters ?? {}, tags: spec.tags ?? {} };
+  return {
+    stackName: spec.stackName,
+    templateUrl: spec.templateUrl ?? '',
+    parameters: spec.parameters ?? {},
+    tags: spec.tags ?? {},
+  };
 }
 
 function logDecisions(decisions: readonly StackDecision[], desired: string): void {
@@ -170,6 +211,8 @@ function logDecision(decision: StackDecision, desired: string, outcome: StackReq
     status: statusOf(decision),
     action: decision.verdict,
     ...(outcome !== undefined ? { requestOutcome: outcome } : {}),
-    ...(decision.verdict === StackVerdict.create ? { parameterNames: Object.keys(decision.spec.parameters ?? {}) } : {}),
+    ...(decision.verdict === StackVerdict.create
+      ? { parameterNames: Object.keys(decision.spec.parameters ?? {}) }
+      : {}),
   });
 }

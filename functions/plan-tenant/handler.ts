@@ -18,12 +18,18 @@ const registry = createRegistry(readRegistryTableName());
 // Fail the deployment's first invocation, not some tenant's onboarding halfway through.
 const missing = missingSharedParameters(tierCatalog, stackConfig);
 if (missing.length > 0) {
-  throw new ConfigurationError(`TENANT_STACK_PARAMETERS lacks ${missing.join(', ')}, which the catalog's silo tiers need`);
+  throw new ConfigurationError(
+    `TENANT_STACK_PARAMETERS lacks ${missing.join(', ')}, which the catalog's silo tiers need`,
+  );
 }
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<Plan> => {
   const { request, redriveCount } = parseStepInput(PlanInputSchema, event, 'PlanTenantResources');
-  appendTenantKeys(logger, { tenantId: request.tenantId, registrationId: request.registrationId, executionArn: request.executionArn });
+  appendTenantKeys(logger, {
+    tenantId: request.tenantId,
+    registrationId: request.registrationId,
+    executionArn: request.executionArn,
+  });
 
   // Accept checked the tier already; checking again keeps a hand-edited redrive input from planning nonsense.
   const tier = selectTier(tierCatalog, request.tier);

@@ -6,7 +6,11 @@
 import type { StackConfig } from '../shared/config/environment.ts';
 import { ConfigurationError } from '../shared/step/errors.ts';
 import type { Plan, RouteSpec, StackSpec, WorkflowRequest } from '../shared/step/schemas.ts';
-import { sharedParametersByModel, serviceSlotParameter, TemplateParameter } from '../shared/config/template-parameters.ts';
+import {
+  sharedParametersByModel,
+  serviceSlotParameter,
+  TemplateParameter,
+} from '../shared/config/template-parameters.ts';
 import type { IsolationModel, TierCatalog, TierDefinition } from '../shared/config/tier-catalog.ts';
 
 /** Header that selects a tenant on header-style routes. */
@@ -26,7 +30,11 @@ function isSilo(model: IsolationModel): model is SiloModel {
  * The handler checks this at cold start so a bad deployment fails before any tenant is touched.
  */
 export function missingSharedParameters(catalog: TierCatalog, stackConfig: StackConfig): string[] {
-  const models = new Set(Object.values(catalog.tiers).map((tier) => tier.isolationModel).filter(isSilo));
+  const models = new Set(
+    Object.values(catalog.tiers)
+      .map((tier) => tier.isolationModel)
+      .filter(isSilo),
+  );
   const missing = new Set<string>();
   for (const model of models) {
     for (const name of sharedParametersByModel[model]) {
@@ -103,7 +111,12 @@ export function planTenant(
     templateUrl: `${stackConfig.templateBaseUrl}/${model}/${templateVersion}/template.json`,
     templateVersion,
     parameters: stackParameters(request, tier, model, templateVersion, stackConfig),
-    tags: { tenantId: request.tenantId, tier: tier.name, isolationModel: model, [managedByTag.key]: managedByTag.value },
+    tags: {
+      tenantId: request.tenantId,
+      tier: tier.name,
+      isolationModel: model,
+      [managedByTag.key]: managedByTag.value,
+    },
   };
   return { tier: tier.name, isolationModel: model, templateVersion, stacks: [stack], route, services };
 }

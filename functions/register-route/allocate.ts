@@ -56,7 +56,11 @@ export const maxPriorityCandidates = 100;
  * lies within the lowest `capacity` priorities that foreign rules above them leave, and each
  * priority is claimed once. Undefined when every listener is full.
  */
-export function allocateRouteSlot(listeners: readonly ListenerUsage[], highestPriority: number, pick: CandidatePicker = () => 0): RouteSlot | undefined {
+export function allocateRouteSlot(
+  listeners: readonly ListenerUsage[],
+  highestPriority: number,
+  pick: CandidatePicker = () => 0,
+): RouteSlot | undefined {
   for (const listener of listeners) {
     const room = listener.capacity - listener.taken.length;
     if (room <= 0) continue;
@@ -74,7 +78,7 @@ export function capacityExceededMessage(listeners: readonly ListenerUsage[]): st
   const capacity = listeners.reduce((sum, listener) => sum + listener.capacity, 0);
   return (
     `All ${listeners.length} route listener(s) are full (${taken} of ${capacity} rules). ` +
-    'Add a listener to ROUTE_LISTENERS or raise the Rules per Application Load Balancer quota and the listener\'s capacity.'
+    "Add a listener to ROUTE_LISTENERS or raise the Rules per Application Load Balancer quota and the listener's capacity."
   );
 }
 
@@ -108,7 +112,8 @@ export function routeStackParameters(route: RouteSlot & RouteSpec): Record<strin
     [RouteParameter.rulePriority]: String(route.priority),
     [RouteParameter.routeStyle]: route.style,
     [RouteParameter.routeValue]: route.value,
-    [RouteParameter.routeHeaderName]: route.headerName !== undefined && route.headerName !== '' ? route.headerName : defaultRouteHeaderName,
+    [RouteParameter.routeHeaderName]:
+      route.headerName !== undefined && route.headerName !== '' ? route.headerName : defaultRouteHeaderName,
   };
 }
 

@@ -17,7 +17,14 @@ import type { RouteListener } from '../shared/config/environment.ts';
 import { RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../shared/step/errors.ts';
 import { fenceOf, type Fence, type Registry, type TenantRecord } from '../shared/registry/tenants.ts';
 import { maxRulePriority, type RouteRegistry } from '../shared/registry/route-priorities.ts';
-import { createTenantRule, isTenantRule, listListenerRules, ruleExists, ruleTags, type ListenerRuleSummary } from '../shared/aws/listener-rules.ts';
+import {
+  createTenantRule,
+  isTenantRule,
+  listListenerRules,
+  ruleExists,
+  ruleTags,
+  type ListenerRuleSummary,
+} from '../shared/aws/listener-rules.ts';
 import type { RegisterRouteInputSchema, RouteRegistration, WorkflowRequest } from '../shared/step/schemas.ts';
 import type * as z from 'zod';
 import {
@@ -70,7 +77,9 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
    * claiming it and recording the route. Reusing it means a re-run never takes a second one.
    */
   async function orphanSlot(tenantId: string): Promise<RouteSlot | undefined> {
-    const owned = await Promise.all(listeners.map((listener) => routeRegistry.claimedPriority(listener.listenerArn, tenantId)));
+    const owned = await Promise.all(
+      listeners.map((listener) => routeRegistry.claimedPriority(listener.listenerArn, tenantId)),
+    );
     const index = owned.findIndex((priority) => priority !== undefined);
     const listener = listeners[index];
     const priority = owned[index];
@@ -128,7 +137,10 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     const rules = await listListenerRules(slot.listenerArn);
     const holder = rules.find((rule) => rule.priority === slot.priority);
     if (holder === undefined) return false;
-    logger.warn('A foreign rule holds the allocated priority; reallocating', { ruleArn: holder.ruleArn, priority: slot.priority });
+    logger.warn('A foreign rule holds the allocated priority; reallocating', {
+      ruleArn: holder.ruleArn,
+      priority: slot.priority,
+    });
     // Delete before reserving: the reservation is conditional on the priority being free.
     if (ownsItem) await routeRegistry.deletePriority(slot.listenerArn, slot.priority, tenantId);
     await reserveForeignPriorities(slot.listenerArn, rules);
@@ -138,7 +150,10 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
   /** Reserves every priority that `rules` hold on the listener although the registry does not know it. */
   async function reserveForeignPriorities(listenerArn: string, rules: readonly ListenerRuleSummary[]): Promise<void> {
     const taken = await routeRegistry.takenPriorities(listenerArn);
-    const foreign = unregisteredPriorities(rules.map((rule) => rule.priority), taken);
+    const foreign = unregisteredPriorities(
+      rules.map((rule) => rule.priority),
+      taken,
+    );
     for (const priority of foreign) await routeRegistry.reserveForeignPriority(listenerArn, priority, now());
     logger.info('Reserved priorities held by foreign rules', { listenerArn, priorities: foreign });
   }
@@ -151,7 +166,11 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
   }
 
   /** Creates the rule of a claimed route unless it exists; undefined when the caller must start over. */
-  async function ensureRule(input: RegisterRouteInput, route: ClaimedRoute, fence: Fence): Promise<RouteRegistration | undefined> {
+  async function ensureRule(
+    input: RegisterRouteInput,
+    route: ClaimedRoute,
+    fence: Fence,
+  ): Promise<RouteRegistration | undefined> {
     if (route.ruleArn !== undefined && (await ruleExists(route.ruleArn))) {
       logger.info('Route already registered', { ruleArn: route.ruleArn });
       return registration(route, route.ruleArn);
@@ -159,7 +178,11 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
     const created = await createRuleOrRelease(input.request, route, fence);
     if (created.outcome === 'created') {
       await routeRegistry.recordRuleArn(input.request.tenantId, fence, created.ruleArn, now());
-      logger.info('Route rule created', { ruleArn: created.ruleArn, listenerArn: route.listenerArn, priority: route.priority });
+      logger.info('Route rule created', {
+        ruleArn: created.ruleArn,
+        listenerArn: route.listenerArn,
+        priority: route.priority,
+      });
       return registration(route, created.ruleArn);
     }
     return resolvePriorityInUse(input.request, route, fence);
@@ -198,7 +221,11 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
    * crashed before recording it: adopt it. Someone else's: give the priority up, reserve it and
    * every other priority foreign rules hold on that listener, and allocate again.
    */
-  async function resolvePriorityInUse(request: WorkflowRequest, route: ClaimedRoute, fence: Fence): Promise<RouteRegistration | undefined> {
+  async function resolvePriorityInUse(
+    request: WorkflowRequest,
+    route: ClaimedRoute,
+    fence: Fence,
+  ): Promise<RouteRegistration | undefined> {
     const { tenantId } = request;
     const rules = await listListenerRules(route.listenerArn);
     const holder = rules.find((rule) => rule.priority === route.priority);
@@ -213,7 +240,10 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
       logger.info('Adopted the tenant rule of an earlier run', { ruleArn: holder.ruleArn });
       return registration(route, holder.ruleArn);
     }
-    logger.warn('A foreign rule holds the claimed priority; reallocating', { ruleArn: holder.ruleArn, priority: route.priority });
+    logger.warn('A foreign rule holds the claimed priority; reallocating', {
+      ruleArn: holder.ruleArn,
+      priority: route.priority,
+    });
     // Release before reserving: the reservation is conditional on the priority being free.
     await routeRegistry.releaseRoute(tenantId, fence, route, now());
     await reserveForeignPriorities(route.listenerArn, rules);
@@ -234,10 +264,15 @@ export function createRouteRegistrar(deps: RouteRegistrarDependencies) {
       const route = recorded ?? (await claimNewRoute(input, fence));
       if (route === undefined) continue;
       if (siloTenant) {
-        logger.info(recorded === undefined ? 'Route priority claimed for the tenant stack' : 'Reusing the recorded route priority', {
-          listenerArn: route.listenerArn,
-          priority: route.priority,
-        });
+        logger.info(
+          recorded === undefined
+            ? 'Route priority claimed for the tenant stack'
+            : 'Reusing the recorded route priority',
+          {
+            listenerArn: route.listenerArn,
+            priority: route.priority,
+          },
+        );
         return stackRouteRegistration(route);
       }
       const result = await ensureRule(input, route, fence);

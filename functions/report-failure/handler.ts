@@ -11,7 +11,12 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { readContractConfig, readIdempotencyTableName, readRegistryTableName, readStateMachineArns } from '../shared/config/environment.ts';
+import {
+  readContractConfig,
+  readIdempotencyTableName,
+  readRegistryTableName,
+  readStateMachineArns,
+} from '../shared/config/environment.ts';
 import { createLogger, stepHandler } from '../shared/step/handler.ts';
 import { parseStepInput } from '../shared/step/schemas.ts';
 import { type ExecutionStatusChange, ExecutionStatusChangeSchema } from './failure.ts';
@@ -35,21 +40,24 @@ const parseEvent: MiddlewareObj<ExecutionStatusChange> = {
   },
 };
 
-export const handler = stepHandler(logger, async (event: ExecutionStatusChange, context: Context): Promise<ReportFailureOutput> => {
-  const { detail } = event;
-  return reporter.report(
-    {
-      executionArn: detail.executionArn,
-      stateMachineArn: detail.stateMachineArn,
-      status: detail.status,
-      stopDate: detail.stopDate,
-      ...(detail.name !== undefined ? { name: detail.name } : {}),
-      redriveCount: detail.redriveCount,
-      startDate: detail.startDate,
-      input: detail.input,
-      error: detail.error,
-      cause: detail.cause,
-    },
-    context,
-  );
-}).use(parseEvent);
+export const handler = stepHandler(
+  logger,
+  async (event: ExecutionStatusChange, context: Context): Promise<ReportFailureOutput> => {
+    const { detail } = event;
+    return reporter.report(
+      {
+        executionArn: detail.executionArn,
+        stateMachineArn: detail.stateMachineArn,
+        status: detail.status,
+        stopDate: detail.stopDate,
+        ...(detail.name !== undefined ? { name: detail.name } : {}),
+        redriveCount: detail.redriveCount,
+        startDate: detail.startDate,
+        input: detail.input,
+        error: detail.error,
+        cause: detail.cause,
+      },
+      context,
+    );
+  },
+).use(parseEvent);

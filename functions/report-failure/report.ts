@@ -13,7 +13,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
-import { addressOfRequest, buildReply, type ContractConfig, type FailureDetails, type Operation } from '../../events/contract.ts';
+import {
+  addressOfRequest,
+  buildReply,
+  type ContractConfig,
+  type FailureDetails,
+  type Operation,
+} from '../../events/contract.ts';
 import { putReply } from '../shared/aws/bus.ts';
 import { describeExecution, lastEnteredState } from '../shared/aws/executions.ts';
 import { appendTenantKeys } from '../shared/step/handler.ts';
@@ -170,14 +176,21 @@ export function createFailureReporter(options: FailureReporterOptions) {
         return { sent: false, superseded: decision.superseded };
       }
       // Slots are held per tenant: once another operation owns the tenant, the slot is its own.
-      if (decision.holdsLock && (await noteFailure(address.tenantId, failure, new Date(failed.stopDate ?? Date.now()).toISOString()))) {
+      if (
+        decision.holdsLock &&
+        (await noteFailure(address.tenantId, failure, new Date(failed.stopDate ?? Date.now()).toISOString()))
+      ) {
         await releaseStackSlot(address.tenantId);
       }
     }
 
     const kind = operation === 'onboarding' ? 'provisionFailure' : 'deprovisionFailure';
     const eventId = await putReply(
-      buildReply(contractConfig, { registrationId: address.registrationId, tenantId: address.tenantId }, { kind, failure }),
+      buildReply(
+        contractConfig,
+        { registrationId: address.registrationId, tenantId: address.tenantId },
+        { kind, failure },
+      ),
     );
     logger.info('Failure reply sent', { replyKind: kind, eventId });
     return { sent: true, eventId };
@@ -212,7 +225,9 @@ export function createFailureReporter(options: FailureReporterOptions) {
     try {
       const operation = operationOf(stopped.stateMachineArn);
       if (operation === undefined) {
-        logger.warn('Status change of a state machine that is not ours; ignored', { stateMachineArn: stopped.stateMachineArn });
+        logger.warn('Status change of a state machine that is not ours; ignored', {
+          stateMachineArn: stopped.stateMachineArn,
+        });
         return { sent: false };
       }
       if (!(reportedStatuses as readonly string[]).includes(stopped.status)) {
@@ -254,4 +269,3 @@ export function createFailureReporter(options: FailureReporterOptions) {
 }
 
 export type FailureReporter = ReturnType<typeof createFailureReporter>;
-

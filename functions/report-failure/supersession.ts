@@ -76,11 +76,16 @@ export function decideFailureReply(record: TenantRecord | undefined, execution: 
   }
   // The execution completed its operation and then failed, at the success reply: its reply never
   // went out, so the failure reply tells the operator to redrive it (the redrive sends the success).
-  if (lock === undefined && record.lastCompletion?.executionArn === execution.executionArn) return { reply: true, holdsLock: false };
+  if (lock === undefined && record.lastCompletion?.executionArn === execution.executionArn)
+    return { reply: true, holdsLock: false };
   for (const operation of Object.values(Operation)) {
     const completedAt = record.completed[completionKey(operation, execution.registrationId)];
     if (isLater(completedAt, execution.startedAt)) {
-      return { reply: false, superseded: SupersededBecause.registrationCompleted, by: completionKey(operation, execution.registrationId) };
+      return {
+        reply: false,
+        superseded: SupersededBecause.registrationCompleted,
+        by: completionKey(operation, execution.registrationId),
+      };
     }
   }
   if (isLater(record.lastRequestAt, execution.requestedAt)) {

@@ -39,7 +39,11 @@ function outcomeOf(input: SendReplyInput): ReplyOutcome {
 
 const idempotentHandler = stepHandler(logger, async (input: SendReplyInput): Promise<SendReplyOutput> => {
   const { request } = input;
-  appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn, registrationId: request.registrationId });
+  appendTenantKeys(logger, {
+    tenantId: request.tenantId,
+    executionArn: request.executionArn,
+    registrationId: request.registrationId,
+  });
 
   const outcome = outcomeOf(input);
   // Proven in one conditional write: the operation completed and no newer operation has taken or

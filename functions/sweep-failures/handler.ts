@@ -11,7 +11,12 @@
  */
 import type { Context } from 'aws-lambda';
 import { reportedExecutionStatuses } from '../../events/execution-status.ts';
-import { readContractConfig, readIdempotencyTableName, readRegistryTableName, readStateMachineArns } from '../shared/config/environment.ts';
+import {
+  readContractConfig,
+  readIdempotencyTableName,
+  readRegistryTableName,
+  readStateMachineArns,
+} from '../shared/config/environment.ts';
 import { listExecutionsStoppedSince } from '../shared/aws/executions.ts';
 import { createLogger, stepHandler } from '../shared/step/handler.ts';
 import { createFailureReporter, type ReportFailureOutput } from '../report-failure/report.ts';

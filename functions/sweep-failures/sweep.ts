@@ -25,7 +25,11 @@ export const sweepReserveMilliseconds = 10_000;
  * Epoch milliseconds of the window's start: the lookback before the time the schedule fired
  * (`time` of the scheduled event), or before `now` when that time is missing or not a time.
  */
-export function sweepWindowStart(scheduledAt: unknown, now: number, lookbackMinutes: number = sweepSchedule.lookbackMinutes): number {
+export function sweepWindowStart(
+  scheduledAt: unknown,
+  now: number,
+  lookbackMinutes: number = sweepSchedule.lookbackMinutes,
+): number {
   const fired = typeof scheduledAt === 'string' && scheduledAt.length <= 64 ? Date.parse(scheduledAt) : Number.NaN;
   return (Number.isFinite(fired) ? fired : now) - lookbackMinutes * 60_000;
 }

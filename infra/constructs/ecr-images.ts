@@ -6,7 +6,8 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { TierCatalog } from '../../functions/shared/config/tier-catalog.ts';
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@sha256:digest]` */
-export const privateEcrImage = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
+export const privateEcrImage =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
 
 /** A private ECR image's parts. */
 export interface PrivateEcrImage {
@@ -20,9 +21,20 @@ export interface PrivateEcrImage {
 export function parsePrivateEcrImage(image: string): PrivateEcrImage | undefined {
   const match = privateEcrImage.exec(image);
   if (match === null) return undefined;
-  const [, account, region, repositoryName, tag, digest] = match as unknown as [string, string, string, string, string?, string?];
+  const [, account, region, repositoryName, tag, digest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string?,
+    string?,
+  ];
   const partition = RegionInfo.get(region).partition ?? 'aws';
-  return { repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`, repositoryName, reference: tag ?? digest ?? 'latest' };
+  return {
+    repositoryArn: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`,
+    repositoryName,
+    reference: tag ?? digest ?? 'latest',
+  };
 }
 
 /** The ECR repositories of every image the catalog's silo tiers run, sorted and distinct. */

@@ -28,7 +28,10 @@ const retryAttempts = 185;
  */
 export function cdkEventPattern(pattern: Readonly<Record<string, unknown>>): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern;
-  return { ...rest, ...(detailType !== undefined ? { detailType: detailType as string[] } : {}) } as events.EventPattern;
+  return {
+    ...rest,
+    ...(detailType !== undefined ? { detailType: detailType as string[] } : {}),
+  } as events.EventPattern;
 }
 
 /** Properties of {@link EventWiring}. */
@@ -62,7 +65,10 @@ export class EventWiring extends Construct {
       new events.Rule(this, ruleId, {
         eventBus: props.bus,
         description: `Hands each ${operation} request of the control plane to the admission function, which starts the tenant ${operation} workflow`,
-        eventPattern: cdkEventPattern({ ...requestEventPattern(props.contract, operation), account: [...props.controlPlaneAccounts] }),
+        eventPattern: cdkEventPattern({
+          ...requestEventPattern(props.contract, operation),
+          account: [...props.controlPlaneAccounts],
+        }),
         targets: [
           new targets.LambdaFunction(props.admission, {
             deadLetterQueue: this.requestDeadLetterQueue,
@@ -71,7 +77,10 @@ export class EventWiring extends Construct {
           }),
         ],
       });
-    this.requestRules = { onboarding: requestRule('onboarding', 'OnboardingRequests'), offboarding: requestRule('offboarding', 'OffboardingRequests') };
+    this.requestRules = {
+      onboarding: requestRule('onboarding', 'OnboardingRequests'),
+      offboarding: requestRule('offboarding', 'OffboardingRequests'),
+    };
     // The rules' dead-letter queue only catches events EventBridge could not hand over; an admission
     // that keeps failing (StartExecution throttled, the open-executions quota) is retried twice by
     // Lambda and then recorded in the same queue, so no request is lost without an alarm.
@@ -111,7 +120,8 @@ export class EventWiring extends Construct {
     });
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter queue (of EventBridge rule targets); a dead-letter queue of a dead-letter queue would only move the alarm',
+      reason:
+        'This queue is itself a dead-letter queue (of EventBridge rule targets); a dead-letter queue of a dead-letter queue would only move the alarm',
     });
     return queue;
   }

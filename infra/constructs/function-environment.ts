@@ -6,11 +6,19 @@
 import type { eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
 
 /** Directory name of a function under functions/. */
-export type FunctionDirectory = (typeof workflowFunctions)[keyof typeof workflowFunctions] | (typeof eventFunctions)[keyof typeof eventFunctions];
+export type FunctionDirectory =
+  | (typeof workflowFunctions)[keyof typeof workflowFunctions]
+  | (typeof eventFunctions)[keyof typeof eventFunctions];
 
 /** The variables each reader of functions/shared/config/environment.ts requires. */
 export const readerVariables = {
-  readContractConfig: ['EVENT_BUS_NAME', 'CONTROL_PLANE_SOURCE', 'APPLICATION_PLANE_SOURCE', 'ACCEPT_LEGACY_DETAIL_TYPES', 'EMIT_LEGACY_DETAIL_TYPES'],
+  readContractConfig: [
+    'EVENT_BUS_NAME',
+    'CONTROL_PLANE_SOURCE',
+    'APPLICATION_PLANE_SOURCE',
+    'ACCEPT_LEGACY_DETAIL_TYPES',
+    'EMIT_LEGACY_DETAIL_TYPES',
+  ],
   readRegistryTableName: ['TENANT_REGISTRY_TABLE'],
   readIdempotencyTableName: ['IDEMPOTENCY_TABLE'],
   readStackConfig: ['STACK_NAME_PREFIX', 'TENANT_STACK_PARAMETERS', 'TEMPLATE_BASE_URL', 'TENANT_DOMAIN'],

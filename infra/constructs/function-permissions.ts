@@ -41,11 +41,18 @@ export interface FunctionPermissions {
 /** The DynamoDB calls Powertools idempotency makes on its table. */
 const idempotencyActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 /** Registry calls of the route steps: tenant record plus route/priority items (no transactions). */
-const routeRegistryActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'];
+const routeRegistryActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+];
 /** Stack-operation slots (functions/shared/registry/stack-slots.ts): read the slots, take, renew and free one. */
 const stackSlotActions = ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
-const executionsReason = 'Executions are named by EventBridge when it starts them; the pattern covers executions of the two orchestrator workflows only';
+const executionsReason =
+  'Executions are named by EventBridge when it starts them; the pattern covers executions of the two orchestrator workflows only';
 const describeRulesReason =
   'elasticloadbalancing:DescribeRules and DescribeTags support no resource-level permissions; AWS requires Resource "*" for them';
 const listenerRulesReason =
@@ -66,7 +73,11 @@ function grantPutReply(role: iam.IRole, targets: FunctionTargets): void {
 }
 
 function grantDescribeRules(role: iam.IRole): void {
-  iam.Grant.addToPrincipal({ grantee: role, actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'], resourceArns: ['*'] });
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
+    resourceArns: ['*'],
+  });
 }
 
 /**
@@ -120,9 +131,22 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
           conditions: { Null: { 'cloudformation:TemplateUrl': 'true' } },
         }),
       );
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DeleteStack'], resourceArns: [stacks], conditions: withStackRole });
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], resourceArns: [stacks] });
-      acknowledgeWildcardResource(role, stacks, 'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the calls to tenant stacks');
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['cloudformation:DeleteStack'],
+        resourceArns: [stacks],
+        conditions: withStackRole,
+      });
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
+        resourceArns: [stacks],
+      });
+      acknowledgeWildcardResource(
+        role,
+        stacks,
+        'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the calls to tenant stacks',
+      );
       iam.Grant.addToPrincipal({
         grantee: role,
         actions: ['iam:PassRole'],
@@ -132,7 +156,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       // CloudFormation fetches TemplateURL with the caller's credentials.
       const templates = targets.templatesBucket.arnForObjects('*');
       iam.Grant.addToPrincipal({ grantee: role, actions: ['s3:GetObject'], resourceArns: [templates] });
-      acknowledgeWildcardResource(role, templates, 'Tenant templates are published under <model>/<version>/template.json; CreateStack reads whichever version the plan names');
+      acknowledgeWildcardResource(
+        role,
+        templates,
+        'Tenant templates are published under <model>/<version>/template.json; CreateStack reads whichever version the plan names',
+      );
       targets.registry.grant(role, ...stackSlotActions);
     },
   },
@@ -140,7 +168,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
     anyResourceReason: describeRulesReason,
     grant: (role, targets) => {
       targets.registry.grant(role, ...routeRegistryActions);
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['elasticloadbalancing:CreateRule'], resourceArns: [...targets.listenerArns] });
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['elasticloadbalancing:CreateRule'],
+        resourceArns: [...targets.listenerArns],
+      });
       // CreateRule with Tags is also authorized as AddTags on the new rule.
       iam.Grant.addToPrincipal({
         grantee: role,
@@ -170,7 +202,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
     grant: (role, targets) => {
       const services = accountArn('ecs', `service/*/${targets.stackNamePrefix}-*`);
       iam.Grant.addToPrincipal({ grantee: role, actions: ['ecs:DescribeServices'], resourceArns: [services] });
-      acknowledgeWildcardResource(role, services, 'Tenant services are <stack name>-<service> in the shared or the tenant\'s own cluster; the prefix scopes the call to tenant services');
+      acknowledgeWildcardResource(
+        role,
+        services,
+        "Tenant services are <stack name>-<service> in the shared or the tenant's own cluster; the prefix scopes the call to tenant services",
+      );
       // The fence: each look first proves in a conditional write that the execution still holds the tenant.
       targets.registry.grant(role, 'dynamodb:UpdateItem');
     },
@@ -191,7 +227,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
   },
   'admit-request': {
     grant: (role, targets) => {
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['states:StartExecution'], resourceArns: [...targets.stateMachineArns] });
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['states:StartExecution'],
+        resourceArns: [...targets.stateMachineArns],
+      });
     },
   },
   'report-failure': {
@@ -200,7 +240,11 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
   'sweep-failures': {
     grant: (role, targets) => {
       // ListExecutions is authorized on the state machine whose executions it lists.
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['states:ListExecutions'], resourceArns: [...targets.stateMachineArns] });
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['states:ListExecutions'],
+        resourceArns: [...targets.stateMachineArns],
+      });
       grantFailureReporting(role, targets);
     },
   },

@@ -56,7 +56,10 @@ export class Monitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    this.alarmTopic = props.alarmTopicArn !== undefined ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : this.createTopic();
+    this.alarmTopic =
+      props.alarmTopicArn !== undefined
+        ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn)
+        : this.createTopic();
     const alarms: cloudwatch.Alarm[] = [];
     const alarm = (alarmId: string, metric: cloudwatch.IMetric, description: string) => {
       const created = new cloudwatch.Alarm(this, alarmId, {
@@ -74,22 +77,41 @@ export class Monitoring extends Construct {
     for (const [operation, stateMachine] of Object.entries(props.stateMachines)) {
       const name = operation.charAt(0).toUpperCase() + operation.slice(1);
       const hint = 'The failure reporter has replied; fix the cause and redrive the execution from the console.';
-      alarm(`${name}ExecutionsFailed`, stateMachine.metricFailed({ period: Duration.minutes(5) }), `A tenant ${operation} execution failed. ${hint}`);
-      alarm(`${name}ExecutionsTimedOut`, stateMachine.metricTimedOut({ period: Duration.minutes(5) }), `A tenant ${operation} execution timed out. ${hint}`);
-      alarm(`${name}ExecutionsAborted`, stateMachine.metricAborted({ period: Duration.minutes(5) }), `A tenant ${operation} execution was aborted. ${hint}`);
+      alarm(
+        `${name}ExecutionsFailed`,
+        stateMachine.metricFailed({ period: Duration.minutes(5) }),
+        `A tenant ${operation} execution failed. ${hint}`,
+      );
+      alarm(
+        `${name}ExecutionsTimedOut`,
+        stateMachine.metricTimedOut({ period: Duration.minutes(5) }),
+        `A tenant ${operation} execution timed out. ${hint}`,
+      );
+      alarm(
+        `${name}ExecutionsAborted`,
+        stateMachine.metricAborted({ period: Duration.minutes(5) }),
+        `A tenant ${operation} execution was aborted. ${hint}`,
+      );
     }
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       alarm(
         `${name}Depth`,
-        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        queue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: cloudwatch.Stats.MAXIMUM,
+        }),
         `Events EventBridge could not deliver are waiting in ${name}: inspect and replay them.`,
       );
     }
-    alarm('FailureReporterErrors', props.failureReporter.metricErrors({ period: Duration.minutes(5) }), 'The failure reporter failed: a failed execution may not have been answered.');
+    alarm(
+      'FailureReporterErrors',
+      props.failureReporter.metricErrors({ period: Duration.minutes(5) }),
+      'The failure reporter failed: a failed execution may not have been answered.',
+    );
     alarm(
       'FailureSweepErrors',
       props.failureSweep.metricErrors({ period: Duration.minutes(5) }),
-      'The failure sweep failed: a failed execution whose status event was lost may not have been answered. Read the sweep\'s logs.',
+      "The failure sweep failed: a failed execution whose status event was lost may not have been answered. Read the sweep's logs.",
     );
 
     // Each function logs an unanswerable request as `rejected: true` (a JSON boolean, which JSON
@@ -112,7 +134,7 @@ export class Monitoring extends Construct {
     alarm(
       'UnanswerableRejections',
       rejections!.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      'A request was rejected without a registration id, so the control plane got no reply: find it in the admission function\'s (or the failure reporter\'s) logs.',
+      "A request was rejected without a registration id, so the control plane got no reply: find it in the admission function's (or the failure reporter's) logs.",
     );
     // Not an alarm: a superseded execution is the orchestrator working as designed (a newer
     // request won), but a steady count shows a control plane that re-sends or reorders requests.
@@ -130,7 +152,10 @@ export class Monitoring extends Construct {
   }
 
   private createTopic(): sns.Topic {
-    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the tenant orchestrator alarm topic' });
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the tenant orchestrator alarm topic',
+    });
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -140,7 +165,11 @@ export class Monitoring extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
-    return new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'Tenant orchestrator alarms' });
+    return new sns.Topic(this, 'AlarmTopic', {
+      masterKey: key,
+      enforceSSL: true,
+      displayName: 'Tenant orchestrator alarms',
+    });
   }
 
   private createDashboard(props: MonitoringProps): cloudwatch.Dashboard {
@@ -149,7 +178,13 @@ export class Monitoring extends Construct {
       ([operation, stateMachine]) =>
         new cloudwatch.GraphWidget({
           title: `Tenant ${operation} executions`,
-          left: [stateMachine.metricStarted(), stateMachine.metricSucceeded(), stateMachine.metricFailed(), stateMachine.metricTimedOut(), stateMachine.metricAborted()],
+          left: [
+            stateMachine.metricStarted(),
+            stateMachine.metricSucceeded(),
+            stateMachine.metricFailed(),
+            stateMachine.metricTimedOut(),
+            stateMachine.metricAborted(),
+          ],
           width: 12,
         }),
     );
@@ -158,21 +193,39 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Dead-letter queue depth',
-        left: Object.entries(props.deadLetterQueues).map(([name, queue]) => queue.metricApproximateNumberOfMessagesVisible({ label: name })),
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
+          queue.metricApproximateNumberOfMessagesVisible({ label: name }),
+        ),
         width: 12,
       }),
       new cloudwatch.SingleValueWidget({
         title: 'Unanswerable rejected requests / superseded executions',
         metrics: [
-          new cloudwatch.Metric({ namespace: metricNamespace, metricName: unanswerableRequestsMetric, statistic: cloudwatch.Stats.SUM }),
-          new cloudwatch.Metric({ namespace: metricNamespace, metricName: supersededExecutionsMetric, statistic: cloudwatch.Stats.SUM }),
+          new cloudwatch.Metric({
+            namespace: metricNamespace,
+            metricName: unanswerableRequestsMetric,
+            statistic: cloudwatch.Stats.SUM,
+          }),
+          new cloudwatch.Metric({
+            namespace: metricNamespace,
+            metricName: supersededExecutionsMetric,
+            statistic: cloudwatch.Stats.SUM,
+          }),
         ],
         width: 12,
       }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Function errors', left: functions.map(([name, fn]) => fn.metricErrors({ label: name })), width: 12 }),
-      new cloudwatch.GraphWidget({ title: 'Function duration (p99)', left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })), width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        left: functions.map(([name, fn]) => fn.metricErrors({ label: name })),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration (p99)',
+        left: functions.map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })),
+        width: 12,
+      }),
     );
     return dashboard;
   }

@@ -30,14 +30,19 @@ export function nagResourceName(stack: Stack, value: unknown): string {
         return `<${logicalId}.${attribute}>`;
       }
     }
-    throw new Error(`Cannot name ${JSON.stringify(node)} in a cdk-nag acknowledgement; build wildcard ARNs from this stack's values`);
+    throw new Error(
+      `Cannot name ${JSON.stringify(node)} in a cdk-nag acknowledgement; build wildcard ARNs from this stack's values`,
+    );
   };
   return visit(stack.resolve(value));
 }
 
 /** Acknowledges the IAM5 finding of one wildcard resource (a token string or its resolved form) on `scope` and everything under it. */
 export function acknowledgeWildcardResource(scope: IConstruct, resource: unknown, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(scope), resource)}]`, reason });
+  Validations.of(scope).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(scope), resource)}]`,
+    reason,
+  });
 }
 
 /**

@@ -42,7 +42,9 @@ export class OrchestratorFunctions extends Construct {
 
   constructor(scope: Construct, id: string, props: OrchestratorFunctionsProps) {
     super(scope, id);
-    const directories: FunctionDirectory[] = [...new Set([...Object.values(workflowFunctions), ...Object.values(eventFunctions)])];
+    const directories: FunctionDirectory[] = [
+      ...new Set([...Object.values(workflowFunctions), ...Object.values(eventFunctions)]),
+    ];
     const created: Partial<Record<FunctionDirectory, OrchestratorFunction>> = {};
     for (const directory of directories) {
       const permissions = functionPermissions[directory];
@@ -68,11 +70,19 @@ export class OrchestratorFunctions extends Construct {
    * error alarm tells an operator when runs keep failing.
    */
   private scheduleFailureSweep(sweep: OrchestratorFunction): events.Rule {
-    sweep.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(sweepSchedule.intervalMinutes) });
+    sweep.function.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(sweepSchedule.intervalMinutes),
+    });
     return new events.Rule(this, 'FailureSweepSchedule', {
       description: 'Runs the failure sweep: replies to failed executions whose status event was not delivered',
       schedule: events.Schedule.rate(Duration.minutes(sweepSchedule.intervalMinutes)),
-      targets: [new targets.LambdaFunction(sweep.function, { retryAttempts: 2, maxEventAge: Duration.minutes(sweepSchedule.intervalMinutes) })],
+      targets: [
+        new targets.LambdaFunction(sweep.function, {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(sweepSchedule.intervalMinutes),
+        }),
+      ],
     });
   }
 

@@ -9,4 +9,6 @@ import { Duration } from 'aws-cdk-lib';
 export const requestDeadLetterRetention = Duration.days(14);
 
 /** Lifetime of a tombstone: the request retention plus a day. */
-export const tombstoneLifetime = Duration.seconds(requestDeadLetterRetention.toSeconds() + Duration.days(1).toSeconds());
+export const tombstoneLifetime = Duration.seconds(
+  requestDeadLetterRetention.toSeconds() + Duration.days(1).toSeconds(),
+);

@@ -24,7 +24,11 @@ export interface TenantPermissionsBoundaryProps {
 }
 
 /** ECR read actions a task execution role needs to pull an image. */
-export const ecrPullActions = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'] as const;
+export const ecrPullActions = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchGetImage',
+] as const;
 
 /** The managed policy used as the permissions boundary of tenant roles. */
 export class TenantPermissionsBoundary extends Construct {
@@ -36,7 +40,11 @@ export class TenantPermissionsBoundary extends Construct {
     super(scope, id);
     this.tenantLogGroups = accountArn('logs', `log-group:${tenantLogGroupPrefix}${props.stackNamePrefix}-*`);
     const statements = [
-      new iam.PolicyStatement({ sid: 'WriteTenantLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.tenantLogGroups] }),
+      new iam.PolicyStatement({
+        sid: 'WriteTenantLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.tenantLogGroups],
+      }),
     ];
     const repositories = [...(props.repositoryArns ?? [])];
     if (repositories.length > 0) {
@@ -49,9 +57,16 @@ export class TenantPermissionsBoundary extends Construct {
       description: `Permissions boundary of tenant roles (${props.stackNamePrefix}-*): tenant log groups and the catalog's ECR repositories only`,
       document: new iam.PolicyDocument({ statements }),
     });
-    acknowledgeWildcardResource(this.policy, this.tenantLogGroups, 'Tenant log groups are /tenants/<prefix>-<tenantId>, one per tenant stack; the boundary caps every tenant role to them');
+    acknowledgeWildcardResource(
+      this.policy,
+      this.tenantLogGroups,
+      'Tenant log groups are /tenants/<prefix>-<tenantId>, one per tenant stack; the boundary caps every tenant role to them',
+    );
     if (repositories.length > 0) {
-      Validations.of(this.policy).acknowledge({ id: anyResourceFinding, reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; AWS requires Resource "*" for it' });
+      Validations.of(this.policy).acknowledge({
+        id: anyResourceFinding,
+        reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; AWS requires Resource "*" for it',
+      });
     }
   }
 }

@@ -68,11 +68,16 @@ export class TenantTemplatesBucket extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Publishes the tenant templates: reads the CDK asset, writes the templates bucket',
     });
-    const logGroup = new logs.LogGroup(this, 'PublisherLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new logs.LogGroup(this, 'PublisherLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     logGroup.grantWrite(role);
     const deployment = new s3deploy.BucketDeployment(this, 'Publish', {
       destinationBucket: this.bucket,
-      sources: props.templates.map(({ model, version, template }) => s3deploy.Source.jsonData(tenantTemplateKey(model, version), template)),
+      sources: props.templates.map(({ model, version, template }) =>
+        s3deploy.Source.jsonData(tenantTemplateKey(model, version), template),
+      ),
       // Older versions stay: tenants created from them are updated and deleted with their own version.
       prune: false,
       retainOnDelete: true,
@@ -86,7 +91,7 @@ export class TenantTemplatesBucket extends Construct {
   /** The findings of CDK's own BucketDeployment handler, whose code and grants this app cannot change. */
   private acknowledgePublisherFindings(role: iam.Role, deployment: s3deploy.BucketDeployment): void {
     const grantReason =
-      'BucketDeployment\'s own grants (read of the CDK asset, read/write of the templates bucket) use these wildcard actions; its handler copies whole prefixes';
+      "BucketDeployment's own grants (read of the CDK asset, read/write of the templates bucket) use these wildcard actions; its handler copies whole prefixes";
     Validations.of(role).acknowledge(
       { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: grantReason },
       { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: grantReason },
@@ -94,9 +99,17 @@ export class TenantTemplatesBucket extends Construct {
       { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: grantReason },
       { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: grantReason },
     );
-    acknowledgeWildcardResource(role, this.bucket.arnForObjects('*'), 'The publisher writes template objects under any <model>/<version>/ key of the templates bucket');
+    acknowledgeWildcardResource(
+      role,
+      this.bucket.arnForObjects('*'),
+      'The publisher writes template objects under any <model>/<version>/ key of the templates bucket',
+    );
     for (const resource of this.assetObjectResources(role)) {
-      acknowledgeWildcardResource(role, resource, 'The template JSON is staged as a CDK asset in the bootstrap assets bucket under a content-hash key; BucketDeployment grants read on the bucket\'s objects');
+      acknowledgeWildcardResource(
+        role,
+        resource,
+        "The template JSON is staged as a CDK asset in the bootstrap assets bucket under a content-hash key; BucketDeployment grants read on the bucket's objects",
+      );
     }
     // The handler is a singleton at stack level (CDK's Python function), not under `deployment`.
     const stack = Stack.of(this);
@@ -104,7 +117,8 @@ export class TenantTemplatesBucket extends Construct {
     if (handler === undefined) throw new Error(`${deployment.node.path}: BucketDeployment handler not found`);
     Validations.of(handler).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'The BucketDeployment handler\'s Python runtime is chosen by aws-cdk-lib and cannot be configured; it runs only at deployment time',
+      reason:
+        "The BucketDeployment handler's Python runtime is chosen by aws-cdk-lib and cannot be configured; it runs only at deployment time",
     });
   }
 
@@ -112,9 +126,15 @@ export class TenantTemplatesBucket extends Construct {
   private assetObjectResources(role: iam.Role): string[] {
     const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
     const document = Stack.of(this).resolve(policy?.document) as { Statement?: { Resource?: unknown }[] } | undefined;
-    const resources = (document?.Statement ?? []).flatMap((statement) => (Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource]));
+    const resources = (document?.Statement ?? []).flatMap((statement) =>
+      Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource],
+    );
     return resources
-      .filter((resource) => nagResourceName(Stack.of(this), resource).match(/^arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-.*\/\*$/) !== null)
+      .filter(
+        (resource) =>
+          nagResourceName(Stack.of(this), resource).match(/^arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-.*\/\*$/) !==
+          null,
+      )
       .map((resource) => resource as string);
   }
 }

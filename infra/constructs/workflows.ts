@@ -37,10 +37,14 @@ export function definitionSubstitutions(
 ): Record<string, string> {
   const substitutions: Record<string, string> = {};
   for (const placeholder of definitionPlaceholders(definition)) {
-    const directory = Object.hasOwn(workflowFunctions, placeholder) ? workflowFunctions[placeholder as keyof typeof workflowFunctions] : undefined;
+    const directory = Object.hasOwn(workflowFunctions, placeholder)
+      ? workflowFunctions[placeholder as keyof typeof workflowFunctions]
+      : undefined;
     const arn = directory === undefined ? undefined : functionArnByDirectory[directory];
     if (arn === undefined) {
-      throw new Error(`${file}: placeholder \${${placeholder}} has no function; declare it in functions/lambda-functions.ts workflowFunctions`);
+      throw new Error(
+        `${file}: placeholder \${${placeholder}} has no function; declare it in functions/lambda-functions.ts workflowFunctions`,
+      );
     }
     substitutions[placeholder] = arn;
   }
@@ -54,12 +58,22 @@ export function workflowName(stack: Stack, operation: Operation): string {
 
 /** A workflow's ARN, built from its name so functions and rules need not reference the state machine. */
 export function workflowArn(stack: Stack, operation: Operation): string {
-  return stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: workflowName(stack, operation), arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return stack.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: workflowName(stack, operation),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /** The ARN pattern of every execution of a workflow. */
 export function workflowExecutionsArn(stack: Stack, operation: Operation): string {
-  return stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${workflowName(stack, operation)}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return stack.formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${workflowName(stack, operation)}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /** Properties of {@link Workflows}. */
@@ -98,12 +112,17 @@ export class Workflows extends Construct {
     this.logGroups = { onboarding: onboarding.logGroup, offboarding: offboarding.logGroup };
   }
 
-  private createWorkflow(operation: Operation, props: WorkflowsProps): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+  private createWorkflow(
+    operation: Operation,
+    props: WorkflowsProps,
+  ): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
     const stack = Stack.of(this);
     const id = operation === 'onboarding' ? 'Onboarding' : 'Offboarding';
     const file = workflowDefinitionFiles[operation];
     const definition = readFileSync(resolve(props.projectRoot, file), 'utf8');
-    const arnByDirectory = Object.fromEntries(Object.entries(props.functions).map(([directory, fn]) => [directory, fn.functionArn]));
+    const arnByDirectory = Object.fromEntries(
+      Object.entries(props.functions).map(([directory, fn]) => [directory, fn.functionArn]),
+    );
     const substitutions = definitionSubstitutions(file, definition, arnByDirectory);
 
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
@@ -121,8 +140,14 @@ export class Workflows extends Construct {
       tracingEnabled: true,
     });
     // Unqualified ARNs only: the definition invokes $LATEST, never a version or alias.
-    const invoked = Object.keys(substitutions).map((placeholder) => props.functions[workflowFunctions[placeholder as keyof typeof workflowFunctions]]!);
-    iam.Grant.addToPrincipal({ grantee: stateMachine, actions: ['lambda:InvokeFunction'], resourceArns: invoked.map((fn) => fn.functionArn) });
+    const invoked = Object.keys(substitutions).map(
+      (placeholder) => props.functions[workflowFunctions[placeholder as keyof typeof workflowFunctions]]!,
+    );
+    iam.Grant.addToPrincipal({
+      grantee: stateMachine,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: invoked.map((fn) => fn.functionArn),
+    });
     Validations.of(stateMachine).acknowledge({
       id: anyResourceFinding,
       reason:

@@ -141,7 +141,12 @@ export class ServiceSlot extends Construct {
     });
 
     if (slot.condition !== undefined) {
-      const resources: (CfnResource | undefined)[] = [this.securityGroup, this.taskDefinition, this.service, this.targetGroup];
+      const resources: (CfnResource | undefined)[] = [
+        this.securityGroup,
+        this.taskDefinition,
+        this.service,
+        this.targetGroup,
+      ];
       for (const resource of resources) {
         if (resource !== undefined) resource.cfnOptions.condition = slot.condition;
       }
@@ -159,7 +164,9 @@ export class ServiceSlot extends Construct {
       healthCheckProtocol: 'HTTP',
       healthCheckPath: props.slot.healthCheckPath.valueAsString,
       matcher: { httpCode: '200-399' },
-      targetGroupAttributes: [{ key: 'deregistration_delay.timeout_seconds', value: String(deregistrationDelaySeconds) }],
+      targetGroupAttributes: [
+        { key: 'deregistration_delay.timeout_seconds', value: String(deregistrationDelaySeconds) },
+      ],
     });
   }
 }

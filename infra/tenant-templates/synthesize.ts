@@ -26,7 +26,10 @@ export function synthesizeTenantTemplate(model: SiloIsolationModel, version: str
   const outdir = mkdtempSync(join(tmpdir(), 'tenant-template-'));
   try {
     const app = new App({ outdir });
-    const stack = new TenantTemplateStack(app, `TenantTemplate-${model}`, { isolationModel: model, templateVersion: version });
+    const stack = new TenantTemplateStack(app, `TenantTemplate-${model}`, {
+      isolationModel: model,
+      templateVersion: version,
+    });
     const template: unknown = app.synth().getStackArtifact(stack.artifactId).template;
     return template as Record<string, unknown>;
   } finally {

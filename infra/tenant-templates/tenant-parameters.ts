@@ -3,7 +3,14 @@
  * functions/shared/config/template-parameters.ts, so the plan step and the templates cannot drift apart
  * without the contract test (test/infra/tenant-templates.test.ts) failing.
  */
-import { CfnCondition, CfnParameter, Fn, type CfnParameterProps, type ICfnConditionExpression, type Stack } from 'aws-cdk-lib';
+import {
+  CfnCondition,
+  CfnParameter,
+  Fn,
+  type CfnParameterProps,
+  type ICfnConditionExpression,
+  type Stack,
+} from 'aws-cdk-lib';
 import {
   ec2IdPattern,
   RouteParameter,
@@ -11,7 +18,12 @@ import {
   sharedParametersByModel,
   TemplateParameter,
 } from '../../functions/shared/config/template-parameters.ts';
-import { fargateCpuValues, fargateMaxMemory, fargateMinMemory, maxServicesPerTenant } from '../../functions/shared/config/tier-catalog.ts';
+import {
+  fargateCpuValues,
+  fargateMaxMemory,
+  fargateMinMemory,
+  maxServicesPerTenant,
+} from '../../functions/shared/config/tier-catalog.ts';
 
 /** A silo isolation model: the ones that get a tenant template. */
 export type SiloIsolationModel = keyof typeof sharedParametersByModel;
@@ -25,19 +37,32 @@ export type SharedParameterName = (typeof sharedParametersByModel)[SiloIsolation
  * {@link ec2IdPattern} for why.
  */
 const sharedParameterDeclarations: Record<SharedParameterName, CfnParameterProps> = {
-  VpcId: { type: 'String', allowedPattern: ec2IdPattern.vpc, description: 'VPC of the shared load balancer and the tenant tasks (vpc-...)' },
+  VpcId: {
+    type: 'String',
+    allowedPattern: ec2IdPattern.vpc,
+    description: 'VPC of the shared load balancer and the tenant tasks (vpc-...)',
+  },
   // CloudFormation matches a CommaDelimitedList's AllowedPattern against each element.
-  SubnetIds: { type: 'CommaDelimitedList', allowedPattern: ec2IdPattern.subnet, description: 'Private subnets the tenant tasks run in (subnet-..., comma-separated)' },
+  SubnetIds: {
+    type: 'CommaDelimitedList',
+    allowedPattern: ec2IdPattern.subnet,
+    description: 'Private subnets the tenant tasks run in (subnet-..., comma-separated)',
+  },
   LoadBalancerSecurityGroupId: {
     type: 'String',
     allowedPattern: ec2IdPattern.securityGroup,
     description: 'Security group of the shared load balancer (sg-...); the only source allowed to reach tenant tasks',
   },
-  SharedClusterName: { type: 'String', allowedPattern: '^[A-Za-z0-9_-]{1,255}$', description: 'ECS cluster shared by silo-services tenants' },
+  SharedClusterName: {
+    type: 'String',
+    allowedPattern: '^[A-Za-z0-9_-]{1,255}$',
+    description: 'ECS cluster shared by silo-services tenants',
+  },
   PermissionsBoundaryArn: {
     type: 'String',
     allowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]{1,512}$',
-    description: 'Managed policy every role of the stack gets as its permissions boundary (the orchestrator\'s; the stack role creates roles with no other)',
+    description:
+      "Managed policy every role of the stack gets as its permissions boundary (the orchestrator's; the stack role creates roles with no other)",
   },
 };
 
@@ -113,8 +138,10 @@ function slotInUseExpression(serviceCount: CfnParameter, index: number): ICfnCon
  */
 function declareSlot(stack: Stack, index: number, serviceCount: CfnParameter): ServiceSlotParameters {
   const unused = index > 0;
-  const declare = (field: Parameters<typeof serviceSlotParameter>[1], props: ConstructorParameters<typeof CfnParameter>[2]) =>
-    new CfnParameter(stack, serviceSlotParameter(index, field), props);
+  const declare = (
+    field: Parameters<typeof serviceSlotParameter>[1],
+    props: ConstructorParameters<typeof CfnParameter>[2],
+  ) => new CfnParameter(stack, serviceSlotParameter(index, field), props);
   return {
     index,
     name: declare('name', {
@@ -164,7 +191,9 @@ function declareSlot(stack: Stack, index: number, serviceCount: CfnParameter): S
       ...(unused ? { default: '/' } : {}),
     }),
     condition: unused
-      ? new CfnCondition(stack, hasServiceConditionName(index), { expression: slotInUseExpression(serviceCount, index) })
+      ? new CfnCondition(stack, hasServiceConditionName(index), {
+          expression: slotInUseExpression(serviceCount, index),
+        })
       : undefined,
   };
 }
@@ -173,7 +202,11 @@ function declareSlot(stack: Stack, index: number, serviceCount: CfnParameter): S
  * Declares the template's parameters and slot conditions directly on the stack, so each logical
  * id is exactly the contract name (CDK keeps top-level ids unchanged).
  */
-export function declareTenantParameters(stack: Stack, model: SiloIsolationModel, templateVersion: string): TenantParameters {
+export function declareTenantParameters(
+  stack: Stack,
+  model: SiloIsolationModel,
+  templateVersion: string,
+): TenantParameters {
   const tenantId = new CfnParameter(stack, TemplateParameter.tenantId, {
     type: 'String',
     allowedPattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$',
@@ -201,7 +234,15 @@ export function declareTenantParameters(stack: Stack, model: SiloIsolationModel,
   for (const name of sharedParametersByModel[model]) {
     shared.set(name, new CfnParameter(stack, name, sharedParameterDeclarations[name]));
   }
-  return { tenantId, tier, templateVersion: version, serviceCount, slots, shared, route: declareRouteParameters(stack) };
+  return {
+    tenantId,
+    tier,
+    templateVersion: version,
+    serviceCount,
+    slots,
+    shared,
+    route: declareRouteParameters(stack),
+  };
 }
 
 /**

@@ -21,13 +21,20 @@ export interface TenantListenerRuleProps {
  * A rule on ListenerArn at RulePriority forwarding to the target group, matching the tenant's
  * host name or its header value depending on RouteStyle.
  */
-export function createTenantListenerRule(scope: Construct, id: string, props: TenantListenerRuleProps): CfnListenerRule {
+export function createTenantListenerRule(
+  scope: Construct,
+  id: string,
+  props: TenantListenerRuleProps,
+): CfnListenerRule {
   const { route } = props;
   const routeValue = route.routeValue.valueAsString;
   // Inside Fn::If the L1 does not translate property names, so these are CloudFormation's own.
   const hostCondition = [{ Field: 'host-header', HostHeaderConfig: { Values: [routeValue] } }];
   const headerCondition = [
-    { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: route.routeHeaderName.valueAsString, Values: [routeValue] } },
+    {
+      Field: 'http-header',
+      HttpHeaderConfig: { HttpHeaderName: route.routeHeaderName.valueAsString, Values: [routeValue] },
+    },
   ];
   return new CfnListenerRule(scope, id, {
     listenerArn: route.listenerArn.valueAsString,

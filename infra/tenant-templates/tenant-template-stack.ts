@@ -14,7 +14,12 @@ import { managedByTag } from '../../functions/plan-tenant/plan.ts';
 import { permissionsBoundaryParameter, TemplateOutput } from '../../functions/shared/config/template-parameters.ts';
 import { ServiceSlot } from './service-slot.ts';
 import { createTenantListenerRule } from './tenant-route.ts';
-import { declareTenantParameters, sharedParameter, type SiloIsolationModel, type TenantParameters } from './tenant-parameters.ts';
+import {
+  declareTenantParameters,
+  sharedParameter,
+  type SiloIsolationModel,
+  type TenantParameters,
+} from './tenant-parameters.ts';
 
 /** Properties of {@link TenantTemplateStack}. */
 export interface TenantTemplateStackProps extends Pick<StackProps, 'stackName'> {
@@ -103,7 +108,10 @@ export class TenantTemplateStack extends Stack {
 
     const [routed] = this.slots;
     if (routed?.targetGroup === undefined) throw new Error('Slot 0 must be routed');
-    this.listenerRule = createTenantListenerRule(this, 'ListenerRule', { route: parameters.route, targetGroup: routed.targetGroup });
+    this.listenerRule = createTenantListenerRule(this, 'ListenerRule', {
+      route: parameters.route,
+      targetGroup: routed.targetGroup,
+    });
     // ECS rejects a service whose target group is not associated with a load balancer yet.
     routed.service.addResourceDependency(this.listenerRule);
 
@@ -148,7 +156,15 @@ export class TenantTemplateStack extends Stack {
                 Sid: 'PullAccountImages',
                 Effect: 'Allow',
                 Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-                Resource: Fn.join('', ['arn:', Aws.PARTITION, ':ecr:', Aws.REGION, ':', Aws.ACCOUNT_ID, ':repository/*']),
+                Resource: Fn.join('', [
+                  'arn:',
+                  Aws.PARTITION,
+                  ':ecr:',
+                  Aws.REGION,
+                  ':',
+                  Aws.ACCOUNT_ID,
+                  ':repository/*',
+                ]),
               },
             ],
           },
@@ -172,7 +188,11 @@ export class TenantTemplateStack extends Stack {
   private addOutputs(clusterName: string): void {
     const [routed, ...others] = this.slots;
     if (routed?.targetGroup === undefined) throw new Error('Slot 0 must be routed');
-    this.addOutput(TemplateOutput.targetGroupArn, routed.targetGroup.ref, 'Target group of service 0 (the routed service)');
+    this.addOutput(
+      TemplateOutput.targetGroupArn,
+      routed.targetGroup.ref,
+      'Target group of service 0 (the routed service)',
+    );
     this.addOutput(TemplateOutput.clusterName, clusterName, 'Cluster the tenant services run in');
     this.addOutput(TemplateOutput.listenerRuleArn, this.listenerRule.ref, 'The tenant rule on the shared listener');
     // Absent slots contribute an empty string; a name behind AWS::NoValue inside Fn::Join is not
@@ -186,7 +206,11 @@ export class TenantTemplateStack extends Stack {
         return Fn.conditionIf(condition.logicalId, Fn.join('', [',', slot.serviceName]), '').toString();
       }),
     ];
-    this.addOutput(TemplateOutput.serviceNames, Fn.join('', names), 'ECS service names, comma-separated, in slot order');
+    this.addOutput(
+      TemplateOutput.serviceNames,
+      Fn.join('', names),
+      'ECS service names, comma-separated, in slot order',
+    );
   }
 
   private addOutput(name: string, value: string, description: string): void {

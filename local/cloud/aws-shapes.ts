@@ -27,17 +27,29 @@ export function errorMetadata(httpStatusCode = 400): ResponseMetadata {
 
 /** `length` random lowercase hex digits. */
 export function randomHex(length: number): string {
-  return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+  return randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length);
 }
 
 /** CloudFormation's `ValidationError`, which the SDK models as a plain service exception. */
 export function cloudFormationValidationError(message: string): CloudFormationServiceException {
-  return new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message, $metadata: errorMetadata() });
+  return new CloudFormationServiceException({
+    name: 'ValidationError',
+    $fault: 'client',
+    message,
+    $metadata: errorMetadata(),
+  });
 }
 
 /** Elastic Load Balancing's `ValidationError` (no class of its own either). */
 export function loadBalancingValidationError(message: string): ElasticLoadBalancingV2ServiceException {
-  return new ElasticLoadBalancingV2ServiceException({ name: 'ValidationError', $fault: 'client', message, $metadata: errorMetadata() });
+  return new ElasticLoadBalancingV2ServiceException({
+    name: 'ValidationError',
+    $fault: 'client',
+    message,
+    $metadata: errorMetadata(),
+  });
 }
 
 /** An opaque page token for a list offset (the APIs treat tokens as opaque strings). */

@@ -42,7 +42,13 @@ import {
 import { applyCloudEffect, type CloudEffect } from './stack-effects.ts';
 import { failStackCreation, listenerRuleRefusal, refusedCreation, refusedDeletion } from './stack-failures.ts';
 import { checkClientRequestToken, checkCreateRequest, checkStackName } from './stack-requests.ts';
-import { createTimeline, deleteTimeline, tenantStackResources, type ResourceFailure, type TimelineEntry } from './stack-timeline.ts';
+import {
+  createTimeline,
+  deleteTimeline,
+  tenantStackResources,
+  type ResourceFailure,
+  type TimelineEntry,
+} from './stack-timeline.ts';
 import { modelTenantStack, type TemplateModel } from './template-model.ts';
 
 export type { CloudFormationState } from './stack-records.ts';
@@ -123,7 +129,10 @@ export class CloudFormationSimulator {
     }
     const { templateUrl, model, capabilities } = checkCreateRequest(input, this.#model);
     const now = this.#now();
-    const stack = { stackName, stackId: `arn:aws:cloudformation:${simulatedRegion}:${simulatedAccount}:stack/${stackName}/${randomUUID()}` };
+    const stack = {
+      stackName,
+      stackId: `arn:aws:cloudformation:${simulatedRegion}:${simulatedAccount}:stack/${stackName}/${randomUUID()}`,
+    };
     const resources = tenantStackResources(stack, model, input.Tags ?? []);
     const record: StackRecord = {
       ...stack,
@@ -206,12 +215,16 @@ export class CloudFormationSimulator {
     checkClientRequestToken(input.ClientRequestToken, stackName, this.#state.stacks);
     const now = this.#now();
     const status = stack === undefined ? undefined : stackStatusAt(stack, now);
-    if (stack === undefined || status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS') return { $metadata: responseMetadata() };
+    if (stack === undefined || status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS')
+      return { $metadata: responseMetadata() };
     // A rollback runs to its end first; a creation in progress is cancelled now.
     const start = status === 'ROLLBACK_IN_PROGRESS' ? Math.max(...stack.timeline.map((entry) => entry.at)) : now;
     stack.timeline = stack.timeline.filter((entry) => entry.at <= start);
     const statuses = resourceStatusesAt(stack, start);
-    const present = stack.resources.filter((resource) => statuses.has(resource.logicalResourceId) && statuses.get(resource.logicalResourceId) !== 'DELETE_COMPLETE');
+    const present = stack.resources.filter(
+      (resource) =>
+        statuses.has(resource.logicalResourceId) && statuses.get(resource.logicalResourceId) !== 'DELETE_COMPLETE',
+    );
     const creating = present.filter((resource) => statuses.get(resource.logicalResourceId) === 'CREATE_IN_PROGRESS');
     const failure = this.#deleteFailure(stack, present);
     stack.timeline.push(
@@ -268,7 +281,8 @@ export class CloudFormationSimulator {
 
   /** Replaces the whole state with one `toJSON` wrote. */
   fromJSON(state: CloudFormationState): void {
-    if (state.version !== 1) throw new Error(`Unsupported CloudFormation simulator state version ${String(state.version)}`);
+    if (state.version !== 1)
+      throw new Error(`Unsupported CloudFormation simulator state version ${String(state.version)}`);
     this.#state = structuredClone(state);
   }
 
@@ -279,7 +293,9 @@ export class CloudFormationSimulator {
 
   #live(stackName: string): StackRecord | undefined {
     const now = this.#now();
-    return this.#state.stacks.findLast((stack) => stack.stackName === stackName && stackStatusAt(stack, now) !== 'DELETE_COMPLETE');
+    return this.#state.stacks.findLast(
+      (stack) => stack.stackName === stackName && stackStatusAt(stack, now) !== 'DELETE_COMPLETE',
+    );
   }
 
   /** A stack by id (any, deleted included) or by name (live only), as the APIs resolve StackName. */
@@ -292,8 +308,11 @@ export class CloudFormationSimulator {
   #nextDue(now: number): { stack: StackRecord; entry: TimelineEntry; effect: CloudEffect } | undefined {
     let next: { stack: StackRecord; entry: TimelineEntry; effect: CloudEffect } | undefined;
     for (const stack of this.#state.stacks) {
-      const entry = stack.timeline.find((candidate) => candidate.effect !== undefined && candidate.applied !== true && candidate.at <= now);
-      if (entry?.effect !== undefined && (next === undefined || entry.at < next.entry.at)) next = { stack, entry, effect: entry.effect };
+      const entry = stack.timeline.find(
+        (candidate) => candidate.effect !== undefined && candidate.applied !== true && candidate.at <= now,
+      );
+      if (entry?.effect !== undefined && (next === undefined || entry.at < next.entry.at))
+        next = { stack, entry, effect: entry.effect };
     }
     return next;
   }

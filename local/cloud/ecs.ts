@@ -58,7 +58,11 @@ export interface EcsSimulatorOptions {
 
 const arnPrefix = `arn:aws:ecs:${simulatedRegion}:${simulatedAccount}`;
 
-const rolloutWords: Record<DeploymentRolloutState, string> = { COMPLETED: 'completed', FAILED: 'failed', IN_PROGRESS: 'in progress' };
+const rolloutWords: Record<DeploymentRolloutState, string> = {
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  IN_PROGRESS: 'in progress',
+};
 
 /** DescribeServices takes at most this many services per call. */
 const maxServicesPerCall = 10;
@@ -74,7 +78,10 @@ function serviceArn(clusterName: string, serviceName: string): string {
 
 /** ECS deployment ids look like `ecs-svc/` and 19 digits. */
 function deploymentId(): string {
-  const digits = BigInt(`0x${randomUUID().replaceAll('-', '').slice(0, 15)}`).toString().padStart(19, '0').slice(0, 19);
+  const digits = BigInt(`0x${randomUUID().replaceAll('-', '').slice(0, 15)}`)
+    .toString()
+    .padStart(19, '0')
+    .slice(0, 19);
   return `ecs-svc/${digits}`;
 }
 
@@ -117,14 +124,32 @@ export class EcsSimulator {
     const cluster = this.#cluster(name, at);
     if (cluster === undefined) return;
     cluster.deletedAt = at;
-    this.removeServices(name, this.#state.services.filter((service) => service.clusterName === name).map((service) => service.name), at);
+    this.removeServices(
+      name,
+      this.#state.services.filter((service) => service.clusterName === name).map((service) => service.name),
+      at,
+    );
   }
 
   /** Creates services (as of `at`); each starts `startMs` later. An existing live service is replaced. */
-  registerServices(clusterName: string, services: readonly { name: string; desiredCount: number }[], at = this.#now()): void {
-    this.removeServices(clusterName, services.map((service) => service.name), at);
+  registerServices(
+    clusterName: string,
+    services: readonly { name: string; desiredCount: number }[],
+    at = this.#now(),
+  ): void {
+    this.removeServices(
+      clusterName,
+      services.map((service) => service.name),
+      at,
+    );
     for (const service of services) {
-      this.#state.services.push({ clusterName, name: service.name, desiredCount: service.desiredCount, createdAt: at, deploymentId: deploymentId() });
+      this.#state.services.push({
+        clusterName,
+        name: service.name,
+        desiredCount: service.desiredCount,
+        createdAt: at,
+        deploymentId: deploymentId(),
+      });
     }
   }
 
@@ -140,7 +165,10 @@ export class EcsSimulator {
   setServiceHealth(name: string, health: ServiceHealth, clusterName?: string): void {
     const now = this.#now();
     const matches = this.#state.services.filter(
-      (service) => service.name === name && (clusterName === undefined || service.clusterName === clusterName) && service.deletedAt === undefined,
+      (service) =>
+        service.name === name &&
+        (clusterName === undefined || service.clusterName === clusterName) &&
+        service.deletedAt === undefined,
     );
     if (matches.length === 0) throw new Error(`No live ECS service named ${name} to set the health of`);
     for (const service of matches) service.health = { ...service.health, ...health, setAt: now };
@@ -152,7 +180,10 @@ export class EcsSimulator {
     const names = input.services ?? [];
     if (names.length === 0 || names.length > maxServicesPerCall) {
       throw new InvalidParameterException({
-        message: names.length === 0 ? 'Services cannot be empty.' : `Services cannot contain more than ${maxServicesPerCall} elements.`,
+        message:
+          names.length === 0
+            ? 'Services cannot be empty.'
+            : `Services cannot contain more than ${maxServicesPerCall} elements.`,
         $metadata: errorMetadata(),
       });
     }
@@ -173,7 +204,13 @@ export class EcsSimulator {
   }
 
   /** Every service ever registered with what DescribeServices would say of it now, for inspection. */
-  listServices(): { clusterName: string; serviceName: string; status: string; desiredCount: number; runningCount: number }[] {
+  listServices(): {
+    clusterName: string;
+    serviceName: string;
+    status: string;
+    desiredCount: number;
+    runningCount: number;
+  }[] {
     const now = this.#now();
     return this.#state.services
       .filter((service) => service.createdAt <= now)
@@ -207,13 +244,16 @@ export class EcsSimulator {
 
   #cluster(name: string, at: number): ClusterRecord | undefined {
     return this.#state.clusters.findLast(
-      (cluster) => cluster.name === name && cluster.createdAt <= at && (cluster.deletedAt === undefined || cluster.deletedAt > at),
+      (cluster) =>
+        cluster.name === name && cluster.createdAt <= at && (cluster.deletedAt === undefined || cluster.deletedAt > at),
     );
   }
 
   /** The newest service of that name in the cluster as of `at` (possibly deleted, hence INACTIVE). */
   #service(clusterName: string, name: string, at: number): ServiceRecord | undefined {
-    return this.#state.services.findLast((service) => service.clusterName === clusterName && service.name === name && service.createdAt <= at);
+    return this.#state.services.findLast(
+      (service) => service.clusterName === clusterName && service.name === name && service.createdAt <= at,
+    );
   }
 
   #view(service: ServiceRecord, now: number): Service {
@@ -229,11 +269,16 @@ export class EcsSimulator {
     const label = `(service ${service.name})`;
     const events: ServiceEvent[] = [];
     // Ids derive from the deployment and the message so repeated calls report the same events.
-    const digest = (text: string): string => createHash('sha256').update(`${service.deploymentId}\n${text}`).digest('hex');
+    const digest = (text: string): string =>
+      createHash('sha256').update(`${service.deploymentId}\n${text}`).digest('hex');
     const event = (at: number, message: string): void => {
       if (at <= now) events.push({ id: digest(`${at}\n${message}`).slice(0, 36), createdAt: new Date(at), message });
     };
-    if (service.desiredCount > 0) event(service.createdAt, `${label} has started ${service.desiredCount} tasks: (task ${digest('task').slice(0, 32)}).`);
+    if (service.desiredCount > 0)
+      event(
+        service.createdAt,
+        `${label} has started ${service.desiredCount} tasks: (task ${digest('task').slice(0, 32)}).`,
+      );
     if (health?.rolloutState === undefined || health.setAt > readyAt) {
       event(readyAt, `${label} (deployment ${service.deploymentId}) deployment completed.`);
       event(readyAt, `${label} has reached a steady state.`);

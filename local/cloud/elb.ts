@@ -22,7 +22,14 @@ import {
   type Rule,
   type TagDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { decodePageToken, encodePageToken, errorMetadata, loadBalancingValidationError, randomHex, responseMetadata } from './aws-shapes.ts';
+import {
+  decodePageToken,
+  encodePageToken,
+  errorMetadata,
+  loadBalancingValidationError,
+  randomHex,
+  responseMetadata,
+} from './aws-shapes.ts';
 import {
   defaultRuleArn,
   defaultRuleView,
@@ -60,7 +67,11 @@ const maxPageSize = 400;
 const maxPriority = 50_000;
 
 function ruleNotFound(): RuleNotFoundException {
-  return new RuleNotFoundException({ message: 'One or more rules not found', Message: 'One or more rules not found', $metadata: errorMetadata() });
+  return new RuleNotFoundException({
+    message: 'One or more rules not found',
+    Message: 'One or more rules not found',
+    $metadata: errorMetadata(),
+  });
 }
 
 function listenerNotFound(): ListenerNotFoundException {
@@ -122,7 +133,11 @@ export class LoadBalancingSimulator {
   createStackRule(rule: RuleRecord): void {
     const listener = this.#listener(rule.listenerArn);
     this.#checkRoom(listener, rule.priority);
-    this.#state.rules.push({ ...structuredClone(rule), listenerArn: listener.listenerArn, actions: normalizedActions(rule.actions) });
+    this.#state.rules.push({
+      ...structuredClone(rule),
+      listenerArn: listener.listenerArn,
+      actions: normalizedActions(rule.actions),
+    });
   }
 
   /** A stack deleted its rule (gone already is fine: the stack's rollback may not have got that far). */
@@ -142,7 +157,8 @@ export class LoadBalancingSimulator {
           `Member must have value between 1 and ${maxPriority}`,
       );
     }
-    if ((input.Conditions ?? []).length === 0) throw loadBalancingValidationError('A rule must have at least one condition');
+    if ((input.Conditions ?? []).length === 0)
+      throw loadBalancingValidationError('A rule must have at least one condition');
     if ((input.Actions ?? []).length === 0) throw loadBalancingValidationError('A rule must have at least one action');
     this.#checkRoom(listener, priority);
     const actions = input.Actions ?? [];
@@ -168,7 +184,9 @@ export class LoadBalancingSimulator {
     this.#enter('DescribeRules');
     const byArns = input.RuleArns !== undefined && input.RuleArns.length > 0;
     if (byArns === (input.ListenerArn !== undefined)) {
-      throw loadBalancingValidationError('Either a listener ARN or one or more rule ARNs must be specified, but not both');
+      throw loadBalancingValidationError(
+        'Either a listener ARN or one or more rule ARNs must be specified, but not both',
+      );
     }
     const pageSize = input.PageSize ?? maxPageSize;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize) {
@@ -176,7 +194,9 @@ export class LoadBalancingSimulator {
         `1 validation error detected: Value '${pageSize}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and ${maxPageSize}`,
       );
     }
-    const rules = byArns ? (input.RuleArns ?? []).map((arn) => this.#ruleViewByArn(arn)) : this.#listenerRules(input.ListenerArn ?? '');
+    const rules = byArns
+      ? (input.RuleArns ?? []).map((arn) => this.#ruleViewByArn(arn))
+      : this.#listenerRules(input.ListenerArn ?? '');
     const offset = input.Marker === undefined ? 0 : decodePageToken(input.Marker);
     if (offset === undefined) throw loadBalancingValidationError(`Invalid marker '${input.Marker ?? ''}'`);
     const page = rules.slice(offset, offset + pageSize);
@@ -203,7 +223,9 @@ export class LoadBalancingSimulator {
     this.#enter('DescribeTags');
     const arns = input.ResourceArns ?? [];
     if (arns.length === 0 || arns.length > 20) {
-      throw loadBalancingValidationError('1 validation error detected: Value at \'resourceArns\' failed to satisfy constraint: Member must have length between 1 and 20');
+      throw loadBalancingValidationError(
+        "1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length between 1 and 20",
+      );
     }
     const descriptions: TagDescription[] = arns.map((arn) => ({ ResourceArn: arn, Tags: this.#tagsOf(arn) }));
     return { TagDescriptions: descriptions, $metadata: responseMetadata() };
@@ -232,7 +254,8 @@ export class LoadBalancingSimulator {
 
   /** Replaces the whole state with one `toJSON` wrote. */
   fromJSON(state: LoadBalancingState): void {
-    if (state.version !== 1) throw new Error(`Unsupported load balancing simulator state version ${String(state.version)}`);
+    if (state.version !== 1)
+      throw new Error(`Unsupported load balancing simulator state version ${String(state.version)}`);
     this.#state = structuredClone(state);
   }
 
@@ -266,7 +289,9 @@ export class LoadBalancingSimulator {
 
   #listenerRules(listenerArn: string): Rule[] {
     const listener = this.#listener(listenerArn);
-    const rules = this.#state.rules.filter((rule) => rule.listenerArn === listenerArn).sort((a, b) => a.priority - b.priority);
+    const rules = this.#state.rules
+      .filter((rule) => rule.listenerArn === listenerArn)
+      .sort((a, b) => a.priority - b.priority);
     return [...rules.map(ruleView), defaultRuleView(listener)];
   }
 
@@ -281,7 +306,11 @@ export class LoadBalancingSimulator {
   #tagsOf(arn: string): { Key: string; Value: string }[] {
     const rule = this.#state.rules.find((candidate) => candidate.ruleArn === arn);
     if (rule !== undefined) return rule.tags.map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
-    if (this.#listeners.some((listener) => [listener.listenerArn, defaultRuleArn(listener.listenerArn), loadBalancerArnOf(listener)].includes(arn))) {
+    if (
+      this.#listeners.some((listener) =>
+        [listener.listenerArn, defaultRuleArn(listener.listenerArn), loadBalancerArnOf(listener)].includes(arn),
+      )
+    ) {
       return [];
     }
     if (arn.includes(':listener-rule/')) throw ruleNotFound();

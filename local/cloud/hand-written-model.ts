@@ -42,15 +42,21 @@ function isolationModelOf(templateUrl: string): SiloModel {
 }
 
 function declaredParameter(model: SiloModel, name: string): boolean {
-  const fixed: readonly string[] = [...Object.values(TemplateParameter), ...Object.values(RouteParameter), ...sharedParametersByModel[model]];
+  const fixed: readonly string[] = [
+    ...Object.values(TemplateParameter),
+    ...Object.values(RouteParameter),
+    ...sharedParametersByModel[model],
+  ];
   return fixed.includes(name) || slotParameter.test(name);
 }
 
 function numberParameter(parameters: Readonly<Record<string, string>>, name: string, minimum: number): number {
   const raw = parameters[name] ?? '';
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw cloudFormationValidationError(`Parameter '${name}' must be a number.`);
-  if (value < minimum) throw cloudFormationValidationError(`Parameter '${name}' must be a number not less than ${minimum}`);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    throw cloudFormationValidationError(`Parameter '${name}' must be a number.`);
+  if (value < minimum)
+    throw cloudFormationValidationError(`Parameter '${name}' must be a number not less than ${minimum}`);
   return value;
 }
 
@@ -88,7 +94,9 @@ function checkParameters(model: SiloModel, parameters: Readonly<Record<string, s
 function checkRouteParameters(parameters: Readonly<Record<string, string>>): void {
   const priority = numberParameter(parameters, RouteParameter.rulePriority, 1);
   if (priority > highestRulePriority) {
-    throw cloudFormationValidationError(`Parameter '${RouteParameter.rulePriority}' must be a number not greater than ${highestRulePriority}`);
+    throw cloudFormationValidationError(
+      `Parameter '${RouteParameter.rulePriority}' must be a number not greater than ${highestRulePriority}`,
+    );
   }
   if (!routeStyles.includes(parameters[RouteParameter.routeStyle] ?? '')) {
     throw cloudFormationValidationError(`Parameter '${RouteParameter.routeStyle}' must be one of AllowedValues`);
@@ -103,14 +111,23 @@ function checkRouteParameters(parameters: Readonly<Record<string, string>>): voi
  * RouteStyle, forwarding to the stack's target group, tagged like every template resource.
  * Its ARN is stable for a stack name, listener and priority, like the target group's.
  */
-function listenerRuleFor(stackName: string, parameters: Readonly<Record<string, string>>, targetGroupArn: string): RuleRecord {
+function listenerRuleFor(
+  stackName: string,
+  parameters: Readonly<Record<string, string>>,
+  targetGroupArn: string,
+): RuleRecord {
   const listenerArn = parameters[RouteParameter.listenerArn] ?? '';
   const priority = Number(parameters[RouteParameter.rulePriority]);
   const value = parameters[RouteParameter.routeValue] ?? '';
   const conditions: RuleCondition[] =
     parameters[RouteParameter.routeStyle] === 'host'
       ? [{ Field: 'host-header', HostHeaderConfig: { Values: [value] } }]
-      : [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: parameters[RouteParameter.routeHeaderName] ?? '', Values: [value] } }];
+      : [
+          {
+            Field: 'http-header',
+            HttpHeaderConfig: { HttpHeaderName: parameters[RouteParameter.routeHeaderName] ?? '', Values: [value] },
+          },
+        ];
   const digest = createHash('sha256').update(`${stackName}|${listenerArn}|${priority}`).digest('hex');
   return {
     ruleArn: ruleArnFor(listenerArn, digest.slice(0, 16)),

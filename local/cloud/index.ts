@@ -118,9 +118,19 @@ import { EcsSimulator } from './ecs.ts';
 import { LoadBalancingSimulator, type ListenerConfig } from './elb.ts';
 import { modelTenantStack, type TemplateModel } from './template-model.ts';
 
-export { CloudFormationSimulator, type CloudFormationSimulatorOptions, type CloudFormationState, type InjectedFailureOptions } from './cloudformation.ts';
+export {
+  CloudFormationSimulator,
+  type CloudFormationSimulatorOptions,
+  type CloudFormationState,
+  type InjectedFailureOptions,
+} from './cloudformation.ts';
 export { EcsSimulator, type EcsSimulatorOptions, type EcsState, type ServiceHealth } from './ecs.ts';
-export { LoadBalancingSimulator, type ListenerConfig, type LoadBalancingSimulatorOptions, type LoadBalancingState } from './elb.ts';
+export {
+  LoadBalancingSimulator,
+  type ListenerConfig,
+  type LoadBalancingSimulatorOptions,
+  type LoadBalancingState,
+} from './elb.ts';
 export {
   modelStackFromTemplate,
   modelTenantStack,

@@ -29,10 +29,18 @@ export function refusedDeletion(
 ): ResourceFailure | undefined {
   const { targetGroupArn, listenerRule } = record.model;
   // The target group's logical id is the template's (TargetGroup in the hand-written model).
-  const targetGroup = record.resources.find((resource) => resource.physicalResourceId === targetGroupArn)?.logicalResourceId ?? 'TargetGroup';
-  if (elb?.isTargetGroupInUse(targetGroupArn, listenerRule?.ruleArn) && present.some((resource) => resource.logicalResourceId === targetGroup)) {
+  const targetGroup =
+    record.resources.find((resource) => resource.physicalResourceId === targetGroupArn)?.logicalResourceId ??
+    'TargetGroup';
+  if (
+    elb?.isTargetGroupInUse(targetGroupArn, listenerRule?.ruleArn) &&
+    present.some((resource) => resource.logicalResourceId === targetGroup)
+  ) {
     const message = `Target group '${targetGroupArn}' is currently in use by a listener or a rule`;
-    return { logicalResourceId: targetGroup, reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict') };
+    return {
+      logicalResourceId: targetGroup,
+      reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict'),
+    };
   }
   return undefined;
 }
@@ -55,7 +63,12 @@ export function listenerRuleRefusal(error: unknown): string | undefined {
 }
 
 /** Fails a stack's creation at the entry whose effect was refused: rollback (or CREATE_FAILED) from there. */
-export function failStackCreation(record: StackRecord, refused: TimelineEntry, reason: string, rollbackMs: number): void {
+export function failStackCreation(
+  record: StackRecord,
+  refused: TimelineEntry,
+  reason: string,
+  rollbackMs: number,
+): void {
   record.timeline = failCreationAt({
     stack: record,
     resources: record.resources,

@@ -28,18 +28,23 @@ function isNumberType(type: string): boolean {
 
 function checkNumber(name: string, declaration: ParameterDeclaration, raw: string): void {
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw cloudFormationValidationError(`Parameter '${name}' must be a number.`);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    throw cloudFormationValidationError(`Parameter '${name}' must be a number.`);
   if (declaration.MinValue !== undefined && value < Number(declaration.MinValue)) {
     throw cloudFormationValidationError(`Parameter '${name}' must be a number not less than ${declaration.MinValue}`);
   }
   if (declaration.MaxValue !== undefined && value > Number(declaration.MaxValue)) {
-    throw cloudFormationValidationError(`Parameter '${name}' must be a number not greater than ${declaration.MaxValue}`);
+    throw cloudFormationValidationError(
+      `Parameter '${name}' must be a number not greater than ${declaration.MaxValue}`,
+    );
   }
 }
 
 function checkString(name: string, declaration: ParameterDeclaration, value: string): void {
   if (declaration.MinLength !== undefined && value.length < Number(declaration.MinLength)) {
-    throw cloudFormationValidationError(`Parameter '${name}' must contain at least ${declaration.MinLength} characters`);
+    throw cloudFormationValidationError(
+      `Parameter '${name}' must contain at least ${declaration.MinLength} characters`,
+    );
   }
   if (declaration.MaxLength !== undefined && value.length > Number(declaration.MaxLength)) {
     throw cloudFormationValidationError(`Parameter '${name}' must contain at most ${declaration.MaxLength} characters`);
@@ -78,8 +83,11 @@ export function resolveParameters(
   given: Readonly<Record<string, string>>,
 ): Record<string, ParameterValue> {
   const undeclared = Object.keys(given).filter((name) => !Object.hasOwn(declarations, name));
-  if (undeclared.length > 0) throw cloudFormationValidationError(`Parameters: [${undeclared.join(', ')}] do not exist in the template`);
-  const missing = Object.keys(declarations).filter((name) => given[name] === undefined && declarations[name]?.Default === undefined);
+  if (undeclared.length > 0)
+    throw cloudFormationValidationError(`Parameters: [${undeclared.join(', ')}] do not exist in the template`);
+  const missing = Object.keys(declarations).filter(
+    (name) => given[name] === undefined && declarations[name]?.Default === undefined,
+  );
   if (missing.length > 0) throw cloudFormationValidationError(`Parameters: [${missing.join(', ')}] must have values`);
   const values: Record<string, ParameterValue> = {};
   for (const [name, declaration] of Object.entries(declarations)) {

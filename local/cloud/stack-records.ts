@@ -51,7 +51,9 @@ export function failureRule(match: string | RegExp, reason: string, logicalResou
 /** Removes and returns the first rule matching the stack name. */
 export function takeFailure(rules: FailureRule[], stackName: string): FailureRule | undefined {
   const index = rules.findIndex(({ match }) =>
-    'name' in match ? match.name === stackName : new RegExp(match.pattern, match.flags.replace('g', '')).test(stackName),
+    'name' in match
+      ? match.name === stackName
+      : new RegExp(match.pattern, match.flags.replace('g', '')).test(stackName),
   );
   return index === -1 ? undefined : rules.splice(index, 1)[0];
 }

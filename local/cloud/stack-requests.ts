@@ -42,7 +42,11 @@ const clientRequestTokenPattern = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
  * is refused with TokenAlreadyExistsException, which tells the caller nothing about the stack's
  * state. A caller that copes with this copes with a lenient replay as well.
  */
-export function checkClientRequestToken(token: string | undefined, stackName: string, stacks: readonly StackRecord[]): void {
+export function checkClientRequestToken(
+  token: string | undefined,
+  stackName: string,
+  stacks: readonly StackRecord[],
+): void {
   if (token === undefined) return;
   if (token.length === 0 || token.length > maxTokenLength || !clientRequestTokenPattern.test(token)) {
     throw cloudFormationValidationError(
@@ -51,7 +55,9 @@ export function checkClientRequestToken(token: string | undefined, stackName: st
     );
   }
   const used = stacks.some(
-    (stack) => stack.stackName === stackName && (stack.createToken === token || stack.timeline.some((entry) => entry.clientRequestToken === token)),
+    (stack) =>
+      stack.stackName === stackName &&
+      (stack.createToken === token || stack.timeline.some((entry) => entry.clientRequestToken === token)),
   );
   if (used) {
     const message = `ClientRequestToken ${token} has already been used for this stack`;
@@ -69,7 +75,8 @@ export interface CheckedCreateRequest {
 /** Checks the template, parameters and capabilities of a CreateStack request, throwing AWS's errors. */
 export function checkCreateRequest(input: CreateStackCommandInput, templateModel: TemplateModel): CheckedCreateRequest {
   if (input.TemplateBody !== undefined) throw new Error('The local cloud models TemplateURL only, not TemplateBody');
-  if (input.TemplateURL === undefined) throw cloudFormationValidationError('Either Template URL or Template Body must be specified.');
+  if (input.TemplateURL === undefined)
+    throw cloudFormationValidationError('Either Template URL or Template Body must be specified.');
   if (input.OnFailure !== undefined && input.DisableRollback !== undefined) {
     throw cloudFormationValidationError('You cannot specify both DisableRollback and OnFailure.');
   }

@@ -9,7 +9,13 @@ import { createHash } from 'node:crypto';
 import { simulatedAccount, simulatedRegion } from './aws-shapes.ts';
 import type { CloudEffect } from './stack-effects.ts';
 import type { ModelledResource, TenantStackModel } from './template-model.ts';
-import { spread, TimelineBuilder, type StackIdentity, type StackResource, type TimelineEntry } from './timeline-builder.ts';
+import {
+  spread,
+  TimelineBuilder,
+  type StackIdentity,
+  type StackResource,
+  type TimelineEntry,
+} from './timeline-builder.ts';
 
 export { stackResourceType, type StackIdentity, type StackResource, type TimelineEntry } from './timeline-builder.ts';
 
@@ -49,7 +55,12 @@ function listenerRuleTags(
  * A template-derived model's resources, in its order, with the effects on the other simulators
  * of the cluster, target group, listener rule and services the model names.
  */
-function templateResources(stack: StackIdentity, model: TenantStackModel, resources: readonly ModelledResource[], stackTags: readonly AnyTag[]): StackResource[] {
+function templateResources(
+  stack: StackIdentity,
+  model: TenantStackModel,
+  resources: readonly ModelledResource[],
+  stackTags: readonly AnyTag[],
+): StackResource[] {
   const rule = model.listenerRule;
   return resources.map(({ logicalResourceId, resourceType, physicalResourceId }): StackResource => {
     const resource = { logicalResourceId, resourceType, physicalResourceId };
@@ -60,13 +71,20 @@ function templateResources(stack: StackIdentity, model: TenantStackModel, resour
     if (resourceType === 'AWS::ElasticLoadBalancingV2::TargetGroup' && physicalResourceId === model.targetGroupArn) {
       return { ...resource, removal: { kind: 'remove-target-group', targetGroupArn: model.targetGroupArn } };
     }
-    if (resourceType === 'AWS::ElasticLoadBalancingV2::ListenerRule' && rule !== undefined && physicalResourceId === rule.ruleArn) {
+    if (
+      resourceType === 'AWS::ElasticLoadBalancingV2::ListenerRule' &&
+      rule !== undefined &&
+      physicalResourceId === rule.ruleArn
+    ) {
       const tags = listenerRuleTags(stack, rule.tags, stackTags, logicalResourceId);
       const removal: CloudEffect = { kind: 'remove-listener-rule', ruleArn: rule.ruleArn };
       return { ...resource, creation: { kind: 'create-listener-rule', rule: { ...rule, tags } }, removal };
     }
     if (resourceType === 'AWS::ECS::Service' && service !== undefined) {
-      return { ...resource, removal: { kind: 'remove-service', clusterName: model.clusterName, serviceName: service.name } };
+      return {
+        ...resource,
+        removal: { kind: 'remove-service', clusterName: model.clusterName, serviceName: service.name },
+      };
     }
     return resource;
   });
@@ -76,14 +94,23 @@ function templateResources(stack: StackIdentity, model: TenantStackModel, resour
  * The resources a modelled tenant stack creates, in creation order: the model's own list when it
  * has one (derived from the template), else made up (the rule after its target group, before the services).
  */
-export function tenantStackResources(stack: StackIdentity, model: TenantStackModel, stackTags: readonly AnyTag[] = []): StackResource[] {
+export function tenantStackResources(
+  stack: StackIdentity,
+  model: TenantStackModel,
+  stackTags: readonly AnyTag[] = [],
+): StackResource[] {
   if (model.resources !== undefined) return templateResources(stack, model, model.resources, stackTags);
   const { stackName } = stack;
   const ecsArn = `arn:aws:ecs:${simulatedRegion}:${simulatedAccount}`;
   const resources: StackResource[] = [];
   if (model.ownCluster) {
     const removal: CloudEffect = { kind: 'remove-cluster', clusterName: model.clusterName };
-    resources.push({ logicalResourceId: 'Cluster', resourceType: 'AWS::ECS::Cluster', physicalResourceId: model.clusterName, removal });
+    resources.push({
+      logicalResourceId: 'Cluster',
+      resourceType: 'AWS::ECS::Cluster',
+      physicalResourceId: model.clusterName,
+      removal,
+    });
   }
   resources.push({
     logicalResourceId: 'TargetGroup',
@@ -97,7 +124,10 @@ export function tenantStackResources(stack: StackIdentity, model: TenantStackMod
       logicalResourceId: listenerRuleLogicalId,
       resourceType: 'AWS::ElasticLoadBalancingV2::ListenerRule',
       physicalResourceId: rule.ruleArn,
-      creation: { kind: 'create-listener-rule', rule: { ...rule, tags: listenerRuleTags(stack, rule.tags, stackTags) } },
+      creation: {
+        kind: 'create-listener-rule',
+        rule: { ...rule, tags: listenerRuleTags(stack, rule.tags, stackTags) },
+      },
       removal: { kind: 'remove-listener-rule', ruleArn: rule.ruleArn },
     });
   }
@@ -186,7 +216,10 @@ export function createTimeline(operation: CreateOperation): TimelineEntry[] {
   for (let index = 0; index < Math.min(failAt, resources.length); index += 1) {
     const [begin, finish] = slots[index] as [number, number];
     const resource = resources[index] as StackResource;
-    builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', { physical: false, ...(resource.creation ? { effect: resource.creation } : {}) });
+    builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', {
+      physical: false,
+      ...(resource.creation ? { effect: resource.creation } : {}),
+    });
     builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', { reason: 'Resource creation Initiated' });
     builder.resourceEvent(finish, resource, 'CREATE_COMPLETE');
   }
@@ -202,11 +235,14 @@ export function createTimeline(operation: CreateOperation): TimelineEntry[] {
     builder.resourceEvent(begin, resource, 'CREATE_IN_PROGRESS', { physical: false });
   }
   builder.resourceEvent(end, failed, 'CREATE_FAILED', { physical: false, reason: failure.reason });
-  if (cancelled) builder.resourceEvent(end, cancelled, 'CREATE_FAILED', { physical: false, reason: 'Resource creation cancelled' });
+  if (cancelled)
+    builder.resourceEvent(end, cancelled, 'CREATE_FAILED', { physical: false, reason: 'Resource creation cancelled' });
   endFailedCreation(builder, {
     touched: resources.slice(0, failAt + (cancelled ? 2 : 1)),
     created: new Set(resources.slice(0, failAt).filter((resource) => resource.creation !== undefined)),
-    failedIds: [cancelled, failed].filter((resource) => resource !== undefined).map((resource) => resource.logicalResourceId),
+    failedIds: [cancelled, failed]
+      .filter((resource) => resource !== undefined)
+      .map((resource) => resource.logicalResourceId),
     at: end,
     rollbackMs: operation.rollbackMs,
     onFailure: operation.onFailure,

@@ -88,14 +88,18 @@ function ref(name: unknown, scope: EvaluationScope, path: string): unknown {
   if (pseudo !== undefined) return pseudo(scope.pseudo);
   if (name.startsWith('AWS::')) return fail(path, `the pseudo parameter ${name} is not modelled by the local cloud`);
   const value = scope.parameter(name) ?? scope.resource(name);
-  if (value === undefined) return fail(path, `Unresolved resource dependencies [${name}] in the Resources block of the template`);
+  if (value === undefined)
+    return fail(path, `Unresolved resource dependencies [${name}] in the Resources block of the template`);
   return value;
 }
 
 function getAtt(argument: unknown, scope: EvaluationScope, path: string): string {
-  const [logicalId, attribute] = typeof argument === 'string' ? splitAtFirstDot(argument) : argumentList('Fn::GetAtt', argument, 2, path);
-  if (typeof logicalId !== 'string' || typeof attribute !== 'string') return fail(path, 'Fn::GetAtt takes a logical id and an attribute name');
-  if (scope.resource(logicalId) === undefined) return fail(path, `Fn::GetAtt names ${logicalId}, which is not an existing resource`);
+  const [logicalId, attribute] =
+    typeof argument === 'string' ? splitAtFirstDot(argument) : argumentList('Fn::GetAtt', argument, 2, path);
+  if (typeof logicalId !== 'string' || typeof attribute !== 'string')
+    return fail(path, 'Fn::GetAtt takes a logical id and an attribute name');
+  if (scope.resource(logicalId) === undefined)
+    return fail(path, `Fn::GetAtt names ${logicalId}, which is not an existing resource`);
   return scope.attribute(logicalId, attribute);
 }
 
@@ -107,13 +111,15 @@ function splitAtFirstDot(value: string): [string, string] {
 const subVariable = /\$\{([^}]*)\}/g;
 
 function sub(argument: unknown, scope: EvaluationScope, path: string): string {
-  const [template, variables] = typeof argument === 'string' ? [argument, {}] : argumentList('Fn::Sub', argument, 2, path);
+  const [template, variables] =
+    typeof argument === 'string' ? [argument, {}] : argumentList('Fn::Sub', argument, 2, path);
   if (typeof template !== 'string' || variables === null || typeof variables !== 'object' || Array.isArray(variables)) {
     return fail(path, 'Fn::Sub takes a string, or a string and a map of variables');
   }
   return template.replace(subVariable, (_match, name: string) => {
     if (name.startsWith('!')) return `\${${name.slice(1)}}`;
-    if (Object.hasOwn(variables, name)) return text(evaluate((variables as Record<string, unknown>)[name], scope, `${path}.${name}`), path);
+    if (Object.hasOwn(variables, name))
+      return text(evaluate((variables as Record<string, unknown>)[name], scope, `${path}.${name}`), path);
     if (name.includes('.')) return getAtt(name, scope, path);
     const value = ref(name, scope, path);
     return Array.isArray(value) ? value.join(',') : text(value, path);
@@ -175,7 +181,8 @@ function call(name: string, argument: unknown, scope: EvaluationScope, path: str
       const [index, values] = argumentList(name, argument, 2, at);
       const position = Number(text(evaluate(index, scope, at), at));
       const items = list(evaluate(values, scope, at), at);
-      if (!Number.isInteger(position) || position < 0 || position >= items.length) fail(at, `Fn::Select index ${position} is out of bounds`);
+      if (!Number.isInteger(position) || position < 0 || position >= items.length)
+        fail(at, `Fn::Select index ${position} is out of bounds`);
       return items[position];
     }
     case 'Fn::Split': {
@@ -189,7 +196,10 @@ function call(name: string, argument: unknown, scope: EvaluationScope, path: str
     }
     case 'Fn::Equals': {
       const [left, right] = argumentList(name, argument, 2, at).map((value) => evaluate(value, scope, at));
-      return JSON.stringify(typeof left === 'number' ? String(left) : left) === JSON.stringify(typeof right === 'number' ? String(right) : right);
+      return (
+        JSON.stringify(typeof left === 'number' ? String(left) : left) ===
+        JSON.stringify(typeof right === 'number' ? String(right) : right)
+      );
     }
     case 'Fn::And':
     case 'Fn::Or': {
@@ -243,11 +253,13 @@ export function referencedNames(value: unknown, names = new Set<string>()): Set<
   if (key === 'Ref' && typeof record.Ref === 'string') names.add(record.Ref);
   else if (key === 'Fn::GetAtt') {
     const argument = record[key];
-    const logicalId = typeof argument === 'string' ? splitAtFirstDot(argument)[0] : Array.isArray(argument) ? argument[0] : undefined;
+    const logicalId =
+      typeof argument === 'string' ? splitAtFirstDot(argument)[0] : Array.isArray(argument) ? argument[0] : undefined;
     if (typeof logicalId === 'string') names.add(logicalId);
   } else if (key === 'Fn::Sub') {
     const argument = record[key];
-    const [template, variables] = typeof argument === 'string' ? [argument, {}] : Array.isArray(argument) ? argument : [undefined, {}];
+    const [template, variables] =
+      typeof argument === 'string' ? [argument, {}] : Array.isArray(argument) ? argument : [undefined, {}];
     const own = new Set(variables !== null && typeof variables === 'object' ? Object.keys(variables) : []);
     for (const match of typeof template === 'string' ? template.matchAll(subVariable) : []) {
       const name = match[1] ?? '';

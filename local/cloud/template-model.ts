@@ -29,7 +29,13 @@ import {
   serviceName,
   type ResourceProperties,
 } from './template-resources.ts';
-import { synthesizedTemplates, type ResourceDeclaration, type SiloModel, type TemplateDocument, type TemplateSource } from './template-source.ts';
+import {
+  synthesizedTemplates,
+  type ResourceDeclaration,
+  type SiloModel,
+  type TemplateDocument,
+  type TemplateSource,
+} from './template-source.ts';
 
 export { modelTenantStack } from './hand-written-model.ts';
 
@@ -128,7 +134,8 @@ class StackScope implements EvaluationScope {
     if (known === 'evaluating') throw new TemplateEvaluationError(`Conditions.${name} refers to itself`);
     if (known !== undefined) return known;
     const expression = this.#template.Conditions?.[name];
-    if (expression === undefined) throw new TemplateEvaluationError(`Condition ${name} is not declared in the template`);
+    if (expression === undefined)
+      throw new TemplateEvaluationError(`Condition ${name} is not declared in the template`);
     this.#conditions.set(name, 'evaluating');
     const value = evaluateCondition(expression, this, `Conditions.${name}`);
     this.#conditions.set(name, value);
@@ -151,14 +158,26 @@ class StackScope implements EvaluationScope {
     if (known === 'evaluating') throw new TemplateEvaluationError(`The physical id of ${logicalId} depends on itself`);
     if (known !== undefined) return known;
     this.#physicalIds.set(logicalId, 'evaluating');
-    const physicalId = physicalIdOf(this.pseudo.stackName, logicalId, this.declaration(logicalId), this.properties(logicalId));
+    const physicalId = physicalIdOf(
+      this.pseudo.stackName,
+      logicalId,
+      this.declaration(logicalId),
+      this.properties(logicalId),
+    );
     this.#physicalIds.set(logicalId, physicalId);
     return physicalId;
   }
 
   attribute(logicalId: string, attribute: string): string {
     const physicalId = this.resource(logicalId) ?? '';
-    return attributeOf(this.pseudo.stackName, logicalId, this.declaration(logicalId), attribute, physicalId, this.properties(logicalId));
+    return attributeOf(
+      this.pseudo.stackName,
+      logicalId,
+      this.declaration(logicalId),
+      attribute,
+      physicalId,
+      this.properties(logicalId),
+    );
   }
 
   /** A resource's property, evaluated; undefined when absent or AWS::NoValue. */
@@ -175,7 +194,9 @@ class StackScope implements EvaluationScope {
         const value = this.property(logicalId, name);
         if (value === undefined) return undefined;
         if (typeof value === 'string' || typeof value === 'number') return String(value);
-        throw new TemplateEvaluationError(`Resources.${logicalId}.Properties.${name}: expected a string, got ${JSON.stringify(value)}`);
+        throw new TemplateEvaluationError(
+          `Resources.${logicalId}.Properties.${name}: expected a string, got ${JSON.stringify(value)}`,
+        );
       },
     };
   }
@@ -188,11 +209,16 @@ function single(scope: StackScope, ids: readonly string[], type: string): string
   return matching[0];
 }
 
-function clusterOf(scope: StackScope, clusterId: string | undefined, services: readonly (ModelledService & { cluster: string })[]): string {
+function clusterOf(
+  scope: StackScope,
+  clusterId: string | undefined,
+  services: readonly (ModelledService & { cluster: string })[],
+): string {
   const clusters = new Set(services.map((service) => service.cluster));
   if (clusterId !== undefined) {
     const own = scope.resource(clusterId) ?? '';
-    if ([...clusters].some((cluster) => cluster !== own)) notModelled(`services outside the stack's own cluster ${own}`);
+    if ([...clusters].some((cluster) => cluster !== own))
+      notModelled(`services outside the stack's own cluster ${own}`);
     return own;
   }
   if (clusters.size > 1) notModelled(`services in more than one cluster (${[...clusters].join(', ')})`);
@@ -202,7 +228,8 @@ function clusterOf(scope: StackScope, clusterId: string | undefined, services: r
 function listenerRuleOf(scope: StackScope, ruleId: string): RuleRecord {
   const list = (name: string): unknown[] => {
     const value = scope.property(ruleId, name) ?? [];
-    if (!Array.isArray(value)) throw new TemplateEvaluationError(`Resources.${ruleId}.Properties.${name}: expected a list`);
+    if (!Array.isArray(value))
+      throw new TemplateEvaluationError(`Resources.${ruleId}.Properties.${name}: expected a list`);
     return value;
   };
   const text = scope.properties(ruleId).text;
@@ -245,7 +272,11 @@ function outputsOf(scope: StackScope, template: TemplateDocument): Record<string
  * a template the local cloud cannot follow (an unsupported intrinsic function, more than one
  * cluster, target group or listener rule, not exactly one target group).
  */
-export function modelStackFromTemplate(stackName: string, template: TemplateDocument, parameters: Readonly<Record<string, string>>): TenantStackModel {
+export function modelStackFromTemplate(
+  stackName: string,
+  template: TemplateDocument,
+  parameters: Readonly<Record<string, string>>,
+): TenantStackModel {
   if (!checkedTemplates.has(template)) {
     assertSupportedFunctions(template, 'Template');
     checkedTemplates.add(template);
@@ -259,10 +290,16 @@ export function modelStackFromTemplate(stackName: string, template: TemplateDocu
       const properties = scope.properties(id);
       const desiredCount = properties.text('DesiredCount');
       const name = serviceName(stackName, id, properties);
-      return { logicalResourceId: id, name, desiredCount: Number(desiredCount ?? 1), cluster: serviceCluster(properties) };
+      return {
+        logicalResourceId: id,
+        name,
+        desiredCount: Number(desiredCount ?? 1),
+        cluster: serviceCluster(properties),
+      };
     });
   const clusterId = single(scope, declared, ResourceType.cluster);
-  const targetGroupId = single(scope, declared, ResourceType.targetGroup) ?? notModelled('a tenant stack without a target group');
+  const targetGroupId =
+    single(scope, declared, ResourceType.targetGroup) ?? notModelled('a tenant stack without a target group');
   const ruleId = single(scope, declared, ResourceType.listenerRule);
   return {
     clusterName: clusterOf(scope, clusterId, services),

@@ -68,7 +68,12 @@ function targetGroupName(stackName: string, logicalId: string, properties: Resou
 }
 
 /** The physical id (what Ref returns) of a resource. */
-export function physicalIdOf(stackName: string, logicalId: string, declaration: ResourceDeclaration, properties: ResourceProperties): string {
+export function physicalIdOf(
+  stackName: string,
+  logicalId: string,
+  declaration: ResourceDeclaration,
+  properties: ResourceProperties,
+): string {
   switch (declaration.Type) {
     case ResourceType.cluster:
       return properties.text('ClusterName') ?? generatedName(stackName, logicalId, 255);
@@ -106,7 +111,10 @@ export function attributeOf(
   const attributes: Readonly<Record<string, () => string>> =
     {
       [ResourceType.cluster]: { Arn: () => `${ecsArn}:cluster/${physicalId}` },
-      [ResourceType.service]: { Name: () => serviceName(stackName, logicalId, properties), ServiceArn: () => physicalId },
+      [ResourceType.service]: {
+        Name: () => serviceName(stackName, logicalId, properties),
+        ServiceArn: () => physicalId,
+      },
       [ResourceType.targetGroup]: {
         TargetGroupArn: () => physicalId,
         TargetGroupName: () => targetGroupName(stackName, logicalId, properties),
@@ -116,7 +124,9 @@ export function attributeOf(
     }[declaration.Type] ?? {};
   const value = attributes[attribute];
   if (value === undefined) {
-    throw new TemplateEvaluationError(`Fn::GetAtt ${logicalId}.${attribute} (${declaration.Type}) is not modelled by the local cloud`);
+    throw new TemplateEvaluationError(
+      `Fn::GetAtt ${logicalId}.${attribute} (${declaration.Type}) is not modelled by the local cloud`,
+    );
   }
   return value();
 }
@@ -130,21 +140,29 @@ function dependsOn(declaration: ResourceDeclaration): readonly string[] {
  * The order CloudFormation creates the existing resources in: each after what it depends on
  * (DependsOn, Ref, Fn::GetAtt, Fn::Sub), otherwise in template order. Throws on a cycle.
  */
-export function creationOrder(resources: Readonly<Record<string, ResourceDeclaration>>, exists: (logicalId: string) => boolean): string[] {
+export function creationOrder(
+  resources: Readonly<Record<string, ResourceDeclaration>>,
+  exists: (logicalId: string) => boolean,
+): string[] {
   const ids = Object.keys(resources).filter(exists);
   const dependencies = new Map<string, string[]>();
   for (const id of ids) {
     const declaration = resources[id] as ResourceDeclaration;
     const names = referencedNames(declaration.Properties ?? {});
     for (const name of dependsOn(declaration)) names.add(name);
-    dependencies.set(id, [...names].filter((name) => name !== id && Object.hasOwn(resources, name) && exists(name)));
+    dependencies.set(
+      id,
+      [...names].filter((name) => name !== id && Object.hasOwn(resources, name) && exists(name)),
+    );
   }
   const placed = new Set<string>();
   const order: string[] = [];
   while (order.length < ids.length) {
     const next = ids.find((id) => !placed.has(id) && (dependencies.get(id) ?? []).every((name) => placed.has(name)));
     if (next === undefined) {
-      throw new TemplateEvaluationError(`Circular dependency between resources: [${ids.filter((id) => !placed.has(id)).join(', ')}]`);
+      throw new TemplateEvaluationError(
+        `Circular dependency between resources: [${ids.filter((id) => !placed.has(id)).join(', ')}]`,
+      );
     }
     placed.add(next);
     order.push(next);

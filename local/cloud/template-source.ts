@@ -42,7 +42,13 @@ const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const synthesizerPath = join(projectRoot, 'infra', 'tenant-templates', 'synthesize.ts');
 
 /** Where templates are kept between processes unless told otherwise. */
-export const defaultTemplateCacheDirectory = join(projectRoot, 'node_modules', '.cache', 'tenant-orchestrator', 'tenant-templates');
+export const defaultTemplateCacheDirectory = join(
+  projectRoot,
+  'node_modules',
+  '.cache',
+  'tenant-orchestrator',
+  'tenant-templates',
+);
 
 /** Synthesized this process, by `<model>/<version>`: each at most once. */
 const synthesized = new Map<string, TemplateDocument>();
@@ -68,7 +74,11 @@ function templateSourceDigest(): string {
   }
   for (const dependency of ['aws-cdk-lib', 'constructs']) {
     const manifest = join(projectRoot, 'node_modules', dependency, 'package.json');
-    hash.update(existsSync(manifest) ? `${dependency}@${String((JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version)}` : dependency);
+    hash.update(
+      existsSync(manifest)
+        ? `${dependency}@${String((JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version)}`
+        : dependency,
+    );
   }
   sourceDigest = hash.digest('hex').slice(0, 16);
   return sourceDigest;
@@ -126,7 +136,9 @@ export function synthesizedTemplates(options: SynthesizedTemplatesOptions = {}):
     const known = memory.get(key);
     if (known !== undefined) return known;
     const file =
-      cacheDirectory === false ? undefined : join(cacheDirectory, templateSourceDigest(), `${model}-${encodeURIComponent(version)}.json`);
+      cacheDirectory === false
+        ? undefined
+        : join(cacheDirectory, templateSourceDigest(), `${model}-${encodeURIComponent(version)}.json`);
     let template = file === undefined ? undefined : readCached(file);
     if (template === undefined) {
       template = (options.synthesize ?? loadSynthesizer())(model, version) as unknown as TemplateDocument;

@@ -46,7 +46,10 @@ export const stackResourceType = 'AWS::CloudFormation::Stack';
 /** Start and end times of `count` back-to-back steps filling `durationMs` from `start`. */
 export function spread(start: number, durationMs: number, count: number): [number, number][] {
   const step = durationMs / Math.max(count, 1);
-  return Array.from({ length: count }, (_, index) => [start + Math.floor(step * index), start + Math.floor(step * (index + 1))]);
+  return Array.from({ length: count }, (_, index) => [
+    start + Math.floor(step * index),
+    start + Math.floor(step * (index + 1)),
+  ]);
 }
 
 /** Collects the entries of one operation. */
@@ -58,7 +61,13 @@ export class TimelineBuilder {
     private readonly token: string | undefined,
   ) {}
 
-  stackEvent(at: number, status: ResourceStatus, reason?: string, stackStatusReason?: string, effect?: CloudEffect): void {
+  stackEvent(
+    at: number,
+    status: ResourceStatus,
+    reason?: string,
+    stackStatusReason?: string,
+    effect?: CloudEffect,
+  ): void {
     this.entries.push({
       at,
       eventId: randomUUID(),
@@ -73,7 +82,12 @@ export class TimelineBuilder {
     });
   }
 
-  resourceEvent(at: number, resource: StackResource, status: ResourceStatus, options: { reason?: string; physical?: boolean; effect?: CloudEffect } = {}): void {
+  resourceEvent(
+    at: number,
+    resource: StackResource,
+    status: ResourceStatus,
+    options: { reason?: string; physical?: boolean; effect?: CloudEffect } = {},
+  ): void {
     const physical = options.physical ?? true;
     this.entries.push({
       at,
@@ -92,16 +106,29 @@ export class TimelineBuilder {
    * Deletes `resources` one after the other within the window; `withEffects` says whose removal
    * reaches the other simulators (only what they were told about).
    */
-  deleteAll(resources: readonly StackResource[], start: number, durationMs: number, withEffects: (resource: StackResource) => boolean): void {
+  deleteAll(
+    resources: readonly StackResource[],
+    start: number,
+    durationMs: number,
+    withEffects: (resource: StackResource) => boolean,
+  ): void {
     spread(start, durationMs, resources.length).forEach(([begin, end], index) => {
       const resource = resources[index] as StackResource;
       this.resourceEvent(begin, resource, 'DELETE_IN_PROGRESS');
-      this.resourceEvent(end, resource, 'DELETE_COMPLETE', withEffects(resource) && resource.removal ? { effect: resource.removal } : {});
+      this.resourceEvent(
+        end,
+        resource,
+        'DELETE_COMPLETE',
+        withEffects(resource) && resource.removal ? { effect: resource.removal } : {},
+      );
     });
   }
 
   /** The entries in time order (events of one instant keep the order they were added in). */
   sorted(): TimelineEntry[] {
-    return this.entries.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.at - b.entry.at || a.index - b.index).map(({ entry }) => entry);
+    return this.entries
+      .map((entry, index) => ({ entry, index }))
+      .sort((a, b) => a.entry.at - b.entry.at || a.index - b.index)
+      .map(({ entry }) => entry);
   }
 }

@@ -59,7 +59,13 @@ export interface UndeliveredEvent {
 /** What the simulated cloud holds right now. */
 export interface CloudResources {
   readonly stacks: readonly { stackName: string; status: string; tags: Record<string, string> }[];
-  readonly rules: readonly { ruleArn: string; listenerArn: string; priority: string; tenantId?: string; conditions: string }[];
+  readonly rules: readonly {
+    ruleArn: string;
+    listenerArn: string;
+    priority: string;
+    tenantId?: string;
+    conditions: string;
+  }[];
   readonly services: readonly { cluster: string; serviceName: string; desiredCount: number; runningCount: number }[];
 }
 
@@ -113,7 +119,13 @@ export type StepFaultKind = 'error' | 'timeout-after';
  */
 export type InjectedFault =
   | { readonly step: string; readonly kind?: StepFaultKind; readonly times?: number }
-  | { readonly service: string; readonly operation: string; readonly kind?: SdkFaultKind; readonly times?: number; readonly during?: string };
+  | {
+      readonly service: string;
+      readonly operation: string;
+      readonly kind?: SdkFaultKind;
+      readonly times?: number;
+      readonly during?: string;
+    };
 
 /** Why starting a workflow fails (`startExecutionFailures`): Step Functions throttling, or its open-executions quota. */
 export type StartFailureKind = 'throttled' | 'quota';
@@ -152,7 +164,12 @@ export interface LocalRuntimeOptions {
   /** Folder holding the local cloud's state (default `.tenant-orchestrator` in the working directory). */
   readonly stateDirectory?: string;
   /** Simulated durations (ms): stack create/delete, service start. Defaults give a lively demo (~1-2 s). */
-  readonly timings?: { readonly createMs?: number; readonly deleteMs?: number; readonly startMs?: number; readonly waitMs?: number };
+  readonly timings?: {
+    readonly createMs?: number;
+    readonly deleteMs?: number;
+    readonly startMs?: number;
+    readonly waitMs?: number;
+  };
   /** Called for every state-level event of every execution (progress display). */
   readonly onEvent?: (execution: { executionArn: string; workflow: WorkflowName }, entry: HistoryEntry) => void;
   /**

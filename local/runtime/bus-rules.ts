@@ -19,7 +19,9 @@ import { summaryOf, type ExecutionRecord } from './executions.ts';
 const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
 
 /** The rule that hands each workflow's requests to the admission function, by rule name. */
-export const startRuleWorkflows: ReadonlyMap<string, WorkflowName> = new Map(workflows.map((workflow) => [`start-${workflow}`, workflow]));
+export const startRuleWorkflows: ReadonlyMap<string, WorkflowName> = new Map(
+  workflows.map((workflow) => [`start-${workflow}`, workflow]),
+);
 
 /** What the rules' targets act on. */
 export interface RuleDependencies {
@@ -34,7 +36,10 @@ export interface RuleDependencies {
 
 /** Invokes the real admission function with a request event, as the request rules' target does. */
 export async function invokeAdmission(event: unknown): Promise<AdmitRequestOutput> {
-  return (await loadHandler('admit-request'))(event, lambdaContext('tenant-orchestrator-admit-request')) as Promise<AdmitRequestOutput>;
+  return (await loadHandler('admit-request'))(
+    event,
+    lambdaContext('tenant-orchestrator-admit-request'),
+  ) as Promise<AdmitRequestOutput>;
 }
 
 /** The local bus's rules, in the order EventBridge would list them. */
@@ -105,7 +110,11 @@ export async function deliverRequest(deps: FollowDependencies, event: unknown, w
   if (!firstSucceeded && !wait) return { workflow, replies: replies.slice(before), delivery: 'retrying' };
   const outcome = await delivery.invocation.outcome;
   if (!outcome.succeeded) return { workflow, replies: replies.slice(before), delivery: 'dead-lettered' };
-  return followAdmission(deps, workflow, outcome.value as AdmitRequestOutput, { wait, before, retried: !firstSucceeded });
+  return followAdmission(deps, workflow, outcome.value as AdmitRequestOutput, {
+    wait,
+    before,
+    retried: !firstSucceeded,
+  });
 }
 
 /** The result of a request the admission function handled: what it started (or found), or that it refused it. */
@@ -123,9 +132,17 @@ export async function followAdmission(
   }
   if (admitted.outcome === 'duplicate') {
     // Nothing new started: the execution that has the name is shown as it is; its replies are not this request's.
-    return { workflow, execution: summaryOf(record), replies: replies.slice(options.before), admission: 'duplicate', ...retried };
+    return {
+      workflow,
+      execution: summaryOf(record),
+      replies: replies.slice(options.before),
+      admission: 'duplicate',
+      ...retried,
+    };
   }
   if (options.wait) await waitFor(record);
-  const arrived = options.wait ? replies.filter((reply) => reply.executionArn === record.executionArn) : replies.slice(options.before);
+  const arrived = options.wait
+    ? replies.filter((reply) => reply.executionArn === record.executionArn)
+    : replies.slice(options.before);
   return { workflow, execution: summaryOf(record), replies: arrived, ...retried };
 }

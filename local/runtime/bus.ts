@@ -134,7 +134,10 @@ export class LocalBus {
   readonly #onDeadLettersChanged: ((letters: readonly DeadLetter[]) => void) | undefined;
 
   /** `onDeadLettersChanged`: called whenever the dead-letter queue changes (the runtime persists it at once). */
-  constructor(rules: readonly BusRule[], options: { onDeadLettersChanged?: (letters: readonly DeadLetter[]) => void } = {}) {
+  constructor(
+    rules: readonly BusRule[],
+    options: { onDeadLettersChanged?: (letters: readonly DeadLetter[]) => void } = {},
+  ) {
     this.#rules = rules;
     this.#onDeadLettersChanged = options.onDeadLettersChanged;
   }
@@ -193,7 +196,8 @@ export class LocalBus {
   }
 
   #deliver(rule: BusRule, event: BusEvent, about: { source?: string; detailType?: string }): Delivery {
-    const fail = (error: unknown) => this.#undelivered.push({ at: new Date().toISOString(), ...about, rule: rule.name, reason: describeError(error) });
+    const fail = (error: unknown) =>
+      this.#undelivered.push({ at: new Date().toISOString(), ...about, rule: rule.name, reason: describeError(error) });
     let result: unknown;
     try {
       result = rule.target(event);

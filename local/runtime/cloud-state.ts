@@ -34,7 +34,12 @@ export interface SavedCloud {
  * create what the real tenant templates declare (synthesized from infra/tenant-templates once per
  * process and template, and kept on disk for the next process; see local/cloud/template-source.ts).
  */
-export function buildCloud(listeners: readonly RouteListener[], stacks: StackConfig, timings: CloudTimings, saved?: SavedCloud): LocalCloud {
+export function buildCloud(
+  listeners: readonly RouteListener[],
+  stacks: StackConfig,
+  timings: CloudTimings,
+  saved?: SavedCloud,
+): LocalCloud {
   const sharedCluster = stacks.sharedParameters.SharedClusterName;
   const cloud = createLocalCloud({
     ...timings,
@@ -54,7 +59,12 @@ export function buildCloud(listeners: readonly RouteListener[], stacks: StackCon
 }
 
 export function saveCloud(cloud: LocalCloud): SavedCloud {
-  return { version: 1, cloudFormation: cloud.cloudFormation.toJSON(), elb: cloud.elb.toJSON(), ecs: cloud.ecs.toJSON() };
+  return {
+    version: 1,
+    cloudFormation: cloud.cloudFormation.toJSON(),
+    elb: cloud.elb.toJSON(),
+    ecs: cloud.ecs.toJSON(),
+  };
 }
 
 /** What the cloud holds now: live stacks, tenant listener rules (default rules left out), active services. */

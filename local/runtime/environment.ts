@@ -35,7 +35,8 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
   TENANT_DOMAIN: 'tenants.example.com',
   ROUTE_LISTENERS: JSON.stringify([
     {
-      listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      listenerArn:
+        'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
       capacity: 100,
       pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
     },
@@ -52,7 +53,15 @@ export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, Runtime
 const loggingDefaults = { POWERTOOLS_LOG_LEVEL: 'WARN' } as const;
 
 /** Credential and profile variables removed so nothing can reach a real AWS account. */
-const removed = ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN'];
+const removed = [
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_ROLE_ARN',
+];
 
 /**
  * Sets the handlers' environment for a runtime whose DynamoDB is at `dynamoDbEndpoint`.

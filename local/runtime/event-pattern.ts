@@ -34,7 +34,9 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
 function matchesValues(field: string, allowed: readonly unknown[], actual: unknown): boolean {
   for (const value of allowed) {
     if (typeof value === 'object' && value !== null) {
-      throw new Error(`Event pattern field "${field}" uses a content filter (${JSON.stringify(value)}), which the local bus does not implement`);
+      throw new Error(
+        `Event pattern field "${field}" uses a content filter (${JSON.stringify(value)}), which the local bus does not implement`,
+      );
     }
   }
   // An array in the event matches when any of its elements is allowed.

@@ -53,7 +53,14 @@ export const supersededState = 'Superseded';
 
 /** The public view of a record: a run that ended in the `Superseded` state shows as SUPERSEDED. */
 export function summaryOf(record: ExecutionRecord): ExecutionSummary {
-  const { input: _input, output: _output, history: _history, failedStateInput: _failedStateInput, redrivenAt: _redrivenAt, ...summary } = record;
+  const {
+    input: _input,
+    output: _output,
+    history: _history,
+    failedStateInput: _failedStateInput,
+    redrivenAt: _redrivenAt,
+    ...summary
+  } = record;
   const lastState = record.history.findLast((entry) => entry.type === 'StateEntered')?.state;
   const superseded = record.status === 'SUCCEEDED' && lastState === supersededState;
   return { ...summary, ...(superseded ? { status: 'SUPERSEDED' as const } : {}) };
@@ -107,7 +114,12 @@ export class ExecutionStore {
     for (const record of records) {
       const copy = structuredClone(record);
       if (copy.status === 'RUNNING') {
-        Object.assign(copy, { status: 'ABORTED', stoppedAt: new Date().toISOString(), error: 'ExecutionAborted', cause: 'The local runtime stopped while the execution ran' });
+        Object.assign(copy, {
+          status: 'ABORTED',
+          stoppedAt: new Date().toISOString(),
+          error: 'ExecutionAborted',
+          cause: 'The local runtime stopped while the execution ran',
+        });
       }
       this.add(copy);
     }
@@ -147,22 +159,35 @@ export class ExecutionStore {
     if (stateMachineArn === undefined || input.mapRunArn !== undefined || input.redriveFilter !== undefined) {
       throw validation('The local runtime lists executions by stateMachineArn only (no mapRunArn, no redriveFilter)');
     }
-    if (statusFilter === 'PENDING_REDRIVE') throw validation('A PENDING_REDRIVE statusFilter needs a mapRunArn, not a stateMachineArn');
+    if (statusFilter === 'PENDING_REDRIVE')
+      throw validation('A PENDING_REDRIVE statusFilter needs a mapRunArn, not a stateMachineArn');
     const maxResults = input.maxResults ?? 0;
-    if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000) throw validation(`maxResults must be 0 to 1000, got ${String(input.maxResults)}`);
-    const workflow = (['onboarding', 'offboarding'] as const).find((candidate) => localStateMachineArn(candidate) === stateMachineArn);
+    if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000)
+      throw validation(`maxResults must be 0 to 1000, got ${String(input.maxResults)}`);
+    const workflow = (['onboarding', 'offboarding'] as const).find(
+      (candidate) => localStateMachineArn(candidate) === stateMachineArn,
+    );
     if (workflow === undefined) {
-      throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${stateMachineArn}'`, $metadata: { httpStatusCode: 400 } });
+      throw new StateMachineDoesNotExist({
+        message: `State Machine Does Not Exist: '${stateMachineArn}'`,
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     const scope = `${stateMachineArn}|${statusFilter ?? ''}`;
     const start = input.nextToken === undefined ? 0 : offsetOf(input.nextToken, scope);
     const listed = this.all()
-      .filter((record) => record.workflow === workflow && (statusFilter === undefined || record.status === statusFilter))
+      .filter(
+        (record) => record.workflow === workflow && (statusFilter === undefined || record.status === statusFilter),
+      )
       .sort((a, b) => listedAt(b) - listedAt(a));
     const size = maxResults || 100;
     const page = listed.slice(start, start + size);
     const next = start + size < listed.length ? tokenOf(start + size, scope) : undefined;
-    return { executions: page.map((record) => listItemOf(record)), ...(next !== undefined ? { nextToken: next } : {}), $metadata: {} };
+    return {
+      executions: page.map((record) => listItemOf(record)),
+      ...(next !== undefined ? { nextToken: next } : {}),
+      $metadata: {},
+    };
   }
 
   /** Step Functions GetExecutionHistory: events as the API names them, paged with an offset token. */
@@ -180,7 +205,10 @@ export class ExecutionStore {
   #require(executionArn: string | undefined): ExecutionRecord {
     const record = executionArn === undefined ? undefined : this.#records.get(executionArn);
     if (!record) {
-      throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${executionArn ?? ''}'`, $metadata: { httpStatusCode: 400 } });
+      throw new ExecutionDoesNotExist({
+        message: `Execution Does Not Exist: '${executionArn ?? ''}'`,
+        $metadata: { httpStatusCode: 400 },
+      });
     }
     return record;
   }
@@ -188,26 +216,56 @@ export class ExecutionStore {
   #historyEvents(record: ExecutionRecord): HistoryEvent[] {
     const types = this.#stateTypes[record.workflow];
     const events: HistoryEvent[] = [
-      { id: 1, type: 'ExecutionStarted', timestamp: new Date(record.startedAt), executionStartedEventDetails: { input: record.input } },
+      {
+        id: 1,
+        type: 'ExecutionStarted',
+        timestamp: new Date(record.startedAt),
+        executionStartedEventDetails: { input: record.input },
+      },
     ];
     for (const entry of record.history) {
       const base = { id: events.length + 1, previousEventId: events.length, timestamp: new Date(entry.at) };
       const stateType = entry.state === undefined ? undefined : (types[entry.state] ?? 'Task');
       switch (entry.type) {
         case 'StateEntered':
-          events.push({ ...base, type: `${stateType}StateEntered` as HistoryEventType, stateEnteredEventDetails: { name: entry.state } });
+          events.push({
+            ...base,
+            type: `${stateType}StateEntered` as HistoryEventType,
+            stateEnteredEventDetails: { name: entry.state },
+          });
           break;
         case 'StateExited':
-          events.push({ ...base, type: `${stateType}StateExited` as HistoryEventType, stateExitedEventDetails: { name: entry.state } });
+          events.push({
+            ...base,
+            type: `${stateType}StateExited` as HistoryEventType,
+            stateExitedEventDetails: { name: entry.state },
+          });
           break;
         case 'StateFailed':
-          events.push({ ...base, type: 'TaskFailed', taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: entry.error, cause: entry.cause } });
+          events.push({
+            ...base,
+            type: 'TaskFailed',
+            taskFailedEventDetails: {
+              resourceType: 'lambda',
+              resource: 'invoke',
+              error: entry.error,
+              cause: entry.cause,
+            },
+          });
           break;
         case 'ExecutionSucceeded':
-          events.push({ ...base, type: 'ExecutionSucceeded', executionSucceededEventDetails: { output: record.output } });
+          events.push({
+            ...base,
+            type: 'ExecutionSucceeded',
+            executionSucceededEventDetails: { output: record.output },
+          });
           break;
         case 'ExecutionFailed':
-          events.push({ ...base, type: 'ExecutionFailed', executionFailedEventDetails: { error: entry.error, cause: entry.cause } });
+          events.push({
+            ...base,
+            type: 'ExecutionFailed',
+            executionFailedEventDetails: { error: entry.error, cause: entry.cause },
+          });
           break;
         case 'StateRetried':
           // Step Functions shows a retry as the task being scheduled again; nothing the handlers read.
@@ -253,7 +311,10 @@ function offsetOf(token: string, scope: string): number {
   } catch {
     parsed = undefined;
   }
-  const { offset, scope: issuedFor } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { offset?: unknown; scope?: unknown };
+  const { offset, scope: issuedFor } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+    offset?: unknown;
+    scope?: unknown;
+  };
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || issuedFor !== scope) {
     throw new InvalidToken({ message: 'Invalid Token', $metadata: { httpStatusCode: 400 } });
   }

@@ -20,7 +20,12 @@ export function createFailureSweeper(current: AsyncLocalStorage<{ executionArn: 
 
   async function invoke(): Promise<SweepSummary> {
     const handler = await loadHandler('sweep-failures');
-    const event = envelope({ source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [scheduleRuleArn], detail: {} });
+    const event = envelope({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      resources: [scheduleRuleArn],
+      detail: {},
+    });
     return (await handler(event, lambdaContext('tenant-orchestrator-sweep-failures'))) as SweepSummary;
   }
 

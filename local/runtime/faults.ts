@@ -51,7 +51,11 @@ interface FaultableService {
 }
 
 const rateExceeded = 'Rate exceeded';
-const unavailable = { name: 'ServiceUnavailable', message: 'Service is unavailable. Please try again later.', status: 503 };
+const unavailable = {
+  name: 'ServiceUnavailable',
+  message: 'Service is unavailable. Please try again later.',
+  status: 503,
+};
 
 const services: readonly FaultableService[] = [
   {
@@ -81,7 +85,8 @@ const services: readonly FaultableService[] = [
     commands: DynamoDb,
     throttling: {
       name: 'ProvisionedThroughputExceededException',
-      message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      message:
+        'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
       status: 400,
     },
     server: { name: 'InternalServerError', message: 'Internal server error', status: 500 },
@@ -102,7 +107,12 @@ const services: readonly FaultableService[] = [
   },
 ];
 
-const aliases: Readonly<Record<string, string>> = { elb: 'ElasticLoadBalancingV2', elbv2: 'ElasticLoadBalancingV2', sfn: 'StepFunctions', states: 'StepFunctions' };
+const aliases: Readonly<Record<string, string>> = {
+  elb: 'ElasticLoadBalancingV2',
+  elbv2: 'ElasticLoadBalancingV2',
+  sfn: 'StepFunctions',
+  states: 'StepFunctions',
+};
 
 const sdkFaultKinds: readonly SdkFaultKind[] = ['client', 'throttling', 'server'];
 const stepFaultKinds: readonly StepFaultKind[] = ['error', 'timeout-after'];
@@ -111,7 +121,9 @@ function serviceNamed(name: string): FaultableService {
   const wanted = (aliases[name.toLowerCase()] ?? name).toLowerCase();
   const service = services.find((candidate) => candidate.name.toLowerCase() === wanted);
   if (!service) {
-    throw new Error(`Unknown service "${name}" for a fault; use one of ${services.map((s) => s.name).join(', ')} (or ELB, SFN)`);
+    throw new Error(
+      `Unknown service "${name}" for a fault; use one of ${services.map((s) => s.name).join(', ')} (or ELB, SFN)`,
+    );
   }
   return service;
 }
@@ -119,7 +131,9 @@ function serviceNamed(name: string): FaultableService {
 /** The SDK command name (`CreateStackCommand`) of an operation, spelled in any case. */
 function commandNamed(service: FaultableService, operation: string): string {
   const wanted = `${operation.replace(/Command$/i, '')}Command`.toLowerCase();
-  const command = Object.keys(service.commands).find((key) => key.toLowerCase() === wanted && typeof service.commands[key] === 'function');
+  const command = Object.keys(service.commands).find(
+    (key) => key.toLowerCase() === wanted && typeof service.commands[key] === 'function',
+  );
   if (!command) throw new Error(`${service.name} has no operation "${operation}"`);
   return command;
 }
@@ -130,7 +144,11 @@ type ExceptionClass = new (options: { message: string; $metadata: Record<string,
  * The error as the SDK would throw it: the client package's own exception class when it has one
  * (so `instanceof` checks in adapters hold), else an Error with the SDK's fields.
  */
-export function sdkError(commands: Readonly<Record<string, unknown>>, shape: ErrorShape, fault: 'client' | 'server'): Error {
+export function sdkError(
+  commands: Readonly<Record<string, unknown>>,
+  shape: ErrorShape,
+  fault: 'client' | 'server',
+): Error {
   const $metadata = { httpStatusCode: shape.status, attempts: 1, totalRetryDelay: 0 };
   const exported = commands[shape.name];
   if (typeof exported === 'function' && (exported as { prototype?: unknown }).prototype instanceof Error) {
@@ -146,12 +164,23 @@ function faultError(service: FaultableService, command: string, kind: SdkFaultKi
     case 'client': {
       const message = `Injected by --fail ${service.name}:${command.replace(/Command$/, '')}`;
       // A client fault no adapter knows: the point is to see the step fail at once.
-      return () => Object.assign(new Error(message), { name: 'InjectedFault', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+      return () =>
+        Object.assign(new Error(message), {
+          name: 'InjectedFault',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        });
     }
     case 'throttling':
-      return () => sdkError(service.commands, { ...service.throttling, message: `${service.throttling.message} (${origin})` }, 'client');
+      return () =>
+        sdkError(
+          service.commands,
+          { ...service.throttling, message: `${service.throttling.message} (${origin})` },
+          'client',
+        );
     case 'server':
-      return () => sdkError(service.commands, { ...service.server, message: `${service.server.message} (${origin})` }, 'server');
+      return () =>
+        sdkError(service.commands, { ...service.server, message: `${service.server.message} (${origin})` }, 'server');
   }
 }
 
@@ -186,14 +215,16 @@ export class FaultPlan {
     if ('step' in fault) {
       this.#requireTask(fault.step);
       const kind = fault.kind ?? 'error';
-      if (!stepFaultKinds.includes(kind)) throw new Error(`Unknown step fault kind "${String(kind)}"; use one of ${stepFaultKinds.join(', ')}`);
+      if (!stepFaultKinds.includes(kind))
+        throw new Error(`Unknown step fault kind "${String(kind)}"; use one of ${stepFaultKinds.join(', ')}`);
       this.#steps.push({ step: fault.step, kind, remaining: times });
       return;
     }
     const service = serviceNamed(fault.service);
     const command = commandNamed(service, fault.operation);
     const kind = fault.kind ?? 'client';
-    if (!sdkFaultKinds.includes(kind)) throw new Error(`Unknown SDK fault kind "${String(kind)}"; use one of ${sdkFaultKinds.join(', ')}`);
+    if (!sdkFaultKinds.includes(kind))
+      throw new Error(`Unknown SDK fault kind "${String(kind)}"; use one of ${sdkFaultKinds.join(', ')}`);
     const during = fault.during;
     if (during !== undefined) this.#requireTask(during);
     injectSdkFault(service.client(), {
@@ -206,8 +237,10 @@ export class FaultPlan {
 
   /** The next `times` workflow starts from the bus fail with `kind`'s error. */
   failStarts(times: number, kind: StartFailureKind): void {
-    if (!Number.isInteger(times) || times < 1) throw new Error(`startExecutionFailures needs a positive whole number of times, got ${String(times)}`);
-    if (kind !== 'throttled' && kind !== 'quota') throw new Error(`Unknown start failure kind "${String(kind)}"; use throttled or quota`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new Error(`startExecutionFailures needs a positive whole number of times, got ${String(times)}`);
+    if (kind !== 'throttled' && kind !== 'quota')
+      throw new Error(`Unknown start failure kind "${String(kind)}"; use throttled or quota`);
     this.#startFailures = { kind, remaining: times };
   }
 
@@ -217,7 +250,8 @@ export class FaultPlan {
    * https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html).
    */
   dropStatusEvents(times: number): void {
-    if (!Number.isInteger(times) || times < 1) throw new Error(`dropStatusEvents needs a positive whole number of times, got ${String(times)}`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new Error(`dropStatusEvents needs a positive whole number of times, got ${String(times)}`);
     this.#droppedStatusEvents = times;
   }
 
@@ -252,7 +286,9 @@ export class FaultPlan {
     const fault = this.#due(stateName, 'timeout-after');
     if (fault) {
       fault.remaining -= 1;
-      throw new LambdaTimeoutError(`Task timed out after the handler finished its work (injected by --fail ${stateName}:timeout-after)`);
+      throw new LambdaTimeoutError(
+        `Task timed out after the handler finished its work (injected by --fail ${stateName}:timeout-after)`,
+      );
     }
     return output;
   }
@@ -263,17 +299,27 @@ export class FaultPlan {
     if (failure === undefined || failure.remaining <= 0) return;
     failure.remaining -= 1;
     if (failure.kind === 'throttled') {
-      throw sdkError(StepFunctions, { name: 'ThrottlingException', message: `${rateExceeded} (injected start failure)`, status: 400 }, 'client');
+      throw sdkError(
+        StepFunctions,
+        { name: 'ThrottlingException', message: `${rateExceeded} (injected start failure)`, status: 400 },
+        'client',
+      );
     }
     throw sdkError(
       StepFunctions,
-      { name: 'ExecutionLimitExceeded', message: 'The maximum number of running executions has been reached (injected start failure)', status: 400 },
+      {
+        name: 'ExecutionLimitExceeded',
+        message: 'The maximum number of running executions has been reached (injected start failure)',
+        status: 400,
+      },
       'client',
     );
   }
 
   #due(stateName: string, kind: StepFaultKind): StepFault | undefined {
-    return this.#steps.find((candidate) => candidate.step === stateName && candidate.kind === kind && candidate.remaining > 0);
+    return this.#steps.find(
+      (candidate) => candidate.step === stateName && candidate.kind === kind && candidate.remaining > 0,
+    );
   }
 
   #requireTask(stateName: string): void {

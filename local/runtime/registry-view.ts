@@ -19,7 +19,9 @@ export async function scanItems(
         TableName: tableName,
         ConsistentRead: true,
         ExclusiveStartKey,
-        ...(filter !== undefined ? { FilterExpression: filter.expression, ExpressionAttributeValues: filter.values } : {}),
+        ...(filter !== undefined
+          ? { FilterExpression: filter.expression, ExpressionAttributeValues: filter.values }
+          : {}),
       }),
     );
     items.push(...(page.Items ?? []));
@@ -30,6 +32,9 @@ export async function scanItems(
 
 /** The tenant records, oldest first, without their table keys. */
 export async function scanTenants(documents: DynamoDBDocumentClient, tableName: string): Promise<TenantRecord[]> {
-  const items = (await scanItems(documents, tableName, { expression: 'sk = :tenant', values: { ':tenant': 'TENANT' } })) as unknown as (TenantRecord & { pk?: string; sk?: string })[];
+  const items = (await scanItems(documents, tableName, {
+    expression: 'sk = :tenant',
+    values: { ':tenant': 'TENANT' },
+  })) as unknown as (TenantRecord & { pk?: string; sk?: string })[];
   return items.map(({ pk: _pk, sk: _sk, ...tenant }) => tenant).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }

@@ -28,7 +28,9 @@ export function localRouteListeners(options: { readonly count: number; readonly 
     throw new Error(`routeListeners.count must be a whole number from 1 to ${maxLocalListeners}, got ${String(count)}`);
   }
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > maxListenerCapacity) {
-    throw new Error(`routeListeners.capacity must be a whole number from 1 to ${maxListenerCapacity}, got ${String(capacity)}`);
+    throw new Error(
+      `routeListeners.capacity must be a whole number from 1 to ${maxListenerCapacity}, got ${String(capacity)}`,
+    );
   }
   const prefix = 'arn:aws:elasticloadbalancing:us-east-1:111122223333';
   return Array.from({ length: count }, (_, index) => {
@@ -51,7 +53,10 @@ let handlersRouteListeners: string | undefined;
  *
  * @throws Error when another configuration was in force for an earlier runtime of this process.
  */
-export function configureRouteListeners(routeListeners: { readonly count: number; readonly capacity: number } | undefined, env: NodeJS.ProcessEnv = process.env): void {
+export function configureRouteListeners(
+  routeListeners: { readonly count: number; readonly capacity: number } | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   if (routeListeners === undefined) return;
   const value = JSON.stringify(localRouteListeners(routeListeners));
   if (handlersRouteListeners !== undefined && handlersRouteListeners !== value) {

@@ -79,7 +79,15 @@ import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { LocalCloud } from '../cloud/index.ts';
 import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from '../dynamodb.ts';
 import { loadDefinition, type WorkflowName } from '../workflow-runner.ts';
-import type { DeadLetter, EmbeddedRuntime, LocalRuntimeOptions, ReceivedReply, RedrivenLetter, SendResult, UndeliveredEvent } from './api.ts';
+import type {
+  DeadLetter,
+  EmbeddedRuntime,
+  LocalRuntimeOptions,
+  ReceivedReply,
+  RedrivenLetter,
+  SendResult,
+  UndeliveredEvent,
+} from './api.ts';
 import { envelope, LocalBus } from './bus.ts';
 import { deliverRequest, followAdmission, invokeAdmission, runtimeRules, startRuleWorkflows } from './bus-rules.ts';
 import { buildCloud, resourcesOf, saveCloud, type SavedCloud } from './cloud-state.ts';
@@ -91,7 +99,16 @@ import { scanItems, scanTenants } from './registry-view.ts';
 import { configureRouteListeners, noteRouteListenersInForce } from './route-listeners.ts';
 import { routeSdkCalls } from './sdk-routing.ts';
 import { serviceAnswers } from './service-answers.ts';
-import { clearState, lockState, readState, restoreTables, snapshotTables, StateFile, unlockState, writeState } from './state-folder.ts';
+import {
+  clearState,
+  lockState,
+  readState,
+  restoreTables,
+  snapshotTables,
+  StateFile,
+  unlockState,
+  writeState,
+} from './state-folder.ts';
 import { WorkflowLauncher } from './workflow-launcher.ts';
 
 export type * from './api.ts';
@@ -119,7 +136,8 @@ let openRuntime: string | undefined;
  */
 export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promise<EmbeddedRuntime> {
   const stateDirectory = resolve(options.stateDirectory ?? '.tenant-orchestrator');
-  if (openRuntime !== undefined) throw new Error(`A local runtime is already open in this process (on ${openRuntime}); close it first`);
+  if (openRuntime !== undefined)
+    throw new Error(`A local runtime is already open in this process (on ${openRuntime}); close it first`);
   lockState(stateDirectory);
   openRuntime = stateDirectory;
   let dynamoDb: LocalDynamoDb | undefined;
@@ -135,7 +153,11 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
   }
 }
 
-async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: LocalRuntimeOptions): Promise<EmbeddedRuntime> {
+async function open(
+  stateDirectory: string,
+  dynamoDb: LocalDynamoDb,
+  options: LocalRuntimeOptions,
+): Promise<EmbeddedRuntime> {
   const timings = { ...defaultTimings, ...options.timings };
   configureRouteListeners(options.routeListeners);
   applyLocalEnvironment(dynamoDb.endpoint);
@@ -144,7 +166,11 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
   const tables = { registry: readRegistryTableName(), idempotency: readIdempotencyTableName() };
   const listeners = readRouteListeners();
   const stackConfig = readStackConfig();
-  const admin = new DynamoDBClient({ endpoint: dynamoDb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const admin = new DynamoDBClient({
+    endpoint: dynamoDb.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const documents = DynamoDBDocumentClient.from(admin);
 
   await createTables(dynamoDb.endpoint, tables);
@@ -154,13 +180,20 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
 
   const definitions = Object.fromEntries(workflows.map((workflow) => [workflow, loadDefinition(workflow)]));
   const stateTypes = Object.fromEntries(
-    workflows.map((workflow) => [workflow, Object.fromEntries(Object.entries(definitions[workflow]!.States).map(([name, state]) => [name, state.Type]))]),
+    workflows.map((workflow) => [
+      workflow,
+      Object.fromEntries(Object.entries(definitions[workflow]!.States).map(([name, state]) => [name, state.Type])),
+    ]),
   ) as StateTypes;
   const executions = new ExecutionStore(stateTypes);
   executions.load(readState<ExecutionRecord[]>(stateDirectory, StateFile.executions) ?? []);
   const replies: ReceivedReply[] = readState<ReceivedReply[]>(stateDirectory, StateFile.replies) ?? [];
   const faults = new FaultPlan(
-    Object.values(definitions).flatMap((definition) => Object.entries(definition.States).filter(([, state]) => state.Type === 'Task').map(([name]) => name)),
+    Object.values(definitions).flatMap((definition) =>
+      Object.entries(definition.States)
+        .filter(([, state]) => state.Type === 'Task')
+        .map(([name]) => name),
+    ),
   );
   /** Which execution the code running now belongs to (handlers, their SDK calls, the reporter). */
   const current = new AsyncLocalStorage<{ executionArn: string }>();
@@ -182,10 +215,15 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
   });
   const saveDeadLetters = (letters: readonly DeadLetter[]) => writeState(stateDirectory, deadLettersFile, letters);
   const admissionRetries = { attempts: admissionAttempts, backoffMs: timings.waitMs };
-  const bus: LocalBus = new LocalBus(runtimeRules({ contract, replies, current, admissionRetries }), { onDeadLettersChanged: saveDeadLetters });
+  const bus: LocalBus = new LocalBus(runtimeRules({ contract, replies, current, admissionRetries }), {
+    onDeadLettersChanged: saveDeadLetters,
+  });
   bus.load(readState<UndeliveredEvent[]>(stateDirectory, StateFile.undelivered) ?? []);
   bus.loadDeadLetters(readState<DeadLetter[]>(stateDirectory, deadLettersFile) ?? []);
-  routeSdkCalls(serviceAnswers(() => cloud, executions, launcher, bus), dynamoDb.endpoint);
+  routeSdkCalls(
+    serviceAnswers(() => cloud, executions, launcher, bus),
+    dynamoDb.endpoint,
+  );
 
   async function drain(): Promise<void> {
     while (launcher.pending().length > 0 || bus.pending > 0) {
@@ -245,15 +283,27 @@ async function open(stateDirectory: string, dynamoDb: LocalDynamoDb, options: Lo
           admitted = await invokeAdmission(letter.event);
         } catch {
           // Refused again: the letter stays, as the message stays in the queue for the next run.
-          redriven.push({ deadLetterId: letter.id, result: { ...(workflow !== undefined ? { workflow } : {}), replies: replies.slice(before), delivery: 'dead-lettered' } });
+          redriven.push({
+            deadLetterId: letter.id,
+            result: {
+              ...(workflow !== undefined ? { workflow } : {}),
+              replies: replies.slice(before),
+              delivery: 'dead-lettered',
+            },
+          });
           continue;
         }
         bus.removeDeadLetter(letter.id);
-        const followed = await followAdmission({ replies, waitFor, find }, admitted.operation ?? workflow ?? 'onboarding', admitted, {
-          wait: redriveOptions.wait ?? false,
-          before,
-          retried: false,
-        });
+        const followed = await followAdmission(
+          { replies, waitFor, find },
+          admitted.operation ?? workflow ?? 'onboarding',
+          admitted,
+          {
+            wait: redriveOptions.wait ?? false,
+            before,
+            retried: false,
+          },
+        );
         redriven.push({ deadLetterId: letter.id, result: followed });
       }
       return redriven;

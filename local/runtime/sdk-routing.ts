@@ -51,11 +51,15 @@ export function routeSdkCalls(serviceAnswers: ServiceAnswers | undefined, dynamo
   attached = true;
   for (const [service, client] of Object.entries(clients) as [AnsweredService, () => ClientWithStack][]) {
     client().middlewareStack.add(
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
-        if (!answers) return next(args);
-        const output = await answer(service, context.commandName ?? '', args.input);
-        return { output: { $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 }, ...(output as object) }, response: {} };
-      },
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: { input: Record<string, unknown> }) => {
+          if (!answers) return next(args);
+          const output = await answer(service, context.commandName ?? '', args.input);
+          return {
+            output: { $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 }, ...(output as object) },
+            response: {},
+          };
+        },
       // Low priority: fault injection (initialize, high) decides first, as a failing network would.
       { step: 'initialize', priority: 'low', name: 'localRuntimeAnswers' },
     );
@@ -64,7 +68,12 @@ export function routeSdkCalls(serviceAnswers: ServiceAnswers | undefined, dynamo
   dynamoDbClient().middlewareStack.add(
     (next: (args: any) => Promise<any>) => async (args: any) => {
       if (!dynamoDbEndpoint) return next(args);
-      const request = args.request as { protocol: string; hostname: string; port?: number; headers: Record<string, string> };
+      const request = args.request as {
+        protocol: string;
+        hostname: string;
+        port?: number;
+        headers: Record<string, string>;
+      };
       request.protocol = dynamoDbEndpoint.protocol;
       request.hostname = dynamoDbEndpoint.hostname;
       request.port = Number(dynamoDbEndpoint.port);
@@ -79,7 +88,9 @@ function answer(service: AnsweredService, commandName: string, input: Record<str
   const operation = commandName.replace(/Command$/, '');
   const handler = answers?.[service][operation];
   if (!handler) {
-    throw new Error(`The local runtime does not model ${service} ${operation} (${commandName}); only ${Object.keys(answers?.[service] ?? {}).join(', ')}`);
+    throw new Error(
+      `The local runtime does not model ${service} ${operation} (${commandName}); only ${Object.keys(answers?.[service] ?? {}).join(', ')}`,
+    );
   }
   return handler(input);
 }

@@ -11,7 +11,12 @@ import type { ServiceAnswers } from './sdk-routing.ts';
 import type { WorkflowLauncher } from './workflow-launcher.ts';
 
 /** The answers; `cloud` is read on every call, so a reset cloud takes over at once. */
-export function serviceAnswers(cloud: () => LocalCloud, executions: ExecutionStore, launcher: WorkflowLauncher, bus: LocalBus): ServiceAnswers {
+export function serviceAnswers(
+  cloud: () => LocalCloud,
+  executions: ExecutionStore,
+  launcher: WorkflowLauncher,
+  bus: LocalBus,
+): ServiceAnswers {
   return {
     CloudFormation: {
       CreateStack: (input) => cloud().cloudFormation.createStack(input),

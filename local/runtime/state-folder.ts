@@ -38,7 +38,10 @@ export function readState<T>(directory: string, file: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8'), reviver) as T;
   } catch (error) {
-    throw new Error(`The local state file ${path} is not valid JSON; run reset (or delete the folder) to start afresh`, { cause: error });
+    throw new Error(
+      `The local state file ${path} is not valid JSON; run reset (or delete the folder) to start afresh`,
+      { cause: error },
+    );
   }
 }
 
@@ -86,7 +89,10 @@ export function unlockState(directory: string): void {
 }
 
 /** Every item of each table. */
-export async function snapshotTables(client: DynamoDBClient, tableNames: readonly string[]): Promise<Record<string, Item[]>> {
+export async function snapshotTables(
+  client: DynamoDBClient,
+  tableNames: readonly string[],
+): Promise<Record<string, Item[]>> {
   const snapshot: Record<string, Item[]> = {};
   for (const TableName of tableNames) {
     const items: Item[] = [];
@@ -102,7 +108,10 @@ export async function snapshotTables(client: DynamoDBClient, tableNames: readonl
 }
 
 /** Writes saved items back into (empty, existing) tables. */
-export async function restoreTables(client: DynamoDBClient, snapshot: Readonly<Record<string, readonly Item[]>>): Promise<void> {
+export async function restoreTables(
+  client: DynamoDBClient,
+  snapshot: Readonly<Record<string, readonly Item[]>>,
+): Promise<void> {
   for (const [TableName, items] of Object.entries(snapshot)) {
     for (let start = 0; start < items.length; start += 25) {
       let requests: Record<string, { PutRequest: { Item: Item } }[]> | undefined = {

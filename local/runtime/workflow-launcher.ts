@@ -15,7 +15,13 @@ import {
   type StartExecutionCommandOutput,
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
-import { localExecutionArn, localStateMachineArn, runWorkflow, type HistoryEntry, type WorkflowName } from '../workflow-runner.ts';
+import {
+  localExecutionArn,
+  localStateMachineArn,
+  runWorkflow,
+  type HistoryEntry,
+  type WorkflowName,
+} from '../workflow-runner.ts';
 import type { LocalRuntimeOptions } from './api.ts';
 import { envelope, type Publication } from './bus.ts';
 import type { ExecutionRecord, ExecutionStore } from './executions.ts';
@@ -66,7 +72,10 @@ export class WorkflowLauncher {
     this.#deps.faults.checkStart();
     const workflow = workflows.find((candidate) => localStateMachineArn(candidate) === request.stateMachineArn);
     if (workflow === undefined) {
-      throw new StateMachineDoesNotExist({ message: `State Machine Does Not Exist: '${request.stateMachineArn ?? ''}'`, $metadata: badRequest });
+      throw new StateMachineDoesNotExist({
+        message: `State Machine Does Not Exist: '${request.stateMachineArn ?? ''}'`,
+        $metadata: badRequest,
+      });
     }
     const name = request.name ?? randomUUID();
     if (name.length < 1 || name.length > maxNameLength || invalidNameCharacters.test(name)) {
@@ -77,14 +86,20 @@ export class WorkflowLauncher {
     try {
       input = JSON.parse(text);
     } catch {
-      throw new InvalidExecutionInput({ message: 'Invalid State Machine Execution Input: the input is not JSON', $metadata: badRequest });
+      throw new InvalidExecutionInput({
+        message: 'Invalid State Machine Execution Input: the input is not JSON',
+        $metadata: badRequest,
+      });
     }
     const existing = this.#deps.executions.findByName(workflow, name);
     if (existing !== undefined) {
       if (existing.status === 'RUNNING' && existing.input === text) {
         return { executionArn: existing.executionArn, startDate: new Date(existing.startedAt), $metadata: {} };
       }
-      throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${existing.executionArn}'`, $metadata: badRequest });
+      throw new ExecutionAlreadyExists({
+        message: `Execution Already Exists: '${existing.executionArn}'`,
+        $metadata: badRequest,
+      });
     }
     const record = this.start(workflow, input, { name, inputText: text });
     return { executionArn: record.executionArn, startDate: new Date(record.startedAt), $metadata: {} };
@@ -94,13 +109,18 @@ export class WorkflowLauncher {
    * Starts `workflow` with `input` and returns its record at once (status RUNNING). Without a
    * name, a replay is named after the execution it replays, anything else gets a UUID.
    */
-  start(workflow: WorkflowName, input: unknown, options: { name?: string; replayOf?: ExecutionRecord; inputText?: string } = {}): ExecutionRecord {
+  start(
+    workflow: WorkflowName,
+    input: unknown,
+    options: { name?: string; replayOf?: ExecutionRecord; inputText?: string } = {},
+  ): ExecutionRecord {
     const { executions } = this.#deps;
     const detail = detailOf(input);
     const tenantId = typeof detail.tenantId === 'string' ? detail.tenantId : undefined;
     const registrationId = typeof detail.tenantRegistrationId === 'string' ? detail.tenantRegistrationId : undefined;
     const taken = (candidate: string) => executions.hasName(candidate);
-    const name = options.name ?? (options.replayOf !== undefined ? replayName(options.replayOf.name, taken) : randomUUID());
+    const name =
+      options.name ?? (options.replayOf !== undefined ? replayName(options.replayOf.name, taken) : randomUUID());
     const record: ExecutionRecord = {
       executionArn: localExecutionArn(workflow, name),
       name,
@@ -131,10 +151,13 @@ export class WorkflowLauncher {
     }
     const { failedState, failedStateInput } = record;
     if (failedState === undefined || failedStateInput === undefined) {
-      throw new Error(`${record.name} has no failed state to resume at (no state ran, or the runtime stopped while it ran); replay it instead`);
+      throw new Error(
+        `${record.name} has no failed state to resume at (no state ran, or the runtime stopped while it ran); replay it instead`,
+      );
     }
     const redriveCount = (record.redriveCount ?? 0) + 1;
-    for (const field of ['stoppedAt', 'error', 'cause', 'failedState', 'failedStateInput', 'output'] as const) delete record[field];
+    for (const field of ['stoppedAt', 'error', 'cause', 'failedState', 'failedStateInput', 'output'] as const)
+      delete record[field];
     Object.assign(record, { status: 'RUNNING', redriveCount, redrivenAt: new Date().toISOString() });
     this.#launch(record, JSON.parse(failedStateInput) as unknown, { startAt: failedState, redriveCount });
   }
@@ -155,7 +178,11 @@ export class WorkflowLauncher {
     void done.then(forget, forget);
   }
 
-  async #run(record: ExecutionRecord, input: unknown, redrive?: { startAt: string; redriveCount: number }): Promise<void> {
+  async #run(
+    record: ExecutionRecord,
+    input: unknown,
+    redrive?: { startAt: string; redriveCount: number },
+  ): Promise<void> {
     const { faults, waitMs, onEvent } = this.#deps;
     const execution = { executionArn: record.executionArn, workflow: record.workflow };
     // A redrive continues the count (Step Functions bills and shows the transitions of every run).
@@ -181,7 +208,9 @@ export class WorkflowLauncher {
       Object.assign(record, {
         status: result.status,
         transitions: earlierTransitions + result.transitions,
-        ...(result.status === 'FAILED' && enteredInput !== undefined ? { failedStateInput: JSON.stringify(enteredInput) } : {}),
+        ...(result.status === 'FAILED' && enteredInput !== undefined
+          ? { failedStateInput: JSON.stringify(enteredInput) }
+          : {}),
         ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}),
         ...(result.error !== undefined ? { error: result.error } : {}),
         ...(result.cause !== undefined ? { cause: result.cause } : {}),
@@ -189,7 +218,11 @@ export class WorkflowLauncher {
       });
     } catch (error) {
       // The runner itself broke (not a state failing): Step Functions would call it a runtime error.
-      Object.assign(record, { status: 'FAILED', error: 'States.Runtime', cause: error instanceof Error ? error.message : String(error) });
+      Object.assign(record, {
+        status: 'FAILED',
+        error: 'States.Runtime',
+        cause: error instanceof Error ? error.message : String(error),
+      });
     }
     record.stoppedAt = new Date().toISOString();
     if (record.status === 'FAILED') {

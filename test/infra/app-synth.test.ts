@@ -32,7 +32,9 @@ afterAll(() => rmSync(built.app.outdir, { recursive: true, force: true }));
 
 /** The asset folder of each orchestrator function, by POWERTOOLS_SERVICE_NAME. */
 function functionAssets(): Map<string, string> {
-  const template = Template.fromStack(built.orchestrator).toJSON() as { Resources: Record<string, { Type: string; Properties: any }> };
+  const template = Template.fromStack(built.orchestrator).toJSON() as {
+    Resources: Record<string, { Type: string; Properties: any }>;
+  };
   const assets = new Map<string, string>();
   for (const resource of Object.values(template.Resources)) {
     const service = resource.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
@@ -45,7 +47,10 @@ function functionAssets(): Map<string, string> {
 
 describe('npm run synth', () => {
   it('synthesizes both stacks offline, without Docker or credentials', () => {
-    const stacks = built.app.synth().stacks.map((stack) => stack.stackName).sort();
+    const stacks = built.app
+      .synth()
+      .stacks.map((stack) => stack.stackName)
+      .sort();
 
     expect(stacks).toEqual([stackIds.orchestrator, stackIds.sharedInfrastructure].sort());
     console.info(`Real synth with bundling took ${synthSeconds.toFixed(1)} s`);
@@ -60,18 +65,30 @@ describe('npm run synth', () => {
 
   it('loads every bundle in a plain Node.js 24 process (module init reads the env at cold start) and exports handler', () => {
     // `@aws-sdk/*` is external (the runtime provides it); everything else must be inside the bundle.
-    const bundles = Object.fromEntries([...functionAssets()].map(([directory, folder]) => [directory, pathToFileURL(join(folder, 'index.mjs')).href]));
+    const bundles = Object.fromEntries(
+      [...functionAssets()].map(([directory, folder]) => [directory, pathToFileURL(join(folder, 'index.mjs')).href]),
+    );
     // A plain Node process, as Lambda loads the module; the environment is test/setup-env.ts's.
     const script = `const out = {}; for (const [d, url] of Object.entries(${JSON.stringify(bundles)})) out[d] = typeof (await import(url)).handler; console.log(JSON.stringify(out));`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: process.env, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: process.env,
+      encoding: 'utf8',
+    });
 
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual(Object.fromEntries(Object.keys(bundles).map((directory) => [directory, 'function'])));
+    expect(JSON.parse(run.stdout)).toEqual(
+      Object.fromEntries(Object.keys(bundles).map((directory) => [directory, 'function'])),
+    );
   });
 
   it('keeps every bundle under 300 KB', () => {
-    const sizes = [...functionAssets()].map(([directory, folder]) => ({ directory, bytes: statSync(join(folder, 'index.mjs')).size }));
-    const oversized = sizes.filter(({ bytes }) => bytes >= maxBundleBytes).map(({ directory, bytes }) => `${directory}: ${Math.round(bytes / 1024)} KB`);
+    const sizes = [...functionAssets()].map(([directory, folder]) => ({
+      directory,
+      bytes: statSync(join(folder, 'index.mjs')).size,
+    }));
+    const oversized = sizes
+      .filter(({ bytes }) => bytes >= maxBundleBytes)
+      .map(({ directory, bytes }) => `${directory}: ${Math.round(bytes / 1024)} KB`);
 
     expect(oversized).toEqual([]);
   });

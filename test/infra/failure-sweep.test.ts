@@ -15,17 +15,26 @@ type Json = Record<string, any>;
 let resources: [string, Json][];
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
 const functionNamed = (service: string) =>
-  ofType('AWS::Lambda::Function').find(([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service)!;
+  ofType('AWS::Lambda::Function').find(
+    ([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+  )!;
 const statementsOf = (fn: [string, Json]) =>
   ofType('AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties.Roles as Json[]).some((role) => role.Ref === fn[1].Properties.Role['Fn::GetAtt'][0]))
+    .filter(([, p]) =>
+      (p.Properties.Roles as Json[]).some((role) => role.Ref === fn[1].Properties.Role['Fn::GetAtt'][0]),
+    )
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
-const withAction = (statements: Json[], action: string) => statements.filter((st) => [st.Action].flat().includes(action));
+const withAction = (statements: Json[], action: string) =>
+  statements.filter((st) => [st.Action].flat().includes(action));
 const text = (value: unknown) => JSON.stringify(value);
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = loadOrchestratorConfig({ eventBusName: 'saas-bus', tenantDomain: 'tenants.example.com', sharedInfrastructure: { mode: 'deploy' } });
+  const config = loadOrchestratorConfig({
+    eventBusName: 'saas-bus',
+    tenantDomain: 'tenants.example.com',
+    sharedInfrastructure: { mode: 'deploy' },
+  });
   const built = buildApp({ app, config, env: { account: '111122223333', region: 'eu-west-1' } });
   resources = Object.entries(Template.fromStack(built.orchestrator).toJSON().Resources as Json);
 }, 240_000);
@@ -33,14 +42,20 @@ beforeAll(() => {
 describe('failure sweep', () => {
   it('runs on a schedule every few minutes, not retried (the next run covers the same window)', () => {
     const sweep = functionNamed('sweep-failures');
-    const [[, rule]] = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined) as [[string, Json]];
-    const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === sweep[0]) as [[string, Json]];
+    const [[, rule]] = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression !== undefined) as [
+      [string, Json],
+    ];
+    const [[, invokeConfig]] = ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, c]) => c.Properties.FunctionName.Ref === sweep[0],
+    ) as [[string, Json]];
 
     expect(rule.Properties.ScheduleExpression).toBe(`rate(${sweepSchedule.intervalMinutes} minutes)`);
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [sweep[0], 'Arn'] } })]);
     expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(0);
     expect(sweepSchedule.lookbackMinutes).toBeGreaterThan(2 * sweepSchedule.intervalMinutes);
-    const invoke = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === sweep[0]);
+    const invoke = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === sweep[0],
+    );
     expect(invoke.map(([, p]) => p.Properties.Principal)).toEqual(['events.amazonaws.com']);
   });
 
@@ -52,7 +67,10 @@ describe('failure sweep', () => {
     expect([list!.Action].flat()).toEqual(['states:ListExecutions']);
     const named = (list!.Resource as Json[]).map((arn) => text(arn).match(/:stateMachine:([^"]+)"/)?.[1]);
     expect(named.sort()).toEqual(machines.sort());
-    expect(machines).toEqual([`${stackIds.orchestrator}-tenant-offboarding`, `${stackIds.orchestrator}-tenant-onboarding`]);
+    expect(machines).toEqual([
+      `${stackIds.orchestrator}-tenant-offboarding`,
+      `${stackIds.orchestrator}-tenant-onboarding`,
+    ]);
   });
 
   it('reports as the failure reporter does: describes and reads executions of the two workflows, the registry, the bus, the idempotency table', () => {
@@ -61,20 +79,34 @@ describe('failure sweep', () => {
     for (const service of ['sweep-failures', 'report-failure']) {
       const statements = statementsOf(functionNamed(service));
       const [describe] = withAction(statements, 'states:DescribeExecution');
-      expect([describe!.Action].flat().sort(), service).toEqual(['states:DescribeExecution', 'states:GetExecutionHistory']);
-      expect((describe!.Resource as Json[]).map((arn) => text(arn).match(/:execution:[^"]*-tenant-(\w+):\*"/)?.[1]).sort()).toEqual(['offboarding', 'onboarding']);
+      expect([describe!.Action].flat().sort(), service).toEqual([
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+      ]);
+      expect(
+        (describe!.Resource as Json[]).map((arn) => text(arn).match(/:execution:[^"]*-tenant-(\w+):\*"/)?.[1]).sort(),
+      ).toEqual(['offboarding', 'onboarding']);
 
-      const registryGet = withAction(statements, 'dynamodb:GetItem').filter((st) => text(st.Resource).includes(tables.find((id) => id.includes('Registry'))!));
-      expect(registryGet.flatMap((st) => [st.Action].flat()).sort(), service).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      const registryGet = withAction(statements, 'dynamodb:GetItem').filter((st) =>
+        text(st.Resource).includes(tables.find((id) => id.includes('Registry'))!),
+      );
+      expect(registryGet.flatMap((st) => [st.Action].flat()).sort(), service).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
       const [put] = withAction(statements, 'events:PutEvents');
       expect(text(put!.Resource)).toContain(bus);
       expect(put!.Condition).toEqual({ StringEquals: { 'events:source': 'sbt.application.plane' } });
     }
   });
 
-  it('alarms when the sweep fails, and counts the rejections it logs with the reporter\'s', () => {
+  it("alarms when the sweep fails, and counts the rejections it logs with the reporter's", () => {
     const sweep = functionNamed('sweep-failures');
-    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'Errors' && a.Properties.Dimensions[0].Value.Ref === sweep[0]);
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.MetricName === 'Errors' && a.Properties.Dimensions[0].Value.Ref === sweep[0],
+    );
     const filters = ofType('AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
     const sweepFilter = filters.find((f) => f.LogGroupName.Ref === sweep[1].Properties.LoggingConfig.LogGroup.Ref);
 

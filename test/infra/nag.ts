@@ -15,7 +15,9 @@ export interface NagFinding {
 }
 
 interface Report {
-  pluginReports?: { violations?: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[];
+  pluginReports?: {
+    violations?: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
 }
 
 /** A fresh app writing to a temporary folder, with AwsSolutions checks attached. */
@@ -37,7 +39,11 @@ export function nagFindings(app: Stage): NagFinding[] {
   const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
   return (report.pluginReports ?? []).flatMap((plugin) =>
     (plugin.violations ?? []).flatMap((violation) =>
-      violation.violatingConstructs.map((construct) => ({ rule: violation.ruleName, severity: violation.severity, path: construct.constructPath })),
+      violation.violatingConstructs.map((construct) => ({
+        rule: violation.ruleName,
+        severity: violation.severity,
+        path: construct.constructPath,
+      })),
     ),
   );
 }

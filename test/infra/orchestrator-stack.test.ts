@@ -10,9 +10,18 @@ import * as configReaders from '../../functions/shared/config/environment.ts';
 import { tableDefinitions } from '../../functions/shared/registry/tables.ts';
 import { buildApp, stackIds, type BuiltApp } from '../../infra/app.ts';
 import { loadOrchestratorConfig, projectRoot, type OrchestratorConfig } from '../../infra/config.ts';
-import { functionReaders, maxEnvironmentBytes, readerVariables, type FunctionDirectory } from '../../infra/constructs/function-environment.ts';
+import {
+  functionReaders,
+  maxEnvironmentBytes,
+  readerVariables,
+  type FunctionDirectory,
+} from '../../infra/constructs/function-environment.ts';
 import { TenantStackRole } from '../../infra/constructs/tenant-stack-role.ts';
-import { definitionPlaceholders, definitionSubstitutions, workflowDefinitionFiles } from '../../infra/constructs/workflows.ts';
+import {
+  definitionPlaceholders,
+  definitionSubstitutions,
+  workflowDefinitionFiles,
+} from '../../infra/constructs/workflows.ts';
 import { applicationTag, publishedTemplates } from '../../infra/orchestrator-stack.ts';
 import { sharedParametersFromReference } from '../../infra/shared-infrastructure.ts';
 import { tenantTemplateKey } from '../../infra/tenant-templates/synthesize.ts';
@@ -23,19 +32,38 @@ const noBundling = { 'aws:cdk:bundling-stacks': [] };
 const existingReference = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',
   privateSubnetIds: ['subnet-0a1b2c3d4e5f67890', 'subnet-0f1e2d3c4b5a69788'],
-  listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
+  listenerArn:
+    'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2',
   loadBalancerSecurityGroupId: 'sg-0a1b2c3d4e5f67890',
   sharedClusterName: 'shared-tenants',
   pooledTargetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067',
 };
-const deployConfig = loadOrchestratorConfig({ eventBusName: 'saas-bus', tenantDomain: 'tenants.example.com', sharedInfrastructure: { mode: 'deploy' } });
+const deployConfig = loadOrchestratorConfig({
+  eventBusName: 'saas-bus',
+  tenantDomain: 'tenants.example.com',
+  sharedInfrastructure: { mode: 'deploy' },
+});
 const existingConfig = loadOrchestratorConfig({
-  eventBusName: 'saas-bus', createEventBus: true, acceptLegacyDetailTypes: false, tenantDomain: 'tenants.example.com', stackNamePrefix: 'acme',
-  routeCapacity: 40, maxConcurrentStackOperations: 7, createEcsServiceLinkedRole: true, logRetentionDays: 30, alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops', sharedInfrastructure: { mode: 'existing', ...existingReference },
+  eventBusName: 'saas-bus',
+  createEventBus: true,
+  acceptLegacyDetailTypes: false,
+  tenantDomain: 'tenants.example.com',
+  stackNamePrefix: 'acme',
+  routeCapacity: 40,
+  maxConcurrentStackOperations: 7,
+  createEcsServiceLinkedRole: true,
+  logRetentionDays: 30,
+  alarmTopicArn: 'arn:aws:sns:eu-west-1:111122223333:ops',
+  sharedInfrastructure: { mode: 'existing', ...existingReference },
   controlPlaneAccounts: ['444455556666', '777788889999'],
 });
 
-interface Synthesized { readonly built: BuiltApp; readonly template: Template; readonly json: Json; readonly findings: NagFinding[] }
+interface Synthesized {
+  readonly built: BuiltApp;
+  readonly template: Template;
+  readonly json: Json;
+  readonly findings: NagFinding[];
+}
 function synthesize(config: OrchestratorConfig): Synthesized {
   const app = nagApp(noBundling);
   const built = buildApp({ app, config, env: { account: '111122223333', region: 'eu-west-1' } });
@@ -52,10 +80,13 @@ beforeAll(() => {
   existing = synthesize(existingConfig);
 }, 120_000);
 
-const resourcesOf = (s: Synthesized, type: string) => Object.entries(s.json.Resources as Json).filter(([, r]) => r.Type === type) as [string, Json][];
+const resourcesOf = (s: Synthesized, type: string) =>
+  Object.entries(s.json.Resources as Json).filter(([, r]) => r.Type === type) as [string, Json][];
 /** The rule on the default bus that matches Step Functions status changes (the failure sweep's schedule rule has no pattern). */
 const statusChangeRules = (s: Synthesized) =>
-  resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName === undefined && r.Properties.EventPattern !== undefined) as [[string, Json]];
+  resourcesOf(s, 'AWS::Events::Rule').filter(
+    ([, r]) => r.Properties.EventBusName === undefined && r.Properties.EventPattern !== undefined,
+  ) as [[string, Json]];
 const contractOf = (config: OrchestratorConfig): ContractConfig => ({ ...config });
 /** The orchestrator's functions by POWERTOOLS_SERVICE_NAME (CDK's own BucketDeployment handler has none). */
 function functionsOf(s: Synthesized): Map<string, { logicalId: string; props: Json }> {
@@ -72,17 +103,23 @@ function statementsOfRole(s: Synthesized, roleLogicalId: string): Json[] {
     .filter(([, p]) => (p.Properties.Roles as Json[]).some((role) => role.Ref === roleLogicalId))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
 }
-const actionsOf = (statements: Json[]) => [...new Set(statements.flatMap((st) => [st.Action].flat() as string[]))].sort();
+const actionsOf = (statements: Json[]) =>
+  [...new Set(statements.flatMap((st) => [st.Action].flat() as string[]))].sort();
 const loadTiers = () => deploy.built.tierCatalog;
 const tenantStackRoles = (s: Synthesized) =>
-  resourcesOf(s, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com')) as [[string, Json]];
+  resourcesOf(s, 'AWS::IAM::Role').filter(([, r]) =>
+    JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('cloudformation.amazonaws.com'),
+  ) as [[string, Json]];
 
 describe('event rules', () => {
   it.each([['onboarding'], ['offboarding']] as [Operation][])(
-    'routes %s requests with the contract\'s own pattern, from the control plane\'s accounts only, to the admission function',
+    "routes %s requests with the contract's own pattern, from the control plane's accounts only, to the admission function",
     (operation) => {
       // Default: the deploying account; else the configured ones.
-      for (const [s, accounts] of [[deploy, ['111122223333']], [existing, ['444455556666', '777788889999']]] as const) {
+      for (const [s, accounts] of [
+        [deploy, ['111122223333']],
+        [existing, ['444455556666', '777788889999']],
+      ] as const) {
         const config = s.built.config;
         const rules = resourcesOf(s, 'AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName !== undefined);
         const expected = { ...requestEventPattern(contractOf(config), operation), account: accounts };
@@ -99,12 +136,18 @@ describe('event rules', () => {
 
   it('no rule starts a workflow directly: only the admission function may, and only the two workflows', () => {
     const targets = resourcesOf(deploy, 'AWS::Events::Rule').flatMap(([, r]) => r.Properties.Targets as Json[]);
-    const machines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([, sm]) => sm.Properties.StateMachineName as string);
-    const starters = resourcesOf(deploy, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]).filter((st) => [st.Action].flat().includes('states:StartExecution'));
+    const machines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(
+      ([, sm]) => sm.Properties.StateMachineName as string,
+    );
+    const starters = resourcesOf(deploy, 'AWS::IAM::Policy')
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[])
+      .filter((st) => [st.Action].flat().includes('states:StartExecution'));
 
     expect(targets.every((target) => target.RoleArn === undefined)).toBe(true);
     expect(starters).toHaveLength(1);
-    const resources = [starters[0]!.Resource].flat().map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]);
+    const resources = [starters[0]!.Resource]
+      .flat()
+      .map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]);
     expect(resources.sort()).toEqual(machines.sort());
     const admission = functionsOf(deploy).get('admit-request')!;
     expect(statementsOfRole(deploy, admission.props.Role['Fn::GetAtt'][0])).toContainEqual(starters[0]);
@@ -112,7 +155,9 @@ describe('event rules', () => {
 
   it('gives every target a retry policy and a dead-letter queue that is encrypted, SSL-only and keeps 14 days', () => {
     // The failure sweep's schedule is tested in failure-sweep.test.ts: a missed run is covered by the next one.
-    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression === undefined);
+    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(
+      ([, r]) => r.Properties.ScheduleExpression === undefined,
+    );
     expect(rules).toHaveLength(3);
     for (const [, rule] of rules) {
       for (const target of rule.Properties.Targets as Json[]) {
@@ -126,42 +171,63 @@ describe('event rules', () => {
       expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
       deploy.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: logicalId }],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
       });
     }
   });
 
   it('hands failed, timed-out and aborted executions of the two workflows to the failure reporter', () => {
     const [[, rule]] = statusChangeRules(deploy);
-    const names = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([, sm]) => sm.Properties.StateMachineName as string);
+    const names = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(
+      ([, sm]) => sm.Properties.StateMachineName as string,
+    );
     const { source, 'detail-type': detailType, detail } = rule.Properties.EventPattern;
 
     expect(source).toEqual(['aws.states']);
     expect(detailType).toEqual(['Step Functions Execution Status Change']);
     expect(detail.status).toEqual(['FAILED', 'TIMED_OUT', 'ABORTED']);
-    expect(detail.stateMachineArn.map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]).sort()).toEqual(names.sort());
-    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [functionsOf(deploy).get('report-failure')!.logicalId, 'Arn'] });
+    expect(
+      detail.stateMachineArn.map((arn: Json) => JSON.stringify(arn).match(/:stateMachine:([^"]+)"/)?.[1]).sort(),
+    ).toEqual(names.sort());
+    expect(rule.Properties.Targets[0].Arn).toEqual({
+      'Fn::GetAtt': [functionsOf(deploy).get('report-failure')!.logicalId, 'Arn'],
+    });
   });
 
   it.each([
     ['report-failure', 'failure reporter'],
     ['admit-request', 'admission'],
-  ] as const)('sends a %s invocation that keeps failing to the same dead-letter queue as undeliverable events', (directory, _role) => {
-    const fn = functionsOf(deploy).get(directory)!;
-    // The rules that deliver events to it (the sweep's schedule targets another function).
-    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties.Targets ?? []).includes(`"${fn.logicalId}"`));
-    const configs = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === fn.logicalId);
+  ] as const)(
+    'sends a %s invocation that keeps failing to the same dead-letter queue as undeliverable events',
+    (directory, _role) => {
+      const fn = functionsOf(deploy).get(directory)!;
+      // The rules that deliver events to it (the sweep's schedule targets another function).
+      const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, r]) =>
+        JSON.stringify(r.Properties.Targets ?? []).includes(`"${fn.logicalId}"`),
+      );
+      const configs = resourcesOf(deploy, 'AWS::Lambda::EventInvokeConfig').filter(
+        ([, c]) => c.Properties.FunctionName.Ref === fn.logicalId,
+      );
 
-    expect(configs).toHaveLength(1);
-    const [[, invokeConfig]] = configs as [[string, Json]];
-    expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
-    expect(rules.length).toBeGreaterThan(0);
-    for (const [, rule] of rules) expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual(rule.Properties.Targets[0].DeadLetterConfig.Arn);
-  });
+      expect(configs).toHaveLength(1);
+      const [[, invokeConfig]] = configs as [[string, Json]];
+      expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
+      expect(rules.length).toBeGreaterThan(0);
+      for (const [, rule] of rules)
+        expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual(
+          rule.Properties.Targets[0].DeadLetterConfig.Arn,
+        );
+    },
+  );
 });
 
 describe('monitoring', () => {
-  const alarmsOn = (s: Synthesized, metricName: string) => resourcesOf(s, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === metricName);
+  const alarmsOn = (s: Synthesized, metricName: string) =>
+    resourcesOf(s, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === metricName);
 
   it('alarms on failed, timed-out and aborted executions of each workflow', () => {
     const machines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').map(([id]) => id);
@@ -175,11 +241,16 @@ describe('monitoring', () => {
     const queues = resourcesOf(deploy, 'AWS::SQS::Queue').map(([id]) => id);
     const depth = alarmsOn(deploy, 'ApproximateNumberOfMessagesVisible');
     expect(depth.map(([, a]) => a.Properties.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
-    for (const [, alarm] of depth) expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    for (const [, alarm] of depth)
+      expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
 
     const reporter = functionsOf(deploy).get('report-failure')!;
     const sweep = functionsOf(deploy).get('sweep-failures')!;
-    expect(alarmsOn(deploy, 'Errors').map(([, a]) => a.Properties.Dimensions[0].Value.Ref).sort()).toEqual([reporter.logicalId, sweep.logicalId].sort());
+    expect(
+      alarmsOn(deploy, 'Errors')
+        .map(([, a]) => a.Properties.Dimensions[0].Value.Ref)
+        .sort(),
+    ).toEqual([reporter.logicalId, sweep.logicalId].sort());
     // The admission function, the reporter and the sweep log unanswerable requests; their filters feed one alarmed metric.
     const admission = functionsOf(deploy).get('admit-request')!;
     const filters = resourcesOf(deploy, 'AWS::Logs::MetricFilter')
@@ -189,15 +260,21 @@ describe('monitoring', () => {
     expect(filters.map((filter) => filter.LogGroupName.Ref).sort()).toEqual(logGroups);
     expect(new Set(filters.map((filter) => JSON.stringify(filter.MetricTransformations)))).toHaveProperty('size', 1);
     const { MetricName, MetricNamespace } = filters[0]!.MetricTransformations[0];
-    expect(resourcesOf(deploy, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace)).toHaveLength(1);
+    expect(
+      resourcesOf(deploy, 'AWS::CloudWatch::Alarm').filter(
+        ([, a]) => a.Properties.MetricName === MetricName && a.Properties.Namespace === MetricNamespace,
+      ),
+    ).toHaveLength(1);
   });
 
   it('notifies an encrypted topic of its own, or the configured one', () => {
     const [[topicId, topic]] = resourcesOf(deploy, 'AWS::SNS::Topic') as [[string, Json]];
     expect(topic.Properties.KmsMasterKeyId['Fn::GetAtt'][1]).toBe('Arn');
-    for (const [, alarm] of resourcesOf(deploy, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    for (const [, alarm] of resourcesOf(deploy, 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     existing.template.resourceCountIs('AWS::SNS::Topic', 0);
-    for (const [, alarm] of resourcesOf(existing, 'AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([existingConfig.alarmTopicArn]);
+    for (const [, alarm] of resourcesOf(existing, 'AWS::CloudWatch::Alarm'))
+      expect(alarm.Properties.AlarmActions).toEqual([existingConfig.alarmTopicArn]);
     deploy.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 });
@@ -206,17 +283,23 @@ describe('tables', () => {
   it('keeps the registry: point-in-time recovery, deletion protection, retained with the stack', () => {
     const { registry, idempotency } = tableDefinitions;
     deploy.template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
-        KeySchema: [{ AttributeName: registry.partitionKey, KeyType: 'HASH' }, { AttributeName: registry.sortKey, KeyType: 'RANGE' }],
-        BillingMode: 'PAY_PER_REQUEST', DeletionProtectionEnabled: true,
+        KeySchema: [
+          { AttributeName: registry.partitionKey, KeyType: 'HASH' },
+          { AttributeName: registry.sortKey, KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: true,
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       }),
     });
     deploy.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: idempotency.partitionKey, KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
   });
 });
@@ -225,9 +308,13 @@ describe('state machines', () => {
   it('are Standard, named after the stack, with every placeholder substituted by its function', () => {
     const functions = functionsOf(deploy);
     for (const [operation, file] of Object.entries(workflowDefinitionFiles)) {
-      const [[, machine]] = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').filter(([, sm]) => sm.Properties.StateMachineName === `${stackIds.orchestrator}-tenant-${operation}`) as [[string, Json]];
+      const [[, machine]] = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine').filter(
+        ([, sm]) => sm.Properties.StateMachineName === `${stackIds.orchestrator}-tenant-${operation}`,
+      ) as [[string, Json]];
       const { DefinitionString: definition, DefinitionSubstitutions: substitutions } = machine.Properties;
-      const substituted = (definition as string).replace(/\$\{(\w+)\}/g, (text, name: string) => (substitutions[name] ? `arn:${name}` : text));
+      const substituted = (definition as string).replace(/\$\{(\w+)\}/g, (text, name: string) =>
+        substitutions[name] ? `arn:${name}` : text,
+      );
 
       expect(definition).toBe(readFileSync(join(projectRoot, file), 'utf8'));
       expect(substituted).not.toContain('${');
@@ -236,17 +323,24 @@ describe('state machines', () => {
         expect(arn).toEqual({ 'Fn::GetAtt': [functions.get(directory)!.logicalId, 'Arn'] });
       }
       expect(machine.Properties).toMatchObject({
-        StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true },
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
         LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
       });
-      const invoke = statementsOfRole(deploy, machine.Properties.RoleArn['Fn::GetAtt'][0]).filter((st) => st.Action === 'lambda:InvokeFunction');
+      const invoke = statementsOfRole(deploy, machine.Properties.RoleArn['Fn::GetAtt'][0]).filter(
+        (st) => st.Action === 'lambda:InvokeFunction',
+      );
       expect(invoke.flatMap((st) => st.Resource)).toEqual(Object.values(substitutions));
     }
   });
 
   it('fails synth for a placeholder no function is declared for', () => {
-    expect(definitionPlaceholders('{"A":"${XFunctionArn}","B":"${XFunctionArn}","C":"${AcceptRequestFunctionArn}"}')).toEqual(['XFunctionArn', 'AcceptRequestFunctionArn']);
-    expect(() => definitionSubstitutions('x.asl.json', '{"Resource":"${MissingFunctionArn}"}', { 'accept-request': 'arn' })).toThrow(/x\.asl\.json: placeholder \$\{MissingFunctionArn\} has no function/);
+    expect(
+      definitionPlaceholders('{"A":"${XFunctionArn}","B":"${XFunctionArn}","C":"${AcceptRequestFunctionArn}"}'),
+    ).toEqual(['XFunctionArn', 'AcceptRequestFunctionArn']);
+    expect(() =>
+      definitionSubstitutions('x.asl.json', '{"Resource":"${MissingFunctionArn}"}', { 'accept-request': 'arn' }),
+    ).toThrow(/x\.asl\.json: placeholder \$\{MissingFunctionArn\} has no function/);
   });
 });
 
@@ -257,8 +351,18 @@ describe('functions', () => {
     for (const [directory, { props }] of functions) {
       // Workflow steps get the timeout the execution budget is computed with; the reporter runs outside the workflows.
       const timeout = (Object.values(eventFunctions) as string[]).includes(directory) ? 60 : 20;
-      expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 256, Timeout: timeout, TracingConfig: { Mode: 'Active' }, LoggingConfig: { LogFormat: 'JSON' } });
-      deploy.template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: deployConfig.logRetentionDays }, DeletionPolicy: 'Retain' });
+      expect(props).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Timeout: timeout,
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+      deploy.template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: deployConfig.logRetentionDays },
+        DeletionPolicy: 'Retain',
+      });
       expect(resourcesOf(deploy, 'AWS::Logs::LogGroup').map(([id]) => id)).toContain(props.LoggingConfig.LogGroup.Ref);
       const role = resourcesOf(deploy, 'AWS::IAM::Role').find(([id]) => id === props.Role['Fn::GetAtt'][0])![1];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -269,53 +373,104 @@ describe('functions', () => {
     const configSource = readFileSync(join(projectRoot, 'functions/shared/config/environment.ts'), 'utf8');
     for (const [reader, variables] of Object.entries(readerVariables)) {
       const body = configSource.split(`export function ${reader}(`)[1]!.split(/\nexport /)[0]!;
-      expect([...body.matchAll(/require\w*Env\('(\w+)'/g)].map((m) => m[1]).sort(), reader).toEqual([...variables].sort());
+      expect([...body.matchAll(/require\w*Env\('(\w+)'/g)].map((m) => m[1]).sort(), reader).toEqual(
+        [...variables].sort(),
+      );
     }
-    const callsOf = (file: string) => [...readFileSync(file, 'utf8').matchAll(/\b(read[A-Z]\w*)\(/g)].map((m) => m[1]!).filter((name) => name in readerVariables);
-    const shared = readdirSync(join(projectRoot, 'functions/shared')).filter((f) => f.endsWith('.ts') && f !== 'config.ts');
+    const callsOf = (file: string) =>
+      [...readFileSync(file, 'utf8').matchAll(/\b(read[A-Z]\w*)\(/g)]
+        .map((m) => m[1]!)
+        .filter((name) => name in readerVariables);
+    const shared = readdirSync(join(projectRoot, 'functions/shared')).filter(
+      (f) => f.endsWith('.ts') && f !== 'config.ts',
+    );
     expect(shared.flatMap((f) => callsOf(join(projectRoot, 'functions/shared', f)))).toEqual([]);
 
     for (const [directory, { props }] of functionsOf(deploy)) {
       const folder = join(projectRoot, 'functions', directory);
-      const readers = new Set(readdirSync(folder).filter((f) => f.endsWith('.ts')).flatMap((f) => callsOf(join(folder, f))));
+      const readers = new Set(
+        readdirSync(folder)
+          .filter((f) => f.endsWith('.ts'))
+          .flatMap((f) => callsOf(join(folder, f))),
+      );
       const expected = [...readers].flatMap((reader) => readerVariables[reader as keyof typeof readerVariables]);
       const variables = props.Environment.Variables as Json;
 
-      expect(Object.keys(variables).sort(), directory).toEqual([...new Set([...expected, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'])].sort());
+      expect(Object.keys(variables).sort(), directory).toEqual(
+        [...new Set([...expected, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'])].sort(),
+      );
       expect([...readers].sort()).toEqual([...functionReaders[directory as FunctionDirectory]].sort());
       expect(JSON.stringify(variables).length).toBeLessThan(maxEnvironmentBytes);
     }
   });
 
-  it('pass the handlers\' own readers at cold start (existing infrastructure, literal values)', () => {
+  it("pass the handlers' own readers at cold start (existing infrastructure, literal values)", () => {
     const renderedArn = 'arn:aws:iam::111122223333:policy/rendered';
     // A Ref inside a joined string (the boundary's ARN in TENANT_STACK_PARAMETERS) renders as an ARN.
     const render = (value: unknown): string =>
-      typeof value === 'string' ? value
-        : Array.isArray((value as Json)['Fn::Join']) ? ((value as Json)['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : renderedArn)).join((value as Json)['Fn::Join'][0])
+      typeof value === 'string'
+        ? value
+        : Array.isArray((value as Json)['Fn::Join'])
+          ? ((value as Json)['Fn::Join'][1] as unknown[])
+              .map((part) => (typeof part === 'string' ? part : renderedArn))
+              .join((value as Json)['Fn::Join'][0])
           : `resolved-${JSON.stringify(value).length}`;
     for (const [directory, { props }] of functionsOf(existing)) {
-      const env = Object.fromEntries(Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, render(v)]));
-      for (const reader of functionReaders[directory as FunctionDirectory]) expect(() => configReaders[reader](env), `${directory} ${reader}`).not.toThrow();
+      const env = Object.fromEntries(
+        Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, render(v)]),
+      );
+      for (const reader of functionReaders[directory as FunctionDirectory])
+        expect(() => configReaders[reader](env), `${directory} ${reader}`).not.toThrow();
     }
     const plan = functionsOf(existing).get('plan-tenant')!.props.Environment.Variables;
     const route = functionsOf(existing).get('register-route')!.props.Environment.Variables;
-    expect(JSON.parse(render(plan.TENANT_STACK_PARAMETERS))).toEqual({ ...sharedParametersFromReference(existingReference), PermissionsBoundaryArn: renderedArn });
-    expect(configReaders.readMaxStackOperations(functionsOf(existing).get('converge-stacks')!.props.Environment.Variables)).toBe(7);
-    expect(configReaders.readRouteListeners(route)).toEqual([{ listenerArn: existingReference.listenerArn, capacity: 40, pooledTargetGroupArn: existingReference.pooledTargetGroupArn }]);
-    const [[bucketId]] = resourcesOf(existing, 'AWS::S3::Bucket').filter(([, b]) => b.Properties.VersioningConfiguration !== undefined) as [[string, Json]];
-    expect(plan.TEMPLATE_BASE_URL).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }]] });
+    expect(JSON.parse(render(plan.TENANT_STACK_PARAMETERS))).toEqual({
+      ...sharedParametersFromReference(existingReference),
+      PermissionsBoundaryArn: renderedArn,
+    });
+    expect(
+      configReaders.readMaxStackOperations(functionsOf(existing).get('converge-stacks')!.props.Environment.Variables),
+    ).toBe(7);
+    expect(configReaders.readRouteListeners(route)).toEqual([
+      {
+        listenerArn: existingReference.listenerArn,
+        capacity: 40,
+        pooledTargetGroupArn: existingReference.pooledTargetGroupArn,
+      },
+    ]);
+    const [[bucketId]] = resourcesOf(existing, 'AWS::S3::Bucket').filter(
+      ([, b]) => b.Properties.VersioningConfiguration !== undefined,
+    ) as [[string, Json]];
+    expect(plan.TEMPLATE_BASE_URL).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [bucketId, 'RegionalDomainName'] }]],
+    });
   });
 });
 
 describe('IAM', () => {
   /** Actions AWS only authorizes on Resource "*"; each is acknowledged with that reason. */
   const anyResourceActions = new Set([
-    'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-    'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
-    'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-    'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetGroupAttributes',
-    'ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSecurityGroupRules',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'xray:GetSamplingRules',
+    'xray:GetSamplingTargets',
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+    'elasticloadbalancing:DescribeRules',
+    'elasticloadbalancing:DescribeTags',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'elasticloadbalancing:DescribeTargetGroupAttributes',
+    'ecs:RegisterTaskDefinition',
+    'ecs:DeregisterTaskDefinition',
+    'ecs:DescribeTaskDefinition',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSecurityGroupRules',
   ]);
 
   it('has no "*" action, and Resource "*" only for actions without resource-level permissions', () => {
@@ -324,7 +479,8 @@ describe('IAM', () => {
         for (const statement of policy.Properties.PolicyDocument.Statement as Json[]) {
           const actions = [statement.Action].flat() as string[];
           expect(actions.filter((action) => action === '*' || action.endsWith(':*'))).toEqual([]);
-          if (statement.Effect === 'Allow' && [statement.Resource].flat().includes('*')) expect(actions.filter((action) => !anyResourceActions.has(action))).toEqual([]);
+          if (statement.Effect === 'Allow' && [statement.Resource].flat().includes('*'))
+            expect(actions.filter((action) => !anyResourceActions.has(action))).toEqual([]);
         }
       }
     }
@@ -335,17 +491,47 @@ describe('IAM', () => {
     'accept-request': [...ddb('GetItem', 'PutItem', 'UpdateItem'), 'states:DescribeExecution'],
     'plan-tenant': ddb('UpdateItem'),
     'converge-stacks': [
-      'cloudformation:CreateStack', 'cloudformation:DeleteStack', 'cloudformation:DescribeStackEvents', 'cloudformation:DescribeStacks', 'iam:PassRole', 's3:GetObject',
+      'cloudformation:CreateStack',
+      'cloudformation:DeleteStack',
+      'cloudformation:DescribeStackEvents',
+      'cloudformation:DescribeStacks',
+      'iam:PassRole',
+      's3:GetObject',
       ...ddb('Query', 'PutItem', 'UpdateItem', 'DeleteItem'),
     ],
-    'register-route': [...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'), 'elasticloadbalancing:AddTags', 'elasticloadbalancing:CreateRule', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
-    'remove-route': [...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'), 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'],
+    'register-route': [
+      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+      'elasticloadbalancing:AddTags',
+      'elasticloadbalancing:CreateRule',
+      'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTags',
+    ],
+    'remove-route': [
+      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+      'elasticloadbalancing:DeleteRule',
+      'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTags',
+    ],
     'check-services': [...ddb('UpdateItem'), 'ecs:DescribeServices'],
     'complete-operation': ddb('GetItem', 'UpdateItem', 'DeleteItem'),
     'send-reply': ['events:PutEvents', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
     // The sqs actions come from the on-failure destination (the failure dead-letter queue only).
-    'report-failure': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
-    'sweep-failures': ['events:PutEvents', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query')],
+    'report-failure': [
+      'events:PutEvents',
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+    ],
+    'sweep-failures': [
+      'events:PutEvents',
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:ListExecutions',
+      ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+    ],
     // The sqs actions come from the on-failure destination (the request dead-letter queue only).
     'admit-request': ['states:StartExecution', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
   };
@@ -353,14 +539,30 @@ describe('IAM', () => {
   it.each(Object.entries(expectedActions))('grants %s exactly the calls it makes', (directory, actions) => {
     const { props } = functionsOf(deploy).get(directory)!;
     const statements = statementsOfRole(deploy, props.Role['Fn::GetAtt'][0]);
-    expect(actionsOf(statements)).toEqual([...new Set([...actions, 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'])].sort());
-    expect(statements.some((st) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:Transact') || a.startsWith('dynamodb:Batch')))).toBe(false);
+    expect(actionsOf(statements)).toEqual(
+      [
+        ...new Set([
+          ...actions,
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTelemetryRecords',
+          'xray:PutTraceSegments',
+        ]),
+      ].sort(),
+    );
+    expect(
+      statements.some((st) =>
+        [st.Action].flat().some((a: string) => a.startsWith('dynamodb:Transact') || a.startsWith('dynamodb:Batch')),
+      ),
+    ).toBe(false);
   });
 
   it('lets converge-stacks pass only the tenant stack role, which CloudFormation alone assumes', () => {
     const [[roleId, role]] = tenantStackRoles(deploy);
     const converge = functionsOf(deploy).get('converge-stacks')!.props;
-    const passRole = statementsOfRole(deploy, converge.Role['Fn::GetAtt'][0]).find((st) => st.Action === 'iam:PassRole')!;
+    const passRole = statementsOfRole(deploy, converge.Role['Fn::GetAtt'][0]).find(
+      (st) => st.Action === 'iam:PassRole',
+    )!;
 
     expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } });
@@ -370,7 +572,13 @@ describe('IAM', () => {
 
   it('gives the tenant stack role the actions of every resource type in the tenant templates', () => {
     const services: Record<string, string> = { ElasticLoadBalancingV2: 'elasticloadbalancing' };
-    const types = [...new Set(publishedTemplates(loadTiers()).flatMap((p) => Object.values(p.template.Resources as Json).map((r: Json) => r.Type as string)))];
+    const types = [
+      ...new Set(
+        publishedTemplates(loadTiers()).flatMap((p) =>
+          Object.values(p.template.Resources as Json).map((r: Json) => r.Type as string),
+        ),
+      ),
+    ];
     const [[roleId]] = tenantStackRoles(deploy);
     const actions = actionsOf(statementsOfRole(deploy, roleId));
 
@@ -378,29 +586,57 @@ describe('IAM', () => {
     for (const type of types) {
       const [, service, kind] = type.split('::') as [string, string, string];
       const prefix = services[service] ?? service.toLowerCase();
-      expect(actions.some((action) => action.startsWith(`${prefix}:`)), type).toBe(true);
-      expect(actions.some((action) => action.startsWith(`${prefix}:Create`) || action === `ecs:Register${kind}`), `${type} create`).toBe(true);
+      expect(
+        actions.some((action) => action.startsWith(`${prefix}:`)),
+        type,
+      ).toBe(true);
+      expect(
+        actions.some((action) => action.startsWith(`${prefix}:Create`) || action === `ecs:Register${kind}`),
+        `${type} create`,
+      ).toBe(true);
     }
     const passRole = statementsOfRole(deploy, roleId).find((st) => st.Action === 'iam:PassRole')!;
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
-    expect(() => new TenantStackRole(new Stack(new App()), 'Role', { templates: [{ Resources: { Db: { Type: 'AWS::RDS::DBInstance' } } }], stackNamePrefix: 'tenant', vpcId: 'vpc-1', listenerArns: [], permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/b', shared: { clusterName: 'c', targetGroupArns: [], loadBalancerSecurityGroupId: 'sg-1' } }))
-      .toThrow(/AWS::RDS::DBInstance, which the tenant stack role has no permissions for/);
+    expect(
+      () =>
+        new TenantStackRole(new Stack(new App()), 'Role', {
+          templates: [{ Resources: { Db: { Type: 'AWS::RDS::DBInstance' } } }],
+          stackNamePrefix: 'tenant',
+          vpcId: 'vpc-1',
+          listenerArns: [],
+          permissionsBoundaryArn: 'arn:aws:iam::111122223333:policy/b',
+          shared: { clusterName: 'c', targetGroupArns: [], loadBalancerSecurityGroupId: 'sg-1' },
+        }),
+    ).toThrow(/AWS::RDS::DBInstance, which the tenant stack role has no permissions for/);
   });
 });
 
 describe('tenant templates bucket', () => {
   it('is versioned, private, encrypted, SSL-only and logs access to its own log bucket', () => {
-    const [[bucketId, bucket]] = resourcesOf(deploy, 'AWS::S3::Bucket').filter(([, b]) => b.Properties.VersioningConfiguration !== undefined) as [[string, Json]];
+    const [[bucketId, bucket]] = resourcesOf(deploy, 'AWS::S3::Bucket').filter(
+      ([, b]) => b.Properties.VersioningConfiguration !== undefined,
+    ) as [[string, Json]];
     expect(bucket.Properties).toMatchObject({
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
     });
     const logBucket = bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref as string;
     expect(resourcesOf(deploy, 'AWS::S3::Bucket').map(([id]) => id)).toContain(logBucket);
     deploy.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
   });
 
@@ -411,7 +647,10 @@ describe('tenant templates bucket', () => {
     expect(deployment.Properties.SourceObjectKeys).toHaveLength(Object.keys(catalog.templateVersions).length);
     const outdir = deploy.built.app.outdir;
     for (const { model, version, template } of publishedTemplates(catalog)) {
-      const staged = readdirSync(outdir).filter((entry) => entry.startsWith('asset.')).map((entry) => join(outdir, entry, tenantTemplateKey(model, version))).find(existsSync);
+      const staged = readdirSync(outdir)
+        .filter((entry) => entry.startsWith('asset.'))
+        .map((entry) => join(outdir, entry, tenantTemplateKey(model, version)))
+        .find(existsSync);
       expect(staged, `${model} ${version}`).toBeDefined();
       expect(JSON.parse(readFileSync(staged!, 'utf8'))).toEqual(template);
     }
@@ -422,13 +661,23 @@ describe('stack', () => {
   it('tags every taggable resource with the application', () => {
     const tagged = Object.values(deploy.json.Resources as Json).filter((r) => Array.isArray(r.Properties?.Tags));
     expect(tagged.length).toBeGreaterThan(20);
-    for (const resource of tagged) expect(resource.Properties.Tags, resource.Type).toContainEqual({ Key: applicationTag.key, Value: applicationTag.value });
+    for (const resource of tagged)
+      expect(resource.Properties.Tags, resource.Type).toContainEqual({
+        Key: applicationTag.key,
+        Value: applicationTag.value,
+      });
   });
 
   it('outputs the bus, registry, workflows, templates bucket and dead-letter queues', () => {
-    expect(Object.keys(deploy.json.Outputs).sort()).toEqual(
-      ['EventBusName', 'FailureDeadLetterQueueUrl', 'OffboardingStateMachineArn', 'OnboardingStateMachineArn', 'RegistryTableName', 'RequestDeadLetterQueueUrl', 'TemplatesBucketName'],
-    );
+    expect(Object.keys(deploy.json.Outputs).sort()).toEqual([
+      'EventBusName',
+      'FailureDeadLetterQueueUrl',
+      'OffboardingStateMachineArn',
+      'OnboardingStateMachineArn',
+      'RegistryTableName',
+      'RequestDeadLetterQueueUrl',
+      'TemplatesBucketName',
+    ]);
     deploy.template.resourceCountIs('AWS::Events::EventBus', 0);
     existing.template.resourceCountIs('AWS::Events::EventBus', 1);
   });

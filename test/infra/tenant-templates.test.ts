@@ -31,7 +31,8 @@ beforeAll(() => {
     templates[model] = { json, template: Template.fromJSON(json) };
   }
   const app = nagApp();
-  for (const model of models) new TenantTemplateStack(app, `Nag-${model}`, { isolationModel: model, templateVersion: '1.0.0' });
+  for (const model of models)
+    new TenantTemplateStack(app, `Nag-${model}`, { isolationModel: model, templateVersion: '1.0.0' });
   findings = nagFindings(app);
 }, 120_000);
 
@@ -42,7 +43,8 @@ function evaluate(value: unknown, parameters: Record<string, string>, conditions
   const entries = Object.entries(value);
   const isIntrinsic = entries.length === 1 && /^(Ref|Fn::)/.test(entries[0]?.[0] ?? '');
   // A plain property object (e.g. a rule condition): evaluate its values.
-  if (!isIntrinsic) return Object.fromEntries(entries.map(([key, item]) => [key, evaluate(item, parameters, conditions)]));
+  if (!isIntrinsic)
+    return Object.fromEntries(entries.map(([key, item]) => [key, evaluate(item, parameters, conditions)]));
   const [[fn, args]] = entries as [[string, any]];
   const holds = (name: string) => evaluate(conditions[name], parameters, conditions) === true;
   switch (fn) {
@@ -72,10 +74,12 @@ function referencedParameters(value: unknown): string[] {
 /** Whether a parameter value passes the constraints CloudFormation checks at CreateStack. */
 function constraintProblems(name: string, value: string, declared: Json): string[] {
   const problems: string[] = [];
-  if (declared.AllowedValues && !declared.AllowedValues.includes(value)) problems.push(`${name}=${value} not in AllowedValues`);
+  if (declared.AllowedValues && !declared.AllowedValues.includes(value))
+    problems.push(`${name}=${value} not in AllowedValues`);
   // CloudFormation matches a CommaDelimitedList's AllowedPattern against each element.
   const elements = declared.Type === 'CommaDelimitedList' ? value.split(',') : [value];
-  if (declared.AllowedPattern && !elements.every((element) => new RegExp(declared.AllowedPattern).test(element))) problems.push(`${name}=${value} fails AllowedPattern`);
+  if (declared.AllowedPattern && !elements.every((element) => new RegExp(declared.AllowedPattern).test(element)))
+    problems.push(`${name}=${value} fails AllowedPattern`);
   if (declared.MinLength !== undefined && value.length < declared.MinLength) problems.push(`${name} too short`);
   if (declared.MaxLength !== undefined && value.length > declared.MaxLength) problems.push(`${name} too long`);
   if (declared.Type === 'Number') {
@@ -108,10 +112,20 @@ describe.each(models)('tenant template %s', (model) => {
 
     expect(types.filter((type) => /^(List<)?AWS::/.test(type))).toEqual([]);
     expect(json().Parameters.VpcId).toMatchObject({ Type: 'String', AllowedPattern: ec2IdPattern.vpc });
-    expect(json().Parameters.SubnetIds).toMatchObject({ Type: 'CommaDelimitedList', AllowedPattern: ec2IdPattern.subnet });
-    expect(json().Parameters.LoadBalancerSecurityGroupId).toMatchObject({ Type: 'String', AllowedPattern: ec2IdPattern.securityGroup });
-    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,subnet-0123abcd', json().Parameters.SubnetIds)).toEqual([]);
-    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,sn-1', json().Parameters.SubnetIds)).not.toEqual([]);
+    expect(json().Parameters.SubnetIds).toMatchObject({
+      Type: 'CommaDelimitedList',
+      AllowedPattern: ec2IdPattern.subnet,
+    });
+    expect(json().Parameters.LoadBalancerSecurityGroupId).toMatchObject({
+      Type: 'String',
+      AllowedPattern: ec2IdPattern.securityGroup,
+    });
+    expect(
+      constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,subnet-0123abcd', json().Parameters.SubnetIds),
+    ).toEqual([]);
+    expect(constraintProblems('SubnetIds', 'subnet-0a1b2c3d4e5f67890,sn-1', json().Parameters.SubnetIds)).not.toEqual(
+      [],
+    );
     expect(constraintProblems('VpcId', 'vpc-0A1B2C3D', json().Parameters.VpcId)).not.toEqual([]);
   });
 
@@ -122,7 +136,11 @@ describe.each(models)('tenant template %s', (model) => {
     });
     for (const count of slotIndexes.map((index) => index + 1)) {
       for (const index of slotIndexes.slice(1)) {
-        const holds = evaluate(json().Conditions[`HasService${index}`], { ServiceCount: String(count) }, json().Conditions);
+        const holds = evaluate(
+          json().Conditions[`HasService${index}`],
+          { ServiceCount: String(count) },
+          json().Conditions,
+        );
         expect(holds, `HasService${index} with ServiceCount=${count}`).toBe(count > index);
       }
     }
@@ -131,7 +149,9 @@ describe.each(models)('tenant template %s', (model) => {
   it('puts every resource of slot i under HasService{i}, and slot 0 under none', () => {
     const bySlot = new Map<number, number>();
     for (const resource of Object.values(json().Resources) as Json[]) {
-      const slots = new Set(referencedParameters(resource.Properties).flatMap((name) => /^Service(\d+)/.exec(name)?.[1] ?? []));
+      const slots = new Set(
+        referencedParameters(resource.Properties).flatMap((name) => /^Service(\d+)/.exec(name)?.[1] ?? []),
+      );
       expect(slots.size, JSON.stringify(resource.Properties)).toBeLessThanOrEqual(1);
       const [slot] = [...slots].map(Number);
       if (slot === undefined) {
@@ -169,7 +189,10 @@ describe.each(models)('tenant template %s', (model) => {
           Match.objectLike({
             Image: { Ref: serviceSlotParameter(index, 'image') },
             PortMappings: [{ ContainerPort: { Ref: serviceSlotParameter(index, 'port') }, Protocol: 'tcp' }],
-            LogConfiguration: { LogDriver: 'awslogs', Options: Match.objectLike({ 'awslogs-group': Match.anyValue() }) },
+            LogConfiguration: {
+              LogDriver: 'awslogs',
+              Options: Match.objectLike({ 'awslogs-group': Match.anyValue() }),
+            },
             Environment: Match.absent(),
           }),
         ],
@@ -213,7 +236,8 @@ describe.each(models)('tenant template %s', (model) => {
     expect(roles).toHaveLength(2);
     for (const role of roles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const [execution] = roles.filter((role) => role.Properties.Policies !== undefined);
-    const statements: Json[] = execution?.Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement) ?? [];
+    const statements: Json[] =
+      execution?.Properties.Policies.flatMap((policy: Json) => policy.PolicyDocument.Statement) ?? [];
     const actions = statements.flatMap((statement) => [statement.Action].flat());
     expect(actions.sort()).toEqual([
       'ecr:BatchCheckLayerAvailability',
@@ -239,11 +263,25 @@ describe.each(models)('tenant template %s', (model) => {
   it('gives every role the permissions boundary the plan passes, which the stack role insists on', () => {
     const roles = resourcesOf('AWS::IAM::Role');
 
-    expect(roles.map((role) => role.Properties.PermissionsBoundary)).toEqual(roles.map(() => ({ Ref: permissionsBoundaryParameter })));
+    expect(roles.map((role) => role.Properties.PermissionsBoundary)).toEqual(
+      roles.map(() => ({ Ref: permissionsBoundaryParameter })),
+    );
     expect(json().Parameters[permissionsBoundaryParameter]).toMatchObject({ Type: 'String' });
     expect(json().Parameters[permissionsBoundaryParameter].Default).toBeUndefined();
-    expect(constraintProblems(permissionsBoundaryParameter, 'arn:aws:iam::111122223333:policy/TenantOrchestrator-Boundary-1A2B', json().Parameters[permissionsBoundaryParameter])).toEqual([]);
-    expect(constraintProblems(permissionsBoundaryParameter, 'arn:aws:iam::aws:policy/AdministratorAccess', json().Parameters[permissionsBoundaryParameter])).not.toEqual([]);
+    expect(
+      constraintProblems(
+        permissionsBoundaryParameter,
+        'arn:aws:iam::111122223333:policy/TenantOrchestrator-Boundary-1A2B',
+        json().Parameters[permissionsBoundaryParameter],
+      ),
+    ).toEqual([]);
+    expect(
+      constraintProblems(
+        permissionsBoundaryParameter,
+        'arn:aws:iam::aws:policy/AdministratorAccess',
+        json().Parameters[permissionsBoundaryParameter],
+      ),
+    ).not.toEqual([]);
   });
 
   it('tags every resource with the tenant, the tier and the orchestrator', () => {
@@ -288,7 +326,15 @@ describe.each(models)('tenant template %s', (model) => {
 
   it.each([
     ['host', [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }]],
-    ['header', [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme.tenants.example.com'] } }]],
+    [
+      'header',
+      [
+        {
+          Field: 'http-header',
+          HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme.tenants.example.com'] },
+        },
+      ],
+    ],
   ])('matches the tenant by RouteStyle=%s', (style, expected) => {
     const [rule] = resourcesOf('AWS::ElasticLoadBalancingV2::ListenerRule');
     const values = {
@@ -346,51 +392,79 @@ describe('contract with the plan step', () => {
     if (listener === undefined) throw new Error('ROUTE_LISTENERS names no listener');
     // What CreateStack receives: the plan's parameters plus the route register-route claimed.
     const route = routeStackParameters({ listenerArn: listener.listenerArn, priority: 50000, ...plan.route });
-    return { plan, model: plan.isolationModel as SiloIsolationModel, stack, route, passed: { ...stack.parameters, ...route } };
+    return {
+      plan,
+      model: plan.isolationModel as SiloIsolationModel,
+      stack,
+      route,
+      passed: { ...stack.parameters, ...route },
+    };
   };
 
   it('covers at least one tier per silo model', () => {
     expect(new Set(siloTiers.map(([, tier]) => tier.isolationModel))).toEqual(new Set(models));
   });
 
-  it.each(siloTiers.map(([name]) => name))('tier %s: the plan passes exactly what the template declares', (tierName) => {
-    const { model, stack, passed } = planFor(tierName);
-    const declared: Json = templates[model].json.Parameters;
+  it.each(siloTiers.map(([name]) => name))(
+    'tier %s: the plan passes exactly what the template declares',
+    (tierName) => {
+      const { model, stack, passed } = planFor(tierName);
+      const declared: Json = templates[model].json.Parameters;
 
-    expect(stack.templateUrl).toBe(`${stackConfig.templateBaseUrl}/${tenantTemplateKey(model, tierCatalog.templateVersions[model])}`);
-    expect(Object.keys(passed).filter((name) => !(name in declared))).toEqual([]);
-    const required = Object.keys(declared).filter((name) => declared[name].Default === undefined);
-    expect(required.filter((name) => !(name in passed))).toEqual([]);
-    expect(Object.entries(passed).flatMap(([name, value]) => constraintProblems(name, value, declared[name]))).toEqual([]);
-  });
+      expect(stack.templateUrl).toBe(
+        `${stackConfig.templateBaseUrl}/${tenantTemplateKey(model, tierCatalog.templateVersions[model])}`,
+      );
+      expect(Object.keys(passed).filter((name) => !(name in declared))).toEqual([]);
+      const required = Object.keys(declared).filter((name) => declared[name].Default === undefined);
+      expect(required.filter((name) => !(name in passed))).toEqual([]);
+      expect(
+        Object.entries(passed).flatMap(([name, value]) => constraintProblems(name, value, declared[name])),
+      ).toEqual([]);
+    },
+  );
 
-  it.each(siloTiers.map(([name]) => name))('tier %s: the template creates the planned services and outputs their names', (tierName) => {
-    const { plan, model, stack, passed } = planFor(tierName);
-    const { json } = templates[model];
-    const defaults = Object.fromEntries(Object.entries(json.Parameters as Json).map(([name, p]) => [name, p.Default]));
-    const values = { ...defaults, ...passed, 'AWS::StackName': stack.stackName };
+  it.each(siloTiers.map(([name]) => name))(
+    'tier %s: the template creates the planned services and outputs their names',
+    (tierName) => {
+      const { plan, model, stack, passed } = planFor(tierName);
+      const { json } = templates[model];
+      const defaults = Object.fromEntries(
+        Object.entries(json.Parameters as Json).map(([name, p]) => [name, p.Default]),
+      );
+      const values = { ...defaults, ...passed, 'AWS::StackName': stack.stackName };
 
-    const created = slotIndexes.filter(
-      (index) => index === 0 || evaluate(json.Conditions[`HasService${index}`], values, json.Conditions) === true,
-    );
-    expect(created).toEqual(plan.services.map((_, index) => index));
-    const names = evaluate(json.Outputs[TemplateOutput.serviceNames].Value, values, json.Conditions) as string;
-    expect(splitServiceNames(names)).toEqual(plan.services.map((service) => `${stack.stackName}-${service}`));
-  });
+      const created = slotIndexes.filter(
+        (index) => index === 0 || evaluate(json.Conditions[`HasService${index}`], values, json.Conditions) === true,
+      );
+      expect(created).toEqual(plan.services.map((_, index) => index));
+      const names = evaluate(json.Outputs[TemplateOutput.serviceNames].Value, values, json.Conditions) as string;
+      expect(splitServiceNames(names)).toEqual(plan.services.map((service) => `${stack.stackName}-${service}`));
+    },
+  );
 
-  it.each(siloTiers.map(([name]) => name))('tier %s: the plan and the route fill disjoint parameters; the rule matches the planned route', (tierName) => {
-    const { plan, model, stack, route, passed } = planFor(tierName);
-    const { json } = templates[model];
-    const [rule] = Object.values(templates[model].template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')) as Json[];
+  it.each(siloTiers.map(([name]) => name))(
+    'tier %s: the plan and the route fill disjoint parameters; the rule matches the planned route',
+    (tierName) => {
+      const { plan, model, stack, route, passed } = planFor(tierName);
+      const { json } = templates[model];
+      const [rule] = Object.values(
+        templates[model].template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule'),
+      ) as Json[];
 
-    expect(Object.keys(route).sort()).toEqual(Object.values(RouteParameter).sort());
-    expect(Object.keys(stack.parameters ?? {}).filter((name) => name in route)).toEqual([]);
-    expect(evaluate(rule?.Properties.Conditions, passed, json.Conditions)).toEqual(
-      plan.route.style === 'host'
-        ? [{ Field: 'host-header', HostHeaderConfig: { Values: [plan.route.value] } }]
-        : [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: plan.route.headerName, Values: [plan.route.value] } }],
-    );
-  });
+      expect(Object.keys(route).sort()).toEqual(Object.values(RouteParameter).sort());
+      expect(Object.keys(stack.parameters ?? {}).filter((name) => name in route)).toEqual([]);
+      expect(evaluate(rule?.Properties.Conditions, passed, json.Conditions)).toEqual(
+        plan.route.style === 'host'
+          ? [{ Field: 'host-header', HostHeaderConfig: { Values: [plan.route.value] } }]
+          : [
+              {
+                Field: 'http-header',
+                HttpHeaderConfig: { HttpHeaderName: plan.route.headerName, Values: [plan.route.value] },
+              },
+            ],
+      );
+    },
+  );
 });
 
 describe('cdk-nag', () => {

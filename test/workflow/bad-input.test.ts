@@ -8,8 +8,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalRuntime, ReceivedReply } from '../../local/runtime/api.ts';
-import { adminEmail, hostileEvents, hugeValidOnboarding, oddButValidOnboardings, type HostileEvent } from './hostile-events.ts';
-import { cloudResourcesOf, kinds, openTestRuntime, registrationData, registryItems, tenantRecord } from './runtime.fixture.ts';
+import {
+  adminEmail,
+  hostileEvents,
+  hugeValidOnboarding,
+  oddButValidOnboardings,
+  type HostileEvent,
+} from './hostile-events.ts';
+import {
+  cloudResourcesOf,
+  kinds,
+  openTestRuntime,
+  registrationData,
+  registryItems,
+  tenantRecord,
+} from './runtime.fixture.ts';
 
 // Handlers read the log level once, at their first import (when the first execution runs).
 const previousLogLevel = process.env.POWERTOOLS_LOG_LEVEL;
@@ -52,8 +65,10 @@ function expectNoEmail(replies: readonly ReceivedReply[]) {
   for (const reply of replies) expect(JSON.stringify(reply)).not.toMatch(emailPattern);
 }
 
-const operationOf = (event: Record<string, unknown>) => (event['detail-type'] === 'sbt_aws_offboardingRequest' ? 'offboarding' : 'onboarding');
-const registrationIdOf = (event: Record<string, unknown>) => (event.detail as Record<string, unknown>).tenantRegistrationId;
+const operationOf = (event: Record<string, unknown>) =>
+  event['detail-type'] === 'sbt_aws_offboardingRequest' ? 'offboarding' : 'onboarding';
+const registrationIdOf = (event: Record<string, unknown>) =>
+  (event.detail as Record<string, unknown>).tenantRegistrationId;
 
 describe('malformed and hostile requests are answered, or rejected, and create nothing', () => {
   it('the list covers at least 30 malformed or hostile events', () => {
@@ -72,12 +87,21 @@ describe('malformed and hostile requests are answered, or rejected, and create n
     const rejections = logs.filter((line) => line.message === 'Request rejected and cannot be answered');
     if (outcome.answer === 'unrouted') {
       expect(result).toEqual({ replies: [] });
-      expect(runtime.undelivered!().slice(undeliveredBefore)).toEqual([expect.objectContaining({ reason: 'No rule matched the event' })]);
+      expect(runtime.undelivered!().slice(undeliveredBefore)).toEqual([
+        expect.objectContaining({ reason: 'No rule matched the event' }),
+      ]);
     } else if (outcome.answer === 'rejected') {
       // Cannot be answered: the admission function refuses it, starts nothing and logs the (alarmed) rejection.
       expect(result).toEqual({ workflow: operationOf(event), replies: [], admission: 'rejected' });
       expect(runtime.executions().filter((execution) => execution.name === event.id)).toEqual([]);
-      expect(rejections).toEqual([expect.objectContaining({ level: 'ERROR', rejected: true, errorName: 'InvalidRequest', service: 'admit-request' })]);
+      expect(rejections).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          rejected: true,
+          errorName: 'InvalidRequest',
+          service: 'admit-request',
+        }),
+      ]);
       expect(rejections[0]?.reason).toMatch(outcome.reason);
     } else {
       const operation = operationOf(event);
@@ -87,10 +111,17 @@ describe('malformed and hostile requests are answered, or rejected, and create n
       expect(result.execution).toMatchObject({ status: 'FAILED', failedState, error: errorName });
       expect(result.execution?.cause).toMatch(outcome.reason);
       {
-        expect(kinds(result.replies)).toEqual([operation === 'onboarding' ? 'sbt_aws_provisionFailure' : 'sbt_aws_deprovisionFailure']);
+        expect(kinds(result.replies)).toEqual([
+          operation === 'onboarding' ? 'sbt_aws_provisionFailure' : 'sbt_aws_deprovisionFailure',
+        ]);
         const reply = result.replies[0]!;
         expect(reply.detail.tenantRegistrationId).toBe(registrationIdOf(event));
-        expect(registrationData(reply)).toMatchObject({ registrationStatus: 'failed', failedStep: failedState, errorName, executionArn: result.execution?.executionArn });
+        expect(registrationData(reply)).toMatchObject({
+          registrationStatus: 'failed',
+          failedStep: failedState,
+          errorName,
+          executionArn: result.execution?.executionArn,
+        });
         expect(registrationData(reply)?.failureReason).toMatch(outcome.reason);
         expect(registrationData(reply)?.failureReason).toContain('Correct the request and send it again');
         // The reply names the problem; it never echoes the request (a 200 KB field stays out).

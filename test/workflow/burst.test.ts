@@ -30,7 +30,12 @@ function onboarding(n: number) {
   return {
     ...sample,
     id: `burst-event-${suffix}`,
-    detail: { ...sample.detail, tenantId: `burst-${suffix}`, tenantRegistrationId: `burst-registration-${suffix}`, tenantName: `Burst ${suffix}` },
+    detail: {
+      ...sample.detail,
+      tenantId: `burst-${suffix}`,
+      tenantRegistrationId: `burst-registration-${suffix}`,
+      tenantName: `Burst ${suffix}`,
+    },
   };
 }
 
@@ -40,7 +45,11 @@ async function stackLevelEvents(stackName: string): Promise<StackEvent[]> {
   let NextToken: string | undefined;
   do {
     const page = await cloudFormationClient().send(new DescribeStackEventsCommand({ StackName: stackName, NextToken }));
-    events.push(...(page.StackEvents ?? []).filter((event) => event.LogicalResourceId === stackName && event.ResourceType === 'AWS::CloudFormation::Stack'));
+    events.push(
+      ...(page.StackEvents ?? []).filter(
+        (event) => event.LogicalResourceId === stackName && event.ResourceType === 'AWS::CloudFormation::Stack',
+      ),
+    );
     NextToken = page.NextToken;
   } while (NextToken !== undefined);
   return events.reverse();
@@ -56,7 +65,8 @@ async function mostCreatingAtOnce(stackNames: readonly string[]): Promise<number
     const events = await stackLevelEvents(stackName);
     const started = events.find((event) => event.ResourceStatus === 'CREATE_IN_PROGRESS')?.Timestamp;
     const ended = events.find((event) => event.ResourceStatus === 'CREATE_COMPLETE')?.Timestamp;
-    if (started === undefined || ended === undefined) throw new Error(`${stackName} has no complete creation in its events`);
+    if (started === undefined || ended === undefined)
+      throw new Error(`${stackName} has no complete creation in its events`);
     changes.push({ at: started.getTime(), delta: 1 }, { at: ended.getTime(), delta: -1 });
   }
   // At the same instant, a creation that ends frees its slot before the next one can start.
@@ -80,7 +90,9 @@ afterAll(async () => {
 });
 
 describe(`${tenants} onboardings at once, a third of each tier`, () => {
-  it('all end ACTIVE with one reply each; stack operations stay under the limit; routes fill the listeners', { timeout: 240_000 }, async () => {
+  it('all end ACTIVE with one reply each; stack operations stay under the limit; routes fill the listeners', {
+    timeout: 240_000,
+  }, async () => {
     await Promise.all(Array.from({ length: tenants }, (_, n) => runtime.send(onboarding(n))));
     await runtime.drain();
 
@@ -101,7 +113,9 @@ describe(`${tenants} onboardings at once, a third of each tier`, () => {
     expect(stacks.filter((stack) => stack.status !== 'CREATE_COMPLETE')).toEqual([]);
     // Routes: one rule per tenant, listeners filled in order, none over its capacity.
     expect(rules).toHaveLength(tenants);
-    const perListener = Object.values(Object.groupBy(rules, (rule) => rule.listenerArn)).map((group) => group?.length ?? 0);
+    const perListener = Object.values(Object.groupBy(rules, (rule) => rule.listenerArn)).map(
+      (group) => group?.length ?? 0,
+    );
     expect(perListener.sort((a, b) => b - a)).toEqual([99, 99, 99, 99, 99, tenants - 5 * 99]);
     const leftovers = await registryLeftovers();
     expect(leftovers.priorities).toHaveLength(tenants);

@@ -31,10 +31,15 @@ function runCli(args: readonly string[]): Promise<Run> {
   };
   const started = performance.now();
   return new Promise((resolve) => {
-    execFile(join(binDirectory, 'tsx'), ['cli/main.ts', ...args], { cwd: root, env, timeout: childTimeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
-    });
+    execFile(
+      join(binDirectory, 'tsx'),
+      ['cli/main.ts', ...args],
+      { cwd: root, env, timeout: childTimeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ code, stdout, stderr, ms: Math.round(performance.now() - started) });
+      },
+    );
   });
 }
 
@@ -105,9 +110,14 @@ describe('send of a request with a 1 MB tenantName, as a child process', () => {
   let run: Run;
 
   beforeAll(async () => {
-    const sample = JSON.parse(readFileSync(join(root, 'events', 'samples', 'onboarding-basic.json'), 'utf8')) as { detail: Record<string, unknown> };
+    const sample = JSON.parse(readFileSync(join(root, 'events', 'samples', 'onboarding-basic.json'), 'utf8')) as {
+      detail: Record<string, unknown>;
+    };
     const file = join(stateFolder, 'huge-tenant-name.json');
-    writeFileSync(file, JSON.stringify({ ...sample, detail: { ...sample.detail, tenantName: 'a'.repeat(1024 * 1024) } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...sample, detail: { ...sample.detail, tenantName: 'a'.repeat(1024 * 1024) } }),
+    );
     // Before: the run printed the 1 MB name through a quadratic e-mail redaction (minutes; the
     // child timeout is the guard here, no time is asserted).
     run = await runCli(['send', file]);
@@ -116,7 +126,9 @@ describe('send of a request with a 1 MB tenantName, as a child process', () => {
   it('is refused in one line on stderr with the input-error exit code, starting nothing', () => {
     expect(run.code, transcript(run)).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/^error: the event is 1,048,\d{3} bytes: EventBridge takes at most 262,144 bytes per PutEvents entry, so the control plane could not send it\n$/);
+    expect(run.stderr).toMatch(
+      /^error: the event is 1,048,\d{3} bytes: EventBridge takes at most 262,144 bytes per PutEvents entry, so the control plane could not send it\n$/,
+    );
   });
 
   it('prints no e-mail address and none of the name', () => {

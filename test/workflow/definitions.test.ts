@@ -2,7 +2,12 @@ import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { ErrorName, transientErrorNames } from '../../functions/shared/step/errors.ts';
 import { workflowFunctions } from '../../functions/lambda-functions.ts';
-import { loadDefinition, readDefinitionText, type AslDefinition, type WorkflowName } from '../../local/workflow-runner.ts';
+import {
+  loadDefinition,
+  readDefinitionText,
+  type AslDefinition,
+  type WorkflowName,
+} from '../../local/workflow-runner.ts';
 
 const workflows: WorkflowName[] = ['onboarding', 'offboarding'];
 
@@ -75,13 +80,17 @@ describe.each(workflows)('%s definition', (workflow) => {
         expect(catchers, `${stateName} must not catch`).toBeUndefined();
         continue;
       }
-      expect(catchers, `${stateName} catches`).toEqual([expect.objectContaining({ ErrorEquals: [ErrorName.Superseded], Next: 'Superseded' })]);
+      expect(catchers, `${stateName} catches`).toEqual([
+        expect.objectContaining({ ErrorEquals: [ErrorName.Superseded], Next: 'Superseded' }),
+      ]);
     }
   });
 
   it('passes every task its redrive count, which fences its writes by attempt', () => {
     for (const [stateName, state] of tasks(definition)) {
-      expect((state.Parameters as Record<string, unknown>)['redriveCount.$'], stateName).toBe('$$.Execution.RedriveCount');
+      expect((state.Parameters as Record<string, unknown>)['redriveCount.$'], stateName).toBe(
+        '$$.Execution.RedriveCount',
+      );
     }
   });
 

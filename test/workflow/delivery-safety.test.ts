@@ -32,7 +32,11 @@ afterEach(async () => {
 function request(tier = 'advanced') {
   const tenantId = randomUUID();
   const registrationId = randomUUID();
-  const event = onboardingEvent({ tenantId, registrationId, tenantName: 'globex', tier }, randomUUID(), new Date('2026-11-20T10:00:00Z'));
+  const event = onboardingEvent(
+    { tenantId, registrationId, tenantName: 'globex', tier },
+    randomUUID(),
+    new Date('2026-11-20T10:00:00Z'),
+  );
   return { tenantId, registrationId, event };
 }
 
@@ -40,27 +44,42 @@ function request(tier = 'advanced') {
 async function footprint(tenantId: string) {
   const resources = runtime.resources();
   return {
-    executions: runtime.executions().filter((execution) => execution.tenantId === tenantId).map((execution) => execution.status),
-    replies: runtime.replies().filter((reply) => reply.detail.tenantId === tenantId).map((reply) => reply.detailType),
+    executions: runtime
+      .executions()
+      .filter((execution) => execution.tenantId === tenantId)
+      .map((execution) => execution.status),
+    replies: runtime
+      .replies()
+      .filter((reply) => reply.detail.tenantId === tenantId)
+      .map((reply) => reply.detailType),
     stacks: resources.stacks.filter((stack) => stack.tags.tenantId === tenantId).map((stack) => stack.status),
     rules: resources.rules.filter((rule) => rule.tenantId === tenantId).length,
     status: (await runtime.tenants()).find((tenant) => tenant.tenantId === tenantId)?.status,
   };
 }
 
-const provisioned = { executions: ['SUCCEEDED'], replies: ['sbt_aws_provisionSuccess'], stacks: ['CREATE_COMPLETE'], rules: 1, status: 'ACTIVE' };
+const provisioned = {
+  executions: ['SUCCEEDED'],
+  replies: ['sbt_aws_provisionSuccess'],
+  stacks: ['CREATE_COMPLETE'],
+  rules: 1,
+  status: 'ACTIVE',
+};
 
 describe('a throttled workflow start is retried by invoking the admission function again', () => {
-  it.each(['throttled', 'quota'] as const)('%s for fewer attempts than the policy: the workflow starts on a retry and provisions once', async (kind) => {
-    const { tenantId, event } = request();
-    runtime.startExecutionFailures(startAttempts - 1, kind);
+  it.each(['throttled', 'quota'] as const)(
+    '%s for fewer attempts than the policy: the workflow starts on a retry and provisions once',
+    async (kind) => {
+      const { tenantId, event } = request();
+      runtime.startExecutionFailures(startAttempts - 1, kind);
 
-    const result = await runtime.send(event, { wait: true });
+      const result = await runtime.send(event, { wait: true });
 
-    expect(result).toMatchObject({ workflow: 'onboarding', delivery: 'retried', execution: { status: 'SUCCEEDED' } });
-    expect(await footprint(tenantId)).toEqual(provisioned);
-    expect(runtime.deadLetters()).toEqual([]);
-  });
+      expect(result).toMatchObject({ workflow: 'onboarding', delivery: 'retried', execution: { status: 'SUCCEEDED' } });
+      expect(await footprint(tenantId)).toEqual(provisioned);
+      expect(runtime.deadLetters()).toEqual([]);
+    },
+  );
 
   it('a send that does not wait says the start is being retried; draining finds it started', async () => {
     const { tenantId, event } = request('basic');
@@ -91,7 +110,11 @@ describe('past the retry policy the request waits in the dead-letter queue', () 
         errorCode: 'RESOURCE_LIMIT_EXCEEDED',
         errorMessage: expect.stringMatching(/^ExecutionLimitExceeded: /),
         attempts: startAttempts,
-        event: expect.objectContaining({ id: event.id, time: event.time, detail: expect.objectContaining({ tenantId, tenantRegistrationId: registrationId }) }),
+        event: expect.objectContaining({
+          id: event.id,
+          time: event.time,
+          detail: expect.objectContaining({ tenantId, tenantRegistrationId: registrationId }),
+        }),
       },
     ]);
 
@@ -102,7 +125,11 @@ describe('past the retry policy the request waits in the dead-letter queue', () 
     const [redriven, ...others] = await runtime.redriveDeadLetters({ wait: true });
 
     expect(others).toEqual([]);
-    expect(redriven?.result).toMatchObject({ workflow: 'onboarding', execution: { status: 'SUCCEEDED' }, replies: [expect.objectContaining({ detailType: 'sbt_aws_provisionSuccess' })] });
+    expect(redriven?.result).toMatchObject({
+      workflow: 'onboarding',
+      execution: { status: 'SUCCEEDED' },
+      replies: [expect.objectContaining({ detailType: 'sbt_aws_provisionSuccess' })],
+    });
     expect(runtime.deadLetters()).toEqual([]);
     expect(await footprint(tenantId)).toEqual(provisioned);
     // Started from the original event: named after its id, ordered by its time (the accept step orders a tenant's requests by it).
@@ -122,7 +149,10 @@ describe('past the retry policy the request waits in the dead-letter queue', () 
 
     expect(again.map((letter) => letter.result.delivery)).toEqual(['dead-lettered']);
     expect(runtime.deadLetters()).toEqual([first]);
-    expect(first).toMatchObject({ errorCode: 'THROTTLING', errorMessage: expect.stringMatching(/^TransientAwsError: StartExecution failed transiently: ThrottlingException/) });
+    expect(first).toMatchObject({
+      errorCode: 'THROTTLING',
+      errorMessage: expect.stringMatching(/^TransientAwsError: StartExecution failed transiently: ThrottlingException/),
+    });
     expect((await footprint(tenantId)).executions).toEqual([]);
 
     await runtime.redriveDeadLetters({ wait: true });

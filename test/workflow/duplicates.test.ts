@@ -11,7 +11,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
 import type { LocalRuntime } from '../../local/runtime/api.ts';
-import { cloudResourcesOf, kinds, lastState, openTestRuntime, registryLeftovers, tenantRecord } from './runtime.fixture.ts';
+import {
+  cloudResourcesOf,
+  kinds,
+  lastState,
+  openTestRuntime,
+  registryLeftovers,
+  tenantRecord,
+} from './runtime.fixture.ts';
 
 let runtime: LocalRuntime;
 let dispose: () => Promise<void>;
@@ -58,7 +65,9 @@ describe('a request delivered several times provisions once and replies once', (
     const expectedStacks = sample === 'onboarding-basic' ? 0 : 1;
 
     // Act 1: five copies of the request, none awaited before the next is put.
-    const started = await Promise.all(Array.from({ length: copies }, (_, copy) => runtime.send(sentAgain(request, copy))));
+    const started = await Promise.all(
+      Array.from({ length: copies }, (_, copy) => runtime.send(sentAgain(request, copy))),
+    );
     await runtime.drain();
 
     expect(started.map((result) => result.workflow)).toEqual(Array(copies).fill('onboarding'));
@@ -76,11 +85,19 @@ describe('a request delivered several times provisions once and replies once', (
     for (let copy = copies; copy < 2 * copies; copy += 1) {
       const late = await runtime.send(sentAgain(request, copy), { wait: true });
       expect(late.execution?.status).toBe('SUCCEEDED');
-      expect(statesEntered(late.execution!.executionArn)).toEqual(['AcceptOnboardingRequest', 'IsDuplicateRequest', 'SendProvisionSuccess', 'TenantOnboarded']);
+      expect(statesEntered(late.execution!.executionArn)).toEqual([
+        'AcceptOnboardingRequest',
+        'IsDuplicateRequest',
+        'SendProvisionSuccess',
+        'TenantOnboarded',
+      ]);
       expect(late.replies).toEqual([]);
     }
 
-    expect(endings()).toEqual({ 'SUCCEEDED at TenantOnboarded': 1 + copies, 'SUCCEEDED at IgnoreDuplicateRequest': copies - 1 });
+    expect(endings()).toEqual({
+      'SUCCEEDED at TenantOnboarded': 1 + copies,
+      'SUCCEEDED at IgnoreDuplicateRequest': copies - 1,
+    });
     expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
     expect(cloudResourcesOf(runtime, tenantId)).toEqual(afterBurst);
     expect(runtime.resources().stacks).toHaveLength(expectedStacks);
@@ -93,8 +110,15 @@ describe('a request delivered several times provisions once and replies once', (
     // Act 3: EventBridge delivers the first event again: its execution has the event id as its name.
     const redelivered = await runtime.send(request, { wait: true });
 
-    expect(redelivered).toMatchObject({ admission: 'duplicate', execution: { name: request.id, status: 'SUCCEEDED' }, replies: [] });
-    expect(endings()).toEqual({ 'SUCCEEDED at TenantOnboarded': 1 + copies, 'SUCCEEDED at IgnoreDuplicateRequest': copies - 1 });
+    expect(redelivered).toMatchObject({
+      admission: 'duplicate',
+      execution: { name: request.id, status: 'SUCCEEDED' },
+      replies: [],
+    });
+    expect(endings()).toEqual({
+      'SUCCEEDED at TenantOnboarded': 1 + copies,
+      'SUCCEEDED at IgnoreDuplicateRequest': copies - 1,
+    });
   });
 
   it('the same event delivered 5 times at once starts one execution: Step Functions recognises its name', async () => {
@@ -104,8 +128,12 @@ describe('a request delivered several times provisions once and replies once', (
     await runtime.drain();
 
     // Same name and same input while it runs: StartExecution answers with the running execution.
-    expect(new Set(deliveries.map((delivery) => delivery.execution?.executionArn))).toEqual(new Set([deliveries[0]?.execution?.executionArn]));
-    expect(runtime.executions().map((execution) => [execution.name, execution.status])).toEqual([['redelivered-event-1', 'SUCCEEDED']]);
+    expect(new Set(deliveries.map((delivery) => delivery.execution?.executionArn))).toEqual(
+      new Set([deliveries[0]?.execution?.executionArn]),
+    );
+    expect(runtime.executions().map((execution) => [execution.name, execution.status])).toEqual([
+      ['redelivered-event-1', 'SUCCEEDED'],
+    ]);
     expect(endings()).toEqual({ 'SUCCEEDED at TenantOnboarded': 1 });
     expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
@@ -125,7 +153,12 @@ describe('a request delivered several times provisions once and replies once', (
     expect(offboardings.map((execution) => execution.status)).toEqual(Array(copies + 1).fill('SUCCEEDED'));
     const together = offboardings.slice(0, copies).map((execution) => lastState(runtime, execution.executionArn));
     expect(together.sort()).toEqual([...Array(copies - 1).fill('IgnoreDuplicateRequest'), 'TenantOffboarded']);
-    expect(statesEntered(late.execution!.executionArn)).toEqual(['AcceptOffboardingRequest', 'IsDuplicateRequest', 'SendDeprovisionSuccess', 'TenantOffboarded']);
+    expect(statesEntered(late.execution!.executionArn)).toEqual([
+      'AcceptOffboardingRequest',
+      'IsDuplicateRequest',
+      'SendDeprovisionSuccess',
+      'TenantOffboarded',
+    ]);
     expect(late.replies).toEqual([]);
     expect(redelivered).toMatchObject({ admission: 'duplicate', execution: { name: offboarding.id }, replies: [] });
     expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);

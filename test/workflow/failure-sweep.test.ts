@@ -28,7 +28,11 @@ function failingOnboarding(runtime: EmbeddedRuntime) {
   const tenantId = randomUUID();
   const registrationId = randomUUID();
   runtime.failNextStackCreate(`tenant-${tenantId}`, 'Resource handler returned message: "Injected rollback"');
-  const event = onboardingEvent({ tenantId, registrationId, tenantName: 'initech', tier: 'advanced' }, randomUUID(), new Date('2026-11-20T10:00:00Z'));
+  const event = onboardingEvent(
+    { tenantId, registrationId, tenantName: 'initech', tier: 'advanced' },
+    randomUUID(),
+    new Date('2026-11-20T10:00:00Z'),
+  );
   return { tenantId, registrationId, event };
 }
 
@@ -75,7 +79,9 @@ describe('a failure whose status event is dropped', () => {
       errorName: 'StackCreationFailed',
       executionArn: execution.executionArn,
     });
-    expect(await tenantRecord(runtime, tenantId)).toMatchObject({ lastFailure: { executionArn: execution.executionArn, failedStep: 'CheckTenantStacks' } });
+    expect(await tenantRecord(runtime, tenantId)).toMatchObject({
+      lastFailure: { executionArn: execution.executionArn, failedStep: 'CheckTenantStacks' },
+    });
 
     await expect(runtime.sweepFailures()).resolves.toMatchObject({ listed: 1, replied: 1 });
     expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionFailure']);
@@ -122,7 +128,7 @@ describe('a late failure event never flips a success', () => {
     expect(swept).toMatchObject({ listed: 0, replied: 0 });
   });
 
-  it('after a replay of the same registration succeeded: the failed execution\'s late event sends nothing', async () => {
+  it("after a replay of the same registration succeeded: the failed execution's late event sends nothing", async () => {
     const runtime = await open({ sweepAfterFailures: false });
     const { event } = failingOnboarding(runtime);
     runtime.dropStatusEvents(1);

@@ -64,7 +64,9 @@ const steps: readonly Step[] = [
 ];
 
 /** What a case expects of the first execution. */
-type Expected = { readonly outcome: 'success'; readonly retriedWith: string } | { readonly outcome: 'failure'; readonly error: string; readonly reason?: RegExp };
+type Expected =
+  | { readonly outcome: 'success'; readonly retriedWith: string }
+  | { readonly outcome: 'failure'; readonly error: string; readonly reason?: RegExp };
 
 /** A fault class: how to arm it for a step, what the execution should do, how the fault clears. */
 interface FaultClass {
@@ -105,7 +107,8 @@ const faultClasses: readonly FaultClass[] = [
   {
     name: 'stack rolls back',
     appliesTo: ({ state }) => state === 'CheckTenantStacks',
-    arm: ({ tenantId }) => runtime.failNextStackCreate(stackName(tenantId), 'Resource handler returned message: "Injected rollback"'),
+    arm: ({ tenantId }) =>
+      runtime.failNextStackCreate(stackName(tenantId), 'Resource handler returned message: "Injected rollback"'),
     expected: { outcome: 'failure', error: 'StackCreationFailed', reason: /Injected rollback/ },
   },
   {
@@ -117,7 +120,8 @@ const faultClasses: readonly FaultClass[] = [
   {
     // Step Functions delivers status-change events best effort: the failure sweep still answers.
     name: 'status event dropped',
-    appliesTo: ({ state, tier }) => tier === 'advanced' && (state === 'CreateTenantStacks' || state === 'DeleteTenantStacks'),
+    appliesTo: ({ state, tier }) =>
+      tier === 'advanced' && (state === 'CreateTenantStacks' || state === 'DeleteTenantStacks'),
     arm: ({ step: { state } }) => {
       runtime.dropStatusEvents(1);
       runtime.injectFault({ step: state });
@@ -156,15 +160,26 @@ afterEach(async () => {
 function onboard(tenantId: string, tier: Tier) {
   const registrationId = randomUUID();
   registrations.set(tenantId, registrationId);
-  return runtime.send(onboardingEvent({ tenantId, registrationId, tenantName: `tenant ${tenantId.slice(0, 8)}`, tier }, randomUUID(), new Date()), { wait: true });
+  return runtime.send(
+    onboardingEvent(
+      { tenantId, registrationId, tenantName: `tenant ${tenantId.slice(0, 8)}`, tier },
+      randomUUID(),
+      new Date(),
+    ),
+    { wait: true },
+  );
 }
 
 function offboard(tenantId: string) {
-  return runtime.send(offboardingEvent(tenantId, registrations.get(tenantId) ?? randomUUID(), undefined, randomUUID(), new Date()), { wait: true });
+  return runtime.send(
+    offboardingEvent(tenantId, registrations.get(tenantId) ?? randomUUID(), undefined, randomUUID(), new Date()),
+    { wait: true },
+  );
 }
 
 const failureOf = (reply: ReceivedReply) =>
-  (reply.detail.jobOutput as { tenantRegistrationData?: Record<string, string> } | undefined)?.tenantRegistrationData ?? {};
+  (reply.detail.jobOutput as { tenantRegistrationData?: Record<string, string> } | undefined)?.tenantRegistrationData ??
+  {};
 const repliesFor = (tenantId: string) => runtime.replies().filter((reply) => reply.detail.tenantId === tenantId);
 
 /** Retries the execution made at the state, by error name. */
@@ -176,7 +191,10 @@ function retriesAt(execution: ExecutionSummary, state: string): string[] {
     .map((entry) => entry.error ?? '?');
 }
 
-const successKind: Record<WorkflowName, string> = { onboarding: 'sbt_aws_provisionSuccess', offboarding: 'sbt_aws_deprovisionSuccess' };
+const successKind: Record<WorkflowName, string> = {
+  onboarding: 'sbt_aws_provisionSuccess',
+  offboarding: 'sbt_aws_deprovisionSuccess',
+};
 
 /** What the cloud and the registry hold for the tenant once its operation has converged. */
 async function expectConverged(tenantId: string, workflow: WorkflowName, tier: Tier): Promise<void> {
@@ -188,7 +206,9 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
   const priorities = items.filter((item) => String(item.pk).startsWith('LISTENER#') && item.tenantId === tenantId);
   const slots = items.filter((item) => String(item.pk).startsWith('ADMISSION#'));
   const registrationId = registrations.get(tenantId);
-  const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[workflow] && reply.detail.tenantRegistrationId === registrationId);
+  const successes = repliesFor(tenantId).filter(
+    (reply) => reply.detailType === successKind[workflow] && reply.detail.tenantRegistrationId === registrationId,
+  );
 
   expect(successes).toHaveLength(1);
   expect(tenant).toMatchObject({ status: workflow === 'onboarding' ? 'ACTIVE' : 'DELETED' });
@@ -200,9 +220,12 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
   }
   expect(stacks.map((stack) => stack.status)).toEqual(Array(stackCount[tier]).fill('CREATE_COMPLETE'));
   expect(rules).toHaveLength(1);
-  expect(priorities.map((item) => ({ listenerArn: String(item.pk).slice('LISTENER#'.length), priority: String(Number(String(item.sk).slice('PRIORITY#'.length))) }))).toEqual(
-    rules.map((rule) => ({ listenerArn: rule.listenerArn, priority: rule.priority })),
-  );
+  expect(
+    priorities.map((item) => ({
+      listenerArn: String(item.pk).slice('LISTENER#'.length),
+      priority: String(Number(String(item.sk).slice('PRIORITY#'.length))),
+    })),
+  ).toEqual(rules.map((rule) => ({ listenerArn: rule.listenerArn, priority: rule.priority })));
 }
 
 const outcomes = new Map<string, Map<string, string[]>>();
@@ -253,18 +276,32 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
     expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state, error: fault.expected.error });
     expect(failures).toHaveLength(1);
     const failure = failureOf(failures[0] as ReceivedReply);
-    expect(failure).toMatchObject({ registrationStatus: 'failed', failedStep: s.state, errorName: fault.expected.error, executionArn: execution.executionArn });
+    expect(failure).toMatchObject({
+      registrationStatus: 'failed',
+      failedStep: s.state,
+      errorName: fault.expected.error,
+      executionArn: execution.executionArn,
+    });
     if (fault.expected.reason) expect(failure.failureReason).toMatch(fault.expected.reason);
     if (recovery === 'redrive') record(s, fault.name, fault.expected.error);
 
     runtime.clearFaults();
     await fault.clear?.(context);
-    const recovered = recovery === 'redrive' ? await runtime.redrive(execution.executionArn, { wait: true }) : await runtime.replay(execution.executionArn, { wait: true });
+    const recovered =
+      recovery === 'redrive'
+        ? await runtime.redrive(execution.executionArn, { wait: true })
+        : await runtime.replay(execution.executionArn, { wait: true });
 
     const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[s.workflow]);
-    record(s, fault.name, `${recovery} ${recovered.status === 'SUCCEEDED' && successes.length === 1 ? 'ok' : 'NO SUCCESS REPLY'}`);
+    record(
+      s,
+      fault.name,
+      `${recovery} ${recovered.status === 'SUCCEEDED' && successes.length === 1 ? 'ok' : 'NO SUCCESS REPLY'}`,
+    );
     expect(recovered, `${recovered.failedState ?? ''} ${recovered.error ?? ''} ${recovered.cause ?? ''}`).toMatchObject(
-      recovery === 'redrive' ? { status: 'SUCCEEDED', redriveCount: 1, executionArn: execution.executionArn } : { status: 'SUCCEEDED', replayOf: execution.executionArn },
+      recovery === 'redrive'
+        ? { status: 'SUCCEEDED', redriveCount: 1, executionArn: execution.executionArn }
+        : { status: 'SUCCEEDED', replayOf: execution.executionArn },
     );
   }
   await expectConverged(tenantId, s.workflow, s.tier);
@@ -286,56 +323,79 @@ const supersededColumn = 'superseded (redrive after takeover / older request)';
 // RecheckTenantServices is left out: whether the loop reaches it depends on a wall-clock window
 // (services start after 30 ms); VerifyTenantServices runs the same function with the same fence.
 const supersededCases = steps.filter(
-  (s, index) => s.state !== 'RecheckTenantServices' && steps.findIndex((other) => other.workflow === s.workflow && other.state === s.state && other.tier === s.tier) === index,
+  (s, index) =>
+    s.state !== 'RecheckTenantServices' &&
+    steps.findIndex((other) => other.workflow === s.workflow && other.state === s.state && other.tier === s.tier) ===
+      index,
 );
 
 describe('fault matrix: a superseded execution at every Task state changes nothing and replies nothing', () => {
-  it.each(supersededCases.map((s) => ({ ...s, label: `${s.workflow} ${s.state} (${s.tier})` })))('$label', async (s) => {
-    const tenantId = randomUUID();
-    const other: WorkflowName = s.workflow === 'onboarding' ? 'offboarding' : 'onboarding';
-    if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
-    const repliesBefore = repliesFor(tenantId).length;
+  it.each(supersededCases.map((s) => ({ ...s, label: `${s.workflow} ${s.state} (${s.tier})` })))(
+    '$label',
+    async (s) => {
+      const tenantId = randomUUID();
+      const other: WorkflowName = s.workflow === 'onboarding' ? 'offboarding' : 'onboarding';
+      if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+      const repliesBefore = repliesFor(tenantId).length;
 
-    if (s.state.startsWith('Accept')) {
-      // Out of order: a newer request was served (the onboarding above, or an offboarding of the
-      // never-onboarded tenant, which leaves a tombstone); a request a minute older arrives after it.
-      if (s.workflow === 'onboarding') expect((await offboardAt(tenantId, new Date())).execution?.status).toBe('SUCCEEDED');
-      const registrationId = registrations.get(tenantId);
-      const aMinuteAgo = new Date(Date.now() - 60_000);
-      const older = s.workflow === 'onboarding' ? await onboardAt(tenantId, s.tier, aMinuteAgo) : await offboardAt(tenantId, aMinuteAgo);
-      expect(older.execution?.status).toBe('SUPERSEDED');
-      expect(older.replies).toEqual([]);
-      if (registrationId !== undefined) registrations.set(tenantId, registrationId);
-      record(s, supersededColumn, 'older request: superseded');
+      if (s.state.startsWith('Accept')) {
+        // Out of order: a newer request was served (the onboarding above, or an offboarding of the
+        // never-onboarded tenant, which leaves a tombstone); a request a minute older arrives after it.
+        if (s.workflow === 'onboarding')
+          expect((await offboardAt(tenantId, new Date())).execution?.status).toBe('SUCCEEDED');
+        const registrationId = registrations.get(tenantId);
+        const aMinuteAgo = new Date(Date.now() - 60_000);
+        const older =
+          s.workflow === 'onboarding'
+            ? await onboardAt(tenantId, s.tier, aMinuteAgo)
+            : await offboardAt(tenantId, aMinuteAgo);
+        expect(older.execution?.status).toBe('SUPERSEDED');
+        expect(older.replies).toEqual([]);
+        if (registrationId !== undefined) registrations.set(tenantId, registrationId);
+        record(s, supersededColumn, 'older request: superseded');
+        await expectConverged(tenantId, other, s.tier);
+        return;
+      }
+
+      runtime.injectFault({ step: s.state });
+      const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
+      runtime.clearFaults();
+      expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state });
+      const takeover =
+        s.workflow === 'onboarding'
+          ? await offboard(tenantId)
+          : await onboardAt(tenantId, s.tier, new Date(Date.now() + 60_000));
+      expect(takeover.execution?.status).toBe('SUCCEEDED');
+      const repliesAfterTakeover = repliesFor(tenantId).length;
+
+      const redriven = await runtime.redrive(execution!.executionArn, { wait: true });
+
+      expect(redriven.status).toBe('SUPERSEDED');
+      const entered = runtime
+        .history(redriven.executionArn)
+        .filter((entry) => entry.type === 'StateEntered')
+        .map((entry) => entry.state);
+      expect(entered.slice(-2)).toEqual([s.state, 'Superseded']);
+      expect(repliesFor(tenantId)).toHaveLength(repliesAfterTakeover);
+      expect(repliesAfterTakeover - repliesBefore).toBe(2); // the failure reply, then the newer operation's success
+      record(s, supersededColumn, 'redrive: superseded');
       await expectConverged(tenantId, other, s.tier);
-      return;
-    }
-
-    runtime.injectFault({ step: s.state });
-    const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
-    runtime.clearFaults();
-    expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state });
-    const takeover = s.workflow === 'onboarding' ? await offboard(tenantId) : await onboardAt(tenantId, s.tier, new Date(Date.now() + 60_000));
-    expect(takeover.execution?.status).toBe('SUCCEEDED');
-    const repliesAfterTakeover = repliesFor(tenantId).length;
-
-    const redriven = await runtime.redrive(execution!.executionArn, { wait: true });
-
-    expect(redriven.status).toBe('SUPERSEDED');
-    const entered = runtime.history(redriven.executionArn).filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state);
-    expect(entered.slice(-2)).toEqual([s.state, 'Superseded']);
-    expect(repliesFor(tenantId)).toHaveLength(repliesAfterTakeover);
-    expect(repliesAfterTakeover - repliesBefore).toBe(2); // the failure reply, then the newer operation's success
-    record(s, supersededColumn, 'redrive: superseded');
-    await expectConverged(tenantId, other, s.tier);
-  });
+    },
+  );
 });
 
 /** An onboarding at `time` under a new registration (a re-onboarding is a new registration in SBT). */
 function onboardAt(tenantId: string, tier: Tier, time: Date) {
   const registrationId = randomUUID();
   registrations.set(tenantId, registrationId);
-  return runtime.send(onboardingEvent({ tenantId, registrationId, tenantName: `tenant ${tenantId.slice(0, 8)}`, tier }, randomUUID(), time), { wait: true });
+  return runtime.send(
+    onboardingEvent(
+      { tenantId, registrationId, tenantName: `tenant ${tenantId.slice(0, 8)}`, tier },
+      randomUUID(),
+      time,
+    ),
+    { wait: true },
+  );
 }
 
 function offboardAt(tenantId: string, time: Date) {
@@ -347,7 +407,13 @@ function offboardAt(tenantId: string, time: Date) {
 describe('redrive', () => {
   it('resumes at the failed state after the runtime was closed and opened again (separate CLI commands)', async () => {
     const tenantId = randomUUID();
-    runtime.injectFault({ service: 'ECS', operation: 'DescribeServices', kind: 'server', times: transientBudget, during: 'VerifyTenantServices' });
+    runtime.injectFault({
+      service: 'ECS',
+      operation: 'DescribeServices',
+      kind: 'server',
+      times: transientBudget,
+      during: 'VerifyTenantServices',
+    });
     const { execution } = await onboard(tenantId, 'advanced');
     await runtime.close();
     runtime = await openLocalRuntime({ stateDirectory: directory, timings, routeListeners });
@@ -355,7 +421,10 @@ describe('redrive', () => {
     const redriven = await runtime.redrive(execution?.name ?? '', { wait: true });
 
     expect(redriven).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, executionArn: execution?.executionArn });
-    const entered = runtime.history(redriven.executionArn).filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state);
+    const entered = runtime
+      .history(redriven.executionArn)
+      .filter((entry) => entry.type === 'StateEntered')
+      .map((entry) => entry.state);
     expect(entered.filter((state) => state === 'AcceptOnboardingRequest')).toHaveLength(1);
     expect(entered.filter((state) => state === 'VerifyTenantServices')).toHaveLength(2);
     await expectConverged(tenantId, 'onboarding', 'advanced');
@@ -364,15 +433,27 @@ describe('redrive', () => {
   it('refuses an execution that did not fail', async () => {
     const { execution } = await onboard(randomUUID(), 'basic');
 
-    await expect(runtime.redrive(execution?.executionArn ?? '')).rejects.toThrow(/Only a failed execution can be redriven/);
+    await expect(runtime.redrive(execution?.executionArn ?? '')).rejects.toThrow(
+      /Only a failed execution can be redriven/,
+    );
   });
 });
 
 afterAll(() => {
   const columns = [...faultClasses.map((fault) => fault.name), supersededColumn];
-  const rows = [...outcomes.entries()].map(([row, cells]) => [row, ...columns.map((column) => cells.get(column)?.join('; ') ?? '-')]);
+  const rows = [...outcomes.entries()].map(([row, cells]) => [
+    row,
+    ...columns.map((column) => cells.get(column)?.join('; ') ?? '-'),
+  ]);
   const header = ['step', ...columns];
   const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ');
-  console.log(['Fault matrix (step x fault -> outcome):', line(header), widths.map((width) => '-'.repeat(width)).join('-|-'), ...rows.map(line)].join('\n'));
+  console.log(
+    [
+      'Fault matrix (step x fault -> outcome):',
+      line(header),
+      widths.map((width) => '-'.repeat(width)).join('-|-'),
+      ...rows.map(line),
+    ].join('\n'),
+  );
 });

@@ -12,7 +12,14 @@ import { readRegistryTableName } from '../../functions/shared/config/environment
 import { createRegistry } from '../../functions/shared/registry/tenants.ts';
 import type { LocalRuntime } from '../../local/runtime/api.ts';
 import { lambdaContext, loadHandler } from '../../local/workflow-runner.ts';
-import { cloudResourcesOf, kinds, openTestRuntime, registryLeftovers, tenantRecord, withDetail } from './runtime.fixture.ts';
+import {
+  cloudResourcesOf,
+  kinds,
+  openTestRuntime,
+  registryLeftovers,
+  tenantRecord,
+  withDetail,
+} from './runtime.fixture.ts';
 
 let runtime: LocalRuntime;
 let dispose: () => Promise<void>;
@@ -32,7 +39,14 @@ let sequence = 0;
 function request(operation: 'onboarding' | 'offboarding', time: string, changes: Record<string, unknown> = {}) {
   sequence += 1;
   const base = { ...premium, id: `fencing-${operation}-${sequence}`, time };
-  const event = operation === 'onboarding' ? base : { ...base, 'detail-type': 'sbt_aws_offboardingRequest', detail: { ...premium.detail, registrationStatus: 'created' } };
+  const event =
+    operation === 'onboarding'
+      ? base
+      : {
+          ...base,
+          'detail-type': 'sbt_aws_offboardingRequest',
+          detail: { ...premium.detail, registrationStatus: 'created' },
+        };
   return withDetail(event, changes);
 }
 
@@ -80,7 +94,11 @@ describe('a stale execution never acts', () => {
 
     expect(redriven.status).toBe('SUPERSEDED');
     await expectNothingBuilt();
-    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
+    expect(kinds(runtime.replies())).toEqual([
+      'sbt_aws_provisionFailure',
+      'sbt_aws_provisionSuccess',
+      'sbt_aws_deprovisionSuccess',
+    ]);
   });
 
   it('an earlier redrive attempt of the execution holding the lock is refused before it touches a stack', async () => {
@@ -98,9 +116,17 @@ describe('a stale execution never acts', () => {
     const convergeStacks = await loadHandler('converge-stacks');
     const stale = convergeStacks(
       {
-        request: { operation: 'onboarding', tenantId, registrationId: String(premium.detail.tenantRegistrationId), executionArn, tier: 'premium' },
+        request: {
+          operation: 'onboarding',
+          tenantId,
+          registrationId: String(premium.detail.tenantRegistrationId),
+          executionArn,
+          tier: 'premium',
+        },
         desired: 'absent',
-        stacks: stacksBefore.filter((stack) => stack.tags.tenantId === tenantId).map((stack) => ({ stackName: stack.stackName })),
+        stacks: stacksBefore
+          .filter((stack) => stack.tags.tenantId === tenantId)
+          .map((stack) => ({ stackName: stack.stackName })),
         redriveCount: 0,
       },
       lambdaContext('tenant-orchestrator-converge-stacks'),
@@ -117,7 +143,10 @@ describe('a newer request wins, whatever order they arrive in', () => {
 
     expect(offboarding.execution?.status).toBe('SUCCEEDED');
     expect(kinds(offboarding.replies)).toEqual(['sbt_aws_deprovisionSuccess']);
-    expect((offboarding.replies[0]?.detail.jobOutput as { tenantRegistrationData: Record<string, unknown> }).tenantRegistrationData).toMatchObject({
+    expect(
+      (offboarding.replies[0]?.detail.jobOutput as { tenantRegistrationData: Record<string, unknown> })
+        .tenantRegistrationData,
+    ).toMatchObject({
       registrationStatus: 'deleted',
     });
 
@@ -143,22 +172,38 @@ describe('a newer request wins, whatever order they arrive in', () => {
   });
 
   it('a tenant id that differs only in case from an existing tenant is refused, building nothing for it', async () => {
-    await runtime.send(request('onboarding', '2026-11-20T10:00:00Z', { tenantId: 'CaseTwin-1', tenantRegistrationId: 'reg-upper' }), { wait: true });
+    await runtime.send(
+      request('onboarding', '2026-11-20T10:00:00Z', { tenantId: 'CaseTwin-1', tenantRegistrationId: 'reg-upper' }),
+      { wait: true },
+    );
 
-    const twin = await runtime.send(request('onboarding', '2026-11-20T10:01:00Z', { tenantId: 'casetwin-1', tenantRegistrationId: 'reg-lower' }), {
-      wait: true,
+    const twin = await runtime.send(
+      request('onboarding', '2026-11-20T10:01:00Z', { tenantId: 'casetwin-1', tenantRegistrationId: 'reg-lower' }),
+      {
+        wait: true,
+      },
+    );
+
+    expect(twin.execution).toMatchObject({
+      status: 'FAILED',
+      failedState: 'AcceptOnboardingRequest',
+      error: 'TenantIdConflict',
     });
-
-    expect(twin.execution).toMatchObject({ status: 'FAILED', failedState: 'AcceptOnboardingRequest', error: 'TenantIdConflict' });
     expect(kinds(twin.replies)).toEqual(['sbt_aws_provisionFailure']);
     expect(runtime.resources().stacks.map((stack) => stack.tags.tenantId)).toEqual(['CaseTwin-1']);
     expect(await tenantRecord(runtime, 'casetwin-1')).toBeUndefined();
 
     // Once the first is deleted (its route gone), the lower-cased id is free again.
-    await runtime.send(request('offboarding', '2026-11-20T10:02:00Z', { tenantId: 'CaseTwin-1', tenantRegistrationId: 'reg-upper' }), { wait: true });
-    const afterDeletion = await runtime.send(request('onboarding', '2026-11-20T10:03:00Z', { tenantId: 'casetwin-1', tenantRegistrationId: 'reg-lower-2' }), {
-      wait: true,
-    });
+    await runtime.send(
+      request('offboarding', '2026-11-20T10:02:00Z', { tenantId: 'CaseTwin-1', tenantRegistrationId: 'reg-upper' }),
+      { wait: true },
+    );
+    const afterDeletion = await runtime.send(
+      request('onboarding', '2026-11-20T10:03:00Z', { tenantId: 'casetwin-1', tenantRegistrationId: 'reg-lower-2' }),
+      {
+        wait: true,
+      },
+    );
     expect(afterDeletion.execution?.status).toBe('SUCCEEDED');
   });
 });

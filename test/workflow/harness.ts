@@ -19,13 +19,25 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readRouteListeners, readStackConfig } from '../../functions/shared/config/environment.ts';
 import { createLocalCloud } from '../../local/cloud/index.ts';
 import { tenantTemplateModel } from '../../local/cloud/template-model.ts';
 import { recreateTables, startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.ts';
-import { lambdaContext, loadHandler, localStateMachineArn, runWorkflow, type WorkflowName, type WorkflowResult } from '../../local/workflow-runner.ts';
+import {
+  lambdaContext,
+  loadHandler,
+  localStateMachineArn,
+  runWorkflow,
+  type WorkflowName,
+  type WorkflowResult,
+} from '../../local/workflow-runner.ts';
 
 export interface Harness {
   readonly cloud: ReturnType<typeof createLocalCloud>;
@@ -56,7 +68,9 @@ interface ExecutionRecord {
 }
 
 /** Starts dynalite, creates the tables and wires the mocks to a fresh simulated cloud. */
-export async function startHarness(options: { createMs?: number; deleteMs?: number; startMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { createMs?: number; deleteMs?: number; startMs?: number } = {},
+): Promise<Harness> {
   // One dynalite per test file: the SDK clients are process-wide singletons bound to its endpoint.
   dynamoDb ??= await startDynamoDb();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoDb.endpoint;
@@ -71,7 +85,10 @@ export async function startHarness(options: { createMs?: number; deleteMs?: numb
     createMs: options.createMs ?? 0,
     deleteMs: options.deleteMs ?? 0,
     startMs: options.startMs ?? 0,
-    listeners: readRouteListeners().map((listener) => ({ listenerArn: listener.listenerArn, quota: listener.capacity })),
+    listeners: readRouteListeners().map((listener) => ({
+      listenerArn: listener.listenerArn,
+      quota: listener.capacity,
+    })),
     sharedClusters: [readStackConfig().sharedParameters.SharedClusterName ?? ''],
   });
 
@@ -98,22 +115,37 @@ export async function startHarness(options: { createMs?: number; deleteMs?: numb
     if (fault) throw fault;
     const entries = input.Entries ?? [];
     for (const entry of entries) {
-      replies.push({ detailType: entry.DetailType ?? '', source: entry.Source ?? '', detail: JSON.parse(entry.Detail ?? '{}') });
+      replies.push({
+        detailType: entry.DetailType ?? '',
+        source: entry.Source ?? '',
+        detail: JSON.parse(entry.Detail ?? '{}'),
+      });
     }
-    return { FailedEntryCount: 0, Entries: entries.map((_, index) => ({ EventId: `event-${replies.length - entries.length + index}` })) };
+    return {
+      FailedEntryCount: 0,
+      Entries: entries.map((_, index) => ({ EventId: `event-${replies.length - entries.length + index}` })),
+    };
   });
 
   const executions = new Map<string, ExecutionRecord>();
   const sfn = mockClient(SFNClient);
   sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
     const record = executions.get(input.executionArn);
-    if (!record) throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${input.executionArn}'`, $metadata: {} });
+    if (!record)
+      throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${input.executionArn}'`, $metadata: {} });
     return { executionArn: input.executionArn, status: record.status, input: record.input };
   });
   sfn.on(GetExecutionHistoryCommand).callsFake((input: { executionArn: string }) => {
     const history = executions.get(input.executionArn)?.result?.history ?? [];
     const entered = history.filter((entry) => entry.type === 'StateEntered').reverse();
-    return { events: entered.map((entry, index) => ({ id: index + 1, type: 'TaskStateEntered', timestamp: new Date(entry.at), stateEnteredEventDetails: { name: entry.state } })) };
+    return {
+      events: entered.map((entry, index) => ({
+        id: index + 1,
+        type: 'TaskStateEntered',
+        timestamp: new Date(entry.at),
+        stateEnteredEventDetails: { name: entry.state },
+      })),
+    };
   });
 
   async function reportFailure(workflow: WorkflowName, result: WorkflowResult, input: string): Promise<void> {

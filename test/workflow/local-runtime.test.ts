@@ -63,9 +63,19 @@ describe('requests on the local bus run the real workflows', () => {
     const onboarded = await runtime.send(readSample(sample), { wait: true });
 
     expect(onboarded.workflow).toBe('onboarding');
-    expect(onboarded.execution).toMatchObject({ status: 'SUCCEEDED', tenantId, registrationId: readSample(sample).detail.tenantRegistrationId });
+    expect(onboarded.execution).toMatchObject({
+      status: 'SUCCEEDED',
+      tenantId,
+      registrationId: readSample(sample).detail.tenantRegistrationId,
+    });
     expect(kinds(onboarded.replies)).toEqual(['sbt_aws_provisionSuccess']);
-    expect(registrationData(onboarded.replies[0])).toEqual({ registrationStatus: 'created', failureReason: null, failedStep: null, errorName: null, executionArn: null });
+    expect(registrationData(onboarded.replies[0])).toEqual({
+      registrationStatus: 'created',
+      failureReason: null,
+      failedStep: null,
+      errorName: null,
+      executionArn: null,
+    });
     const created = resourcesOf(tenantId);
     expect(created.rules).toHaveLength(1);
     expect(created.stacks).toHaveLength(stackCount);
@@ -107,23 +117,38 @@ describe('requests on the local bus run the real workflows', () => {
   });
 
   it('an event no rule matches starts nothing and is listed as undelivered', async () => {
-    const result = await runtime.send({ source: 'somebody.else', 'detail-type': 'somethingHappened', detail: {} }, { wait: true });
+    const result = await runtime.send(
+      { source: 'somebody.else', 'detail-type': 'somethingHappened', detail: {} },
+      { wait: true },
+    );
 
     expect(result).toEqual({ replies: [] });
     expect(runtime.executions()).toEqual([]);
-    expect(runtime.undelivered?.()).toEqual([expect.objectContaining({ source: 'somebody.else', detailType: 'somethingHappened' })]);
+    expect(runtime.undelivered?.()).toEqual([
+      expect.objectContaining({ source: 'somebody.else', detailType: 'somethingHappened' }),
+    ]);
   });
 
   it('an SDK call the local cloud does not model fails, naming it', async () => {
-    await expect(cloudFormationClient().send(new ListStacksCommand({}))).rejects.toThrow(/does not model CloudFormation ListStacks/);
+    await expect(cloudFormationClient().send(new ListStacksCommand({}))).rejects.toThrow(
+      /does not model CloudFormation ListStacks/,
+    );
   });
 
   it('an invalid request fails at acceptance and is answered by the failure reporter', async () => {
     const result = await runtime.send(readSample('onboarding-unknown-tier'), { wait: true });
 
-    expect(result.execution).toMatchObject({ status: 'FAILED', failedState: 'AcceptOnboardingRequest', error: 'UnknownTier' });
+    expect(result.execution).toMatchObject({
+      status: 'FAILED',
+      failedState: 'AcceptOnboardingRequest',
+      error: 'UnknownTier',
+    });
     expect(kinds(result.replies)).toEqual(['sbt_aws_provisionFailure']);
-    expect(registrationData(result.replies[0])).toMatchObject({ failedStep: 'AcceptOnboardingRequest', errorName: 'UnknownTier', executionArn: result.execution?.executionArn });
+    expect(registrationData(result.replies[0])).toMatchObject({
+      failedStep: 'AcceptOnboardingRequest',
+      errorName: 'UnknownTier',
+      executionArn: result.execution?.executionArn,
+    });
   });
 });
 
@@ -144,7 +169,11 @@ describe('injected faults fail the execution where they strike; a replay converg
 
     const failed = await runtime.send(readSample('onboarding-advanced'), { wait: true });
 
-    expect(failed.execution).toMatchObject({ status: 'FAILED', failedState: 'CreateTenantStacks', error: 'InjectedFault' });
+    expect(failed.execution).toMatchObject({
+      status: 'FAILED',
+      failedState: 'CreateTenantStacks',
+      error: 'InjectedFault',
+    });
     expect(kinds(failed.replies)).toEqual(['sbt_aws_provisionFailure']);
     const failure = registrationData(failed.replies[0]);
     expect(failure).toMatchObject({ failedStep: 'CreateTenantStacks', errorName: 'InjectedFault' });
@@ -157,9 +186,16 @@ describe('injected faults fail the execution where they strike; a replay converg
 
     const failed = await runtime.send(readSample('onboarding-premium'), { wait: true });
 
-    expect(failed.execution).toMatchObject({ status: 'FAILED', failedState: 'CreateTenantStacks', error: 'InjectedFault' });
+    expect(failed.execution).toMatchObject({
+      status: 'FAILED',
+      failedState: 'CreateTenantStacks',
+      error: 'InjectedFault',
+    });
     expect(failed.execution?.cause).toContain('Injected by --fail CloudFormation:CreateStack');
-    expect(registrationData(failed.replies[0])).toMatchObject({ failedStep: 'CreateTenantStacks', errorName: 'InjectedFault' });
+    expect(registrationData(failed.replies[0])).toMatchObject({
+      failedStep: 'CreateTenantStacks',
+      errorName: 'InjectedFault',
+    });
     runtime.clearFaults();
     await expectConvergingReplay(failed.execution!.executionArn, tenantOf('onboarding-premium'));
   });
@@ -167,7 +203,9 @@ describe('injected faults fail the execution where they strike; a replay converg
   it('refuses faults that name nothing real', () => {
     expect(() => runtime.injectFault({ step: 'CreateTheStacks' })).toThrow(/No task state is named "CreateTheStacks"/);
     expect(() => runtime.injectFault({ service: 'S3', operation: 'PutObject' })).toThrow(/Unknown service "S3"/);
-    expect(() => runtime.injectFault({ service: 'ELB', operation: 'CreateRul' })).toThrow(/ElasticLoadBalancingV2 has no operation "CreateRul"/);
+    expect(() => runtime.injectFault({ service: 'ELB', operation: 'CreateRul' })).toThrow(
+      /ElasticLoadBalancingV2 has no operation "CreateRul"/,
+    );
   });
 
   it('refuses to replay an execution that did not fail', async () => {
@@ -184,7 +222,11 @@ describe('state folder', () => {
     await runtime.close();
     const events: HistoryEntry[] = [];
 
-    runtime = await openLocalRuntime({ stateDirectory: directory, timings, onEvent: (_execution, entry) => events.push(entry) });
+    runtime = await openLocalRuntime({
+      stateDirectory: directory,
+      timings,
+      onEvent: (_execution, entry) => events.push(entry),
+    });
 
     expect(await statusOf(tenantId)).toBe('ACTIVE');
     expect(resourcesOf(tenantId).stacks).toHaveLength(1);
@@ -193,7 +235,9 @@ describe('state folder', () => {
     const offboarded = await runtime.send(offboardingFor('onboarding-premium'), { wait: true });
     expect(offboarded.execution?.status).toBe('SUCCEEDED');
     expect(resourcesOf(tenantId)).toEqual({ stacks: [], rules: [], services: [] });
-    expect(events.filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state)).toContain('DeleteTenantStacks');
+    expect(events.filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state)).toContain(
+      'DeleteTenantStacks',
+    );
   });
 
   it('reset clears the cloud, the registry, executions and replies, on disk too', async () => {
@@ -215,7 +259,9 @@ describe('state folder', () => {
     await runtime.close();
     writeFileSync(join(directory, 'executions.json'), '{ not json');
 
-    await expect(openLocalRuntime({ stateDirectory: directory, timings })).rejects.toThrow(/executions\.json is not valid JSON/);
+    await expect(openLocalRuntime({ stateDirectory: directory, timings })).rejects.toThrow(
+      /executions\.json is not valid JSON/,
+    );
     rmSync(join(directory, 'executions.json'));
     runtime = await openLocalRuntime({ stateDirectory: directory, timings });
 

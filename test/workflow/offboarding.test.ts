@@ -34,22 +34,36 @@ function tenantRules(harness: Harness) {
 }
 
 describe('offboarding happy paths', () => {
-  it.each(['onboarding-basic', 'onboarding-advanced', 'onboarding-premium'])('%s tenant: route and stacks removed, record kept as DELETED, replies deleted', async (sample) => {
-    const tenantId = String(readSample(sample).detail.tenantId);
-    expect((await harness.run('onboarding', readSample(sample))).status).toBe('SUCCEEDED');
+  it.each(['onboarding-basic', 'onboarding-advanced', 'onboarding-premium'])(
+    '%s tenant: route and stacks removed, record kept as DELETED, replies deleted',
+    async (sample) => {
+      const tenantId = String(readSample(sample).detail.tenantId);
+      expect((await harness.run('onboarding', readSample(sample))).status).toBe('SUCCEEDED');
 
-    const result = await harness.run('offboarding', offboardingFor(sample));
+      const result = await harness.run('offboarding', offboardingFor(sample));
 
-    expect(result.status).toBe('SUCCEEDED');
-    expect(tenantRules(harness)).toEqual([]);
-    expect(harness.cloud.cloudFormation.listStacks().filter((stack) => stack.status !== 'DELETE_COMPLETE')).toEqual([]);
-    const record = await registry.getTenant(tenantId);
-    expect(record?.status).toBe('DELETED');
-    expect(record?.route).toBeUndefined();
-    expect(record?.lock).toBeUndefined();
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
-    expect(harness.replies[1]!.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'deleted', failureReason: null, failedStep: null, errorName: null, executionArn: null });
-  });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(tenantRules(harness)).toEqual([]);
+      expect(harness.cloud.cloudFormation.listStacks().filter((stack) => stack.status !== 'DELETE_COMPLETE')).toEqual(
+        [],
+      );
+      const record = await registry.getTenant(tenantId);
+      expect(record?.status).toBe('DELETED');
+      expect(record?.route).toBeUndefined();
+      expect(record?.lock).toBeUndefined();
+      expect(harness.replies.map((r) => r.detailType)).toEqual([
+        'sbt_aws_provisionSuccess',
+        'sbt_aws_deprovisionSuccess',
+      ]);
+      expect(harness.replies[1]!.detail.jobOutput.tenantRegistrationData).toEqual({
+        registrationStatus: 'deleted',
+        failureReason: null,
+        failedStep: null,
+        errorName: null,
+        executionArn: null,
+      });
+    },
+  );
 
   it('a repeated offboarding request after success deletes nothing and sends no second reply', async () => {
     await harness.run('onboarding', readSample('onboarding-advanced'));
@@ -59,7 +73,10 @@ describe('offboarding happy paths', () => {
 
     expect(again.status).toBe('SUCCEEDED');
     expect(again.history.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual([
-      'AcceptOffboardingRequest', 'IsDuplicateRequest', 'SendDeprovisionSuccess', 'TenantOffboarded',
+      'AcceptOffboardingRequest',
+      'IsDuplicateRequest',
+      'SendDeprovisionSuccess',
+      'TenantOffboarded',
     ]);
     expect(harness.replies).toHaveLength(2);
   });
@@ -74,7 +91,11 @@ describe('offboarding failures end the execution at the failing state', () => {
     expect(result.error).toBe(error);
     const failures = harness.replies.filter((r) => r.detailType === 'sbt_aws_deprovisionFailure');
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({ registrationStatus: 'failed', failedStep: state, errorName: error });
+    expect(failures[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({
+      registrationStatus: 'failed',
+      failedStep: state,
+      errorName: error,
+    });
     return failures[0]!.detail.jobOutput.tenantRegistrationData as Record<string, string>;
   }
 
@@ -83,7 +104,9 @@ describe('offboarding failures end the execution at the failing state', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_deprovisionSuccess']);
-    expect(harness.replies[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({ registrationStatus: 'deleted' });
+    expect(harness.replies[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({
+      registrationStatus: 'deleted',
+    });
     const tenantId = String(readSample('onboarding-advanced').detail.tenantId);
     const tombstone = await createRegistry(readRegistryTableName()).getTenant(tenantId);
     const lifetime = Number(process.env.TOMBSTONE_SECONDS);
@@ -92,12 +115,21 @@ describe('offboarding failures end the execution at the failing state', () => {
     expect(tombstone?.tombstoneExpiresAt).toBeGreaterThan(nowSeconds + lifetime - 120);
     expect(tombstone?.tombstoneExpiresAt).toBeLessThanOrEqual(nowSeconds + lifetime);
     // Once its time is up the record reads as absent, even before DynamoDB's TTL deletes it.
-    expect(await createRegistry(readRegistryTableName()).getTenant(tenantId, new Date((nowSeconds + lifetime + 1) * 1000))).toBeUndefined();
+    expect(
+      await createRegistry(readRegistryTableName()).getTenant(tenantId, new Date((nowSeconds + lifetime + 1) * 1000)),
+    ).toBeUndefined();
   });
 
   it('RemoveTenantRoute: the load balancer refuses (AccessDenied)', async () => {
     await harness.run('onboarding', readSample('onboarding-basic'));
-    harness.cloud.elb.injectError('deleteRule', Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DeleteRule'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    harness.cloud.elb.injectError(
+      'deleteRule',
+      Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DeleteRule'), {
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
 
     await expectFailure(offboardingFor('onboarding-basic'), 'RemoveTenantRoute', 'AccessDenied');
   });
@@ -106,7 +138,11 @@ describe('offboarding failures end the execution at the failing state', () => {
     await harness.run('onboarding', readSample('onboarding-premium'));
     harness.cloud.cloudFormation.failNextDelete(/tenant-/, 'Cannot delete cluster: it has active container instances');
 
-    const failure = await expectFailure(offboardingFor('onboarding-premium'), 'CheckStackDeletion', 'StackDeletionFailed');
+    const failure = await expectFailure(
+      offboardingFor('onboarding-premium'),
+      'CheckStackDeletion',
+      'StackDeletionFailed',
+    );
 
     expect(failure.failureReason).toContain('active container instances');
   });
@@ -135,6 +171,10 @@ describe('offboarding failures end the execution at the failing state', () => {
 
     expect(replay.status).toBe('SUCCEEDED');
     expect(harness.cloud.cloudFormation.listStacks().filter((stack) => stack.status !== 'DELETE_COMPLETE')).toEqual([]);
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionFailure', 'sbt_aws_deprovisionSuccess']);
+    expect(harness.replies.map((r) => r.detailType)).toEqual([
+      'sbt_aws_provisionSuccess',
+      'sbt_aws_deprovisionFailure',
+      'sbt_aws_deprovisionSuccess',
+    ]);
   });
 });

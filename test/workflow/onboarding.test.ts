@@ -32,8 +32,14 @@ describe('onboarding happy paths', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(entered(result)).toEqual([
-      'AcceptOnboardingRequest', 'IsDuplicateRequest', 'PlanTenantResources', 'RegisterTenantRoute', 'HasTenantStacks',
-      'ActivateTenant', 'SendProvisionSuccess', 'TenantOnboarded',
+      'AcceptOnboardingRequest',
+      'IsDuplicateRequest',
+      'PlanTenantResources',
+      'RegisterTenantRoute',
+      'HasTenantStacks',
+      'ActivateTenant',
+      'SendProvisionSuccess',
+      'TenantOnboarded',
     ]);
     expect(harness.cloud.cloudFormation.listStacks()).toEqual([]);
     const rules = harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault);
@@ -44,7 +50,13 @@ describe('onboarding happy paths', () => {
     expect(reply.detailType).toBe('sbt_aws_provisionSuccess');
     expect(reply.source).toBe('sbt.application.plane');
     expect(reply.detail.tenantRegistrationId).toBe(event.detail.tenantRegistrationId);
-    expect(reply.detail.jobOutput.tenantRegistrationData).toEqual({ registrationStatus: 'created', failureReason: null, failedStep: null, errorName: null, executionArn: null });
+    expect(reply.detail.jobOutput.tenantRegistrationData).toEqual({
+      registrationStatus: 'created',
+      failureReason: null,
+      failedStep: null,
+      errorName: null,
+      executionArn: null,
+    });
     const tenantConfig = JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig);
     expect(tenantConfig).toMatchObject({ tenantId: event.detail.tenantId, tier: 'basic', isolationModel: 'pool' });
     const record = await registry.getTenant(String(event.detail.tenantId));
@@ -55,28 +67,40 @@ describe('onboarding happy paths', () => {
   it.each([
     ['onboarding-advanced', 'advanced', 'silo-services'],
     ['onboarding-premium', 'premium', 'silo-cluster'],
-  ])('%s: creates one tagged stack whose rule routes to its target group, verifies services, replies created', async (sample, tier, model) => {
-    const event = readSample(sample);
-    const tenantId = String(event.detail.tenantId);
+  ])(
+    '%s: creates one tagged stack whose rule routes to its target group, verifies services, replies created',
+    async (sample, tier, model) => {
+      const event = readSample(sample);
+      const tenantId = String(event.detail.tenantId);
 
-    const result = await harness.run('onboarding', event);
+      const result = await harness.run('onboarding', event);
 
-    expect(result.status).toBe('SUCCEEDED');
-    expect(entered(result)).toEqual(expect.arrayContaining(['CreateTenantStacks', 'CheckTenantStacks', 'RegisterTenantRoute', 'VerifyTenantServices', 'ActivateTenant', 'SendProvisionSuccess']));
-    const stacks = harness.cloud.cloudFormation.listStacks();
-    expect(stacks).toHaveLength(1);
-    expect(stacks[0]).toMatchObject({ stackName: `tenant-${tenantId}`, status: 'CREATE_COMPLETE' });
-    expect(stacks[0]?.tags).toMatchObject({ tenantId, tier });
-    const rules = harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault);
-    expect(rules).toHaveLength(1);
-    expect(JSON.stringify(rules[0]?.Conditions)).toContain(`${tenantId}.tenants.example.com`);
-    expect(JSON.stringify(rules[0]?.Actions)).not.toContain('targetgroup/pooled/');
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess']);
-    const tenantConfig = JSON.parse(harness.replies[0]!.detail.jobOutput.tenantData.tenantConfig);
-    expect(tenantConfig).toMatchObject({ tenantId, tier, isolationModel: model });
-    expect(JSON.stringify(harness.replies)).not.toContain(String(event.detail.email));
-    expect((await registry.getTenant(tenantId))?.status).toBe('ACTIVE');
-  });
+      expect(result.status).toBe('SUCCEEDED');
+      expect(entered(result)).toEqual(
+        expect.arrayContaining([
+          'CreateTenantStacks',
+          'CheckTenantStacks',
+          'RegisterTenantRoute',
+          'VerifyTenantServices',
+          'ActivateTenant',
+          'SendProvisionSuccess',
+        ]),
+      );
+      const stacks = harness.cloud.cloudFormation.listStacks();
+      expect(stacks).toHaveLength(1);
+      expect(stacks[0]).toMatchObject({ stackName: `tenant-${tenantId}`, status: 'CREATE_COMPLETE' });
+      expect(stacks[0]?.tags).toMatchObject({ tenantId, tier });
+      const rules = harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault);
+      expect(rules).toHaveLength(1);
+      expect(JSON.stringify(rules[0]?.Conditions)).toContain(`${tenantId}.tenants.example.com`);
+      expect(JSON.stringify(rules[0]?.Actions)).not.toContain('targetgroup/pooled/');
+      expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess']);
+      const tenantConfig = JSON.parse(harness.replies[0]!.detail.jobOutput.tenantData.tenantConfig);
+      expect(tenantConfig).toMatchObject({ tenantId, tier, isolationModel: model });
+      expect(JSON.stringify(harness.replies)).not.toContain(String(event.detail.email));
+      expect((await registry.getTenant(tenantId))?.status).toBe('ACTIVE');
+    },
+  );
 
   it('accepts the legacy detail-type spelling', async () => {
     const result = await harness.run('onboarding', readSample('onboarding-legacy-detail-type'));
@@ -93,7 +117,12 @@ describe('onboarding happy paths', () => {
 
     expect(again.status).toBe('SUCCEEDED');
     // It confirms through the idempotent reply step, which finds the reply already sent.
-    expect(entered(again)).toEqual(['AcceptOnboardingRequest', 'IsDuplicateRequest', 'SendProvisionSuccess', 'TenantOnboarded']);
+    expect(entered(again)).toEqual([
+      'AcceptOnboardingRequest',
+      'IsDuplicateRequest',
+      'SendProvisionSuccess',
+      'TenantOnboarded',
+    ]);
     expect(harness.cloud.cloudFormation.listStacks()).toHaveLength(1);
     expect(harness.replies).toHaveLength(1);
   });
@@ -148,31 +177,54 @@ describe('onboarding failures end the execution at the failing state', () => {
   });
 
   it('CreateTenantStacks: CloudFormation rejects the request (StackRequestRejected)', async () => {
-    harness.cloud.cloudFormation.injectError('createStack', new CloudFormationServiceException({
-      name: 'ValidationError', $fault: 'client', message: 'TemplateURL must be a supported URL.', $metadata: { httpStatusCode: 400 },
-    }));
+    harness.cloud.cloudFormation.injectError(
+      'createStack',
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        message: 'TemplateURL must be a supported URL.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
-    const { failure } = await expectFailure(readSample('onboarding-premium'), 'CreateTenantStacks', 'StackRequestRejected');
+    const { failure } = await expectFailure(
+      readSample('onboarding-premium'),
+      'CreateTenantStacks',
+      'StackRequestRejected',
+    );
 
     expect(failure.failureReason).toContain('TemplateURL must be a supported URL');
   });
 
   it('CheckTenantStacks: the stack rolls back (StackCreationFailed) with the failing resource reason', async () => {
-    harness.cloud.cloudFormation.failNextCreate(/tenant-/, 'Resource handler returned message: "The maximum number of clusters has been reached"');
+    harness.cloud.cloudFormation.failNextCreate(
+      /tenant-/,
+      'Resource handler returned message: "The maximum number of clusters has been reached"',
+    );
 
-    const { failure } = await expectFailure(readSample('onboarding-premium'), 'CheckTenantStacks', 'StackCreationFailed');
+    const { failure } = await expectFailure(
+      readSample('onboarding-premium'),
+      'CheckTenantStacks',
+      'StackCreationFailed',
+    );
 
     expect(failure.failureReason).toContain('The maximum number of clusters has been reached');
   });
 
   it('RegisterTenantRoute: the listener is gone (RouteConflict)', async () => {
-    harness.cloud.elb.injectError('createRule', new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+    harness.cloud.elb.injectError(
+      'createRule',
+      new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }),
+    );
 
     await expectFailure(readSample('onboarding-basic'), 'RegisterTenantRoute', 'RouteConflict');
   });
 
   it('VerifyTenantServices: the cluster does not exist (ServicesNotStable)', async () => {
-    harness.cloud.ecs.injectError('describeServices', new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
+    harness.cloud.ecs.injectError(
+      'describeServices',
+      new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }),
+    );
 
     await expectFailure(readSample('onboarding-advanced'), 'VerifyTenantServices', 'ServicesNotStable');
   });
@@ -192,20 +244,37 @@ describe('onboarding failures end the execution at the failing state', () => {
   });
 
   it('SendProvisionSuccess: the bus refuses the event', async () => {
-    harness.rejectNextPutEvents(Object.assign(new Error('User is not authorized to perform: events:PutEvents'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    harness.rejectNextPutEvents(
+      Object.assign(new Error('User is not authorized to perform: events:PutEvents'), {
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expectFailure(readSample('onboarding-basic'), 'SendProvisionSuccess', 'AccessDeniedException');
   });
 
   it('transient throttling is retried and the onboarding still succeeds', async () => {
-    harness.cloud.cloudFormation.injectError('createStack', Object.assign(new CloudFormationServiceException({
-      name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 },
-    })), 4);
+    harness.cloud.cloudFormation.injectError(
+      'createStack',
+      Object.assign(
+        new CloudFormationServiceException({
+          name: 'Throttling',
+          $fault: 'client',
+          message: 'Rate exceeded',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      ),
+      4,
+    );
 
     const result = await harness.run('onboarding', readSample('onboarding-advanced'));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.history.some((entry) => entry.type === 'StateRetried' && entry.state === 'CreateTenantStacks')).toBe(true);
+    expect(result.history.some((entry) => entry.type === 'StateRetried' && entry.state === 'CreateTenantStacks')).toBe(
+      true,
+    );
     expect(harness.cloud.cloudFormation.listStacks()).toHaveLength(1);
   });
 });

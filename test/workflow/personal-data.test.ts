@@ -49,21 +49,37 @@ function filesUnder(folder: string): { path: string; text: string }[] {
 describe('the e-mail and extras of a request never enter workflow state', () => {
   it('an onboarding, a refused onboarding and an offboarding leave no trace of them', async () => {
     const onboarded = await runtime.send(withPersonalData('onboarding-advanced', 'personal-data-1'), { wait: true });
-    const refused = await runtime.send(withPersonalData('onboarding-basic', 'personal-data-2', { tier: 'platinum' }), { wait: true });
-    const offboarded = await runtime.send(withPersonalData('offboarding-premium', 'personal-data-3', { tenantId: onboarded.execution?.tenantId }), { wait: true });
+    const refused = await runtime.send(withPersonalData('onboarding-basic', 'personal-data-2', { tier: 'platinum' }), {
+      wait: true,
+    });
+    const offboarded = await runtime.send(
+      withPersonalData('offboarding-premium', 'personal-data-3', { tenantId: onboarded.execution?.tenantId }),
+      { wait: true },
+    );
 
     expect(onboarded.execution).toMatchObject({ name: 'personal-data-1', status: 'SUCCEEDED' });
     expect(refused.execution).toMatchObject({ status: 'FAILED', error: 'UnknownTier' });
     expect(offboarded.execution).toMatchObject({ status: 'SUCCEEDED' });
-    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_provisionFailure', 'sbt_aws_deprovisionSuccess']);
+    expect(kinds(runtime.replies())).toEqual([
+      'sbt_aws_provisionSuccess',
+      'sbt_aws_provisionFailure',
+      'sbt_aws_deprovisionSuccess',
+    ]);
     const executions = runtime.executions();
     expect(executions).toHaveLength(3);
     for (const execution of executions) {
       const described = await sfnClient().send(new DescribeExecutionCommand({ executionArn: execution.executionArn }));
-      const history = await sfnClient().send(new GetExecutionHistoryCommand({ executionArn: execution.executionArn, includeExecutionData: true }));
+      const history = await sfnClient().send(
+        new GetExecutionHistoryCommand({ executionArn: execution.executionArn, includeExecutionData: true }),
+      );
       const input = JSON.parse(described.input ?? '{}') as { detail: Record<string, unknown> };
       expect(Object.keys(input.detail).sort()).toEqual(['tenantId', 'tenantName', 'tenantRegistrationId', 'tier']);
-      for (const text of [JSON.stringify(described), JSON.stringify(history), JSON.stringify(execution), JSON.stringify(runtime.history(execution.executionArn))]) {
+      for (const text of [
+        JSON.stringify(described),
+        JSON.stringify(history),
+        JSON.stringify(execution),
+        JSON.stringify(runtime.history(execution.executionArn)),
+      ]) {
         expect(text).not.toContain(email);
         expect(text).not.toContain(extra);
       }

@@ -29,7 +29,9 @@ interface Recorded {
   readonly registryAfterOnboarding: Record<string, unknown>[];
   readonly registryAfterOffboarding: Record<string, unknown>[];
 }
-const recorded = JSON.parse(readFileSync(new URL('./fixtures/previous-release.json', import.meta.url), 'utf8')) as Recorded;
+const recorded = JSON.parse(
+  readFileSync(new URL('./fixtures/previous-release.json', import.meta.url), 'utf8'),
+) as Recorded;
 
 /** The schema each state's handler parses its input with. */
 const schemaOfState = {
@@ -60,7 +62,8 @@ afterEach(async () => {
 });
 
 async function putItems(items: readonly Record<string, unknown>[]): Promise<void> {
-  for (const item of items) await dynamoDbDocumentClient().send(new PutCommand({ TableName: readRegistryTableName(), Item: item }));
+  for (const item of items)
+    await dynamoDbDocumentClient().send(new PutCommand({ TableName: readRegistryTableName(), Item: item }));
 }
 
 async function invoke(directory: string, input: unknown): Promise<unknown> {
@@ -70,7 +73,11 @@ async function invoke(directory: string, input: unknown): Promise<unknown> {
 describe('the previous release', () => {
   it('recorded the input of every task of both workflows', () => {
     const states = new Set(Object.keys(recorded.taskInputs).map((key) => key.split('/')[1]));
-    expect([...states].sort()).toEqual(Object.keys(schemaOfState).filter((state) => !state.startsWith('Recheck')).sort());
+    expect([...states].sort()).toEqual(
+      Object.keys(schemaOfState)
+        .filter((state) => !state.startsWith('Recheck'))
+        .sort(),
+    );
   });
 
   it.each(Object.entries(recorded.taskInputs))('its %s input parses with the new step schema', (key, input) => {
@@ -92,14 +99,25 @@ describe('a redrive across a deploy completes what the previous release started'
         ...inFlight,
         status: 'ONBOARDING',
         completed: {},
-        lock: { operation: 'onboarding', registrationId: request.registrationId, executionArn: request.executionArn, acquiredAt: '2026-12-04T18:16:29.807Z' },
+        lock: {
+          operation: 'onboarding',
+          registrationId: request.registrationId,
+          executionArn: request.executionArn,
+          acquiredAt: '2026-12-04T18:16:29.807Z',
+        },
       },
     ]);
 
     const completion = (await invoke('complete-operation', activate)) as { tenantConfig: string };
-    await invoke('send-reply', { ...recorded.taskInputs['onboarding/SendProvisionSuccess/advanced'], tenantConfig: completion.tenantConfig });
+    await invoke('send-reply', {
+      ...recorded.taskInputs['onboarding/SendProvisionSuccess/advanced'],
+      tenantConfig: completion.tenantConfig,
+    });
 
-    expect(await tenantRecord(runtime, request.tenantId)).toMatchObject({ status: 'ACTIVE', lastCompletion: { executionArn: request.executionArn } });
+    expect(await tenantRecord(runtime, request.tenantId)).toMatchObject({
+      status: 'ACTIVE',
+      lastCompletion: { executionArn: request.executionArn },
+    });
     expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
 
@@ -115,13 +133,21 @@ describe('a redrive across a deploy completes what the previous release started'
   it('a DELETED record of the previous release refuses an older onboarding and accepts a newer one', async () => {
     await putItems(recorded.registryAfterOffboarding);
     const deleted = recorded.registryAfterOffboarding.find((item) => item.status === 'DELETED')!;
-    const event = JSON.parse(readFileSync(new URL('../../events/samples/onboarding-premium.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const event = JSON.parse(
+      readFileSync(new URL('../../events/samples/onboarding-premium.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
     expect((event.detail as { tenantId: string }).tenantId).toBe(deleted.tenantId);
 
     // A new registration: the recorded one completed already (a re-sent request of it is a duplicate).
     const detail = { ...(event.detail as object), tenantRegistrationId: 'registration-after-deploy' };
-    const older = await runtime.send({ ...event, detail, id: 'previous-release-older', time: '2026-11-20T09:00:00Z' }, { wait: true });
-    const newer = await runtime.send({ ...event, detail, id: 'previous-release-newer', time: '2026-11-20T11:00:00Z' }, { wait: true });
+    const older = await runtime.send(
+      { ...event, detail, id: 'previous-release-older', time: '2026-11-20T09:00:00Z' },
+      { wait: true },
+    );
+    const newer = await runtime.send(
+      { ...event, detail, id: 'previous-release-newer', time: '2026-11-20T11:00:00Z' },
+      { wait: true },
+    );
 
     expect(older.execution?.status).toBe('SUPERSEDED');
     expect(newer.execution?.status).toBe('SUCCEEDED');

@@ -55,7 +55,11 @@ function offboardingAt(offsetSeconds: number) {
 }
 
 /** Resolves when an execution whose ARN `started` returns has an entry matching `matches`; fails past a deadline. */
-function whenEntry(matches: (entry: HistoryEntry) => boolean, started: () => string | undefined, what: string): Promise<void> {
+function whenEntry(
+  matches: (entry: HistoryEntry) => boolean,
+  started: () => string | undefined,
+  what: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(() => {
       listeners.delete(listener);
@@ -77,14 +81,22 @@ function whenEntry(matches: (entry: HistoryEntry) => boolean, started: () => str
  */
 type Arrival = 'together' | 'after-first-is-accepted';
 
-async function deliver(first: unknown, second: unknown, arrival: Arrival): Promise<{ first: SendResult; second: SendResult }> {
+async function deliver(
+  first: unknown,
+  second: unknown,
+  arrival: Arrival,
+): Promise<{ first: SendResult; second: SendResult }> {
   if (arrival === 'together') {
     const [a, b] = await Promise.all([runtime.send(first), runtime.send(second)]);
     await runtime.drain();
     return { first: a!, second: b! };
   }
   let firstArn: string | undefined;
-  const reached = whenEntry((entry) => entry.type === 'StateEntered' && entry.state === 'IsDuplicateRequest', () => firstArn, 'the first request to be accepted');
+  const reached = whenEntry(
+    (entry) => entry.type === 'StateEntered' && entry.state === 'IsDuplicateRequest',
+    () => firstArn,
+    'the first request to be accepted',
+  );
   const a = await runtime.send(first);
   firstArn = a.execution?.executionArn;
   await reached;
@@ -119,7 +131,10 @@ function lastStateOf(executionArn: string): string | undefined {
 
 /** The errors of an execution's failed attempts (retried or not), in order. */
 function failedAttempts(executionArn: string): string[] {
-  return runtime.history(executionArn).filter((entry) => entry.type === 'StateFailed').map((entry) => entry.error ?? '');
+  return runtime
+    .history(executionArn)
+    .filter((entry) => entry.type === 'StateFailed')
+    .map((entry) => entry.error ?? '');
 }
 
 async function expectNothingLeft() {
@@ -141,11 +156,15 @@ describe('onboarding at T, offboarding at T+5s: the tenant ends DELETED', () => 
 
     const { onboarding, offboarding } = outcomes(results, onboardingFirst);
     expect(offboarding.status).toBe('SUCCEEDED');
-    const onboardingAccepted = runtime.history(onboarding.executionArn).some((entry) => entry.state === 'IsDuplicateRequest');
+    const onboardingAccepted = runtime
+      .history(onboarding.executionArn)
+      .some((entry) => entry.state === 'IsDuplicateRequest');
     if (onboardingAccepted) {
       // Served one after the other: the offboarding got past acceptance only once the onboarding had
       // built everything and was activating the tenant (which releases the lock).
-      expect(acceptedAt(offboarding.executionArn)).toBeGreaterThanOrEqual(enteredAt(onboarding.executionArn, 'ActivateTenant'));
+      expect(acceptedAt(offboarding.executionArn)).toBeGreaterThanOrEqual(
+        enteredAt(onboarding.executionArn, 'ActivateTenant'),
+      );
       expect(failedAttempts(offboarding.executionArn)).toContain('TenantBusy');
       // Its success reply goes out unless the offboarding took the tenant between activation and the
       // reply: then the offboarding's reply is the answer.
@@ -153,14 +172,20 @@ describe('onboarding at T, offboarding at T+5s: the tenant ends DELETED', () => 
     } else {
       // The offboarding of a tenant never onboarded left a tombstone at T+5s: the older onboarding builds nothing.
       expect(onboarding.status).toBe('SUPERSEDED');
-      expect(runtime.history(onboarding.executionArn).filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state)).toEqual([
-        'AcceptOnboardingRequest',
-        'Superseded',
-      ]);
+      expect(
+        runtime
+          .history(onboarding.executionArn)
+          .filter((entry) => entry.type === 'StateEntered')
+          .map((entry) => entry.state),
+      ).toEqual(['AcceptOnboardingRequest', 'Superseded']);
     }
-    expect(lastStateOf(onboarding.executionArn)).toBe(onboarding.status === 'SUCCEEDED' ? 'TenantOnboarded' : 'Superseded');
+    expect(lastStateOf(onboarding.executionArn)).toBe(
+      onboarding.status === 'SUCCEEDED' ? 'TenantOnboarded' : 'Superseded',
+    );
     expect(kinds(runtime.replies())).toEqual(
-      onboarding.status === 'SUCCEEDED' ? ['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess'] : ['sbt_aws_deprovisionSuccess'],
+      onboarding.status === 'SUCCEEDED'
+        ? ['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']
+        : ['sbt_aws_deprovisionSuccess'],
     );
     expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'DELETED', lastRequestAt: at(5) });
     expect((await tenantRecord(runtime, tenantId))?.lock).toBeUndefined();
@@ -187,7 +212,9 @@ describe('offboarding at T of an unknown tenant, onboarding at T+5s: the tenant 
     expect(offboarding.error).toBeUndefined();
     // The deletion reply (when sent) comes first, so the control plane ends on the onboarding's "created".
     expect(kinds(runtime.replies())).toEqual(
-      offboarding.status === 'SUCCEEDED' ? ['sbt_aws_deprovisionSuccess', 'sbt_aws_provisionSuccess'] : ['sbt_aws_provisionSuccess'],
+      offboarding.status === 'SUCCEEDED'
+        ? ['sbt_aws_deprovisionSuccess', 'sbt_aws_provisionSuccess']
+        : ['sbt_aws_provisionSuccess'],
     );
     expect(await tenantRecord(runtime, tenantId)).toMatchObject({ status: 'ACTIVE', lastRequestAt: at(5) });
     expect((await tenantRecord(runtime, tenantId))?.lock).toBeUndefined();

@@ -22,9 +22,15 @@ it('a redrive after ServicesNotStable at RecheckTenantServices waits for the ser
   // Arrange: the tenant's services never run a task, so the service loop reaches its deadline.
   const event = readSample('onboarding-advanced');
   const tenantId = String(event.detail.tenantId);
-  const tenantServices = () => harness.cloud.ecs.listServices().filter((service) => service.serviceName.includes(tenantId));
+  const tenantServices = () =>
+    harness.cloud.ecs.listServices().filter((service) => service.serviceName.includes(tenantId));
   const setRunning = (running: (desired: number) => number) => {
-    for (const service of tenantServices()) harness.cloud.ecs.setServiceHealth(service.serviceName, { runningCount: running(service.desiredCount) }, service.clusterName);
+    for (const service of tenantServices())
+      harness.cloud.ecs.setServiceHealth(
+        service.serviceName,
+        { runningCount: running(service.desiredCount) },
+        service.clusterName,
+      );
   };
   const stateInputs = new Map<string, unknown>();
   const executionName = `redrive-budget-${tenantId.slice(0, 8)}`;

@@ -7,7 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
 import type { LocalRuntime } from '../../local/runtime/api.ts';
-import { cloudResourcesOf, kinds, openTestRuntime, registrationData, registryLeftovers, tenantRecord } from './runtime.fixture.ts';
+import {
+  cloudResourcesOf,
+  kinds,
+  openTestRuntime,
+  registrationData,
+  registryLeftovers,
+  tenantRecord,
+} from './runtime.fixture.ts';
 
 const listenerCount = 3;
 const capacity = 2;
@@ -15,7 +22,11 @@ const tiers = ['basic', 'advanced', 'premium'] as const;
 
 function onboarding(n: number) {
   const sample = readSample(`onboarding-${tiers[n % tiers.length]!}`);
-  return { ...sample, id: `capacity-event-${n}`, detail: { ...sample.detail, tenantId: `capacity-${n}`, tenantRegistrationId: `capacity-registration-${n}` } };
+  return {
+    ...sample,
+    id: `capacity-event-${n}`,
+    detail: { ...sample.detail, tenantId: `capacity-${n}`, tenantRegistrationId: `capacity-registration-${n}` },
+  };
 }
 
 let runtime: LocalRuntime;
@@ -35,17 +46,31 @@ describe(`${listenerCount} listeners of ${capacity} rules`, () => {
     await runtime.drain();
 
     expect(kinds(runtime.replies())).toEqual(Array(fits).fill('sbt_aws_provisionSuccess'));
-    const perListener = Object.values(Object.groupBy(runtime.resources().rules, (rule) => rule.listenerArn)).map((rules) => rules?.length);
+    const perListener = Object.values(Object.groupBy(runtime.resources().rules, (rule) => rule.listenerArn)).map(
+      (rules) => rules?.length,
+    );
     expect(perListener).toEqual(Array(listenerCount).fill(capacity));
 
     const refused = await runtime.send(onboarding(fits), { wait: true });
 
-    expect(refused.execution).toMatchObject({ status: 'FAILED', failedState: 'RegisterTenantRoute', error: 'RouteCapacityExceeded' });
+    expect(refused.execution).toMatchObject({
+      status: 'FAILED',
+      failedState: 'RegisterTenantRoute',
+      error: 'RouteCapacityExceeded',
+    });
     expect(kinds(refused.replies)).toEqual(['sbt_aws_provisionFailure']);
     const failure = registrationData(refused.replies[0]);
-    expect(failure).toMatchObject({ registrationStatus: 'failed', failedStep: 'RegisterTenantRoute', errorName: 'RouteCapacityExceeded' });
-    expect(failure?.failureReason).toContain(`All ${listenerCount} route listener(s) are full (${fits} of ${fits} rules)`);
-    expect(failure?.failureReason).toContain('Add a listener to ROUTE_LISTENERS or raise the Rules per Application Load Balancer quota');
+    expect(failure).toMatchObject({
+      registrationStatus: 'failed',
+      failedStep: 'RegisterTenantRoute',
+      errorName: 'RouteCapacityExceeded',
+    });
+    expect(failure?.failureReason).toContain(
+      `All ${listenerCount} route listener(s) are full (${fits} of ${fits} rules)`,
+    );
+    expect(failure?.failureReason).toContain(
+      'Add a listener to ROUTE_LISTENERS or raise the Rules per Application Load Balancer quota',
+    );
     // The refused tenant got nothing: no stack, no rule, no priority claim, no stack slot.
     expect(cloudResourcesOf(runtime, `capacity-${fits}`)).toEqual({ stacks: [], rules: [], services: [] });
     const leftovers = await registryLeftovers();

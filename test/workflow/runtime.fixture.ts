@@ -33,7 +33,8 @@ export const kinds = (replies: readonly ReceivedReply[]) => replies.map((reply) 
 
 /** `jobOutput.tenantRegistrationData` of a reply. */
 export function registrationData(reply: ReceivedReply | undefined): Record<string, string> | undefined {
-  return (reply?.detail.jobOutput as { tenantRegistrationData: Record<string, string> } | undefined)?.tenantRegistrationData;
+  return (reply?.detail.jobOutput as { tenantRegistrationData: Record<string, string> } | undefined)
+    ?.tenantRegistrationData;
 }
 
 /** The last state an execution entered: where it ended (or failed). */
@@ -59,7 +60,9 @@ export async function registryItems(): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    const page = await dynamoDbDocumentClient().send(new ScanCommand({ TableName: readRegistryTableName(), ConsistentRead: true, ExclusiveStartKey }));
+    const page = await dynamoDbDocumentClient().send(
+      new ScanCommand({ TableName: readRegistryTableName(), ConsistentRead: true, ExclusiveStartKey }),
+    );
     items.push(...(page.Items ?? []));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey !== undefined);
@@ -67,7 +70,10 @@ export async function registryItems(): Promise<Record<string, unknown>[]> {
 }
 
 /** What the registry holds beside tenant records: claimed route priorities and held stack slots. */
-export async function registryLeftovers(): Promise<{ priorities: Record<string, unknown>[]; slots: Record<string, unknown>[] }> {
+export async function registryLeftovers(): Promise<{
+  priorities: Record<string, unknown>[];
+  slots: Record<string, unknown>[];
+}> {
   const items = await registryItems();
   return {
     priorities: items.filter((item) => String(item.pk).startsWith('LISTENER#')),
@@ -81,7 +87,10 @@ export async function tenantRecord(runtime: LocalRuntime, tenantId: string) {
 }
 
 /** A copy of an event with its detail changed (fields set to `undefined` are removed). */
-export function withDetail<T extends { detail: Record<string, unknown> }>(event: T, changes: Record<string, unknown>): T {
+export function withDetail<T extends { detail: Record<string, unknown> }>(
+  event: T,
+  changes: Record<string, unknown>,
+): T {
   const detail: Record<string, unknown> = { ...event.detail, ...changes };
   for (const [key, value] of Object.entries(changes)) if (value === undefined) delete detail[key];
   return { ...event, detail };

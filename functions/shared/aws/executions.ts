@@ -63,7 +63,13 @@ export async function lastEnteredState(executionArn: string): Promise<string | u
     let events: HistoryEvent[];
     try {
       const result = await sfnClient().send(
-        new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false, nextToken }),
+        new GetExecutionHistoryCommand({
+          executionArn,
+          reverseOrder: true,
+          maxResults: 100,
+          includeExecutionData: false,
+          nextToken,
+        }),
       );
       events = result.events ?? [];
       nextToken = result.nextToken;
@@ -105,7 +111,10 @@ export async function* listExecutionsStoppedSince(
   status: Exclude<ExecutionStatus, 'RUNNING' | 'PENDING_REDRIVE'>,
   since: number,
 ): AsyncGenerator<StoppedExecutionItem> {
-  const pages = paginateListExecutions({ client: sfnClient(), pageSize: listPageSize }, { stateMachineArn, statusFilter: status });
+  const pages = paginateListExecutions(
+    { client: sfnClient(), pageSize: listPageSize },
+    { stateMachineArn, statusFilter: status },
+  );
   try {
     for await (const page of pages) {
       for (const item of page.executions ?? []) {
@@ -157,7 +166,11 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
 export async function startExecution(start: ExecutionStart, client: SFNClient = sfnClient()): Promise<StartOutcome> {
   try {
     const result = await client.send(
-      new StartExecutionCommand({ stateMachineArn: start.stateMachineArn, input: start.input, ...(start.name !== undefined ? { name: start.name } : {}) }),
+      new StartExecutionCommand({
+        stateMachineArn: start.stateMachineArn,
+        input: start.input,
+        ...(start.name !== undefined ? { name: start.name } : {}),
+      }),
     );
     return { outcome: 'started', executionArn: result.executionArn ?? '' };
   } catch (error) {

@@ -35,7 +35,9 @@ export interface TenantRuleRequest {
 }
 
 /** `priority-in-use`: another rule holds the priority (ours from a crashed run, or a foreign one). */
-export type CreateRuleOutcome = { readonly outcome: 'created'; readonly ruleArn: string } | { readonly outcome: 'priority-in-use' };
+export type CreateRuleOutcome =
+  | { readonly outcome: 'created'; readonly ruleArn: string }
+  | { readonly outcome: 'priority-in-use' };
 
 /** The most rules DescribeRules returns per page. */
 const rulesPageSize = 400;
@@ -77,7 +79,11 @@ export async function listListenerRules(listenerArn: string): Promise<ListenerRu
   try {
     do {
       const page = await elbClient().send(
-        new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: rulesPageSize, ...(marker !== undefined ? { Marker: marker } : {}) }),
+        new DescribeRulesCommand({
+          ListenerArn: listenerArn,
+          PageSize: rulesPageSize,
+          ...(marker !== undefined ? { Marker: marker } : {}),
+        }),
       );
       for (const rule of page.Rules ?? []) {
         const priority = Number(rule.Priority);
@@ -152,7 +158,7 @@ export async function createTenantRule(request: TenantRuleRequest): Promise<Crea
       throw new RouteCapacityExceededError(
         `The load balancer of listener ${listenerArn} is at its Rules per Application Load Balancer quota (${detail}) ` +
           'although the registry had room: rules the orchestrator does not manage (foreign rules) use part of it. ' +
-          'Lower this listener\'s capacity in ROUTE_LISTENERS, add a listener, or raise the quota.',
+          "Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota.",
         { cause: error },
       );
     }
@@ -160,7 +166,7 @@ export async function createTenantRule(request: TenantRuleRequest): Promise<Crea
       throw new RouteCapacityExceededError(
         `The load balancer of listener ${listenerArn} is at its target group quota (${detail}) although the registry had room: ` +
           'target groups the orchestrator does not manage use part of it. ' +
-          'Lower this listener\'s capacity in ROUTE_LISTENERS, add a listener, or raise the target groups quota.',
+          "Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the target groups quota.",
         { cause: error },
       );
     }
@@ -177,7 +183,9 @@ export async function createTenantRule(request: TenantRuleRequest): Promise<Crea
       );
     }
     if (isElbError(error, 'ListenerNotFound')) {
-      throw new RouteConflictError(`Listener ${listenerArn} does not exist (${detail}): fix ROUTE_LISTENERS`, { cause: error });
+      throw new RouteConflictError(`Listener ${listenerArn} does not exist (${detail}): fix ROUTE_LISTENERS`, {
+        cause: error,
+      });
     }
     return rethrowAwsError(error, 'CreateRule');
   }

@@ -31,6 +31,8 @@ export function clientRequestToken(
   redriveCount: number,
   stackName: string,
 ): string {
-  const digest = createHash('sha256').update(`${executionArn}\n${redriveCount}\n${stackName}\n${operation}`).digest('hex');
+  const digest = createHash('sha256')
+    .update(`${executionArn}\n${redriveCount}\n${stackName}\n${operation}`)
+    .digest('hex');
   return `${operation}-${digest.slice(0, 40)}`;
 }

@@ -72,7 +72,8 @@ export async function describeStack(stackName: string): Promise<ObservedStack | 
     stack = result.Stacks?.[0];
   } catch (error) {
     // CloudFormation reports a missing stack as a plain ValidationError.
-    if (awsErrorName(error) === 'ValidationError' && awsErrorMessage(error).includes('does not exist')) return undefined;
+    if (awsErrorName(error) === 'ValidationError' && awsErrorMessage(error).includes('does not exist'))
+      return undefined;
     return rethrowAwsError(error, 'DescribeStacks');
   }
   if (stack === undefined) return undefined;
@@ -90,7 +91,10 @@ export async function describeStack(stackName: string): Promise<ObservedStack | 
   };
 }
 
-function byKey<T>(items: readonly T[], entry: (item: T) => [string | undefined, string | undefined]): Record<string, string> {
+function byKey<T>(
+  items: readonly T[],
+  entry: (item: T) => [string | undefined, string | undefined],
+): Record<string, string> {
   const record: Record<string, string> = {};
   for (const item of items) {
     const [key, value] = entry(item);
@@ -105,7 +109,10 @@ function byKey<T>(items: readonly T[], entry: (item: T) => [string | undefined, 
  * stack is its attempt's own even when the output of this call is lost.
  */
 export async function createStack(stack: StackCreation, context: StackRequestContext): Promise<StackRequestOutcome> {
-  const parameters = Object.entries(stack.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+  const parameters = Object.entries(stack.parameters).map(([ParameterKey, ParameterValue]) => ({
+    ParameterKey,
+    ParameterValue,
+  }));
   const attempt = { [attemptTagKey]: attemptTagValue(context.executionArn, context.redriveCount) };
   const tags = Object.entries({ ...stack.tags, ...attempt }).map(([Key, Value]) => ({ Key, Value }));
   try {
@@ -152,9 +159,12 @@ function mapRequestError(error: unknown, operation: string, stackName: string): 
   const name = awsErrorName(error);
   if (name === 'TokenAlreadyExistsException') return 'token-reused';
   if (name !== undefined && rejectionNames.has(name)) {
-    throw new StackRequestRejectedError(`CloudFormation rejected ${operation} for stack ${stackName}: ${name}: ${awsErrorMessage(error)}`, {
-      cause: error,
-    });
+    throw new StackRequestRejectedError(
+      `CloudFormation rejected ${operation} for stack ${stackName}: ${name}: ${awsErrorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return rethrowAwsError(error, operation);
 }
@@ -186,7 +196,10 @@ async function latestOperationEvents(stackId: string): Promise<StackEvent[]> {
   for (let page = 0; page < maxEventPages; page += 1) {
     try {
       const result = await cloudFormationClient().send(
-        new DescribeStackEventsCommand({ StackName: stackId, ...(nextToken !== undefined ? { NextToken: nextToken } : {}) }),
+        new DescribeStackEventsCommand({
+          StackName: stackId,
+          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+        }),
       );
       events.push(...(result.StackEvents ?? []));
       nextToken = result.NextToken;
@@ -222,7 +235,9 @@ const cancelledReason = /^Resource (creation|update|deletion) cancelled\.?$/i;
 /** Index of the newest event in which the stack itself began a create or delete; -1 when not listed. */
 function operationStartIndex(eventsNewestFirst: readonly StackEvent[]): number {
   return eventsNewestFirst.findIndex(
-    (event) => isStackItself(event) && (event.ResourceStatus === 'CREATE_IN_PROGRESS' || event.ResourceStatus === 'DELETE_IN_PROGRESS'),
+    (event) =>
+      isStackItself(event) &&
+      (event.ResourceStatus === 'CREATE_IN_PROGRESS' || event.ResourceStatus === 'DELETE_IN_PROGRESS'),
   );
 }
 

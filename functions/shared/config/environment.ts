@@ -45,7 +45,9 @@ export interface StackConfig {
 export function readStackConfig(env: Env = process.env): StackConfig {
   const prefix = requireEnv('STACK_NAME_PREFIX', env);
   if (!/^[A-Za-z][A-Za-z0-9-]{0,40}$/.test(prefix)) {
-    throw new ConfigurationError('Environment variable STACK_NAME_PREFIX must be 1-41 letters, digits or hyphens, starting with a letter');
+    throw new ConfigurationError(
+      'Environment variable STACK_NAME_PREFIX must be 1-41 letters, digits or hyphens, starting with a letter',
+    );
   }
   const shared = z.record(z.string(), z.string()).safeParse(requireJsonEnv('TENANT_STACK_PARAMETERS', env));
   if (!shared.success) {
@@ -118,7 +120,9 @@ export const maxStackOperationsLimit = 1000;
 export function readMaxStackOperations(env: Env = process.env): number {
   const value = requireIntEnv('MAX_STACK_OPERATIONS', env);
   if (value > maxStackOperationsLimit) {
-    throw new ConfigurationError(`Environment variable MAX_STACK_OPERATIONS must be at most ${maxStackOperationsLimit}, got "${value}"`);
+    throw new ConfigurationError(
+      `Environment variable MAX_STACK_OPERATIONS must be at most ${maxStackOperationsLimit}, got "${value}"`,
+    );
   }
   return value;
 }

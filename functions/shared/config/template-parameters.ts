@@ -67,7 +67,13 @@ export const permissionsBoundaryParameter = 'PermissionsBoundaryArn';
  * per isolation model.
  */
 export const sharedParametersByModel = {
-  'silo-services': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'SharedClusterName', permissionsBoundaryParameter],
+  'silo-services': [
+    'VpcId',
+    'SubnetIds',
+    'LoadBalancerSecurityGroupId',
+    'SharedClusterName',
+    permissionsBoundaryParameter,
+  ],
   'silo-cluster': ['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', permissionsBoundaryParameter],
 } as const;
 

@@ -66,7 +66,9 @@ export type ServiceDefinition = z.infer<typeof ServiceSchema>;
 export function fargateSizeProblem(cpu: number, memory: number): string | undefined {
   const allowed = fargateMemoryByCpu[cpu as FargateCpu] as readonly number[] | undefined;
   if (allowed === undefined) return undefined; // the cpu field reports it
-  return allowed.includes(memory) ? undefined : `must be one of ${describeMemory(allowed)} MiB for cpu ${cpu} (Fargate task sizes)`;
+  return allowed.includes(memory)
+    ? undefined
+    : `must be one of ${describeMemory(allowed)} MiB for cpu ${cpu} (Fargate task sizes)`;
 }
 
 /** `512, 1024, 2048`, or `1024 to 4096 in steps of 1024` for the longer lists. */
@@ -88,9 +90,12 @@ const TierSchema = z
     }),
     /** For silo tiers, the tenant's own services (the first one receives the tenant's route);
      *  for pool tiers, the pooled services the tenant shares (deployed with the shared infrastructure). */
-    services: z.array(ServiceSchema).min(1, { error: 'must list at least one service' }).max(maxServicesPerTenant, {
-      error: `must list at most ${maxServicesPerTenant} services`,
-    }),
+    services: z
+      .array(ServiceSchema)
+      .min(1, { error: 'must list at least one service' })
+      .max(maxServicesPerTenant, {
+        error: `must list at most ${maxServicesPerTenant} services`,
+      }),
     route: RouteSchema,
   })
   .superRefine((tier, ctx) => {
@@ -101,7 +106,11 @@ const TierSchema = z
     const names = tier.services.map((s) => s.name);
     names.forEach((name, index) => {
       if (names.indexOf(name) !== index) {
-        ctx.addIssue({ code: 'custom', path: ['services', index, 'name'], message: `duplicates service name "${name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', index, 'name'],
+          message: `duplicates service name "${name}"`,
+        });
       }
     });
   });
@@ -116,7 +125,12 @@ export const TierCatalogSchema = z.strictObject({
     'silo-cluster': versionSchema,
   }),
   tiers: z
-    .record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'tier names must be 1-32 lower-case letters, digits, hyphens' }), TierSchema)
+    .record(
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'tier names must be 1-32 lower-case letters, digits, hyphens' }),
+      TierSchema,
+    )
     .refine((tiers) => Object.keys(tiers).length > 0, { error: 'must define at least one tier' }),
 });
 export type TierCatalog = z.infer<typeof TierCatalogSchema>;

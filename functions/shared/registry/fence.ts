@@ -23,9 +23,14 @@ export function fenceOf(request: { readonly executionArn: string }, redriveCount
  * attempt of it has written), with its names and values. The registry's locked updates also raise
  * the lock's attempt to the fence's in the same write, so an earlier attempt is refused from then on.
  */
-export function fenceCondition(fence: Fence): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+export function fenceCondition(fence: Fence): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
   return {
-    expression: '(#lock.#executionArn = :fenceArn AND (attribute_not_exists(#lock.#attempt) OR #lock.#attempt <= :fenceAttempt))',
+    expression:
+      '(#lock.#executionArn = :fenceArn AND (attribute_not_exists(#lock.#attempt) OR #lock.#attempt <= :fenceAttempt))',
     names: { '#lock': 'lock', '#executionArn': 'executionArn', '#attempt': 'attempt' },
     values: { ':fenceArn': fence.executionArn, ':fenceAttempt': fence.attempt },
   };

@@ -32,6 +32,7 @@ export function isExpired(record: Pick<TenantRecord, 'tombstoneExpiresAt'>, now:
  * of the previous release name no completer: then a completed entry with no lock is taken as ours.
  */
 export function completedBy(record: TenantRecord, key: string, executionArn: string): boolean {
-  if (record.lastCompletion !== undefined) return record.lastCompletion.key === key && record.lastCompletion.executionArn === executionArn;
+  if (record.lastCompletion !== undefined)
+    return record.lastCompletion.key === key && record.lastCompletion.executionArn === executionArn;
   return record.completed[key] !== undefined && record.lock === undefined;
 }

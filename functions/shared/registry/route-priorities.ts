@@ -50,7 +50,6 @@ export type ClaimResult = 'claimed' | 'priority-taken' | 'tenant-has-route';
 type PendingRoute = NonNullable<TenantRecord['route']>;
 type RouteSlot = Pick<PendingRoute, 'listenerArn' | 'priority'>;
 
-
 function prioritiesOf(items: readonly Record<string, unknown>[] | undefined): number[] {
   return (items ?? []).map((item) => Number(String(item.sk).slice(priorityPrefix.length)));
 }
@@ -61,7 +60,11 @@ export function createRouteRegistry(tableName: string) {
   const registry = createRegistry(tableName);
 
   /** Every priority item of a listener matching `filter`, read consistently across pages. */
-  async function queryPriorities(listenerArn: string, filter: { expression: string; values: Record<string, unknown> } | undefined, operation: string): Promise<number[]> {
+  async function queryPriorities(
+    listenerArn: string,
+    filter: { expression: string; values: Record<string, unknown> } | undefined,
+    operation: string,
+  ): Promise<number[]> {
     let items: Record<string, unknown>[];
     try {
       items = await queryAllItems({
@@ -131,15 +134,22 @@ export function createRouteRegistry(tableName: string) {
     await registry.updateHoldingLock(
       tenantId,
       fence,
-      { sets: ['#route = :route'], names: { '#route': 'route' }, values: { ':route': route }, condition: 'attribute_not_exists(#route)' },
+      {
+        sets: ['#route = :route'],
+        names: { '#route': 'route' },
+        values: { ':route': route },
+        condition: 'attribute_not_exists(#route)',
+      },
       now,
       async (error) => {
         const tenant = await registry.getTenant(tenantId);
-        const lockHeld = tenant?.lock?.executionArn === fence.executionArn && (tenant.lock.attempt ?? 0) <= fence.attempt;
+        const lockHeld =
+          tenant?.lock?.executionArn === fence.executionArn && (tenant.lock.attempt ?? 0) <= fence.attempt;
         const current = tenant?.route;
         const referenced = current?.listenerArn === route.listenerArn && current.priority === route.priority;
         // Keep the item only while the tenant's route points at it (a duplicate run recorded this very claim).
-        if (!referenced && (current !== undefined || !lockHeld)) await deletePriority(route.listenerArn, route.priority, tenantId);
+        if (!referenced && (current !== undefined || !lockHeld))
+          await deletePriority(route.listenerArn, route.priority, tenantId);
         if (!lockHeld || tenant === undefined) throw superseded(tenantId, fence, error);
         // Lock held but the route changed meanwhile (a duplicate run of this execution): re-read and use it.
         result = 'tenant-has-route';
@@ -207,7 +217,15 @@ export function createRouteRegistry(tableName: string) {
     }
   }
 
-  return { takenPriorities, claimedPriority, claimPriority, reserveForeignPriority, recordRuleArn, releaseRoute, deletePriority };
+  return {
+    takenPriorities,
+    claimedPriority,
+    claimPriority,
+    reserveForeignPriority,
+    recordRuleArn,
+    releaseRoute,
+    deletePriority,
+  };
 }
 
 export type RouteRegistry = ReturnType<typeof createRouteRegistry>;

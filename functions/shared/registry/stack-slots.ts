@@ -58,7 +58,6 @@ interface SlotItem {
   readonly expiresAt?: number;
 }
 
-
 function epochSeconds(now: Date): number {
   return Math.floor(now.getTime() / 1000);
 }

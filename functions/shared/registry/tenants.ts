@@ -106,7 +106,9 @@ export function createRegistry(tableName: string) {
   /** Strongly consistent read of a tenant record; an expired tombstone reads as absent. */
   async function getTenant(tenantId: string, now = new Date()): Promise<TenantRecord | undefined> {
     try {
-      const result = await db().send(new GetCommand({ TableName: tableName, Key: tenantKey(tenantId), ConsistentRead: true }));
+      const result = await db().send(
+        new GetCommand({ TableName: tableName, Key: tenantKey(tenantId), ConsistentRead: true }),
+      );
       if (!result.Item) return undefined;
       const { pk: _pk, sk: _sk, ...record } = result.Item;
       return isExpired(record as TenantRecord, now) ? undefined : (record as TenantRecord);
@@ -128,7 +130,13 @@ export function createRegistry(tableName: string) {
     tenantId: string,
     expectedVersion: number | undefined,
     lock: OperationLock,
-    fields: { status: TenantStatus; tier?: string; tenantName?: string; lastRequestAt?: string; tombstoneExpiresAt?: number },
+    fields: {
+      status: TenantStatus;
+      tier?: string;
+      tenantName?: string;
+      lastRequestAt?: string;
+      tombstoneExpiresAt?: number;
+    },
   ): Promise<boolean> {
     const now = lock.acquiredAt;
     const nowSeconds = Math.floor(Date.parse(now) / 1000);
@@ -159,10 +167,27 @@ export function createRegistry(tableName: string) {
         );
         return true;
       }
-      const names: Record<string, string> = { '#lock': 'lock', '#status': 'status', '#version': 'version', '#updatedAt': 'updatedAt', '#tombstoneExpiresAt': 'tombstoneExpiresAt' };
-      const values: Record<string, unknown> = { ':lock': lock, ':status': fields.status, ':expected': expectedVersion, ':one': 1, ':now': now };
+      const names: Record<string, string> = {
+        '#lock': 'lock',
+        '#status': 'status',
+        '#version': 'version',
+        '#updatedAt': 'updatedAt',
+        '#tombstoneExpiresAt': 'tombstoneExpiresAt',
+      };
+      const values: Record<string, unknown> = {
+        ':lock': lock,
+        ':status': fields.status,
+        ':expected': expectedVersion,
+        ':one': 1,
+        ':now': now,
+      };
       const sets = ['#lock = :lock', '#status = :status', '#version = #version + :one', '#updatedAt = :now'];
-      const optional = { tier: fields.tier, tenantName: fields.tenantName, lastRequestAt: fields.lastRequestAt, tombstoneExpiresAt: fields.tombstoneExpiresAt };
+      const optional = {
+        tier: fields.tier,
+        tenantName: fields.tenantName,
+        lastRequestAt: fields.lastRequestAt,
+        tombstoneExpiresAt: fields.tombstoneExpiresAt,
+      };
       for (const [field, value] of Object.entries(optional)) {
         if (value === undefined) continue;
         names[`#${field}`] = field;
@@ -254,8 +279,14 @@ export function createRegistry(tableName: string) {
           TableName: tableName,
           Key: tenantKey(tenantId),
           UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: update.condition === undefined ? fenced.expression : `${fenced.expression} AND ${update.condition}`,
-          ExpressionAttributeNames: { ...fenced.names, '#version': 'version', '#updatedAt': 'updatedAt', ...update.names },
+          ConditionExpression:
+            update.condition === undefined ? fenced.expression : `${fenced.expression} AND ${update.condition}`,
+          ExpressionAttributeNames: {
+            ...fenced.names,
+            '#version': 'version',
+            '#updatedAt': 'updatedAt',
+            ...update.names,
+          },
           ExpressionAttributeValues: { ...fenced.values, ':one': 1, ':now': now, ...update.values },
           ReturnValues: 'ALL_NEW',
         }),
@@ -279,7 +310,12 @@ export function createRegistry(tableName: string) {
 
   /** Saves what onboarding will create. Requires the fence to hold the lock. */
   async function savePlan(tenantId: string, fence: Fence, plan: PlannedResources, now: string): Promise<void> {
-    await updateHoldingLock(tenantId, fence, { sets: ['#plan = :plan'], names: { '#plan': 'plan' }, values: { ':plan': plan } }, now);
+    await updateHoldingLock(
+      tenantId,
+      fence,
+      { sets: ['#plan = :plan'], names: { '#plan': 'plan' }, values: { ':plan': plan } },
+      now,
+    );
   }
 
   /**
@@ -296,7 +332,12 @@ export function createRegistry(tableName: string) {
   ): Promise<void> {
     const key = completionKey(lock.operation, lock.registrationId);
     const completion: CompletionRecord = { key, executionArn: lock.fence.executionArn, at: now };
-    const names: Record<string, string> = { '#status': 'status', '#completed': 'completed', '#key': key, '#lastCompletion': 'lastCompletion' };
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#completed': 'completed',
+      '#key': key,
+      '#lastCompletion': 'lastCompletion',
+    };
     const values: Record<string, unknown> = { ':status': outcome.status, ':completion': completion };
     const sets = ['#status = :status', '#completed.#key = :now', '#lastCompletion = :completion'];
     const removes = ['#lock'];
@@ -340,8 +381,13 @@ export function createRegistry(tableName: string) {
             'attribute_not_exists(#lock) AND attribute_exists(#completed.#key) AND #status = :endStatus AND ' +
             '(attribute_not_exists(#lastCompletion) OR #lastCompletion.#lastKey = :key)',
           ExpressionAttributeNames: {
-            '#repliedAt': 'repliedAt', '#lock': 'lock', '#completed': 'completed', '#key': key, '#status': 'status',
-            '#lastCompletion': 'lastCompletion', '#lastKey': 'key',
+            '#repliedAt': 'repliedAt',
+            '#lock': 'lock',
+            '#completed': 'completed',
+            '#key': key,
+            '#status': 'status',
+            '#lastCompletion': 'lastCompletion',
+            '#lastKey': 'key',
           },
           ExpressionAttributeValues: { ':now': now, ':endStatus': completed.endStatus, ':key': key },
         }),
@@ -364,7 +410,12 @@ export function createRegistry(tableName: string) {
           Key: tenantKey(tenantId),
           UpdateExpression: 'SET #lastFailure = :failure, #updatedAt = :now',
           ConditionExpression: '#lock.#executionArn = :executionArn',
-          ExpressionAttributeNames: { '#lastFailure': 'lastFailure', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+          ExpressionAttributeNames: {
+            '#lastFailure': 'lastFailure',
+            '#updatedAt': 'updatedAt',
+            '#lock': 'lock',
+            '#executionArn': 'executionArn',
+          },
           ExpressionAttributeValues: { ':failure': failure, ':now': failure.at, ':executionArn': failure.executionArn },
         }),
       );
@@ -375,7 +426,18 @@ export function createRegistry(tableName: string) {
     }
   }
 
-  return { getTenant, acquireLock, claimCaseFold, releaseCaseFold, updateHoldingLock, holdLock, savePlan, completeOperation, confirmReply, recordFailure };
+  return {
+    getTenant,
+    acquireLock,
+    claimCaseFold,
+    releaseCaseFold,
+    updateHoldingLock,
+    holdLock,
+    savePlan,
+    completeOperation,
+    confirmReply,
+    recordFailure,
+  };
 }
 
 export type Registry = ReturnType<typeof createRegistry>;

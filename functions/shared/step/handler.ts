@@ -13,7 +13,10 @@ export function createLogger(serviceName: string): Logger {
 }
 
 /** Adds the ids every line of this invocation should carry (never personal data). */
-export function appendTenantKeys(logger: Logger, ids: { tenantId?: string; executionArn?: string; registrationId?: string }): void {
+export function appendTenantKeys(
+  logger: Logger,
+  ids: { tenantId?: string; executionArn?: string; registrationId?: string },
+): void {
   logger.appendKeys({
     ...(ids.tenantId !== undefined ? { tenantId: ids.tenantId } : {}),
     ...(ids.executionArn !== undefined ? { executionArn: ids.executionArn } : {}),

@@ -34,7 +34,9 @@ export function retryableIdempotencyError(error: unknown): unknown {
   if (error.name === 'IdempotencyAlreadyInProgressError') {
     // Another execution is sending the same reply right now (a re-sent request whose operation
     // had completed): retry, and get that send's result instead of sending twice.
-    return new TransientAwsError(`The same reply is being sent by another invocation: ${error.message}`, { cause: error });
+    return new TransientAwsError(`The same reply is being sent by another invocation: ${error.message}`, {
+      cause: error,
+    });
   }
   if (error.name !== 'IdempotencyPersistenceLayerError' || !isTransientAwsError(error.cause)) return error;
   return new TransientAwsError(`${error.message}: ${(error.cause as Error).name}`, { cause: error });

@@ -56,7 +56,11 @@ export function redactEmails(text: string, replacement = '[redacted]'): string {
       atIndex = text.indexOf('@', atIndex + 1);
       continue;
     }
-    while (end + 1 < text.length && text.charCodeAt(end) === dot && hasClass(text.charCodeAt(end + 1), domainLabelCharacter)) {
+    while (
+      end + 1 < text.length &&
+      text.charCodeAt(end) === dot &&
+      hasClass(text.charCodeAt(end + 1), domainLabelCharacter)
+    ) {
       end += 2;
       while (end < text.length && hasClass(text.charCodeAt(end), domainLabelCharacter)) end += 1;
     }

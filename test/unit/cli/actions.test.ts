@@ -13,14 +13,24 @@ const folder = mkdtempSync(join(tmpdir(), 'cli-actions-'));
 describe('taskStateNames and injectFaults', () => {
   it('lists the task states of both workflows', () => {
     const names = taskStateNames();
-    expect(names).toEqual(expect.arrayContaining(['AcceptOnboardingRequest', 'CreateTenantStacks', 'DeleteTenantStacks', 'SendProvisionSuccess']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'AcceptOnboardingRequest',
+        'CreateTenantStacks',
+        'DeleteTenantStacks',
+        'SendProvisionSuccess',
+      ]),
+    );
     expect(names).not.toContain('WaitForTenantStacks');
   });
 
   it('arms each fault on the runtime', () => {
     const context = fakeContext();
     injectFaults(context, [{ step: 'CreateTenantStacks' }, { service: 'CloudFormation', operation: 'CreateStack' }]);
-    expect(context.runtime.faults).toEqual([{ step: 'CreateTenantStacks' }, { service: 'CloudFormation', operation: 'CreateStack' }]);
+    expect(context.runtime.faults).toEqual([
+      { step: 'CreateTenantStacks' },
+      { service: 'CloudFormation', operation: 'CreateStack' },
+    ]);
   });
 
   it('refuses a state no workflow has, naming the ones it has', () => {
@@ -35,7 +45,9 @@ describe('taskStateNames and injectFaults', () => {
     context.runtime.injectFault = () => {
       throw new Error('unknown service Lambdaa');
     };
-    expect(() => injectFaults(context, [{ service: 'Lambdaa', operation: 'Invoke' }])).toThrow(new InputError('--fail Lambdaa:Invoke: unknown service Lambdaa'));
+    expect(() => injectFaults(context, [{ service: 'Lambdaa', operation: 'Invoke' }])).toThrow(
+      new InputError('--fail Lambdaa:Invoke: unknown service Lambdaa'),
+    );
   });
 });
 
@@ -49,7 +61,9 @@ describe('sendEvent', () => {
     const text = context.captured.text();
     expect(text).toMatch(/^\d\d:\d\d:\d\d globex onboarding AcceptOnboardingRequest entered$/m);
     expect(text).toContain('✓ onboarding of globex succeeded in 700ms, 3 steps (execution onboarding-1)');
-    expect(text).toContain('reply sbt_aws_provisionSuccess created: tier=basic isolation=pool route=X-Tenant-Id: 7d3f2a10-5b6c-4d8e-9f01-23456789abcd');
+    expect(text).toContain(
+      'reply sbt_aws_provisionSuccess created: tier=basic isolation=pool route=X-Tenant-Id: 7d3f2a10-5b6c-4d8e-9f01-23456789abcd',
+    );
   });
 
   it('exits 1 on a failure reply and prints the failed step, the reason and how to replay', async () => {
@@ -58,8 +72,12 @@ describe('sendEvent', () => {
     const code = await sendEvent(context, readSample('onboarding-premium'), waitOptions);
     expect(code).toBe(ExitCode.workflowFailure);
     const text = context.captured.text();
-    expect(text).toContain('✗ onboarding of 2f1c9d3e FAILED at CreateTenantStacks (StackCreationFailed): stack tenant-x: ROLLBACK_COMPLETE');
-    expect(text).toContain('reply sbt_aws_provisionFailure failed: failed at CreateTenantStacks (StackCreationFailed): Stack tenant-x could not be created: ROLLBACK_COMPLETE');
+    expect(text).toContain(
+      '✗ onboarding of 2f1c9d3e FAILED at CreateTenantStacks (StackCreationFailed): stack tenant-x: ROLLBACK_COMPLETE',
+    );
+    expect(text).toContain(
+      'reply sbt_aws_provisionFailure failed: failed at CreateTenantStacks (StackCreationFailed): Stack tenant-x could not be created: ROLLBACK_COMPLETE',
+    );
     expect(text).toContain('after fixing the cause, replay it: npm start -- replay onboarding-1');
   });
 
@@ -67,11 +85,37 @@ describe('sendEvent', () => {
     const context = fakeContext();
     context.runtime.send = async () => ({
       workflow: 'onboarding',
-      execution: { executionArn: 'arn:e', name: 'e', workflow: 'onboarding', status: 'SUCCEEDED', startedAt: '2026-11-20T10:00:00Z', stoppedAt: '2026-11-20T10:00:01Z', transitions: 3 },
-      replies: [{ receivedAt: '2026-11-20T10:00:01Z', source: 's', detailType: 'sbt_aws_provisionFailure', detail: { jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'failed', failureReason: 'Invalid onboarding request: detail.tenantRegistrationId: is required', failedStep: 'AcceptOnboardingRequest' } } } }],
+      execution: {
+        executionArn: 'arn:e',
+        name: 'e',
+        workflow: 'onboarding',
+        status: 'SUCCEEDED',
+        startedAt: '2026-11-20T10:00:00Z',
+        stoppedAt: '2026-11-20T10:00:01Z',
+        transitions: 3,
+      },
+      replies: [
+        {
+          receivedAt: '2026-11-20T10:00:01Z',
+          source: 's',
+          detailType: 'sbt_aws_provisionFailure',
+          detail: {
+            jobOutput: {
+              tenantData: {},
+              tenantRegistrationData: {
+                registrationStatus: 'failed',
+                failureReason: 'Invalid onboarding request: detail.tenantRegistrationId: is required',
+                failedStep: 'AcceptOnboardingRequest',
+              },
+            },
+          },
+        },
+      ],
     });
     expect(await sendEvent(context, {}, waitOptions)).toBe(ExitCode.workflowFailure);
-    expect(context.captured.text()).toContain('failed at AcceptOnboardingRequest (error): Invalid onboarding request: detail.tenantRegistrationId: is required');
+    expect(context.captured.text()).toContain(
+      'failed at AcceptOnboardingRequest (error): Invalid onboarding request: detail.tenantRegistrationId: is required',
+    );
   });
 
   it('with --no-wait only starts the execution and exits 0 whatever happens later', async () => {
@@ -90,7 +134,11 @@ describe('sendEvent', () => {
     expect(code).toBe(ExitCode.workflowFailure);
     const document = JSON.parse(context.captured.text());
     expect(Object.keys(document)).toEqual(['ok', 'workflow', 'execution', 'replies']);
-    expect(document).toMatchObject({ ok: false, workflow: 'onboarding', execution: { status: 'FAILED', failedState: 'CreateTenantStacks' } });
+    expect(document).toMatchObject({
+      ok: false,
+      workflow: 'onboarding',
+      execution: { status: 'FAILED', failedState: 'CreateTenantStacks' },
+    });
     expect(document.replies[0]).toMatchObject({ detailType: 'sbt_aws_provisionFailure', outcome: 'failure' });
   });
 
@@ -102,7 +150,11 @@ describe('sendEvent', () => {
 
   it('exits 2 when no workflow matched the event', async () => {
     const context = fakeContext();
-    const code = await sendEvent(context, { source: 'sbt.application.plane', 'detail-type': 'sbt_aws_provisionSuccess', detail: {} }, waitOptions);
+    const code = await sendEvent(
+      context,
+      { source: 'sbt.application.plane', 'detail-type': 'sbt_aws_provisionSuccess', detail: {} },
+      waitOptions,
+    );
     expect(code).toBe(ExitCode.usage);
     expect(context.captured.errors()).toContain('no workflow matched this event');
   });
@@ -142,7 +194,9 @@ describe('sendFile with an oversized field', () => {
     const sending = sendFile(context, fileWithTenantName('huge.json', 'a'.repeat(1024 * 1024)), waitOptions);
 
     await expect(sending).rejects.toThrow(InputError);
-    await expect(sending).rejects.toThrow(/^the event is 1,048,\d{3} bytes: EventBridge takes at most 262,144 bytes per PutEvents entry/);
+    await expect(sending).rejects.toThrow(
+      /^the event is 1,048,\d{3} bytes: EventBridge takes at most 262,144 bytes per PutEvents entry/,
+    );
     expect(context.runtime.sent).toEqual([]);
     expect(context.tenantNames.size).toBe(0);
   });
@@ -167,11 +221,18 @@ describe('onboard', () => {
     expect(event).toMatchObject({
       source: 'sbt.control.plane',
       'detail-type': 'sbt_aws_onboardingRequest',
-      detail: { tenantId: '00000000-0000-4000-8000-000000000001', tenantRegistrationId: '00000000-0000-4000-8000-000000000002', tenantName: 'acme', tier: 'premium' },
+      detail: {
+        tenantId: '00000000-0000-4000-8000-000000000001',
+        tenantRegistrationId: '00000000-0000-4000-8000-000000000002',
+        tenantName: 'acme',
+        tier: 'premium',
+      },
     });
     expect(event.detail.email).toContain('@');
     expect(context.captured.text()).not.toContain('@');
-    expect(context.captured.text()).toContain('onboarding acme (tenant 00000000-0000-4000-8000-000000000001, tier premium)');
+    expect(context.captured.text()).toContain(
+      'onboarding acme (tenant 00000000-0000-4000-8000-000000000001, tier premium)',
+    );
   });
 
   it('uses the given tenant id', async () => {
@@ -187,7 +248,10 @@ describe('offboard', () => {
     await onboard(context, { tenantName: 'acme', tier: 'premium', tenantId: 'acme-1' }, waitOptions);
     const code = await offboard(context, 'acme-1', waitOptions);
     expect(code).toBe(ExitCode.ok);
-    expect(context.runtime.sent[1]).toMatchObject({ 'detail-type': 'sbt_aws_offboardingRequest', detail: { tenantId: 'acme-1', tenantName: 'acme', tier: 'premium' } });
+    expect(context.runtime.sent[1]).toMatchObject({
+      'detail-type': 'sbt_aws_offboardingRequest',
+      detail: { tenantId: 'acme-1', tenantName: 'acme', tier: 'premium' },
+    });
     expect(context.runtime.sent[1]?.detail.tenantConfig).toBeTypeOf('string');
     expect(context.captured.text()).toContain('reply sbt_aws_deprovisionSuccess deleted: tenant removed');
   });
@@ -229,8 +293,12 @@ describe('replay', () => {
   it('refuses an unknown or a succeeded execution', async () => {
     const context = fakeContext();
     await sendEvent(context, readSample('onboarding-basic'), waitOptions);
-    await expect(replay(context, 'nope', waitOptions)).rejects.toThrow(new InputError('no execution named nope (see: npm start -- executions)'));
-    await expect(replay(context, 'onboarding-1', waitOptions)).rejects.toThrow('execution onboarding-1 is SUCCEEDED: only a failed execution can be replayed');
+    await expect(replay(context, 'nope', waitOptions)).rejects.toThrow(
+      new InputError('no execution named nope (see: npm start -- executions)'),
+    );
+    await expect(replay(context, 'onboarding-1', waitOptions)).rejects.toThrow(
+      'execution onboarding-1 is SUCCEEDED: only a failed execution can be replayed',
+    );
   });
 });
 
@@ -239,12 +307,24 @@ describe('reportOutcome hints', () => {
     const context = fakeContext();
     context.runtime.send = async () => ({
       workflow: 'onboarding',
-      execution: { executionArn: 'arn:e', name: 'e-1', workflow: 'onboarding', status: 'FAILED', startedAt: '2026-11-20T10:00:00Z', failedState: 'AcceptOnboardingRequest', error: 'UnknownTier', cause: 'Request names tier "platinum"', transitions: 1 },
+      execution: {
+        executionArn: 'arn:e',
+        name: 'e-1',
+        workflow: 'onboarding',
+        status: 'FAILED',
+        startedAt: '2026-11-20T10:00:00Z',
+        failedState: 'AcceptOnboardingRequest',
+        error: 'UnknownTier',
+        cause: 'Request names tier "platinum"',
+        transitions: 1,
+      },
       replies: [],
     });
     expect(await sendEvent(context, readSample('onboarding-unknown-tier'), waitOptions)).toBe(ExitCode.workflowFailure);
     const text = context.captured.text();
-    expect(text).toContain('✗ onboarding of an unnamed tenant FAILED at AcceptOnboardingRequest (UnknownTier): Request names tier "platinum"');
+    expect(text).toContain(
+      '✗ onboarding of an unnamed tenant FAILED at AcceptOnboardingRequest (UnknownTier): Request names tier "platinum"',
+    );
     expect(text).toContain('no reply reached the control plane');
     expect(text).toContain('correct the request and send it again (a replay would fail the same way)');
     expect(text).not.toContain('replay e-1');

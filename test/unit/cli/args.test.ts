@@ -19,7 +19,10 @@ describe('parseCommandLine', () => {
   });
 
   it('takes --fail on the demo without naming the command', () => {
-    expect(parseCommandLine(['--fail', 'CreateTenantStacks'])).toEqual({ kind: 'demo', faults: [{ step: 'CreateTenantStacks' }] });
+    expect(parseCommandLine(['--fail', 'CreateTenantStacks'])).toEqual({
+      kind: 'demo',
+      faults: [{ step: 'CreateTenantStacks' }],
+    });
   });
 
   it('answers --help, -h and help anywhere with help', () => {
@@ -42,7 +45,20 @@ describe('parseCommandLine', () => {
 
   it('parses onboard with every option', () => {
     expect(
-      parseCommandLine(['onboard', '--tenant=acme corp', '--tier', 'platinum', '--id', 'acme-1', '--no-wait', '--json', '--fail', 'CloudFormation:CreateStack', '--fail', 'ActivateTenant']),
+      parseCommandLine([
+        'onboard',
+        '--tenant=acme corp',
+        '--tier',
+        'platinum',
+        '--id',
+        'acme-1',
+        '--no-wait',
+        '--json',
+        '--fail',
+        'CloudFormation:CreateStack',
+        '--fail',
+        'ActivateTenant',
+      ]),
     ).toEqual({
       kind: 'onboard',
       tenantName: 'acme corp',
@@ -55,34 +71,61 @@ describe('parseCommandLine', () => {
   });
 
   it('accepts an explicit --wait', () => {
-    expect(parseCommandLine(['offboard', '--tenant', 't-1', '--wait'])).toMatchObject({ kind: 'offboard', tenant: 't-1', wait: true });
+    expect(parseCommandLine(['offboard', '--tenant', 't-1', '--wait'])).toMatchObject({
+      kind: 'offboard',
+      tenant: 't-1',
+      wait: true,
+    });
   });
 
   it('parses offboard, send, replay and history', () => {
-    expect(parseCommandLine(['offboard', '--tenant', 't-1', '--no-wait'])).toEqual({ kind: 'offboard', tenant: 't-1', wait: false, json: false, faults: [] });
-    expect(parseCommandLine(['send', 'events/samples/onboarding-basic.json', '--fail', 'PlanTenantResources'])).toEqual({
-      kind: 'send',
-      file: 'events/samples/onboarding-basic.json',
-      wait: true,
+    expect(parseCommandLine(['offboard', '--tenant', 't-1', '--no-wait'])).toEqual({
+      kind: 'offboard',
+      tenant: 't-1',
+      wait: false,
       json: false,
-      faults: [{ step: 'PlanTenantResources' }],
+      faults: [],
     });
-    expect(parseCommandLine(['replay', 'onboarding-1', '--json'])).toEqual({ kind: 'replay', execution: 'onboarding-1', wait: true, json: true, faults: [] });
-    expect(parseCommandLine(['history', 'onboarding-1'])).toEqual({ kind: 'history', execution: 'onboarding-1', json: false });
+    expect(parseCommandLine(['send', 'events/samples/onboarding-basic.json', '--fail', 'PlanTenantResources'])).toEqual(
+      {
+        kind: 'send',
+        file: 'events/samples/onboarding-basic.json',
+        wait: true,
+        json: false,
+        faults: [{ step: 'PlanTenantResources' }],
+      },
+    );
+    expect(parseCommandLine(['replay', 'onboarding-1', '--json'])).toEqual({
+      kind: 'replay',
+      execution: 'onboarding-1',
+      wait: true,
+      json: true,
+      faults: [],
+    });
+    expect(parseCommandLine(['history', 'onboarding-1'])).toEqual({
+      kind: 'history',
+      execution: 'onboarding-1',
+      json: false,
+    });
   });
 
-  it.each(['tenants', 'executions', 'replies', 'resources'] as const)('parses the listing %s with and without --json', (kind) => {
-    expect(parseCommandLine([kind])).toEqual({ kind, json: false });
-    expect(parseCommandLine([kind, '--json'])).toEqual({ kind, json: true });
-    expect(parseCommandLine(['--json', kind])).toEqual({ kind, json: true });
-  });
+  it.each(['tenants', 'executions', 'replies', 'resources'] as const)(
+    'parses the listing %s with and without --json',
+    (kind) => {
+      expect(parseCommandLine([kind])).toEqual({ kind, json: false });
+      expect(parseCommandLine([kind, '--json'])).toEqual({ kind, json: true });
+      expect(parseCommandLine(['--json', kind])).toEqual({ kind, json: true });
+    },
+  );
 
   it('parses reset', () => {
     expect(parseCommandLine(['reset'])).toEqual({ kind: 'reset' });
   });
 
-  it('does not judge values: an unknown tier is the workflow\'s to answer', () => {
-    expect(parseCommandLine(['onboard', '--tenant', 'hooli', '--tier', 'platinum'])).toMatchObject({ tier: 'platinum' });
+  it("does not judge values: an unknown tier is the workflow's to answer", () => {
+    expect(parseCommandLine(['onboard', '--tenant', 'hooli', '--tier', 'platinum'])).toMatchObject({
+      tier: 'platinum',
+    });
   });
 
   it.each([
@@ -118,16 +161,30 @@ describe('parseFault', () => {
     expect(parseFault('CloudFormation:CreateStack')).toEqual({ service: 'CloudFormation', operation: 'CreateStack' });
   });
 
-  it.each(['', 'Create-Stacks', 'CloudFormation:', ':CreateStack', 'A:B:C', 'CloudFormation CreateStack'])('rejects %j', (text) => {
-    expect(() => parseFault(text)).toThrow(UsageError);
-  });
+  it.each(['', 'Create-Stacks', 'CloudFormation:', ':CreateStack', 'A:B:C', 'CloudFormation CreateStack'])(
+    'rejects %j',
+    (text) => {
+      expect(() => parseFault(text)).toThrow(UsageError);
+    },
+  );
 });
 
 describe('usageText', () => {
   it('names the program, every command and the exit codes', () => {
     const text = usageText('npm start --');
     expect(text).toContain('Usage: npm start -- [COMMAND]');
-    for (const command of ['onboard', 'offboard', 'send', 'replay', 'tenants', 'executions', 'replies', 'history', 'resources', 'reset']) {
+    for (const command of [
+      'onboard',
+      'offboard',
+      'send',
+      'replay',
+      'tenants',
+      'executions',
+      'replies',
+      'history',
+      'resources',
+      'reset',
+    ]) {
       expect(text).toContain(`  ${command}`);
     }
     expect(text).toMatch(/0 {2}ok/);

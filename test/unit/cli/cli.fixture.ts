@@ -17,7 +17,8 @@ import type {
 } from '../../../local/runtime/api.ts';
 import type { HistoryEntry, WorkflowName } from '../../../local/workflow-runner.ts';
 
-export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
+export const listenerArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
 const startedAt = Date.UTC(2026, 10, 20, 10, 0, 0);
 
 type Stack = CloudResources['stacks'][number];
@@ -44,7 +45,12 @@ export class FakeRuntime implements LocalRuntime {
     const raw = event as Record<string, any>;
     this.sent.push(raw);
     const type = String(raw['detail-type']);
-    const workflow: WorkflowName | undefined = type.endsWith('onboardingRequest') && !type.includes('off') ? 'onboarding' : type.endsWith('offboardingRequest') ? 'offboarding' : undefined;
+    const workflow: WorkflowName | undefined =
+      type.endsWith('onboardingRequest') && !type.includes('off')
+        ? 'onboarding'
+        : type.endsWith('offboardingRequest')
+          ? 'offboarding'
+          : undefined;
     if (!workflow) return { replies: [] };
     const detail = raw.detail as Record<string, any>;
     return this.run(workflow, detail, options.wait ?? false);
@@ -56,10 +62,21 @@ export class FakeRuntime implements LocalRuntime {
     const executionArn = `arn:aws:states:us-east-1:111122223333:execution:tenant-${workflow}:${name}`;
     const tenantId = String(detail.tenantId);
     const failedState = this.failAt;
-    const states = workflow === 'onboarding' ? ['AcceptOnboardingRequest', 'CreateTenantStacks', 'ActivateTenant'] : ['AcceptOffboardingRequest', 'DeleteTenantStacks', 'MarkTenantDeleted'];
+    const states =
+      workflow === 'onboarding'
+        ? ['AcceptOnboardingRequest', 'CreateTenantStacks', 'ActivateTenant']
+        : ['AcceptOffboardingRequest', 'DeleteTenantStacks', 'MarkTenantDeleted'];
     const history: HistoryEntry[] = [];
     let at = startedAt + this.counter * 10_000;
-    const base = { executionArn, name, workflow, startedAt: new Date(at).toISOString(), tenantId, registrationId: String(detail.tenantRegistrationId), ...(replayOf ? { replayOf } : {}) };
+    const base = {
+      executionArn,
+      name,
+      workflow,
+      startedAt: new Date(at).toISOString(),
+      tenantId,
+      registrationId: String(detail.tenantRegistrationId),
+      ...(replayOf ? { replayOf } : {}),
+    };
     const summary: ExecutionSummary = { ...base, status: 'RUNNING', transitions: 0 };
     this.executionList.push(summary);
     const emit = (entry: HistoryEntry) => {
@@ -69,16 +86,39 @@ export class FakeRuntime implements LocalRuntime {
     for (const state of states) {
       emit({ type: 'StateEntered', state, at: (at += 100) });
       if (state === failedState) {
-        emit({ type: 'StateFailed', state, at: (at += 100), error: 'StackCreationFailed', cause: 'stack tenant-x: ROLLBACK_COMPLETE' });
+        emit({
+          type: 'StateFailed',
+          state,
+          at: (at += 100),
+          error: 'StackCreationFailed',
+          cause: 'stack tenant-x: ROLLBACK_COMPLETE',
+        });
         break;
       }
       emit({ type: 'StateExited', state, at: (at += 100) });
     }
-    emit(failedState ? { type: 'ExecutionFailed', at: (at += 100), error: 'StackCreationFailed' } : { type: 'ExecutionSucceeded', at: (at += 100) });
+    emit(
+      failedState
+        ? { type: 'ExecutionFailed', at: (at += 100), error: 'StackCreationFailed' }
+        : { type: 'ExecutionSucceeded', at: (at += 100) },
+    );
     this.histories.set(executionArn, history);
     const final: ExecutionSummary = failedState
-      ? { ...base, status: 'FAILED', stoppedAt: new Date(at).toISOString(), failedState, error: 'StackCreationFailed', cause: 'stack tenant-x: ROLLBACK_COMPLETE', transitions: history.filter((e) => e.type === 'StateEntered').length }
-      : { ...base, status: 'SUCCEEDED', stoppedAt: new Date(at).toISOString(), transitions: history.filter((e) => e.type === 'StateEntered').length };
+      ? {
+          ...base,
+          status: 'FAILED',
+          stoppedAt: new Date(at).toISOString(),
+          failedState,
+          error: 'StackCreationFailed',
+          cause: 'stack tenant-x: ROLLBACK_COMPLETE',
+          transitions: history.filter((e) => e.type === 'StateEntered').length,
+        }
+      : {
+          ...base,
+          status: 'SUCCEEDED',
+          stoppedAt: new Date(at).toISOString(),
+          transitions: history.filter((e) => e.type === 'StateEntered').length,
+        };
     this.executionList[this.executionList.indexOf(summary)] = final;
     if (!failedState) this.applySuccess(workflow, detail);
     else if (workflow === 'onboarding') this.applyFailure(detail, final);
@@ -96,8 +136,19 @@ export class FakeRuntime implements LocalRuntime {
       tenantName: String(detail.tenantName),
       tier: String(detail.tier),
       status: 'ONBOARDING',
-      lock: { operation: 'onboarding', registrationId: String(detail.tenantRegistrationId), executionArn: execution.executionArn, acquiredAt: now },
-      lastFailure: { executionArn: execution.executionArn, failedStep: execution.failedState ?? '', errorName: execution.error ?? '', failureReason: 'rolled back', at: now },
+      lock: {
+        operation: 'onboarding',
+        registrationId: String(detail.tenantRegistrationId),
+        executionArn: execution.executionArn,
+        acquiredAt: now,
+      },
+      lastFailure: {
+        executionArn: execution.executionArn,
+        failedStep: execution.failedState ?? '',
+        errorName: execution.error ?? '',
+        failureReason: 'rolled back',
+        at: now,
+      },
       completed: {},
       version: 1,
       createdAt: now,
@@ -119,9 +170,18 @@ export class FakeRuntime implements LocalRuntime {
     const isolationModel = tier === 'basic' ? 'pool' : tier === 'advanced' ? 'silo-services' : 'silo-cluster';
     const stackName = `tenant-${tenantId}`;
     const priority = 10 + this.rules.length;
-    const route = tier === 'basic' ? { style: 'header' as const, value: tenantId, headerName: 'X-Tenant-Id' } : { style: 'host' as const, value: `${tenantId}.tenants.example.com` };
+    const route =
+      tier === 'basic'
+        ? { style: 'header' as const, value: tenantId, headerName: 'X-Tenant-Id' }
+        : { style: 'host' as const, value: `${tenantId}.tenants.example.com` };
     if (tier !== 'basic') this.stacks.push({ stackName, status: 'CREATE_COMPLETE', tags: { tenantId, tier } });
-    this.rules.push({ ruleArn: `${listenerArn.replace('listener/', 'listener-rule/')}/rule${priority}`, listenerArn, priority: String(priority), tenantId, conditions: route.style === 'host' ? `host-header=${route.value}` : `http-header X-Tenant-Id=${tenantId}` });
+    this.rules.push({
+      ruleArn: `${listenerArn.replace('listener/', 'listener-rule/')}/rule${priority}`,
+      listenerArn,
+      priority: String(priority),
+      tenantId,
+      conditions: route.style === 'host' ? `host-header=${route.value}` : `http-header X-Tenant-Id=${tenantId}`,
+    });
     this.records.set(tenantId, {
       tenantId,
       tenantName: String(detail.tenantName),
@@ -137,22 +197,56 @@ export class FakeRuntime implements LocalRuntime {
     });
   }
 
-  private tenantConfig(tenantId: string, tier: string, isolationModel: string, route: { style: string; value: string; headerName?: string }): string {
-    const routeConfig = route.style === 'host' ? { style: 'host', host: route.value, listenerArn, priority: 10 } : { style: 'header', headerName: route.headerName, value: route.value, listenerArn, priority: 10 };
-    return JSON.stringify({ tenantId, tier, isolationModel, stacks: tier === 'basic' ? [] : [`tenant-${tenantId}`], services: ['web'], route: routeConfig });
+  private tenantConfig(
+    tenantId: string,
+    tier: string,
+    isolationModel: string,
+    route: { style: string; value: string; headerName?: string },
+  ): string {
+    const routeConfig =
+      route.style === 'host'
+        ? { style: 'host', host: route.value, listenerArn, priority: 10 }
+        : { style: 'header', headerName: route.headerName, value: route.value, listenerArn, priority: 10 };
+    return JSON.stringify({
+      tenantId,
+      tier,
+      isolationModel,
+      stacks: tier === 'basic' ? [] : [`tenant-${tenantId}`],
+      services: ['web'],
+      route: routeConfig,
+    });
   }
 
   private reply(workflow: WorkflowName, detail: Record<string, any>, execution: ExecutionSummary): ReceivedReply {
     const failed = execution.status !== 'SUCCEEDED';
-    const kind = workflow === 'onboarding' ? (failed ? 'provisionFailure' : 'provisionSuccess') : failed ? 'deprovisionFailure' : 'deprovisionSuccess';
+    const kind =
+      workflow === 'onboarding'
+        ? failed
+          ? 'provisionFailure'
+          : 'provisionSuccess'
+        : failed
+          ? 'deprovisionFailure'
+          : 'deprovisionSuccess';
     const registrationStatus = failed ? 'failed' : workflow === 'onboarding' ? 'created' : 'deleted';
-    const tenantData = kind === 'provisionSuccess' ? { tenantConfig: this.records.get(String(detail.tenantId))?.tenantConfig } : {};
-    const failure = failed ? { failureReason: 'Stack tenant-x could not be created: ROLLBACK_COMPLETE', failedStep: execution.failedState, errorName: execution.error, executionArn: execution.executionArn } : {};
+    const tenantData =
+      kind === 'provisionSuccess' ? { tenantConfig: this.records.get(String(detail.tenantId))?.tenantConfig } : {};
+    const failure = failed
+      ? {
+          failureReason: 'Stack tenant-x could not be created: ROLLBACK_COMPLETE',
+          failedStep: execution.failedState,
+          errorName: execution.error,
+          executionArn: execution.executionArn,
+        }
+      : {};
     return {
       receivedAt: execution.stoppedAt ?? execution.startedAt,
       source: 'sbt.application.plane',
       detailType: `sbt_aws_${kind}`,
-      detail: { tenantRegistrationId: detail.tenantRegistrationId, tenantId: detail.tenantId, jobOutput: { tenantData, tenantRegistrationData: { registrationStatus, ...failure } } },
+      detail: {
+        tenantRegistrationId: detail.tenantRegistrationId,
+        tenantId: detail.tenantId,
+        jobOutput: { tenantData, tenantRegistrationData: { registrationStatus, ...failure } },
+      },
     };
   }
 
@@ -160,7 +254,9 @@ export class FakeRuntime implements LocalRuntime {
     this.calls.push(`replay ${executionArn}`);
     const original = this.execution(executionArn);
     if (!original) throw new Error('no such execution');
-    const detail = this.sent.find((event) => event.detail.tenantRegistrationId === original.registrationId)?.detail ?? { tenantId: original.tenantId };
+    const detail = this.sent.find((event) => event.detail.tenantRegistrationId === original.registrationId)?.detail ?? {
+      tenantId: original.tenantId,
+    };
     const result = this.run(original.workflow, detail, options.wait ?? false, original.executionArn);
     return result.execution as ExecutionSummary;
   }
@@ -192,7 +288,11 @@ export class FakeRuntime implements LocalRuntime {
     return [...this.replyList];
   }
   resources(): CloudResources {
-    return { stacks: [...this.stacks], rules: [...this.rules], services: [{ cluster: 'shared-tenants', serviceName: 'pooled-web', desiredCount: 2, runningCount: 2 }] };
+    return {
+      stacks: [...this.stacks],
+      rules: [...this.rules],
+      services: [{ cluster: 'shared-tenants', serviceName: 'pooled-web', desiredCount: 2, runningCount: 2 }],
+    };
   }
   async reset(): Promise<void> {
     this.calls.push('reset');
@@ -235,7 +335,10 @@ export function captureOutput(options: { tty?: boolean; colours?: boolean } = {}
 }
 
 /** A command context around a fake runtime, with deterministic ids and clock. */
-export function fakeContext(runtime = new FakeRuntime(), captured = captureOutput()): CliContext & { runtime: FakeRuntime; captured: Captured } {
+export function fakeContext(
+  runtime = new FakeRuntime(),
+  captured = captureOutput(),
+): CliContext & { runtime: FakeRuntime; captured: Captured } {
   let id = 0;
   const tenantNames = new Map<string, string>();
   const progress = createProgress({

@@ -29,9 +29,29 @@ describe('listings with --json', () => {
     const document = json(context);
     expect(Object.keys(document)).toEqual(['tenants']);
     expect(document.tenants).toHaveLength(2);
-    expect(Object.keys(document.tenants[0])).toEqual(['tenantId', 'tenantName', 'tier', 'isolationModel', 'status', 'route', 'operation', 'lastFailure', 'createdAt', 'updatedAt']);
-    expect(document.tenants[0]).toMatchObject({ tenantName: 'acme', tier: 'premium', isolationModel: 'silo-cluster', status: 'ACTIVE' });
-    expect(document.tenants[1]).toMatchObject({ tenantName: 'globex', status: 'ONBOARDING', lastFailure: { failedStep: 'CreateTenantStacks' } });
+    expect(Object.keys(document.tenants[0])).toEqual([
+      'tenantId',
+      'tenantName',
+      'tier',
+      'isolationModel',
+      'status',
+      'route',
+      'operation',
+      'lastFailure',
+      'createdAt',
+      'updatedAt',
+    ]);
+    expect(document.tenants[0]).toMatchObject({
+      tenantName: 'acme',
+      tier: 'premium',
+      isolationModel: 'silo-cluster',
+      status: 'ACTIVE',
+    });
+    expect(document.tenants[1]).toMatchObject({
+      tenantName: 'globex',
+      status: 'ONBOARDING',
+      lastFailure: { failedStep: 'CreateTenantStacks' },
+    });
   });
 
   it('executions', async () => {
@@ -91,8 +111,12 @@ describe('listings as tables', () => {
     await runCommand(context, { kind: 'tenants', json: false });
     const [header, row, failed] = context.captured.text().split('\n');
     expect(header).toMatch(/^TENANT ID +NAME +TIER +ISOLATION +STATUS +ROUTE$/);
-    expect(row).toMatch(/^2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b +acme +premium +silo-cluster +ACTIVE +2f1c9d3e-.*\.tenants\.example\.com$/);
-    expect(failed).toMatch(/^7d3f2a10-5b6c-4d8e-9f01-23456789abcd +globex +basic +- +ONBOARDING \(failed at CreateTenantStacks\) +-$/);
+    expect(row).toMatch(
+      /^2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b +acme +premium +silo-cluster +ACTIVE +2f1c9d3e-.*\.tenants\.example\.com$/,
+    );
+    expect(failed).toMatch(
+      /^7d3f2a10-5b6c-4d8e-9f01-23456789abcd +globex +basic +- +ONBOARDING \(failed at CreateTenantStacks\) +-$/,
+    );
   });
 
   it('executions name the tenant and where one failed', async () => {
@@ -157,8 +181,30 @@ describe('history errors and reset', () => {
 describe('runCommand dispatch', () => {
   it('routes the workflow commands with their options', async () => {
     const context = fakeContext();
-    expect(await runCommand(context, { kind: 'onboard', tenantName: 'acme', tier: 'basic', tenantId: 'acme-1', wait: false, json: false, faults: [] })).toBe(ExitCode.ok);
-    expect(await runCommand(context, { kind: 'offboard', tenant: 'acme-1', wait: true, json: true, faults: [{ step: 'DeleteTenantStacks' }] })).toBe(ExitCode.ok);
-    expect(context.runtime.calls).toEqual(['send wait=false', 'inject {"step":"DeleteTenantStacks"}', 'send wait=true']);
+    expect(
+      await runCommand(context, {
+        kind: 'onboard',
+        tenantName: 'acme',
+        tier: 'basic',
+        tenantId: 'acme-1',
+        wait: false,
+        json: false,
+        faults: [],
+      }),
+    ).toBe(ExitCode.ok);
+    expect(
+      await runCommand(context, {
+        kind: 'offboard',
+        tenant: 'acme-1',
+        wait: true,
+        json: true,
+        faults: [{ step: 'DeleteTenantStacks' }],
+      }),
+    ).toBe(ExitCode.ok);
+    expect(context.runtime.calls).toEqual([
+      'send wait=false',
+      'inject {"step":"DeleteTenantStacks"}',
+      'send wait=true',
+    ]);
   });
 });

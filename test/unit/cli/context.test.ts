@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createOutput, executionLabel, learnTenantNames, programName, shortId, stateDirectory, tenantLabel } from '../../../cli/context.ts';
+import {
+  createOutput,
+  executionLabel,
+  learnTenantNames,
+  programName,
+  shortId,
+  stateDirectory,
+  tenantLabel,
+} from '../../../cli/context.ts';
 import { FakeRuntime } from './cli.fixture.ts';
 
 function stream(isTTY: boolean) {
@@ -52,19 +60,42 @@ describe('labels', () => {
 
   it('labels an execution by its tenant, else by its name', async () => {
     const runtime = new FakeRuntime();
-    const result = await runtime.send({ 'detail-type': 'sbt_aws_onboardingRequest', detail: { tenantId: 't-1', tenantRegistrationId: 'r', tenantName: 'acme', tier: 'basic' } }, { wait: true });
+    const result = await runtime.send(
+      {
+        'detail-type': 'sbt_aws_onboardingRequest',
+        detail: { tenantId: 't-1', tenantRegistrationId: 'r', tenantName: 'acme', tier: 'basic' },
+      },
+      { wait: true },
+    );
     const arn = result.execution?.executionArn ?? '';
     expect(executionLabel(runtime, new Map([['t-1', 'acme']]), arn)).toBe('acme');
-    expect(executionLabel(runtime, new Map(), 'arn:aws:states:us-east-1:1:execution:tenant-onboarding:unknown-7')).toBe('unknown-7');
+    expect(executionLabel(runtime, new Map(), 'arn:aws:states:us-east-1:1:execution:tenant-onboarding:unknown-7')).toBe(
+      'unknown-7',
+    );
     expect(executionLabel(undefined, new Map(), 'arn:aws:states:us-east-1:1:execution:tenant-onboarding:x')).toBe('x');
   });
 
   it('learns tenant names from the registry without overwriting known ones', async () => {
     const runtime = new FakeRuntime();
-    await runtime.send({ 'detail-type': 'sbt_aws_onboardingRequest', detail: { tenantId: 't-1', tenantRegistrationId: 'r', tenantName: 'acme', tier: 'basic' } }, { wait: true });
-    await runtime.send({ 'detail-type': 'sbt_aws_onboardingRequest', detail: { tenantId: 't-2', tenantRegistrationId: 'r2', tenantName: 'globex', tier: 'basic' } }, { wait: true });
+    await runtime.send(
+      {
+        'detail-type': 'sbt_aws_onboardingRequest',
+        detail: { tenantId: 't-1', tenantRegistrationId: 'r', tenantName: 'acme', tier: 'basic' },
+      },
+      { wait: true },
+    );
+    await runtime.send(
+      {
+        'detail-type': 'sbt_aws_onboardingRequest',
+        detail: { tenantId: 't-2', tenantRegistrationId: 'r2', tenantName: 'globex', tier: 'basic' },
+      },
+      { wait: true },
+    );
     const tenantNames = new Map([['t-2', 'kept']]);
     await learnTenantNames({ runtime, tenantNames });
-    expect([...tenantNames.entries()].sort()).toEqual([['t-1', 'acme'], ['t-2', 'kept']]);
+    expect([...tenantNames.entries()].sort()).toEqual([
+      ['t-1', 'acme'],
+      ['t-2', 'kept'],
+    ]);
   });
 });

@@ -25,24 +25,51 @@ function contextWithQueue(letters: DeadLetter[], results: SendResult[] = []) {
   context.runtime.deadLetters = () => [...queue];
   context.runtime.redriveDeadLetters = async (options = {}): Promise<RedrivenLetter[]> => {
     context.runtime.calls.push(`redrive-dead-letters wait=${options.wait ?? false}`);
-    return queue.splice(0).map((queued, index) => ({ deadLetterId: queued.id, result: results[index] ?? { replies: [] } }));
+    return queue
+      .splice(0)
+      .map((queued, index) => ({ deadLetterId: queued.id, result: results[index] ?? { replies: [] } }));
   };
   return context;
 }
 
 describe('parsing', () => {
   it('reads dead-letters, its --redrive and --no-wait, and redrive EXECUTION', () => {
-    expect(parseCommandLine(['dead-letters'])).toEqual({ kind: 'dead-letters', redrive: false, wait: true, json: false });
-    expect(parseCommandLine(['dead-letters', '--redrive', '--no-wait', '--json'])).toEqual({ kind: 'dead-letters', redrive: true, wait: false, json: true });
-    expect(parseCommandLine(['redrive', 'onboarding-1'])).toMatchObject({ kind: 'redrive', execution: 'onboarding-1', wait: true });
+    expect(parseCommandLine(['dead-letters'])).toEqual({
+      kind: 'dead-letters',
+      redrive: false,
+      wait: true,
+      json: false,
+    });
+    expect(parseCommandLine(['dead-letters', '--redrive', '--no-wait', '--json'])).toEqual({
+      kind: 'dead-letters',
+      redrive: true,
+      wait: false,
+      json: true,
+    });
+    expect(parseCommandLine(['redrive', 'onboarding-1'])).toMatchObject({
+      kind: 'redrive',
+      execution: 'onboarding-1',
+      wait: true,
+    });
     expect(() => parseCommandLine(['tenants', '--redrive'])).toThrow(/tenants does not take --redrive/);
     expect(() => parseCommandLine(['redrive'])).toThrow(/redrive needs exactly one EXECUTION/);
   });
 
   it('reads fault kinds in --fail', () => {
-    expect(parseFault('CreateTenantStacks:timeout-after')).toEqual({ step: 'CreateTenantStacks', kind: 'timeout-after' });
-    expect(parseFault('CloudFormation:CreateStack:throttling')).toEqual({ service: 'CloudFormation', operation: 'CreateStack', kind: 'throttling' });
-    expect(parseFault('ECS:DescribeServices:server')).toEqual({ service: 'ECS', operation: 'DescribeServices', kind: 'server' });
+    expect(parseFault('CreateTenantStacks:timeout-after')).toEqual({
+      step: 'CreateTenantStacks',
+      kind: 'timeout-after',
+    });
+    expect(parseFault('CloudFormation:CreateStack:throttling')).toEqual({
+      service: 'CloudFormation',
+      operation: 'CreateStack',
+      kind: 'throttling',
+    });
+    expect(parseFault('ECS:DescribeServices:server')).toEqual({
+      service: 'ECS',
+      operation: 'DescribeServices',
+      kind: 'server',
+    });
     expect(() => parseFault('CloudFormation:CreateStack:sometimes')).toThrow(UsageError);
     expect(() => parseFault('CreateTenantStacks:timeout')).not.toThrow(); // Service:Operation shape: the runtime judges it
   });
@@ -64,7 +91,9 @@ describe('dead-letters', () => {
     expect(await listDeadLetters(context, false)).toBe(ExitCode.ok);
 
     const text = context.captured.text();
-    expect(text).toMatch(/sbt_aws_onboardingRequest\s+2f1c9d3e\s+\S+\s+THROTTLING: ThrottlingException: Rate exceeded\s+4/);
+    expect(text).toMatch(
+      /sbt_aws_onboardingRequest\s+2f1c9d3e\s+\S+\s+THROTTLING: ThrottlingException: Rate exceeded\s+4/,
+    );
     expect(text).toContain('start them again with: npm start -- dead-letters --redrive');
   });
 
@@ -75,7 +104,10 @@ describe('dead-letters', () => {
 
     const document = JSON.parse(context.captured.text()) as { deadLetters: ReturnType<typeof deadLetterView>[] };
     expect(document.deadLetters).toEqual([deadLetterView(letter)]);
-    expect(document.deadLetters[0]).toMatchObject({ tenantRegistrationId: sample.detail.tenantRegistrationId, eventTime: sample.time });
+    expect(document.deadLetters[0]).toMatchObject({
+      tenantRegistrationId: sample.detail.tenantRegistrationId,
+      eventTime: sample.time,
+    });
   });
 
   it('says so when the queue is empty', async () => {
@@ -87,7 +119,9 @@ describe('dead-letters', () => {
   });
 
   it('is an input error on a runtime without a queue', async () => {
-    await expect(runCommand(fakeContext(), { kind: 'dead-letters', redrive: false, wait: true, json: false })).rejects.toThrow(InputError);
+    await expect(
+      runCommand(fakeContext(), { kind: 'dead-letters', redrive: false, wait: true, json: false }),
+    ).rejects.toThrow(InputError);
   });
 });
 
@@ -113,7 +147,9 @@ describe('dead-letters --redrive', () => {
     expect(code).toBe(ExitCode.workflowFailure);
     expect(JSON.parse(context.captured.text())).toEqual({
       ok: false,
-      redriven: [{ deadLetterId: 'letter-1', workflow: 'onboarding', delivery: 'dead-lettered', execution: null, replies: [] }],
+      redriven: [
+        { deadLetterId: 'letter-1', workflow: 'onboarding', delivery: 'dead-lettered', execution: null, replies: [] },
+      ],
     });
   });
 
@@ -130,7 +166,13 @@ describe('a send whose workflow start was refused', () => {
     const context = fakeContext();
     context.runtime.send = async () => ({ workflow: 'onboarding', delivery: 'dead-lettered', replies: [] });
 
-    const code = await runCommand(context, { kind: 'send', file: 'events/samples/onboarding-premium.json', wait: true, json: false, faults: [] });
+    const code = await runCommand(context, {
+      kind: 'send',
+      file: 'events/samples/onboarding-premium.json',
+      wait: true,
+      json: false,
+      faults: [],
+    });
 
     expect(code).toBe(ExitCode.workflowFailure);
     expect(context.captured.text()).toContain('the onboarding workflow could not be started');
@@ -141,10 +183,22 @@ describe('a send whose workflow start was refused', () => {
     const context = fakeContext();
     context.runtime.send = async () => ({ workflow: 'onboarding', delivery: 'retrying', replies: [] });
 
-    const code = await runCommand(context, { kind: 'send', file: 'events/samples/onboarding-premium.json', wait: false, json: true, faults: [] });
+    const code = await runCommand(context, {
+      kind: 'send',
+      file: 'events/samples/onboarding-premium.json',
+      wait: false,
+      json: true,
+      faults: [],
+    });
 
     expect(code).toBe(ExitCode.ok);
-    expect(JSON.parse(context.captured.text())).toEqual({ ok: true, workflow: 'onboarding', execution: null, delivery: 'retrying', replies: [] });
+    expect(JSON.parse(context.captured.text())).toEqual({
+      ok: true,
+      workflow: 'onboarding',
+      execution: null,
+      delivery: 'retrying',
+      replies: [],
+    });
   });
 });
 
@@ -154,9 +208,19 @@ describe('redrive EXECUTION', () => {
     context.runtime.failAt = 'CreateTenantStacks';
     const { execution } = await context.runtime.send(sample, { wait: true });
     context.runtime.failAt = undefined;
-    context.runtime.redrive = async (executionArn) => ({ ...(context.runtime.execution(executionArn) ?? execution!), status: 'SUCCEEDED', redriveCount: 1 });
+    context.runtime.redrive = async (executionArn) => ({
+      ...(context.runtime.execution(executionArn) ?? execution!),
+      status: 'SUCCEEDED',
+      redriveCount: 1,
+    });
 
-    const code = await runCommand(context, { kind: 'redrive', execution: execution?.name ?? '', wait: true, json: false, faults: [] });
+    const code = await runCommand(context, {
+      kind: 'redrive',
+      execution: execution?.name ?? '',
+      wait: true,
+      json: false,
+      faults: [],
+    });
 
     expect(code).toBe(ExitCode.ok);
     expect(context.captured.text()).toContain(`redrove ${execution?.name ?? ''} from CreateTenantStacks (redrive 1)`);
@@ -166,9 +230,19 @@ describe('redrive EXECUTION', () => {
     const context = fakeContext();
     const { execution } = await context.runtime.send(sample, { wait: true });
 
-    await expect(runCommand(context, { kind: 'redrive', execution: execution?.name ?? '', wait: true, json: false, faults: [] })).rejects.toThrow(/only a failed execution can be redriven/);
+    await expect(
+      runCommand(context, { kind: 'redrive', execution: execution?.name ?? '', wait: true, json: false, faults: [] }),
+    ).rejects.toThrow(/only a failed execution can be redriven/);
     context.runtime.failAt = 'CreateTenantStacks';
     const failed = await context.runtime.send(sample, { wait: true });
-    await expect(runCommand(context, { kind: 'redrive', execution: failed.execution?.name ?? '', wait: true, json: false, faults: [] })).rejects.toThrow(/cannot redrive/);
+    await expect(
+      runCommand(context, {
+        kind: 'redrive',
+        execution: failed.execution?.name ?? '',
+        wait: true,
+        json: false,
+        faults: [],
+      }),
+    ).rejects.toThrow(/cannot redrive/);
   });
 });

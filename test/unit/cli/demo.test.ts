@@ -72,7 +72,11 @@ describe('runDemo', () => {
       const result = await realSend(event, options);
       // The offboarding "succeeds" but leaves the stack behind.
       if ((event as any)['detail-type'] === 'sbt_aws_offboardingRequest') {
-        context.runtime.stacks.push({ stackName: `tenant-${(event as any).detail.tenantId}`, status: 'DELETE_FAILED', tags: {} });
+        context.runtime.stacks.push({
+          stackName: `tenant-${(event as any).detail.tenantId}`,
+          status: 'DELETE_FAILED',
+          tags: {},
+        });
       }
       return result;
     };

@@ -31,16 +31,26 @@ describe('createPainter', () => {
 
 describe('table', () => {
   it('aligns columns under the header, two spaces apart, without trailing spaces', () => {
-    expect(table(['ID', 'NAME'], [['t-1', 'acme'], ['tenant-22', 'globex']])).toEqual([
-      'ID         NAME',
-      't-1        acme',
-      'tenant-22  globex',
-    ]);
+    expect(
+      table(
+        ['ID', 'NAME'],
+        [
+          ['t-1', 'acme'],
+          ['tenant-22', 'globex'],
+        ],
+      ),
+    ).toEqual(['ID         NAME', 't-1        acme', 'tenant-22  globex']);
   });
 
   it('measures coloured cells by what the terminal shows', () => {
     const paint = createPainter(true);
-    const lines = table(['STATUS', 'X'], [[paint('green', 'ACTIVE'), 'a'], ['DELETED', 'b']]);
+    const lines = table(
+      ['STATUS', 'X'],
+      [
+        [paint('green', 'ACTIVE'), 'a'],
+        ['DELETED', 'b'],
+      ],
+    );
     expect(visibleLength(lines[1] ?? '')).toBe('ACTIVE   a'.length);
     expect(lines[2]).toBe('DELETED  b');
   });
@@ -69,7 +79,9 @@ describe('times and durations', () => {
 
 describe('redactEmails', () => {
   it('hides every e-mail address and keeps the rest', () => {
-    expect(redactEmails('admin ops@globex.example and a.b+c@sub.example.com left')).toBe('admin [e-mail hidden] and [e-mail hidden] left');
+    expect(redactEmails('admin ops@globex.example and a.b+c@sub.example.com left')).toBe(
+      'admin [e-mail hidden] and [e-mail hidden] left',
+    );
   });
 
   it('keeps JSON valid', () => {
@@ -98,7 +110,11 @@ describe('truncate and arnTail', () => {
   });
 
   it('keeps the last part of an ARN', () => {
-    expect(arnTail('arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:onboarding-7')).toBe('onboarding-7');
-    expect(arnTail('arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/tenants/50dc/f2f7/9a8b')).toBe('9a8b');
+    expect(arnTail('arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:onboarding-7')).toBe(
+      'onboarding-7',
+    );
+    expect(
+      arnTail('arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/tenants/50dc/f2f7/9a8b'),
+    ).toBe('9a8b');
   });
 });

@@ -11,18 +11,38 @@ const offboardingB = { executionArn: 'arn:b', workflow: 'offboarding' as const }
 function setup(tty: boolean) {
   const written: string[] = [];
   const labels: Record<string, string> = { 'arn:a': 'globex', 'arn:b': 'acme' };
-  const progress = createProgress({ tty, paint, write: (text) => void written.push(text), labelOf: (arn) => labels[arn] ?? arn });
+  const progress = createProgress({
+    tty,
+    paint,
+    write: (text) => void written.push(text),
+    labelOf: (arn) => labels[arn] ?? arn,
+  });
   return { progress, written, labels };
 }
 
 describe('plainLine', () => {
   it.each<[HistoryEntry, string]>([
-    [{ type: 'StateEntered', state: 'CreateTenantStacks', at: at(1) }, '10:00:01 globex onboarding CreateTenantStacks entered'],
-    [{ type: 'StateExited', state: 'CreateTenantStacks', at: at(2) }, '10:00:02 globex onboarding CreateTenantStacks succeeded'],
-    [{ type: 'StateFailed', state: 'CreateTenantStacks', at: at(3), error: 'StackCreationFailed' }, '10:00:03 globex onboarding CreateTenantStacks failed (StackCreationFailed)'],
-    [{ type: 'StateRetried', state: 'CreateTenantStacks', at: at(4), error: 'TransientAwsError' }, '10:00:04 globex onboarding CreateTenantStacks retried (TransientAwsError)'],
+    [
+      { type: 'StateEntered', state: 'CreateTenantStacks', at: at(1) },
+      '10:00:01 globex onboarding CreateTenantStacks entered',
+    ],
+    [
+      { type: 'StateExited', state: 'CreateTenantStacks', at: at(2) },
+      '10:00:02 globex onboarding CreateTenantStacks succeeded',
+    ],
+    [
+      { type: 'StateFailed', state: 'CreateTenantStacks', at: at(3), error: 'StackCreationFailed' },
+      '10:00:03 globex onboarding CreateTenantStacks failed (StackCreationFailed)',
+    ],
+    [
+      { type: 'StateRetried', state: 'CreateTenantStacks', at: at(4), error: 'TransientAwsError' },
+      '10:00:04 globex onboarding CreateTenantStacks retried (TransientAwsError)',
+    ],
     [{ type: 'ExecutionSucceeded', at: at(5) }, '10:00:05 globex onboarding execution succeeded'],
-    [{ type: 'ExecutionFailed', at: at(6), error: 'StackCreationFailed' }, '10:00:06 globex onboarding execution failed (StackCreationFailed)'],
+    [
+      { type: 'ExecutionFailed', at: at(6), error: 'StackCreationFailed' },
+      '10:00:06 globex onboarding execution failed (StackCreationFailed)',
+    ],
   ])('writes %j as one line', (entry, line) => {
     expect(plainLine('globex', 'onboarding', entry, paint)).toBe(line);
   });
@@ -97,10 +117,17 @@ describe('createProgress on a TTY', () => {
     const { progress, written } = setup(true);
     await progress.section(async () => {
       progress.onEvent(onboardingA, { type: 'StateEntered', state: 'CreateTenantStacks', at: at(1) });
-      progress.onEvent(onboardingA, { type: 'StateFailed', state: 'CreateTenantStacks', at: at(2), error: 'StackCreationFailed' });
+      progress.onEvent(onboardingA, {
+        type: 'StateFailed',
+        state: 'CreateTenantStacks',
+        at: at(2),
+        error: 'StackCreationFailed',
+      });
       progress.onEvent(onboardingA, { type: 'ExecutionFailed', at: at(2), error: 'StackCreationFailed' });
     });
-    expect(written[written.length - 1]).toContain('✗ globex  onboarding   CreateTenantStacks failed (StackCreationFailed)');
+    expect(written[written.length - 1]).toContain(
+      '✗ globex  onboarding   CreateTenantStacks failed (StackCreationFailed)',
+    );
   });
 
   it('starts a new block in the next section', async () => {

@@ -21,7 +21,11 @@ const now = new Date(Date.UTC(2026, 10, 20, 10, 0, 0, 123));
 
 describe('onboardingEvent', () => {
   it('is a valid onboarding request as the control plane sends it', () => {
-    const event = onboardingEvent({ tenantId: 't-1', registrationId: 'r-1', tenantName: 'Acme Corp', tier: 'premium' }, 'e-1', now);
+    const event = onboardingEvent(
+      { tenantId: 't-1', registrationId: 'r-1', tenantName: 'Acme Corp', tier: 'premium' },
+      'e-1',
+      now,
+    );
     expect(parseRequest(event, contract)).toEqual({
       operation: 'onboarding',
       tenantId: 't-1',
@@ -31,11 +35,17 @@ describe('onboardingEvent', () => {
       eventId: 'e-1',
       requestedAt: '2026-11-20T10:00:00Z',
     });
-    expect(event).toMatchObject({ source: 'sbt.control.plane', 'detail-type': 'sbt_aws_onboardingRequest', detail: { email: 'admin@acme-corp.example.com', registrationStatus: 'In progress' } });
+    expect(event).toMatchObject({
+      source: 'sbt.control.plane',
+      'detail-type': 'sbt_aws_onboardingRequest',
+      detail: { email: 'admin@acme-corp.example.com', registrationStatus: 'In progress' },
+    });
   });
 
   it('keeps an unknown tier for the workflow to answer', () => {
-    expect(onboardingEvent({ tenantId: 't', registrationId: 'r', tenantName: 'h', tier: 'platinum' }, 'e', now).detail.tier).toBe('platinum');
+    expect(
+      onboardingEvent({ tenantId: 't', registrationId: 'r', tenantName: 'h', tier: 'platinum' }, 'e', now).detail.tier,
+    ).toBe('platinum');
   });
 });
 
@@ -48,8 +58,20 @@ describe('exampleAdminEmail', () => {
 
 describe('offboardingEvent', () => {
   it('carries what the control plane knows of the tenant', () => {
-    const event = offboardingEvent('t-1', 'r-2', { tenantName: 'acme', tier: 'premium', tenantConfig: '{"tier":"premium"}' }, 'e-2', now);
-    expect(parseRequest(event, contract)).toMatchObject({ operation: 'offboarding', tenantId: 't-1', registrationId: 'r-2', tenantName: 'acme', tier: 'premium' });
+    const event = offboardingEvent(
+      't-1',
+      'r-2',
+      { tenantName: 'acme', tier: 'premium', tenantConfig: '{"tier":"premium"}' },
+      'e-2',
+      now,
+    );
+    expect(parseRequest(event, contract)).toMatchObject({
+      operation: 'offboarding',
+      tenantId: 't-1',
+      registrationId: 'r-2',
+      tenantName: 'acme',
+      tier: 'premium',
+    });
     expect(event.detail).toMatchObject({ tenantConfig: '{"tier":"premium"}', registrationStatus: 'created' });
   });
 
@@ -62,9 +84,18 @@ describe('offboardingEvent', () => {
 
 describe('demoOnboardingEvent', () => {
   it.each(demoTiers)('is the %s sample with fresh ids', (tier) => {
-    const event = demoOnboardingEvent(tier, { tenantId: 'fresh-tenant', registrationId: 'fresh-registration', eventId: 'fresh-event' }, now);
+    const event = demoOnboardingEvent(
+      tier,
+      { tenantId: 'fresh-tenant', registrationId: 'fresh-registration', eventId: 'fresh-event' },
+      now,
+    );
     const request = parseRequest(event, contract);
-    expect(request).toMatchObject({ tenantId: 'fresh-tenant', registrationId: 'fresh-registration', tier, eventId: 'fresh-event' });
+    expect(request).toMatchObject({
+      tenantId: 'fresh-tenant',
+      registrationId: 'fresh-registration',
+      tier,
+      eventId: 'fresh-event',
+    });
   });
 });
 
@@ -78,7 +109,9 @@ describe('readEventFile', () => {
   });
 
   it('explains a missing file', () => {
-    expect(() => readEventFile(join(folder, 'missing.json'))).toThrow(new InputError(`cannot read ${join(folder, 'missing.json')}: no such file`));
+    expect(() => readEventFile(join(folder, 'missing.json'))).toThrow(
+      new InputError(`cannot read ${join(folder, 'missing.json')}: no such file`),
+    );
   });
 
   it('explains a folder', () => {
@@ -97,7 +130,15 @@ describe('readEventFile', () => {
 
 describe('putEventsEntrySize and assertPutEventsSize', () => {
   it('counts as EventBridge does: 14 bytes of time, then UTF-8 bytes of source, detail-type, detail JSON and resources', () => {
-    const event = { version: '0', id: 'not counted', time: '2026-11-20T10:00:00Z', source: 's', 'detail-type': 'dt', detail: { n: 'é' }, resources: ['r1', 'r2'] };
+    const event = {
+      version: '0',
+      id: 'not counted',
+      time: '2026-11-20T10:00:00Z',
+      source: 's',
+      'detail-type': 'dt',
+      detail: { n: 'é' },
+      resources: ['r1', 'r2'],
+    };
 
     // 14 + 1 + 2 + {"n":"é"} (9 characters, 10 bytes) + 2 + 2
     expect(putEventsEntrySize(event)).toBe(31);
@@ -105,13 +146,19 @@ describe('putEventsEntrySize and assertPutEventsSize', () => {
 
   it('takes an event of exactly 256 KB and refuses one byte more, naming sizes only', () => {
     const event = (bytes: number) => {
-      const base = { source: 'sbt.control.plane', 'detail-type': 'sbt_aws_onboardingRequest', detail: { tenantName: '', email: 'ops@globex.example' } };
+      const base = {
+        source: 'sbt.control.plane',
+        'detail-type': 'sbt_aws_onboardingRequest',
+        detail: { tenantName: '', email: 'ops@globex.example' },
+      };
       return { ...base, detail: { ...base.detail, tenantName: 'a'.repeat(bytes - putEventsEntrySize(base)) } };
     };
 
     expect(() => assertPutEventsSize(event(maxPutEventsEntryBytes))).not.toThrow();
     expect(() => assertPutEventsSize(event(maxPutEventsEntryBytes + 1))).toThrow(
-      new InputError('the event is 262,145 bytes: EventBridge takes at most 262,144 bytes per PutEvents entry, so the control plane could not send it'),
+      new InputError(
+        'the event is 262,145 bytes: EventBridge takes at most 262,144 bytes per PutEvents entry, so the control plane could not send it',
+      ),
     );
   });
 });

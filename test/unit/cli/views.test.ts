@@ -38,13 +38,22 @@ describe('tenantView', () => {
       tier: 'premium',
       isolationModel: 'silo-cluster',
       status: 'ACTIVE',
-      route: { style: 'host', value: 'acme-1.tenants.example.com', headerName: null, listenerArn, priority: 12, ruleArn: null },
+      route: {
+        style: 'host',
+        value: 'acme-1.tenants.example.com',
+        headerName: null,
+        listenerArn,
+        priority: 12,
+        ruleArn: null,
+      },
       operation: null,
       lastFailure: null,
       createdAt: '2026-11-20T10:00:00.000Z',
       updatedAt: '2026-11-20T10:00:05.000Z',
     });
-    expect(tenantView({ tenantId: 'x', status: 'ONBOARDING', completed: {}, version: 1, createdAt: 'c', updatedAt: 'u' })).toMatchObject({
+    expect(
+      tenantView({ tenantId: 'x', status: 'ONBOARDING', completed: {}, version: 1, createdAt: 'c', updatedAt: 'u' }),
+    ).toMatchObject({
       tenantName: null,
       tier: null,
       isolationModel: null,
@@ -53,8 +62,24 @@ describe('tenantView', () => {
   });
 
   it('shows the row with the route a request takes', () => {
-    expect(tenantRow(tenantView(record))).toEqual(['acme-1', 'acme', 'premium', 'silo-cluster', 'ACTIVE', 'acme-1.tenants.example.com']);
-    expect(routeText({ style: 'header', value: 'globex-1', headerName: 'X-Tenant-Id', listenerArn, priority: 3, ruleArn: 'r' })).toBe('X-Tenant-Id: globex-1');
+    expect(tenantRow(tenantView(record))).toEqual([
+      'acme-1',
+      'acme',
+      'premium',
+      'silo-cluster',
+      'ACTIVE',
+      'acme-1.tenants.example.com',
+    ]);
+    expect(
+      routeText({
+        style: 'header',
+        value: 'globex-1',
+        headerName: 'X-Tenant-Id',
+        listenerArn,
+        priority: 3,
+        ruleArn: 'r',
+      }),
+    ).toBe('X-Tenant-Id: globex-1');
     expect(routeText(null)).toBe('-');
   });
 
@@ -63,7 +88,13 @@ describe('tenantView', () => {
       ...record,
       status: 'ONBOARDING',
       lock: { operation: 'onboarding', registrationId: 'r-1', executionArn: 'arn:e', acquiredAt: 'a' },
-      lastFailure: { executionArn: 'arn:e', failedStep: 'CreateTenantStacks', errorName: 'StackCreationFailed', failureReason: 'rolled back', at: 'a' },
+      lastFailure: {
+        executionArn: 'arn:e',
+        failedStep: 'CreateTenantStacks',
+        errorName: 'StackCreationFailed',
+        failureReason: 'rolled back',
+        at: 'a',
+      },
     };
     expect(tenantRow(tenantView(stuck))[4]).toBe('ONBOARDING (failed at CreateTenantStacks)');
   });
@@ -99,7 +130,13 @@ const failure: ReceivedReply = {
     tenantRegistrationId: 'r-2',
     jobOutput: {
       tenantData: {},
-      tenantRegistrationData: { registrationStatus: 'failed', failedStep: 'CreateTenantStacks', errorName: 'StackCreationFailed', failureReason: 'rolled back', executionArn: 'arn:e' },
+      tenantRegistrationData: {
+        registrationStatus: 'failed',
+        failedStep: 'CreateTenantStacks',
+        errorName: 'StackCreationFailed',
+        failureReason: 'rolled back',
+        executionArn: 'arn:e',
+      },
     },
   },
 };
@@ -107,9 +144,17 @@ const failure: ReceivedReply = {
 describe('replyView', () => {
   it('reads a success reply, tenant config parsed', () => {
     const view = replyView(success);
-    expect(view).toMatchObject({ outcome: 'success', tenantRegistrationId: 'r-1', tenantId: 'acme-1', registrationStatus: 'created', failure: null });
+    expect(view).toMatchObject({
+      outcome: 'success',
+      tenantRegistrationId: 'r-1',
+      tenantId: 'acme-1',
+      registrationStatus: 'created',
+      failure: null,
+    });
     expect(view.tenantConfig).toMatchObject({ tier: 'premium', stacks: ['tenant-acme-1'] });
-    expect(replySummary(view)).toBe('tier=premium isolation=silo-cluster route=acme-1.tenants.example.com stacks=1 services=web,api');
+    expect(replySummary(view)).toBe(
+      'tier=premium isolation=silo-cluster route=acme-1.tenants.example.com stacks=1 services=web,api',
+    );
   });
 
   it('reads a failure reply with where and why', () => {
@@ -119,23 +164,52 @@ describe('replyView', () => {
       tenantId: null,
       registrationStatus: 'failed',
       tenantConfig: null,
-      failure: { failedStep: 'CreateTenantStacks', errorName: 'StackCreationFailed', failureReason: 'rolled back', executionArn: 'arn:e' },
+      failure: {
+        failedStep: 'CreateTenantStacks',
+        errorName: 'StackCreationFailed',
+        failureReason: 'rolled back',
+        executionArn: 'arn:e',
+      },
     });
     expect(replySummary(view)).toBe('failed at CreateTenantStacks (StackCreationFailed): rolled back');
   });
 
   it('summarises a deprovision success and a header route', () => {
-    const deleted: ReceivedReply = { ...success, detailType: 'sbt_aws_deprovisionSuccess', detail: { tenantRegistrationId: 'r', jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } } } };
+    const deleted: ReceivedReply = {
+      ...success,
+      detailType: 'sbt_aws_deprovisionSuccess',
+      detail: {
+        tenantRegistrationId: 'r',
+        jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } },
+      },
+    };
     expect(replySummary(replyView(deleted))).toBe('tenant removed');
     const header = replyView({
       ...success,
-      detail: { tenantRegistrationId: 'r', jobOutput: { tenantData: { tenantConfig: JSON.stringify({ tier: 'basic', isolationModel: 'pool', stacks: [], services: ['web'], route: { style: 'header', headerName: 'X-Tenant-Id', value: 'g-1' } }) }, tenantRegistrationData: { registrationStatus: 'created' } } },
+      detail: {
+        tenantRegistrationId: 'r',
+        jobOutput: {
+          tenantData: {
+            tenantConfig: JSON.stringify({
+              tier: 'basic',
+              isolationModel: 'pool',
+              stacks: [],
+              services: ['web'],
+              route: { style: 'header', headerName: 'X-Tenant-Id', value: 'g-1' },
+            }),
+          },
+          tenantRegistrationData: { registrationStatus: 'created' },
+        },
+      },
     });
     expect(replySummary(header)).toContain('route=X-Tenant-Id: g-1 stacks=0');
   });
 
   it('survives a reply without jobOutput or with a broken tenant config', () => {
-    const broken = replyView({ ...success, detail: { jobOutput: { tenantData: { tenantConfig: '{not json' }, tenantRegistrationData: {} } } });
+    const broken = replyView({
+      ...success,
+      detail: { jobOutput: { tenantData: { tenantConfig: '{not json' }, tenantRegistrationData: {} } },
+    });
     expect(broken).toMatchObject({ tenantConfig: null, registrationStatus: null, outcome: 'success' });
     expect(replyView({ ...success, detail: {} }).registrationStatus).toBeNull();
   });
@@ -181,30 +255,72 @@ describe('executions', () => {
 
   it('shows how long it took and where it failed', () => {
     const row = executionRow(executionView(failedExecution), 'acme');
-    expect([row[0], row[1], row[2], row[3], row[5], row[6], row[7]]).toEqual(['onboarding-1', 'onboarding', 'acme', 'FAILED', '1.5s', '7', 'CreateTenantStacks: StackCreationFailed']);
+    expect([row[0], row[1], row[2], row[3], row[5], row[6], row[7]]).toEqual([
+      'onboarding-1',
+      'onboarding',
+      'acme',
+      'FAILED',
+      '1.5s',
+      '7',
+      'CreateTenantStacks: StackCreationFailed',
+    ]);
   });
 
   it('counts FAILED, TIMED_OUT and ABORTED as failed', () => {
-    expect(['FAILED', 'TIMED_OUT', 'ABORTED', 'SUCCEEDED', 'RUNNING'].map((status) => executionFailed({ status: status as ExecutionSummary['status'] }))).toEqual([true, true, true, false, false]);
+    expect(
+      ['FAILED', 'TIMED_OUT', 'ABORTED', 'SUCCEEDED', 'RUNNING'].map((status) =>
+        executionFailed({ status: status as ExecutionSummary['status'] }),
+      ),
+    ).toEqual([true, true, true, false, false]);
   });
 });
 
 describe('history and resources', () => {
   it('turns a history entry into a row and a view', () => {
-    const entry = { type: 'StateFailed' as const, state: 'CreateTenantStacks', at: Date.UTC(2026, 10, 20, 10, 0, 1), error: 'StackCreationFailed', cause: 'rolled back' };
-    expect(historyRow(entry).slice(1)).toEqual(['StateFailed', 'CreateTenantStacks', 'StackCreationFailed: rolled back']);
-    expect(historyView(entry)).toEqual({ at: '2026-11-20T10:00:01.000Z', type: 'StateFailed', state: 'CreateTenantStacks', error: 'StackCreationFailed', cause: 'rolled back' });
-    expect(historyView({ type: 'ExecutionSucceeded', at: 0 })).toEqual({ at: '1970-01-01T00:00:00.000Z', type: 'ExecutionSucceeded', state: null, error: null, cause: null });
+    const entry = {
+      type: 'StateFailed' as const,
+      state: 'CreateTenantStacks',
+      at: Date.UTC(2026, 10, 20, 10, 0, 1),
+      error: 'StackCreationFailed',
+      cause: 'rolled back',
+    };
+    expect(historyRow(entry).slice(1)).toEqual([
+      'StateFailed',
+      'CreateTenantStacks',
+      'StackCreationFailed: rolled back',
+    ]);
+    expect(historyView(entry)).toEqual({
+      at: '2026-11-20T10:00:01.000Z',
+      type: 'StateFailed',
+      state: 'CreateTenantStacks',
+      error: 'StackCreationFailed',
+      cause: 'rolled back',
+    });
+    expect(historyView({ type: 'ExecutionSucceeded', at: 0 })).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+      type: 'ExecutionSucceeded',
+      state: null,
+      error: null,
+      cause: null,
+    });
   });
 
   it('shows stacks and rules briefly', () => {
-    expect(stackRow({ stackName: 'tenant-acme-1', status: 'CREATE_COMPLETE', tags: { tenantId: 'acme-1', tier: 'premium' } })).toEqual(['tenant-acme-1', 'CREATE_COMPLETE', 'acme-1', 'premium']);
-    expect(ruleRow({ ruleArn: 'arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/tenants/50dc/f2f7/9a8b', listenerArn, priority: '12', tenantId: 'acme-1', conditions: 'host-header=a' })).toEqual([
-      '12',
-      'acme-1',
-      'host-header=a',
-      'tenants/f2f7dc8efc522ab2',
-      '9a8b',
-    ]);
+    expect(
+      stackRow({
+        stackName: 'tenant-acme-1',
+        status: 'CREATE_COMPLETE',
+        tags: { tenantId: 'acme-1', tier: 'premium' },
+      }),
+    ).toEqual(['tenant-acme-1', 'CREATE_COMPLETE', 'acme-1', 'premium']);
+    expect(
+      ruleRow({
+        ruleArn: 'arn:aws:elasticloadbalancing:us-east-1:1:listener-rule/app/tenants/50dc/f2f7/9a8b',
+        listenerArn,
+        priority: '12',
+        tenantId: 'acme-1',
+        conditions: 'host-header=a',
+      }),
+    ).toEqual(['12', 'acme-1', 'host-header=a', 'tenants/f2f7dc8efc522ab2', '9a8b']);
   });
 });

@@ -21,7 +21,10 @@ const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const registrationId = 'b8e0a1c2-3d4e-4f50-8a9b-1c2d3e4f5a6b';
 const email = 'admin@acme.example';
 
-function onboarding(detail: Record<string, unknown> = {}, envelope: Record<string, unknown> = {}): Record<string, unknown> {
+function onboarding(
+  detail: Record<string, unknown> = {},
+  envelope: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     version: '0',
     id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
@@ -31,13 +34,24 @@ function onboarding(detail: Record<string, unknown> = {}, envelope: Record<strin
     region: 'us-east-1',
     time: '2026-11-20T10:00:00Z',
     resources: [],
-    detail: { tenantId, tenantRegistrationId: registrationId, tenantName: 'acme', email, tier: 'premium', registrationStatus: 'In progress', ...detail },
+    detail: {
+      tenantId,
+      tenantRegistrationId: registrationId,
+      tenantName: 'acme',
+      email,
+      tier: 'premium',
+      registrationStatus: 'In progress',
+      ...detail,
+    },
     ...envelope,
   };
 }
 
 function offboarding(detail: Record<string, unknown> = {}): Record<string, unknown> {
-  return onboarding({ tenantConfig: '{"tier":"premium"}', sbtaws_active: true, ...detail }, { 'detail-type': 'sbt_aws_offboardingRequest' });
+  return onboarding(
+    { tenantConfig: '{"tier":"premium"}', sbtaws_active: true, ...detail },
+    { 'detail-type': 'sbt_aws_offboardingRequest' },
+  );
 }
 
 function rejection(event: unknown, contract: ContractConfig = config): InvalidRequestError {
@@ -76,7 +90,10 @@ describe('parseRequest', () => {
   });
 
   it('accepts an offboarding request with only the ids', () => {
-    const event = onboarding({}, { 'detail-type': 'sbt_aws_offboardingRequest', detail: { tenantId, tenantRegistrationId: registrationId } });
+    const event = onboarding(
+      {},
+      { 'detail-type': 'sbt_aws_offboardingRequest', detail: { tenantId, tenantRegistrationId: registrationId } },
+    );
 
     expect(parseRequest(event, config)).toMatchObject({ operation: 'offboarding', tenantId, registrationId });
     expect(parseRequest(event, config)).not.toHaveProperty('tier');
@@ -104,7 +121,13 @@ describe('parseRequest', () => {
   });
 
   it('keeps extra keys in the parsed detail (the schema is loose)', () => {
-    const parsed = OnboardingDetailSchema.parse({ tenantId, tenantRegistrationId: registrationId, tenantName: 'acme', tier: 'basic', monthlyPrice: 99 });
+    const parsed = OnboardingDetailSchema.parse({
+      tenantId,
+      tenantRegistrationId: registrationId,
+      tenantName: 'acme',
+      tier: 'basic',
+      monthlyPrice: 99,
+    });
 
     expect(parsed).toMatchObject({ monthlyPrice: 99 });
   });
@@ -147,7 +170,9 @@ describe('parseRequest', () => {
 
       const error = rejection(onboarding({}, { source: 'evil.source' }), custom);
 
-      expect(error.message).toBe('Invalid request event: source must be "acme.control" (the configured control-plane source)');
+      expect(error.message).toBe(
+        'Invalid request event: source must be "acme.control" (the configured control-plane source)',
+      );
     });
   });
 
@@ -157,21 +182,37 @@ describe('parseRequest', () => {
     it.each([
       ['tenantId missing', { tenantId: undefined }, 'detail.tenantId: is required'],
       ['tenantId not a string', { tenantId: 12345 }, 'detail.tenantId: must be a string'],
-      ['tenantId with spaces', { tenantId: `${secret} x` }, 'detail.tenantId: must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit'],
+      [
+        'tenantId with spaces',
+        { tenantId: `${secret} x` },
+        'detail.tenantId: must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit',
+      ],
       ['tenantId an e-mail', { tenantId: email }, 'detail.tenantId: must be 1-63 characters'],
       ['tenantId too long', { tenantId: 'a'.repeat(64) }, 'detail.tenantId: must be 1-63 characters'],
       ['tenantRegistrationId missing', { tenantRegistrationId: undefined }, 'detail.tenantRegistrationId: is required'],
-      ['tenantRegistrationId with a slash', { tenantRegistrationId: `${secret}/..` }, 'detail.tenantRegistrationId: must be 1-128 characters of letters, digits and . _ : -, starting with a letter or digit'],
+      [
+        'tenantRegistrationId with a slash',
+        { tenantRegistrationId: `${secret}/..` },
+        'detail.tenantRegistrationId: must be 1-128 characters of letters, digits and . _ : -, starting with a letter or digit',
+      ],
       ['tenantName missing', { tenantName: undefined }, 'detail.tenantName: is required'],
       ['tenantName empty', { tenantName: '' }, 'detail.tenantName: must not be empty'],
       ['tenantName too long', { tenantName: secret.repeat(40) }, 'detail.tenantName: must be at most 256 characters'],
-      ['tenantName with control characters', { tenantName: `${secret}\n` }, 'detail.tenantName: must not contain control characters'],
+      [
+        'tenantName with control characters',
+        { tenantName: `${secret}\n` },
+        'detail.tenantName: must not contain control characters',
+      ],
       ['tier missing', { tier: undefined }, 'detail.tier: is required'],
       ['tier not a string', { tier: { name: secret } }, 'detail.tier: must be a string'],
       ['tier empty', { tier: '' }, 'detail.tier: must not be empty'],
       ['tier too long', { tier: secret.repeat(10) }, 'detail.tier: must be at most 64 characters'],
       ['email not a string', { email: { address: email } }, 'detail.email: must be a string'],
-      ['registrationStatus not a string', { registrationStatus: [secret] }, 'detail.registrationStatus: must be a string'],
+      [
+        'registrationStatus not a string',
+        { registrationStatus: [secret] },
+        'detail.registrationStatus: must be a string',
+      ],
     ])('onboarding: %s', (_case, detail, expected) => {
       const error = rejection(onboarding(detail));
 
@@ -193,7 +234,7 @@ describe('parseRequest', () => {
       expect(error.message).not.toContain(secret);
     });
 
-    it('checks a field\'s length before any pattern, and stops there', () => {
+    it("checks a field's length before any pattern, and stops there", () => {
       // 1 MB of control characters: only the length is reported, so the control-character
       // pattern never ran on it.
       const error = rejection(onboarding({ tenantName: '\u0001'.repeat(1024 * 1024) }));
@@ -204,7 +245,9 @@ describe('parseRequest', () => {
     it('names every bad field at once', () => {
       const error = rejection(onboarding({ tenantId: undefined, tier: 3, email: 4 }));
 
-      expect(error.message).toBe('Invalid onboarding request: detail.tenantId: is required; detail.tier: must be a string; detail.email: must be a string');
+      expect(error.message).toBe(
+        'Invalid onboarding request: detail.tenantId: is required; detail.tier: must be a string; detail.email: must be a string',
+      );
     });
 
     it.each([
@@ -246,17 +289,26 @@ describe('addressOfRequest', () => {
   it('keeps the request time only when it is a time', () => {
     expect(addressOfRequest(onboarding({}, { time: 'yesterday' }), config)).not.toHaveProperty('requestedAt');
     expect(addressOfRequest(onboarding({}, { time: 42 }), config)).not.toHaveProperty('requestedAt');
-    expect(addressOfRequest(onboarding({}, { time: `2026-11-20T10:00:00Z${' '.repeat(100)}` }), config)).not.toHaveProperty('requestedAt');
+    expect(
+      addressOfRequest(onboarding({}, { time: `2026-11-20T10:00:00Z${' '.repeat(100)}` }), config),
+    ).not.toHaveProperty('requestedAt');
   });
 
   it('recovers the legacy spelling too', () => {
-    expect(addressOfRequest(onboarding({}, { 'detail-type': 'offboardingRequest' }), config)).toMatchObject({ operation: 'offboarding' });
+    expect(addressOfRequest(onboarding({}, { 'detail-type': 'offboardingRequest' }), config)).toMatchObject({
+      operation: 'offboarding',
+    });
   });
 
   it('leaves out what is missing or malformed, so a reply is never addressed to garbage', () => {
     const time = { time: undefined };
-    expect(addressOfRequest(onboarding({ tenantRegistrationId: 'bad/id', tenantId: 7 }, time), config)).toEqual({ operation: 'onboarding' });
-    expect(addressOfRequest(onboarding({}, { ...time, 'detail-type': 'somethingElse' }), config)).toEqual({ registrationId, tenantId });
+    expect(addressOfRequest(onboarding({ tenantRegistrationId: 'bad/id', tenantId: 7 }, time), config)).toEqual({
+      operation: 'onboarding',
+    });
+    expect(addressOfRequest(onboarding({}, { ...time, 'detail-type': 'somethingElse' }), config)).toEqual({
+      registrationId,
+      tenantId,
+    });
     expect(addressOfRequest(onboarding({}, { ...time, detail: 'nope' }), config)).toEqual({ operation: 'onboarding' });
   });
 
@@ -268,7 +320,9 @@ describe('addressOfRequest', () => {
 describe('detail types and patterns', () => {
   it('accepts both spellings by default and only the prefixed one when configured', () => {
     expect(requestDetailTypes(config, 'onboarding')).toEqual(['sbt_aws_onboardingRequest', 'onboardingRequest']);
-    expect(requestDetailTypes({ ...config, acceptLegacyDetailTypes: false }, 'offboarding')).toEqual(['sbt_aws_offboardingRequest']);
+    expect(requestDetailTypes({ ...config, acceptLegacyDetailTypes: false }, 'offboarding')).toEqual([
+      'sbt_aws_offboardingRequest',
+    ]);
   });
 
   it('routes requests of one operation by the configured source', () => {
@@ -302,13 +356,25 @@ describe('buildReply', () => {
   const cleared = { failureReason: null, failedStep: null, errorName: null, executionArn: null };
 
   it('provisionSuccess: created, with the tenant config string in tenantData', () => {
-    const entry = buildReply(config, { registrationId, tenantId }, { kind: 'provisionSuccess', tenantConfig: '{"tier":"premium"}' });
+    const entry = buildReply(
+      config,
+      { registrationId, tenantId },
+      { kind: 'provisionSuccess', tenantConfig: '{"tier":"premium"}' },
+    );
 
-    expect(entry).toEqual({ EventBusName: 'saas-bus', Source: 'sbt.application.plane', DetailType: 'sbt_aws_provisionSuccess', Detail: expect.any(String) });
+    expect(entry).toEqual({
+      EventBusName: 'saas-bus',
+      Source: 'sbt.application.plane',
+      DetailType: 'sbt_aws_provisionSuccess',
+      Detail: expect.any(String),
+    });
     expect(JSON.parse(entry.Detail)).toEqual({
       tenantRegistrationId: registrationId,
       tenantId,
-      jobOutput: { tenantData: { tenantConfig: '{"tier":"premium"}' }, tenantRegistrationData: { registrationStatus: 'created', ...cleared } },
+      jobOutput: {
+        tenantData: { tenantConfig: '{"tier":"premium"}' },
+        tenantRegistrationData: { registrationStatus: 'created', ...cleared },
+      },
     });
   });
 
@@ -336,22 +402,32 @@ describe('buildReply', () => {
 
     const record = merged(failed, buildReply(config, { registrationId, tenantId }, success));
 
-    expect(ReplyDetailSchema.safeParse(JSON.parse(buildReply(config, { registrationId }, success).Detail)).success).toBe(true);
+    expect(
+      ReplyDetailSchema.safeParse(JSON.parse(buildReply(config, { registrationId }, success).Detail)).success,
+    ).toBe(true);
     expect(Object.entries(record).filter(([key, value]) => key !== 'registrationStatus' && value !== null)).toEqual([]);
   });
 
-  it.each(['provisionFailure', 'deprovisionFailure'] as const)('%s: failed, with reason, step, error and execution inside tenantRegistrationData', (kind) => {
-    const entry = buildReply(config, { registrationId }, { kind, failure });
+  it.each(['provisionFailure', 'deprovisionFailure'] as const)(
+    '%s: failed, with reason, step, error and execution inside tenantRegistrationData',
+    (kind) => {
+      const entry = buildReply(config, { registrationId }, { kind, failure });
 
-    expect(entry.DetailType).toBe(`sbt_aws_${kind}`);
-    expect(JSON.parse(entry.Detail)).toEqual({
-      tenantRegistrationId: registrationId,
-      jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'failed', ...failure } },
-    });
-  });
+      expect(entry.DetailType).toBe(`sbt_aws_${kind}`);
+      expect(JSON.parse(entry.Detail)).toEqual({
+        tenantRegistrationId: registrationId,
+        jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'failed', ...failure } },
+      });
+    },
+  );
 
   it('uses the configured bus, source and legacy spelling', () => {
-    const custom = { ...config, eventBusName: 'other-bus', applicationPlaneSource: 'acme.app', emitLegacyDetailTypes: true };
+    const custom = {
+      ...config,
+      eventBusName: 'other-bus',
+      applicationPlaneSource: 'acme.app',
+      emitLegacyDetailTypes: true,
+    };
 
     const entry = buildReply(custom, { registrationId }, { kind: 'deprovisionSuccess' });
 

@@ -9,10 +9,15 @@ const validNames = sampleNames().filter((name) => !invalidSampleNames.includes(n
 
 describe('sample events', () => {
   it('include an onboarding for every default tier and an offboarding', () => {
-    const tiers = validNames.map((name) => readSample(name)).filter((e) => String(e['detail-type']).endsWith('onboardingRequest')).map((e) => e.detail.tier);
+    const tiers = validNames
+      .map((name) => readSample(name))
+      .filter((e) => String(e['detail-type']).endsWith('onboardingRequest'))
+      .map((e) => e.detail.tier);
 
     expect(new Set(tiers)).toEqual(new Set(Object.keys(tierCatalog.tiers)));
-    expect(validNames.some((name) => String(readSample(name)['detail-type']).endsWith('offboardingRequest'))).toBe(true);
+    expect(validNames.some((name) => String(readSample(name)['detail-type']).endsWith('offboardingRequest'))).toBe(
+      true,
+    );
   });
 
   it.each(validNames)('%s parses against the contract and names a known tier', (name) => {
@@ -29,6 +34,8 @@ describe('sample events', () => {
   });
 
   it('missing-registration sample is rejected naming the field', () => {
-    expect(() => parseRequest(readSample('onboarding-missing-registration'), config)).toThrow(/detail\.tenantRegistrationId: is required/);
+    expect(() => parseRequest(readSample('onboarding-missing-registration'), config)).toThrow(
+      /detail\.tenantRegistrationId: is required/,
+    );
   });
 });

@@ -16,7 +16,8 @@ describe('modelBurst', () => {
     // The second tenant's stack starts after 255 + 30 s and is complete at 525 s; its loop, polling
     // since the burst began, sees that at 555 s (11 looks instead of 6): 5 extra, 2.5 on average.
     const outcome = modelBurst({ siloTenants: 2, slots: 1, stackSeconds: 240, pickUpSeconds: 30 });
-    const perLook = 3 * prices.stepFunctionsTransition.dollars + prices.lambdaRequest.dollars + prices.dynamoDbReadUnit.dollars;
+    const perLook =
+      3 * prices.stepFunctionsTransition.dollars + prices.lambdaRequest.dollars + prices.dynamoDbReadUnit.dollars;
 
     expect(outcome.meanExtraLooks).toBe(2.5);
     expect(outcome.meanExtraCost).toBeCloseTo(2.5 * perLook, 12);

@@ -26,7 +26,14 @@ describe('lambdaGbSeconds', () => {
 describe('workflowCost', () => {
   it('adds up each billed line at list price', () => {
     const cost = workflowCost(
-      { stateTransitions: 40, lambdaInvocations: 10, lambdaDurationsMs: [1000], readRequestUnits: 4, writeRequestUnits: 8, events: 2 },
+      {
+        stateTransitions: 40,
+        lambdaInvocations: 10,
+        lambdaDurationsMs: [1000],
+        readRequestUnits: 4,
+        writeRequestUnits: 8,
+        events: 2,
+      },
       { logBytes: 1024 ** 3, traces: 2 },
     );
 
@@ -37,12 +44,22 @@ describe('workflowCost', () => {
     expect(cost.eventBridge).toBeCloseTo(0.000002, 12);
     expect(cost.logs).toBeCloseTo(0.5, 12);
     expect(cost.traces).toBeCloseTo(0.00001, 12);
-    expect(cost.requests).toBeCloseTo(cost.stepFunctions + cost.lambdaRequests + cost.lambdaDuration + cost.dynamoDb + cost.eventBridge, 12);
+    expect(cost.requests).toBeCloseTo(
+      cost.stepFunctions + cost.lambdaRequests + cost.lambdaDuration + cost.dynamoDb + cost.eventBridge,
+      12,
+    );
     expect(cost.total).toBeCloseTo(cost.requests + 0.5 + 0.00001, 12);
   });
 
   it('charges no logs or traces when none are given', () => {
-    const cost = workflowCost({ stateTransitions: 1, lambdaInvocations: 0, lambdaDurationsMs: [], readRequestUnits: 0, writeRequestUnits: 0, events: 0 });
+    const cost = workflowCost({
+      stateTransitions: 1,
+      lambdaInvocations: 0,
+      lambdaDurationsMs: [],
+      readRequestUnits: 0,
+      writeRequestUnits: 0,
+      events: 0,
+    });
 
     expect(cost.total).toBe(cost.requests);
   });

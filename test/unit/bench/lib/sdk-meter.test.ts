@@ -36,15 +36,28 @@ describe('SdkMeter', () => {
   it('counts calls, errors, request units and events until reset', () => {
     const meter = new SdkMeter();
 
-    meter.record('DynamoDB', 'GetItem', { ConsistentRead: true }, { output: { ConsumedCapacity: { CapacityUnits: 1 } } });
+    meter.record(
+      'DynamoDB',
+      'GetItem',
+      { ConsistentRead: true },
+      { output: { ConsumedCapacity: { CapacityUnits: 1 } } },
+    );
     meter.record('DynamoDB', 'PutItem', {}, { output: { ConsumedCapacity: { CapacityUnits: 2 } } });
     meter.record('DynamoDB', 'PutItem', {}, { error: { name: 'ConditionalCheckFailedException' } });
     meter.record('EventBridge', 'PutEvents', { Entries: [{}, {}] }, { output: {} });
     meter.record('CloudFormation', 'DescribeStacks', {}, { error: { name: 'ValidationError' } });
 
     expect(meter.reading()).toEqual({
-      calls: { 'DynamoDB GetItem': 1, 'DynamoDB PutItem': 2, 'EventBridge PutEvents': 1, 'CloudFormation DescribeStacks': 1 },
-      errors: { 'DynamoDB PutItem ConditionalCheckFailedException': 1, 'CloudFormation DescribeStacks ValidationError': 1 },
+      calls: {
+        'DynamoDB GetItem': 1,
+        'DynamoDB PutItem': 2,
+        'EventBridge PutEvents': 1,
+        'CloudFormation DescribeStacks': 1,
+      },
+      errors: {
+        'DynamoDB PutItem ConditionalCheckFailedException': 1,
+        'CloudFormation DescribeStacks ValidationError': 1,
+      },
       readUnits: 1,
       writeUnits: 3,
       failedConditionalWrites: 1,
@@ -53,6 +66,13 @@ describe('SdkMeter', () => {
 
     meter.reset();
 
-    expect(meter.reading()).toEqual({ calls: {}, errors: {}, readUnits: 0, writeUnits: 0, failedConditionalWrites: 0, eventsPut: 0 });
+    expect(meter.reading()).toEqual({
+      calls: {},
+      errors: {},
+      readUnits: 0,
+      writeUnits: 0,
+      failedConditionalWrites: 0,
+      eventsPut: 0,
+    });
   });
 });

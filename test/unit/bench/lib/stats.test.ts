@@ -15,7 +15,7 @@ describe('percentile', () => {
     expect(percentile([7], 95)).toBe(7);
   });
 
-  it('does not reorder the caller\'s array', () => {
+  it("does not reorder the caller's array", () => {
     const values = [3, 1, 2];
 
     percentile(values, 50);
@@ -59,7 +59,12 @@ describe('linearFit', () => {
 
   it('needs two points with distinct x', () => {
     expect(() => linearFit([{ x: 1, y: 1 }])).toThrow(RangeError);
-    expect(() => linearFit([{ x: 1, y: 1 }, { x: 1, y: 2 }])).toThrow(/distinct x/);
+    expect(() =>
+      linearFit([
+        { x: 1, y: 1 },
+        { x: 1, y: 2 },
+      ]),
+    ).toThrow(/distinct x/);
   });
 });
 
@@ -72,6 +77,11 @@ describe('growthExponent', () => {
   });
 
   it('needs positive values', () => {
-    expect(() => growthExponent([{ x: 0, y: 1 }, { x: 10, y: 2 }])).toThrow(RangeError);
+    expect(() =>
+      growthExponent([
+        { x: 0, y: 1 },
+        { x: 10, y: 2 },
+      ]),
+    ).toThrow(RangeError);
   });
 });

@@ -21,8 +21,26 @@ describe('renderPlot', () => {
     width: 400,
     height: 300,
     series: [
-      { label: 'measured', color: '#111', line: true, points: [{ x: 0, y: 0 }, { x: 1000, y: 100 }] },
-      { label: 'fit', color: '#222', line: true, dashed: true, markers: false, points: [{ x: 0, y: 0 }, { x: 1000, y: 50 }] },
+      {
+        label: 'measured',
+        color: '#111',
+        line: true,
+        points: [
+          { x: 0, y: 0 },
+          { x: 1000, y: 100 },
+        ],
+      },
+      {
+        label: 'fit',
+        color: '#222',
+        line: true,
+        dashed: true,
+        markers: false,
+        points: [
+          { x: 0, y: 0 },
+          { x: 1000, y: 50 },
+        ],
+      },
     ],
   });
 

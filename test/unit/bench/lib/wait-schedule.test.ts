@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loopCount, servicesLoopWaits, stackLoopWaits } from '../../../../bench/lib/wait-schedule.ts';
 
-describe('the loops\' wait schedules', () => {
+describe("the loops' wait schedules", () => {
   it('stack loop: 30, 45 then 60 s', () => {
     expect([0, 1, 2, 3, 4, 5, 6, 20].map(stackLoopWaits)).toEqual([30, 45, 60, 60, 60, 60, 60, 60]);
   });

@@ -5,7 +5,14 @@ import type { WorkflowFigures } from '../../../../bench/sections/cost.ts';
 import type { ScaleFigures } from '../../../../bench/sections/scale.ts';
 
 function onboarding(transitions: number, stackLooks: number | undefined): WorkflowFigures {
-  const usage = { stateTransitions: transitions, lambdaInvocations: 10, lambdaDurationsMs: [], readRequestUnits: 6, writeRequestUnits: 10, events: 2 };
+  const usage = {
+    stateTransitions: transitions,
+    lambdaInvocations: 10,
+    lambdaDurationsMs: [],
+    readRequestUnits: 6,
+    writeRequestUnits: 10,
+    events: 2,
+  };
   return {
     tier: 'premium',
     workflow: 'onboarding',
@@ -22,7 +29,10 @@ function onboarding(transitions: number, stackLooks: number | undefined): Workfl
     failedConditionalWrites: 0,
     events: 2,
     simulatedSeconds: 373,
-    loops: stackLooks === undefined ? [] : [{ loop: 'stack', readySeconds: 360, looks: stackLooks, expectedLooks: stackLooks }],
+    loops:
+      stackLooks === undefined
+        ? []
+        : [{ loop: 'stack', readySeconds: 360, looks: stackLooks, expectedLooks: stackLooks }],
     handlerLogBytes: 0,
     stepFunctionsLogBytes: 0,
     platformLogBytes: 0,

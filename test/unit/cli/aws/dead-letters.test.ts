@@ -1,12 +1,24 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultContractConfig } from '../../../../events/contract.ts';
 import { readSample } from '../../../../events/samples.ts';
-import { parseCommandLine, redriveDeadLetters, requestOf, stackTargets, type RedriveOptions } from '../../../../cli/aws/dead-letters.ts';
+import {
+  parseCommandLine,
+  redriveDeadLetters,
+  requestOf,
+  stackTargets,
+  type RedriveOptions,
+} from '../../../../cli/aws/dead-letters.ts';
 
 const sqs = mockClient(SQSClient);
 const stepFunctions = mockClient(SFNClient);
@@ -17,7 +29,13 @@ const stateMachineArns = {
   onboarding: 'arn:aws:states:us-east-1:111122223333:stateMachine:TenantOrchestrator-tenant-onboarding',
   offboarding: 'arn:aws:states:us-east-1:111122223333:stateMachine:TenantOrchestrator-tenant-offboarding',
 };
-const options: RedriveOptions = { queueUrl, stateMachineArns, contract: { ...defaultContractConfig, eventBusName: 'saas-bus' }, dryRun: false, max: 1000 };
+const options: RedriveOptions = {
+  queueUrl,
+  stateMachineArns,
+  contract: { ...defaultContractConfig, eventBusName: 'saas-bus' },
+  dryRun: false,
+  max: 1000,
+};
 const onboarding = readSample('onboarding-premium');
 const advanced = readSample('onboarding-advanced');
 const email = String(onboarding.detail.email);
@@ -37,10 +55,18 @@ function onFailureRecord(event: unknown) {
   return {
     version: '1.0',
     timestamp: '2026-11-20T10:05:00.000Z',
-    requestContext: { requestId: 'r-1', functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:admit:$LATEST', condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+    requestContext: {
+      requestId: 'r-1',
+      functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:admit:$LATEST',
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 3,
+    },
     requestPayload: event,
     responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-    responsePayload: { errorType: 'TransientAwsError', errorMessage: 'StartExecution failed transiently: ThrottlingException: Rate exceeded' },
+    responsePayload: {
+      errorType: 'TransientAwsError',
+      errorMessage: 'StartExecution failed transiently: ThrottlingException: Rate exceeded',
+    },
   };
 }
 
@@ -76,11 +102,20 @@ beforeEach(() => {
 
 describe('redriveDeadLetters', () => {
   it('starts each request through the admission logic, keeping its id and time, and deletes a message only once its workflow started', async () => {
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [message('m1', onboarding), message('m2', onFailureRecord(advanced))] }).resolves({});
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('m1', onboarding), message('m2', onFailureRecord(advanced))] })
+      .resolves({});
     stepFunctions
       .on(StartExecutionCommand)
       .resolvesOnce({ executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x:1', startDate: new Date() })
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      .rejectsOnce(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
     const summary = await redriveDeadLetters(clients(), options, log);
 
@@ -96,58 +131,96 @@ describe('redriveDeadLetters', () => {
     expect(stepFunctions).toHaveReceivedNthCommandWith(StartExecutionCommand, 2, expectedStart(advanced));
     expect(sqs).toHaveReceivedCommandTimes(DeleteMessageCommand, 1);
     expect(sqs).toHaveReceivedCommandWith(DeleteMessageCommand, { QueueUrl: queueUrl, ReceiptHandle: 'receipt-m1' });
-    expect(lines.join('\n')).toContain(`NOT started sbt_aws_onboardingRequest tenant ${String(advanced.detail.tenantId)}`);
+    expect(lines.join('\n')).toContain(
+      `NOT started sbt_aws_onboardingRequest tenant ${String(advanced.detail.tenantId)}`,
+    );
     expect(lines.join('\n')).not.toContain('@');
   });
 
   it('a request whose execution already exists (it started after all) is a duplicate: the message is deleted', async () => {
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [message('m1', onboarding)] }).resolves({});
-    stepFunctions.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('m1', onboarding)] })
+      .resolves({});
+    stepFunctions
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
 
     const summary = await redriveDeadLetters(clients(), options, log);
 
     expect(summary).toEqual({ redriven: 0, duplicates: 1, failed: 0, skipped: 0, listed: 0 });
     expect(sqs).toHaveReceivedCommandWith(DeleteMessageCommand, { ReceiptHandle: 'receipt-m1' });
-    expect(lines[0]).toContain(`already started sbt_aws_onboardingRequest tenant ${String(onboarding.detail.tenantId)}`);
+    expect(lines[0]).toContain(
+      `already started sbt_aws_onboardingRequest tenant ${String(onboarding.detail.tenantId)}`,
+    );
   });
 
   it('--dry-run lists the requests, makes them visible again at once, and neither starts nor deletes', async () => {
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [message('m1', onboarding)] }).resolves({});
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('m1', onboarding)] })
+      .resolves({});
 
     const summary = await redriveDeadLetters(clients(), { ...options, dryRun: true }, log);
 
     expect(summary).toEqual({ redriven: 0, duplicates: 0, failed: 0, skipped: 0, listed: 1 });
     expect(stepFunctions).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
     expect(sqs).toHaveReceivedCommandTimes(DeleteMessageCommand, 0);
-    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, { QueueUrl: queueUrl, ReceiptHandle: 'receipt-m1', VisibilityTimeout: 0 });
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, {
+      QueueUrl: queueUrl,
+      ReceiptHandle: 'receipt-m1',
+      VisibilityTimeout: 0,
+    });
     expect(lines[0]).toBe(
       `would start onboarding for sbt_aws_onboardingRequest tenant ${String(onboarding.detail.tenantId)} registration ${String(onboarding.detail.tenantRegistrationId)} of ${String(onboarding.time)} (dead-lettered: THROTTLING)`,
     );
   });
 
   it('leaves unreadable messages, AWS service events and unanswerable requests in the queue', async () => {
-    const statusChange = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { status: 'FAILED' } };
+    const statusChange = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { status: 'FAILED' },
+    };
     const unanswerable = { ...onboarding, detail: { ...onboarding.detail, tenantRegistrationId: undefined } };
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [message('m1', 'not json'), message('m2', statusChange), message('m3', unanswerable)] }).resolves({});
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('m1', 'not json'), message('m2', statusChange), message('m3', unanswerable)] })
+      .resolves({});
 
     const summary = await redriveDeadLetters(clients(), options, log);
 
     expect(summary).toEqual({ redriven: 0, duplicates: 0, failed: 0, skipped: 3, listed: 0 });
     expect(stepFunctions).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
     expect(sqs).toHaveReceivedCommandTimes(DeleteMessageCommand, 0);
-    expect(lines).toContain('skipped message m2: aws.states events are not requests; invoke the failure reporter function with the message body instead');
-    expect(lines.join('\n')).toMatch(/skipped message m3 .*cannot be answered: .*detail\.tenantRegistrationId: is required/);
+    expect(lines).toContain(
+      'skipped message m2: aws.states events are not requests; invoke the failure reporter function with the message body instead',
+    );
+    expect(lines.join('\n')).toMatch(
+      /skipped message m3 .*cannot be answered: .*detail\.tenantRegistrationId: is required/,
+    );
     expect(lines.join('\n')).not.toContain(email);
   });
 
   it('stops when a message comes back in the same run, and after --max messages', async () => {
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [message('m1', onboarding)] });
-    stepFunctions.on(StartExecutionCommand).rejects(Object.assign(new Error('Internal'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+    stepFunctions
+      .on(StartExecutionCommand)
+      .rejects(
+        Object.assign(new Error('Internal'), {
+          name: 'InternalServerError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
 
     const again = await redriveDeadLetters(clients(), options, log);
     sqs.reset();
     stepFunctions.reset();
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [message('a', onboarding)] }).resolves({ Messages: [message('b', advanced)] });
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('a', onboarding)] })
+      .resolves({ Messages: [message('b', advanced)] });
     stepFunctions.on(StartExecutionCommand).resolves({ executionArn: 'arn:x', startDate: new Date() });
     const limited = await redriveDeadLetters(clients(), { ...options, max: 1 }, log);
 
@@ -183,12 +256,19 @@ describe('stackTargets', () => {
       ],
     });
 
-    await expect(stackTargets(new CloudFormationClient({}), 'TenantOrchestrator')).resolves.toEqual({ queueUrl, stateMachineArns });
+    await expect(stackTargets(new CloudFormationClient({}), 'TenantOrchestrator')).resolves.toEqual({
+      queueUrl,
+      stateMachineArns,
+    });
     expect(cloudFormation).toHaveReceivedCommandWith(DescribeStacksCommand, { StackName: 'TenantOrchestrator' });
   });
 
   it('says what to pass when the outputs are missing', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Other', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }] });
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [{ StackName: 'Other', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
+      });
 
     await expect(stackTargets(new CloudFormationClient({}), 'Other')).rejects.toThrow(/is it the orchestrator stack/);
   });
@@ -196,7 +276,12 @@ describe('stackTargets', () => {
 
 describe('parseCommandLine', () => {
   it('reads the stack, a queue URL, a configuration file, --dry-run and --max', () => {
-    expect(parseCommandLine(['--stack', 'TenantOrchestrator', '--dry-run'])).toEqual({ stack: 'TenantOrchestrator', dryRun: true, max: 1000, help: false });
+    expect(parseCommandLine(['--stack', 'TenantOrchestrator', '--dry-run'])).toEqual({
+      stack: 'TenantOrchestrator',
+      dryRun: true,
+      max: 1000,
+      help: false,
+    });
     expect(parseCommandLine(['--stack', 's', '--queue-url', queueUrl, '--config', 'prod.json', '--max', '5'])).toEqual({
       stack: 's',
       queueUrl,
@@ -207,7 +292,13 @@ describe('parseCommandLine', () => {
     });
   });
 
-  it.each([[[]], [['--queue-url', queueUrl]], [['--stack', 's', '--max', '0']], [['--stak', 's']], [['--stack', 's', '--bus', 'b']]])('refuses %j', (argv) => {
+  it.each([
+    [[]],
+    [['--queue-url', queueUrl]],
+    [['--stack', 's', '--max', '0']],
+    [['--stak', 's']],
+    [['--stack', 's', '--bus', 'b']],
+  ])('refuses %j', (argv) => {
     expect(() => parseCommandLine(argv)).toThrow();
   });
 });

@@ -1,14 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { decideAccept, isNewer, isOlder, lockHolderToCheck, tenantSnapshot, type AcceptRequest } from '../../../../functions/accept-request/decide.ts';
-import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../../../../functions/shared/step/errors.ts';
+import {
+  decideAccept,
+  isNewer,
+  isOlder,
+  lockHolderToCheck,
+  tenantSnapshot,
+  type AcceptRequest,
+} from '../../../../functions/accept-request/decide.ts';
+import {
+  SupersededError,
+  TenantAlreadyActiveError,
+  TenantBusyError,
+} from '../../../../functions/shared/step/errors.ts';
 import { TenantStatus, type OperationLock, type TenantRecord } from '../../../../functions/shared/registry/tenants.ts';
 
 const tenantId = '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b';
 const thisExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:this';
 const otherExecution = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:other';
 
-const onboarding: AcceptRequest = { operation: 'onboarding', tenantId, registrationId: 'reg-1', executionArn: thisExecution };
-const offboarding: AcceptRequest = { operation: 'offboarding', tenantId, registrationId: 'reg-2', executionArn: thisExecution };
+const onboarding: AcceptRequest = {
+  operation: 'onboarding',
+  tenantId,
+  registrationId: 'reg-1',
+  executionArn: thisExecution,
+};
+const offboarding: AcceptRequest = {
+  operation: 'offboarding',
+  tenantId,
+  registrationId: 'reg-2',
+  executionArn: thisExecution,
+};
 
 function record(overrides: Partial<TenantRecord> = {}): TenantRecord {
   return {
@@ -23,7 +44,13 @@ function record(overrides: Partial<TenantRecord> = {}): TenantRecord {
 }
 
 function lock(overrides: Partial<OperationLock> = {}): OperationLock {
-  return { operation: 'onboarding', registrationId: 'reg-1', executionArn: otherExecution, acquiredAt: '2026-11-20T09:59:00.000Z', ...overrides };
+  return {
+    operation: 'onboarding',
+    registrationId: 'reg-1',
+    executionArn: otherExecution,
+    acquiredAt: '2026-11-20T09:59:00.000Z',
+    ...overrides,
+  };
 }
 
 describe('decideAccept', () => {
@@ -33,7 +60,11 @@ describe('decideAccept', () => {
     });
 
     it('offboarding acquires by creating a tombstone: nothing to delete, but an older onboarding arriving later must build nothing', () => {
-      expect(decideAccept(undefined, offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', tombstone: true });
+      expect(decideAccept(undefined, offboarding, false)).toEqual({
+        action: 'acquire',
+        status: 'OFFBOARDING',
+        tombstone: true,
+      });
     });
   });
 
@@ -69,7 +100,11 @@ describe('decideAccept', () => {
     it('completion of another operation of the same registration id does not count', () => {
       const done = record({ status: 'DELETED', completed: { 'onboarding#reg-2': '2026-11-20T09:30:00.000Z' } });
 
-      expect(decideAccept(done, offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7 });
+      expect(decideAccept(done, offboarding, false)).toEqual({
+        action: 'acquire',
+        status: 'OFFBOARDING',
+        expectedVersion: 7,
+      });
     });
   });
 
@@ -111,13 +146,23 @@ describe('decideAccept', () => {
     it('not running, same request: takes over (a replay)', () => {
       const held = record({ status: 'ONBOARDING', lock: lock() });
 
-      expect(decideAccept(held, onboarding, false)).toEqual({ action: 'acquire', status: 'ONBOARDING', expectedVersion: 7, takeover: lock() });
+      expect(decideAccept(held, onboarding, false)).toEqual({
+        action: 'acquire',
+        status: 'ONBOARDING',
+        expectedVersion: 7,
+        takeover: lock(),
+      });
     });
 
     it('not running, another operation: takes over (cleanup of a failed operation)', () => {
       const held = record({ status: 'ONBOARDING', lock: lock() });
 
-      expect(decideAccept(held, offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7, takeover: lock() });
+      expect(decideAccept(held, offboarding, false)).toEqual({
+        action: 'acquire',
+        status: 'OFFBOARDING',
+        expectedVersion: 7,
+        takeover: lock(),
+      });
     });
   });
 
@@ -126,16 +171,29 @@ describe('decideAccept', () => {
       const decision = decideAccept(record({ status: 'ACTIVE' }), onboarding, false);
 
       expect(decision.action === 'reject' && decision.error).toBeInstanceOf(TenantAlreadyActiveError);
-      expect(decision.action === 'reject' && decision.error.message).toBe(`tenant ${tenantId} is active; offboard it first`);
+      expect(decision.action === 'reject' && decision.error.message).toBe(
+        `tenant ${tenantId} is active; offboard it first`,
+      );
     });
 
     it.each(['ONBOARDING', 'OFFBOARDING', 'DELETED'] as const)('onboarding a %s tenant acquires', (status) => {
-      expect(decideAccept(record({ status }), onboarding, false)).toEqual({ action: 'acquire', status: 'ONBOARDING', expectedVersion: 7 });
+      expect(decideAccept(record({ status }), onboarding, false)).toEqual({
+        action: 'acquire',
+        status: 'ONBOARDING',
+        expectedVersion: 7,
+      });
     });
 
-    it.each(['ONBOARDING', 'ACTIVE', 'OFFBOARDING', 'DELETED'] as const)('offboarding a %s tenant acquires', (status) => {
-      expect(decideAccept(record({ status }), offboarding, false)).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7 });
-    });
+    it.each(['ONBOARDING', 'ACTIVE', 'OFFBOARDING', 'DELETED'] as const)(
+      'offboarding a %s tenant acquires',
+      (status) => {
+        expect(decideAccept(record({ status }), offboarding, false)).toEqual({
+          action: 'acquire',
+          status: 'OFFBOARDING',
+          expectedVersion: 7,
+        });
+      },
+    );
   });
 });
 
@@ -148,7 +206,10 @@ describe('lockHolderToCheck', () => {
     ['no record', undefined],
     ['no lock', record()],
     ['this execution holds the lock', record({ lock: lock({ executionArn: thisExecution }) })],
-    ['the request already completed', record({ lock: lock(), completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' } })],
+    [
+      'the request already completed',
+      record({ lock: lock(), completed: { 'onboarding#reg-1': '2026-11-20T09:30:00.000Z' } }),
+    ],
   ])('is undefined when %s', (_case, current) => {
     expect(lockHolderToCheck(current, onboarding)).toBeUndefined();
   });
@@ -158,10 +219,19 @@ describe('tenantSnapshot', () => {
   it('reports the planned tier, isolation model and stack names only', () => {
     const planned = record({
       tier: 'basic',
-      plan: { tier: 'premium', isolationModel: 'silo-cluster', templateVersion: '1.0.0', stacks: [{ stackName: 'tenant-abc' }] },
+      plan: {
+        tier: 'premium',
+        isolationModel: 'silo-cluster',
+        templateVersion: '1.0.0',
+        stacks: [{ stackName: 'tenant-abc' }],
+      },
     });
 
-    expect(tenantSnapshot(planned)).toEqual({ tier: 'premium', isolationModel: 'silo-cluster', stacks: [{ stackName: 'tenant-abc' }] });
+    expect(tenantSnapshot(planned)).toEqual({
+      tier: 'premium',
+      isolationModel: 'silo-cluster',
+      stacks: [{ stackName: 'tenant-abc' }],
+    });
   });
 
   it('falls back to the record tier and no stacks when nothing was planned', () => {
@@ -171,7 +241,11 @@ describe('tenantSnapshot', () => {
 
 describe('requests arriving out of order', () => {
   const accepted = '2026-11-20T10:00:05Z';
-  const base = { tenantId: 't-1', registrationId: 'r-2', executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x:new' };
+  const base = {
+    tenantId: 't-1',
+    registrationId: 'r-2',
+    executionArn: 'arn:aws:states:us-east-1:111122223333:execution:x:new',
+  };
   const deletedRecord = {
     tenantId: 't-1',
     status: TenantStatus.deleted,
@@ -183,7 +257,11 @@ describe('requests arriving out of order', () => {
   } as const;
 
   it('rejects a request older than the latest accepted one as superseded, naming both times', () => {
-    const decision = decideAccept(deletedRecord, { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:01Z' }, false);
+    const decision = decideAccept(
+      deletedRecord,
+      { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:01Z' },
+      false,
+    );
 
     expect(decision.action).toBe('reject');
     expect(decision.action === 'reject' && decision.error).toBeInstanceOf(SupersededError);
@@ -194,7 +272,11 @@ describe('requests arriving out of order', () => {
 
   it('serves a request of the same or a later time, or of unknown time, in arrival order', () => {
     for (const requestedAt of [accepted, '2026-11-20T10:00:06Z', undefined]) {
-      const decision = decideAccept(deletedRecord, { ...base, operation: 'onboarding', ...(requestedAt ? { requestedAt } : {}) }, false);
+      const decision = decideAccept(
+        deletedRecord,
+        { ...base, operation: 'onboarding', ...(requestedAt ? { requestedAt } : {}) },
+        false,
+      );
       expect(decision.action).toBe('acquire');
     }
   });
@@ -231,15 +313,23 @@ describe('tombstones (the record an offboarding of an unknown tenant leaves)', (
     ['in the same second as', offboardedAt],
     ['of unknown time after', undefined],
   ])('refuses an onboarding %s the offboarding that left the tombstone as Superseded', (_case, requestedAt) => {
-    const decision = decideAccept(tombstone, { ...base, operation: 'onboarding', ...(requestedAt !== undefined ? { requestedAt } : {}) }, false);
+    const decision = decideAccept(
+      tombstone,
+      { ...base, operation: 'onboarding', ...(requestedAt !== undefined ? { requestedAt } : {}) },
+      false,
+    );
 
     expect(decision.action).toBe('reject');
     expect(decision.action === 'reject' && decision.error).toBeInstanceOf(SupersededError);
   });
 
-  it('draws the line at the tombstone\'s second: an onboarding strictly newer acquires and makes the record a tenant for good', () => {
+  it("draws the line at the tombstone's second: an onboarding strictly newer acquires and makes the record a tenant for good", () => {
     const sameSecond = decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false);
-    const nextSecond = decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:06Z' }, false);
+    const nextSecond = decideAccept(
+      tombstone,
+      { ...base, operation: 'onboarding', requestedAt: '2026-11-20T10:00:06Z' },
+      false,
+    );
 
     expect(sameSecond.action === 'reject' && sameSecond.error).toBeInstanceOf(SupersededError);
     // No `tombstone`: the handler removes the expiry, so the onboarded tenant's record never expires.
@@ -247,15 +337,28 @@ describe('tombstones (the record an offboarding of an unknown tenant leaves)', (
   });
 
   it('keeps the record a tombstone through a second offboarding', () => {
-    const decision = decideAccept(tombstone, { ...base, operation: 'offboarding', requestedAt: '2026-11-20T10:00:06Z' }, false);
+    const decision = decideAccept(
+      tombstone,
+      { ...base, operation: 'offboarding', requestedAt: '2026-11-20T10:00:06Z' },
+      false,
+    );
 
     expect(decision).toEqual({ action: 'acquire', status: 'OFFBOARDING', expectedVersion: 7, tombstone: true });
   });
 
   it('keeps it a tombstone when a second offboarding takes over from a failed first one', () => {
-    const failed = record({ ...tombstone, status: 'OFFBOARDING', completed: {}, lock: lock({ operation: 'offboarding', registrationId: 'reg-2' }) });
+    const failed = record({
+      ...tombstone,
+      status: 'OFFBOARDING',
+      completed: {},
+      lock: lock({ operation: 'offboarding', registrationId: 'reg-2' }),
+    });
 
-    const decision = decideAccept(failed, { ...base, operation: 'offboarding', requestedAt: '2026-11-20T10:00:06Z' }, false);
+    const decision = decideAccept(
+      failed,
+      { ...base, operation: 'offboarding', requestedAt: '2026-11-20T10:00:06Z' },
+      false,
+    );
 
     expect(decision).toEqual({
       action: 'acquire',
@@ -269,7 +372,11 @@ describe('tombstones (the record an offboarding of an unknown tenant leaves)', (
   it('refuses an onboarding in the same second only after a tombstone, not after the offboarding of a tenant onboarded for real', () => {
     const deleted = record({ ...tombstone, tombstoneExpiresAt: undefined });
 
-    expect(decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false)).toMatchObject({ action: 'reject' });
-    expect(decideAccept(deleted, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false)).toMatchObject({ action: 'acquire' });
+    expect(
+      decideAccept(tombstone, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false),
+    ).toMatchObject({ action: 'reject' });
+    expect(decideAccept(deleted, { ...base, operation: 'onboarding', requestedAt: offboardedAt }, false)).toMatchObject(
+      { action: 'acquire' },
+    );
   });
 });

@@ -81,12 +81,20 @@ describe('accept-request handler: offboarding', () => {
 
     const result = await handler({ event: offboardingEvent(), executionArn: thisExecution }, context);
 
-    expect(result).toEqual({ outcome: 'accepted', request: offboardingRequest, tenant: { tier: 'premium', stacks: [] } });
+    expect(result).toEqual({
+      outcome: 'accepted',
+      request: offboardingRequest,
+      tenant: { tier: 'premium', stacks: [] },
+    });
   });
 
   it('takes over from a failed onboarding to clean up after it', async () => {
     ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution) }),
+      Item: storedRecord({
+        status: 'ONBOARDING',
+        completed: {},
+        lock: lockOf('onboarding', registrationId, otherExecution),
+      }),
     });
     sfn.on(DescribeExecutionCommand).resolves(describeResult('FAILED'));
     ddb.on(UpdateCommand).resolves({});
@@ -94,7 +102,9 @@ describe('accept-request handler: offboarding', () => {
     const result = await handler({ event: offboardingEvent(), executionArn: thisExecution }, context);
 
     expect(result.outcome).toBe('accepted');
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':status': 'OFFBOARDING' });
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'OFFBOARDING',
+    });
   });
 
   it('locks a tenant the registry never saw by creating a tombstone that expires after TOMBSTONE_SECONDS', async () => {
@@ -147,7 +157,10 @@ describe('accept-request handler: offboarding', () => {
     expect(input?.UpdateExpression).toBe(
       'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now, #lastRequestAt = :lastRequestAt, #tombstoneExpiresAt = :tombstoneExpiresAt',
     );
-    expect(input?.ExpressionAttributeValues).toMatchObject({ ':tombstoneExpiresAt': nowSeconds + 1_296_000, ':expected': 4 });
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ':tombstoneExpiresAt': nowSeconds + 1_296_000,
+      ':expected': 4,
+    });
   });
 
   it('refuses an onboarding no newer than the tombstone as Superseded, writing nothing', async () => {
@@ -161,7 +174,9 @@ describe('accept-request handler: offboarding', () => {
     });
 
     // The onboarding event's time is 2026-11-20T10:00:00Z: the same second as the offboarding.
-    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({ name: 'Superseded' });
+    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'Superseded',
+    });
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
@@ -170,7 +185,10 @@ describe('accept-request handler: offboarding', () => {
     ddb.on(GetCommand).resolves({ Item: storedRecord() });
     ddb.on(UpdateCommand).resolves({});
 
-    const result = await handler({ event: { ...offboardingEvent(), 'detail-type': 'offboardingRequest' }, executionArn: thisExecution }, context);
+    const result = await handler(
+      { event: { ...offboardingEvent(), 'detail-type': 'offboardingRequest' }, executionArn: thisExecution },
+      context,
+    );
 
     expect(result.request.operation).toBe('offboarding');
   });
@@ -217,10 +235,17 @@ describe('accept-request handler: logs', () => {
   });
 
   it('logs a rejected request by its ids and field names only', async () => {
-    await expect(handler({ event: onboardingEvent({ tier: 42 }), executionArn: thisExecution }, context)).rejects.toThrow();
+    await expect(
+      handler({ event: onboardingEvent({ tier: 42 }), executionArn: thisExecution }, context),
+    ).rejects.toThrow();
 
     const rejection = logLines().find((line) => line.message === 'Request rejected');
-    expect(rejection).toMatchObject({ tenantId, registrationId, errorName: 'InvalidRequest', reason: 'Invalid onboarding request: detail.tier: must be a string' });
+    expect(rejection).toMatchObject({
+      tenantId,
+      registrationId,
+      errorName: 'InvalidRequest',
+      reason: 'Invalid onboarding request: detail.tier: must be a string',
+    });
     expect(rawOutput()).not.toContain(email);
   });
 });

@@ -21,10 +21,17 @@ export const context = { functionName: 'accept-request', awsRequestId: 'request-
 export const key = { pk: `TENANT#${tenantId}`, sk: 'TENANT' };
 export const getInput = { TableName: 'tenant-registry', Key: key, ConsistentRead: true };
 
-export const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+export const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 /** A lock as the registry stores it; `attempt` is the holder's redrive attempt (0 before any redrive). */
-export function lockOf(operation: 'onboarding' | 'offboarding', registration: string, executionArn: string, acquiredAt = now, attempt = 0) {
+export function lockOf(
+  operation: 'onboarding' | 'offboarding',
+  registration: string,
+  executionArn: string,
+  acquiredAt = now,
+  attempt = 0,
+) {
   return { operation, registrationId: registration, executionArn, acquiredAt, attempt };
 }
 
@@ -50,7 +57,12 @@ export const caseFoldClaim = {
 export const caseFoldMatch = { Item: { sk: 'CASEFOLD' } };
 
 export function describeResult(status: 'RUNNING' | 'FAILED' | 'PENDING_REDRIVE' | 'SUCCEEDED') {
-  return { executionArn: otherExecution, stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:x', status, startDate: new Date(now) };
+  return {
+    executionArn: otherExecution,
+    stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:x',
+    status,
+    startDate: new Date(now),
+  };
 }
 
 /** The request the handler returns for `onboardingEvent()`. */

@@ -18,7 +18,16 @@ import {
   sfn,
 } from './handler.fixture.ts';
 import { lockHold } from '../shared/registry/tenants.fixture.ts';
-import { now, offboardingRegistrationId, onboardingEvent, otherExecution, registrationId, storedRecord, tenantId, thisExecution } from './requests.fixture.ts';
+import {
+  now,
+  offboardingRegistrationId,
+  onboardingEvent,
+  otherExecution,
+  registrationId,
+  storedRecord,
+  tenantId,
+  thisExecution,
+} from './requests.fixture.ts';
 
 describe('accept-request handler: onboarding', () => {
   it('creates the record with the lock for a new tenant', async () => {
@@ -57,7 +66,13 @@ describe('accept-request handler: onboarding', () => {
     ddb
       .on(GetCommand)
       .resolvesOnce({})
-      .resolvesOnce({ Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution) }) });
+      .resolvesOnce({
+        Item: storedRecord({
+          status: 'ONBOARDING',
+          completed: {},
+          lock: lockOf('onboarding', registrationId, otherExecution),
+        }),
+      });
     ddb.on(PutCommand).rejects(conditionFailed());
     ddb.on(PutCommand, caseFoldMatch).resolves({});
     sfn.on(DescribeExecutionCommand).resolves(describeResult('RUNNING'));
@@ -68,7 +83,9 @@ describe('accept-request handler: onboarding', () => {
     expect(ddb.commandCalls(GetCommand)).toHaveLength(2);
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.sk)).toEqual(['CASEFOLD', 'TENANT']);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([{ executionArn: otherExecution }]);
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      { executionArn: otherExecution },
+    ]);
   });
 
   it('gives up with TenantBusy when the record keeps changing under it', async () => {
@@ -85,14 +102,20 @@ describe('accept-request handler: onboarding', () => {
 
   it('treats a redelivered request as a duplicate while the first execution runs', async () => {
     ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution, '2026-11-20T09:59:00.000Z') }),
+      Item: storedRecord({
+        status: 'ONBOARDING',
+        completed: {},
+        lock: lockOf('onboarding', registrationId, otherExecution, '2026-11-20T09:59:00.000Z'),
+      }),
     });
     sfn.on(DescribeExecutionCommand).resolves(describeResult('RUNNING'));
 
     const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
 
     expect(result).toEqual({ outcome: 'duplicate', request: onboardingRequest });
-    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([{ executionArn: otherExecution }]);
+    expect(sfn.commandCalls(DescribeExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      { executionArn: otherExecution },
+    ]);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
@@ -102,14 +125,23 @@ describe('accept-request handler: onboarding', () => {
 
     const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
 
-    expect(result).toEqual({ outcome: 'completed', request: onboardingRequest, completion: { tenantConfig: '{"tier":"premium"}' } });
+    expect(result).toEqual({
+      outcome: 'completed',
+      request: onboardingRequest,
+      completion: { tenantConfig: '{"tier":"premium"}' },
+    });
     expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('takes over the lock of a holder that failed, with an exact conditional update', async () => {
     ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'ONBOARDING', completed: {}, version: 2, lock: lockOf('onboarding', registrationId, otherExecution, '2026-11-20T09:00:00.000Z') }),
+      Item: storedRecord({
+        status: 'ONBOARDING',
+        completed: {},
+        version: 2,
+        lock: lockOf('onboarding', registrationId, otherExecution, '2026-11-20T09:00:00.000Z'),
+      }),
     });
     sfn.on(DescribeExecutionCommand).resolves(describeResult('FAILED'));
     ddb.on(UpdateCommand).resolves({});
@@ -153,9 +185,15 @@ describe('accept-request handler: onboarding', () => {
 
   it('takes over when Step Functions no longer knows the holder', async () => {
     ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, otherExecution) }),
+      Item: storedRecord({
+        status: 'ONBOARDING',
+        completed: {},
+        lock: lockOf('onboarding', registrationId, otherExecution),
+      }),
     });
-    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
     ddb.on(UpdateCommand).resolves({});
 
     const result = await handler({ event: onboardingEvent(), executionArn: thisExecution }, context);
@@ -164,22 +202,34 @@ describe('accept-request handler: onboarding', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
-  it.each(['RUNNING', 'PENDING_REDRIVE'] as const)('is TenantBusy while another operation is %s, writing nothing', async (status) => {
-    ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'OFFBOARDING', lock: lockOf('offboarding', offboardingRegistrationId, otherExecution) }),
-    });
-    sfn.on(DescribeExecutionCommand).resolves(describeResult(status));
+  it.each(['RUNNING', 'PENDING_REDRIVE'] as const)(
+    'is TenantBusy while another operation is %s, writing nothing',
+    async (status) => {
+      ddb.on(GetCommand).resolves({
+        Item: storedRecord({
+          status: 'OFFBOARDING',
+          lock: lockOf('offboarding', offboardingRegistrationId, otherExecution),
+        }),
+      });
+      sfn.on(DescribeExecutionCommand).resolves(describeResult(status));
 
-    await expect(handler({ event: onboardingEvent({ tenantRegistrationId: 'reg-new' }), executionArn: thisExecution }, context)).rejects.toMatchObject({
-      name: 'TenantBusy',
-      message: `tenant ${tenantId} is busy: offboarding of registration ${offboardingRegistrationId} is running in execution ${otherExecution}`,
-    });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-  });
+      await expect(
+        handler({ event: onboardingEvent({ tenantRegistrationId: 'reg-new' }), executionArn: thisExecution }, context),
+      ).rejects.toMatchObject({
+        name: 'TenantBusy',
+        message: `tenant ${tenantId} is busy: offboarding of registration ${offboardingRegistrationId} is running in execution ${otherExecution}`,
+      });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    },
+  );
 
   it('proceeds when this execution already holds the lock, proving it with the fenced write and nothing else', async () => {
-    const held = storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution) });
+    const held = storedRecord({
+      status: 'ONBOARDING',
+      completed: {},
+      lock: lockOf('onboarding', registrationId, thisExecution),
+    });
     ddb.on(GetCommand).resolves({ Item: held });
     ddb.on(UpdateCommand).resolves({ Attributes: held });
 
@@ -194,7 +244,11 @@ describe('accept-request handler: onboarding', () => {
   });
 
   it('a redrive of the accept step proves the lock at its redrive attempt, fencing off the attempts before it', async () => {
-    const held = storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution) });
+    const held = storedRecord({
+      status: 'ONBOARDING',
+      completed: {},
+      lock: lockOf('onboarding', registrationId, thisExecution),
+    });
     ddb.on(GetCommand).resolves({ Item: held });
     ddb.on(UpdateCommand).resolves({ Attributes: held });
 
@@ -208,11 +262,17 @@ describe('accept-request handler: onboarding', () => {
 
   it('is Superseded when an earlier attempt of this execution runs on after a redrive took the lock to attempt 1', async () => {
     ddb.on(GetCommand).resolves({
-      Item: storedRecord({ status: 'ONBOARDING', completed: {}, lock: lockOf('onboarding', registrationId, thisExecution, now, 1) }),
+      Item: storedRecord({
+        status: 'ONBOARDING',
+        completed: {},
+        lock: lockOf('onboarding', registrationId, thisExecution, now, 1),
+      }),
     });
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution, redriveCount: 0 }, context)).rejects.toMatchObject({
+    await expect(
+      handler({ event: onboardingEvent(), executionArn: thisExecution, redriveCount: 0 }, context),
+    ).rejects.toMatchObject({
       name: 'Superseded',
     });
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
@@ -226,7 +286,9 @@ describe('accept-request handler: onboarding', () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(PutCommand, caseFoldMatch).rejects(conditionFailed());
 
-    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({ name: 'TenantIdConflict' });
+    await expect(handler({ event: onboardingEvent(), executionArn: thisExecution }, context)).rejects.toMatchObject({
+      name: 'TenantIdConflict',
+    });
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([caseFoldClaim]);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
@@ -234,7 +296,9 @@ describe('accept-request handler: onboarding', () => {
   it('refuses to onboard an active tenant under a new registration', async () => {
     ddb.on(GetCommand).resolves({ Item: storedRecord() });
 
-    await expect(handler({ event: onboardingEvent({ tenantRegistrationId: 'reg-new' }), executionArn: thisExecution }, context)).rejects.toMatchObject({
+    await expect(
+      handler({ event: onboardingEvent({ tenantRegistrationId: 'reg-new' }), executionArn: thisExecution }, context),
+    ).rejects.toMatchObject({
       name: 'TenantAlreadyActive',
       message: `tenant ${tenantId} is active; offboard it first`,
     });
@@ -246,14 +310,17 @@ describe('accept-request handler: onboarding', () => {
 
     await expect(handler({ event, executionArn: thisExecution }, context)).rejects.toMatchObject({
       name: 'InvalidRequest',
-      message: 'Invalid onboarding request: detail.tenantId: must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit; detail.tenantRegistrationId: is required',
+      message:
+        'Invalid onboarding request: detail.tenantId: must be 1-63 characters of letters, digits and hyphens, starting with a letter or digit; detail.tenantRegistrationId: is required',
     });
     expect(ddb.calls()).toHaveLength(0);
     expect(sfn.calls()).toHaveLength(0);
   });
 
   it('writes nothing for an unknown tier, and names the known tiers', async () => {
-    await expect(handler({ event: onboardingEvent({ tier: 'platinum' }), executionArn: thisExecution }, context)).rejects.toMatchObject({
+    await expect(
+      handler({ event: onboardingEvent({ tier: 'platinum' }), executionArn: thisExecution }, context),
+    ).rejects.toMatchObject({
       name: 'UnknownTier',
       message: 'Request names tier "platinum"; known tiers: basic, advanced, premium',
     });

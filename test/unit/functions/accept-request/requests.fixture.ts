@@ -60,7 +60,12 @@ export function storedRecord(overrides: Partial<TenantRecord> = {}): Record<stri
     tier: 'premium',
     status: 'ACTIVE',
     completed: { [`onboarding#${registrationId}`]: '2026-11-20T09:30:00.000Z' },
-    plan: { tier: 'premium', isolationModel: 'silo-cluster', templateVersion: '1.0.0', stacks: [{ stackName: `tenant-${tenantId}` }] },
+    plan: {
+      tier: 'premium',
+      isolationModel: 'silo-cluster',
+      templateVersion: '1.0.0',
+      stacks: [{ stackName: `tenant-${tenantId}` }],
+    },
     version: 4,
     createdAt: '2026-11-20T09:00:00.000Z',
     updatedAt: '2026-11-20T09:30:00.000Z',

@@ -14,7 +14,10 @@ const onboarding = readSample('onboarding-premium');
 const offboarding = readSample('offboarding-premium');
 const email = String(onboarding.detail.email);
 
-function withDetail(event: Record<string, unknown> & { detail: Record<string, unknown> }, changes: Record<string, unknown>) {
+function withDetail(
+  event: Record<string, unknown> & { detail: Record<string, unknown> },
+  changes: Record<string, unknown>,
+) {
   const detail: Record<string, unknown> = { ...event.detail, ...changes };
   for (const [key, value] of Object.entries(changes)) if (value === undefined) delete detail[key];
   return { ...event, detail };
@@ -32,12 +35,24 @@ function verdict(input: unknown): string {
 
 describe('admitRequest', () => {
   it('starts the workflow of the detail-type, named after the event id, with the envelope and only the fields the workflows read', () => {
-    const admission = admitRequest({ ...onboarding, resources: ['arn:aws:iam::111122223333:user/admin'], detail: { ...onboarding.detail, notes: 'call me' } }, config);
+    const admission = admitRequest(
+      {
+        ...onboarding,
+        resources: ['arn:aws:iam::111122223333:user/admin'],
+        detail: { ...onboarding.detail, notes: 'call me' },
+      },
+      config,
+    );
 
     expect(admission).toEqual({
       action: 'start',
       operation: 'onboarding',
-      address: { operation: 'onboarding', registrationId: onboarding.detail.tenantRegistrationId, tenantId: onboarding.detail.tenantId, requestedAt: onboarding.time },
+      address: {
+        operation: 'onboarding',
+        registrationId: onboarding.detail.tenantRegistrationId,
+        tenantId: onboarding.detail.tenantId,
+        requestedAt: onboarding.time,
+      },
       executionName: onboarding.id,
       input: {
         version: '0',
@@ -48,7 +63,12 @@ describe('admitRequest', () => {
         region: 'us-east-1',
         account: '111122223333',
         resources: [],
-        detail: { tenantId: onboarding.detail.tenantId, tenantRegistrationId: onboarding.detail.tenantRegistrationId, tenantName: 'acme', tier: 'premium' },
+        detail: {
+          tenantId: onboarding.detail.tenantId,
+          tenantRegistrationId: onboarding.detail.tenantRegistrationId,
+          tenantName: 'acme',
+          tier: 'premium',
+        },
       },
     });
     expect(JSON.stringify(admission)).not.toContain(email);
@@ -68,10 +88,22 @@ describe('admitRequest', () => {
   });
 
   it.each([
-    ['no registration id', withDetail(onboarding, { tenantRegistrationId: undefined }), /detail\.tenantRegistrationId: is required/],
-    ['a registration id the contract refuses', withDetail(onboarding, { tenantRegistrationId: '../other' }), /detail\.tenantRegistrationId: must be 1-128 characters/],
+    [
+      'no registration id',
+      withDetail(onboarding, { tenantRegistrationId: undefined }),
+      /detail\.tenantRegistrationId: is required/,
+    ],
+    [
+      'a registration id the contract refuses',
+      withDetail(onboarding, { tenantRegistrationId: '../other' }),
+      /detail\.tenantRegistrationId: must be 1-128 characters/,
+    ],
     ['detail not an object', { ...onboarding, detail: 'tenantId=t1' }, /event\.detail: must be an object/],
-    ['a detail-type that is no request', { ...onboarding, 'detail-type': 'sbt_aws_provisionSuccess' }, /detail-type must be one of/],
+    [
+      'a detail-type that is no request',
+      { ...onboarding, 'detail-type': 'sbt_aws_provisionSuccess' },
+      /detail-type must be one of/,
+    ],
     ['not an object at all', 'onboard me', /Invalid request event/],
   ])('refuses a request it cannot answer (%s), naming the problem, never a value', (_, event, reason) => {
     const admission = admitRequest(event, config);
@@ -108,12 +140,22 @@ describe('sanitizedRequest keeps every verdict of the accept step', () => {
   const megabyte = 'a'.repeat(1024 * 1024);
   it.each([
     ['tenantId over its limit', { tenantId: megabyte }, /detail\.tenantId: must be 1-63 characters/, 64],
-    ['tenantName over its limit', { tenantName: `${'n'.repeat(256)}\n${megabyte}` }, /detail\.tenantName: must be at most 256 characters/, 257],
+    [
+      'tenantName over its limit',
+      { tenantName: `${'n'.repeat(256)}\n${megabyte}` },
+      /detail\.tenantName: must be at most 256 characters/,
+      257,
+    ],
     ['tier over its limit', { tier: megabyte }, /detail\.tier: must be at most 64 characters/, 65],
     ['tenantId an object', { tenantId: { nested: megabyte } }, /detail\.tenantId: must be a string/, undefined],
     ['tenantName missing', { tenantName: undefined }, /detail\.tenantName: is required/, undefined],
     ['email not a string', { email: { address: email } }, /detail\.email: must be a string/, undefined],
-    ['registrationStatus not a string', { registrationStatus: ['In progress'] }, /detail\.registrationStatus: must be a string/, undefined],
+    [
+      'registrationStatus not a string',
+      { registrationStatus: ['In progress'] },
+      /detail\.registrationStatus: must be a string/,
+      undefined,
+    ],
   ])('%s: still refused naming the field, and small', (_, changes, message, cutTo) => {
     const input = sanitizedRequest(withDetail(onboarding, changes), 'onboarding');
 
@@ -121,16 +163,23 @@ describe('sanitizedRequest keeps every verdict of the accept step', () => {
     expect(verdict(withDetail(onboarding, changes))).toMatch(message);
     expect(JSON.stringify(input).length).toBeLessThan(2048);
     expect(JSON.stringify(input)).not.toContain(email);
-    if (cutTo !== undefined) expect(Object.values(input.detail).some((value) => typeof value === 'string' && value.length === cutTo)).toBe(true);
+    if (cutTo !== undefined)
+      expect(Object.values(input.detail).some((value) => typeof value === 'string' && value.length === cutTo)).toBe(
+        true,
+      );
   });
 
   it('offboarding: a mistyped tenantConfig is still refused; a string one is dropped', () => {
-    expect(verdict(sanitizedRequest(withDetail(offboarding, { tenantConfig: { tier: 'x' } }), 'offboarding'))).toMatch(/detail\.tenantConfig: must be a string/);
+    expect(verdict(sanitizedRequest(withDetail(offboarding, { tenantConfig: { tier: 'x' } }), 'offboarding'))).toMatch(
+      /detail\.tenantConfig: must be a string/,
+    );
     expect(sanitizedRequest(offboarding, 'offboarding').detail).not.toHaveProperty('tenantConfig');
   });
 
   it('a "__proto__" key from JSON does not stand in for a missing field', () => {
-    const detail = JSON.parse('{"tenantId":"t1","tenantRegistrationId":"r1","tenantName":"x","__proto__":{"tier":"premium"}}') as Record<string, unknown>;
+    const detail = JSON.parse(
+      '{"tenantId":"t1","tenantRegistrationId":"r1","tenantName":"x","__proto__":{"tier":"premium"}}',
+    ) as Record<string, unknown>;
 
     const input = sanitizedRequest({ ...onboarding, detail }, 'onboarding');
 
@@ -153,13 +202,16 @@ describe('executionNameOf', () => {
     expect(executionNameOf('6a7e8feb-b491-4cf7-a9f1-bf3703467702')).toBe('6a7e8feb-b491-4cf7-a9f1-bf3703467702');
   });
 
-  it.each([['a:b/c d'], ['a/b:c d'], [''], ['x'.repeat(81)], ['é'.repeat(200)], ['id-'.repeat(100_000)]])('names %j within Step Functions\' rules, distinctly', (id) => {
-    const name = executionNameOf(id);
+  it.each([['a:b/c d'], ['a/b:c d'], [''], ['x'.repeat(81)], ['é'.repeat(200)], ['id-'.repeat(100_000)]])(
+    "names %j within Step Functions' rules, distinctly",
+    (id) => {
+      const name = executionNameOf(id);
 
-    expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
-    expect(name.length).toBeLessThanOrEqual(maxExecutionNameLength);
-    expect(executionNameOf(id)).toBe(name);
-  });
+      expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+      expect(name.length).toBeLessThanOrEqual(maxExecutionNameLength);
+      expect(executionNameOf(id)).toBe(name);
+    },
+  );
 
   it('never gives two ids that differ only in characters it drops the same name', () => {
     expect(executionNameOf('a:b/c d')).not.toBe(executionNameOf('a/b:c d'));

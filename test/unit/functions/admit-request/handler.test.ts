@@ -48,7 +48,12 @@ describe('admit-request handler', () => {
       region: 'us-east-1',
       account: '111122223333',
       resources: [],
-      detail: { tenantId: onboarding.detail.tenantId, tenantRegistrationId: onboarding.detail.tenantRegistrationId, tenantName: 'acme', tier: 'premium' },
+      detail: {
+        tenantId: onboarding.detail.tenantId,
+        tenantRegistrationId: onboarding.detail.tenantRegistrationId,
+        tenantName: 'acme',
+        tier: 'premium',
+      },
     });
     expect(call.input).not.toContain(email);
     expect(loggedText()).not.toContain(email);
@@ -59,22 +64,53 @@ describe('admit-request handler', () => {
 
     await handler(offboarding, context);
 
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: offboardingMachine, name: String(offboarding.id) });
+    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: offboardingMachine,
+      name: String(offboarding.id),
+    });
   });
 
   it('a redelivered event (ExecutionAlreadyExists) is a duplicate: logged, not an error', async () => {
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: {} }));
+    sfn
+      .on(StartExecutionCommand)
+      .rejects(new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: {} }));
 
     const output = await handler(onboarding, context);
 
     expect(output).toEqual({ outcome: 'duplicate', operation: 'onboarding', executionArn });
-    expect(logged[0]).toHaveBeenCalledWith('Request already admitted: an execution has its name', expect.objectContaining({ executionArn }));
+    expect(logged[0]).toHaveBeenCalledWith(
+      'Request already admitted: an execution has its name',
+      expect.objectContaining({ executionArn }),
+    );
   });
 
   it.each([
-    ['throttling', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }), 'TransientAwsError'],
-    ['a 5xx', Object.assign(new Error('Internal'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }), 'TransientAwsError'],
-    ['the open-executions quota', new ExecutionLimitExceeded({ message: 'The maximum number of running executions has been reached', $metadata: {} }), 'ExecutionLimitExceeded'],
+    [
+      'throttling',
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+      'TransientAwsError',
+    ],
+    [
+      'a 5xx',
+      Object.assign(new Error('Internal'), {
+        name: 'InternalServerError',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+      'TransientAwsError',
+    ],
+    [
+      'the open-executions quota',
+      new ExecutionLimitExceeded({
+        message: 'The maximum number of running executions has been reached',
+        $metadata: {},
+      }),
+      'ExecutionLimitExceeded',
+    ],
   ])('throws on %s, so Lambda retries the invocation and then dead-letters it', async (_, error, name) => {
     sfn.on(StartExecutionCommand).rejects(error);
 
@@ -90,7 +126,11 @@ describe('admit-request handler', () => {
     expect(sfn).toHaveReceivedCommandTimes(StartExecutionCommand, 0);
     expect(logged[2]).toHaveBeenCalledWith(
       'Request rejected and cannot be answered',
-      expect.objectContaining({ rejected: true, errorName: 'InvalidRequest', reason: expect.stringMatching(/detail\.tenantRegistrationId: is required/) }),
+      expect.objectContaining({
+        rejected: true,
+        errorName: 'InvalidRequest',
+        reason: expect.stringMatching(/detail\.tenantRegistrationId: is required/),
+      }),
     );
     expect(loggedText()).not.toContain(email);
   });
@@ -98,7 +138,10 @@ describe('admit-request handler', () => {
   it('an invalid request that can be addressed still starts its workflow: the accept step refuses it and the failure reporter replies', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
 
-    const output = await handler({ ...onboarding, detail: { ...onboarding.detail, tenantId: 'x'.repeat(200_000) } }, context);
+    const output = await handler(
+      { ...onboarding, detail: { ...onboarding.detail, tenantId: 'x'.repeat(200_000) } },
+      context,
+    );
 
     expect(output.outcome).toBe('started');
     const input = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input ?? '';

@@ -48,7 +48,13 @@ function stable(name: string): Service {
 
 function check(serviceNames: string, progress?: object, redriveCount?: number) {
   return handler(
-    { request, clusterName: 'tenant-t1', serviceNames, ...(progress ? { progress } : {}), ...(redriveCount !== undefined ? { redriveCount } : {}) },
+    {
+      request,
+      clusterName: 'tenant-t1',
+      serviceNames,
+      ...(progress ? { progress } : {}),
+      ...(redriveCount !== undefined ? { redriveCount } : {}),
+    },
     context,
   );
 }
@@ -74,7 +80,10 @@ describe('check-services handler', () => {
 
     expect(result).toEqual({ ready: true, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 0 });
     expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 1);
-    expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({ cluster: 'tenant-t1', services: ['api', 'worker'] });
+    expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({
+      cluster: 'tenant-t1',
+      services: ['api', 'worker'],
+    });
   });
 
   it('asks for at most ten services per call', async () => {
@@ -111,7 +120,13 @@ describe('check-services handler', () => {
     const failedAttempt = { ready: false, polls: 33, waitSeconds: 10, elapsedSeconds: 890, redriveCount: 0 };
 
     await expect(check('api', failedAttempt, 0)).rejects.toMatchObject({ name: 'ServicesNotStable' });
-    await expect(check('api', failedAttempt, 1)).resolves.toEqual({ ready: false, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 1 });
+    await expect(check('api', failedAttempt, 1)).resolves.toEqual({
+      ready: false,
+      polls: 1,
+      waitSeconds: 8,
+      elapsedSeconds: 0,
+      redriveCount: 1,
+    });
   });
 
   it('accepts input without a redrive count (a definition from before it was passed) as attempt 0', async () => {
@@ -127,11 +142,16 @@ describe('check-services handler', () => {
   });
 
   it('matches services ECS answers by ARN, and treats a name ECS answers neither way as missing', async () => {
-    ecs.on(DescribeServicesCommand).resolves({ services: [{ ...stable('api'), serviceName: undefined }], failures: [] });
+    ecs
+      .on(DescribeServicesCommand)
+      .resolves({ services: [{ ...stable('api'), serviceName: undefined }], failures: [] });
 
-    await expect(check('api,ghost', { ready: false, polls: 30, waitSeconds: 30, elapsedSeconds: 900 })).rejects.toMatchObject({
+    await expect(
+      check('api,ghost', { ready: false, polls: 30, waitSeconds: 30, elapsedSeconds: 900 }),
+    ).rejects.toMatchObject({
       name: 'ServicesNotStable',
-      message: 'ECS services in cluster tenant-t1 not stable after 930 seconds: ghost not found in the cluster (MISSING)',
+      message:
+        'ECS services in cluster tenant-t1 not stable after 930 seconds: ghost not found in the cluster (MISSING)',
     });
   });
 
@@ -141,9 +161,12 @@ describe('check-services handler', () => {
       failures: [{ arn: 'arn:aws:ecs:us-east-1:111122223333:service/tenant-t1/worker', reason: 'MISSING' }],
     });
 
-    await expect(check('api,worker', { ready: false, polls: 30, waitSeconds: 30, elapsedSeconds: 870 })).rejects.toMatchObject({
+    await expect(
+      check('api,worker', { ready: false, polls: 30, waitSeconds: 30, elapsedSeconds: 870 }),
+    ).rejects.toMatchObject({
       name: 'ServicesNotStable',
-      message: 'ECS services in cluster tenant-t1 not stable after 900 seconds: worker not found in the cluster (MISSING)',
+      message:
+        'ECS services in cluster tenant-t1 not stable after 900 seconds: worker not found in the cluster (MISSING)',
     });
   });
 
@@ -157,17 +180,22 @@ describe('check-services handler', () => {
             { status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
             { status: 'ACTIVE', rolloutState: 'COMPLETED' },
           ],
-          events: [{ message: '(service api) is unable to consistently start tasks successfully.' }, { message: 'older event' }],
+          events: [
+            { message: '(service api) is unable to consistently start tasks successfully.' },
+            { message: 'older event' },
+          ],
         },
       ],
     });
 
-    await expect(check('api', { ready: false, polls: 30, waitSeconds: 30, elapsedSeconds: 900 })).rejects.toMatchObject({
-      name: 'ServicesNotStable',
-      message:
-        'ECS services in cluster tenant-t1 not stable after 930 seconds: api running 1/2, rollout IN_PROGRESS, ' +
-        'latest event: (service api) is unable to consistently start tasks successfully.',
-    });
+    await expect(check('api', { ready: false, polls: 30, waitSeconds: 30, elapsedSeconds: 900 })).rejects.toMatchObject(
+      {
+        name: 'ServicesNotStable',
+        message:
+          'ECS services in cluster tenant-t1 not stable after 930 seconds: api running 1/2, rollout IN_PROGRESS, ' +
+          'latest event: (service api) is unable to consistently start tasks successfully.',
+      },
+    );
   });
 
   it('fails at once when the PRIMARY deployment was stopped by the circuit breaker', async () => {
@@ -189,7 +217,8 @@ describe('check-services handler', () => {
 
     await expect(check('api')).rejects.toMatchObject({
       name: 'ServicesNotStable',
-      message: 'ECS service api in cluster tenant-t1 failed to deploy (circuit breaker): ECS deployment circuit breaker: tasks failed to start.',
+      message:
+        'ECS service api in cluster tenant-t1 failed to deploy (circuit breaker): ECS deployment circuit breaker: tasks failed to start.',
     });
   });
 
@@ -210,7 +239,9 @@ describe('check-services handler', () => {
   });
 
   it('turns a missing cluster into ServicesNotStable with a clear message', async () => {
-    ecs.on(DescribeServicesCommand).rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
+    ecs
+      .on(DescribeServicesCommand)
+      .rejects(new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }));
 
     await expect(check('api')).rejects.toMatchObject({
       name: 'ServicesNotStable',
@@ -219,23 +250,39 @@ describe('check-services handler', () => {
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    ecs.on(DescribeServicesCommand).rejects(
-      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
-    );
+    ecs
+      .on(DescribeServicesCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
     await expect(check('api')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('turns a 5xx into TransientAwsError', async () => {
-    ecs.on(DescribeServicesCommand).rejects(
-      Object.assign(new Error('Internal'), { name: 'ServerException', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
-    );
+    ecs
+      .on(DescribeServicesCommand)
+      .rejects(
+        Object.assign(new Error('Internal'), {
+          name: 'ServerException',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
 
     await expect(check('api')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('lets other errors propagate untouched', async () => {
-    const denied = Object.assign(new Error('not allowed'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const denied = Object.assign(new Error('not allowed'), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     ecs.on(DescribeServicesCommand).rejects(denied);
 
     await expect(check('api')).rejects.toBe(denied);
@@ -247,19 +294,27 @@ describe('check-services handler', () => {
     await handler({ request, clusterName: 'tenant-t1', serviceNames: 'api', redriveCount: 2 }, context);
 
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
-      lockHold({ tableName: 'tenant-registry', tenantId: 't1' }, { executionArn: request.executionArn, attempt: 2 }, now),
+      lockHold(
+        { tableName: 'tenant-registry', tenantId: 't1' },
+        { executionArn: request.executionArn, attempt: 2 },
+        now,
+      ),
     ]);
   });
 
   it('stops with Superseded, describing nothing, when another execution or a later attempt holds the tenant', async () => {
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     await expect(check('api')).rejects.toMatchObject({ name: 'Superseded' });
     expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 0);
   });
 
   it('rejects input the workflow should never send as InvalidStepInput', async () => {
-    await expect(handler({ request, serviceNames: 'api' } as never, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+    await expect(handler({ request, serviceNames: 'api' } as never, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
     expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 0);
   });
 });

@@ -87,7 +87,14 @@ describe('assessServices', () => {
   });
 
   it('counts a missing service as not stable', () => {
-    const missing = service({ serviceName: 'worker', found: false, status: 'MISSING', runningCount: 0, desiredCount: 0, rolloutState: undefined });
+    const missing = service({
+      serviceName: 'worker',
+      found: false,
+      status: 'MISSING',
+      runningCount: 0,
+      desiredCount: 0,
+      rolloutState: undefined,
+    });
 
     const progress = assessServices(cluster, [service(), missing], undefined, timeout);
 
@@ -115,9 +122,18 @@ describe('assessServices', () => {
         runningCount: 0,
         desiredCount: 2,
         rolloutState: 'IN_PROGRESS',
-        latestEventMessage: '(service worker) was unable to place a task because no container instance met all of its requirements.',
+        latestEventMessage:
+          '(service worker) was unable to place a task because no container instance met all of its requirements.',
       }),
-      service({ serviceName: 'cron', found: false, status: 'MISSING', runningCount: 0, desiredCount: 0, rolloutState: undefined, failureReason: 'MISSING' }),
+      service({
+        serviceName: 'cron',
+        found: false,
+        status: 'MISSING',
+        runningCount: 0,
+        desiredCount: 0,
+        rolloutState: undefined,
+        failureReason: 'MISSING',
+      }),
     ];
 
     expect(() => assessServices(cluster, services, previous, timeout)).toThrow(
@@ -149,7 +165,13 @@ describe('assessServices', () => {
   });
 
   it('starts a fresh budget after a redrive, although the old progress had reached the deadline', () => {
-    const failedAttempt: ServiceProgress = { ready: false, polls: 33, waitSeconds: 10, elapsedSeconds: 890, redriveCount: 0 };
+    const failedAttempt: ServiceProgress = {
+      ready: false,
+      polls: 33,
+      waitSeconds: 10,
+      elapsedSeconds: 890,
+      redriveCount: 0,
+    };
 
     const progress = assessServices(cluster, [service({ runningCount: 0 })], failedAttempt, timeout, 1);
 
@@ -159,8 +181,14 @@ describe('assessServices', () => {
   it('treats progress without a redrive count (written before it existed) as attempt 0', () => {
     const written: ServiceProgress = { ready: false, polls: 33, waitSeconds: 10, elapsedSeconds: 890 };
 
-    expect(() => assessServices(cluster, [service({ runningCount: 0 })], written, timeout)).toThrow(expect.objectContaining({ name: 'ServicesNotStable' }));
-    expect(assessServices(cluster, [service({ runningCount: 0 })], written, timeout, 1)).toMatchObject({ polls: 1, elapsedSeconds: 0, redriveCount: 1 });
+    expect(() => assessServices(cluster, [service({ runningCount: 0 })], written, timeout)).toThrow(
+      expect.objectContaining({ name: 'ServicesNotStable' }),
+    );
+    expect(assessServices(cluster, [service({ runningCount: 0 })], written, timeout, 1)).toMatchObject({
+      polls: 1,
+      elapsedSeconds: 0,
+      redriveCount: 1,
+    });
   });
 
   it('keeps counting within a redriven attempt', () => {
@@ -178,7 +206,9 @@ describe('assessServices', () => {
 
 describe('describeUnstable', () => {
   it('names a non-active status, and says when ECS reported no events', () => {
-    expect(describeUnstable(service({ status: 'DRAINING', runningCount: 1 }))).toBe('api running 1/2, status DRAINING, no service events');
+    expect(describeUnstable(service({ status: 'DRAINING', runningCount: 1 }))).toBe(
+      'api running 1/2, status DRAINING, no service events',
+    );
   });
 
   it('truncates very long event messages', () => {

@@ -17,7 +17,8 @@ const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onb
 const key = { pk: `TENANT#${tenantId}`, sk: 'TENANT' };
 const target = { tableName: 'tenant-registry', tenantId };
 const fence = { executionArn, attempt: 0 };
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 const plan: Plan = {
   tier: 'advanced',
@@ -27,14 +28,21 @@ const plan: Plan = {
   route: { style: 'host', value: `${tenantId}.tenants.example.com` },
   services: ['web'],
 };
-const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const listenerArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
 /** A silo tenant's registration: its stack owns the rule, so no ruleArn or targetGroupArn. */
 const route: RouteRegistration = {
   listenerArn,
   priority: 7,
   style: 'host',
   value: `${tenantId}.tenants.example.com`,
-  stackParameters: { ListenerArn: listenerArn, RulePriority: '7', RouteStyle: 'host', RouteValue: `${tenantId}.tenants.example.com`, RouteHeaderName: 'x-tenant-id' },
+  stackParameters: {
+    ListenerArn: listenerArn,
+    RulePriority: '7',
+    RouteStyle: 'host',
+    RouteValue: `${tenantId}.tenants.example.com`,
+    RouteHeaderName: 'x-tenant-id',
+  },
 };
 
 function request(operation: 'onboarding' | 'offboarding') {
@@ -59,7 +67,12 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
     const result = await handler({ request: request('onboarding'), plan, route }, context);
 
     expect(result).toEqual({ tenantConfig });
-    expect(JSON.parse(tenantConfig).route).toEqual({ style: 'host', host: `${tenantId}.tenants.example.com`, listenerArn, priority: 7 });
+    expect(JSON.parse(tenantConfig).route).toEqual({
+      style: 'host',
+      host: `${tenantId}.tenants.example.com`,
+      listenerArn,
+      priority: 7,
+    });
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
       fencedUpdate(target, fence, now, {
         expression:
@@ -100,7 +113,9 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
     const second = await handler({ request: request('onboarding'), plan, route }, context);
 
     expect(second).toEqual(first);
-    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([{ TableName: 'tenant-registry', Key: key, ConsistentRead: true }]);
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'tenant-registry', Key: key, ConsistentRead: true },
+    ]);
   });
 
   it('completes under the fence of the redrive attempt the workflow passes', async () => {
@@ -128,7 +143,9 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
       },
     });
 
-    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({ name: 'Superseded' });
+    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({
+      name: 'Superseded',
+    });
   });
 
   it('fails with Superseded when another execution took the tenant over before it completed', async () => {
@@ -146,19 +163,29 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
       },
     });
 
-    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({ name: 'Superseded' });
+    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({
+      name: 'Superseded',
+    });
   });
 
   it('fails with InvalidStepInput and writes nothing without the plan or the route', async () => {
-    await expect(handler({ request: request('onboarding'), plan }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
-    await expect(handler({ request: request('onboarding'), route }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+    await expect(handler({ request: request('onboarding'), plan }, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
+    await expect(handler({ request: request('onboarding'), route }, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
     expect(ddb.calls()).toHaveLength(0);
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    ddb.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
 
-    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(handler({ request: request('onboarding'), plan, route }, context)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
   });
 });
 
@@ -172,7 +199,8 @@ describe('complete-operation handler: offboarding (MarkTenantDeleted)', () => {
     expect(result).toEqual({});
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
       fencedUpdate(target, fence, now, {
-        expression: 'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route',
+        expression:
+          'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route',
         names: {
           '#status': 'status',
           '#completed': 'completed',
@@ -180,7 +208,10 @@ describe('complete-operation handler: offboarding (MarkTenantDeleted)', () => {
           '#lastCompletion': 'lastCompletion',
           '#route': 'route',
         },
-        values: { ':status': 'DELETED', ':completion': { key: `offboarding#${registrationId}`, executionArn, at: now } },
+        values: {
+          ':status': 'DELETED',
+          ':completion': { key: `offboarding#${registrationId}`, executionArn, at: now },
+        },
       }),
     ]);
     // Another tenant may now use the id in another letter case; a claim of another id is never removed.
@@ -198,7 +229,15 @@ describe('complete-operation handler: offboarding (MarkTenantDeleted)', () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(DeleteCommand).resolves({});
     ddb.on(GetCommand).resolves({
-      Item: { ...key, tenantId, status: 'DELETED', completed: { [`offboarding#${registrationId}`]: now }, version: 5, createdAt: now, updatedAt: now },
+      Item: {
+        ...key,
+        tenantId,
+        status: 'DELETED',
+        completed: { [`offboarding#${registrationId}`]: now },
+        version: 5,
+        createdAt: now,
+        updatedAt: now,
+      },
     });
 
     await expect(handler({ request: request('offboarding') }, context)).resolves.toEqual({});

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { beginCall, needsSlot, nextProgress, StackVerdict, type StackDecision } from '../../../../functions/converge-stacks/converge.ts';
+import {
+  beginCall,
+  needsSlot,
+  nextProgress,
+  StackVerdict,
+  type StackDecision,
+} from '../../../../functions/converge-stacks/converge.ts';
 import type { StackProgress, StackSpec } from '../../../../functions/shared/step/schemas.ts';
 
 const timeout = 3600;
@@ -12,7 +18,16 @@ function decision(verdict: StackVerdict): StackDecision {
 }
 
 function progress(overrides: Partial<StackProgress> = {}): StackProgress {
-  return { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [], outputs: {}, ...overrides };
+  return {
+    ready: false,
+    polls: 3,
+    waitSeconds: 23,
+    elapsedSeconds: 25,
+    redriveCount: 0,
+    issued: [],
+    outputs: {},
+    ...overrides,
+  };
 }
 
 describe('needsSlot', () => {
@@ -31,7 +46,15 @@ describe('queueing for a slot', () => {
   it('does not count a wait spent queued as stack time', () => {
     const result = beginCall({ request, redriveCount: 0, progress: progress({ queued: true }) });
 
-    expect(result).toEqual({ executionArn, polls: 3, elapsedSeconds: 25, queuedSeconds: 23, redriveCount: 0, issued: [], redriven: false });
+    expect(result).toEqual({
+      executionArn,
+      polls: 3,
+      elapsedSeconds: 25,
+      queuedSeconds: 23,
+      redriveCount: 0,
+      issued: [],
+      redriven: false,
+    });
   });
 
   it('counts the wait again once the previous call was not queued', () => {
@@ -43,11 +66,25 @@ describe('queueing for a slot', () => {
 
     const result = nextProgress(attempt, { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
 
-    expect(result).toEqual({ ready: false, polls: 4, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 0, issued: [], outputs: {}, queued: true, queuedSeconds: 23 });
+    expect(result).toEqual({
+      ready: false,
+      polls: 4,
+      waitSeconds: 60,
+      elapsedSeconds: 25,
+      redriveCount: 0,
+      issued: [],
+      outputs: {},
+      queued: true,
+      queuedSeconds: 23,
+    });
   });
 
   it('leaves the flag out of a call that was not queued', () => {
-    const result = nextProgress(beginCall({ request, redriveCount: 0 }), { ready: false, issuedNow: ['tenant-t1'], outputs: {} }, timeout);
+    const result = nextProgress(
+      beginCall({ request, redriveCount: 0 }),
+      { ready: false, issuedNow: ['tenant-t1'], outputs: {} },
+      timeout,
+    );
 
     expect(result).not.toHaveProperty('queued');
   });
@@ -55,7 +92,11 @@ describe('queueing for a slot', () => {
   it('never times out while queued, however long the queue', () => {
     let current = progress({ polls: 0, elapsedSeconds: 0, waitSeconds: 10, queued: true });
     for (let call = 0; call < 1000; call += 1) {
-      current = nextProgress(beginCall({ request, redriveCount: 0, progress: current }), { ready: false, issuedNow: [], outputs: {}, queued: true }, timeout);
+      current = nextProgress(
+        beginCall({ request, redriveCount: 0, progress: current }),
+        { ready: false, issuedNow: [], outputs: {}, queued: true },
+        timeout,
+      );
     }
 
     expect(current.elapsedSeconds).toBe(0);

@@ -16,7 +16,12 @@ import {
   type AttemptState,
   type StackDecision,
 } from '../../../../functions/converge-stacks/converge.ts';
-import { attemptTagKey, attemptTagValue, clientRequestToken, type ObservedStack } from '../../../../functions/shared/aws/stacks.ts';
+import {
+  attemptTagKey,
+  attemptTagValue,
+  clientRequestToken,
+  type ObservedStack,
+} from '../../../../functions/shared/aws/stacks.ts';
 import type { StackProgress, StackSpec } from '../../../../functions/shared/step/schemas.ts';
 
 const timeout = 3600;
@@ -38,11 +43,29 @@ const request = { executionArn };
 const spec: StackSpec = { stackName: 'tenant-t1', templateUrl: 'https://templates.example/t.json' };
 
 function attempt(overrides: Partial<AttemptState> = {}): AttemptState {
-  return { executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 0, issued: [], redriven: false, ...overrides };
+  return {
+    executionArn,
+    polls: 0,
+    elapsedSeconds: 0,
+    queuedSeconds: 0,
+    redriveCount: 0,
+    issued: [],
+    redriven: false,
+    ...overrides,
+  };
 }
 
 function progress(overrides: Partial<StackProgress> = {}): StackProgress {
-  return { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: ['tenant-t1'], outputs: {}, ...overrides };
+  return {
+    ready: false,
+    polls: 3,
+    waitSeconds: 23,
+    elapsedSeconds: 25,
+    redriveCount: 0,
+    issued: ['tenant-t1'],
+    outputs: {},
+    ...overrides,
+  };
 }
 
 describe('nextWaitSeconds', () => {
@@ -67,7 +90,15 @@ describe('nextWaitSeconds', () => {
 
 describe('beginCall', () => {
   it('starts a fresh attempt on the first call with the input redrive count', () => {
-    expect(beginCall({ request, redriveCount: 2 })).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 2, issued: [], redriven: false });
+    expect(beginCall({ request, redriveCount: 2 })).toEqual({
+      executionArn,
+      polls: 0,
+      elapsedSeconds: 0,
+      queuedSeconds: 0,
+      redriveCount: 2,
+      issued: [],
+      redriven: false,
+    });
   });
 
   it('continues the loop, adding the previous wait to the elapsed time', () => {
@@ -83,26 +114,82 @@ describe('beginCall', () => {
   });
 
   it('resets issued stacks, looks and time after a redrive and takes the new redrive count', () => {
-    const result = beginCall({ request, redriveCount: 1, progress: progress({ polls: 40, elapsedSeconds: 3590, waitSeconds: 10 }) });
+    const result = beginCall({
+      request,
+      redriveCount: 1,
+      progress: progress({ polls: 40, elapsedSeconds: 3590, waitSeconds: 10 }),
+    });
 
-    expect(result).toEqual({ executionArn, polls: 0, elapsedSeconds: 0, queuedSeconds: 0, redriveCount: 1, issued: [], redriven: true });
+    expect(result).toEqual({
+      executionArn,
+      polls: 0,
+      elapsedSeconds: 0,
+      queuedSeconds: 0,
+      redriveCount: 1,
+      issued: [],
+      redriven: true,
+    });
   });
 });
 
 describe('ownedByThisAttempt', () => {
-  const taggedBy = (arn: string, redriveCount: number) => ({ tags: { tenantId: 't1', [attemptTagKey]: attemptTagValue(arn, redriveCount) } });
-  const deletedBy = (arn: string, redriveCount: number) => ({ deleteRequestToken: clientRequestToken('delete', arn, redriveCount, 'tenant-t1') });
+  const taggedBy = (arn: string, redriveCount: number) => ({
+    tags: { tenantId: 't1', [attemptTagKey]: attemptTagValue(arn, redriveCount) },
+  });
+  const deletedBy = (arn: string, redriveCount: number) => ({
+    deleteRequestToken: clientRequestToken('delete', arn, redriveCount, 'tenant-t1'),
+  });
 
   it.each<[string, ObservedStack, Partial<AttemptState>, boolean]>([
-    ['a failed create tagged by this attempt, missing from issued (a lost output)', stack('ROLLBACK_COMPLETE', taggedBy(executionArn, 1)), { redriveCount: 1 }, true],
-    ['a failed create tagged by the attempt before the redrive, although issued', stack('ROLLBACK_COMPLETE', taggedBy(executionArn, 0)), { redriveCount: 1, issued: ['tenant-t1'] }, false],
-    ['a failed create tagged by another execution', stack('CREATE_FAILED', taggedBy(`${executionArn}-other`, 0)), { issued: ['tenant-t1'] }, false],
-    ['an untagged failed create (previous release) this attempt issued', stack('ROLLBACK_FAILED'), { issued: ['tenant-t1'] }, true],
+    [
+      'a failed create tagged by this attempt, missing from issued (a lost output)',
+      stack('ROLLBACK_COMPLETE', taggedBy(executionArn, 1)),
+      { redriveCount: 1 },
+      true,
+    ],
+    [
+      'a failed create tagged by the attempt before the redrive, although issued',
+      stack('ROLLBACK_COMPLETE', taggedBy(executionArn, 0)),
+      { redriveCount: 1, issued: ['tenant-t1'] },
+      false,
+    ],
+    [
+      'a failed create tagged by another execution',
+      stack('CREATE_FAILED', taggedBy(`${executionArn}-other`, 0)),
+      { issued: ['tenant-t1'] },
+      false,
+    ],
+    [
+      'an untagged failed create (previous release) this attempt issued',
+      stack('ROLLBACK_FAILED'),
+      { issued: ['tenant-t1'] },
+      true,
+    ],
     ['an untagged failed create this attempt did not issue', stack('ROLLBACK_COMPLETE'), {}, false],
-    ['a failed delete with this attempt\'s token, missing from issued (a lost output)', stack('DELETE_FAILED', deletedBy(executionArn, 0)), {}, true],
-    ['a failed delete by an earlier attempt, of a stack this attempt created', stack('DELETE_FAILED', { ...taggedBy(executionArn, 1), ...deletedBy(executionArn, 0) }), { redriveCount: 1, issued: ['tenant-t1'] }, false],
-    ['a failed delete whose events name no token, issued by this attempt', stack('DELETE_FAILED'), { issued: ['tenant-t1'] }, true],
-    ['a failed delete whose events name no token, not issued', stack('DELETE_FAILED', taggedBy(executionArn, 0)), {}, false],
+    [
+      "a failed delete with this attempt's token, missing from issued (a lost output)",
+      stack('DELETE_FAILED', deletedBy(executionArn, 0)),
+      {},
+      true,
+    ],
+    [
+      'a failed delete by an earlier attempt, of a stack this attempt created',
+      stack('DELETE_FAILED', { ...taggedBy(executionArn, 1), ...deletedBy(executionArn, 0) }),
+      { redriveCount: 1, issued: ['tenant-t1'] },
+      false,
+    ],
+    [
+      'a failed delete whose events name no token, issued by this attempt',
+      stack('DELETE_FAILED'),
+      { issued: ['tenant-t1'] },
+      true,
+    ],
+    [
+      'a failed delete whose events name no token, not issued',
+      stack('DELETE_FAILED', taggedBy(executionArn, 0)),
+      {},
+      false,
+    ],
   ])('%s -> %s', (_label, observed, overrides, expected) => {
     expect(ownedByThisAttempt(observed, attempt(overrides))).toBe(expected);
   });
@@ -148,7 +235,12 @@ describe('decideStack for desired "absent"', () => {
     ['DELETE_IN_PROGRESS', StackVerdict.waiting, stack('DELETE_IN_PROGRESS'), true],
     ['CREATE_IN_PROGRESS', StackVerdict.waiting, stack('CREATE_IN_PROGRESS'), false],
     ['ROLLBACK_IN_PROGRESS', StackVerdict.waiting, stack('ROLLBACK_IN_PROGRESS'), false],
-    ['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', StackVerdict.waiting, stack('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'), false],
+    [
+      'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+      StackVerdict.waiting,
+      stack('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS'),
+      false,
+    ],
     ['DELETE_FAILED issued this attempt', StackVerdict.deletionFailed, stack('DELETE_FAILED'), true],
     ['DELETE_FAILED left by an earlier attempt', StackVerdict.delete, stack('DELETE_FAILED'), false],
     ['CREATE_COMPLETE', StackVerdict.delete, stack('CREATE_COMPLETE'), false],
@@ -157,7 +249,12 @@ describe('decideStack for desired "absent"', () => {
     ['ROLLBACK_FAILED', StackVerdict.delete, stack('ROLLBACK_FAILED'), false],
     ['UPDATE_ROLLBACK_FAILED', StackVerdict.delete, stack('UPDATE_ROLLBACK_FAILED'), false],
     ['IMPORT_COMPLETE', StackVerdict.delete, stack('IMPORT_COMPLETE'), false],
-    ['REVIEW_IN_PROGRESS (waits for a change set nobody runs)', StackVerdict.delete, stack('REVIEW_IN_PROGRESS'), false],
+    [
+      'REVIEW_IN_PROGRESS (waits for a change set nobody runs)',
+      StackVerdict.delete,
+      stack('REVIEW_IN_PROGRESS'),
+      false,
+    ],
   ])('%s -> %s', (_label, expected, observed, issued) => {
     expect(decideStack('absent', observed, issued)).toBe(expected);
   });
@@ -192,13 +289,23 @@ describe('planConvergence', () => {
   });
 
   it('times out when unsettled at the deadline', () => {
-    const plan = planConvergence('present', [{ spec, stack: stack('CREATE_IN_PROGRESS') }], attempt({ elapsedSeconds: timeout }), timeout);
+    const plan = planConvergence(
+      'present',
+      [{ spec, stack: stack('CREATE_IN_PROGRESS') }],
+      attempt({ elapsedSeconds: timeout }),
+      timeout,
+    );
 
     expect(plan.outcome).toBe('timed-out');
   });
 
   it('is still ready when everything settled right at the deadline', () => {
-    const plan = planConvergence('absent', [{ spec, stack: undefined }], attempt({ elapsedSeconds: timeout + 5 }), timeout);
+    const plan = planConvergence(
+      'absent',
+      [{ spec, stack: undefined }],
+      attempt({ elapsedSeconds: timeout + 5 }),
+      timeout,
+    );
 
     expect(plan.outcome).toBe('ready');
   });
@@ -228,11 +335,15 @@ describe('planConvergence', () => {
     const observed = [{ spec, stack: stack('ROLLBACK_COMPLETE') }];
 
     expect(planConvergence('present', observed, attempt({ issued: ['tenant-t1'] }), timeout).outcome).toBe('failed');
-    expect(planConvergence('present', observed, attempt({ issued: ['someone-else'] }), timeout).outcome).toBe('pending');
+    expect(planConvergence('present', observed, attempt({ issued: ['someone-else'] }), timeout).outcome).toBe(
+      'pending',
+    );
   });
 
-  it('goes by the attempt tag over issued: reports its own rollback, deletes an earlier attempt\'s', () => {
-    const own = [{ spec, stack: stack('ROLLBACK_COMPLETE', { tags: { [attemptTagKey]: attemptTagValue(executionArn, 2) } }) }];
+  it("goes by the attempt tag over issued: reports its own rollback, deletes an earlier attempt's", () => {
+    const own = [
+      { spec, stack: stack('ROLLBACK_COMPLETE', { tags: { [attemptTagKey]: attemptTagValue(executionArn, 2) } }) },
+    ];
 
     const reported = planConvergence('present', own, attempt({ redriveCount: 2, issued: [] }), timeout);
     const stale = planConvergence('present', own, attempt({ redriveCount: 3, issued: ['tenant-t1'] }), timeout);
@@ -251,17 +362,33 @@ describe('nextProgress', () => {
       timeout,
     );
 
-    expect(result).toEqual({ ready: false, polls: 3, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 1, issued: ['a', 'b'], outputs: {} });
+    expect(result).toEqual({
+      ready: false,
+      polls: 3,
+      waitSeconds: 60,
+      elapsedSeconds: 25,
+      redriveCount: 1,
+      issued: ['a', 'b'],
+      outputs: {},
+    });
   });
 
   it('never schedules a wait past the deadline', () => {
-    const result = nextProgress(attempt({ polls: 30, elapsedSeconds: timeout - 7 }), { ready: false, issuedNow: [], outputs: {} }, timeout);
+    const result = nextProgress(
+      attempt({ polls: 30, elapsedSeconds: timeout - 7 }),
+      { ready: false, issuedNow: [], outputs: {} },
+      timeout,
+    );
 
     expect(result.waitSeconds).toBe(7);
   });
 
   it('keeps the wait positive even at the deadline (the Wait state rejects 0)', () => {
-    const result = nextProgress(attempt({ polls: 30, elapsedSeconds: timeout }), { ready: true, issuedNow: [], outputs: {} }, timeout);
+    const result = nextProgress(
+      attempt({ polls: 30, elapsedSeconds: timeout }),
+      { ready: true, issuedNow: [], outputs: {} },
+      timeout,
+    );
 
     expect(result.waitSeconds).toBe(1);
   });
@@ -270,8 +397,16 @@ describe('nextProgress', () => {
 describe('mergeOutputs', () => {
   it('merges every stack output into one record', () => {
     const decisions: StackDecision[] = [
-      { spec, stack: stack('CREATE_COMPLETE', { outputs: { ClusterName: 'c1', ServiceNames: 'web' } }), verdict: StackVerdict.settled },
-      { spec, stack: stack('UPDATE_COMPLETE', { outputs: { TargetGroupArn: 'arn:tg' } }), verdict: StackVerdict.settled },
+      {
+        spec,
+        stack: stack('CREATE_COMPLETE', { outputs: { ClusterName: 'c1', ServiceNames: 'web' } }),
+        verdict: StackVerdict.settled,
+      },
+      {
+        spec,
+        stack: stack('UPDATE_COMPLETE', { outputs: { TargetGroupArn: 'arn:tg' } }),
+        verdict: StackVerdict.settled,
+      },
     ];
 
     expect(mergeOutputs(decisions)).toEqual({ ClusterName: 'c1', ServiceNames: 'web', TargetGroupArn: 'arn:tg' });
@@ -286,18 +421,29 @@ describe('errors', () => {
     );
 
     expect(error.name).toBe('StackCreationFailed');
-    expect(error.message).toBe('Stack tenant-t1 failed to create: WebService (AWS::ECS::Service): Invalid request provided');
+    expect(error.message).toBe(
+      'Stack tenant-t1 failed to create: WebService (AWS::ECS::Service): Invalid request provided',
+    );
   });
 
   it('falls back to the stack status reason, then to the status, when no resource failure is listed', () => {
     const withReason = stackFailureError(
-      { spec, stack: stack('DELETE_FAILED', { statusReason: 'The following resource(s) failed to delete: [Bucket].' }), verdict: StackVerdict.deletionFailed },
+      {
+        spec,
+        stack: stack('DELETE_FAILED', { statusReason: 'The following resource(s) failed to delete: [Bucket].' }),
+        verdict: StackVerdict.deletionFailed,
+      },
       undefined,
     );
-    const withoutReason = stackFailureError({ spec, stack: stack('ROLLBACK_FAILED'), verdict: StackVerdict.creationFailed }, undefined);
+    const withoutReason = stackFailureError(
+      { spec, stack: stack('ROLLBACK_FAILED'), verdict: StackVerdict.creationFailed },
+      undefined,
+    );
 
     expect(withReason.name).toBe('StackDeletionFailed');
-    expect(withReason.message).toBe('Stack tenant-t1 failed to delete: The following resource(s) failed to delete: [Bucket].');
+    expect(withReason.message).toBe(
+      'Stack tenant-t1 failed to delete: The following resource(s) failed to delete: [Bucket].',
+    );
     expect(withoutReason.message).toBe('Stack tenant-t1 failed to create: stack status ROLLBACK_FAILED');
   });
 
@@ -309,7 +455,9 @@ describe('errors', () => {
     });
 
     expect(error.name).toBe('StackCreationFailed');
-    expect(error.message).toBe('Stack tenant-t1 is in UPDATE_ROLLBACK_FAILED and needs manual attention: Resource Bucket is in an invalid state');
+    expect(error.message).toBe(
+      'Stack tenant-t1 is in UPDATE_ROLLBACK_FAILED and needs manual attention: Resource Bucket is in an invalid state',
+    );
   });
 
   it('names each unsettled stack and its status on timeout', () => {
@@ -323,7 +471,9 @@ describe('errors', () => {
     );
 
     expect(error.name).toBe('StackTimeout');
-    expect(error.message).toBe('Stacks did not settle within 3600 seconds: tenant-t1 (CREATE_IN_PROGRESS), tenant-t2 (not found)');
+    expect(error.message).toBe(
+      'Stacks did not settle within 3600 seconds: tenant-t1 (CREATE_IN_PROGRESS), tenant-t2 (not found)',
+    );
   });
 });
 
@@ -340,7 +490,11 @@ describe('assertCreatable', () => {
 });
 
 describe('withExtraParameters', () => {
-  const planned = { stackName: 'tenant-a', templateUrl: 'https://t/silo/1.0.0/template.json', parameters: { TenantId: 'a' } };
+  const planned = {
+    stackName: 'tenant-a',
+    templateUrl: 'https://t/silo/1.0.0/template.json',
+    parameters: { TenantId: 'a' },
+  };
 
   it('adds the route parameters to every stack to be created', () => {
     expect(withExtraParameters([planned], { ListenerArn: 'arn:l', RulePriority: '7' })).toEqual([
@@ -349,7 +503,9 @@ describe('withExtraParameters', () => {
   });
 
   it('leaves stacks to delete (no template) and absent extras alone', () => {
-    expect(withExtraParameters([{ stackName: 'tenant-a' }], { ListenerArn: 'arn:l' })).toEqual([{ stackName: 'tenant-a' }]);
+    expect(withExtraParameters([{ stackName: 'tenant-a' }], { ListenerArn: 'arn:l' })).toEqual([
+      { stackName: 'tenant-a' },
+    ]);
     expect(withExtraParameters([planned], undefined)).toEqual([planned]);
   });
 });

@@ -29,14 +29,34 @@ describe('converge-stacks toward "absent"', () => {
     const result = await handler(offboardingInput(), context);
 
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
-      { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 0, stackName) },
+      {
+        StackName: stackName,
+        RoleARN: roleArn,
+        ClientRequestToken: clientRequestToken('delete', executionArn, 0, stackName),
+      },
     ]);
-    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 0, issued: [stackName], outputs: {} });
+    expect(result).toStrictEqual({
+      ready: false,
+      polls: 1,
+      waitSeconds: 30,
+      elapsedSeconds: 0,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    });
   });
 
   it('waits while the delete runs', async () => {
     cfn.on(DescribeStacksCommand).resolves(stackIn('DELETE_IN_PROGRESS'));
-    const previous: StackProgress = { ready: false, polls: 1, waitSeconds: 10, elapsedSeconds: 0, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 1,
+      waitSeconds: 10,
+      elapsedSeconds: 0,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(offboardingInput(previous), context);
 
@@ -46,20 +66,48 @@ describe('converge-stacks toward "absent"', () => {
 
   it('is ready once the stack is gone, with no outputs', async () => {
     cfn.on(DescribeStacksCommand).rejects(notFound());
-    const previous: StackProgress = { ready: false, polls: 2, waitSeconds: 15, elapsedSeconds: 10, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 2,
+      waitSeconds: 15,
+      elapsedSeconds: 10,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(offboardingInput(previous), context);
 
-    expect(result).toStrictEqual({ ready: true, polls: 3, waitSeconds: 60, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} });
+    expect(result).toStrictEqual({
+      ready: true,
+      polls: 3,
+      waitSeconds: 60,
+      elapsedSeconds: 25,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    });
   });
 
   it('fails with the failing resource when its own delete failed', async () => {
     cfn
       .on(DescribeStacksCommand)
-      .resolves(stackIn('DELETE_FAILED', { StackStatusReason: 'The following resource(s) failed to delete: [ServiceSecurityGroup].' }))
+      .resolves(
+        stackIn('DELETE_FAILED', {
+          StackStatusReason: 'The following resource(s) failed to delete: [ServiceSecurityGroup].',
+        }),
+      )
       .on(DescribeStackEventsCommand)
       .resolves({ StackEvents: failedDeleteAfterRollback() });
-    const previous: StackProgress = { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 3,
+      waitSeconds: 23,
+      elapsedSeconds: 25,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     await expect(handler(offboardingInput(previous), context)).rejects.toMatchObject({
       name: 'StackDeletionFailed',
@@ -76,13 +124,25 @@ describe('converge-stacks toward "absent"', () => {
       .on(DeleteStackCommand)
       .resolves({});
     // The failed attempt had issued the delete; the redrive's progress is that attempt's.
-    const failedAttempt: StackProgress = { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} };
+    const failedAttempt: StackProgress = {
+      ready: false,
+      polls: 3,
+      waitSeconds: 23,
+      elapsedSeconds: 25,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(offboardingInput(failedAttempt, 1), context);
 
     expect(inputsOf(DescribeStackEventsCommand)).toStrictEqual([{ StackName: stackId }]);
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
-      { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 1, stackName) },
+      {
+        StackName: stackName,
+        RoleARN: roleArn,
+        ClientRequestToken: clientRequestToken('delete', executionArn, 1, stackName),
+      },
     ]);
     expect(result).toMatchObject({ ready: false, redriveCount: 1, issued: [stackName] });
   });
@@ -93,7 +153,15 @@ describe('converge-stacks toward "absent"', () => {
       .resolves(stackIn('DELETE_FAILED'))
       .on(DescribeStackEventsCommand)
       .resolves({ StackEvents: failedDeleteAfterRollback(clientRequestToken('delete', executionArn, 0, stackName)) });
-    const retried: StackProgress = { ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 0, issued: [], outputs: {} };
+    const retried: StackProgress = {
+      ready: false,
+      polls: 1,
+      waitSeconds: 30,
+      elapsedSeconds: 0,
+      redriveCount: 0,
+      issued: [],
+      outputs: {},
+    };
 
     await expect(handler(offboardingInput(retried), context)).rejects.toMatchObject({ name: 'StackDeletionFailed' });
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
@@ -107,7 +175,15 @@ describe('converge-stacks toward "absent"', () => {
       .resolves({ StackEvents: failedDeleteAfterRollback('Console-DeleteStack-7f59c3cf-00d2-40c7-b2ff-e75db0987002') })
       .on(DeleteStackCommand)
       .resolves({});
-    const previous: StackProgress = { ready: false, polls: 3, waitSeconds: 23, elapsedSeconds: 25, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 3,
+      waitSeconds: 23,
+      elapsedSeconds: 25,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     await handler(offboardingInput(previous), context);
 
@@ -119,7 +195,13 @@ describe('converge-stacks toward "absent"', () => {
       .on(DescribeStacksCommand)
       .resolves(stackIn('CREATE_COMPLETE'))
       .on(DeleteStackCommand)
-      .rejects(Object.assign(new Error('Role is invalid or cannot be assumed'), { name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      .rejects(
+        Object.assign(new Error('Role is invalid or cannot be assumed'), {
+          name: 'ValidationError',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
     await expect(handler(offboardingInput(), context)).rejects.toMatchObject({ name: 'StackRequestRejected' });
   });

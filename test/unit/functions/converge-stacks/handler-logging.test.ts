@@ -33,15 +33,31 @@ describe('converge-stacks logging', () => {
   it('logs each stack status and action with the tenant keys, never parameter values', async () => {
     cfn
       .on(DescribeStacksCommand)
-      .rejects(Object.assign(new Error('Stack with id tenant-2f1c9d3e does not exist'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }))
+      .rejects(
+        Object.assign(new Error('Stack with id tenant-2f1c9d3e does not exist'), {
+          name: 'ValidationError',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      )
       .on(CreateStackCommand)
       .resolves({ StackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/tenant-2f1c9d3e/1' });
 
     await handler(
       {
-        request: { operation: 'onboarding', tenantId: '2f1c9d3e', registrationId: 'b8e0a1c2', executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb' },
+        request: {
+          operation: 'onboarding',
+          tenantId: '2f1c9d3e',
+          registrationId: 'b8e0a1c2',
+          executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb',
+        },
         desired: 'present',
-        stacks: [{ stackName: 'tenant-2f1c9d3e', templateUrl: 'https://templates.example/t.json', parameters: { Service0Image: secretValue } }],
+        stacks: [
+          {
+            stackName: 'tenant-2f1c9d3e',
+            templateUrl: 'https://templates.example/t.json',
+            parameters: { Service0Image: secretValue },
+          },
+        ],
         redriveCount: 0,
       },
       context,

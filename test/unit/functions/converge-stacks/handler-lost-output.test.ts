@@ -39,7 +39,9 @@ beforeEach(() => {
 /** The onboarding loop's input for a stack the local cloud accepts (progress absent on the first call). */
 function onboarding(progress?: unknown) {
   const planned = createStackInput(stackName, { model: 'silo-services' });
-  const parameters = Object.fromEntries((planned.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+  const parameters = Object.fromEntries(
+    (planned.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']),
+  );
   return {
     request,
     desired: 'present',
@@ -50,7 +52,13 @@ function onboarding(progress?: unknown) {
 }
 
 function offboarding(progress?: unknown) {
-  return { request: { ...request, operation: 'offboarding' }, desired: 'absent', stacks: [{ stackName }], ...(progress !== undefined ? { progress } : {}), redriveCount: 0 };
+  return {
+    request: { ...request, operation: 'offboarding' },
+    desired: 'absent',
+    stacks: [{ stackName }],
+    ...(progress !== undefined ? { progress } : {}),
+    redriveCount: 0,
+  };
 }
 
 describe('converge-stacks after a lost output', () => {
@@ -64,7 +72,10 @@ describe('converge-stacks after a lost output', () => {
     clock.advance(2500);
     const outcome = await handler(onboarding(retried), context).catch((error: unknown) => error);
 
-    expect(outcome).toMatchObject({ name: 'StackCreationFailed', message: expect.stringContaining('Injected rollback') });
+    expect(outcome).toMatchObject({
+      name: 'StackCreationFailed',
+      message: expect.stringContaining('Injected rollback'),
+    });
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 
@@ -79,7 +90,10 @@ describe('converge-stacks after a lost output', () => {
     clock.advance(1000);
     const outcome = await handler(offboarding(retried), context).catch((error: unknown) => error);
 
-    expect(outcome).toMatchObject({ name: 'StackDeletionFailed', message: expect.stringContaining('Injected delete failure') });
+    expect(outcome).toMatchObject({
+      name: 'StackDeletionFailed',
+      message: expect.stringContaining('Injected delete failure'),
+    });
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
   });
 });

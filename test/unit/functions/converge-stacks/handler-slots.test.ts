@@ -14,8 +14,28 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
 import { lockHold } from '../shared/registry/tenants.fixture.ts';
-import { now, slotDelete, slotItem, slotPut, slotRenewal, slotsQuery, tableName, throttled } from '../shared/registry/stack-slots.fixture.ts';
-import { context, createInput, documents, executionArn, freeSlots, notFound, offboardingInput, onboardingInput, request, stackIn } from './handler.fixture.ts';
+import {
+  now,
+  slotDelete,
+  slotItem,
+  slotPut,
+  slotRenewal,
+  slotsQuery,
+  tableName,
+  throttled,
+} from '../shared/registry/stack-slots.fixture.ts';
+import {
+  context,
+  createInput,
+  documents,
+  executionArn,
+  freeSlots,
+  notFound,
+  offboardingInput,
+  onboardingInput,
+  request,
+  stackIn,
+} from './handler.fixture.ts';
 import { rolledBackCreate, stackId, stackName } from './stack-events.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
@@ -30,7 +50,16 @@ function inputs(command: Parameters<typeof documents.commandCalls>[0]): unknown[
 }
 
 function progress(overrides: Partial<StackProgress> = {}): StackProgress {
-  return { ready: false, polls: 5, waitSeconds: 60, elapsedSeconds: 0, redriveCount: 0, issued: [], outputs: {}, ...overrides };
+  return {
+    ready: false,
+    polls: 5,
+    waitSeconds: 60,
+    elapsedSeconds: 0,
+    redriveCount: 0,
+    issued: [],
+    outputs: {},
+    ...overrides,
+  };
 }
 
 beforeEach(() => {
@@ -54,7 +83,16 @@ describe('converge-stacks admission: waiting for a slot', () => {
     expect(inputs(QueryCommand)).toEqual([slotsQuery()]);
     expect(documents.commandCalls(PutCommand)).toHaveLength(0);
     expect(cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
-    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 0, issued: [], outputs: {}, queued: true });
+    expect(result).toStrictEqual({
+      ready: false,
+      polls: 1,
+      waitSeconds: 30,
+      elapsedSeconds: 0,
+      redriveCount: 0,
+      issued: [],
+      outputs: {},
+      queued: true,
+    });
   });
 
   it('does not count the queued wait against the stack deadline', async () => {
@@ -81,7 +119,9 @@ describe('converge-stacks admission: waiting for a slot', () => {
     documents.on(QueryCommand).resolves({ Items: heldByOthers(20) });
 
     // 540 s queued before the previous call, which queued 60 s more: 600 in all.
-    await expect(handler(onboardingInput(progress({ queued: true, queuedSeconds: 540 })), context)).rejects.toMatchObject({
+    await expect(
+      handler(onboardingInput(progress({ queued: true, queuedSeconds: 540 })), context),
+    ).rejects.toMatchObject({
       name: 'StackTimeout',
       message: 'No stack operation slot came free within 600 seconds (20 tenants may create or delete stacks at once)',
     });
@@ -138,11 +178,15 @@ describe('converge-stacks fencing', () => {
 
     await handler(onboardingInput(progress({ issued: [stackName], redriveCount: 1 }), 1), context);
 
-    expect(inputs(UpdateCommand)).toEqual([lockHold({ tableName, tenantId }, { executionArn, attempt: 1 }, now.toISOString())]);
+    expect(inputs(UpdateCommand)).toEqual([
+      lockHold({ tableName, tenantId }, { executionArn, attempt: 1 }, now.toISOString()),
+    ]);
   });
 
   it('stops with Superseded, touching no stack and no slot, when another execution or a later attempt holds the tenant', async () => {
-    documents.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    documents
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     await expect(handler(offboardingInput(), context)).rejects.toMatchObject({ name: 'Superseded' });
     expect(cfn.calls()).toHaveLength(0);
@@ -169,12 +213,27 @@ describe('converge-stacks admission: freeing the slot', () => {
   const terminal: [string, () => void, StackProgress | undefined, string][] = [
     [
       'its create failed',
-      () => cfn.on(DescribeStacksCommand).resolves(stackIn('ROLLBACK_COMPLETE')).on(DescribeStackEventsCommand).resolves({ StackEvents: rolledBackCreate() }),
+      () =>
+        cfn
+          .on(DescribeStacksCommand)
+          .resolves(stackIn('ROLLBACK_COMPLETE'))
+          .on(DescribeStackEventsCommand)
+          .resolves({ StackEvents: rolledBackCreate() }),
       progress({ issued: [stackName] }),
       'StackCreationFailed',
     ],
-    ['it needs attention', () => cfn.on(DescribeStacksCommand).resolves(stackIn('UPDATE_ROLLBACK_FAILED')), undefined, 'StackCreationFailed'],
-    ['it timed out', () => cfn.on(DescribeStacksCommand).resolves(stackIn('CREATE_IN_PROGRESS')), progress({ elapsedSeconds: 3553, waitSeconds: 47 }), 'StackTimeout'],
+    [
+      'it needs attention',
+      () => cfn.on(DescribeStacksCommand).resolves(stackIn('UPDATE_ROLLBACK_FAILED')),
+      undefined,
+      'StackCreationFailed',
+    ],
+    [
+      'it timed out',
+      () => cfn.on(DescribeStacksCommand).resolves(stackIn('CREATE_IN_PROGRESS')),
+      progress({ elapsedSeconds: 3553, waitSeconds: 47 }),
+      'StackTimeout',
+    ],
     [
       'CloudFormation refused the create',
       () =>
@@ -182,7 +241,9 @@ describe('converge-stacks admission: freeing the slot', () => {
           .on(DescribeStacksCommand)
           .rejects(notFound())
           .on(CreateStackCommand)
-          .rejects(new LimitExceededException({ message: 'Limit on the number of stacks has been exceeded', $metadata: {} })),
+          .rejects(
+            new LimitExceededException({ message: 'Limit on the number of stacks has been exceeded', $metadata: {} }),
+          ),
       undefined,
       'StackRequestRejected',
     ],
@@ -215,6 +276,8 @@ describe('converge-stacks admission: freeing the slot', () => {
     cfn.on(DescribeStacksCommand).resolves(stackIn('CREATE_COMPLETE'));
     documents.on(QueryCommand).rejects(throttled());
 
-    await expect(handler(onboardingInput(progress({ issued: [stackName] })), context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(handler(onboardingInput(progress({ issued: [stackName] })), context)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
   });
 });

@@ -9,7 +9,8 @@ import { stackId, stackName } from './stack-events.fixture.ts';
 
 export const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb';
 export const roleArn = 'arn:aws:iam::111122223333:role/tenant-stacks'; // CLOUDFORMATION_ROLE_ARN in test/setup-env.ts
-export const templateUrl = 'https://templates.s3.us-east-1.amazonaws.com/tenant-templates/silo-services/1.0.0/template.json';
+export const templateUrl =
+  'https://templates.s3.us-east-1.amazonaws.com/tenant-templates/silo-services/1.0.0/template.json';
 
 export const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -63,7 +64,9 @@ export function offboardingInput(progress?: StackProgress, redriveCount = 0) {
 }
 
 export function stackIn(status: Stack['StackStatus'], extra: Partial<Stack> = {}) {
-  return { Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: status, ...extra }] };
+  return {
+    Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: status, ...extra }],
+  };
 }
 
 export function notFound(): Error {
@@ -78,7 +81,10 @@ export function notFound(): Error {
 export function createInputFor(redriveCount: number) {
   return {
     ...createInput,
-    Tags: [{ Key: 'tenant-id', Value: '2f1c9d3e' }, { Key: attemptTagKey, Value: attemptTagValue(executionArn, redriveCount) }],
+    Tags: [
+      { Key: 'tenant-id', Value: '2f1c9d3e' },
+      { Key: attemptTagKey, Value: attemptTagValue(executionArn, redriveCount) },
+    ],
     ClientRequestToken: clientRequestToken('create', executionArn, redriveCount, stackName),
   };
 }
@@ -101,12 +107,19 @@ export const createInput = {
   ClientRequestToken: clientRequestToken('create', executionArn, 0, stackName),
 };
 
-
 /** The registry table: stack-operation slots. */
 export const documents = mockClient(DynamoDBDocumentClient);
 
 /** Every stack-operation slot free: acquire takes slot 0, release finds nothing to free. */
 export function freeSlots(): void {
   documents.reset();
-  documents.on(QueryCommand).resolves({ Items: [] }).on(PutCommand).resolves({}).on(UpdateCommand).resolves({}).on(DeleteCommand).resolves({});
+  documents
+    .on(QueryCommand)
+    .resolves({ Items: [] })
+    .on(PutCommand)
+    .resolves({})
+    .on(UpdateCommand)
+    .resolves({})
+    .on(DeleteCommand)
+    .resolves({});
 }

@@ -12,7 +12,17 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import { clientRequestToken } from '../../../../functions/shared/aws/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
-import { context, createInput, createInputFor, executionArn, freeSlots, notFound, onboardingInput, roleArn, stackIn } from './handler.fixture.ts';
+import {
+  context,
+  createInput,
+  createInputFor,
+  executionArn,
+  freeSlots,
+  notFound,
+  onboardingInput,
+  roleArn,
+  stackIn,
+} from './handler.fixture.ts';
 import { rolledBackCreate, serviceFailure, stackId, stackName } from './stack-events.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
@@ -46,7 +56,15 @@ describe('converge-stacks toward "present"', () => {
 
   it('waits while the stack is being created, counting time and backing off', async () => {
     cfn.on(DescribeStacksCommand).resolves(stackIn('CREATE_IN_PROGRESS'));
-    const previous: StackProgress = { ready: false, polls: 1, waitSeconds: 10, elapsedSeconds: 0, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 1,
+      waitSeconds: 10,
+      elapsedSeconds: 0,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(onboardingInput(previous), context);
 
@@ -58,13 +76,24 @@ describe('converge-stacks toward "present"', () => {
     cfn.on(DescribeStacksCommand).resolves(
       stackIn('CREATE_COMPLETE', {
         Outputs: [
-          { OutputKey: 'TargetGroupArn', OutputValue: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/1' },
+          {
+            OutputKey: 'TargetGroupArn',
+            OutputValue: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/1',
+          },
           { OutputKey: 'ClusterName', OutputValue: 'shared-tenants' },
           { OutputKey: 'ServiceNames', OutputValue: 'tenant-2f1c9d3e-web' },
         ],
       }),
     );
-    const previous: StackProgress = { ready: false, polls: 4, waitSeconds: 51, elapsedSeconds: 82, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 4,
+      waitSeconds: 51,
+      elapsedSeconds: 82,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(onboardingInput(previous), context);
 
@@ -83,10 +112,22 @@ describe('converge-stacks toward "present"', () => {
   it('fails with the first failing resource when its own create rolled back', async () => {
     cfn
       .on(DescribeStacksCommand)
-      .resolves(stackIn('ROLLBACK_COMPLETE', { StackStatusReason: 'The following resource(s) failed to create: [WebService].' }))
+      .resolves(
+        stackIn('ROLLBACK_COMPLETE', {
+          StackStatusReason: 'The following resource(s) failed to create: [WebService].',
+        }),
+      )
       .on(DescribeStackEventsCommand)
       .resolves({ StackEvents: rolledBackCreate() });
-    const previous: StackProgress = { ready: false, polls: 6, waitSeconds: 60, elapsedSeconds: 193, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 6,
+      waitSeconds: 60,
+      elapsedSeconds: 193,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const error = await handler(onboardingInput(previous), context).catch((e: unknown) => e);
 
@@ -104,7 +145,11 @@ describe('converge-stacks toward "present"', () => {
     const first = await handler(onboardingInput(), context);
 
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
-      { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 0, stackName) },
+      {
+        StackName: stackName,
+        RoleARN: roleArn,
+        ClientRequestToken: clientRequestToken('delete', executionArn, 0, stackName),
+      },
     ]);
     expect(cfn.commandCalls(CreateStackCommand)).toHaveLength(0);
     expect(first).toMatchObject({ ready: false, issued: [stackName] });
@@ -121,15 +166,35 @@ describe('converge-stacks toward "present"', () => {
 
   it('after a redrive, treats the rollback that failed the previous attempt as stale', async () => {
     cfn.on(DescribeStacksCommand).resolves(stackIn('ROLLBACK_COMPLETE')).on(DeleteStackCommand).resolves({});
-    const failedAttempt: StackProgress = { ready: false, polls: 9, waitSeconds: 60, elapsedSeconds: 400, redriveCount: 0, issued: [stackName], outputs: {} };
+    const failedAttempt: StackProgress = {
+      ready: false,
+      polls: 9,
+      waitSeconds: 60,
+      elapsedSeconds: 400,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(onboardingInput(failedAttempt, 1), context);
 
     expect(cfn.commandCalls(DescribeStackEventsCommand)).toHaveLength(0);
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
-      { StackName: stackName, RoleARN: roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 1, stackName) },
+      {
+        StackName: stackName,
+        RoleARN: roleArn,
+        ClientRequestToken: clientRequestToken('delete', executionArn, 1, stackName),
+      },
     ]);
-    expect(result).toStrictEqual({ ready: false, polls: 1, waitSeconds: 30, elapsedSeconds: 0, redriveCount: 1, issued: [stackName], outputs: {} });
+    expect(result).toStrictEqual({
+      ready: false,
+      polls: 1,
+      waitSeconds: 30,
+      elapsedSeconds: 0,
+      redriveCount: 1,
+      issued: [stackName],
+      outputs: {},
+    });
   });
 
   it('uses a new create token and attempt tag after a redrive', async () => {
@@ -157,7 +222,9 @@ describe('converge-stacks toward "present"', () => {
       .on(DescribeStacksCommand)
       .rejects(notFound())
       .on(CreateStackCommand)
-      .rejects(new LimitExceededException({ message: 'Limit on the number of stacks has been exceeded', $metadata: {} }));
+      .rejects(
+        new LimitExceededException({ message: 'Limit on the number of stacks has been exceeded', $metadata: {} }),
+      );
 
     await expect(handler(onboardingInput(), context)).rejects.toMatchObject({ name: 'StackRequestRejected' });
   });
@@ -174,7 +241,15 @@ describe('converge-stacks toward "present"', () => {
   it('times out at the deadline naming the stack and its status, starting no new work', async () => {
     cfn.on(DescribeStacksCommand).rejects(notFound());
     // STACK_TIMEOUT_SECONDS is 3600 in test/setup-env.ts.
-    const previous: StackProgress = { ready: false, polls: 62, waitSeconds: 47, elapsedSeconds: 3553, redriveCount: 0, issued: [], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 62,
+      waitSeconds: 47,
+      elapsedSeconds: 3553,
+      redriveCount: 0,
+      issued: [],
+      outputs: {},
+    };
 
     await expect(handler(onboardingInput(previous), context)).rejects.toMatchObject({
       name: 'StackTimeout',
@@ -185,7 +260,15 @@ describe('converge-stacks toward "present"', () => {
 
   it('schedules the last look right at the deadline', async () => {
     cfn.on(DescribeStacksCommand).resolves(stackIn('CREATE_IN_PROGRESS'));
-    const previous: StackProgress = { ready: false, polls: 61, waitSeconds: 60, elapsedSeconds: 3493, redriveCount: 0, issued: [stackName], outputs: {} };
+    const previous: StackProgress = {
+      ready: false,
+      polls: 61,
+      waitSeconds: 60,
+      elapsedSeconds: 3493,
+      redriveCount: 0,
+      issued: [stackName],
+      outputs: {},
+    };
 
     const result = await handler(onboardingInput(previous), context);
 
@@ -193,12 +276,16 @@ describe('converge-stacks toward "present"', () => {
   });
 
   it('rejects input the workflow should never send', async () => {
-    await expect(handler({ ...onboardingInput(), desired: 'gone' }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+    await expect(handler({ ...onboardingInput(), desired: 'gone' }, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
     expect(cfn.calls()).toHaveLength(0);
   });
 
   it('retries throttling through the workflow', async () => {
-    cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
 
     await expect(handler(onboardingInput(), context)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });

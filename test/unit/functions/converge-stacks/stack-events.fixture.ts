@@ -55,7 +55,13 @@ export function rolledBackCreate(): StackEvent[] {
       'The following resource(s) failed to create: [WebService, ListenerRule]. Rollback requested by user.',
       16,
     ),
-    stackEvent('ListenerRule', 'AWS::ElasticLoadBalancingV2::ListenerRule', 'CREATE_FAILED', 'Resource creation cancelled', 15),
+    stackEvent(
+      'ListenerRule',
+      'AWS::ElasticLoadBalancingV2::ListenerRule',
+      'CREATE_FAILED',
+      'Resource creation cancelled',
+      15,
+    ),
     stackEvent('WebService', 'AWS::ECS::Service', 'CREATE_FAILED', serviceFailure, 15),
     stackEvent('ListenerRule', 'AWS::ElasticLoadBalancingV2::ListenerRule', 'CREATE_IN_PROGRESS', undefined, 4),
     stackEvent('WebService', 'AWS::ECS::Service', 'CREATE_IN_PROGRESS', 'Resource creation Initiated', 3),
@@ -74,7 +80,13 @@ export function rolledBackCreate(): StackEvent[] {
  */
 export function failedDeleteAfterRollback(deleteToken?: string): StackEvent[] {
   const deletion = [
-    stackEvent(stackName, self, 'DELETE_FAILED', 'The following resource(s) failed to delete: [ServiceSecurityGroup].', 40),
+    stackEvent(
+      stackName,
+      self,
+      'DELETE_FAILED',
+      'The following resource(s) failed to delete: [ServiceSecurityGroup].',
+      40,
+    ),
     stackEvent(
       'ServiceSecurityGroup',
       'AWS::EC2::SecurityGroup',
@@ -85,5 +97,8 @@ export function failedDeleteAfterRollback(deleteToken?: string): StackEvent[] {
     stackEvent('ServiceSecurityGroup', 'AWS::EC2::SecurityGroup', 'DELETE_IN_PROGRESS', undefined, 30),
     stackEvent(stackName, self, 'DELETE_IN_PROGRESS', 'User Initiated', 30),
   ];
-  return [...deletion.map((event) => (deleteToken !== undefined ? { ...event, ClientRequestToken: deleteToken } : event)), ...rolledBackCreate()];
+  return [
+    ...deletion.map((event) => (deleteToken !== undefined ? { ...event, ClientRequestToken: deleteToken } : event)),
+    ...rolledBackCreate(),
+  ];
 }

@@ -56,9 +56,16 @@ describe('plan-tenant handler', () => {
 
     expect(plan).toEqual(planTenant({ tenantId }, selectTier(tierCatalog, 'premium'), tierCatalog, readStackConfig()));
     expect(plan.stacks.map((stack) => stack.stackName)).toEqual([`tenant-${tenantId}`]);
-    expect(plan.stacks[0]?.templateUrl).toBe('https://templates.s3.us-east-1.amazonaws.com/tenant-templates/silo-cluster/1.0.0/template.json');
+    expect(plan.stacks[0]?.templateUrl).toBe(
+      'https://templates.s3.us-east-1.amazonaws.com/tenant-templates/silo-cluster/1.0.0/template.json',
+    );
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
-      savePlanInput({ tier: 'premium', isolationModel: 'silo-cluster', templateVersion: '1.0.0', stacks: [{ stackName: `tenant-${tenantId}` }] }),
+      savePlanInput({
+        tier: 'premium',
+        isolationModel: 'silo-cluster',
+        templateVersion: '1.0.0',
+        stacks: [{ stackName: `tenant-${tenantId}` }],
+      }),
     ]);
   });
 
@@ -90,23 +97,32 @@ describe('plan-tenant handler', () => {
     const second = await handler(input('advanced'), context);
 
     expect(second).toEqual(first);
-    expect(ddb.commandCalls(UpdateCommand)[1]?.args[0].input).toEqual(ddb.commandCalls(UpdateCommand)[0]?.args[0].input);
+    expect(ddb.commandCalls(UpdateCommand)[1]?.args[0].input).toEqual(
+      ddb.commandCalls(UpdateCommand)[0]?.args[0].input,
+    );
   });
 
   it('fails with UnknownTier and writes nothing for a tier the catalog lacks', async () => {
     await expect(handler(input('platinum'), context)).rejects.toMatchObject({ name: 'UnknownTier' });
-    await expect(handler(input(undefined), context)).rejects.toMatchObject({ name: 'UnknownTier', message: 'Request names no tier; known tiers: basic, advanced, premium' });
+    await expect(handler(input(undefined), context)).rejects.toMatchObject({
+      name: 'UnknownTier',
+      message: 'Request names no tier; known tiers: basic, advanced, premium',
+    });
     expect(ddb.calls()).toHaveLength(0);
   });
 
   it('fails with Superseded when this execution (at this attempt) no longer holds the tenant', async () => {
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     await expect(handler(input('premium'), context)).rejects.toMatchObject({ name: 'Superseded' });
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    ddb.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    ddb
+      .on(UpdateCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
 
     await expect(handler(input('premium'), context)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
@@ -130,7 +146,8 @@ describe('plan-tenant cold start', () => {
 
     await expect(import('../../../../functions/plan-tenant/handler.ts')).rejects.toMatchObject({
       name: 'ConfigurationError',
-      message: 'TENANT_STACK_PARAMETERS lacks LoadBalancerSecurityGroupId, SharedClusterName, PermissionsBoundaryArn, which the catalog\'s silo tiers need',
+      message:
+        "TENANT_STACK_PARAMETERS lacks LoadBalancerSecurityGroupId, SharedClusterName, PermissionsBoundaryArn, which the catalog's silo tiers need",
     });
   });
 });

@@ -21,7 +21,12 @@ const stackConfig: StackConfig = {
   },
   tenantDomain: 'Tenants.Example.com',
 };
-const tags = (tier: string, isolationModel: string) => ({ tenantId, tier, isolationModel, 'managed-by': 'tenant-orchestrator' });
+const tags = (tier: string, isolationModel: string) => ({
+  tenantId,
+  tier,
+  isolationModel,
+  'managed-by': 'tenant-orchestrator',
+});
 
 describe('planTenant', () => {
   it('basic (pool): no stack, the pooled services, a header route', () => {
@@ -128,12 +133,17 @@ describe('planTenant', () => {
   });
 
   it('uses the catalog template version of the isolation model', () => {
-    const catalog: TierCatalog = { ...tierCatalog, templateVersions: { 'silo-services': '1.0.0', 'silo-cluster': '2.3.4' } };
+    const catalog: TierCatalog = {
+      ...tierCatalog,
+      templateVersions: { 'silo-services': '1.0.0', 'silo-cluster': '2.3.4' },
+    };
 
     const plan = planTenant(request, selectTier(catalog, 'premium'), catalog, stackConfig);
 
     expect(plan.templateVersion).toBe('2.3.4');
-    expect(plan.stacks[0]?.templateUrl).toBe('https://templates.example.com/tenant-templates/silo-cluster/2.3.4/template.json');
+    expect(plan.stacks[0]?.templateUrl).toBe(
+      'https://templates.example.com/tenant-templates/silo-cluster/2.3.4/template.json',
+    );
     expect(plan.stacks[0]?.parameters?.TemplateVersion).toBe('2.3.4');
   });
 
@@ -141,8 +151,12 @@ describe('planTenant', () => {
     const { SharedClusterName: _dropped, ...rest } = stackConfig.sharedParameters;
     const config = { ...stackConfig, sharedParameters: rest };
 
-    expect(() => planTenant(request, selectTier(tierCatalog, 'advanced'), tierCatalog, config)).toThrow(ConfigurationError);
-    expect(() => planTenant(request, selectTier(tierCatalog, 'advanced'), tierCatalog, config)).toThrow(/SharedClusterName/);
+    expect(() => planTenant(request, selectTier(tierCatalog, 'advanced'), tierCatalog, config)).toThrow(
+      ConfigurationError,
+    );
+    expect(() => planTenant(request, selectTier(tierCatalog, 'advanced'), tierCatalog, config)).toThrow(
+      /SharedClusterName/,
+    );
   });
 });
 
@@ -169,6 +183,11 @@ describe('missingSharedParameters', () => {
   it('asks only what silo-cluster templates need when no tier is silo-services', () => {
     const catalog: TierCatalog = { ...tierCatalog, tiers: { premium: tierCatalog.tiers.premium! } };
 
-    expect(missingSharedParameters(catalog, { ...stackConfig, sharedParameters: {} })).toEqual(['VpcId', 'SubnetIds', 'LoadBalancerSecurityGroupId', 'PermissionsBoundaryArn']);
+    expect(missingSharedParameters(catalog, { ...stackConfig, sharedParameters: {} })).toEqual([
+      'VpcId',
+      'SubnetIds',
+      'LoadBalancerSecurityGroupId',
+      'PermissionsBoundaryArn',
+    ]);
   });
 });

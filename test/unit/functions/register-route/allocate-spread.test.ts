@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { allocateRouteSlot, lowestFreePriorities, maxPriorityCandidates, type ListenerUsage } from '../../../../functions/register-route/allocate.ts';
+import {
+  allocateRouteSlot,
+  lowestFreePriorities,
+  maxPriorityCandidates,
+  type ListenerUsage,
+} from '../../../../functions/register-route/allocate.ts';
 
 const first = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-a/1111/aaaa';
 const second = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-b/2222/bbbb';
@@ -73,7 +78,11 @@ describe('allocateRouteSlot with a picker: concurrent tenants spread over the fr
     const claimed = new Set<number>();
     for (const taken of [[], [1], [4], [1, 2, 5], [2, 3, 4, 5]]) {
       for (let index = 0; index < capacity; index += 1) {
-        const slot = allocateRouteSlot([{ listenerArn: first, capacity, taken: [...taken, ...foreignAbove] }], 50_000, () => index);
+        const slot = allocateRouteSlot(
+          [{ listenerArn: first, capacity, taken: [...taken, ...foreignAbove] }],
+          50_000,
+          () => index,
+        );
         if (slot !== undefined) claimed.add(slot.priority);
       }
     }

@@ -137,7 +137,15 @@ describe('stackOwnsRule', () => {
 
 describe('routeStackParameters', () => {
   it('passes a header route with its header name, the priority as a string', () => {
-    expect(routeStackParameters({ listenerArn: first, priority: 12, style: 'header', headerName: 'X-Tenant-Id', value: 'acme' })).toEqual({
+    expect(
+      routeStackParameters({
+        listenerArn: first,
+        priority: 12,
+        style: 'header',
+        headerName: 'X-Tenant-Id',
+        value: 'acme',
+      }),
+    ).toEqual({
       ListenerArn: first,
       RulePriority: '12',
       RouteStyle: 'header',
@@ -146,21 +154,32 @@ describe('routeStackParameters', () => {
     });
   });
 
-  it.each([undefined, ''])('gives a host route the default header name (given %j), so every parameter has a value', (headerName) => {
-    const route = { listenerArn: second, priority: 1, style: 'host', value: 'a.tenants.example.com', ...(headerName !== undefined ? { headerName } : {}) } as const;
+  it.each([undefined, ''])(
+    'gives a host route the default header name (given %j), so every parameter has a value',
+    (headerName) => {
+      const route = {
+        listenerArn: second,
+        priority: 1,
+        style: 'host',
+        value: 'a.tenants.example.com',
+        ...(headerName !== undefined ? { headerName } : {}),
+      } as const;
 
-    expect(routeStackParameters(route)).toEqual({
-      ListenerArn: second,
-      RulePriority: '1',
-      RouteStyle: 'host',
-      RouteValue: 'a.tenants.example.com',
-      RouteHeaderName: defaultRouteHeaderName,
-    });
-    expect(defaultRouteHeaderName).toBe('x-tenant-id');
-  });
+      expect(routeStackParameters(route)).toEqual({
+        ListenerArn: second,
+        RulePriority: '1',
+        RouteStyle: 'host',
+        RouteValue: 'a.tenants.example.com',
+        RouteHeaderName: defaultRouteHeaderName,
+      });
+      expect(defaultRouteHeaderName).toBe('x-tenant-id');
+    },
+  );
 
   it('uses exactly the RouteParameter names the tenant templates declare', () => {
-    const names = Object.keys(routeStackParameters({ listenerArn: first, priority: 1, style: 'host', value: 'h' })).sort();
+    const names = Object.keys(
+      routeStackParameters({ listenerArn: first, priority: 1, style: 'host', value: 'h' }),
+    ).sort();
 
     expect(names).toEqual(Object.values(RouteParameter).sort());
   });
@@ -179,6 +198,8 @@ describe('validateRouteRequest', () => {
     const route = { style: 'header', value: 'acme', ...(headerName !== undefined ? { headerName } : {}) } as const;
 
     expect(() => validateRouteRequest(route)).toThrow(InvalidStepInputError);
-    expect(() => validateRouteRequest(route)).toThrow('RegisterTenantRoute received a header-style route without headerName');
+    expect(() => validateRouteRequest(route)).toThrow(
+      'RegisterTenantRoute received a header-style route without headerName',
+    );
   });
 });

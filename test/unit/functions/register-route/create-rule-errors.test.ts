@@ -46,7 +46,9 @@ describe('register-route handler: CreateRule errors', () => {
   it('adopts its own rule when the priority is held by a rule tagged for this tenant', async () => {
     ddb.on(UpdateCommand).resolves({});
     holdTenant({ route: storedRoute() });
-    elb.on(CreateRuleCommand).rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
     elb
       .on(DescribeRulesCommand)
       .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r1'), Priority: '1' }], NextMarker: 'm2' })
@@ -95,7 +97,9 @@ describe('register-route handler: CreateRule errors', () => {
         { RuleArn: ruleArn('default'), Priority: 'default', IsDefault: true },
       ],
     });
-    elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign-3'), Tags: [{ Key: 'team', Value: 'web' }] }] });
+    elb
+      .on(DescribeTagsCommand)
+      .resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign-3'), Tags: [{ Key: 'team', Value: 'web' }] }] });
 
     const result = await handler(poolInput, context);
 
@@ -114,9 +118,22 @@ describe('register-route handler: CreateRule errors', () => {
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3), hostRule(4)]);
     // Released before reserved: a reservation is conditional on the priority item being absent.
     expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual([
-      'UpdateCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand',
-      'UpdateCommand', 'DeleteCommand', 'QueryCommand', 'PutCommand', 'PutCommand',
-      'UpdateCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand', 'UpdateCommand',
+      'UpdateCommand',
+      'QueryCommand',
+      'QueryCommand',
+      'PutCommand',
+      'UpdateCommand',
+      'UpdateCommand',
+      'DeleteCommand',
+      'QueryCommand',
+      'PutCommand',
+      'PutCommand',
+      'UpdateCommand',
+      'QueryCommand',
+      'QueryCommand',
+      'PutCommand',
+      'UpdateCommand',
+      'UpdateCommand',
     ]);
   });
 
@@ -138,7 +155,14 @@ describe('register-route handler: CreateRule errors', () => {
   });
 
   it('treats a rule of another tenant at our priority as foreign', async () => {
-    ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2], [1, 2, 3]] }));
+    ddb.on(QueryCommand).callsFake(
+      queryAnswers({
+        taken: [
+          [1, 2],
+          [1, 2, 3],
+        ],
+      }),
+    );
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     holdTenant({ route: storedRoute() }, {});
@@ -149,13 +173,27 @@ describe('register-route handler: CreateRule errors', () => {
       .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r4') }] });
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('other'), Priority: '3' }] });
     elb.on(DescribeTagsCommand).resolves({
-      TagDescriptions: [{ ResourceArn: ruleArn('other'), Tags: [{ Key: 'tenantId', Value: 'another' }, { Key: 'managed-by', Value: 'tenant-orchestrator' }] }],
+      TagDescriptions: [
+        {
+          ResourceArn: ruleArn('other'),
+          Tags: [
+            { Key: 'tenantId', Value: 'another' },
+            { Key: 'managed-by', Value: 'tenant-orchestrator' },
+          ],
+        },
+      ],
     });
 
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(4, ruleArn('r4')));
-    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval(), tenantHold, routeUpdate(storedRoute({ priority: 4 })), recordRule(ruleArn('r4'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      tenantHold,
+      routeRemoval(),
+      tenantHold,
+      routeUpdate(storedRoute({ priority: 4 })),
+      recordRule(ruleArn('r4')),
+    ]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
@@ -170,8 +208,12 @@ describe('register-route handler: CreateRule errors', () => {
     const error = await handler(poolInput, context).catch((caught: unknown) => caught);
 
     expect(error).toMatchObject({ name: 'RouteCapacityExceeded' });
-    expect((error as Error).message).toMatch(/Rules per Application Load Balancer quota .*although the registry had room.*\(foreign rules\)/);
-    expect((error as Error).message).toMatch(/Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota\.$/);
+    expect((error as Error).message).toMatch(
+      /Rules per Application Load Balancer quota .*although the registry had room.*\(foreign rules\)/,
+    );
+    expect((error as Error).message).toMatch(
+      /Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota\.$/,
+    );
     expect(ddbInputs(PutCommand)).toEqual([claimPut(3)]);
     expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeUpdate(storedRoute({ priority: 3 })), routeRemoval()]);
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
@@ -180,7 +222,9 @@ describe('register-route handler: CreateRule errors', () => {
   it('fails with RouteConflict when the listener does not exist, still reporting it if the release fails', async () => {
     ddb.on(UpdateCommand).rejects(throttled());
     holdTenant({ route: storedRoute() });
-    elb.on(CreateRuleCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
 
     await expect(handler(poolInput, context)).rejects.toMatchObject({ name: 'RouteConflict' });
     expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeRemoval()]);

@@ -1,4 +1,8 @@
-import { CreateRuleCommand, DescribeRulesCommand, RuleNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateRuleCommand,
+  DescribeRulesCommand,
+  RuleNotFoundException,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
@@ -65,13 +69,24 @@ describe('register-route handler: new route', () => {
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(), takenQuery()]);
     expect(ddbInputs(PutCommand)).toEqual([claimPut(3)]);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(3)]);
-    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeUpdate(storedRoute({ priority: 3 })), recordRule(ruleArn('r3'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      tenantHold,
+      routeUpdate(storedRoute({ priority: 3 })),
+      recordRule(ruleArn('r3')),
+    ]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
 
   it('takes the next priority when a concurrent tenant claimed the same one first (priority-taken)', async () => {
     ddb.on(GetCommand, priorityGet(3)).resolves(priorityItem(3, 'another-tenant'));
-    ddb.on(QueryCommand).callsFake(queryAnswers({ taken: [[1, 2], [1, 2, 3]] }));
+    ddb.on(QueryCommand).callsFake(
+      queryAnswers({
+        taken: [
+          [1, 2],
+          [1, 2, 3],
+        ],
+      }),
+    );
     ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolvesOnce({});
     ddb.on(UpdateCommand).resolves({});
     holdTenant({});
@@ -82,7 +97,12 @@ describe('register-route handler: new route', () => {
     expect(result).toEqual(registration(4, ruleArn('r4')));
     expect(ddbInputs(PutCommand)).toEqual([claimPut(3), claimPut(4)]);
     expect(ddbInputs(GetCommand)).toEqual([priorityGet(3)]);
-    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, tenantHold, routeUpdate(storedRoute({ priority: 4 })), recordRule(ruleArn('r4'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      tenantHold,
+      tenantHold,
+      routeUpdate(storedRoute({ priority: 4 })),
+      recordRule(ruleArn('r4')),
+    ]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(4)]);
   });
@@ -135,7 +155,10 @@ describe('register-route handler: new route', () => {
     const redriven = { executionArn, attempt: 2 };
     expect(ddbInputs(UpdateCommand)).toEqual([
       lockHold({ tableName, tenantId }, redriven, now),
-      { ...recordRule(ruleArn('r8')), ExpressionAttributeValues: { ...recordRule(ruleArn('r8')).ExpressionAttributeValues, ':fenceAttempt': 2 } },
+      {
+        ...recordRule(ruleArn('r8')),
+        ExpressionAttributeValues: { ...recordRule(ruleArn('r8')).ExpressionAttributeValues, ':fenceAttempt': 2 },
+      },
     ]);
   });
 
@@ -153,8 +176,12 @@ describe('register-route handler: new route', () => {
 
   it('spills to the next configured listener, forwarding to that listener pooled target group', async () => {
     const registrar = twoListenerRegistrar(2);
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': 'PRIORITY#' } }).resolves(priorityPage([1, 5]));
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `LISTENER#${secondListener}`, ':prefix': 'PRIORITY#' } }).resolves(priorityPage([]));
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `LISTENER#${listenerArn}`, ':prefix': 'PRIORITY#' } })
+      .resolves(priorityPage([1, 5]));
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `LISTENER#${secondListener}`, ':prefix': 'PRIORITY#' } })
+      .resolves(priorityPage([]));
     noOrphanClaims();
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
@@ -164,9 +191,16 @@ describe('register-route handler: new route', () => {
     const result = await registrar.register(poolRegisterInput);
 
     expect(result).toMatchObject({ listenerArn: secondListener, priority: 1, targetGroupArn: secondPool });
-    expect(ddbInputs(QueryCommand)).toEqual([claimedQuery(listenerArn), claimedQuery(secondListener), takenQuery(listenerArn), takenQuery(secondListener)]);
+    expect(ddbInputs(QueryCommand)).toEqual([
+      claimedQuery(listenerArn),
+      claimedQuery(secondListener),
+      takenQuery(listenerArn),
+      takenQuery(secondListener),
+    ]);
     expect(ddbInputs(PutCommand)).toEqual([claimPut(1, secondListener)]);
-    expect(ddbInputs(UpdateCommand)[1]).toEqual(routeUpdate(storedRoute({ listenerArn: secondListener, priority: 1, targetGroupArn: secondPool })));
+    expect(ddbInputs(UpdateCommand)[1]).toEqual(
+      routeUpdate(storedRoute({ listenerArn: secondListener, priority: 1, targetGroupArn: secondPool })),
+    );
     expect(elbInputs(CreateRuleCommand)).toEqual([{ ...hostRule(1, secondPool), ListenerArn: secondListener }]);
   });
 });
@@ -214,7 +248,11 @@ describe('register-route handler: re-run and redrive', () => {
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
     expect(ddbInputs(PutCommand)).toEqual([claimPut(5)]);
     expect(ddbInputs(GetCommand)).toEqual([priorityGet(5)]);
-    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeUpdate(storedRoute({ priority: 5 })), recordRule(ruleArn('r5'))]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      tenantHold,
+      routeUpdate(storedRoute({ priority: 5 })),
+      recordRule(ruleArn('r5')),
+    ]);
     expect(elbInputs(CreateRuleCommand)).toEqual([hostRule(5)]);
     expect(ddb.commandCalls(DeleteCommand)).toHaveLength(0);
   });
@@ -240,7 +278,9 @@ describe('register-route handler: re-run and redrive', () => {
   it('re-creates a rule deleted by hand and records the new one', async () => {
     ddb.on(UpdateCommand).resolves({});
     holdTenant({ route: storedRoute({ ruleArn: ruleArn('old') }) });
-    elb.on(DescribeRulesCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    elb
+      .on(DescribeRulesCommand)
+      .rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
     elb.on(CreateRuleCommand).resolves({ Rules: [{ RuleArn: ruleArn('new') }] });
 
     const result = await handler(poolInput, context);
@@ -271,7 +311,13 @@ describe('register-route handler: re-run and redrive', () => {
   });
 
   it('deletes its claim and fails with Superseded when recording the route finds the lock moved on', async () => {
-    ddb.on(GetCommand).resolves(tenantItem({ lock: { operation: 'onboarding', registrationId: 'y', executionArn: otherExecutionArn, acquiredAt: now } }));
+    ddb
+      .on(GetCommand)
+      .resolves(
+        tenantItem({
+          lock: { operation: 'onboarding', registrationId: 'y', executionArn: otherExecutionArn, acquiredAt: now },
+        }),
+      );
     ddb.on(QueryCommand).resolves(priorityPage([]));
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());

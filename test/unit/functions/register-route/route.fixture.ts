@@ -14,9 +14,12 @@ import { createRouteRegistry } from '../../../../functions/shared/registry/route
 import { fencedUpdate, lockHold, lockHoldMatch } from '../shared/registry/tenants.fixture.ts';
 
 /** The one listener of ROUTE_LISTENERS in test/setup-env.ts. */
-export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
-export const pooledTargetGroupArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067';
-export const siloTargetGroupArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tenant-2f1c9d3e/0a1b2c3d4e5f6789';
+export const listenerArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
+export const pooledTargetGroupArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067';
+export const siloTargetGroupArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tenant-2f1c9d3e/0a1b2c3d4e5f6789';
 export const tableName = 'tenant-registry';
 
 export const tenantId = '2f1c9d3e';
@@ -75,7 +78,12 @@ export function tenantItem(overrides: Record<string, unknown> = {}): { Item: Rec
       sk: 'TENANT',
       tenantId,
       status: 'ONBOARDING',
-      lock: { operation: 'onboarding', registrationId: 'b8e0a1c2', executionArn, acquiredAt: '2026-11-20T09:59:00.000Z' },
+      lock: {
+        operation: 'onboarding',
+        registrationId: 'b8e0a1c2',
+        executionArn,
+        acquiredAt: '2026-11-20T09:59:00.000Z',
+      },
       completed: {},
       version: 1,
       createdAt: '2026-11-20T09:59:00.000Z',
@@ -111,17 +119,29 @@ export function conditionFailed(): Error {
 }
 
 export function throttled(): Error {
-  return Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error('Rate exceeded'), {
+    name: 'Throttling',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 export function serverFault(): Error {
-  return Object.assign(new Error('Internal failure'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+  return Object.assign(new Error('Internal failure'), {
+    name: 'InternalFailure',
+    $fault: 'server',
+    $metadata: { httpStatusCode: 500 },
+  });
 }
 
 // The registry SDK inputs the route steps send.
 
 /** GetItem of the tenant record. */
-export const tenantGet = { TableName: tableName, Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' }, ConsistentRead: true };
+export const tenantGet = {
+  TableName: tableName,
+  Key: { pk: `TENANT#${tenantId}`, sk: 'TENANT' },
+  ConsistentRead: true,
+};
 
 /** holdLock's UpdateItem: the proof, before each round, that the fence still holds the tenant. */
 export const tenantHold = lockHold({ tableName, tenantId }, fence, now);
@@ -188,7 +208,14 @@ export function priorityGet(priority: number, listener = listenerArn) {
 
 /** A priority item as GetItem returns it, owned by `owner` (a tenant id). */
 export function priorityItem(priority: number, owner: string, listener = listenerArn) {
-  return { Item: { ...priorityItemKey(priority, listener), owner: 'tenant', tenantId: owner, allocatedAt: '2026-11-20T09:00:00.000Z' } };
+  return {
+    Item: {
+      ...priorityItemKey(priority, listener),
+      owner: 'tenant',
+      tenantId: owner,
+      allocatedAt: '2026-11-20T09:00:00.000Z',
+    },
+  };
 }
 
 /** The conditional Put that reserves a priority a foreign rule holds. */
@@ -233,7 +260,11 @@ export function priorityDelete(priority: number, listener = listenerArn) {
 export const host = `${tenantId}.tenants.example.com`;
 export const poolInput = { request: onboardingRequest, route: { style: 'host', value: host }, isolationModel: 'pool' };
 /** `poolInput` as the parsed input a registrar takes directly. */
-export const poolRegisterInput: RegisterRouteInput = { ...poolInput, route: { style: 'host', value: host }, isolationModel: 'pool' };
+export const poolRegisterInput: RegisterRouteInput = {
+  ...poolInput,
+  route: { style: 'host', value: host },
+  isolationModel: 'pool',
+};
 export const siloHeaderInput = {
   request: onboardingRequest,
   route: { style: 'header', headerName: 'X-Tenant-Id', value: tenantId },
@@ -254,7 +285,8 @@ export const ourTags = [
 /** The Update input of recordRuleArn. */
 export function recordRule(arn: string) {
   return fencedUpdate({ tableName, tenantId }, fence, now, {
-    expression: 'SET #route.#ruleArn = :ruleArn, #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt',
+    expression:
+      'SET #route.#ruleArn = :ruleArn, #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt',
     condition: 'attribute_exists(#route)',
     names: { '#route': 'route', '#ruleArn': 'ruleArn' },
     values: { ':ruleArn': arn },
@@ -284,7 +316,8 @@ export const registration = (priority: number, arn: string) => ({
 });
 
 /** A second listener, filled after `listenerArn`, with its own pooled target group. */
-export const secondListener = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-2/1a2b3c4d5e6f7a8b/0f1e2d3c4b5a6978';
+export const secondListener =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants-2/1a2b3c4d5e6f7a8b/0f1e2d3c4b5a6978';
 export const secondPool = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled-2/0123456789abcdef';
 
 /** A registrar filling `listenerArn` (with `firstCapacity`) before `secondListener`. */
@@ -331,7 +364,9 @@ export function useRouteMocks() {
       records.slice(0, -1).forEach((record) => behavior.resolvesOnce(heldTenant(record)));
       behavior.resolves(heldTenant(records.at(-1) ?? {}));
     },
-    ddbInputs: (command: Parameters<typeof ddb.commandCalls>[0]): unknown[] => ddb.commandCalls(command).map((call) => call.args[0].input),
-    elbInputs: (command: Parameters<typeof elb.commandCalls>[0]): unknown[] => elb.commandCalls(command).map((call) => call.args[0].input),
+    ddbInputs: (command: Parameters<typeof ddb.commandCalls>[0]): unknown[] =>
+      ddb.commandCalls(command).map((call) => call.args[0].input),
+    elbInputs: (command: Parameters<typeof elb.commandCalls>[0]): unknown[] =>
+      elb.commandCalls(command).map((call) => call.args[0].input),
   };
 }

@@ -2,7 +2,11 @@
  * register-route for silo tenants: the step only claims the priority and hands it to the tenant's
  * stack as parameters; the stack creates the rule (ECS needs it before the service).
  */
-import { CreateRuleCommand, DescribeRulesCommand, DescribeTagsCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import {
+  CreateRuleCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
@@ -99,9 +103,18 @@ describe('register-route handler: silo tenants (the stack creates the rule)', ()
       priority: 1,
       style: 'host',
       value: host,
-      stackParameters: { ListenerArn: listenerArn, RulePriority: '1', RouteStyle: 'host', RouteValue: host, RouteHeaderName: 'x-tenant-id' },
+      stackParameters: {
+        ListenerArn: listenerArn,
+        RulePriority: '1',
+        RouteStyle: 'host',
+        RouteValue: host,
+        RouteHeaderName: 'x-tenant-id',
+      },
     });
-    expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, routeUpdate({ listenerArn, priority: 1, style: 'host', value: host })]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      tenantHold,
+      routeUpdate({ listenerArn, priority: 1, style: 'host', value: host }),
+    ]);
     expect(elb.commandCalls(CreateRuleCommand)).toHaveLength(0);
   });
 
@@ -153,7 +166,15 @@ describe('register-route handler: silo tenants (the stack creates the rule)', ()
   });
 
   it('deletes its orphan claim when a foreign rule holds it, reserves that priority and allocates again', async () => {
-    ddb.on(QueryCommand).callsFake(queryAnswers({ claimed: [[5], []], taken: [[1, 2], [1, 2, 5]] }));
+    ddb.on(QueryCommand).callsFake(
+      queryAnswers({
+        claimed: [[5], []],
+        taken: [
+          [1, 2],
+          [1, 2, 5],
+        ],
+      }),
+    );
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
     holdTenant({});
@@ -168,8 +189,16 @@ describe('register-route handler: silo tenants (the stack creates the rule)', ()
     expect(ddbInputs(UpdateCommand)).toEqual([tenantHold, tenantHold, routeUpdate(siloStoredRoute(3))]);
     // The orphan item is deleted before the reservation, which needs the priority free.
     expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual([
-      'UpdateCommand', 'QueryCommand', 'DeleteCommand', 'QueryCommand', 'PutCommand',
-      'UpdateCommand', 'QueryCommand', 'QueryCommand', 'PutCommand', 'UpdateCommand',
+      'UpdateCommand',
+      'QueryCommand',
+      'DeleteCommand',
+      'QueryCommand',
+      'PutCommand',
+      'UpdateCommand',
+      'QueryCommand',
+      'QueryCommand',
+      'PutCommand',
+      'UpdateCommand',
     ]);
   });
 

@@ -34,7 +34,12 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const elb = mockClient(ElasticLoadBalancingV2Client);
 
 const input = { request: offboardingRequest };
-const offboardingLock = { operation: 'offboarding', registrationId: 'b8e0a1c2', executionArn: offboardingRequest.executionArn, acquiredAt: now };
+const offboardingLock = {
+  operation: 'offboarding',
+  registrationId: 'b8e0a1c2',
+  executionArn: offboardingRequest.executionArn,
+  acquiredAt: now,
+};
 const ourTags = [
   { Key: 'tenantId', Value: tenantId },
   { Key: 'tier', Value: 'basic' },
@@ -95,7 +100,12 @@ describe('remove-route handler', () => {
     expect(ddbInputs(DeleteCommand)).toEqual([priorityDelete(3)]);
     expect(ddbInputs(QueryCommand)).toEqual([claimedQuery()]);
     // The lock is proven in a write before the load balancer is touched.
-    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual(['UpdateCommand', 'UpdateCommand', 'DeleteCommand', 'QueryCommand']);
+    expect(ddb.calls().map((call) => (call.args[0] as object).constructor.name)).toEqual([
+      'UpdateCommand',
+      'UpdateCommand',
+      'DeleteCommand',
+      'QueryCommand',
+    ]);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(elb.commandCalls(DescribeRulesCommand)).toHaveLength(0);
   });
@@ -114,7 +124,11 @@ describe('remove-route handler', () => {
   });
 
   it('frees the orphan claims of an onboarding that crashed between claiming a priority and recording its route', async () => {
-    ddb.on(QueryCommand).resolvesOnce(priorityPage([5])).resolvesOnce(priorityPage([7])).resolves(priorityPage([]));
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce(priorityPage([5]))
+      .resolvesOnce(priorityPage([7]))
+      .resolves(priorityPage([]));
     ddb.on(DeleteCommand).resolves({});
     holdsTenant({});
 
@@ -146,7 +160,9 @@ describe('remove-route handler', () => {
 
   it('still releases the route when the rule is already gone', async () => {
     releaseSucceeds();
-    elb.on(DeleteRuleCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    elb
+      .on(DeleteRuleCommand)
+      .rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
     holdsTenant({ route: storedRoute({ ruleArn: ruleArn('r3') }) });
 
     const result = await handler(input, context);
@@ -194,7 +210,9 @@ describe('remove-route handler', () => {
   it('leaves a foreign rule at the claimed priority alone and only releases the route', async () => {
     releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('foreign'), Priority: '3' }] });
-    elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign'), Tags: [{ Key: 'team', Value: 'web' }] }] });
+    elb
+      .on(DescribeTagsCommand)
+      .resolves({ TagDescriptions: [{ ResourceArn: ruleArn('foreign'), Tags: [{ Key: 'team', Value: 'web' }] }] });
     holdsTenant({ route: storedRoute() });
 
     const result = await handler(input, context);
@@ -229,7 +247,9 @@ describe('remove-route handler', () => {
   it('silo tenant: only releases the priority when the rule at it vanishes while being looked at (RuleNotFound)', async () => {
     releaseSucceeds();
     elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: ruleArn('stack-rule'), Priority: '3' }] });
-    elb.on(DescribeTagsCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    elb
+      .on(DescribeTagsCommand)
+      .rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
     holdsTenant({ route: siloStoredRoute(3) });
 
     const result = await handler(input, context);
@@ -265,7 +285,9 @@ describe('remove-route handler', () => {
 
     await handler({ ...input, redriveCount: 3 }, context);
 
-    expect(ddbInputs(UpdateCommand)).toEqual([lockHold({ tableName, tenantId }, { executionArn: offboardingRequest.executionArn, attempt: 3 }, now)]);
+    expect(ddbInputs(UpdateCommand)).toEqual([
+      lockHold({ tableName, tenantId }, { executionArn: offboardingRequest.executionArn, attempt: 3 }, now),
+    ]);
   });
 
   it('fails with Superseded, freeing no priority, when the lock moved on between the proof and the release', async () => {
@@ -285,7 +307,10 @@ describe('remove-route handler', () => {
     ddb.on(DeleteCommand).rejectsOnce(throttled()).resolves({});
     elb.on(DeleteRuleCommand).resolves({});
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
-    ddb.on(QueryCommand).resolvesOnce(priorityPage([3])).resolves(priorityPage([]));
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce(priorityPage([3]))
+      .resolves(priorityPage([]));
 
     const result = await handler(input, context);
 

@@ -9,12 +9,18 @@ import {
 const redriveHint = 'Fix the cause, then redrive execution reg-1 from the Step Functions console.';
 
 function lambdaCause(errorType: string, errorMessage: string): string {
-  return JSON.stringify({ errorType, errorMessage, trace: [`${errorType}: ${errorMessage}`, '    at handler (/var/task/index.mjs:1:1)'] });
+  return JSON.stringify({
+    errorType,
+    errorMessage,
+    trace: [`${errorType}: ${errorMessage}`, '    at handler (/var/task/index.mjs:1:1)'],
+  });
 }
 
 describe('messageOfCause', () => {
   it('takes errorMessage out of a Lambda cause', () => {
-    expect(messageOfCause(lambdaCause('StackCreationFailed', 'Resource Service failed'))).toBe('Resource Service failed');
+    expect(messageOfCause(lambdaCause('StackCreationFailed', 'Resource Service failed'))).toBe(
+      'Resource Service failed',
+    );
   });
 
   it('keeps a plain-text cause as it is', () => {
@@ -51,7 +57,13 @@ describe('describeFailure', () => {
   it.each(['InvalidRequest', 'UnknownTier', 'TenantAlreadyActive', 'TenantIdConflict'])(
     'asks for a corrected request instead of a redrive for %s',
     (errorName) => {
-      const failure = describeFailure('FAILED', errorName, lambdaCause(errorName, 'bad request'), 'AcceptOnboardingRequest', 'reg-1');
+      const failure = describeFailure(
+        'FAILED',
+        errorName,
+        lambdaCause(errorName, 'bad request'),
+        'AcceptOnboardingRequest',
+        'reg-1',
+      );
 
       expect(failure.failureReason).toBe(
         `Step AcceptOnboardingRequest failed with ${errorName}: bad request. Correct the request and send it again; a redrive would fail the same way.`,
@@ -97,9 +109,10 @@ describe('describeFailure', () => {
   });
 
   it('reports an unknown error with its raw cause', () => {
-    expect(describeFailure('FAILED', 'Lambda.ServiceException', 'Lambda is unavailable', 'ActivateTenant', 'reg-1').failureReason).toBe(
-      `Step ActivateTenant failed with Lambda.ServiceException: Lambda is unavailable. ${redriveHint}`,
-    );
+    expect(
+      describeFailure('FAILED', 'Lambda.ServiceException', 'Lambda is unavailable', 'ActivateTenant', 'reg-1')
+        .failureReason,
+    ).toBe(`Step ActivateTenant failed with Lambda.ServiceException: Lambda is unavailable. ${redriveHint}`);
   });
 
   it('says so when neither error nor cause is known', () => {
@@ -111,7 +124,10 @@ describe('describeFailure', () => {
   });
 
   it('redacts anything that looks like an e-mail address', () => {
-    const cause = lambdaCause('InvalidRequest', 'Tenant admin@acme.example (or First.Last+ops@mail.acme.co.uk) is not allowed');
+    const cause = lambdaCause(
+      'InvalidRequest',
+      'Tenant admin@acme.example (or First.Last+ops@mail.acme.co.uk) is not allowed',
+    );
 
     const failure = describeFailure('FAILED', 'InvalidRequest', cause, 'AcceptOnboardingRequest', 'reg-1');
 
@@ -149,8 +165,12 @@ describe('describeFailure on a 1 MB cause', () => {
     const { failureReason } = describeFailure('FAILED', 'InvalidRequest', cause, 'AcceptOnboardingRequest', 'reg-1');
 
     expect(failureReason).toHaveLength(maxFailureReasonLength);
-    expect(failureReason.startsWith('Step AcceptOnboardingRequest failed with InvalidRequest: [redacted] a.a.a.')).toBe(true);
-    expect(failureReason.endsWith('… Correct the request and send it again; a redrive would fail the same way.')).toBe(true);
+    expect(failureReason.startsWith('Step AcceptOnboardingRequest failed with InvalidRequest: [redacted] a.a.a.')).toBe(
+      true,
+    );
+    expect(failureReason.endsWith('… Correct the request and send it again; a redrive would fail the same way.')).toBe(
+      true,
+    );
   });
 });
 

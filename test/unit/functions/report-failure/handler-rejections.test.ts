@@ -36,7 +36,12 @@ beforeEach(() => {
     events: [
       { id: 9, timestamp: new Date(stopDate), type: 'ExecutionFailed' },
       { id: 8, timestamp: new Date(stopDate), type: 'TaskFailed' },
-      { id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CreateTenantStacks' } },
+      {
+        id: 7,
+        timestamp: new Date(stopDate),
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: { name: 'CreateTenantStacks' },
+      },
     ],
   });
   documents.on(UpdateCommand).resolves({}).on(QueryCommand).resolves({ Items: [] });
@@ -49,7 +54,9 @@ afterEach(() => {
 
 describe('report-failure handler: rejections, duplicates and errors', () => {
   it('ignores executions of other state machines', async () => {
-    const result = await report(statusChange({ stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:someone-else' }));
+    const result = await report(
+      statusChange({ stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:someone-else' }),
+    );
 
     expect(result).toEqual({ sent: false });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
@@ -57,8 +64,15 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
   });
 
   it('logs an alarmed rejection, without personal data, when the request has no registration id', async () => {
-    const unaddressable = requestEvent('sbt_aws_onboardingRequest', { tenantId: 't1', email: 'admin@acme.example', tier: 'premium' });
-    const cause = lambdaCause('InvalidRequest', 'Invalid onboarding request: detail.tenantRegistrationId: is required (sent by admin@acme.example)');
+    const unaddressable = requestEvent('sbt_aws_onboardingRequest', {
+      tenantId: 't1',
+      email: 'admin@acme.example',
+      tier: 'premium',
+    });
+    const cause = lambdaCause(
+      'InvalidRequest',
+      'Invalid onboarding request: detail.tenantRegistrationId: is required (sent by admin@acme.example)',
+    );
 
     const event = statusChange({ input: JSON.stringify(unaddressable), error: 'InvalidRequest', cause });
     describeAs(event);
@@ -81,19 +95,32 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
   });
 
   it('rejects when the input is unavailable everywhere', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ executionArn: onboardingExecution, stateMachineArn: onboardingMachine, status: 'FAILED', startDate: new Date() });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({
+        executionArn: onboardingExecution,
+        stateMachineArn: onboardingMachine,
+        status: 'FAILED',
+        startDate: new Date(),
+      });
 
     const result = await report(statusChange({ input: null }));
 
     expect(result).toEqual({ sent: false, rejected: true });
-    expect(loggedErrors).toHaveBeenCalledWith('Request rejected and cannot be answered', expect.objectContaining({ rejected: true }));
+    expect(loggedErrors).toHaveBeenCalledWith(
+      'Request rejected and cannot be answered',
+      expect.objectContaining({ rejected: true }),
+    );
   });
 
   it('reports a redelivered status event only once', async () => {
-    eventBridge.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] }).resolves({
-      FailedEntryCount: 0,
-      Entries: [{ EventId: 'evt-2' }],
-    });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] })
+      .resolves({
+        FailedEntryCount: 0,
+        Entries: [{ EventId: 'evt-2' }],
+      });
 
     const first = await report(statusChange());
     const second = await report({ ...statusChange(), id: 'status-event-1-again' });
@@ -104,21 +131,27 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
 
   it('reports again when a redriven execution fails again later', async () => {
     await report(statusChange({ redriveCount: 0 }));
-    sfn.on(DescribeExecutionCommand).resolves(currentState({ redriveCount: 1, stopDate: new Date(stopDate + 3_600_000) }));
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves(currentState({ redriveCount: 1, stopDate: new Date(stopDate + 3_600_000) }));
     await report(statusChange({ redriveCount: 1, stopDate: stopDate + 3_600_000 }));
 
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
   });
 
   it('fails transiently when the reply is throttled, freeing the idempotency record for the retry', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }] });
 
     await expect(report(statusChange())).rejects.toMatchObject({ name: 'TransientAwsError' });
     expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
   });
 
   it('rejects an event that is not an execution status change as InvalidStepInput', async () => {
-    await expect(handler({ detail: { status: 'FAILED' } } as never, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+    await expect(handler({ detail: { status: 'FAILED' } } as never, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 });

@@ -7,7 +7,18 @@ import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { slotDelete, slotItem, slotsQuery, throttled } from '../shared/registry/stack-slots.fixture.ts';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
-import { describeAs, documents, dynamo, eventBridge, mockFailedAndLocked, report, requestEvent, sfn, statusChange, stopDate } from './handler.fixture.ts';
+import {
+  describeAs,
+  documents,
+  dynamo,
+  eventBridge,
+  mockFailedAndLocked,
+  report,
+  requestEvent,
+  sfn,
+  statusChange,
+  stopDate,
+} from './handler.fixture.ts';
 
 let loggedErrors: ReturnType<typeof vi.spyOn>;
 
@@ -22,9 +33,22 @@ beforeEach(() => {
   mockFailedAndLocked();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   sfn.on(GetExecutionHistoryCommand).resolves({
-    events: [{ id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CheckTenantStacks' } }],
+    events: [
+      {
+        id: 7,
+        timestamp: new Date(stopDate),
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: { name: 'CheckTenantStacks' },
+      },
+    ],
   });
-  documents.on(UpdateCommand).resolves({}).on(QueryCommand).resolves({ Items: [slotItem(6, 't1')] }).on(DeleteCommand).resolves({});
+  documents
+    .on(UpdateCommand)
+    .resolves({})
+    .on(QueryCommand)
+    .resolves({ Items: [slotItem(6, 't1')] })
+    .on(DeleteCommand)
+    .resolves({});
   loggedErrors = vi.spyOn(Logger.prototype, 'error');
 });
 
@@ -33,7 +57,7 @@ afterEach(() => {
 });
 
 describe('report-failure handler: stack-operation slot', () => {
-  it('frees the tenant\'s slot after recording the failure', async () => {
+  it("frees the tenant's slot after recording the failure", async () => {
     await expect(report(statusChange())).resolves.toEqual({ sent: true, eventId: 'evt-1' });
 
     expect(commandNames()).toEqual(['GetCommand', 'UpdateCommand', 'QueryCommand', 'DeleteCommand']);
@@ -42,7 +66,9 @@ describe('report-failure handler: stack-operation slot', () => {
   });
 
   it('leaves the slot alone when another operation has taken the tenant over', async () => {
-    documents.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    documents
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     await expect(report(statusChange())).resolves.toEqual({ sent: true, eventId: 'evt-1' });
     expect(documents).toHaveReceivedCommandTimes(QueryCommand, 0);
@@ -50,7 +76,9 @@ describe('report-failure handler: stack-operation slot', () => {
   });
 
   it('still frees the slot when the failure could not be recorded', async () => {
-    documents.on(UpdateCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: {} }));
+    documents
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: {} }));
 
     await report(statusChange());
 
@@ -66,7 +94,10 @@ describe('report-failure handler: stack-operation slot', () => {
   });
 
   it('frees nothing when the request names no usable tenant', async () => {
-    const request = requestEvent('sbt_aws_onboardingRequest', { tenantId: 'not a valid id!', tenantRegistrationId: 'reg-1' });
+    const request = requestEvent('sbt_aws_onboardingRequest', {
+      tenantId: 'not a valid id!',
+      tenantRegistrationId: 'reg-1',
+    });
 
     const event = statusChange({ input: JSON.stringify(request) });
     describeAs(event);

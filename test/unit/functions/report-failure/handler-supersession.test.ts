@@ -28,7 +28,14 @@ beforeEach(() => {
   mockFailedAndLocked();
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   sfn.on(GetExecutionHistoryCommand).resolves({
-    events: [{ id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CreateTenantStacks' } }],
+    events: [
+      {
+        id: 7,
+        timestamp: new Date(stopDate),
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: { name: 'CreateTenantStacks' },
+      },
+    ],
   });
   documents.on(UpdateCommand).resolves({}).on(QueryCommand).resolves({ Items: [] });
   loggedInfo = vi.spyOn(Logger.prototype, 'info');
@@ -38,7 +45,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe('report-failure handler: the execution\'s current state', () => {
+describe("report-failure handler: the execution's current state", () => {
   it.each([
     ['RUNNING (a redrive is running)', { status: 'RUNNING', redriveCount: 1, stopDate: undefined }],
     ['PENDING_REDRIVE', { status: 'PENDING_REDRIVE', redriveCount: 0 }],
@@ -52,7 +59,10 @@ describe('report-failure handler: the execution\'s current state', () => {
     expect(result).toEqual({ sent: false, superseded: 'redriven' });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
     expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 0);
-    expect(loggedInfo).toHaveBeenCalledWith('Failure not replied: the execution was redriven since', expect.objectContaining({ superseded: true, reason: 'redriven' }));
+    expect(loggedInfo).toHaveBeenCalledWith(
+      'Failure not replied: the execution was redriven since',
+      expect.objectContaining({ superseded: true, reason: 'redriven' }),
+    );
   });
 
   it('replies to the failure of the attempt the execution is in now', async () => {
@@ -82,7 +92,12 @@ describe('report-failure handler: the execution\'s current state', () => {
 
 describe('report-failure handler: superseded by a later decision', () => {
   it('sends nothing, and logs why (never the e-mail), when another execution holds the lock for the same registration', async () => {
-    const lock = { operation: 'onboarding', registrationId: 'reg-1', executionArn: replayExecution, acquiredAt: '2026-11-20T10:20:00.000Z' };
+    const lock = {
+      operation: 'onboarding',
+      registrationId: 'reg-1',
+      executionArn: replayExecution,
+      acquiredAt: '2026-11-20T10:20:00.000Z',
+    };
     documents.on(GetCommand).resolves({ Item: lockedTenantItem({ lock }) });
 
     const result = await report(statusChange());
@@ -99,14 +114,27 @@ describe('report-failure handler: superseded by a later decision', () => {
   });
 
   it('sends nothing when the registration completed after the execution started', async () => {
-    documents.on(GetCommand).resolves({ Item: lockedTenantItem({ lock: undefined, status: 'ACTIVE', completed: { 'onboarding#reg-1': '2026-11-20T10:30:00.000Z' } }) });
+    documents
+      .on(GetCommand)
+      .resolves({
+        Item: lockedTenantItem({
+          lock: undefined,
+          status: 'ACTIVE',
+          completed: { 'onboarding#reg-1': '2026-11-20T10:30:00.000Z' },
+        }),
+      });
 
     await expect(report(statusChange())).resolves.toEqual({ sent: false, superseded: 'registration-completed' });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('sends nothing when the tenant accepted a later request', async () => {
-    const lock = { operation: 'offboarding', registrationId: 'reg-2', executionArn: replayExecution, acquiredAt: '2026-11-20T10:20:00.000Z' };
+    const lock = {
+      operation: 'offboarding',
+      registrationId: 'reg-2',
+      executionArn: replayExecution,
+      acquiredAt: '2026-11-20T10:20:00.000Z',
+    };
     documents.on(GetCommand).resolves({ Item: lockedTenantItem({ lock, lastRequestAt: '2026-11-20T10:19:00Z' }) });
 
     await expect(report(statusChange())).resolves.toEqual({ sent: false, superseded: 'later-request-accepted' });
@@ -124,7 +152,13 @@ describe('report-failure handler: superseded by a later decision', () => {
   it('reads the tenant record strongly consistent', async () => {
     await report(statusChange());
 
-    expect(documents.commandCalls(GetCommand)[0]?.args[0].input).toEqual({ TableName: 'tenant-registry', Key: { pk: 'TENANT#t1', sk: 'TENANT' }, ConsistentRead: true });
-    expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({ ExpressionAttributeValues: { ':executionArn': onboardingExecution } });
+    expect(documents.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: 'tenant-registry',
+      Key: { pk: 'TENANT#t1', sk: 'TENANT' },
+      ConsistentRead: true,
+    });
+    expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      ExpressionAttributeValues: { ':executionArn': onboardingExecution },
+    });
   });
 });

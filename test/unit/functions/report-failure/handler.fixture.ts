@@ -102,9 +102,14 @@ export function report(event: ReturnType<typeof statusChange>) {
 
 /** The PutEvents entries sent, each Detail parsed for an exact comparison. */
 export function sentEntries() {
-  return eventBridge.commandCalls(PutEventsCommand).map((call) =>
-    (call.args[0].input.Entries ?? []).map((entry) => ({ ...entry, Detail: JSON.parse(entry.Detail ?? 'null') as unknown })),
-  );
+  return eventBridge
+    .commandCalls(PutEventsCommand)
+    .map((call) =>
+      (call.args[0].input.Entries ?? []).map((entry) => ({
+        ...entry,
+        Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
+      })),
+    );
 }
 
 /** `tenantRegistrationData` of the only reply sent. */
@@ -139,7 +144,12 @@ export function lockedTenantItem(overrides: Record<string, unknown> = {}) {
     sk: 'TENANT',
     tenantId: 't1',
     status: 'ONBOARDING',
-    lock: { operation: 'onboarding', registrationId: 'reg-1', executionArn: onboardingExecution, acquiredAt: '2026-11-20T10:00:01.000Z' },
+    lock: {
+      operation: 'onboarding',
+      registrationId: 'reg-1',
+      executionArn: onboardingExecution,
+      acquiredAt: '2026-11-20T10:00:01.000Z',
+    },
     completed: {},
     lastRequestAt: '2026-11-20T10:00:00Z',
     version: 1,

@@ -40,7 +40,12 @@ beforeEach(() => {
     events: [
       { id: 9, timestamp: new Date(stopDate), type: 'ExecutionFailed' },
       { id: 8, timestamp: new Date(stopDate), type: 'TaskFailed' },
-      { id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CreateTenantStacks' } },
+      {
+        id: 7,
+        timestamp: new Date(stopDate),
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: { name: 'CreateTenantStacks' },
+      },
     ],
   });
   documents.on(UpdateCommand).resolves({}).on(QueryCommand).resolves({ Items: [] });
@@ -109,15 +114,34 @@ describe('report-failure handler: failure replies', () => {
       Key: { pk: 'TENANT#t1', sk: 'TENANT' },
       UpdateExpression: 'SET #lastFailure = :failure, #updatedAt = :now',
       ConditionExpression: '#lock.#executionArn = :executionArn',
-      ExpressionAttributeNames: { '#lastFailure': 'lastFailure', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
-      ExpressionAttributeValues: { ':failure': failure, ':now': '2026-11-20T10:15:00.000Z', ':executionArn': onboardingExecution },
+      ExpressionAttributeNames: {
+        '#lastFailure': 'lastFailure',
+        '#updatedAt': 'updatedAt',
+        '#lock': 'lock',
+        '#executionArn': 'executionArn',
+      },
+      ExpressionAttributeValues: {
+        ':failure': failure,
+        ':now': '2026-11-20T10:15:00.000Z',
+        ':executionArn': onboardingExecution,
+      },
     });
   });
 
   it('replies deprovisionFailure for a timed-out offboarding', async () => {
-    const offboardingRequest = requestEvent('sbt_aws_offboardingRequest', { tenantId: 't9', tenantRegistrationId: 'reg-9' });
+    const offboardingRequest = requestEvent('sbt_aws_offboardingRequest', {
+      tenantId: 't9',
+      tenantRegistrationId: 'reg-9',
+    });
     sfn.on(GetExecutionHistoryCommand).resolves({
-      events: [{ id: 4, timestamp: new Date(stopDate), type: 'WaitStateEntered', stateEnteredEventDetails: { name: 'WaitForStackDeletion' } }],
+      events: [
+        {
+          id: 4,
+          timestamp: new Date(stopDate),
+          type: 'WaitStateEntered',
+          stateEnteredEventDetails: { name: 'WaitForStackDeletion' },
+        },
+      ],
     });
 
     const event = statusChange({
@@ -190,9 +214,16 @@ describe('report-failure handler: failure replies', () => {
   });
 
   it('replies without a tenant id, and records nothing, when the tenant id is unusable', async () => {
-    const request = requestEvent('sbt_aws_onboardingRequest', { tenantId: 'not a valid id!', tenantRegistrationId: 'reg-1' });
+    const request = requestEvent('sbt_aws_onboardingRequest', {
+      tenantId: 'not a valid id!',
+      tenantRegistrationId: 'reg-1',
+    });
 
-    const event = statusChange({ input: JSON.stringify(request), error: 'InvalidRequest', cause: lambdaCause('InvalidRequest', 'bad tenantId') });
+    const event = statusChange({
+      input: JSON.stringify(request),
+      error: 'InvalidRequest',
+      cause: lambdaCause('InvalidRequest', 'bad tenantId'),
+    });
     describeAs(event);
 
     await report(event);
@@ -215,14 +246,18 @@ describe('report-failure handler: failure replies', () => {
   });
 
   it('still replies when the execution no longer holds the tenant lock', async () => {
-    documents.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    documents
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
     await expect(report(statusChange())).resolves.toEqual({ sent: true, eventId: 'evt-1' });
     expect(loggedErrors).not.toHaveBeenCalled();
   });
 
   it('still replies, and logs, when the failure cannot be recorded', async () => {
-    documents.on(UpdateCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: {} }));
+    documents
+      .on(UpdateCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: {} }));
 
     await expect(report(statusChange())).resolves.toEqual({ sent: true, eventId: 'evt-1' });
     expect(loggedErrors).toHaveBeenCalledWith('Could not record the failure on the tenant record', expect.anything());

@@ -1,5 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -44,15 +49,24 @@ function request(operation: 'onboarding' | 'offboarding', registrationId = 'reg-
 
 /** The PutEvents inputs sent, with each Detail parsed so the whole entry can be compared exactly. */
 function sentEntries() {
-  return eventBridge.commandCalls(PutEventsCommand).map((call) =>
-    (call.args[0].input.Entries ?? []).map((entry) => ({ ...entry, Detail: JSON.parse(entry.Detail ?? 'null') as unknown })),
-  );
+  return eventBridge
+    .commandCalls(PutEventsCommand)
+    .map((call) =>
+      (call.args[0].input.Entries ?? []).map((entry) => ({
+        ...entry,
+        Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
+      })),
+    );
 }
 
 let table: ReturnType<typeof fakeIdempotencyTable>;
 
 /** confirmReply's UpdateItem: the completed operation's reply is still the answer. */
-function confirmation(operation: 'onboarding' | 'offboarding', endStatus: 'ACTIVE' | 'DELETED', registrationId = 'reg-1') {
+function confirmation(
+  operation: 'onboarding' | 'offboarding',
+  endStatus: 'ACTIVE' | 'DELETED',
+  registrationId = 'reg-1',
+) {
   return {
     TableName: 'tenant-registry',
     Key: { pk: 'TENANT#t1', sk: 'TENANT' },
@@ -105,7 +119,13 @@ describe('send-reply handler', () => {
             tenantId: 't1',
             jobOutput: {
               tenantData: { tenantConfig },
-              tenantRegistrationData: { registrationStatus: 'created', failureReason: null, failedStep: null, errorName: null, executionArn: null },
+              tenantRegistrationData: {
+                registrationStatus: 'created',
+                failureReason: null,
+                failedStep: null,
+                errorName: null,
+                executionArn: null,
+              },
             },
           },
         },
@@ -126,7 +146,16 @@ describe('send-reply handler', () => {
           Detail: {
             tenantRegistrationId: 'reg-1',
             tenantId: 't1',
-            jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted', failureReason: null, failedStep: null, errorName: null, executionArn: null } },
+            jobOutput: {
+              tenantData: {},
+              tenantRegistrationData: {
+                registrationStatus: 'deleted',
+                failureReason: null,
+                failedStep: null,
+                errorName: null,
+                executionArn: null,
+              },
+            },
           },
         },
       ],
@@ -136,16 +165,25 @@ describe('send-reply handler', () => {
   it.each([
     ['onboarding', 'ACTIVE'],
     ['offboarding', 'DELETED'],
-  ] as const)('confirms in the registry that the %s reply is still the answer (status %s) before sending it', async (operation, endStatus) => {
-    await handler({ request: request(operation), ...(operation === 'onboarding' ? { tenantConfig } : {}) }, context);
+  ] as const)(
+    'confirms in the registry that the %s reply is still the answer (status %s) before sending it',
+    async (operation, endStatus) => {
+      await handler({ request: request(operation), ...(operation === 'onboarding' ? { tenantConfig } : {}) }, context);
 
-    expect(registry.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([confirmation(operation, endStatus)]);
-  });
+      expect(registry.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
+        confirmation(operation, endStatus),
+      ]);
+    },
+  );
 
   it('sends no reply, as Superseded, when a newer operation has taken or completed the tenant since', async () => {
-    registry.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    registry
+      .on(UpdateCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
 
-    await expect(handler({ request: request('onboarding'), tenantConfig }, context)).rejects.toMatchObject({ name: 'Superseded' });
+    await expect(handler({ request: request('onboarding'), tenantConfig }, context)).rejects.toMatchObject({
+      name: 'Superseded',
+    });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
@@ -159,14 +197,20 @@ describe('send-reply handler', () => {
   });
 
   it('does not send the success reply twice when the step runs again for the same registration', async () => {
-    eventBridge.on(PutEventsCommand).resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] }).resolves({
-      FailedEntryCount: 0,
-      Entries: [{ EventId: 'evt-2' }],
-    });
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] })
+      .resolves({
+        FailedEntryCount: 0,
+        Entries: [{ EventId: 'evt-2' }],
+      });
 
     const first = await handler({ request: request('onboarding'), tenantConfig }, context);
     // The key is the operation and registration only: any execution answering this registration is deduplicated.
-    const again = { ...request('onboarding'), executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:other' };
+    const again = {
+      ...request('onboarding'),
+      executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:other',
+    };
     const second = await handler({ request: again, tenantConfig }, context);
 
     expect(first).toEqual({ eventId: 'evt-1' });
@@ -179,10 +223,9 @@ describe('send-reply handler', () => {
     await handler({ request: request('onboarding', 'reg-2'), tenantConfig }, context);
 
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
-    expect(sentEntries().map(([entry]) => (entry?.Detail as { tenantRegistrationId: string }).tenantRegistrationId)).toEqual([
-      'reg-1',
-      'reg-2',
-    ]);
+    expect(
+      sentEntries().map(([entry]) => (entry?.Detail as { tenantRegistrationId: string }).tenantRegistrationId),
+    ).toEqual(['reg-1', 'reg-2']);
   });
 
   it('asks the workflow to retry a concurrent duplicate while the first is still in progress, sending nothing', async () => {
@@ -207,7 +250,9 @@ describe('send-reply handler', () => {
   });
 
   it('fails onboarding without a tenant config as InvalidStepInput and frees the idempotency record', async () => {
-    await expect(handler({ request: request('onboarding') }, context)).rejects.toMatchObject({ name: 'InvalidStepInput' });
+    await expect(handler({ request: request('onboarding') }, context)).rejects.toMatchObject({
+      name: 'InvalidStepInput',
+    });
 
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
     expect(dynamo).toHaveReceivedCommandTimes(DeleteItemCommand, 1);
@@ -217,10 +262,15 @@ describe('send-reply handler', () => {
   it('turns a throttled entry into TransientAwsError, so a retry sends the reply', async () => {
     eventBridge
       .on(PutEventsCommand)
-      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }],
+      })
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-2' }] });
 
-    await expect(handler({ request: request('offboarding') }, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(handler({ request: request('offboarding') }, context)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+    });
     const retried = await handler({ request: request('offboarding') }, context);
 
     expect(retried).toEqual({ eventId: 'evt-2' });

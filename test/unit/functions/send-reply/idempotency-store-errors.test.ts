@@ -1,5 +1,10 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DynamoDBClient, PutItemCommand, ProvisionedThroughputExceededException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  PutItemCommand,
+  ProvisionedThroughputExceededException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -42,20 +47,42 @@ beforeEach(() => {
 
 describe('send-reply when the idempotency table fails', () => {
   it('turns a throttled in-progress write into TransientAwsError, sending nothing, so the workflow retries', async () => {
-    dynamo.on(PutItemCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Throughput exceeded', $metadata: { httpStatusCode: 400 } }));
+    dynamo
+      .on(PutItemCommand)
+      .rejects(
+        new ProvisionedThroughputExceededException({
+          message: 'Throughput exceeded',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
-    await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('ProvisionedThroughputExceededException') });
+    await expect(handler(input, context)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('ProvisionedThroughputExceededException'),
+    });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);
   });
 
   it('treats a 5xx of the table the same way', async () => {
-    dynamo.on(PutItemCommand).rejects(Object.assign(new Error('Internal server error'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+    dynamo
+      .on(PutItemCommand)
+      .rejects(
+        Object.assign(new Error('Internal server error'), {
+          name: 'InternalServerError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('leaves a terminal table error (the table is missing) as Powertools reports it', async () => {
-    dynamo.on(PutItemCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } }));
+    dynamo
+      .on(PutItemCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } }),
+      );
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'IdempotencyPersistenceLayerError' });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);

@@ -38,26 +38,38 @@ export function fakeIdempotencyTable(dynamo: AwsClientStub<DynamoDBClient>): Map
     const id = keyOf(input.Item);
     const existing = items.get(id);
     if (existing !== undefined && !isExpired(existing)) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: existing });
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: existing,
+      });
     }
     items.set(id, { ...input.Item });
     return {};
   });
-  dynamo.on(UpdateItemCommand).callsFake(
-    (input: { Key?: Item; UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item }) => {
-      const id = keyOf(input.Key);
-      const item: Item = { ...(items.get(id) ?? input.Key) };
-      for (const assignment of (input.UpdateExpression ?? '').replace(/^SET /, '').split(', ')) {
-        const [name, value] = assignment.split(' = ');
-        const attribute = name ? input.ExpressionAttributeNames?.[name] : undefined;
-        const attributeValue = value ? input.ExpressionAttributeValues?.[value] : undefined;
-        if (attribute === undefined || attributeValue === undefined) throw new Error(`idempotency fake: cannot apply "${assignment}"`);
-        item[attribute] = attributeValue;
-      }
-      items.set(id, item);
-      return {};
-    },
-  );
+  dynamo
+    .on(UpdateItemCommand)
+    .callsFake(
+      (input: {
+        Key?: Item;
+        UpdateExpression?: string;
+        ExpressionAttributeNames?: Record<string, string>;
+        ExpressionAttributeValues?: Item;
+      }) => {
+        const id = keyOf(input.Key);
+        const item: Item = { ...(items.get(id) ?? input.Key) };
+        for (const assignment of (input.UpdateExpression ?? '').replace(/^SET /, '').split(', ')) {
+          const [name, value] = assignment.split(' = ');
+          const attribute = name ? input.ExpressionAttributeNames?.[name] : undefined;
+          const attributeValue = value ? input.ExpressionAttributeValues?.[value] : undefined;
+          if (attribute === undefined || attributeValue === undefined)
+            throw new Error(`idempotency fake: cannot apply "${assignment}"`);
+          item[attribute] = attributeValue;
+        }
+        items.set(id, item);
+        return {};
+      },
+    );
   dynamo.on(DeleteItemCommand).callsFake((input: { Key?: Item }) => {
     items.delete(keyOf(input.Key));
     return {};

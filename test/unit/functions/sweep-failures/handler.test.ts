@@ -1,7 +1,12 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, type ExecutionListItem, GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type ExecutionListItem,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+} from '@aws-sdk/client-sfn';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { failureReplyKeyPrefix } from '../../../../functions/report-failure/report.ts';
@@ -24,7 +29,14 @@ import {
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
 
 /** The schedule fired 10 minutes after the fixture's failure; the window reaches back an hour. */
-const scheduled = { version: '0', id: 'schedule-1', 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date(stopDate + 10 * 60_000).toISOString(), detail: {} };
+const scheduled = {
+  version: '0',
+  id: 'schedule-1',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  time: new Date(stopDate + 10 * 60_000).toISOString(),
+  detail: {},
+};
 const run = (event: unknown = scheduled, lambdaContext = context) => sweep(event as never, lambdaContext);
 
 /** A ListExecutions item of the fixture's failed onboarding, with overrides. */
@@ -49,9 +61,18 @@ beforeEach(() => {
   idempotencyRecords = fakeIdempotencyTable(dynamo);
   mockFailedAndLocked();
   sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-  sfn.on(ListExecutionsCommand, { stateMachineArn: onboardingMachine, statusFilter: 'FAILED' }).resolves({ executions: [listed()] });
+  sfn
+    .on(ListExecutionsCommand, { stateMachineArn: onboardingMachine, statusFilter: 'FAILED' })
+    .resolves({ executions: [listed()] });
   sfn.on(GetExecutionHistoryCommand).resolves({
-    events: [{ id: 7, timestamp: new Date(stopDate), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CreateTenantStacks' } }],
+    events: [
+      {
+        id: 7,
+        timestamp: new Date(stopDate),
+        type: 'TaskStateEntered',
+        stateEnteredEventDetails: { name: 'CreateTenantStacks' },
+      },
+    ],
   });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   documents.on(UpdateCommand).resolves({}).on(QueryCommand).resolves({ Items: [] });
@@ -68,10 +89,19 @@ describe('sweep-failures handler', () => {
 
     expect(summary).toEqual({ listed: 1, replied: 1, notReplied: 0, inProgress: 0, failed: 0, truncated: false });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
-    const detail = JSON.parse(eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail ?? '{}');
+    const detail = JSON.parse(
+      eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail ?? '{}',
+    );
     expect(detail).toMatchObject({
       tenantRegistrationId: 'reg-1',
-      jobOutput: { tenantRegistrationData: { registrationStatus: 'failed', failedStep: 'CreateTenantStacks', errorName: 'StackCreationFailed', executionArn: onboardingExecution } },
+      jobOutput: {
+        tenantRegistrationData: {
+          registrationStatus: 'failed',
+          failedStep: 'CreateTenantStacks',
+          errorName: 'StackCreationFailed',
+          executionArn: onboardingExecution,
+        },
+      },
     });
     expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
@@ -79,9 +109,13 @@ describe('sweep-failures handler', () => {
   it('lists every bad ending of both workflows', async () => {
     await run();
 
-    const asked = sfn.commandCalls(ListExecutionsCommand).map((call) => `${call.args[0].input.stateMachineArn?.split(':').at(-1)} ${call.args[0].input.statusFilter}`);
+    const asked = sfn
+      .commandCalls(ListExecutionsCommand)
+      .map((call) => `${call.args[0].input.stateMachineArn?.split(':').at(-1)} ${call.args[0].input.statusFilter}`);
     expect(asked.sort()).toEqual(
-      [onboardingMachine, offboardingMachine].flatMap((arn) => ['FAILED', 'TIMED_OUT', 'ABORTED'].map((status) => `${arn.split(':').at(-1)} ${status}`)).sort(),
+      [onboardingMachine, offboardingMachine]
+        .flatMap((arn) => ['FAILED', 'TIMED_OUT', 'ABORTED'].map((status) => `${arn.split(':').at(-1)} ${status}`))
+        .sort(),
     );
   });
 
@@ -95,7 +129,7 @@ describe('sweep-failures handler', () => {
     expect([...idempotencyRecords.keys()]).toEqual([expect.stringMatching(new RegExp(`^${failureReplyKeyPrefix}#`))]);
   });
 
-  it('keys replies on the attempt Step Functions describes, not on the event\'s stop time (which the listing may render differently)', async () => {
+  it("keys replies on the attempt Step Functions describes, not on the event's stop time (which the listing may render differently)", async () => {
     await report(statusChange({ stopDate: stopDate + 1 }));
 
     await run();
@@ -115,7 +149,9 @@ describe('sweep-failures handler', () => {
     await run();
     const later = stopDate + 5 * 60_000;
     sfn.on(DescribeExecutionCommand).resolves(currentState({ redriveCount: 1, stopDate: new Date(later) }));
-    sfn.on(ListExecutionsCommand, { stateMachineArn: onboardingMachine, statusFilter: 'FAILED' }).resolves({ executions: [listed({ redriveCount: 1, stopDate: new Date(later) })] });
+    sfn
+      .on(ListExecutionsCommand, { stateMachineArn: onboardingMachine, statusFilter: 'FAILED' })
+      .resolves({ executions: [listed({ redriveCount: 1, stopDate: new Date(later) })] });
 
     await run();
 
@@ -139,7 +175,11 @@ describe('sweep-failures handler', () => {
   it('counts a failure another invocation is reporting right now, and leaves it to that one', async () => {
     await report(statusChange());
     for (const [key, item] of idempotencyRecords) {
-      idempotencyRecords.set(key, { ...item, status: { S: 'INPROGRESS' }, in_progress_expiration: { N: String(Date.now() + 60_000) } });
+      idempotencyRecords.set(key, {
+        ...item,
+        status: { S: 'INPROGRESS' },
+        in_progress_expiration: { N: String(Date.now() + 60_000) },
+      });
     }
 
     await expect(run()).resolves.toMatchObject({ listed: 1, inProgress: 1, failed: 0 });
@@ -151,12 +191,19 @@ describe('sweep-failures handler', () => {
     sfn.on(ListExecutionsCommand, { stateMachineArn: onboardingMachine, statusFilter: 'FAILED' }).resolves({
       executions: [listed({ executionArn: broken, name: 'broken' }), listed()],
     });
-    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const denied = Object.assign(new Error('denied'), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     sfn.on(DescribeExecutionCommand, { executionArn: broken }).rejects(denied);
 
     await expect(run()).rejects.toBe(denied);
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
-    expect(loggedErrors).toHaveBeenCalledWith('Failure sweep could not report', expect.objectContaining({ executionArn: broken }));
+    expect(loggedErrors).toHaveBeenCalledWith(
+      'Failure sweep could not report',
+      expect.objectContaining({ executionArn: broken }),
+    );
   });
 
   it('stops listing when the invocation is short of time; the next run goes on', async () => {

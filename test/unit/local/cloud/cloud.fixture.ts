@@ -15,9 +15,12 @@ export class FakeClock {
 
 export const templateBase = 'https://templates.s3.us-east-1.amazonaws.com/tenant-templates';
 export const roleArn = 'arn:aws:iam::111122223333:role/tenant-stacks';
-export const listenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
-export const secondListenerArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/0a1b2c3d4e5f6a7b';
-export const pooledTargetGroupArn = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067';
+export const listenerArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
+export const secondListenerArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/0a1b2c3d4e5f6a7b';
+export const pooledTargetGroupArn =
+  'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067';
 
 interface ServiceSlot {
   readonly name: string;
@@ -99,7 +102,8 @@ export function createStackInput(
     { name: 'web', desiredCount: 2 },
     { name: 'worker', desiredCount: 1 },
   ];
-  const parameters = options.parameters ?? tenantParameters(stackName.replace(/^tenant-/, ''), model, services, options.route);
+  const parameters =
+    options.parameters ?? tenantParameters(stackName.replace(/^tenant-/, ''), model, services, options.route);
   return {
     StackName: stackName,
     TemplateURL: templateUrl(model),

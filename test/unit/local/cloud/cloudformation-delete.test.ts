@@ -51,8 +51,15 @@ describe('CloudFormationSimulator deleteStack', () => {
     expect(stillDuring).toBe('DELETE_IN_PROGRESS');
     expect(() => status('tenant-acme')).toThrow(CloudFormationServiceException);
     expect(() => status('tenant-acme')).toThrow('Stack with id tenant-acme does not exist');
-    expect(cfn.describeStacks({ StackName: stackId }).Stacks?.[0]).toMatchObject({ StackStatus: 'DELETE_COMPLETE', StackId: stackId });
-    expect(events(stackId)[0]).toMatchObject({ LogicalResourceId: 'tenant-acme', ResourceStatus: 'DELETE_COMPLETE', ClientRequestToken: 'delete-1' });
+    expect(cfn.describeStacks({ StackName: stackId }).Stacks?.[0]).toMatchObject({
+      StackStatus: 'DELETE_COMPLETE',
+      StackId: stackId,
+    });
+    expect(events(stackId)[0]).toMatchObject({
+      LogicalResourceId: 'tenant-acme',
+      ResourceStatus: 'DELETE_COMPLETE',
+      ClientRequestToken: 'delete-1',
+    });
     const recreated = cfn.createStack(createStackInput('tenant-acme'));
     expect(recreated.StackId).not.toBe(stackId);
   });
@@ -64,19 +71,34 @@ describe('CloudFormationSimulator deleteStack', () => {
 
     const order = cfn
       .describeStackEvents({ StackName: cfn.listStacks()[0]?.stackId ?? '' })
-      .StackEvents?.filter((event) => event.ResourceStatus === 'DELETE_COMPLETE' && event.ResourceType !== 'AWS::CloudFormation::Stack')
+      .StackEvents?.filter(
+        (event) => event.ResourceStatus === 'DELETE_COMPLETE' && event.ResourceType !== 'AWS::CloudFormation::Stack',
+      )
       .map((event) => event.LogicalResourceId)
       .reverse();
 
-    expect(order).toEqual(['Service1', 'TaskDefinition1', 'Service0', 'TaskDefinition0', 'TaskExecutionRole', 'ListenerRule', 'TargetGroup', 'Cluster']);
+    expect(order).toEqual([
+      'Service1',
+      'TaskDefinition1',
+      'Service0',
+      'TaskDefinition0',
+      'TaskExecutionRole',
+      'ListenerRule',
+      'TargetGroup',
+      'Cluster',
+    ]);
   });
 
   it('ends in DELETE_FAILED with the resource reason, and a new DeleteStack retries the rest', () => {
     // Arrange
     const stackId = createdStack('tenant-acme');
-    cfn.failNextDelete('tenant-acme', 'Resource handler returned message: "The cluster cannot be deleted while tasks are active."', {
-      logicalResourceId: 'Cluster',
-    });
+    cfn.failNextDelete(
+      'tenant-acme',
+      'Resource handler returned message: "The cluster cannot be deleted while tasks are active."',
+      {
+        logicalResourceId: 'Cluster',
+      },
+    );
 
     // Act
     cfn.deleteStack({ StackName: 'tenant-acme' });
@@ -88,12 +110,19 @@ describe('CloudFormationSimulator deleteStack', () => {
     clock.advance(1000);
 
     // Assert
-    expect(failed).toMatchObject({ StackStatus: 'DELETE_FAILED', StackStatusReason: 'The following resource(s) failed to delete: [Cluster]. ' });
+    expect(failed).toMatchObject({
+      StackStatus: 'DELETE_FAILED',
+      StackStatusReason: 'The following resource(s) failed to delete: [Cluster]. ',
+    });
     expect(failed?.Outputs).toBeDefined();
-    expect(failure).toBe('Cluster (AWS::ECS::Cluster): Resource handler returned message: "The cluster cannot be deleted while tasks are active."');
+    expect(failure).toBe(
+      'Cluster (AWS::ECS::Cluster): Resource handler returned message: "The cluster cannot be deleted while tasks are active."',
+    );
     expect(retrying).toBe('DELETE_IN_PROGRESS');
     expect(status(stackId)).toBe('DELETE_COMPLETE');
-    const deletions = events(stackId).filter((event) => event.ResourceStatus === 'DELETE_COMPLETE' && event.LogicalResourceId === 'Service0');
+    const deletions = events(stackId).filter(
+      (event) => event.ResourceStatus === 'DELETE_COMPLETE' && event.LogicalResourceId === 'Service0',
+    );
     expect(deletions).toHaveLength(1);
   });
 
@@ -106,7 +135,9 @@ describe('CloudFormationSimulator deleteStack', () => {
     clock.advance(500);
 
     expect(status(stackId)).toBe('DELETE_COMPLETE');
-    const starts = events(stackId).filter((event) => event.ResourceStatus === 'DELETE_IN_PROGRESS' && event.LogicalResourceId === 'tenant-acme');
+    const starts = events(stackId).filter(
+      (event) => event.ResourceStatus === 'DELETE_IN_PROGRESS' && event.LogicalResourceId === 'tenant-acme',
+    );
     expect(starts).toHaveLength(1);
   });
 
@@ -129,8 +160,12 @@ describe('CloudFormationSimulator deleteStack', () => {
 
     const all = events(StackId ?? '');
     expect(status(StackId ?? '')).toBe('DELETE_COMPLETE');
-    expect(all).toContainEqual(expect.objectContaining({ ResourceStatus: 'CREATE_FAILED', ResourceStatusReason: 'Resource creation cancelled' }));
-    expect(all.some((event) => event.LogicalResourceId === 'tenant-acme' && event.ResourceStatus === 'CREATE_COMPLETE')).toBe(false);
+    expect(all).toContainEqual(
+      expect.objectContaining({ ResourceStatus: 'CREATE_FAILED', ResourceStatusReason: 'Resource creation cancelled' }),
+    );
+    expect(
+      all.some((event) => event.LogicalResourceId === 'tenant-acme' && event.ResourceStatus === 'CREATE_COMPLETE'),
+    ).toBe(false);
   });
 
   it('starts a delete asked for during a rollback once the rollback is complete', () => {

@@ -40,7 +40,9 @@ describe('CloudFormationSimulator ClientRequestToken', () => {
 
     expect(replay).toBeInstanceOf(TokenAlreadyExistsException);
     expect(replay).toMatchObject(tokenReused('create-1'));
-    expect(cfn.listStacks()).toEqual([expect.objectContaining({ stackId: first.StackId, status: 'CREATE_IN_PROGRESS' })]);
+    expect(cfn.listStacks()).toEqual([
+      expect.objectContaining({ stackId: first.StackId, status: 'CREATE_IN_PROGRESS' }),
+    ]);
   });
 
   it('remembers a create token across a delete and a re-create of the same name, but not for another name', () => {
@@ -66,7 +68,9 @@ describe('CloudFormationSimulator ClientRequestToken', () => {
     cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'delete-1' });
 
     const whileDeleting = thrown(() => cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'delete-1' }));
-    const createTokenForDelete = thrown(() => cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'create-1' }));
+    const createTokenForDelete = thrown(() =>
+      cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'create-1' }),
+    );
     clock.advance(1000);
     const afterwards = thrown(() => cfn.deleteStack({ StackName: StackId ?? '', ClientRequestToken: 'delete-1' }));
 
@@ -74,7 +78,9 @@ describe('CloudFormationSimulator ClientRequestToken', () => {
     expect(createTokenForDelete).toMatchObject(tokenReused('create-1'));
     expect(afterwards).toMatchObject(tokenReused('delete-1'));
     // A new token on a gone stack is the documented silent success.
-    expect(cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'delete-2' }).$metadata.httpStatusCode).toBe(200);
+    expect(cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'delete-2' }).$metadata.httpStatusCode).toBe(
+      200,
+    );
   });
 
   it('refuses a re-create of a rolled-back-and-deleted stack with its first create token', () => {
@@ -84,8 +90,12 @@ describe('CloudFormationSimulator ClientRequestToken', () => {
     cfn.deleteStack({ StackName: 'tenant-acme', ClientRequestToken: 'delete-1' });
     clock.advance(1000);
 
-    expect(() => cfn.createStack(createStackInput('tenant-acme', { token: 'create-1' }))).toThrow(TokenAlreadyExistsException);
-    expect(cfn.createStack(createStackInput('tenant-acme', { token: 'create-2' })).StackId).toContain('stack/tenant-acme/');
+    expect(() => cfn.createStack(createStackInput('tenant-acme', { token: 'create-1' }))).toThrow(
+      TokenAlreadyExistsException,
+    );
+    expect(cfn.createStack(createStackInput('tenant-acme', { token: 'create-2' })).StackId).toContain(
+      'stack/tenant-acme/',
+    );
   });
 
   it.each([
@@ -97,11 +107,16 @@ describe('CloudFormationSimulator ClientRequestToken', () => {
     const error = thrown(() => cfn.createStack(createStackInput('tenant-acme', { token })));
 
     expect(error).toBeInstanceOf(CloudFormationServiceException);
-    expect(error).toMatchObject({ name: 'ValidationError', message: expect.stringContaining("at 'clientRequestToken' failed to satisfy constraint") });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining("at 'clientRequestToken' failed to satisfy constraint"),
+    });
     expect(cfn.listStacks()).toEqual([]);
     // The boundary and the console's own token form are accepted.
     cfn.createStack(createStackInput('tenant-acme', { token: `c${'1'.repeat(127)}` }));
-    cfn.createStack(createStackInput('tenant-beta', { token: 'Console-CreateStack-7f59c3cf-00d2-40c7-b2ff-e75db0987002' }));
+    cfn.createStack(
+      createStackInput('tenant-beta', { token: 'Console-CreateStack-7f59c3cf-00d2-40c7-b2ff-e75db0987002' }),
+    );
     expect(cfn.listStacks()).toHaveLength(2);
   });
 });

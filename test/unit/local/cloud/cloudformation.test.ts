@@ -48,7 +48,9 @@ describe('CloudFormationSimulator createStack', () => {
     const after = cfn.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0];
 
     // Assert
-    expect(created.StackId).toMatch(/^arn:aws:cloudformation:us-east-1:111122223333:stack\/tenant-acme\/[0-9a-f-]{36}$/);
+    expect(created.StackId).toMatch(
+      /^arn:aws:cloudformation:us-east-1:111122223333:stack\/tenant-acme\/[0-9a-f-]{36}$/,
+    );
     expect(during?.StackStatus).toBe('CREATE_IN_PROGRESS');
     expect(during?.Outputs).toBeUndefined();
     expect(stillDuring).toBe('CREATE_IN_PROGRESS');
@@ -80,7 +82,11 @@ describe('CloudFormationSimulator createStack', () => {
     const error = thrown(() => cfn.createStack(createStackInput('tenant-acme', { token: 'create-2' })));
 
     expect(error).toBeInstanceOf(AlreadyExistsException);
-    expect(error).toMatchObject({ name: 'AlreadyExistsException', message: 'Stack [tenant-acme] already exists', $fault: 'client' });
+    expect(error).toMatchObject({
+      name: 'AlreadyExistsException',
+      message: 'Stack [tenant-acme] already exists',
+      $fault: 'client',
+    });
   });
 
   it('treats a retry without a token as a second create', () => {
@@ -91,7 +97,10 @@ describe('CloudFormationSimulator createStack', () => {
 
   it('rolls back an injected failure, with the resource reason in the events and no outputs', () => {
     // Arrange
-    cfn.failNextCreate('tenant-acme', 'Resource handler returned message: "Invalid request provided: CreateService error"');
+    cfn.failNextCreate(
+      'tenant-acme',
+      'Resource handler returned message: "Invalid request provided: CreateService error"',
+    );
     cfn.createStack(createStackInput('tenant-acme', { token: 'create-1' }));
 
     // Act
@@ -102,7 +111,8 @@ describe('CloudFormationSimulator createStack', () => {
     const events = allEvents('tenant-acme');
 
     // Assert
-    const reason = 'The following resource(s) failed to create: [TaskDefinition1, Service0]. Rollback requested by user.';
+    const reason =
+      'The following resource(s) failed to create: [TaskDefinition1, Service0]. Rollback requested by user.';
     expect(rollingBack).toMatchObject({ StackStatus: 'ROLLBACK_IN_PROGRESS', StackStatusReason: reason });
     expect(rolledBack).toMatchObject({ StackStatus: 'ROLLBACK_COMPLETE', StackStatusReason: reason });
     expect(rolledBack?.Outputs).toBeUndefined();
@@ -115,10 +125,17 @@ describe('CloudFormationSimulator createStack', () => {
         ClientRequestToken: 'create-1',
       }),
     );
-    expect(events).toContainEqual(expect.objectContaining({ LogicalResourceId: 'TaskDefinition1', ResourceStatusReason: 'Resource creation cancelled' }));
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        LogicalResourceId: 'TaskDefinition1',
+        ResourceStatusReason: 'Resource creation cancelled',
+      }),
+    );
     expect(events[0]).toMatchObject({ LogicalResourceId: 'tenant-acme', ResourceStatus: 'ROLLBACK_COMPLETE' });
     // The orchestrator's own reading of the events finds the injected cause.
-    expect(firstFailure(events)).toBe('Service0 (AWS::ECS::Service): Resource handler returned message: "Invalid request provided: CreateService error"');
+    expect(firstFailure(events)).toBe(
+      'Service0 (AWS::ECS::Service): Resource handler returned message: "Invalid request provided: CreateService error"',
+    );
   });
 
   it('applies an injected failure only to the next matching stack, on the chosen resource', () => {
@@ -133,7 +150,11 @@ describe('CloudFormationSimulator createStack', () => {
     expect(status('tenant-alpha')).toBe('ROLLBACK_COMPLETE');
     expect(status('tenant-abc')).toBe('CREATE_COMPLETE');
     expect(allEvents('tenant-alpha')).toContainEqual(
-      expect.objectContaining({ LogicalResourceId: 'TargetGroup', ResourceStatus: 'CREATE_FAILED', ResourceStatusReason: 'Target group quota reached' }),
+      expect.objectContaining({
+        LogicalResourceId: 'TargetGroup',
+        ResourceStatus: 'CREATE_FAILED',
+        ResourceStatusReason: 'Target group quota reached',
+      }),
     );
   });
 
@@ -154,7 +175,10 @@ describe('CloudFormationSimulator createStack', () => {
     const error = thrown(() => cfn.createStack({ ...createStackInput('tenant-acme'), Capabilities: [] }));
 
     expect(error).toBeInstanceOf(InsufficientCapabilitiesException);
-    expect(error).toMatchObject({ name: 'InsufficientCapabilitiesException', message: 'Requires capabilities : [CAPABILITY_IAM]' });
+    expect(error).toMatchObject({
+      name: 'InsufficientCapabilitiesException',
+      message: 'Requires capabilities : [CAPABILITY_IAM]',
+    });
     expect(cfn.listStacks()).toEqual([]);
   });
 
@@ -162,7 +186,10 @@ describe('CloudFormationSimulator createStack', () => {
     const error = thrown(() => cfn.createStack(createStackInput('tenant_acme')));
 
     expect(error).toBeInstanceOf(CloudFormationServiceException);
-    expect(error).toMatchObject({ name: 'ValidationError', message: expect.stringContaining("Value 'tenant_acme' at 'stackName'") });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining("Value 'tenant_acme' at 'stackName'"),
+    });
   });
 });
 
@@ -210,7 +237,12 @@ describe('CloudFormationSimulator describeStackEvents', () => {
     });
     expect(events[0]).toMatchObject({ LogicalResourceId: 'tenant-acme', ResourceStatus: 'CREATE_COMPLETE' });
     expect(events).toContainEqual(
-      expect.objectContaining({ LogicalResourceId: 'Cluster', ResourceType: 'AWS::ECS::Cluster', PhysicalResourceId: 'tenant-acme', ResourceStatus: 'CREATE_COMPLETE' }),
+      expect.objectContaining({
+        LogicalResourceId: 'Cluster',
+        ResourceType: 'AWS::ECS::Cluster',
+        PhysicalResourceId: 'tenant-acme',
+        ResourceStatus: 'CREATE_COMPLETE',
+      }),
     );
     expect(new Set(events.map((event) => event.EventId)).size).toBe(events.length);
   });
@@ -224,7 +256,10 @@ describe('CloudFormationSimulator describeStackEvents', () => {
       const ids: string[] = [];
       let token: string | undefined;
       do {
-        const page = cfn.describeStackEvents({ StackName: 'tenant-big', ...(token !== undefined ? { NextToken: token } : {}) });
+        const page = cfn.describeStackEvents({
+          StackName: 'tenant-big',
+          ...(token !== undefined ? { NextToken: token } : {}),
+        });
         expect(page.StackEvents?.length).toBeLessThanOrEqual(100);
         ids.push(...(page.StackEvents ?? []).map((event) => event.EventId ?? ''));
         token = page.NextToken;
@@ -253,7 +288,12 @@ describe('CloudFormationSimulator describeStackEvents', () => {
 
 describe('CloudFormationSimulator injectError', () => {
   it('throws the injected error on the next N calls of the operation only', () => {
-    const throttling = new CloudFormationServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+    const throttling = new CloudFormationServiceException({
+      name: 'Throttling',
+      $fault: 'client',
+      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 400 },
+    });
     cfn.createStack(createStackInput('tenant-acme'));
     cfn.injectError('DescribeStacks', throttling, 2);
 

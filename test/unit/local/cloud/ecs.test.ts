@@ -1,4 +1,9 @@
-import { ClusterNotFoundException, DescribeServicesCommand, ECSClient, InvalidParameterException } from '@aws-sdk/client-ecs';
+import {
+  ClusterNotFoundException,
+  DescribeServicesCommand,
+  ECSClient,
+  InvalidParameterException,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { describeServices } from '../../../../functions/shared/aws/services.ts';
@@ -54,7 +59,13 @@ describe('EcsSimulator describeServices', () => {
     expect(started).toMatchObject({
       runningCount: 2,
       pendingCount: 0,
-      deployments: [expect.objectContaining({ status: 'PRIMARY', rolloutState: 'COMPLETED', rolloutStateReason: expect.stringMatching(/completed\.$/) })],
+      deployments: [
+        expect.objectContaining({
+          status: 'PRIMARY',
+          rolloutState: 'COMPLETED',
+          rolloutStateReason: expect.stringMatching(/completed\.$/),
+        }),
+      ],
     });
     expect(started?.events?.[0]?.message).toBe('(service tenant-acme-web) has reached a steady state.');
     expect(started?.events?.at(-1)?.message).toMatch(/^\(service tenant-acme-web\) has started 2 tasks/);
@@ -64,7 +75,9 @@ describe('EcsSimulator describeServices', () => {
     const result = describeWeb();
 
     expect(result.services).toEqual([]);
-    expect(result.failures).toEqual([{ arn: 'arn:aws:ecs:us-east-1:111122223333:service/tenant-acme/tenant-acme-web', reason: 'MISSING' }]);
+    expect(result.failures).toEqual([
+      { arn: 'arn:aws:ecs:us-east-1:111122223333:service/tenant-acme/tenant-acme-web', reason: 'MISSING' },
+    ]);
   });
 
   it('reports an unknown cluster with ClusterNotFoundException', () => {
@@ -88,7 +101,9 @@ describe('EcsSimulator describeServices', () => {
   it('refuses more than ten services in one call', () => {
     const names = Array.from({ length: 11 }, (_, index) => `s${index}`);
 
-    expect(thrown(() => ecs.describeServices({ cluster: 'tenant-acme', services: names }))).toBeInstanceOf(InvalidParameterException);
+    expect(thrown(() => ecs.describeServices({ cluster: 'tenant-acme', services: names }))).toBeInstanceOf(
+      InvalidParameterException,
+    );
   });
 
   it('reports what a test sets: a failed rollout with its reason and newest event', () => {
@@ -107,7 +122,12 @@ describe('EcsSimulator describeServices', () => {
     expect(service).toMatchObject({
       runningCount: 0,
       pendingCount: 0,
-      deployments: [expect.objectContaining({ rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' })],
+      deployments: [
+        expect.objectContaining({
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        }),
+      ],
     });
     expect(service?.events?.[0]?.message).toBe(
       '(service tenant-acme-web) was unable to place a task because no container instance met all of its requirements.',
@@ -133,7 +153,9 @@ describe('EcsSimulator describeServices', () => {
     restored.fromJSON(JSON.parse(JSON.stringify(ecs.toJSON())));
     clock.advance(500);
 
-    expect(restored.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0]?.runningCount).toBe(2);
+    expect(
+      restored.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0]?.runningCount,
+    ).toBe(2);
   });
 
   it('throws an injected error on the next N calls', () => {
@@ -161,8 +183,19 @@ describe('EcsSimulator behind the real services adapter', () => {
     const states = await describeServices('tenant-acme', ['tenant-acme-web', 'tenant-acme-worker']);
 
     expect(states).toEqual([
-      expect.objectContaining({ serviceName: 'tenant-acme-web', found: true, status: 'ACTIVE', runningCount: 2, rolloutState: 'COMPLETED' }),
-      expect.objectContaining({ serviceName: 'tenant-acme-worker', found: false, status: 'MISSING', failureReason: 'MISSING' }),
+      expect.objectContaining({
+        serviceName: 'tenant-acme-web',
+        found: true,
+        status: 'ACTIVE',
+        runningCount: 2,
+        rolloutState: 'COMPLETED',
+      }),
+      expect.objectContaining({
+        serviceName: 'tenant-acme-worker',
+        found: false,
+        status: 'MISSING',
+        failureReason: 'MISSING',
+      }),
     ]);
   });
 });

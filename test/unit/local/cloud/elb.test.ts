@@ -19,7 +19,12 @@ import { listenerArn, pooledTargetGroupArn, secondListenerArn } from './cloud.fi
 let elb: LoadBalancingSimulator;
 
 beforeEach(() => {
-  elb = new LoadBalancingSimulator({ listeners: [{ listenerArn, quota: 3 }, { listenerArn: secondListenerArn, quota: 3 }] });
+  elb = new LoadBalancingSimulator({
+    listeners: [
+      { listenerArn, quota: 3 },
+      { listenerArn: secondListenerArn, quota: 3 },
+    ],
+  });
 });
 
 function thrown(action: () => unknown): unknown {
@@ -64,7 +69,10 @@ describe('LoadBalancingSimulator createRule and describeRules', () => {
             Type: 'forward',
             Order: 1,
             TargetGroupArn: pooledTargetGroupArn,
-            ForwardConfig: { TargetGroups: [{ TargetGroupArn: pooledTargetGroupArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } },
+            ForwardConfig: {
+              TargetGroups: [{ TargetGroupArn: pooledTargetGroupArn, Weight: 1 }],
+              TargetGroupStickinessConfig: { Enabled: false },
+            },
           },
         ],
       },
@@ -95,14 +103,19 @@ describe('LoadBalancingSimulator createRule and describeRules', () => {
     const error = thrown(() => elb.createRule(ruleInput(3)));
 
     expect(error).toBeInstanceOf(TooManyRulesException);
-    expect(error).toMatchObject({ name: 'TooManyRulesException', message: "You've reached the limit on the number of rules per load balancer" });
+    expect(error).toMatchObject({
+      name: 'TooManyRulesException',
+      message: "You've reached the limit on the number of rules per load balancer",
+    });
   });
 
   it('reports an unknown listener with ListenerNotFoundException', () => {
     const unknown = listenerArn.replace('f2f7dc8efc522ab2', '0000000000000000');
 
     expect(thrown(() => elb.createRule(ruleInput(1, 't', unknown)))).toBeInstanceOf(ListenerNotFoundException);
-    expect(thrown(() => elb.describeRules({ ListenerArn: unknown }))).toMatchObject({ name: 'ListenerNotFoundException' });
+    expect(thrown(() => elb.describeRules({ ListenerArn: unknown }))).toMatchObject({
+      name: 'ListenerNotFoundException',
+    });
   });
 
   it('lists a listener by priority with the default rule last, a page at a time', () => {
@@ -113,7 +126,11 @@ describe('LoadBalancingSimulator createRule and describeRules', () => {
     const priorities: string[][] = [];
     let marker: string | undefined;
     do {
-      const page = elb.describeRules({ ListenerArn: secondListenerArn, PageSize: 2, ...(marker !== undefined ? { Marker: marker } : {}) });
+      const page = elb.describeRules({
+        ListenerArn: secondListenerArn,
+        PageSize: 2,
+        ...(marker !== undefined ? { Marker: marker } : {}),
+      });
       priorities.push((page.Rules ?? []).map((rule) => rule.Priority ?? ''));
       marker = page.NextMarker;
     } while (marker !== undefined);
@@ -140,7 +157,9 @@ describe('LoadBalancingSimulator createRule and describeRules', () => {
 
   it('rejects a priority out of range and a request naming both a listener and rules', () => {
     expect(thrown(() => elb.createRule(ruleInput(0)))).toMatchObject({ name: 'ValidationError' });
-    expect(thrown(() => elb.describeRules({ ListenerArn: listenerArn, RuleArns: ['x'] }))).toMatchObject({ name: 'ValidationError' });
+    expect(thrown(() => elb.describeRules({ ListenerArn: listenerArn, RuleArns: ['x'] }))).toMatchObject({
+      name: 'ValidationError',
+    });
   });
 });
 
@@ -183,12 +202,19 @@ describe('LoadBalancingSimulator deleteRule and describeTags', () => {
 describe('LoadBalancingSimulator state and faults', () => {
   it('round-trips its state through plain JSON', () => {
     const ruleArn = elb.createRule(ruleInput(5, 'acme')).Rules?.[0]?.RuleArn ?? '';
-    const restored = new LoadBalancingSimulator({ listeners: [{ listenerArn, quota: 3 }, { listenerArn: secondListenerArn }] });
+    const restored = new LoadBalancingSimulator({
+      listeners: [{ listenerArn, quota: 3 }, { listenerArn: secondListenerArn }],
+    });
 
     restored.fromJSON(JSON.parse(JSON.stringify(elb.toJSON())));
 
     expect(restored.listRules().filter((rule) => !rule.IsDefault)).toEqual([
-      expect.objectContaining({ RuleArn: ruleArn, ListenerArn: listenerArn, Priority: '5', Tags: { tenantId: 'acme', 'managed-by': 'tenant-orchestrator' } }),
+      expect.objectContaining({
+        RuleArn: ruleArn,
+        ListenerArn: listenerArn,
+        Priority: '5',
+        Tags: { tenantId: 'acme', 'managed-by': 'tenant-orchestrator' },
+      }),
     ]);
     expect(thrown(() => restored.createRule(ruleInput(5)))).toBeInstanceOf(PriorityInUseException);
   });
@@ -201,7 +227,7 @@ describe('LoadBalancingSimulator state and faults', () => {
     expect(elb.createRule(ruleInput(5)).Rules).toHaveLength(1);
   });
 
-  it('gives a stack\'s rule CreateRule\'s checks but not the injected faults of the API', () => {
+  it("gives a stack's rule CreateRule's checks but not the injected faults of the API", () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
     elb.injectError('CreateRule', throttled);
     const stackRule = (priority: number, ruleId: string) => ({
@@ -209,7 +235,12 @@ describe('LoadBalancingSimulator state and faults', () => {
       listenerArn,
       priority,
       conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }],
-      actions: [{ Type: 'forward' as const, TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/0' }],
+      actions: [
+        {
+          Type: 'forward' as const,
+          TargetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/0',
+        },
+      ],
       tags: [{ Key: 'tenantId', Value: 'acme' }],
     });
 

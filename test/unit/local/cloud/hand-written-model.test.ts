@@ -20,7 +20,11 @@ function thrown(action: () => unknown): unknown {
 describe('modelTenantStack (the hand-written model)', () => {
   it('gives a silo-cluster stack its own cluster named after the stack', () => {
     // Act
-    const model = modelTenantStack('tenant-acme', templateUrl('silo-cluster'), tenantParameters('acme', 'silo-cluster', services));
+    const model = modelTenantStack(
+      'tenant-acme',
+      templateUrl('silo-cluster'),
+      tenantParameters('acme', 'silo-cluster', services),
+    );
 
     // Assert
     expect(model.ownCluster).toBe(true);
@@ -29,7 +33,9 @@ describe('modelTenantStack (the hand-written model)', () => {
       { name: 'tenant-acme-web', desiredCount: 2 },
       { name: 'tenant-acme-worker', desiredCount: 1 },
     ]);
-    expect(model.targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/);
+    expect(model.targetGroupArn).toMatch(
+      /^arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/,
+    );
     expect(model.outputs).toEqual({
       TargetGroupArn: model.targetGroupArn,
       ClusterName: 'tenant-acme',
@@ -44,7 +50,9 @@ describe('modelTenantStack (the hand-written model)', () => {
     const model = modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters);
 
     expect(model.listenerRule).toEqual({
-      ruleArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/),
+      ruleArn: expect.stringMatching(
+        /^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/,
+      ),
       listenerArn,
       priority: 42,
       conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }],
@@ -63,12 +71,15 @@ describe('modelTenantStack (the hand-written model)', () => {
 
     const model = modelTenantStack('tenant-acme', templateUrl('silo-services'), parameters);
 
-    expect(model.listenerRule?.conditions).toEqual([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } }]);
+    expect(model.listenerRule?.conditions).toEqual([
+      { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } },
+    ]);
   });
 
   it('requires every route parameter, as the templates declare them without defaults', () => {
     const parameters = tenantParameters('acme', 'silo-cluster', services);
-    for (const name of ['ListenerArn', 'RulePriority', 'RouteStyle', 'RouteValue', 'RouteHeaderName']) delete parameters[name];
+    for (const name of ['ListenerArn', 'RulePriority', 'RouteStyle', 'RouteValue', 'RouteHeaderName'])
+      delete parameters[name];
 
     const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
 
@@ -94,7 +105,11 @@ describe('modelTenantStack (the hand-written model)', () => {
   });
 
   it('runs a silo-services stack in the shared cluster', () => {
-    const model = modelTenantStack('tenant-acme', templateUrl('silo-services'), tenantParameters('acme', 'silo-services', services.slice(0, 1)));
+    const model = modelTenantStack(
+      'tenant-acme',
+      templateUrl('silo-services'),
+      tenantParameters('acme', 'silo-services', services.slice(0, 1)),
+    );
 
     expect(model.ownCluster).toBe(false);
     expect(model.clusterName).toBe('shared-tenants');
@@ -116,7 +131,11 @@ describe('modelTenantStack (the hand-written model)', () => {
     const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
 
     expect(error).toBeInstanceOf(CloudFormationServiceException);
-    expect(error).toMatchObject({ name: 'ValidationError', $fault: 'client', message: 'Parameters: [TenantId] must have values' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      $fault: 'client',
+      message: 'Parameters: [TenantId] must have values',
+    });
   });
 
   it('lists every missing slot field of the slots ServiceCount uses', () => {
@@ -126,7 +145,10 @@ describe('modelTenantStack (the hand-written model)', () => {
 
     const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
 
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'Parameters: [Service1Image, Service1Port] must have values' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'Parameters: [Service1Image, Service1Port] must have values',
+    });
   });
 
   it('requires ServiceCount and the shared parameters of the model', () => {
@@ -136,7 +158,10 @@ describe('modelTenantStack (the hand-written model)', () => {
 
     const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-services'), parameters));
 
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'Parameters: [ServiceCount, SharedClusterName] must have values' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'Parameters: [ServiceCount, SharedClusterName] must have values',
+    });
   });
 
   it('rejects parameters the template does not declare', () => {
@@ -144,7 +169,10 @@ describe('modelTenantStack (the hand-written model)', () => {
 
     const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
 
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'Parameters: [SharedClusterName] do not exist in the template' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'Parameters: [SharedClusterName] do not exist in the template',
+    });
   });
 
   it('rejects a Number parameter that is not a number', () => {
@@ -152,14 +180,24 @@ describe('modelTenantStack (the hand-written model)', () => {
 
     const error = thrown(() => modelTenantStack('tenant-acme', templateUrl('silo-cluster'), parameters));
 
-    expect(error).toMatchObject({ name: 'ValidationError', message: "Parameter 'Service0DesiredCount' must be a number." });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: "Parameter 'Service0DesiredCount' must be a number.",
+    });
   });
 
   it('rejects a template URL that names no tenant template', () => {
     const error = thrown(() =>
-      modelTenantStack('tenant-acme', 'https://templates.s3.amazonaws.com/pool/1.0.0/template.json', tenantParameters('acme', 'silo-cluster', services)),
+      modelTenantStack(
+        'tenant-acme',
+        'https://templates.s3.amazonaws.com/pool/1.0.0/template.json',
+        tenantParameters('acme', 'silo-cluster', services),
+      ),
     );
 
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'TemplateURL must reference a valid S3 object to which you have access.' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'TemplateURL must reference a valid S3 object to which you have access.',
+    });
   });
 });

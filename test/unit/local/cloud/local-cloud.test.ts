@@ -10,7 +10,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createStack, deleteStack, describeStack, findFirstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { createLocalCloud, type LocalCloud } from '../../../../local/cloud/index.ts';
-import { createStackInput, FakeClock, listenerArn, pooledTargetGroupArn, roleArn, templateUrl, tenantParameters } from './cloud.fixture.ts';
+import {
+  createStackInput,
+  FakeClock,
+  listenerArn,
+  pooledTargetGroupArn,
+  roleArn,
+  templateUrl,
+  tenantParameters,
+} from './cloud.fixture.ts';
 
 let clock: FakeClock;
 let cloud: LocalCloud;
@@ -81,12 +89,17 @@ describe('createLocalCloud', () => {
     cloud.cloudFormation.createStack(createStackInput('tenant-acme'));
     const model = cloud.cloudFormation.toJSON().stacks[0]?.model;
 
-    expect(() => cloud.elb.createRule(forwardRule(model?.targetGroupArn ?? ''))).toThrow('One or more target groups not found');
+    expect(() => cloud.elb.createRule(forwardRule(model?.targetGroupArn ?? ''))).toThrow(
+      'One or more target groups not found',
+    );
   });
 
   it('runs silo-services stacks in the shared cluster, and rolls back when that cluster is missing', () => {
     const withoutShared = createLocalCloud({ now: clock.now, listeners: [{ listenerArn }] });
-    const input = createStackInput('tenant-acme', { model: 'silo-services', services: [{ name: 'web', desiredCount: 1 }] });
+    const input = createStackInput('tenant-acme', {
+      model: 'silo-services',
+      services: [{ name: 'web', desiredCount: 1 }],
+    });
     cloud.cloudFormation.createStack(input);
     withoutShared.cloudFormation.createStack(input);
 
@@ -96,7 +109,11 @@ describe('createLocalCloud', () => {
     const failed = withoutShared.cloudFormation.describeStackEvents({ StackName: 'tenant-acme' }).StackEvents ?? [];
     expect(failed[0]?.ResourceStatus).toBe('ROLLBACK_COMPLETE');
     expect(failed).toContainEqual(
-      expect.objectContaining({ LogicalResourceId: 'Service0', ResourceStatus: 'CREATE_FAILED', ResourceStatusReason: expect.stringContaining('Cluster not found.') }),
+      expect.objectContaining({
+        LogicalResourceId: 'Service0',
+        ResourceStatus: 'CREATE_FAILED',
+        ResourceStatusReason: expect.stringContaining('Cluster not found.'),
+      }),
     );
   });
 
@@ -111,15 +128,21 @@ describe('createLocalCloud', () => {
     cloud.cloudFormation.deleteStack({ StackName: 'tenant-acme' });
     clock.advance(1000);
     const failed = cloud.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0];
-    const servicesAfterFailure = cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0];
+    const servicesAfterFailure = cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })
+      .services?.[0];
     cloud.elb.deleteRule({ RuleArn: ruleArn });
     cloud.cloudFormation.deleteStack({ StackName: 'tenant-acme' });
     clock.advance(1000);
 
     // Assert
-    expect(failed).toMatchObject({ StackStatus: 'DELETE_FAILED', StackStatusReason: 'The following resource(s) failed to delete: [TargetGroup]. ' });
+    expect(failed).toMatchObject({
+      StackStatus: 'DELETE_FAILED',
+      StackStatusReason: 'The following resource(s) failed to delete: [TargetGroup]. ',
+    });
     expect(servicesAfterFailure?.status).toBe('INACTIVE');
-    expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(ClusterNotFoundException);
+    expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(
+      ClusterNotFoundException,
+    );
     expect(cloud.cloudFormation.listStacks()[0]?.status).toBe('DELETE_COMPLETE');
     expect(cloud.elb.toJSON().targetGroups).toEqual([pooledTargetGroupArn]);
     expect(cloud.elb.toJSON().targetGroups).not.toContain(targetGroupArn);
@@ -130,7 +153,11 @@ describe('createLocalCloud', () => {
     cloud.cloudFormation.createStack(createStackInput('tenant-acme'));
     clock.advance(1000);
     const saved = JSON.parse(
-      JSON.stringify({ cloudFormation: cloud.cloudFormation.toJSON(), elb: cloud.elb.toJSON(), ecs: cloud.ecs.toJSON() }),
+      JSON.stringify({
+        cloudFormation: cloud.cloudFormation.toJSON(),
+        elb: cloud.elb.toJSON(),
+        ecs: cloud.ecs.toJSON(),
+      }),
     ) as { cloudFormation: never; elb: never; ecs: never };
 
     // Act
@@ -141,14 +168,23 @@ describe('createLocalCloud', () => {
     clock.advance(1000);
 
     // Assert
-    expect(resumed.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
-    expect(resumed.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0]?.runningCount).toBe(2);
+    expect(resumed.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]?.StackStatus).toBe(
+      'CREATE_COMPLETE',
+    );
+    expect(
+      resumed.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0]
+        ?.runningCount,
+    ).toBe(2);
   });
 });
 
 describe('the local cloud behind the real CloudFormation adapter', () => {
   const client = mockClient(CloudFormationClient);
-  const context = { executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:run-1', redriveCount: 0, roleArn };
+  const context = {
+    executionArn: 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:run-1',
+    redriveCount: 0,
+    roleArn,
+  };
   const creation = {
     stackName: 'tenant-acme',
     templateUrl: templateUrl('silo-cluster'),
@@ -170,7 +206,10 @@ describe('the local cloud behind the real CloudFormation adapter', () => {
     expect(await createStack(creation, context)).toBe('token-reused');
     expect(await createStack(creation, { ...context, redriveCount: 1 })).toBe('already-exists');
     clock.advance(1500);
-    expect(await describeStack('tenant-acme')).toMatchObject({ status: 'CREATE_COMPLETE', outputs: { ClusterName: 'tenant-acme' } });
+    expect(await describeStack('tenant-acme')).toMatchObject({
+      status: 'CREATE_COMPLETE',
+      outputs: { ClusterName: 'tenant-acme' },
+    });
 
     expect(await deleteStack('tenant-acme', context)).toBe('accepted');
     clock.advance(1000);

@@ -23,13 +23,20 @@ export interface PlannedStack {
 }
 
 /** The stack of a silo tier's tenant, routed at `priority` on the fixture listener (or the route given). */
-export function plannedStack(tenantId: string, tierName: 'premium' | 'advanced', options: { priority?: number; route?: RouteSpec } = {}): PlannedStack {
+export function plannedStack(
+  tenantId: string,
+  tierName: 'premium' | 'advanced',
+  options: { priority?: number; route?: RouteSpec } = {},
+): PlannedStack {
   const tier = selectTier(tierCatalog, tierName);
   const plan = planTenant({ tenantId }, tier, tierCatalog, readStackConfig());
   const stack = plan.stacks[0];
   if (stack === undefined) throw new Error(`tier ${tierName} planned no stack`);
   const route = options.route ?? plan.route;
-  const parameters = { ...(stack.parameters ?? {}), ...routeStackParameters({ listenerArn, priority: options.priority ?? 7, ...route }) };
+  const parameters = {
+    ...(stack.parameters ?? {}),
+    ...routeStackParameters({ listenerArn, priority: options.priority ?? 7, ...route }),
+  };
   return { tier, route, stack, stackName: stack.stackName, templateUrl: stack.templateUrl ?? '', parameters };
 }
 
@@ -38,7 +45,10 @@ export function plannedCreateStackInput(planned: PlannedStack): CreateStackComma
   return {
     StackName: planned.stackName,
     TemplateURL: planned.templateUrl,
-    Parameters: Object.entries(planned.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+    Parameters: Object.entries(planned.parameters).map(([ParameterKey, ParameterValue]) => ({
+      ParameterKey,
+      ParameterValue,
+    })),
     Tags: Object.entries(planned.stack.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     Capabilities: ['CAPABILITY_IAM'],
     OnFailure: 'ROLLBACK',

@@ -57,7 +57,9 @@ describe('a tenant stack creates its listener rule', () => {
     const rules = tenantRules();
 
     // Assert
-    expect(cloud.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+    expect(cloud.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]?.StackStatus).toBe(
+      'CREATE_COMPLETE',
+    );
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatchObject({
       RuleArn: outputs('tenant-acme').ListenerRuleArn,
@@ -74,16 +76,24 @@ describe('a tenant stack creates its listener rule', () => {
       }),
     });
     expect(events('tenant-acme')).toContainEqual(
-      expect.objectContaining({ LogicalResourceId: 'ListenerRule', ResourceStatus: 'CREATE_COMPLETE', PhysicalResourceId: rules[0]?.RuleArn }),
+      expect.objectContaining({
+        LogicalResourceId: 'ListenerRule',
+        ResourceStatus: 'CREATE_COMPLETE',
+        PhysicalResourceId: rules[0]?.RuleArn,
+      }),
     );
   });
 
   it('matches a header route on the header name and value', () => {
-    cloud.cloudFormation.createStack(createStackInput('tenant-acme', { model: 'silo-services', route: { style: 'header' } }));
+    cloud.cloudFormation.createStack(
+      createStackInput('tenant-acme', { model: 'silo-services', route: { style: 'header' } }),
+    );
 
     clock.advance(1500);
 
-    expect(tenantRules()[0]?.Conditions).toEqual([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } }]);
+    expect(tenantRules()[0]?.Conditions).toEqual([
+      { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } },
+    ]);
   });
 
   it('holds the priority from when CloudFormation creates the rule, before the stack completes', () => {
@@ -99,7 +109,9 @@ describe('a tenant stack creates its listener rule', () => {
     })();
 
     expect(clash).toBeInstanceOf(PriorityInUseException);
-    expect(cloud.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
+    expect(cloud.cloudFormation.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]?.StackStatus).toBe(
+      'CREATE_IN_PROGRESS',
+    );
   });
 });
 
@@ -130,13 +142,17 @@ describe('a tenant stack whose listener rule ELB refuses', () => {
         ClientRequestToken: 'create-1',
       }),
     );
-    expect(firstFailure(all)).toMatch(/^ListenerRule \(AWS::ElasticLoadBalancingV2::ListenerRule\): Resource handler returned message: "Priority '5' is currently in use/);
+    expect(firstFailure(all)).toMatch(
+      /^ListenerRule \(AWS::ElasticLoadBalancingV2::ListenerRule\): Resource handler returned message: "Priority '5' is currently in use/,
+    );
     expect(all.some((event) => event.LogicalResourceId === 'Service0')).toBe(false);
     expect(tenantRules().map((rule) => rule.Actions?.[0]?.TargetGroupArn)).toEqual([pooledTargetGroupArn]);
-    expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(ClusterNotFoundException);
+    expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(
+      ClusterNotFoundException,
+    );
   });
 
-  it('fails the second of two stacks given the same priority, and keeps the first one\'s rule', () => {
+  it("fails the second of two stacks given the same priority, and keeps the first one's rule", () => {
     cloud.cloudFormation.createStack(createStackInput('tenant-acme', { route: { priority: 9 } }));
     clock.advance(100);
     cloud.cloudFormation.createStack(createStackInput('tenant-globex', { route: { priority: 9 } }));
@@ -151,9 +167,17 @@ describe('a tenant stack whose listener rule ELB refuses', () => {
   });
 
   it.each([
-    ['an unknown listener', () => createStackInput('tenant-acme', { route: { listenerArn: secondListenerArn } }), 'One or more listeners not found'],
-    ['a full load balancer', () => createStackInput('tenant-acme'), "You've reached the limit on the number of rules per load balancer"],
-  ])('rolls back on %s with ELB\'s message', (_, input, message) => {
+    [
+      'an unknown listener',
+      () => createStackInput('tenant-acme', { route: { listenerArn: secondListenerArn } }),
+      'One or more listeners not found',
+    ],
+    [
+      'a full load balancer',
+      () => createStackInput('tenant-acme'),
+      "You've reached the limit on the number of rules per load balancer",
+    ],
+  ])("rolls back on %s with ELB's message", (_, input, message) => {
     cloud = newCloud(1);
     cloud.elb.createRule(pooledRule(1));
     cloud.cloudFormation.createStack(input());
@@ -164,9 +188,12 @@ describe('a tenant stack whose listener rule ELB refuses', () => {
     expect(firstFailure(events('tenant-acme'))).toContain(message);
   });
 
-  it('stops in CREATE_FAILED with the rule\'s reason when rollback is off', () => {
+  it("stops in CREATE_FAILED with the rule's reason when rollback is off", () => {
     cloud.elb.createRule(pooledRule(5));
-    cloud.cloudFormation.createStack({ ...createStackInput('tenant-acme', { route: { priority: 5 } }), OnFailure: 'DO_NOTHING' });
+    cloud.cloudFormation.createStack({
+      ...createStackInput('tenant-acme', { route: { priority: 5 } }),
+      OnFailure: 'DO_NOTHING',
+    });
 
     clock.advance(10_000);
 
@@ -177,7 +204,7 @@ describe('a tenant stack whose listener rule ELB refuses', () => {
   });
 });
 
-describe('removing a tenant stack\'s listener rule', () => {
+describe("removing a tenant stack's listener rule", () => {
   it('deletes the rule with the stack, before its target group, without the rule blocking the target group', () => {
     // Arrange
     cloud.cloudFormation.createStack(createStackInput('tenant-acme'));

@@ -10,7 +10,13 @@ import {
 } from '../../../../local/cloud/template-evaluator.ts';
 
 /** A scope over fixed parameters, conditions and resources. */
-function scope(options: { parameters?: Record<string, string | string[]>; conditions?: Record<string, boolean>; resources?: Record<string, string> } = {}): EvaluationScope {
+function scope(
+  options: {
+    parameters?: Record<string, string | string[]>;
+    conditions?: Record<string, boolean>;
+    resources?: Record<string, string>;
+  } = {},
+): EvaluationScope {
   return {
     pseudo: { stackName: 'tenant-acme', region: 'us-east-1', accountId: '111122223333', partition: 'aws' },
     parameter: (name) => options.parameters?.[name],
@@ -30,7 +36,10 @@ function scope(options: { parameters?: Record<string, string | string[]>; condit
 const defaults = scope({
   parameters: { TenantId: 'acme', SubnetIds: ['subnet-a', 'subnet-b'], ServiceCount: '2' },
   conditions: { IsHost: true, HasService3: false },
-  resources: { Cluster: 'tenant-acme', TargetGroup: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tenant-acme-tg/0123' },
+  resources: {
+    Cluster: 'tenant-acme',
+    TargetGroup: 'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tenant-acme-tg/0123',
+  },
 });
 
 function run(value: unknown, within = defaults): unknown {
@@ -66,7 +75,9 @@ describe('evaluate: Ref', () => {
   });
 
   it("names an unknown Ref target the way CloudFormation's template validation does", () => {
-    expect(errorOf(() => run({ Ref: 'Missing' })).message).toBe('Test.Ref: Unresolved resource dependencies [Missing] in the Resources block of the template');
+    expect(errorOf(() => run({ Ref: 'Missing' })).message).toBe(
+      'Test.Ref: Unresolved resource dependencies [Missing] in the Resources block of the template',
+    );
   });
 
   it('throws for a pseudo parameter it does not model', () => {
@@ -76,9 +87,9 @@ describe('evaluate: Ref', () => {
 
 describe('evaluate: string functions', () => {
   it('Fn::Sub replaces parameters, pseudo parameters, resources, attributes and its own variables, and keeps ${!literal}', () => {
-    expect(run({ 'Fn::Sub': '${AWS::StackName}/${TenantId}/${Cluster}/${TargetGroup.TargetGroupName}/${!Literal}' })).toBe(
-      'tenant-acme/acme/tenant-acme/tenant-acme-tg/${Literal}',
-    );
+    expect(
+      run({ 'Fn::Sub': '${AWS::StackName}/${TenantId}/${Cluster}/${TargetGroup.TargetGroupName}/${!Literal}' }),
+    ).toBe('tenant-acme/acme/tenant-acme/tenant-acme-tg/${Literal}');
     expect(run({ 'Fn::Sub': ['${Prefix}-${TenantId}', { Prefix: { Ref: 'AWS::Region' } }] })).toBe('us-east-1-acme');
   });
 
@@ -96,7 +107,9 @@ describe('evaluate: string functions', () => {
   it('Fn::GetAtt takes a list or a dotted string and rejects a resource that does not exist', () => {
     expect(run({ 'Fn::GetAtt': ['TargetGroup', 'TargetGroupName'] })).toBe('tenant-acme-tg');
     expect(run({ 'Fn::GetAtt': 'TargetGroup.TargetGroupName' })).toBe('tenant-acme-tg');
-    expect(errorOf(() => run({ 'Fn::GetAtt': ['Nothing', 'Arn'] })).message).toContain('Nothing, which is not an existing resource');
+    expect(errorOf(() => run({ 'Fn::GetAtt': ['Nothing', 'Arn'] })).message).toContain(
+      'Nothing, which is not an existing resource',
+    );
   });
 });
 
@@ -122,36 +135,58 @@ describe('evaluate: conditions', () => {
   });
 
   it('treats an IAM statement Condition block as data, not as the Condition function', () => {
-    const statement = { Effect: 'Allow', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } };
+    const statement = {
+      Effect: 'Allow',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    };
 
-    expect(run(statement)).toEqual({ Effect: 'Allow', Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } } });
+    expect(run(statement)).toEqual({
+      Effect: 'Allow',
+      Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' } },
+    });
   });
 });
 
 describe('evaluate: unsupported functions', () => {
-  it.each(['Fn::Base64', 'Fn::ImportValue', 'Fn::GetAZs', 'Fn::FindInMap', 'Fn::Cidr', 'Fn::Transform'])('throws naming %s and where it is', (name) => {
-    const error = errorOf(() => run({ Outer: [{ [name]: 'x' }] }));
+  it.each(['Fn::Base64', 'Fn::ImportValue', 'Fn::GetAZs', 'Fn::FindInMap', 'Fn::Cidr', 'Fn::Transform'])(
+    'throws naming %s and where it is',
+    (name) => {
+      const error = errorOf(() => run({ Outer: [{ [name]: 'x' }] }));
 
-    expect(error).toBeInstanceOf(TemplateEvaluationError);
-    expect(error.message).toBe(`Test.Outer[0].${name}: the intrinsic function ${name} is not supported by the local cloud's template evaluator`);
-  });
+      expect(error).toBeInstanceOf(TemplateEvaluationError);
+      expect(error.message).toBe(
+        `Test.Outer[0].${name}: the intrinsic function ${name} is not supported by the local cloud's template evaluator`,
+      );
+    },
+  );
 });
 
 describe('assertSupportedFunctions', () => {
   it('accepts a template using only the supported functions and IAM Condition blocks', () => {
     const template = {
-      Conditions: { IsHost: { 'Fn::Equals': [{ Ref: 'RouteStyle' }, 'host'] }, Both: { 'Fn::And': [{ Condition: 'IsHost' }, { 'Fn::Not': [{ Condition: 'IsHost' }] }] } },
-      Resources: { Role: { Properties: { Statement: [{ Condition: { StringEquals: { a: { 'Fn::Sub': '${AWS::AccountId}' } } } }] } } },
+      Conditions: {
+        IsHost: { 'Fn::Equals': [{ Ref: 'RouteStyle' }, 'host'] },
+        Both: { 'Fn::And': [{ Condition: 'IsHost' }, { 'Fn::Not': [{ Condition: 'IsHost' }] }] },
+      },
+      Resources: {
+        Role: {
+          Properties: { Statement: [{ Condition: { StringEquals: { a: { 'Fn::Sub': '${AWS::AccountId}' } } } }] },
+        },
+      },
     };
 
     expect(() => assertSupportedFunctions(template, 'Template')).not.toThrow();
   });
 
   it('names the first unsupported function and where it is', () => {
-    const template = { Resources: { Task: { Properties: { UserData: { 'Fn::Base64': { 'Fn::Join': ['', ['x']] } } } } } };
+    const template = {
+      Resources: { Task: { Properties: { UserData: { 'Fn::Base64': { 'Fn::Join': ['', ['x']] } } } } },
+    };
 
     expect(() => assertSupportedFunctions(template, 'Template')).toThrow(
-      new TemplateEvaluationError("Template.Resources.Task.Properties.UserData.Fn::Base64: the intrinsic function Fn::Base64 is not supported by the local cloud's template evaluator"),
+      new TemplateEvaluationError(
+        "Template.Resources.Task.Properties.UserData.Fn::Base64: the intrinsic function Fn::Base64 is not supported by the local cloud's template evaluator",
+      ),
     );
   });
 });
@@ -166,6 +201,15 @@ describe('referencedNames', () => {
       E: { 'Fn::If': ['IsHost', { Ref: 'Left' }, { Ref: 'Right' }] },
     };
 
-    expect([...referencedNames(value)].sort()).toEqual(['Bucket', 'Cluster', 'Left', 'LogGroup', 'Queue', 'Right', 'Role', 'Topic']);
+    expect([...referencedNames(value)].sort()).toEqual([
+      'Bucket',
+      'Cluster',
+      'Left',
+      'LogGroup',
+      'Queue',
+      'Right',
+      'Role',
+      'Topic',
+    ]);
   });
 });

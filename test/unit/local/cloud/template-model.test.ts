@@ -37,7 +37,9 @@ function declaredResources(template: TemplateDocument, holding: readonly string[
 }
 
 function logicalIdOfType(template: TemplateDocument, type: string, slot: number): string {
-  const id = Object.keys(template.Resources).find((candidate) => candidate.startsWith(`Slot${slot}`) && template.Resources[candidate]?.Type === type);
+  const id = Object.keys(template.Resources).find(
+    (candidate) => candidate.startsWith(`Slot${slot}`) && template.Resources[candidate]?.Type === type,
+  );
   if (id === undefined) throw new Error(`the template has no ${type} for slot ${slot}`);
   return id;
 }
@@ -50,7 +52,11 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
   it('creates the cluster the template declares, named by its ClusterName (tenant-<TenantId>)', () => {
     expect(stack.ownCluster).toBe(true);
     expect(stack.clusterName).toBe('tenant-acme');
-    expect(stack.resources).toContainEqual({ logicalResourceId: 'Cluster', resourceType: 'AWS::ECS::Cluster', physicalResourceId: 'tenant-acme' });
+    expect(stack.resources).toContainEqual({
+      logicalResourceId: 'Cluster',
+      resourceType: 'AWS::ECS::Cluster',
+      physicalResourceId: 'tenant-acme',
+    });
   });
 
   it("runs the tier's two services in slots 0 and 1, with the plan's names and desired counts", () => {
@@ -65,7 +71,9 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
   });
 
   it('creates exactly the resources whose conditions hold: slots 2 and 3 are absent', () => {
-    expect(stack.resources?.map((resource) => resource.logicalResourceId).sort()).toEqual(declaredResources(template, ['HasService1', 'IsHostRoute']));
+    expect(stack.resources?.map((resource) => resource.logicalResourceId).sort()).toEqual(
+      declaredResources(template, ['HasService1', 'IsHostRoute']),
+    );
     expect(stack.resources?.some((resource) => /^Slot[23]/.test(resource.logicalResourceId))).toBe(false);
   });
 
@@ -77,12 +85,16 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
     expect(position('Cluster')).toBeLessThan(position(routedService));
     expect(position(targetGroup)).toBeLessThan(position('ListenerRule'));
     expect(position('ListenerRule')).toBeLessThan(position(routedService));
-    expect(position(logicalIdOfType(template, 'AWS::ECS::TaskDefinition', 1))).toBeLessThan(position(logicalIdOfType(template, 'AWS::ECS::Service', 1)));
+    expect(position(logicalIdOfType(template, 'AWS::ECS::TaskDefinition', 1))).toBeLessThan(
+      position(logicalIdOfType(template, 'AWS::ECS::Service', 1)),
+    );
   });
 
   it("models the template's listener rule: the claimed listener and priority, a host condition, forward to the target group", () => {
     expect(stack.listenerRule).toEqual({
-      ruleArn: expect.stringMatching(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/),
+      ruleArn: expect.stringMatching(
+        /^arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule\/app\/tenants\/50dc6c495c0c9188\/f2f7dc8efc522ab2\/[0-9a-f]{16}$/,
+      ),
       listenerArn,
       priority: 7,
       conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [planned.route.value] } }],
@@ -97,7 +109,9 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
   });
 
   it("returns the template's outputs, evaluated", () => {
-    expect(stack.targetGroupArn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/);
+    expect(stack.targetGroupArn).toMatch(
+      /^arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup\/[a-zA-Z0-9-]{1,32}\/[0-9a-f]{16}$/,
+    );
     expect(Object.keys(stack.outputs).sort()).toEqual(Object.keys(template.Outputs ?? {}).sort());
     expect(stack.outputs).toEqual({
       TargetGroupArn: stack.targetGroupArn,
@@ -112,11 +126,15 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
   });
 
   it('matches a header route on RouteHeaderName = RouteValue (the IsHostRoute condition false)', () => {
-    const header = plannedStack('acme', 'premium', { route: { style: 'header', headerName: 'x-tenant-id', value: 'acme' } });
+    const header = plannedStack('acme', 'premium', {
+      route: { style: 'header', headerName: 'x-tenant-id', value: 'acme' },
+    });
 
     const headerStack = model(header.stackName, header.templateUrl, header.parameters);
 
-    expect(headerStack.listenerRule?.conditions).toEqual([{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } }]);
+    expect(headerStack.listenerRule?.conditions).toEqual([
+      { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } },
+    ]);
   });
 });
 
@@ -130,13 +148,19 @@ describe('tenantTemplateModel on the real silo-services template (advanced)', ()
     expect(stack.ownCluster).toBe(false);
     expect(stack.clusterName).toBe(sharedCluster);
     expect(stack.services).toEqual([
-      { logicalResourceId: logicalIdOfType(template, 'AWS::ECS::Service', 0), name: 'tenant-initech-web', desiredCount: planned.tier.services[0]?.desiredCount },
+      {
+        logicalResourceId: logicalIdOfType(template, 'AWS::ECS::Service', 0),
+        name: 'tenant-initech-web',
+        desiredCount: planned.tier.services[0]?.desiredCount,
+      },
     ]);
     expect(stack.resources?.some((resource) => resource.resourceType === 'AWS::ECS::Cluster')).toBe(false);
   });
 
   it('creates exactly the unconditional resources, and outputs the shared cluster', () => {
-    expect(stack.resources?.map((resource) => resource.logicalResourceId).sort()).toEqual(declaredResources(template, ['IsHostRoute']));
+    expect(stack.resources?.map((resource) => resource.logicalResourceId).sort()).toEqual(
+      declaredResources(template, ['IsHostRoute']),
+    );
     expect(stack.outputs).toEqual({
       TargetGroupArn: stack.targetGroupArn,
       ClusterName: readStackConfig().sharedParameters.SharedClusterName,
@@ -157,13 +181,20 @@ describe('tenantTemplateModel parameter checks against the declared Parameters',
     const error = rejection({ ...planned.parameters, SharedClusterName: 'shared-tenants' });
 
     expect(error).toBeInstanceOf(CloudFormationServiceException);
-    expect(error).toMatchObject({ name: 'ValidationError', $fault: 'client', message: 'Parameters: [SharedClusterName] do not exist in the template' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      $fault: 'client',
+      message: 'Parameters: [SharedClusterName] do not exist in the template',
+    });
   });
 
   it('rejects missing parameters without a Default, in declaration order', () => {
     const { RulePriority: _priority, ListenerArn: _listener, TenantId: _tenant, ...parameters } = planned.parameters;
 
-    expect(rejection(parameters)).toMatchObject({ name: 'ValidationError', message: 'Parameters: [TenantId, ListenerArn, RulePriority] must have values' });
+    expect(rejection(parameters)).toMatchObject({
+      name: 'ValidationError',
+      message: 'Parameters: [TenantId, ListenerArn, RulePriority] must have values',
+    });
   });
 
   it('takes the Default of unused slot parameters', () => {
@@ -186,9 +217,14 @@ describe('tenantTemplateModel parameter checks against the declared Parameters',
   });
 
   it('rejects a template URL that names no tenant template', () => {
-    const error = thrown(() => model(planned.stackName, 'https://templates.s3.amazonaws.com/pool/1.0.0/template.json', planned.parameters));
+    const error = thrown(() =>
+      model(planned.stackName, 'https://templates.s3.amazonaws.com/pool/1.0.0/template.json', planned.parameters),
+    );
 
-    expect(error).toMatchObject({ name: 'ValidationError', message: 'TemplateURL must reference a valid S3 object to which you have access.' });
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'TemplateURL must reference a valid S3 object to which you have access.',
+    });
   });
 });
 
@@ -196,7 +232,12 @@ describe('modelStackFromTemplate on a template the local cloud cannot follow', (
   const planned = plannedStack('acme', 'premium');
   const template = templateOf(planned);
 
-  function changed(change: (copy: { Resources: Record<string, { Properties?: Record<string, unknown> }>; Outputs?: Record<string, unknown> }) => void): TemplateDocument {
+  function changed(
+    change: (copy: {
+      Resources: Record<string, { Properties?: Record<string, unknown> }>;
+      Outputs?: Record<string, unknown>;
+    }) => void,
+  ): TemplateDocument {
     const copy = structuredClone(template) as unknown as Parameters<typeof change>[0];
     change(copy);
     return copy as unknown as TemplateDocument;
@@ -237,15 +278,22 @@ describe('modelStackFromTemplate on a template the local cloud cannot follow', (
 
     const error = thrown(() => modelStackFromTemplate(planned.stackName, unmodelled, planned.parameters));
 
-    expect(error).toMatchObject({ name: 'TemplateEvaluationError', message: expect.stringContaining('Fn::GetAtt ExecutionRole.Arn') });
+    expect(error).toMatchObject({
+      name: 'TemplateEvaluationError',
+      message: expect.stringContaining('Fn::GetAtt ExecutionRole.Arn'),
+    });
   });
 
   it('throws on a second target group rather than modelling one of them', () => {
     const targetGroup = logicalIdOfType(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 0);
     const twoTargetGroups = changed((copy) => {
-      copy.Resources.ExtraTargetGroup = structuredClone(copy.Resources[targetGroup]) as { Properties?: Record<string, unknown> };
+      copy.Resources.ExtraTargetGroup = structuredClone(copy.Resources[targetGroup]) as {
+        Properties?: Record<string, unknown>;
+      };
     });
 
-    expect(() => modelStackFromTemplate(planned.stackName, twoTargetGroups, planned.parameters)).toThrow(/more than one AWS::ElasticLoadBalancingV2::TargetGroup/);
+    expect(() => modelStackFromTemplate(planned.stackName, twoTargetGroups, planned.parameters)).toThrow(
+      /more than one AWS::ElasticLoadBalancingV2::TargetGroup/,
+    );
   });
 });

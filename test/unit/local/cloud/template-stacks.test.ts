@@ -47,7 +47,9 @@ describe('a premium (silo-cluster) stack of the real template', () => {
     clock.advance(1200);
 
     const stack = cloud.cloudFormation.describeStacks({ StackName: planned.stackName }).Stacks?.[0];
-    const services = cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web', 'tenant-acme-api'] }).services ?? [];
+    const services =
+      cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web', 'tenant-acme-api'] })
+        .services ?? [];
     const rules = cloud.elb.listRules().filter((rule) => !rule.IsDefault);
 
     expect(stack?.StackStatus).toBe('CREATE_COMPLETE');
@@ -58,7 +60,9 @@ describe('a premium (silo-cluster) stack of the real template', () => {
     expect(rules).toEqual([
       expect.objectContaining({
         Priority: '7',
-        Conditions: [expect.objectContaining({ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } })],
+        Conditions: [
+          expect.objectContaining({ Field: 'host-header', HostHeaderConfig: { Values: ['acme.tenants.example.com'] } }),
+        ],
       }),
     ]);
     expect(outputs(planned.stackName)).toEqual({
@@ -93,7 +97,9 @@ describe('a premium (silo-cluster) stack of the real template', () => {
 
     expect(cloud.cloudFormation.listStacks()[0]?.status).toBe('DELETE_COMPLETE');
     expect(cloud.elb.listRules().filter((rule) => !rule.IsDefault)).toEqual([]);
-    expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(ClusterNotFoundException);
+    expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(
+      ClusterNotFoundException,
+    );
   });
 
   it('refuses a request without CAPABILITY_IAM, which the template roles need', () => {
@@ -110,7 +116,8 @@ describe('an advanced (silo-services) stack of the real template', () => {
     cloud.cloudFormation.createStack(plannedCreateStackInput(planned));
     clock.advance(1200);
 
-    const services = cloud.ecs.describeServices({ cluster: 'shared-tenants', services: ['tenant-initech-web'] }).services ?? [];
+    const services =
+      cloud.ecs.describeServices({ cluster: 'shared-tenants', services: ['tenant-initech-web'] }).services ?? [];
 
     expect(services.map((service) => service.status)).toEqual(['ACTIVE']);
     expect(outputs(planned.stackName).ClusterName).toBe('shared-tenants');
@@ -123,7 +130,10 @@ describe('an advanced (silo-services) stack of the real template', () => {
     clock.advance(1200);
 
     const failed = events(planned.stackName).find((event) => event.ResourceStatus === 'CREATE_FAILED');
-    expect(failed).toMatchObject({ ResourceType: 'AWS::ECS::Service', ResourceStatusReason: expect.stringContaining('Cluster not found.') });
+    expect(failed).toMatchObject({
+      ResourceType: 'AWS::ECS::Service',
+      ResourceStatusReason: expect.stringContaining('Cluster not found.'),
+    });
     expect(failed?.LogicalResourceId).toMatch(/^Slot0Service/);
   });
 });

@@ -48,7 +48,15 @@ describe('LocalBus retry policy and dead-letter queue', () => {
     await vi.runAllTimersAsync();
 
     await expect(delivery?.retried).resolves.toBeUndefined();
-    const expected = { id: expect.any(String), at: expect.any(String), rule: 'start', errorCode: 'THROTTLING', errorMessage: 'ThrottlingException: Rate exceeded', attempts: 4, event };
+    const expected = {
+      id: expect.any(String),
+      at: expect.any(String),
+      rule: 'start',
+      errorCode: 'THROTTLING',
+      errorMessage: 'ThrottlingException: Rate exceeded',
+      attempts: 4,
+      event,
+    };
     expect(bus.deadLetters()).toEqual([expected]);
     expect(saved).toEqual([[expected]]);
     expect(bus.pending).toBe(0);
@@ -70,7 +78,9 @@ describe('LocalBus retry policy and dead-letter queue', () => {
     const bus = new LocalBus([rule]);
 
     expect(bus.publish(event).deliveries[0]?.retried).toBeUndefined();
-    expect(bus.undelivered()).toEqual([expect.objectContaining({ rule: 'start', reason: 'ThrottlingException: Rate exceeded' })]);
+    expect(bus.undelivered()).toEqual([
+      expect.objectContaining({ rule: 'start', reason: 'ThrottlingException: Rate exceeded' }),
+    ]);
   });
 });
 
@@ -92,7 +102,11 @@ function failingFunction(failures: number, calls: number[] = []): BusRule {
     asyncInvocation: { attempts: 3, backoffMs: 100, deadLetter: true },
     target: async () => {
       calls.push(Date.now());
-      if (calls.length <= failures) throw Object.assign(new Error('StartExecution failed transiently'), { name: 'TransientAwsError', cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) });
+      if (calls.length <= failures)
+        throw Object.assign(new Error('StartExecution failed transiently'), {
+          name: 'TransientAwsError',
+          cause: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+        });
       return { outcome: 'started' };
     },
   };
@@ -112,7 +126,7 @@ describe('LocalBus asynchronous invocations with an on-failure destination', () 
     expect(bus.deadLetters()).toEqual([]);
   });
 
-  it('dead-letters the event after the last invocation fails, naming the wrapped error\'s kind', async () => {
+  it("dead-letters the event after the last invocation fails, naming the wrapped error's kind", async () => {
     const bus = new LocalBus([failingFunction(3)]);
 
     const [delivery] = bus.publish(event).deliveries;
@@ -120,7 +134,15 @@ describe('LocalBus asynchronous invocations with an on-failure destination', () 
 
     await expect(delivery?.invocation?.outcome).resolves.toEqual({ succeeded: false });
     expect(bus.deadLetters()).toEqual([
-      { id: expect.any(String), at: expect.any(String), rule: 'admit', errorCode: 'THROTTLING', errorMessage: 'TransientAwsError: StartExecution failed transiently', attempts: 3, event },
+      {
+        id: expect.any(String),
+        at: expect.any(String),
+        rule: 'admit',
+        errorCode: 'THROTTLING',
+        errorMessage: 'TransientAwsError: StartExecution failed transiently',
+        attempts: 3,
+        event,
+      },
     ]);
     expect(bus.undelivered()).toEqual([]);
   });

@@ -13,7 +13,10 @@ describe('LocalBus', () => {
 
     const publication = bus.publish(event('s'));
 
-    expect(publication.deliveries.map((delivery) => [delivery.rule, delivery.result])).toEqual([['a', 'from a'], ['c', 'from c']]);
+    expect(publication.deliveries.map((delivery) => [delivery.rule, delivery.result])).toEqual([
+      ['a', 'from a'],
+      ['c', 'from c'],
+    ]);
     expect(bus.undelivered()).toEqual([]);
   });
 
@@ -21,7 +24,9 @@ describe('LocalBus', () => {
     const bus = new LocalBus([{ name: 'a', pattern: { source: ['s'] }, target: () => undefined }]);
 
     expect(bus.publish(event('other')).deliveries).toEqual([]);
-    expect(bus.undelivered()).toEqual([expect.objectContaining({ source: 'other', detailType: 'thing', reason: 'No rule matched the event' })]);
+    expect(bus.undelivered()).toEqual([
+      expect.objectContaining({ source: 'other', detailType: 'thing', reason: 'No rule matched the event' }),
+    ]);
   });
 
   it('retries a failing asynchronous target twice, then lists the event with the last error', async () => {
@@ -70,7 +75,13 @@ describe('LocalBus', () => {
   it('completes the envelope EventBridge adds, keeping what the producer set', () => {
     const completed = envelope({ source: 's', 'detail-type': 'd', detail: {}, id: 'mine' });
 
-    expect(completed).toMatchObject({ version: '0', id: 'mine', account: '111122223333', region: 'us-east-1', resources: [] });
+    expect(completed).toMatchObject({
+      version: '0',
+      id: 'mine',
+      account: '111122223333',
+      region: 'us-east-1',
+      resources: [],
+    });
     expect(completed.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 });

@@ -54,15 +54,23 @@ describe('matchesPattern', () => {
     expect(matchesPattern(onboarding, readSample('onboarding-legacy-detail-type'))).toBe(true);
     expect(matchesPattern(offboarding, readSample('onboarding-basic'))).toBe(false);
     expect(matchesPattern(offboarding, readSample('offboarding-premium'))).toBe(true);
-    expect(matchesPattern(onboarding, { ...readSample('onboarding-basic'), source: 'sbt.application.plane' })).toBe(false);
+    expect(matchesPattern(onboarding, { ...readSample('onboarding-basic'), source: 'sbt.application.plane' })).toBe(
+      false,
+    );
   });
 
   it('selects failed executions of our state machines only', () => {
     const pattern = failedExecutionEventPattern(['arn:ours']);
-    const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { status: 'FAILED', stateMachineArn: 'arn:ours' } };
+    const event = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { status: 'FAILED', stateMachineArn: 'arn:ours' },
+    };
 
     expect(matchesPattern(pattern, event)).toBe(true);
     expect(matchesPattern(pattern, { ...event, detail: { ...event.detail, status: 'SUCCEEDED' } })).toBe(false);
-    expect(matchesPattern(pattern, { ...event, detail: { ...event.detail, stateMachineArn: 'arn:theirs' } })).toBe(false);
+    expect(matchesPattern(pattern, { ...event, detail: { ...event.detail, stateMachineArn: 'arn:theirs' } })).toBe(
+      false,
+    );
   });
 });

@@ -1,4 +1,9 @@
-import { ExecutionDoesNotExist, InvalidToken, StateMachineDoesNotExist, ValidationException } from '@aws-sdk/client-sfn';
+import {
+  ExecutionDoesNotExist,
+  InvalidToken,
+  StateMachineDoesNotExist,
+  ValidationException,
+} from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { ExecutionStore, summaryOf, type ExecutionRecord } from '../../../../local/runtime/executions.ts';
 
@@ -53,10 +58,20 @@ describe('ExecutionStore', () => {
     store.add(failedRecord());
 
     const first = store.getExecutionHistory({ executionArn: arn, reverseOrder: true, maxResults: 2 });
-    const second = store.getExecutionHistory({ executionArn: arn, reverseOrder: true, maxResults: 2, nextToken: first.nextToken });
+    const second = store.getExecutionHistory({
+      executionArn: arn,
+      reverseOrder: true,
+      maxResults: 2,
+      nextToken: first.nextToken,
+    });
 
     expect(first.events?.map((event) => event.type)).toEqual(['ExecutionFailed', 'TaskFailed']);
-    expect(second.events?.map((event) => [event.type, event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name])).toEqual([
+    expect(
+      second.events?.map((event) => [
+        event.type,
+        event.stateEnteredEventDetails?.name ?? event.stateExitedEventDetails?.name,
+      ]),
+    ).toEqual([
       ['ChoiceStateEntered', 'IsDuplicate'],
       ['TaskStateExited', 'Accept'],
     ]);
@@ -82,15 +97,24 @@ describe('ExecutionStore.listExecutions', () => {
     const add = (name: string, fields: Partial<ExecutionRecord>) =>
       executions.add({ ...failedRecord(), executionArn: `${arn.replace(/:[^:]+$/, '')}:${name}`, name, ...fields });
     add('e1', { startedAt: '2026-11-20T10:00:00.000Z', stoppedAt: '2026-11-20T10:10:00.000Z' });
-    add('e2', { startedAt: '2026-11-20T10:01:00.000Z', stoppedAt: '2026-11-20T10:30:00.000Z', redriveCount: 1, redrivenAt: '2026-11-20T10:20:00.000Z' });
+    add('e2', {
+      startedAt: '2026-11-20T10:01:00.000Z',
+      stoppedAt: '2026-11-20T10:30:00.000Z',
+      redriveCount: 1,
+      redrivenAt: '2026-11-20T10:20:00.000Z',
+    });
     add('e3', { startedAt: '2026-11-20T10:02:00.000Z', stoppedAt: '2026-11-20T10:20:00.000Z', status: 'SUCCEEDED' });
     add('e4', { startedAt: '2026-11-20T10:03:00.000Z', stoppedAt: undefined, status: 'RUNNING' });
-    add('e5', { workflow: 'offboarding', startedAt: '2026-11-20T10:04:00.000Z', stoppedAt: '2026-11-20T10:40:00.000Z' });
+    add('e5', {
+      workflow: 'offboarding',
+      startedAt: '2026-11-20T10:04:00.000Z',
+      stoppedAt: '2026-11-20T10:40:00.000Z',
+    });
     return executions;
   }
   const names = (output: { executions?: { name?: string }[] }) => output.executions?.map((execution) => execution.name);
 
-  it('lists one state machine\'s executions, the status filter applied, stopped ones newest stop first', () => {
+  it("lists one state machine's executions, the status filter applied, stopped ones newest stop first", () => {
     const failed = store().listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'FAILED' });
 
     expect(names(failed)).toEqual(['e2', 'e1']);
@@ -111,19 +135,37 @@ describe('ExecutionStore.listExecutions', () => {
     const executions = store();
 
     const first = executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 3 });
-    const second = executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 3, nextToken: first.nextToken });
+    const second = executions.listExecutions({
+      stateMachineArn: onboardingMachine,
+      maxResults: 3,
+      nextToken: first.nextToken,
+    });
 
     expect([names(first), names(second), second.nextToken]).toEqual([['e2', 'e3', 'e1'], ['e4'], undefined]);
-    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'FAILED', nextToken: first.nextToken })).toThrow(InvalidToken);
-    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, nextToken: 'garbage' })).toThrow(InvalidToken);
+    expect(() =>
+      executions.listExecutions({
+        stateMachineArn: onboardingMachine,
+        statusFilter: 'FAILED',
+        nextToken: first.nextToken,
+      }),
+    ).toThrow(InvalidToken);
+    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, nextToken: 'garbage' })).toThrow(
+      InvalidToken,
+    );
   });
 
   it('refuses what Step Functions refuses', () => {
     const executions = store();
 
-    expect(() => executions.listExecutions({ stateMachineArn: `${onboardingMachine}-other` })).toThrow(StateMachineDoesNotExist);
-    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 1001 })).toThrow(ValidationException);
-    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'PENDING_REDRIVE' })).toThrow(ValidationException);
+    expect(() => executions.listExecutions({ stateMachineArn: `${onboardingMachine}-other` })).toThrow(
+      StateMachineDoesNotExist,
+    );
+    expect(() => executions.listExecutions({ stateMachineArn: onboardingMachine, maxResults: 1001 })).toThrow(
+      ValidationException,
+    );
+    expect(() =>
+      executions.listExecutions({ stateMachineArn: onboardingMachine, statusFilter: 'PENDING_REDRIVE' }),
+    ).toThrow(ValidationException);
     expect(() => executions.listExecutions({})).toThrow(ValidationException);
   });
 });

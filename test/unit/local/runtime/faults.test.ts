@@ -29,22 +29,32 @@ afterEach(() => {
 const describeStacks = () => cloudFormationClient().send(new DescribeStacksCommand({ StackName: 'tenant-t1' }));
 
 describe('SDK faults by kind', () => {
-  it('throttling: the service\'s own throttling error, a client fault the adapters treat as transient, for `times` calls', async () => {
+  it("throttling: the service's own throttling error, a client fault the adapters treat as transient, for `times` calls", async () => {
     plan.inject({ service: 'CloudFormation', operation: 'DescribeStacks', kind: 'throttling', times: 2 });
 
-    const errors = [await describeStacks().catch((error: unknown) => error), await describeStacks().catch((error: unknown) => error)];
+    const errors = [
+      await describeStacks().catch((error: unknown) => error),
+      await describeStacks().catch((error: unknown) => error),
+    ];
 
     for (const error of errors) {
-      expect(error).toMatchObject({ name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: expect.stringContaining('Rate exceeded') });
+      expect(error).toMatchObject({
+        name: 'Throttling',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: expect.stringContaining('Rate exceeded'),
+      });
       expect(isTransientAwsError(error)).toBe(true);
     }
     await expect(describeStacks()).resolves.toMatchObject({ Stacks: [] });
   });
 
-  it('server: the service\'s 5xx, built from its own exception class when the client package has one', async () => {
+  it("server: the service's 5xx, built from its own exception class when the client package has one", async () => {
     plan.inject({ service: 'DynamoDB', operation: 'GetItem', kind: 'server', times: 1 });
 
-    const error = await dynamoDbClient().send(new GetItemCommand({ TableName: 't', Key: {} })).catch((caught: unknown) => caught);
+    const error = await dynamoDbClient()
+      .send(new GetItemCommand({ TableName: 't', Key: {} }))
+      .catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(InternalServerError);
     expect(error).toMatchObject({ $fault: 'server', $metadata: { httpStatusCode: 500 } });
@@ -60,19 +70,34 @@ describe('SDK faults by kind', () => {
     expect(isTransientAwsError(error)).toBe(false);
   });
 
-  it('`during` a state: only calls made by that state\'s handler fail', async () => {
-    plan.inject({ service: 'CloudFormation', operation: 'DescribeStacks', kind: 'server', times: 1, during: 'CheckTenantStacks' });
+  it("`during` a state: only calls made by that state's handler fail", async () => {
+    plan.inject({
+      service: 'CloudFormation',
+      operation: 'DescribeStacks',
+      kind: 'server',
+      times: 1,
+      during: 'CheckTenantStacks',
+    });
 
     await expect(plan.runTask('CreateTenantStacks', describeStacks)).resolves.toMatchObject({ Stacks: [] });
     await expect(describeStacks()).resolves.toMatchObject({ Stacks: [] });
-    await expect(plan.runTask('CheckTenantStacks', describeStacks)).rejects.toMatchObject({ name: 'ServiceUnavailable', $fault: 'server' });
+    await expect(plan.runTask('CheckTenantStacks', describeStacks)).rejects.toMatchObject({
+      name: 'ServiceUnavailable',
+      $fault: 'server',
+    });
     await expect(plan.runTask('CheckTenantStacks', describeStacks)).resolves.toMatchObject({ Stacks: [] });
   });
 
   it('refuses a kind, service, operation or state that does not exist', () => {
-    expect(() => plan.inject({ service: 'CloudFormation', operation: 'DescribeStacks', kind: 'flaky' as never })).toThrow(/Unknown SDK fault kind "flaky"/);
-    expect(() => plan.inject({ service: 'CloudFormation', operation: 'DescribeStacks', during: 'Nowhere' })).toThrow(/No task state is named "Nowhere"/);
-    expect(() => plan.inject({ step: 'CreateTenantStacks', kind: 'hang' as never })).toThrow(/Unknown step fault kind "hang"/);
+    expect(() =>
+      plan.inject({ service: 'CloudFormation', operation: 'DescribeStacks', kind: 'flaky' as never }),
+    ).toThrow(/Unknown SDK fault kind "flaky"/);
+    expect(() => plan.inject({ service: 'CloudFormation', operation: 'DescribeStacks', during: 'Nowhere' })).toThrow(
+      /No task state is named "Nowhere"/,
+    );
+    expect(() => plan.inject({ step: 'CreateTenantStacks', kind: 'hang' as never })).toThrow(
+      /Unknown step fault kind "hang"/,
+    );
     expect(() => plan.inject({ service: 'S3', operation: 'PutObject' })).toThrow(/Unknown service "S3"/);
   });
 });
@@ -100,13 +125,19 @@ describe('step faults by kind', () => {
     await expect(plan.runTask('CreateTenantStacks', handler)).resolves.toEqual({ issued: 2 });
   });
 
-  it('timeout-after leaves a failing handler\'s own error alone and stays due', async () => {
+  it("timeout-after leaves a failing handler's own error alone and stays due", async () => {
     plan.inject({ step: 'CreateTenantStacks', kind: 'timeout-after', times: 1 });
 
-    await expect(plan.runTask('CreateTenantStacks', () => Promise.reject(Object.assign(new Error('no'), { name: 'StackRequestRejected' })))).rejects.toMatchObject({
+    await expect(
+      plan.runTask('CreateTenantStacks', () =>
+        Promise.reject(Object.assign(new Error('no'), { name: 'StackRequestRejected' })),
+      ),
+    ).rejects.toMatchObject({
       name: 'StackRequestRejected',
     });
-    await expect(plan.runTask('CreateTenantStacks', async () => 'done')).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+    await expect(plan.runTask('CreateTenantStacks', async () => 'done')).rejects.toMatchObject({
+      name: 'Sandbox.Timedout',
+    });
   });
 });
 
@@ -122,7 +153,7 @@ describe('workflow start failures', () => {
     expect(() => plan.checkStart()).not.toThrow();
   });
 
-  it('uses Step Functions\' own exception class for the quota, and clear() ends the failures', () => {
+  it("uses Step Functions' own exception class for the quota, and clear() ends the failures", () => {
     plan.failStarts(5, 'quota');
 
     expect(() => plan.checkStart()).toThrow(ExecutionLimitExceeded);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readRouteListeners } from '../../../../functions/shared/config/environment.ts';
 import { loadBalancerArnOf } from '../../../../local/cloud/elb-rules.ts';
-import { configureRouteListeners, localRouteListeners, noteRouteListenersInForce } from '../../../../local/runtime/route-listeners.ts';
+import {
+  configureRouteListeners,
+  localRouteListeners,
+  noteRouteListenersInForce,
+} from '../../../../local/runtime/route-listeners.ts';
 
 describe('localRouteListeners', () => {
   it('builds count listeners of the given capacity, each on a load balancer of its own', () => {
@@ -40,6 +44,8 @@ describe('configureRouteListeners', () => {
 
     expect(env.ROUTE_LISTENERS).toBe(JSON.stringify(localRouteListeners({ count: 2, capacity: 1 })));
     expect(() => configureRouteListeners({ count: 2, capacity: 1 }, env)).not.toThrow();
-    expect(() => configureRouteListeners({ count: 1, capacity: 5 }, env)).toThrow(/other route listeners .* in a new process/);
+    expect(() => configureRouteListeners({ count: 1, capacity: 5 }, env)).toThrow(
+      /other route listeners .* in a new process/,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clearState, lockState, readState, StateFile, unlockState, writeState } from '../../../../local/runtime/state-folder.ts';
+import {
+  clearState,
+  lockState,
+  readState,
+  StateFile,
+  unlockState,
+  writeState,
+} from '../../../../local/runtime/state-folder.ts';
 
 let directory: string;
 beforeEach(() => {

@@ -25,7 +25,11 @@ function failed(fields: Partial<ExecutionRecord> = {}): ExecutionRecord {
 
 describe('statusChangeEvent', () => {
   it('is the event Step Functions emits for a failed execution, first attempt', () => {
-    const event = statusChangeEvent(failed()) as { source: string; 'detail-type': string; detail: Record<string, unknown> };
+    const event = statusChangeEvent(failed()) as {
+      source: string;
+      'detail-type': string;
+      detail: Record<string, unknown>;
+    };
 
     expect(event).toMatchObject({ source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change' });
     expect(event.detail).toMatchObject({
@@ -40,7 +44,9 @@ describe('statusChangeEvent', () => {
   });
 
   it('names the attempt of a redriven execution, which emits its events again under the same ARN', () => {
-    const event = statusChangeEvent(failed({ redriveCount: 2, redrivenAt: '2026-11-20T10:04:00.000Z' })) as { detail: Record<string, unknown> };
+    const event = statusChangeEvent(failed({ redriveCount: 2, redrivenAt: '2026-11-20T10:04:00.000Z' })) as {
+      detail: Record<string, unknown>;
+    };
 
     expect(event.detail).toMatchObject({ redriveCount: 2, redriveDate: Date.parse('2026-11-20T10:04:00.000Z') });
   });
@@ -64,11 +70,21 @@ function launcherWith(records: Partial<ExecutionRecord>[]) {
     });
   }
   const faults = new FaultPlan([]);
-  const launcher = new WorkflowLauncher({ executions, current: new AsyncLocalStorage(), waitMs: 0, faults, publish: () => ({ event: undefined, deliveries: [] }) });
+  const launcher = new WorkflowLauncher({
+    executions,
+    current: new AsyncLocalStorage(),
+    waitMs: 0,
+    faults,
+    publish: () => ({ event: undefined, deliveries: [] }),
+  });
   return { launcher, faults, executions };
 }
 
-const start = (name: string, body = input, workflow: 'onboarding' | 'offboarding' = 'onboarding') => ({ stateMachineArn: localStateMachineArn(workflow), name, input: body });
+const start = (name: string, body = input, workflow: 'onboarding' | 'offboarding' = 'onboarding') => ({
+  stateMachineArn: localStateMachineArn(workflow),
+  name,
+  input: body,
+});
 
 describe('WorkflowLauncher.startExecution (Step Functions StartExecution)', () => {
   it('a name in use by a running execution with the same input returns that execution, starting nothing', () => {
@@ -76,18 +92,26 @@ describe('WorkflowLauncher.startExecution (Step Functions StartExecution)', () =
 
     const result = launcher.startExecution(start('event-1'));
 
-    expect(result).toMatchObject({ executionArn: localExecutionArn('onboarding', 'event-1'), startDate: new Date('2026-11-20T10:00:00.000Z') });
+    expect(result).toMatchObject({
+      executionArn: localExecutionArn('onboarding', 'event-1'),
+      startDate: new Date('2026-11-20T10:00:00.000Z'),
+    });
     expect(executions.all()).toHaveLength(1);
   });
 
   it.each([
-    ['running with another input', { status: 'RUNNING' as const, input: '{"id":"event-1","detail":{"tenantId":"t2"}}' }],
+    [
+      'running with another input',
+      { status: 'RUNNING' as const, input: '{"id":"event-1","detail":{"tenantId":"t2"}}' },
+    ],
     ['ended with the same input', { status: 'SUCCEEDED' as const }],
     ['failed with the same input', { status: 'FAILED' as const }],
   ])('a name in use by an execution %s is refused with ExecutionAlreadyExists', (_, record) => {
     const { launcher, executions } = launcherWith([record]);
 
-    expect(() => launcher.startExecution(start('event-1'))).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+    expect(() => launcher.startExecution(start('event-1'))).toThrow(
+      expect.objectContaining({ name: 'ExecutionAlreadyExists' }),
+    );
     expect(executions.all()).toHaveLength(1);
   });
 
@@ -97,17 +121,24 @@ describe('WorkflowLauncher.startExecution (Step Functions StartExecution)', () =
     for (const name of ['', 'x'.repeat(81), 'a b', 'a:b', 'a/b', 'a\u0001b', 'a{b}']) {
       expect(() => launcher.startExecution(start(name))).toThrow(expect.objectContaining({ name: 'InvalidName' }));
     }
-    expect(() => launcher.startExecution({ ...start('ok'), stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:other' })).toThrow(
-      expect.objectContaining({ name: 'StateMachineDoesNotExist' }),
+    expect(() =>
+      launcher.startExecution({
+        ...start('ok'),
+        stateMachineArn: 'arn:aws:states:us-east-1:111122223333:stateMachine:other',
+      }),
+    ).toThrow(expect.objectContaining({ name: 'StateMachineDoesNotExist' }));
+    expect(() => launcher.startExecution(start('ok', '{not json'))).toThrow(
+      expect.objectContaining({ name: 'InvalidExecutionInput' }),
     );
-    expect(() => launcher.startExecution(start('ok', '{not json'))).toThrow(expect.objectContaining({ name: 'InvalidExecutionInput' }));
   });
 
-  it('fails with Step Functions\' own errors while injected start failures are due', () => {
+  it("fails with Step Functions' own errors while injected start failures are due", () => {
     const { launcher, faults } = launcherWith([{ status: 'RUNNING' }]);
     faults.failStarts(1, 'quota');
 
-    expect(() => launcher.startExecution(start('event-1'))).toThrow(expect.objectContaining({ name: 'ExecutionLimitExceeded' }));
+    expect(() => launcher.startExecution(start('event-1'))).toThrow(
+      expect.objectContaining({ name: 'ExecutionLimitExceeded' }),
+    );
     expect(launcher.startExecution(start('event-1')).executionArn).toBe(localExecutionArn('onboarding', 'event-1'));
   });
 });

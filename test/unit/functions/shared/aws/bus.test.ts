@@ -11,7 +11,10 @@ const entry: ReplyEntry = {
   EventBusName: 'saas-bus',
   Source: 'sbt.application.plane',
   DetailType: 'sbt_aws_deprovisionSuccess',
-  Detail: JSON.stringify({ tenantRegistrationId: 'reg-1', jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } } }),
+  Detail: JSON.stringify({
+    tenantRegistrationId: 'reg-1',
+    jobOutput: { tenantData: {}, tenantRegistrationData: { registrationStatus: 'deleted' } },
+  }),
 };
 
 beforeEach(() => {
@@ -27,33 +30,48 @@ describe('putReply', () => {
     expect(eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input).toEqual({ Entries: [entry] });
   });
 
-  it.each(['ThrottlingException', 'InternalFailure', 'InternalException'])('treats a %s entry failure as transient', async (code) => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: code, ErrorMessage: 'try later' }] });
+  it.each(['ThrottlingException', 'InternalFailure', 'InternalException'])(
+    'treats a %s entry failure as transient',
+    async (code) => {
+      eventBridge
+        .on(PutEventsCommand)
+        .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: code, ErrorMessage: 'try later' }] });
 
-    await expect(putReply(entry)).rejects.toMatchObject({
-      name: 'TransientAwsError',
-      message: `PutEvents rejected the sbt_aws_deprovisionSuccess reply on bus saas-bus: ${code}: try later`,
-    });
-  });
+      await expect(putReply(entry)).rejects.toMatchObject({
+        name: 'TransientAwsError',
+        message: `PutEvents rejected the sbt_aws_deprovisionSuccess reply on bus saas-bus: ${code}: try later`,
+      });
+    },
+  );
 
   it('fails with a plain error naming the code when the entry is rejected for good', async () => {
     eventBridge
       .on(PutEventsCommand)
-      .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }] });
+      .resolves({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }],
+      });
 
     const error = await putReply(entry).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({
       name: 'Error',
-      message: 'PutEvents rejected the sbt_aws_deprovisionSuccess reply on bus saas-bus: AccessDeniedException: not authorized',
+      message:
+        'PutEvents rejected the sbt_aws_deprovisionSuccess reply on bus saas-bus: AccessDeniedException: not authorized',
     });
   });
 
   it('turns a throttled call into TransientAwsError', async () => {
     eventBridge
       .on(PutEventsCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
     await expect(putReply(entry)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
@@ -72,6 +90,8 @@ describe('putReply', () => {
   it('fails when EventBridge accepts the entry but returns no event id', async () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{}] });
 
-    await expect(putReply(entry)).rejects.toThrow('PutEvents accepted the sbt_aws_deprovisionSuccess reply but returned no event id');
+    await expect(putReply(entry)).rejects.toThrow(
+      'PutEvents accepted the sbt_aws_deprovisionSuccess reply but returned no event id',
+    );
   });
 });

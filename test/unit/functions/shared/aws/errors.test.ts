@@ -7,8 +7,17 @@ describe('isTransientAwsError', () => {
   it.each([
     ['throttling', new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} })],
     ['a server fault', Object.assign(new Error('Internal error'), { name: 'InternalFailure', $fault: 'server' })],
-    ['a 503', Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } })],
-    ['a socket timeout', Object.assign(new Error('the request socket did not establish a connection'), { name: 'TimeoutError' })],
+    [
+      'a 503',
+      Object.assign(new Error('Service unavailable'), {
+        name: 'ServiceUnavailable',
+        $metadata: { httpStatusCode: 503 },
+      }),
+    ],
+    [
+      'a socket timeout',
+      Object.assign(new Error('the request socket did not establish a connection'), { name: 'TimeoutError' }),
+    ],
     ['an aborted request', Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' })],
     ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
   ])('retries %s', (_case, error) => {
@@ -16,8 +25,18 @@ describe('isTransientAwsError', () => {
   });
 
   it.each([
-    ['a failed condition', new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} })],
-    ['a validation error', Object.assign(new Error('bad'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } })],
+    [
+      'a failed condition',
+      new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+    ],
+    [
+      'a validation error',
+      Object.assign(new Error('bad'), {
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
     ['a plain bug', new TypeError('x is undefined')],
     ['a non-error', 'oops'],
   ])('does not retry %s', (_case, error) => {

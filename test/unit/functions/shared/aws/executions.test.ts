@@ -9,7 +9,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { describeExecution, lastEnteredState, listExecutionsStoppedSince } from '../../../../../functions/shared/aws/executions.ts';
+import {
+  describeExecution,
+  lastEnteredState,
+  listExecutionsStoppedSince,
+} from '../../../../../functions/shared/aws/executions.ts';
 
 const sfn = mockClient(SFNClient);
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:reg-1';
@@ -37,7 +41,11 @@ describe('describeExecution', () => {
       input: '{"detail":{}}',
     });
 
-    await expect(describeExecution(executionArn)).resolves.toEqual({ status: 'FAILED', input: '{"detail":{}}', startDate: timestamp.getTime() });
+    await expect(describeExecution(executionArn)).resolves.toEqual({
+      status: 'FAILED',
+      input: '{"detail":{}}',
+      startDate: timestamp.getTime(),
+    });
     expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input).toEqual({ executionArn });
   });
 
@@ -65,13 +73,20 @@ describe('describeExecution', () => {
   });
 
   it('leaves the input out when Step Functions withholds it', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ executionArn, stateMachineArn: 'sm', status: 'RUNNING', startDate: timestamp });
+    sfn
+      .on(DescribeExecutionCommand)
+      .resolves({ executionArn, stateMachineArn: 'sm', status: 'RUNNING', startDate: timestamp });
 
-    await expect(describeExecution(executionArn)).resolves.toEqual({ status: 'RUNNING', startDate: timestamp.getTime() });
+    await expect(describeExecution(executionArn)).resolves.toEqual({
+      status: 'RUNNING',
+      startDate: timestamp.getTime(),
+    });
   });
 
   it('returns undefined for an execution Step Functions does not know', async () => {
-    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} }));
+    sfn
+      .on(DescribeExecutionCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} }));
 
     await expect(describeExecution(executionArn)).resolves.toBeUndefined();
   });
@@ -79,13 +94,23 @@ describe('describeExecution', () => {
   it('turns throttling into TransientAwsError', async () => {
     sfn
       .on(DescribeExecutionCommand)
-      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
     await expect(describeExecution(executionArn)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('lets other errors propagate untouched', async () => {
-    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const denied = Object.assign(new Error('denied'), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     sfn.on(DescribeExecutionCommand).rejects(denied);
 
     await expect(describeExecution(executionArn)).rejects.toBe(denied);
@@ -95,7 +120,13 @@ describe('describeExecution', () => {
 describe('lastEnteredState', () => {
   it('reads the history newest first without execution data and returns the last state entered', async () => {
     sfn.on(GetExecutionHistoryCommand).resolves({
-      events: [other(12, 'ExecutionFailed'), other(11, 'TaskFailed'), other(10, 'TaskScheduled'), entered(9, 'CreateTenantStacks'), entered(5, 'PlanTenantResources')],
+      events: [
+        other(12, 'ExecutionFailed'),
+        other(11, 'TaskFailed'),
+        other(10, 'TaskScheduled'),
+        entered(9, 'CreateTenantStacks'),
+        entered(5, 'PlanTenantResources'),
+      ],
     });
 
     await expect(lastEnteredState(executionArn)).resolves.toBe('CreateTenantStacks');
@@ -130,14 +161,18 @@ describe('lastEnteredState', () => {
   });
 
   it('returns undefined when the history has no entered state and no more pages', async () => {
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [other(2, 'ExecutionAborted'), other(1, 'ExecutionStarted')] });
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolves({ events: [other(2, 'ExecutionAborted'), other(1, 'ExecutionStarted')] });
 
     await expect(lastEnteredState(executionArn)).resolves.toBeUndefined();
     expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 1);
   });
 
   it('returns undefined for an execution Step Functions does not know', async () => {
-    sfn.on(GetExecutionHistoryCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} }));
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .rejects(new ExecutionDoesNotExist({ message: 'Execution does not exist', $metadata: {} }));
 
     await expect(lastEnteredState(executionArn)).resolves.toBeUndefined();
   });
@@ -145,7 +180,13 @@ describe('lastEnteredState', () => {
   it('turns a 5xx into TransientAwsError', async () => {
     sfn
       .on(GetExecutionHistoryCommand)
-      .rejects(Object.assign(new Error('Internal'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+      .rejects(
+        Object.assign(new Error('Internal'), {
+          name: 'InternalServerError',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
 
     await expect(lastEnteredState(executionArn)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
@@ -164,22 +205,34 @@ describe('listExecutionsStoppedSince', () => {
   });
   const collect = async (since: string) => {
     const listed: string[] = [];
-    for await (const execution of listExecutionsStoppedSince(stateMachineArn, 'FAILED', Date.parse(since))) listed.push(execution.executionArn.split(':').at(-1)!);
+    for await (const execution of listExecutionsStoppedSince(stateMachineArn, 'FAILED', Date.parse(since)))
+      listed.push(execution.executionArn.split(':').at(-1)!);
     return listed;
   };
 
   it('pages newest first with the status filter and stops at the first execution that stopped before the window', async () => {
     sfn
       .on(ListExecutionsCommand)
-      .resolvesOnce({ executions: [item('e4', '2026-11-20T10:50:00Z'), item('e3', '2026-11-20T10:40:00Z', 1)], nextToken: 'page-2' })
-      .resolvesOnce({ executions: [item('e2', '2026-11-20T10:30:00Z'), item('e1', '2026-11-20T09:00:00Z')], nextToken: 'page-3' })
+      .resolvesOnce({
+        executions: [item('e4', '2026-11-20T10:50:00Z'), item('e3', '2026-11-20T10:40:00Z', 1)],
+        nextToken: 'page-2',
+      })
+      .resolvesOnce({
+        executions: [item('e2', '2026-11-20T10:30:00Z'), item('e1', '2026-11-20T09:00:00Z')],
+        nextToken: 'page-3',
+      })
       .resolves({ executions: [item('e0', '2026-11-20T08:00:00Z')] });
 
     await expect(collect('2026-11-20T10:00:00Z')).resolves.toEqual(['e4', 'e3', 'e2']);
     // Two pages read, not three: the second page reached the window's start.
     expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 2);
     // (The paginator reuses one input object, so only its last state can be checked.)
-    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn, statusFilter: 'FAILED', maxResults: 100, nextToken: 'page-2' });
+    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+      stateMachineArn,
+      statusFilter: 'FAILED',
+      maxResults: 100,
+      nextToken: 'page-2',
+    });
   });
 
   it('yields what the reporter keys replies on: ARN, stop time in milliseconds and attempt', async () => {
@@ -201,7 +254,15 @@ describe('listExecutionsStoppedSince', () => {
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    sfn.on(ListExecutionsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    sfn
+      .on(ListExecutionsCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
 
     await expect(collect('2026-11-20T10:00:00Z')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });

@@ -15,7 +15,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RouteCapacityExceededError, RouteConflictError, TransientAwsError } from '../../../../../functions/shared/step/errors.ts';
+import {
+  RouteCapacityExceededError,
+  RouteConflictError,
+  TransientAwsError,
+} from '../../../../../functions/shared/step/errors.ts';
 import {
   createTenantRule,
   deleteRule,
@@ -26,7 +30,14 @@ import {
   ruleTags,
   type TenantRuleRequest,
 } from '../../../../../functions/shared/aws/listener-rules.ts';
-import { listenerArn, pooledTargetGroupArn, ruleArn, serverFault, tenantId, throttled } from '../../register-route/route.fixture.ts';
+import {
+  listenerArn,
+  pooledTargetGroupArn,
+  ruleArn,
+  serverFault,
+  tenantId,
+  throttled,
+} from '../../register-route/route.fixture.ts';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 
@@ -71,7 +82,9 @@ describe('ruleExists', () => {
   });
 
   it('is false when the rule is not found', async () => {
-    elb.on(DescribeRulesCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    elb
+      .on(DescribeRulesCommand)
+      .rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
 
     await expect(ruleExists(ruleArn('r1'))).resolves.toBe(false);
   });
@@ -107,7 +120,9 @@ describe('listListenerRules', () => {
   });
 
   it('is empty when the listener does not exist', async () => {
-    elb.on(DescribeRulesCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+    elb
+      .on(DescribeRulesCommand)
+      .rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
 
     await expect(listListenerRules(listenerArn)).resolves.toEqual([]);
   });
@@ -123,12 +138,18 @@ describe('ruleTags', () => {
   it('returns the rule tags as a record', async () => {
     elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('r1'), Tags: ourTags }] });
 
-    await expect(ruleTags(ruleArn('r1'))).resolves.toEqual({ tenantId, tier: 'basic', 'managed-by': 'tenant-orchestrator' });
+    await expect(ruleTags(ruleArn('r1'))).resolves.toEqual({
+      tenantId,
+      tier: 'basic',
+      'managed-by': 'tenant-orchestrator',
+    });
     expect(inputs(DescribeTagsCommand)).toEqual([{ ResourceArns: [ruleArn('r1')] }]);
   });
 
   it('is undefined when the rule vanished', async () => {
-    elb.on(DescribeTagsCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    elb
+      .on(DescribeTagsCommand)
+      .rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
 
     await expect(ruleTags(ruleArn('r1'))).resolves.toBeUndefined();
   });
@@ -196,22 +217,31 @@ describe('createTenantRule', () => {
   });
 
   it('reports priority-in-use instead of failing', async () => {
-    elb.on(CreateRuleCommand).rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
 
     await expect(createTenantRule(hostRequest)).resolves.toEqual({ outcome: 'priority-in-use' });
   });
 
   it('turns TooManyRules into RouteCapacityExceeded naming foreign rules and the fix', async () => {
-    elb.on(CreateRuleCommand).rejects(new TooManyRulesException({ message: 'You\'ve reached the limit on the number of rules per load balancer', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(
+        new TooManyRulesException({
+          message: "You've reached the limit on the number of rules per load balancer",
+          $metadata: {},
+        }),
+      );
 
     const error = await createTenantRule(hostRequest).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(RouteCapacityExceededError);
     expect((error as Error).message).toBe(
       `The load balancer of listener ${listenerArn} is at its Rules per Application Load Balancer quota ` +
-        '(TooManyRulesException: You\'ve reached the limit on the number of rules per load balancer) although the registry had room: ' +
+        "(TooManyRulesException: You've reached the limit on the number of rules per load balancer) although the registry had room: " +
         'rules the orchestrator does not manage (foreign rules) use part of it. ' +
-        'Lower this listener\'s capacity in ROUTE_LISTENERS, add a listener, or raise the quota.',
+        "Lower this listener's capacity in ROUTE_LISTENERS, add a listener, or raise the quota.",
     );
   });
 
@@ -219,7 +249,10 @@ describe('createTenantRule', () => {
     ['TooManyTargetGroups', new TooManyTargetGroupsException({ message: 'too many target groups', $metadata: {} })],
     [
       'TooManyUniqueTargetGroupsPerLoadBalancer',
-      new TooManyUniqueTargetGroupsPerLoadBalancerException({ message: 'too many unique target groups', $metadata: {} }),
+      new TooManyUniqueTargetGroupsPerLoadBalancerException({
+        message: 'too many unique target groups',
+        $metadata: {},
+      }),
     ],
   ])('turns %s into RouteCapacityExceeded naming the target group quota', async (_name, exception) => {
     elb.on(CreateRuleCommand).rejects(exception);
@@ -231,7 +264,9 @@ describe('createTenantRule', () => {
   });
 
   it('turns TargetGroupNotFound into RouteConflict naming the target group', async () => {
-    elb.on(CreateRuleCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: {} }));
 
     const error = await createTenantRule(hostRequest).catch((caught: unknown) => caught);
 
@@ -243,7 +278,9 @@ describe('createTenantRule', () => {
   });
 
   it('turns ListenerNotFound into RouteConflict naming the configuration to fix', async () => {
-    elb.on(CreateRuleCommand).rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }));
 
     const error = await createTenantRule(hostRequest).catch((caught: unknown) => caught);
 
@@ -254,7 +291,9 @@ describe('createTenantRule', () => {
   });
 
   it('turns TargetGroupAssociationLimit into RouteConflict', async () => {
-    elb.on(CreateRuleCommand).rejects(new TargetGroupAssociationLimitException({ message: 'already associated', $metadata: {} }));
+    elb
+      .on(CreateRuleCommand)
+      .rejects(new TargetGroupAssociationLimitException({ message: 'already associated', $metadata: {} }));
 
     await expect(createTenantRule(hostRequest)).rejects.toBeInstanceOf(RouteConflictError);
   });
@@ -269,7 +308,11 @@ describe('createTenantRule', () => {
   });
 
   it('lets an unknown error propagate untouched', async () => {
-    const error = Object.assign(new Error('Host header value is invalid'), { name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const error = Object.assign(new Error('Host header value is invalid'), {
+      name: 'ValidationError',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     elb.on(CreateRuleCommand).rejects(error);
 
     await expect(createTenantRule(hostRequest)).rejects.toBe(error);
@@ -285,7 +328,9 @@ describe('deleteRule', () => {
   });
 
   it('is false when the rule is already gone', async () => {
-    elb.on(DeleteRuleCommand).rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
+    elb
+      .on(DeleteRuleCommand)
+      .rejects(new RuleNotFoundException({ message: 'One or more rules not found', $metadata: {} }));
 
     await expect(deleteRule(ruleArn('r3'))).resolves.toBe(false);
   });

@@ -34,7 +34,11 @@ import {
 const cfn = mockClient(CloudFormationClient);
 
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb';
-const context: StackRequestContext = { executionArn, redriveCount: 0, roleArn: 'arn:aws:iam::111122223333:role/tenant-stacks' };
+const context: StackRequestContext = {
+  executionArn,
+  redriveCount: 0,
+  roleArn: 'arn:aws:iam::111122223333:role/tenant-stacks',
+};
 
 function sdkError(name: string, message: string, fault: 'client' | 'server' = 'client', status = 400): Error {
   return Object.assign(new Error(message), { name, $fault: fault, $metadata: { httpStatusCode: status } });
@@ -88,7 +92,9 @@ describe('describeStack', () => {
 
     const result = await describeStack(stackName);
 
-    expect(cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toStrictEqual([{ StackName: stackName }]);
+    expect(cfn.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { StackName: stackName },
+    ]);
     expect(result).toStrictEqual({
       stackName,
       stackId,
@@ -109,19 +115,26 @@ describe('describeStack', () => {
           StackId: stackId,
           CreationTime: new Date(),
           StackStatus: 'ROLLBACK_COMPLETE',
-          Tags: [{ Key: 'tenant-id', Value: '2f1c9d3e' }, { Key: attemptTagKey, Value: attempt }],
+          Tags: [
+            { Key: 'tenant-id', Value: '2f1c9d3e' },
+            { Key: attemptTagKey, Value: attempt },
+          ],
         },
       ],
     });
 
-    await expect(describeStack(stackName)).resolves.toMatchObject({ tags: { 'tenant-id': '2f1c9d3e', [attemptTagKey]: attempt } });
+    await expect(describeStack(stackName)).resolves.toMatchObject({
+      tags: { 'tenant-id': '2f1c9d3e', [attemptTagKey]: attempt },
+    });
   });
 
   it('reads the token of the failed delete from the events of a DELETE_FAILED stack', async () => {
     const token = clientRequestToken('delete', executionArn, 0, stackName);
     cfn
       .on(DescribeStacksCommand)
-      .resolves({ Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }] })
+      .resolves({
+        Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }],
+      })
       .on(DescribeStackEventsCommand)
       .resolves({ StackEvents: failedDeleteAfterRollback(token) });
 
@@ -131,17 +144,25 @@ describe('describeStack', () => {
 
     expect(withToken).toMatchObject({ status: 'DELETE_FAILED', deleteRequestToken: token });
     expect(withoutToken).not.toHaveProperty('deleteRequestToken');
-    expect(cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toStrictEqual([{ StackName: stackId }, { StackName: stackId }]);
+    expect(cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toStrictEqual([
+      { StackName: stackId },
+      { StackName: stackId },
+    ]);
   });
 
   it('turns throttled stack events of a DELETE_FAILED stack into TransientAwsError', async () => {
     cfn
       .on(DescribeStacksCommand)
-      .resolves({ Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }] })
+      .resolves({
+        Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }],
+      })
       .on(DescribeStackEventsCommand)
       .rejects(throttled());
 
-    await expect(describeStack(stackName)).rejects.toMatchObject({ name: 'TransientAwsError', message: expect.stringContaining('DescribeStackEvents') });
+    await expect(describeStack(stackName)).rejects.toMatchObject({
+      name: 'TransientAwsError',
+      message: expect.stringContaining('DescribeStackEvents'),
+    });
   });
 
   it('returns undefined for a stack that does not exist', async () => {
@@ -151,7 +172,10 @@ describe('describeStack', () => {
   });
 
   it('lets any other validation error through untouched', async () => {
-    const error = sdkError('ValidationError', '1 validation error detected: Value at stackName failed to satisfy constraint');
+    const error = sdkError(
+      'ValidationError',
+      '1 validation error detected: Value at stackName failed to satisfy constraint',
+    );
     cfn.on(DescribeStacksCommand).rejects(error);
 
     await expect(describeStack(stackName)).rejects.toBe(error);
@@ -214,22 +238,33 @@ describe('createStack', () => {
   });
 
   it('reports a stack created concurrently as already existing', async () => {
-    cfn.on(CreateStackCommand).rejects(new AlreadyExistsException({ message: `Stack [${stackName}] already exists`, $metadata: {} }));
+    cfn
+      .on(CreateStackCommand)
+      .rejects(new AlreadyExistsException({ message: `Stack [${stackName}] already exists`, $metadata: {} }));
 
     await expect(createStack(creation, context)).resolves.toBe('already-exists');
   });
 
   it('reports a reused token as ours', async () => {
-    cfn.on(CreateStackCommand).rejects(new TokenAlreadyExistsException({ message: 'Token already exists', $metadata: {} }));
+    cfn
+      .on(CreateStackCommand)
+      .rejects(new TokenAlreadyExistsException({ message: 'Token already exists', $metadata: {} }));
 
     await expect(createStack(creation, context)).resolves.toBe('token-reused');
   });
 
   it.each([
-    ['ValidationError', () => sdkError('ValidationError', 'Template format error: Unresolved resource dependencies [Vpc]')],
+    [
+      'ValidationError',
+      () => sdkError('ValidationError', 'Template format error: Unresolved resource dependencies [Vpc]'),
+    ],
     [
       'InsufficientCapabilitiesException',
-      () => new InsufficientCapabilitiesException({ message: 'Requires capabilities : [CAPABILITY_NAMED_IAM]', $metadata: {} }),
+      () =>
+        new InsufficientCapabilitiesException({
+          message: 'Requires capabilities : [CAPABILITY_NAMED_IAM]',
+          $metadata: {},
+        }),
     ],
     [
       'LimitExceededException (the stack-count quota, not throttling)',
@@ -270,18 +305,31 @@ describe('deleteStack', () => {
     await expect(deleteStack(stackName, { ...context, redriveCount: 2 })).resolves.toBe('accepted');
 
     expect(cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { StackName: stackName, RoleARN: context.roleArn, ClientRequestToken: clientRequestToken('delete', executionArn, 2, stackName) },
+      {
+        StackName: stackName,
+        RoleARN: context.roleArn,
+        ClientRequestToken: clientRequestToken('delete', executionArn, 2, stackName),
+      },
     ]);
   });
 
   it('reports a reused token as ours', async () => {
-    cfn.on(DeleteStackCommand).rejects(new TokenAlreadyExistsException({ message: 'Token already exists', $metadata: {} }));
+    cfn
+      .on(DeleteStackCommand)
+      .rejects(new TokenAlreadyExistsException({ message: 'Token already exists', $metadata: {} }));
 
     await expect(deleteStack(stackName, context)).resolves.toBe('token-reused');
   });
 
   it('maps a validation error to StackRequestRejected', async () => {
-    cfn.on(DeleteStackCommand).rejects(sdkError('ValidationError', 'Role arn:aws:iam::111122223333:role/tenant-stacks is invalid or cannot be assumed'));
+    cfn
+      .on(DeleteStackCommand)
+      .rejects(
+        sdkError(
+          'ValidationError',
+          'Role arn:aws:iam::111122223333:role/tenant-stacks is invalid or cannot be assumed',
+        ),
+      );
 
     await expect(deleteStack(stackName, context)).rejects.toMatchObject({
       name: 'StackRequestRejected',
@@ -320,7 +368,13 @@ describe('firstFailure', () => {
   it('skips a cancellation listed before the real failure in the same second', () => {
     const events = [
       stackEvent('WebService', 'AWS::ECS::Service', 'CREATE_FAILED', serviceFailure, 15),
-      stackEvent('ListenerRule', 'AWS::ElasticLoadBalancingV2::ListenerRule', 'CREATE_FAILED', 'Resource creation cancelled', 15),
+      stackEvent(
+        'ListenerRule',
+        'AWS::ElasticLoadBalancingV2::ListenerRule',
+        'CREATE_FAILED',
+        'Resource creation cancelled',
+        15,
+      ),
       stackEvent(stackName, 'AWS::CloudFormation::Stack', 'CREATE_IN_PROGRESS', 'User Initiated', 0),
     ];
 
@@ -351,7 +405,9 @@ describe('findFirstFailure', () => {
 
     const result = await findFirstFailure(stackId);
 
-    expect(result).toBe('ServiceSecurityGroup (AWS::EC2::SecurityGroup): resource sg-0abc has a dependent object (Service: Ec2, Status Code: 400)');
+    expect(result).toBe(
+      'ServiceSecurityGroup (AWS::EC2::SecurityGroup): resource sg-0abc has a dependent object (Service: Ec2, Status Code: 400)',
+    );
     expect(cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toStrictEqual([
       { StackName: stackId },
       { StackName: stackId, NextToken: 'page-2' },

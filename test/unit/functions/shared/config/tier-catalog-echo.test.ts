@@ -29,6 +29,8 @@ describe('selectTier echoes only a requested tier that looks like a tier name', 
   ])('hides %s', (_what, tier) => {
     const message = messageFor(tier);
 
-    expect(message).toBe('Request names a tier that is not shown (it has characters no tier name has); known tiers: basic, advanced, premium');
+    expect(message).toBe(
+      'Request names a tier that is not shown (it has characters no tier name has); known tiers: basic, advanced, premium',
+    );
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import catalogJson from '../../../../../functions/shared/config/tiers.json' with { type: 'json' };
 import { tierCatalog } from '../../../../../functions/shared/config/catalog.ts';
 import { InvalidTierCatalogError, UnknownTierError } from '../../../../../functions/shared/step/errors.ts';
-import { fargateSizeProblem, loadTierCatalog, selectTier } from '../../../../../functions/shared/config/tier-catalog.ts';
+import {
+  fargateSizeProblem,
+  loadTierCatalog,
+  selectTier,
+} from '../../../../../functions/shared/config/tier-catalog.ts';
 
 /** A deep copy of the shipped catalog, changed by `edit`. */
 function catalogWith(edit: (catalog: any) => void): unknown {
@@ -34,25 +38,85 @@ describe('loadTierCatalog', () => {
   });
 
   it.each([
-    ['services.0.cpu', (c: any) => (c.tiers.premium.services[0].cpu = 300), 'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096, 8192, 16384'],
+    [
+      'services.0.cpu',
+      (c: any) => (c.tiers.premium.services[0].cpu = 300),
+      'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096, 8192, 16384',
+    ],
     ['services.0.memory', (c: any) => (c.tiers.premium.services[0].memory = 100), 'tiers.premium.services.0.memory:'],
-    ['services.0.memory (not an integer)', (c: any) => (c.tiers.premium.services[0].memory = 1024.5), 'tiers.premium.services.0.memory: must be an integer'],
-    ['a cpu/memory pair Fargate does not offer', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 4096 }), 'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)'],
+    [
+      'services.0.memory (not an integer)',
+      (c: any) => (c.tiers.premium.services[0].memory = 1024.5),
+      'tiers.premium.services.0.memory: must be an integer',
+    ],
+    [
+      'a cpu/memory pair Fargate does not offer',
+      (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 4096 }),
+      'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)',
+    ],
     // 1536 lies between 512 and 2048 in 512 steps, yet Fargate has no 256/1536 size.
-    ['256 CPU with 1536 MiB', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 1536 }), 'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)'],
-    ['8192 CPU off its 4 GB steps', (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 8192, memory: 18432 }), 'tiers.premium.services.0.memory: must be one of 16384 to 61440 in steps of 4096 MiB for cpu 8192 (Fargate task sizes)'],
+    [
+      '256 CPU with 1536 MiB',
+      (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 1536 }),
+      'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)',
+    ],
+    [
+      '8192 CPU off its 4 GB steps',
+      (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 8192, memory: 18432 }),
+      'tiers.premium.services.0.memory: must be one of 16384 to 61440 in steps of 4096 MiB for cpu 8192 (Fargate task sizes)',
+    ],
     ['services.1.port', (c: any) => (c.tiers.premium.services[1].port = 70000), 'tiers.premium.services.1.port:'],
-    ['services.0.desiredCount', (c: any) => (c.tiers.basic.services[0].desiredCount = 0), 'tiers.basic.services.0.desiredCount:'],
-    ['services.0.name', (c: any) => (c.tiers.basic.services[0].name = 'Web_1'), 'tiers.basic.services.0.name: must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter'],
-    ['services.0.image', (c: any) => (c.tiers.basic.services[0].image = ''), 'tiers.basic.services.0.image: must not be empty'],
-    ['services.0.healthCheckPath', (c: any) => (c.tiers.advanced.services[0].healthCheckPath = 'health'), 'tiers.advanced.services.0.healthCheckPath: must be a path starting with /'],
-    ['a duplicate service name', (c: any) => (c.tiers.premium.services[1].name = 'web'), 'tiers.premium.services.1.name: duplicates service name "web"'],
+    [
+      'services.0.desiredCount',
+      (c: any) => (c.tiers.basic.services[0].desiredCount = 0),
+      'tiers.basic.services.0.desiredCount:',
+    ],
+    [
+      'services.0.name',
+      (c: any) => (c.tiers.basic.services[0].name = 'Web_1'),
+      'tiers.basic.services.0.name: must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter',
+    ],
+    [
+      'services.0.image',
+      (c: any) => (c.tiers.basic.services[0].image = ''),
+      'tiers.basic.services.0.image: must not be empty',
+    ],
+    [
+      'services.0.healthCheckPath',
+      (c: any) => (c.tiers.advanced.services[0].healthCheckPath = 'health'),
+      'tiers.advanced.services.0.healthCheckPath: must be a path starting with /',
+    ],
+    [
+      'a duplicate service name',
+      (c: any) => (c.tiers.premium.services[1].name = 'web'),
+      'tiers.premium.services.1.name: duplicates service name "web"',
+    ],
     ['no services', (c: any) => (c.tiers.basic.services = []), 'tiers.basic.services: must list at least one service'],
-    ['too many services', (c: any) => (c.tiers.basic.services = Array.from({ length: 5 }, (_, i) => ({ ...c.tiers.basic.services[0], name: `s${i}` }))), 'tiers.basic.services: must list at most 4 services'],
-    ['isolationModel', (c: any) => (c.tiers.basic.isolationModel = 'bridge'), 'tiers.basic.isolationModel: must be one of pool, silo-services, silo-cluster'],
-    ['route.style', (c: any) => (c.tiers.basic.route.style = 'path'), 'tiers.basic.route.style: must be "host" or "header"'],
+    [
+      'too many services',
+      (c: any) =>
+        (c.tiers.basic.services = Array.from({ length: 5 }, (_, i) => ({
+          ...c.tiers.basic.services[0],
+          name: `s${i}`,
+        }))),
+      'tiers.basic.services: must list at most 4 services',
+    ],
+    [
+      'isolationModel',
+      (c: any) => (c.tiers.basic.isolationModel = 'bridge'),
+      'tiers.basic.isolationModel: must be one of pool, silo-services, silo-cluster',
+    ],
+    [
+      'route.style',
+      (c: any) => (c.tiers.basic.route.style = 'path'),
+      'tiers.basic.route.style: must be "host" or "header"',
+    ],
     ['an unknown tier key', (c: any) => (c.tiers.basic.price = 10), 'tiers.basic:'],
-    ['templateVersions', (c: any) => (c.templateVersions['silo-cluster'] = 'latest'), 'templateVersions.silo-cluster: must be a version like 1.0.0'],
+    [
+      'templateVersions',
+      (c: any) => (c.templateVersions['silo-cluster'] = 'latest'),
+      'templateVersions.silo-cluster: must be a version like 1.0.0',
+    ],
     // zod 4 reports a bad record key as invalid_key with the custom message nested; the field is still named.
     ['a tier name', (c: any) => (c.tiers.Gold = c.tiers.basic), 'tiers.Gold: Invalid key in record'],
     ['no tiers', (c: any) => (c.tiers = {}), 'tiers: must define at least one tier'],
@@ -93,7 +157,9 @@ describe('loadTierCatalog', () => {
   });
 
   it('rejects what is not a catalog at all', () => {
-    expect(loadError('nope').message).toBe('Invalid tier catalog: (root): Invalid input: expected object, received string');
+    expect(loadError('nope').message).toBe(
+      'Invalid tier catalog: (root): Invalid input: expected object, received string',
+    );
   });
 });
 
@@ -107,11 +173,15 @@ describe('selectTier', () => {
 
   it('lists the known tiers for an unknown one', () => {
     expect(() => selectTier(tierCatalog, 'platinum')).toThrow(UnknownTierError);
-    expect(() => selectTier(tierCatalog, 'platinum')).toThrow('Request names tier "platinum"; known tiers: basic, advanced, premium');
+    expect(() => selectTier(tierCatalog, 'platinum')).toThrow(
+      'Request names tier "platinum"; known tiers: basic, advanced, premium',
+    );
   });
 
   it('lists the known tiers when the request names none', () => {
-    expect(() => selectTier(tierCatalog, undefined)).toThrow('Request names no tier; known tiers: basic, advanced, premium');
+    expect(() => selectTier(tierCatalog, undefined)).toThrow(
+      'Request names no tier; known tiers: basic, advanced, premium',
+    );
   });
 
   it('does not take inherited object keys for tiers', () => {
@@ -120,6 +190,8 @@ describe('selectTier', () => {
   });
 
   it('shows at most 64 characters of a caller-chosen tier', () => {
-    expect(() => selectTier(tierCatalog, 'x'.repeat(500))).toThrow(`Request names tier "${'x'.repeat(64)}"; known tiers`);
+    expect(() => selectTier(tierCatalog, 'x'.repeat(500))).toThrow(
+      `Request names tier "${'x'.repeat(64)}"; known tiers`,
+    );
   });
 });

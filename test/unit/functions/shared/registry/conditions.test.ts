@@ -34,7 +34,13 @@ beforeEach(async () => {
 });
 
 function lockOf(execution: string, attempt?: number): OperationLock {
-  return { operation: 'onboarding', registrationId: 'r-1', executionArn: execution, acquiredAt: now, ...(attempt !== undefined ? { attempt } : {}) };
+  return {
+    operation: 'onboarding',
+    registrationId: 'r-1',
+    executionArn: execution,
+    acquiredAt: now,
+    ...(attempt !== undefined ? { attempt } : {}),
+  };
 }
 
 async function lockedTenant(lock: OperationLock): Promise<void> {
@@ -45,22 +51,37 @@ describe('the fence', () => {
   it('refuses a lower redrive attempt of the holder and accepts the same or a later one, raising the lock to it', async () => {
     await lockedTenant(lockOf(executionArn, 1));
 
-    await expect(registry.holdLock(tenantId, { executionArn, attempt: 0 }, now)).rejects.toBeInstanceOf(SupersededError);
-    await expect(registry.holdLock(tenantId, { executionArn, attempt: 1 }, now)).resolves.toMatchObject({ lock: { attempt: 1 } });
-    await expect(registry.holdLock(tenantId, { executionArn, attempt: 2 }, now)).resolves.toMatchObject({ lock: { attempt: 2 }, version: 3 });
+    await expect(registry.holdLock(tenantId, { executionArn, attempt: 0 }, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
+    await expect(registry.holdLock(tenantId, { executionArn, attempt: 1 }, now)).resolves.toMatchObject({
+      lock: { attempt: 1 },
+    });
+    await expect(registry.holdLock(tenantId, { executionArn, attempt: 2 }, now)).resolves.toMatchObject({
+      lock: { attempt: 2 },
+      version: 3,
+    });
     // Attempt 1 is now behind the lock: refused too.
-    await expect(registry.holdLock(tenantId, { executionArn, attempt: 1 }, now)).rejects.toBeInstanceOf(SupersededError);
+    await expect(registry.holdLock(tenantId, { executionArn, attempt: 1 }, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
   });
 
   it('refuses another execution, and accepts the holder of a lock of the previous release (no attempt)', async () => {
     await lockedTenant(lockOf(executionArn));
 
-    await expect(registry.holdLock(tenantId, { executionArn: otherExecutionArn, attempt: 5 }, now)).rejects.toBeInstanceOf(SupersededError);
-    await expect(registry.holdLock(tenantId, { executionArn, attempt: 0 }, now)).resolves.toMatchObject({ lock: { executionArn, attempt: 0 } });
+    await expect(
+      registry.holdLock(tenantId, { executionArn: otherExecutionArn, attempt: 5 }, now),
+    ).rejects.toBeInstanceOf(SupersededError);
+    await expect(registry.holdLock(tenantId, { executionArn, attempt: 0 }, now)).resolves.toMatchObject({
+      lock: { executionArn, attempt: 0 },
+    });
   });
 
   it('refuses a write to a tenant with no record', async () => {
-    await expect(registry.holdLock(tenantId, { executionArn, attempt: 0 }, now)).rejects.toBeInstanceOf(SupersededError);
+    await expect(registry.holdLock(tenantId, { executionArn, attempt: 0 }, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
   });
 });
 
@@ -71,58 +92,120 @@ describe('completeOperation and confirmReply', () => {
   it('completes once; a retry by the completer is a no-op and its reply is confirmed', async () => {
     await lockedTenant(lockOf(executionArn, 0));
 
-    await registry.completeOperation(tenantId, { operation: 'onboarding', registrationId: 'r-1', fence }, { status: 'ACTIVE' }, now);
-    await expect(registry.completeOperation(tenantId, { operation: 'onboarding', registrationId: 'r-1', fence }, { status: 'ACTIVE' }, now)).resolves.toBeUndefined();
+    await registry.completeOperation(
+      tenantId,
+      { operation: 'onboarding', registrationId: 'r-1', fence },
+      { status: 'ACTIVE' },
+      now,
+    );
+    await expect(
+      registry.completeOperation(
+        tenantId,
+        { operation: 'onboarding', registrationId: 'r-1', fence },
+        { status: 'ACTIVE' },
+        now,
+      ),
+    ).resolves.toBeUndefined();
 
     await expect(registry.confirmReply(tenantId, completed, fence, now)).resolves.toBeUndefined();
-    await expect(registry.getTenant(tenantId)).resolves.toMatchObject({ status: 'ACTIVE', lastCompletion: { key: 'onboarding#r-1', executionArn } });
+    await expect(registry.getTenant(tenantId)).resolves.toMatchObject({
+      status: 'ACTIVE',
+      lastCompletion: { key: 'onboarding#r-1', executionArn },
+    });
   });
 
   it('after a newer operation took the tenant or completed, the retry is Superseded and the old reply is no longer the answer', async () => {
     await lockedTenant(lockOf(executionArn, 0));
-    await registry.completeOperation(tenantId, { operation: 'onboarding', registrationId: 'r-1', fence }, { status: 'ACTIVE' }, now);
+    await registry.completeOperation(
+      tenantId,
+      { operation: 'onboarding', registrationId: 'r-1', fence },
+      { status: 'ACTIVE' },
+      now,
+    );
     const onboarded = await registry.getTenant(tenantId);
-    const offboarding: OperationLock = { operation: 'offboarding', registrationId: 'r-2', executionArn: otherExecutionArn, acquiredAt: now, attempt: 0 };
-    await expect(registry.acquireLock(tenantId, onboarded?.version, offboarding, { status: 'OFFBOARDING' })).resolves.toBe(true);
+    const offboarding: OperationLock = {
+      operation: 'offboarding',
+      registrationId: 'r-2',
+      executionArn: otherExecutionArn,
+      acquiredAt: now,
+      attempt: 0,
+    };
+    await expect(
+      registry.acquireLock(tenantId, onboarded?.version, offboarding, { status: 'OFFBOARDING' }),
+    ).resolves.toBe(true);
 
     // Locked by the offboarding: the onboarding's reply must not be sent.
     await expect(registry.confirmReply(tenantId, completed, fence, now)).rejects.toBeInstanceOf(SupersededError);
 
     const otherFence = { executionArn: otherExecutionArn, attempt: 0 };
-    await registry.completeOperation(tenantId, { operation: 'offboarding', registrationId: 'r-2', fence: otherFence }, { status: 'DELETED' }, now);
+    await registry.completeOperation(
+      tenantId,
+      { operation: 'offboarding', registrationId: 'r-2', fence: otherFence },
+      { status: 'DELETED' },
+      now,
+    );
 
     // Completed by the offboarding: neither the onboarding's completion nor its reply stands.
-    await expect(registry.completeOperation(tenantId, { operation: 'onboarding', registrationId: 'r-1', fence }, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(
-      SupersededError,
-    );
+    await expect(
+      registry.completeOperation(
+        tenantId,
+        { operation: 'onboarding', registrationId: 'r-1', fence },
+        { status: 'ACTIVE' },
+        now,
+      ),
+    ).rejects.toBeInstanceOf(SupersededError);
     await expect(registry.confirmReply(tenantId, completed, fence, now)).rejects.toBeInstanceOf(SupersededError);
-    await expect(registry.confirmReply(tenantId, { operation: 'offboarding', registrationId: 'r-2', endStatus: 'DELETED' }, otherFence, now)).resolves.toBeUndefined();
+    await expect(
+      registry.confirmReply(
+        tenantId,
+        { operation: 'offboarding', registrationId: 'r-2', endStatus: 'DELETED' },
+        otherFence,
+        now,
+      ),
+    ).resolves.toBeUndefined();
   });
 });
 
 describe('tombstones', () => {
-  const offboarding: OperationLock = { operation: 'offboarding', registrationId: 'r-0', executionArn: otherExecutionArn, acquiredAt: now, attempt: 0 };
+  const offboarding: OperationLock = {
+    operation: 'offboarding',
+    registrationId: 'r-0',
+    executionArn: otherExecutionArn,
+    acquiredAt: now,
+    attempt: 0,
+  };
 
   it('lets a create replace a tombstone whose time is up, and not one still standing', async () => {
     const standing = { status: 'OFFBOARDING', tombstoneExpiresAt: nowSeconds + 60 } as const;
     await expect(registry.acquireLock(tenantId, undefined, offboarding, standing)).resolves.toBe(true);
-    await expect(registry.acquireLock(tenantId, undefined, lockOf(executionArn, 0), { status: 'ONBOARDING' })).resolves.toBe(false);
+    await expect(
+      registry.acquireLock(tenantId, undefined, lockOf(executionArn, 0), { status: 'ONBOARDING' }),
+    ).resolves.toBe(false);
 
     await recreateTables(dynamoDb.endpoint, tables);
     const expired = { status: 'OFFBOARDING', tombstoneExpiresAt: nowSeconds } as const;
     await expect(registry.acquireLock(tenantId, undefined, offboarding, expired)).resolves.toBe(true);
-    await expect(registry.acquireLock(tenantId, undefined, lockOf(executionArn, 0), { status: 'ONBOARDING' })).resolves.toBe(true);
+    await expect(
+      registry.acquireLock(tenantId, undefined, lockOf(executionArn, 0), { status: 'ONBOARDING' }),
+    ).resolves.toBe(true);
     await expect(registry.getTenant(tenantId)).resolves.not.toHaveProperty('tombstoneExpiresAt');
   });
 
   it('an onboarding that takes a tombstone over removes its expiry: the tenant is kept for good', async () => {
-    await registry.acquireLock(tenantId, undefined, offboarding, { status: 'OFFBOARDING', tombstoneExpiresAt: nowSeconds + 60 });
+    await registry.acquireLock(tenantId, undefined, offboarding, {
+      status: 'OFFBOARDING',
+      tombstoneExpiresAt: nowSeconds + 60,
+    });
     const tombstone = await registry.getTenant(tenantId, new Date(now));
     expect(tombstone).toMatchObject({ tombstoneExpiresAt: nowSeconds + 60 });
 
-    await expect(registry.acquireLock(tenantId, tombstone?.version, lockOf(executionArn, 0), { status: 'ONBOARDING' })).resolves.toBe(true);
+    await expect(
+      registry.acquireLock(tenantId, tombstone?.version, lockOf(executionArn, 0), { status: 'ONBOARDING' }),
+    ).resolves.toBe(true);
 
-    await expect(registry.getTenant(tenantId, new Date((nowSeconds + 3600) * 1000))).resolves.toMatchObject({ status: 'ONBOARDING' });
+    await expect(registry.getTenant(tenantId, new Date((nowSeconds + 3600) * 1000))).resolves.toMatchObject({
+      status: 'ONBOARDING',
+    });
   });
 });
 

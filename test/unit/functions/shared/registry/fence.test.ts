@@ -20,12 +20,22 @@ const now = '2026-11-20T10:00:00.000Z';
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:e1';
 const otherExecutionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:e2';
 const fence = { executionArn, attempt: 0 };
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} });
 
 /** A tenant record as DynamoDB returns it (GetItem Item, UpdateItem ALL_NEW Attributes). */
 function stored(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { ...key, tenantId, status: 'ONBOARDING', completed: {}, version: 4, createdAt: now, updatedAt: now, ...overrides };
+  return {
+    ...key,
+    tenantId,
+    status: 'ONBOARDING',
+    completed: {},
+    version: 4,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
 }
 
 beforeEach(() => {
@@ -33,15 +43,18 @@ beforeEach(() => {
 });
 
 describe('fenceOf', () => {
-  it('is the request\'s execution at the redrive count the workflow passed, 0 when it passed none (previous release)', () => {
+  it("is the request's execution at the redrive count the workflow passed, 0 when it passed none (previous release)", () => {
     expect(fenceOf({ executionArn }, 2)).toEqual({ executionArn, attempt: 2 });
     expect(fenceOf({ executionArn }, undefined)).toEqual({ executionArn, attempt: 0 });
   });
 });
 
 describe('holdLock', () => {
-  it('proves the lock in a conditional write that raises the version and the lock\'s attempt, returning the record written', async () => {
-    const written = stored({ version: 5, lock: { operation: 'onboarding', registrationId: 'r-1', executionArn, acquiredAt: now, attempt: 0 } });
+  it("proves the lock in a conditional write that raises the version and the lock's attempt, returning the record written", async () => {
+    const written = stored({
+      version: 5,
+      lock: { operation: 'onboarding', registrationId: 'r-1', executionArn, acquiredAt: now, attempt: 0 },
+    });
     ddb.on(UpdateCommand).resolves({ Attributes: written });
 
     const record = await registry.holdLock(tenantId, fence, now);
@@ -52,7 +65,7 @@ describe('holdLock', () => {
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
-  it('refuses a lower redrive attempt: the condition compares the lock\'s attempt with the fence\'s, and its failure is Superseded', async () => {
+  it("refuses a lower redrive attempt: the condition compares the lock's attempt with the fence's, and its failure is Superseded", async () => {
     // The lock was last written by attempt 1 of this execution; attempt 0 is a Lambda invocation
     // still running after its execution failed and was redriven.
     ddb.on(UpdateCommand).rejects(conditionFailed());
@@ -60,7 +73,9 @@ describe('holdLock', () => {
     const refusal = registry.holdLock(tenantId, { executionArn, attempt: 0 }, now);
 
     await expect(refusal).rejects.toBeInstanceOf(SupersededError);
-    await expect(refusal).rejects.toThrow(`Execution ${executionArn} (attempt 0) no longer holds the lock of tenant t-1`);
+    await expect(refusal).rejects.toThrow(
+      `Execution ${executionArn} (attempt 0) no longer holds the lock of tenant t-1`,
+    );
     const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(input?.ConditionExpression).toBe(
       '(#lock.#executionArn = :fenceArn AND (attribute_not_exists(#lock.#attempt) OR #lock.#attempt <= :fenceAttempt))',
@@ -69,7 +84,7 @@ describe('holdLock', () => {
     expect(input?.ExpressionAttributeValues).toMatchObject({ ':fenceArn': executionArn, ':fenceAttempt': 0 });
   });
 
-  it('raises the lock\'s attempt to a redrive\'s, so the attempts before it are refused from then on', async () => {
+  it("raises the lock's attempt to a redrive's, so the attempts before it are refused from then on", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: stored() });
 
     await registry.holdLock(tenantId, { executionArn, attempt: 3 }, now);
@@ -82,7 +97,9 @@ describe('holdLock', () => {
   it('is Superseded when another execution holds the tenant', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
-    await expect(registry.holdLock(tenantId, { executionArn: otherExecutionArn, attempt: 0 }, now)).rejects.toMatchObject({ name: 'Superseded' });
+    await expect(
+      registry.holdLock(tenantId, { executionArn: otherExecutionArn, attempt: 0 }, now),
+    ).rejects.toMatchObject({ name: 'Superseded' });
   });
 
   it('turns throttling into TransientAwsError, not Superseded', async () => {
@@ -93,22 +110,34 @@ describe('holdLock', () => {
 });
 
 describe('updateHoldingLock', () => {
-  it('ANDs an extra condition after the fence\'s', async () => {
+  it("ANDs an extra condition after the fence's", async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: stored() });
 
     await registry.updateHoldingLock(
       tenantId,
       fence,
-      { sets: ['#route = :route'], names: { '#route': 'route' }, values: { ':route': 'r' }, condition: 'attribute_not_exists(#route)' },
+      {
+        sets: ['#route = :route'],
+        names: { '#route': 'route' },
+        values: { ':route': 'r' },
+        condition: 'attribute_not_exists(#route)',
+      },
       now,
     );
 
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe(`${fenceConditionExpression} AND attribute_not_exists(#route)`);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ConditionExpression).toBe(
+      `${fenceConditionExpression} AND attribute_not_exists(#route)`,
+    );
   });
 });
 
 describe('savePlan', () => {
-  const plan = { tier: 'premium', isolationModel: 'silo-cluster', templateVersion: '1.0.0', stacks: [{ stackName: 'tenant-t-1' }] } as const;
+  const plan = {
+    tier: 'premium',
+    isolationModel: 'silo-cluster',
+    templateVersion: '1.0.0',
+    stacks: [{ stackName: 'tenant-t-1' }],
+  } as const;
 
   it('writes the plan in the write that proves the fence holds the lock', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: stored() });
@@ -152,7 +181,13 @@ describe('completeOperation', () => {
         expression:
           'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #tenantConfig = :tenantConfig, ' +
           '#version = #version + :one, #updatedAt = :now REMOVE #lock',
-        names: { '#status': 'status', '#completed': 'completed', '#key': 'onboarding#r-1', '#lastCompletion': 'lastCompletion', '#tenantConfig': 'tenantConfig' },
+        names: {
+          '#status': 'status',
+          '#completed': 'completed',
+          '#key': 'onboarding#r-1',
+          '#lastCompletion': 'lastCompletion',
+          '#tenantConfig': 'tenantConfig',
+        },
         values: { ':status': 'ACTIVE', ':completion': ours, ':tenantConfig': '{"tier":"premium"}' },
       }),
     ]);
@@ -161,7 +196,12 @@ describe('completeOperation', () => {
   it('removes the route when asked', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: stored() });
 
-    await registry.completeOperation(tenantId, { ...held, operation: 'offboarding' }, { status: 'DELETED', removeRoute: true }, now);
+    await registry.completeOperation(
+      tenantId,
+      { ...held, operation: 'offboarding' },
+      { status: 'DELETED', removeRoute: true },
+      now,
+    );
 
     const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(input?.UpdateExpression).toBe(
@@ -178,12 +218,20 @@ describe('completeOperation', () => {
         status: 'OFFBOARDING',
         completed: { 'onboarding#r-1': now },
         lastCompletion: ours,
-        lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: otherExecutionArn, acquiredAt: now, attempt: 0 },
+        lock: {
+          operation: 'offboarding',
+          registrationId: 'r-2',
+          executionArn: otherExecutionArn,
+          acquiredAt: now,
+          attempt: 0,
+        },
       }),
     });
 
     await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).resolves.toBeUndefined();
-    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([{ TableName: tableName, Key: key, ConsistentRead: true }]);
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: tableName, Key: key, ConsistentRead: true },
+    ]);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
   });
 
@@ -195,43 +243,70 @@ describe('completeOperation', () => {
   });
 
   it('retried by the execution that completed it, is a no-op; after another execution completed the same request, is Superseded', async () => {
-    const completedBy = (completer: string) => ({ Item: stored({ status: 'ACTIVE', completed: { 'onboarding#r-1': now }, lastCompletion: { ...ours, executionArn: completer } }) });
+    const completedBy = (completer: string) => ({
+      Item: stored({
+        status: 'ACTIVE',
+        completed: { 'onboarding#r-1': now },
+        lastCompletion: { ...ours, executionArn: completer },
+      }),
+    });
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolvesOnce(completedBy(executionArn)).resolvesOnce(completedBy(otherExecutionArn));
 
     await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).resolves.toBeUndefined();
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(SupersededError);
+    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
   });
 
   it.each([
     [
       'another operation completed after it',
-      stored({ status: 'DELETED', completed: { 'onboarding#r-1': now, 'offboarding#r-2': now }, lastCompletion: { key: 'offboarding#r-2', executionArn: otherExecutionArn, at: now } }),
+      stored({
+        status: 'DELETED',
+        completed: { 'onboarding#r-1': now, 'offboarding#r-2': now },
+        lastCompletion: { key: 'offboarding#r-2', executionArn: otherExecutionArn, at: now },
+      }),
     ],
     [
       'a record of the previous release completed it but another operation holds it now',
-      stored({ status: 'OFFBOARDING', completed: { 'onboarding#r-1': now }, lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: otherExecutionArn, acquiredAt: now } }),
+      stored({
+        status: 'OFFBOARDING',
+        completed: { 'onboarding#r-1': now },
+        lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: otherExecutionArn, acquiredAt: now },
+      }),
     ],
-    ['another execution holds the tenant', stored({ lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: otherExecutionArn, acquiredAt: now } })],
+    [
+      'another execution holds the tenant',
+      stored({
+        lock: { operation: 'offboarding', registrationId: 'r-2', executionArn: otherExecutionArn, acquiredAt: now },
+      }),
+    ],
     ['the lock is gone and the operation never completed', stored({})],
   ])('fails with Superseded when %s', async (_case, current) => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({ Item: current });
 
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(SupersededError);
+    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
   });
 
   it('fails with Superseded when the record is gone', async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
     ddb.on(GetCommand).resolves({});
 
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(SupersededError);
+    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
   });
 
   it('turns throttling into TransientAwsError without re-reading', async () => {
     ddb.on(UpdateCommand).rejects(throttled());
 
-    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(registry.completeOperation(tenantId, held, { status: 'ACTIVE' }, now)).rejects.toBeInstanceOf(
+      TransientAwsError,
+    );
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 });
@@ -239,7 +314,7 @@ describe('completeOperation', () => {
 describe('confirmReply', () => {
   const completed = { operation: 'onboarding', registrationId: 'r-1', endStatus: 'ACTIVE' } as const;
 
-  it('proves in one conditional write that the completed operation\'s reply is still the answer', async () => {
+  it("proves in one conditional write that the completed operation's reply is still the answer", async () => {
     ddb.on(UpdateCommand).resolves({});
 
     await registry.confirmReply(tenantId, completed, fence, now);
@@ -268,7 +343,7 @@ describe('confirmReply', () => {
     ]);
   });
 
-  it('is Superseded when the condition fails: a newer operation\'s reply answers the registration', async () => {
+  it("is Superseded when the condition fails: a newer operation's reply answers the registration", async () => {
     ddb.on(UpdateCommand).rejects(conditionFailed());
 
     await expect(registry.confirmReply(tenantId, completed, fence, now)).rejects.toBeInstanceOf(SupersededError);

@@ -1,8 +1,19 @@
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SupersededError, TransientAwsError } from '../../../../../functions/shared/step/errors.ts';
-import { createRouteRegistry, maxRulePriority, priorityKey } from '../../../../../functions/shared/registry/route-priorities.ts';
+import {
+  createRouteRegistry,
+  maxRulePriority,
+  priorityKey,
+} from '../../../../../functions/shared/registry/route-priorities.ts';
 import {
   claimedQuery,
   claimPut,
@@ -65,7 +76,10 @@ describe('priorityKey', () => {
 describe('takenPriorities', () => {
   it('reads every page consistently and returns the priorities ascending', async () => {
     const lastKey = { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00010' };
-    ddb.on(QueryCommand).resolvesOnce(priorityPage([10, 2], lastKey)).resolvesOnce(priorityPage([100, 11]));
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce(priorityPage([10, 2], lastKey))
+      .resolvesOnce(priorityPage([100, 11]));
 
     const taken = await routes.takenPriorities(listenerArn);
 
@@ -81,9 +95,12 @@ describe('takenPriorities', () => {
 });
 
 describe('claimedPriority', () => {
-  it('queries the listener consistently for the tenant\'s items across pages and returns the lowest', async () => {
+  it("queries the listener consistently for the tenant's items across pages and returns the lowest", async () => {
     const lastKey = { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00009' };
-    ddb.on(QueryCommand).resolvesOnce(priorityPage([9], lastKey)).resolvesOnce(priorityPage([4]));
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce(priorityPage([9], lastKey))
+      .resolvesOnce(priorityPage([4]));
 
     await expect(routes.claimedPriority(listenerArn, tenantId)).resolves.toBe(4);
 
@@ -119,7 +136,10 @@ describe('claimPriority', () => {
 
   it.each([
     ['another tenant (a concurrent claim)', priorityItem(3, 'another-tenant')],
-    ['a foreign reservation', { Item: { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00003', owner: 'foreign', allocatedAt: now } }],
+    [
+      'a foreign reservation',
+      { Item: { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00003', owner: 'foreign', allocatedAt: now } },
+    ],
     ['nobody any more (freed meanwhile)', {}],
   ])('reports priority-taken, writing nothing else, when the item belongs to %s', async (_holder, item) => {
     ddb.on(PutCommand).rejects(conditionFailed());
@@ -182,10 +202,18 @@ describe('claimPriority', () => {
   it('deletes the claim and raises Superseded when a later redrive attempt of this execution holds the lock', async () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb.on(GetCommand).resolves(tenantItem({ lock: { operation: 'onboarding', registrationId: 'b8e0a1c2', executionArn, acquiredAt: now, attempt: 1 } }));
+    ddb
+      .on(GetCommand)
+      .resolves(
+        tenantItem({
+          lock: { operation: 'onboarding', registrationId: 'b8e0a1c2', executionArn, acquiredAt: now, attempt: 1 },
+        }),
+      );
     ddb.on(DeleteCommand).resolves({});
 
-    await expect(routes.claimPriority(tenantId, { executionArn, attempt: 0 }, route, now)).rejects.toBeInstanceOf(SupersededError);
+    await expect(routes.claimPriority(tenantId, { executionArn, attempt: 0 }, route, now)).rejects.toBeInstanceOf(
+      SupersededError,
+    );
 
     expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
@@ -317,7 +345,7 @@ describe('releaseRoute', () => {
 });
 
 describe('deletePriority', () => {
-  it('deletes the priority item only if it is free or this tenant\'s', async () => {
+  it("deletes the priority item only if it is free or this tenant's", async () => {
     ddb.on(DeleteCommand).resolves({});
 
     await routes.deletePriority(listenerArn, 3, tenantId);
@@ -325,7 +353,7 @@ describe('deletePriority', () => {
     expect(inputs(DeleteCommand)).toEqual([priorityDelete(3)]);
   });
 
-  it('leaves another tenant\'s priority alone without failing', async () => {
+  it("leaves another tenant's priority alone without failing", async () => {
     ddb.on(DeleteCommand).rejects(conditionFailed());
 
     await expect(routes.deletePriority(listenerArn, 3, tenantId)).resolves.toBeUndefined();

@@ -23,7 +23,11 @@ export function slotsQuery(tenantId?: string, startKey?: Record<string, unknown>
     ...(tenantId !== undefined ? { FilterExpression: '#holder = :tenantId' } : {}),
     ProjectionExpression: 'sk, #holder, #expiresAt',
     ExpressionAttributeNames: { '#holder': 'holder', '#expiresAt': 'expiresAt' },
-    ExpressionAttributeValues: { ':pk': partition, ':prefix': 'SLOT#', ...(tenantId !== undefined ? { ':tenantId': tenantId } : {}) },
+    ExpressionAttributeValues: {
+      ':pk': partition,
+      ':prefix': 'SLOT#',
+      ...(tenantId !== undefined ? { ':tenantId': tenantId } : {}),
+    },
     ConsistentRead: true,
     ExclusiveStartKey: startKey,
   };
@@ -34,7 +38,14 @@ export function slotPut(slot: number, tenantId: string, executionArn: string, at
   const seconds = Math.floor(at.getTime() / 1000);
   return {
     TableName: tableName,
-    Item: { pk: partition, sk: sortKey(slot), holder: tenantId, executionArn, acquiredAt: at.toISOString(), expiresAt: seconds + leaseSeconds },
+    Item: {
+      pk: partition,
+      sk: sortKey(slot),
+      holder: tenantId,
+      executionArn,
+      acquiredAt: at.toISOString(),
+      expiresAt: seconds + leaseSeconds,
+    },
     ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt < :now',
     ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
     ExpressionAttributeValues: { ':now': seconds },
@@ -49,7 +60,11 @@ export function slotRenewal(slot: number, tenantId: string, executionArn: string
     UpdateExpression: 'SET #executionArn = :executionArn, #expiresAt = :expiresAt',
     ConditionExpression: '#holder = :tenantId',
     ExpressionAttributeNames: { '#holder': 'holder', '#executionArn': 'executionArn', '#expiresAt': 'expiresAt' },
-    ExpressionAttributeValues: { ':executionArn': executionArn, ':expiresAt': Math.floor(at.getTime() / 1000) + leaseSeconds, ':tenantId': tenantId },
+    ExpressionAttributeValues: {
+      ':executionArn': executionArn,
+      ':expiresAt': Math.floor(at.getTime() / 1000) + leaseSeconds,
+      ':tenantId': tenantId,
+    },
   };
 }
 
@@ -69,5 +84,9 @@ export function conditionFailed(): ConditionalCheckFailedException {
 }
 
 export function throttled(): Error {
-  return Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
 }

@@ -2,7 +2,12 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, Update
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TransientAwsError } from '../../../../../functions/shared/step/errors.ts';
-import { createStackSlotRelease, createStackSlots, slotKey, slotLeaseSeconds } from '../../../../../functions/shared/registry/stack-slots.ts';
+import {
+  createStackSlotRelease,
+  createStackSlots,
+  slotKey,
+  slotLeaseSeconds,
+} from '../../../../../functions/shared/registry/stack-slots.ts';
 import {
   conditionFailed,
   leaseSeconds,
@@ -54,7 +59,11 @@ describe('acquire', () => {
   });
 
   it('gives a second tenant the next free slot', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1')] }).on(PutCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1')] })
+      .on(PutCommand)
+      .resolves({});
 
     const held = await slots.acquire('t2', executionArn, now);
 
@@ -83,7 +92,11 @@ describe('acquire', () => {
   });
 
   it('returns undefined when the last free slots are taken by others meanwhile', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1')] }).on(PutCommand).rejects(conditionFailed());
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1')] })
+      .on(PutCommand)
+      .rejects(conditionFailed());
 
     const held = await slots.acquire('t4', executionArn, now);
 
@@ -93,7 +106,11 @@ describe('acquire', () => {
 
   it('reclaims a slot whose lease has run out', async () => {
     const expired = nowSeconds - 1;
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1'), slotItem(1, 'dead', expired), slotItem(2, 't3')] }).on(PutCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1'), slotItem(1, 'dead', expired), slotItem(2, 't3')] })
+      .on(PutCommand)
+      .resolves({});
 
     const held = await slots.acquire('t4', executionArn, now);
 
@@ -110,7 +127,11 @@ describe('acquire', () => {
 
   it('keeps the slot the tenant already holds, renewing its lease for this execution', async () => {
     const later = new Date(now.getTime() + 600_000);
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1'), slotItem(1, 't2'), slotItem(2, 't3')] }).on(UpdateCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1'), slotItem(1, 't2'), slotItem(2, 't3')] })
+      .on(UpdateCommand)
+      .resolves({});
 
     const held = await slots.acquire('t2', executionArn, later);
 
@@ -136,7 +157,10 @@ describe('acquire', () => {
 
   it('reads every page of slots', async () => {
     const lastKey = { pk: partition, sk: 'SLOT#0001' };
-    ddb.on(QueryCommand).resolvesOnce({ Items: [slotItem(0, 't1'), slotItem(1, 't2')], LastEvaluatedKey: lastKey }).resolvesOnce({ Items: [slotItem(2, 't3')] });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [slotItem(0, 't1'), slotItem(1, 't2')], LastEvaluatedKey: lastKey })
+      .resolvesOnce({ Items: [slotItem(2, 't3')] });
 
     await expect(slots.acquire('t4', executionArn, now)).resolves.toBeUndefined();
     expect(inputs(QueryCommand)).toEqual([slotsQuery(), slotsQuery(undefined, lastKey)]);
@@ -149,7 +173,11 @@ describe('acquire', () => {
   });
 
   it('lets unknown errors through untouched', async () => {
-    const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const denied = Object.assign(new Error('denied'), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     ddb.on(QueryCommand).rejects(denied);
 
     await expect(slots.acquire('t1', executionArn, now)).rejects.toBe(denied);
@@ -158,7 +186,11 @@ describe('acquire', () => {
 
 describe('release', () => {
   it('deletes each slot the tenant holds, conditional on still holding it', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1'), slotItem(2, 't1')] }).on(DeleteCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1'), slotItem(2, 't1')] })
+      .on(DeleteCommand)
+      .resolves({});
 
     const released = await slots.release('t1');
 
@@ -168,7 +200,11 @@ describe('release', () => {
   });
 
   it('leaves alone a slot another tenant reclaimed meanwhile', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(1, 't1')] }).on(DeleteCommand).rejects(conditionFailed());
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(1, 't1')] })
+      .on(DeleteCommand)
+      .rejects(conditionFailed());
 
     await expect(slots.release('t1')).resolves.toEqual([]);
   });
@@ -181,13 +217,21 @@ describe('release', () => {
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1')] }).on(DeleteCommand).rejects(throttled());
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1')] })
+      .on(DeleteCommand)
+      .rejects(throttled());
 
     await expect(slots.release('t1')).rejects.toBeInstanceOf(TransientAwsError);
   });
 
   it('is available on its own to functions that only free slots', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [slotItem(0, 't1')] }).on(DeleteCommand).resolves({});
+    ddb
+      .on(QueryCommand)
+      .resolves({ Items: [slotItem(0, 't1')] })
+      .on(DeleteCommand)
+      .resolves({});
 
     await expect(createStackSlotRelease(tableName).release('t1')).resolves.toEqual([0]);
     expect(inputs(DeleteCommand)).toEqual([slotDelete(0, 't1')]);

@@ -37,7 +37,8 @@ export function fencedUpdate(
     TableName: target.tableName,
     Key: { pk: `TENANT#${target.tenantId}`, sk: 'TENANT' },
     UpdateExpression: update.expression,
-    ConditionExpression: update.condition === undefined ? fenceConditionExpression : `${fenceConditionExpression} AND ${update.condition}`,
+    ConditionExpression:
+      update.condition === undefined ? fenceConditionExpression : `${fenceConditionExpression} AND ${update.condition}`,
     ExpressionAttributeNames: {
       '#lock': 'lock',
       '#executionArn': 'executionArn',
@@ -46,12 +47,22 @@ export function fencedUpdate(
       '#updatedAt': 'updatedAt',
       ...update.names,
     },
-    ExpressionAttributeValues: { ':fenceArn': fence.executionArn, ':fenceAttempt': fence.attempt, ':one': 1, ':now': now, ...update.values },
+    ExpressionAttributeValues: {
+      ':fenceArn': fence.executionArn,
+      ':fenceAttempt': fence.attempt,
+      ':one': 1,
+      ':now': now,
+      ...update.values,
+    },
     ReturnValues: 'ALL_NEW',
   };
 }
 
 /** The exact UpdateCommand input of holdLock. */
-export function lockHold(target: { readonly tableName: string; readonly tenantId: string }, fence: TestFence, now: string) {
+export function lockHold(
+  target: { readonly tableName: string; readonly tenantId: string },
+  fence: TestFence,
+  now: string,
+) {
   return fencedUpdate(target, fence, now, { expression: lockHoldExpression });
 }

@@ -1,9 +1,19 @@
-import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TenantIdConflictError, TransientAwsError } from '../../../../../functions/shared/step/errors.ts';
-import { caseFoldKey, completionKey, createRegistry, tenantKey, type OperationLock } from '../../../../../functions/shared/registry/tenants.ts';
+import {
+  caseFoldKey,
+  completionKey,
+  createRegistry,
+  tenantKey,
+  type OperationLock,
+} from '../../../../../functions/shared/registry/tenants.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const registry = createRegistry('registry-table');
@@ -13,17 +23,28 @@ const now = '2026-11-20T10:00:00.000Z';
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:e1';
 /** `now` in epoch seconds, the unit of a tombstone's expiry. */
 const nowSeconds = 1_795_168_800;
-const lock: OperationLock = { operation: 'onboarding', registrationId: 'r-1', executionArn, acquiredAt: now, attempt: 0 };
+const lock: OperationLock = {
+  operation: 'onboarding',
+  registrationId: 'r-1',
+  executionArn,
+  acquiredAt: now,
+  attempt: 0,
+};
 /** The create condition: no record, or a tombstone whose time is up (TTL deletes late, so it may still be there). */
 const createCondition = {
   ConditionExpression: 'attribute_not_exists(pk) OR #tombstoneExpiresAt <= :nowSeconds',
   ExpressionAttributeNames: { '#tombstoneExpiresAt': 'tombstoneExpiresAt' },
   ExpressionAttributeValues: { ':nowSeconds': nowSeconds },
 };
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} });
 const validation = () =>
-  Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  Object.assign(new Error('One or more parameter values were invalid'), {
+    name: 'ValidationException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 beforeEach(() => {
   ddb.reset();
@@ -42,12 +63,18 @@ describe('keys', () => {
 
 describe('getTenant', () => {
   it('reads consistently and returns the record without its table keys', async () => {
-    ddb.on(GetCommand).resolves({ Item: { ...key, tenantId, status: 'ACTIVE', completed: {}, version: 2, createdAt: now, updatedAt: now } });
+    ddb
+      .on(GetCommand)
+      .resolves({
+        Item: { ...key, tenantId, status: 'ACTIVE', completed: {}, version: 2, createdAt: now, updatedAt: now },
+      });
 
     const record = await registry.getTenant(tenantId);
 
     expect(record).toEqual({ tenantId, status: 'ACTIVE', completed: {}, version: 2, createdAt: now, updatedAt: now });
-    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([{ TableName: 'registry-table', Key: key, ConsistentRead: true }]);
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input)).toEqual([
+      { TableName: 'registry-table', Key: key, ConsistentRead: true },
+    ]);
   });
 
   it('is undefined for an unknown tenant', async () => {
@@ -58,15 +85,31 @@ describe('getTenant', () => {
 
   describe('tombstones (TTL deletes expired items late, so an expired one may still be read)', () => {
     const tombstone = (expiresAt: number) => ({
-      Item: { ...key, tenantId, status: 'DELETED', completed: { 'offboarding#r-0': now }, tombstoneExpiresAt: expiresAt, version: 2, createdAt: now, updatedAt: now },
+      Item: {
+        ...key,
+        tenantId,
+        status: 'DELETED',
+        completed: { 'offboarding#r-0': now },
+        tombstoneExpiresAt: expiresAt,
+        version: 2,
+        createdAt: now,
+        updatedAt: now,
+      },
     });
 
     it('reads a tombstone whose expiry is past or now as absent, and one a second from expiring as present', async () => {
-      ddb.on(GetCommand).resolvesOnce(tombstone(nowSeconds - 1)).resolvesOnce(tombstone(nowSeconds)).resolvesOnce(tombstone(nowSeconds + 1));
+      ddb
+        .on(GetCommand)
+        .resolvesOnce(tombstone(nowSeconds - 1))
+        .resolvesOnce(tombstone(nowSeconds))
+        .resolvesOnce(tombstone(nowSeconds + 1));
 
       await expect(registry.getTenant(tenantId, new Date(now))).resolves.toBeUndefined();
       await expect(registry.getTenant(tenantId, new Date(now))).resolves.toBeUndefined();
-      await expect(registry.getTenant(tenantId, new Date(now))).resolves.toMatchObject({ status: 'DELETED', tombstoneExpiresAt: nowSeconds + 1 });
+      await expect(registry.getTenant(tenantId, new Date(now))).resolves.toMatchObject({
+        status: 'DELETED',
+        tombstoneExpiresAt: nowSeconds + 1,
+      });
     });
   });
 
@@ -91,13 +134,28 @@ describe('acquireLock', () => {
   it('creates the record when no version is expected', async () => {
     ddb.on(PutCommand).resolves({});
 
-    const acquired = await registry.acquireLock(tenantId, undefined, lock, { status: 'ONBOARDING', tier: 'basic', tenantName: 'acme' });
+    const acquired = await registry.acquireLock(tenantId, undefined, lock, {
+      status: 'ONBOARDING',
+      tier: 'basic',
+      tenantName: 'acme',
+    });
 
     expect(acquired).toBe(true);
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
       {
         TableName: 'registry-table',
-        Item: { ...key, tenantId, tenantName: 'acme', tier: 'basic', status: 'ONBOARDING', lock, completed: {}, version: 1, createdAt: now, updatedAt: now },
+        Item: {
+          ...key,
+          tenantId,
+          tenantName: 'acme',
+          tier: 'basic',
+          status: 'ONBOARDING',
+          lock,
+          completed: {},
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+        },
         ...createCondition,
       },
     ]);
@@ -106,11 +164,16 @@ describe('acquireLock', () => {
   it('creates a tombstone when given its expiry, replacing only an absent record or an expired tombstone', async () => {
     ddb.on(PutCommand).resolves({});
 
-    await registry.acquireLock(tenantId, undefined, { ...lock, operation: 'offboarding' }, {
-      status: 'OFFBOARDING',
-      lastRequestAt: now,
-      tombstoneExpiresAt: nowSeconds + 600,
-    });
+    await registry.acquireLock(
+      tenantId,
+      undefined,
+      { ...lock, operation: 'offboarding' },
+      {
+        status: 'OFFBOARDING',
+        lastRequestAt: now,
+        tombstoneExpiresAt: nowSeconds + 600,
+      },
+    );
 
     expect(ddb.commandCalls(PutCommand).map((call) => call.args[0].input)).toEqual([
       {
@@ -160,7 +223,8 @@ describe('acquireLock', () => {
         TableName: 'registry-table',
         Key: key,
         // A tenant (re)locked by anything but a tombstone-keeping offboarding is kept for good.
-        UpdateExpression: 'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now REMOVE #tombstoneExpiresAt',
+        UpdateExpression:
+          'SET #lock = :lock, #status = :status, #version = #version + :one, #updatedAt = :now REMOVE #tombstoneExpiresAt',
         ConditionExpression: '#version = :expected',
         ExpressionAttributeNames: {
           '#lock': 'lock',
@@ -214,7 +278,9 @@ describe('acquireLock', () => {
   it('turns throttling into TransientAwsError', async () => {
     ddb.on(UpdateCommand).rejects(throttled());
 
-    await expect(registry.acquireLock(tenantId, 3, lock, { status: 'ONBOARDING' })).rejects.toBeInstanceOf(TransientAwsError);
+    await expect(registry.acquireLock(tenantId, 3, lock, { status: 'ONBOARDING' })).rejects.toBeInstanceOf(
+      TransientAwsError,
+    );
   });
 
   it('lets other errors through untouched', async () => {
@@ -247,7 +313,10 @@ describe('claimCaseFold', () => {
     const refusal = registry.claimCaseFold('Acme', now);
 
     await expect(refusal).rejects.toBeInstanceOf(TenantIdConflictError);
-    await expect(refusal).rejects.toMatchObject({ name: 'TenantIdConflict', message: expect.stringContaining('differs only in letter case') });
+    await expect(refusal).rejects.toMatchObject({
+      name: 'TenantIdConflict',
+      message: expect.stringContaining('differs only in letter case'),
+    });
   });
 
   it('turns throttling into TransientAwsError, not a conflict', async () => {
@@ -258,7 +327,13 @@ describe('claimCaseFold', () => {
 });
 
 describe('recordFailure', () => {
-  const failure = { executionArn, failedStep: 'CreateTenantStacks', errorName: 'StackCreationFailed', failureReason: 'bucket exists', at: now };
+  const failure = {
+    executionArn,
+    failedStep: 'CreateTenantStacks',
+    errorName: 'StackCreationFailed',
+    failureReason: 'bucket exists',
+    at: now,
+  };
 
   it('notes the failure while the failed execution holds the lock', async () => {
     ddb.on(UpdateCommand).resolves({});
@@ -270,7 +345,12 @@ describe('recordFailure', () => {
         Key: key,
         UpdateExpression: 'SET #lastFailure = :failure, #updatedAt = :now',
         ConditionExpression: '#lock.#executionArn = :executionArn',
-        ExpressionAttributeNames: { '#lastFailure': 'lastFailure', '#updatedAt': 'updatedAt', '#lock': 'lock', '#executionArn': 'executionArn' },
+        ExpressionAttributeNames: {
+          '#lastFailure': 'lastFailure',
+          '#updatedAt': 'updatedAt',
+          '#lock': 'lock',
+          '#executionArn': 'executionArn',
+        },
         ExpressionAttributeValues: { ':failure': failure, ':now': now, ':executionArn': executionArn },
       },
     ]);

@@ -47,9 +47,11 @@ afterEach(() => {
 });
 
 describe('stepHandler', () => {
-  it('logs a superseded execution, and only that, with `superseded: true` and the tenant\'s keys (for the SupersededExecutions metric), and still throws', async () => {
+  it("logs a superseded execution, and only that, with `superseded: true` and the tenant's keys (for the SupersededExecutions metric), and still throws", async () => {
     const busy = new TenantBusyError('tenant t-1 is busy');
-    const error = new SupersededError(`Execution ${executionArn} (attempt 0) no longer holds the lock of tenant ${tenantId}`);
+    const error = new SupersededError(
+      `Execution ${executionArn} (attempt 0) no longer holds the lock of tenant ${tenantId}`,
+    );
 
     await expect(failingStep(busy)({}, context)).rejects.toBe(busy);
     await expect(failingStep(error)({}, context)).rejects.toBe(error);

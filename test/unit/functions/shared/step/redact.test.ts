@@ -40,7 +40,10 @@ describe('redactEmails', () => {
   it('keeps a trailing dot, stops at the previous address, and keeps JSON valid', () => {
     expect(redactEmails('write to a@b.com.')).toBe('write to [redacted].');
     expect(redactEmails('a@b@c')).toBe('[redacted]@c');
-    expect(JSON.parse(redactEmails(JSON.stringify({ email: 'admin@acme.example.com', n: 1 })))).toEqual({ email: '[redacted]', n: 1 });
+    expect(JSON.parse(redactEmails(JSON.stringify({ email: 'admin@acme.example.com', n: 1 })))).toEqual({
+      email: '[redacted]',
+      n: 1,
+    });
   });
 
   it('agrees with the regular expression on many random short texts', () => {
