@@ -31,6 +31,7 @@ export function coloursWanted(isTTY: boolean, env: Readonly<Record<string, strin
   return isTTY && (noColour === undefined || noColour === '');
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
 const ansiPattern = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 /** Length as the terminal shows it (escape sequences take no room). */

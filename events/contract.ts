@@ -123,6 +123,7 @@ const tenantNameSchema = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(requestFieldLimits.tenantName, { error: 'must be at most 256 characters', abort: true })
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
   .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), { error: 'must not contain control characters' });
 
 const tierSchema = z

@@ -49,11 +49,9 @@ const ExistingSharedInfrastructureSchema = z.strictObject({
   listenerArn: z.string().regex(arnPattern('elasticloadbalancing', 'listener/app/[^/]+/[0-9a-f]+/[0-9a-f]+'), {
     error: 'must be an Application Load Balancer listener ARN',
   }),
-  loadBalancerSecurityGroupId: z
-    .string()
-    .regex(new RegExp(ec2IdPattern.securityGroup), {
-      error: 'must be a security group id (sg- and 8 or 17 hex digits)',
-    }),
+  loadBalancerSecurityGroupId: z.string().regex(new RegExp(ec2IdPattern.securityGroup), {
+    error: 'must be a security group id (sg- and 8 or 17 hex digits)',
+  }),
   sharedClusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'must be an ECS cluster name' }),
   pooledTargetGroupArn: z.string().regex(arnPattern('elasticloadbalancing', 'targetgroup/[^/]+/[0-9a-f]+'), {
     error: 'must be a target group ARN',

@@ -4,8 +4,8 @@ export type Row = readonly string[];
 
 /** A GitHub Markdown table; pipes in cells are escaped. */
 export function markdownTable(headers: Row, rows: readonly Row[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const line = (cells: Row) => `| ${cells.map(escape).join(' | ')} |`;
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const line = (cells: Row) => `| ${cells.map(escapeCell).join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import type { FailureDetails } from '../../events/contract.ts';
-import { ErrorName, requestErrorNames } from '../shared/step/errors.ts';
+import { requestErrorNames } from '../shared/step/errors.ts';
 import { redactEmails } from '../shared/step/redact.ts';
 
 /** Statuses the reporter answers; the CDK rule sends only these. */
@@ -125,6 +125,7 @@ function withDetail(summary: string, detail: string | undefined): string {
 }
 
 function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: flattening control characters is the point
   return text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 

@@ -149,7 +149,7 @@ const supportedFunctions: ReadonlySet<string> = new Set([
  */
 export function assertSupportedFunctions(value: unknown, path: string): void {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => assertSupportedFunctions(item, `${path}[${index}]`));
+    for (const [index, item] of value.entries()) assertSupportedFunctions(item, `${path}[${index}]`);
     return;
   }
   if (value === null || typeof value !== 'object') return;

@@ -48,6 +48,7 @@ const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
  * and control characters; and it has 1-80 characters.
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: Step Functions refuses these characters in names
 const invalidNameCharacters = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 const maxNameLength = 80;
 

@@ -10,6 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allFunctionDirectories } from '../../functions/lambda-functions.ts';
 import { buildApp, stackIds, type BuiltApp } from '../../infra/app.ts';
+import type { Json } from './template-json.ts';
 
 /** Largest bundle a function may ship (cold starts grow with it). */
 const maxBundleBytes = 300 * 1024;
@@ -33,7 +34,7 @@ afterAll(() => rmSync(built.app.outdir, { recursive: true, force: true }));
 /** The asset folder of each orchestrator function, by POWERTOOLS_SERVICE_NAME. */
 function functionAssets(): Map<string, string> {
   const template = Template.fromStack(built.orchestrator).toJSON() as {
-    Resources: Record<string, { Type: string; Properties: any }>;
+    Resources: Record<string, { Type: string; Properties: Json }>;
   };
   const assets = new Map<string, string>();
   for (const resource of Object.values(template.Resources)) {

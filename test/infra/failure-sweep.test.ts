@@ -9,8 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepSchedule } from '../../functions/sweep-failures/sweep.ts';
 import { buildApp, stackIds } from '../../infra/app.ts';
 import { loadOrchestratorConfig } from '../../infra/config.ts';
-
-type Json = Record<string, any>;
+import type { Json } from './template-json.ts';
 
 let resources: [string, Json][];
 const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);

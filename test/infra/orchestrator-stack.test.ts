@@ -26,8 +26,8 @@ import { applicationTag, publishedTemplates } from '../../infra/orchestrator-sta
 import { sharedParametersFromReference } from '../../infra/shared-infrastructure.ts';
 import { tenantTemplateKey } from '../../infra/tenant-templates/synthesize.ts';
 import { nagApp, nagFindings, type NagFinding } from './nag.ts';
+import type { Json } from './template-json.ts';
 
-type Json = Record<string, any>;
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
 const existingReference = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',
@@ -419,8 +419,10 @@ describe('functions', () => {
       const env = Object.fromEntries(
         Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, render(v)]),
       );
-      for (const reader of functionReaders[directory as FunctionDirectory])
+      for (const reader of functionReaders[directory as FunctionDirectory]) {
+        // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test, no bundle to tree-shake
         expect(() => configReaders[reader](env), `${directory} ${reader}`).not.toThrow();
+      }
     }
     const plan = functionsOf(existing).get('plan-tenant')!.props.Environment.Variables;
     const route = functionsOf(existing).get('register-route')!.props.Environment.Variables;

@@ -11,8 +11,8 @@ import { buildApp, type BuiltApp } from '../../infra/app.ts';
 import { loadOrchestratorConfig, tierCatalogFile } from '../../infra/config.ts';
 import { sharedInfrastructureTag } from '../../infra/constructs/tenant-stack-role.ts';
 import { nagApp } from './nag.ts';
+import type { Json } from './template-json.ts';
 
-type Json = Record<string, any>;
 const privateImage = '444455556666.dkr.ecr.eu-west-1.amazonaws.com/saas/api:2.1';
 const existingReference = {
   vpcId: 'vpc-0a1b2c3d4e5f67890',

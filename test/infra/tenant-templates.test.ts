@@ -18,8 +18,8 @@ import { synthesizeTenantTemplate, tenantTemplateKey } from '../../infra/tenant-
 import type { SiloIsolationModel } from '../../infra/tenant-templates/tenant-parameters.ts';
 import { TenantTemplateStack } from '../../infra/tenant-templates/tenant-template-stack.ts';
 import { nagApp, nagFindings, type NagFinding } from './nag.ts';
+import type { Json } from './template-json.ts';
 
-type Json = Record<string, any>;
 const models: SiloIsolationModel[] = ['silo-services', 'silo-cluster'];
 const slotIndexes = Array.from({ length: maxServicesPerTenant }, (_, index) => index);
 const templates = {} as Record<SiloIsolationModel, { json: Json; template: Template }>;
@@ -45,7 +45,7 @@ function evaluate(value: unknown, parameters: Record<string, string>, conditions
   // A plain property object (e.g. a rule condition): evaluate its values.
   if (!isIntrinsic)
     return Object.fromEntries(entries.map(([key, item]) => [key, evaluate(item, parameters, conditions)]));
-  const [[fn, args]] = entries as [[string, any]];
+  const [[fn, args]] = entries as [[string, Json[string]]];
   const holds = (name: string) => evaluate(conditions[name], parameters, conditions) === true;
   switch (fn) {
     case 'Ref':

@@ -14,8 +14,8 @@ import {
   type WorkflowDeadlines,
 } from '../../infra/workflow-budget.ts';
 import { nagApp } from './nag.ts';
+import type { Json } from './template-json.ts';
 
-type Json = Record<string, any>;
 const definition = (file: string) =>
   JSON.parse(readFileSync(resolve(projectRoot, file), 'utf8')) as AslDefinition & Json;
 const defaults = loadOrchestratorConfig({

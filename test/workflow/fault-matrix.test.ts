@@ -236,7 +236,6 @@ function record(s: Step, column: string, outcome: string): void {
   outcomes.set(row, cells);
 }
 
-type Recovery = 'redrive' | 'replay';
 const allCases = steps.flatMap((s) =>
   faultClasses
     .filter((fault) => fault.appliesTo(s))

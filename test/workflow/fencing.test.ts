@@ -144,7 +144,7 @@ describe('a newer request wins, whatever order they arrive in', () => {
     expect(offboarding.execution?.status).toBe('SUCCEEDED');
     expect(kinds(offboarding.replies)).toEqual(['sbt_aws_deprovisionSuccess']);
     expect(
-      (offboarding.replies[0]?.detail.jobOutput as { tenantRegistrationData: Record<string, unknown> })
+      (offboarding.replies[0]!.detail.jobOutput as { tenantRegistrationData: Record<string, unknown> })
         .tenantRegistrationData,
     ).toMatchObject({
       registrationStatus: 'deleted',

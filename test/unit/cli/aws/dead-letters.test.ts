@@ -204,15 +204,13 @@ describe('redriveDeadLetters', () => {
 
   it('stops when a message comes back in the same run, and after --max messages', async () => {
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [message('m1', onboarding)] });
-    stepFunctions
-      .on(StartExecutionCommand)
-      .rejects(
-        Object.assign(new Error('Internal'), {
-          name: 'InternalServerError',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    stepFunctions.on(StartExecutionCommand).rejects(
+      Object.assign(new Error('Internal'), {
+        name: 'InternalServerError',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     const again = await redriveDeadLetters(clients(), options, log);
     sqs.reset();
@@ -264,11 +262,9 @@ describe('stackTargets', () => {
   });
 
   it('says what to pass when the outputs are missing', async () => {
-    cloudFormation
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [{ StackName: 'Other', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
-      });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'Other', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: [] }],
+    });
 
     await expect(stackTargets(new CloudFormationClient({}), 'Other')).rejects.toThrow(/is it the orchestrator stack/);
   });

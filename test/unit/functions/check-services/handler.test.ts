@@ -250,29 +250,25 @@ describe('check-services handler', () => {
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    ecs
-      .on(DescribeServicesCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    ecs.on(DescribeServicesCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(check('api')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
 
   it('turns a 5xx into TransientAwsError', async () => {
-    ecs
-      .on(DescribeServicesCommand)
-      .rejects(
-        Object.assign(new Error('Internal'), {
-          name: 'ServerException',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    ecs.on(DescribeServicesCommand).rejects(
+      Object.assign(new Error('Internal'), {
+        name: 'ServerException',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     await expect(check('api')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });

@@ -6,13 +6,12 @@ import {
   CreateRuleCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
-  ElasticLoadBalancingV2Client,
   ListenerNotFoundException,
   PriorityInUseException,
   TooManyRulesException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
 import {
   claimedQuery,
@@ -22,7 +21,6 @@ import {
   foreignReservation,
   hostRule,
   listenerArn,
-  now,
   ourTags,
   poolInput,
   priorityDelete,
@@ -35,7 +33,6 @@ import {
   storedRoute,
   takenQuery,
   tenantHold,
-  tenantId,
   throttled,
   useRouteMocks,
 } from './route.fixture.ts';

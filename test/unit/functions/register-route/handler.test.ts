@@ -4,7 +4,7 @@ import {
   RuleNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
 import { maxRegisterAttempts } from '../../../../functions/register-route/register.ts';
 import {
@@ -19,7 +19,6 @@ import {
   now,
   onboardingRequest,
   otherExecutionArn,
-  ourTags,
   poolInput,
   poolRegisterInput,
   priorityDelete,
@@ -311,13 +310,11 @@ describe('register-route handler: re-run and redrive', () => {
   });
 
   it('deletes its claim and fails with Superseded when recording the route finds the lock moved on', async () => {
-    ddb
-      .on(GetCommand)
-      .resolves(
-        tenantItem({
-          lock: { operation: 'onboarding', registrationId: 'y', executionArn: otherExecutionArn, acquiredAt: now },
-        }),
-      );
+    ddb.on(GetCommand).resolves(
+      tenantItem({
+        lock: { operation: 'onboarding', registrationId: 'y', executionArn: otherExecutionArn, acquiredAt: now },
+      }),
+    );
     ddb.on(QueryCommand).resolves(priorityPage([]));
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());

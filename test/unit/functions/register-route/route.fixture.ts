@@ -361,7 +361,7 @@ export function useRouteMocks() {
      */
     holdTenant: (...records: Record<string, unknown>[]) => {
       const behavior = ddb.on(UpdateCommand, lockHoldMatch);
-      records.slice(0, -1).forEach((record) => behavior.resolvesOnce(heldTenant(record)));
+      for (const record of records.slice(0, -1)) behavior.resolvesOnce(heldTenant(record));
       behavior.resolves(heldTenant(records.at(-1) ?? {}));
     },
     ddbInputs: (command: Parameters<typeof ddb.commandCalls>[0]): unknown[] =>

@@ -8,7 +8,7 @@ import {
   DescribeTagsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/register-route/handler.ts';
 import {
   claimedQuery,
@@ -19,7 +19,6 @@ import {
   foreignReservation,
   host,
   listenerArn,
-  now,
   poolInput,
   priorityDelete,
   priorityGet,

@@ -56,7 +56,7 @@ function offboardingTenant(overrides: Record<string, unknown> = {}) {
  */
 function holdsTenant(...overrides: Record<string, unknown>[]): void {
   const behavior = ddb.on(UpdateCommand, lockHoldMatch);
-  overrides.slice(0, -1).forEach((record) => behavior.resolvesOnce({ Attributes: offboardingTenant(record).Item }));
+  for (const record of overrides.slice(0, -1)) behavior.resolvesOnce({ Attributes: offboardingTenant(record).Item });
   behavior.resolves({ Attributes: offboardingTenant(overrides.at(-1)).Item });
 }
 

@@ -95,14 +95,12 @@ describe('report-failure handler: rejections, duplicates and errors', () => {
   });
 
   it('rejects when the input is unavailable everywhere', async () => {
-    sfn
-      .on(DescribeExecutionCommand)
-      .resolves({
-        executionArn: onboardingExecution,
-        stateMachineArn: onboardingMachine,
-        status: 'FAILED',
-        startDate: new Date(),
-      });
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: onboardingExecution,
+      stateMachineArn: onboardingMachine,
+      status: 'FAILED',
+      startDate: new Date(),
+    });
 
     const result = await report(statusChange({ input: null }));
 

@@ -114,15 +114,13 @@ describe('report-failure handler: superseded by a later decision', () => {
   });
 
   it('sends nothing when the registration completed after the execution started', async () => {
-    documents
-      .on(GetCommand)
-      .resolves({
-        Item: lockedTenantItem({
-          lock: undefined,
-          status: 'ACTIVE',
-          completed: { 'onboarding#reg-1': '2026-11-20T10:30:00.000Z' },
-        }),
-      });
+    documents.on(GetCommand).resolves({
+      Item: lockedTenantItem({
+        lock: undefined,
+        status: 'ACTIVE',
+        completed: { 'onboarding#reg-1': '2026-11-20T10:30:00.000Z' },
+      }),
+    });
 
     await expect(report(statusChange())).resolves.toEqual({ sent: false, superseded: 'registration-completed' });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 0);

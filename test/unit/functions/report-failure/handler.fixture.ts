@@ -102,14 +102,12 @@ export function report(event: ReturnType<typeof statusChange>) {
 
 /** The PutEvents entries sent, each Detail parsed for an exact comparison. */
 export function sentEntries() {
-  return eventBridge
-    .commandCalls(PutEventsCommand)
-    .map((call) =>
-      (call.args[0].input.Entries ?? []).map((entry) => ({
-        ...entry,
-        Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
-      })),
-    );
+  return eventBridge.commandCalls(PutEventsCommand).map((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => ({
+      ...entry,
+      Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
+    })),
+  );
 }
 
 /** `tenantRegistrationData` of the only reply sent. */

@@ -49,14 +49,12 @@ function request(operation: 'onboarding' | 'offboarding', registrationId = 'reg-
 
 /** The PutEvents inputs sent, with each Detail parsed so the whole entry can be compared exactly. */
 function sentEntries() {
-  return eventBridge
-    .commandCalls(PutEventsCommand)
-    .map((call) =>
-      (call.args[0].input.Entries ?? []).map((entry) => ({
-        ...entry,
-        Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
-      })),
-    );
+  return eventBridge.commandCalls(PutEventsCommand).map((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => ({
+      ...entry,
+      Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
+    })),
+  );
 }
 
 let table: ReturnType<typeof fakeIdempotencyTable>;
@@ -224,7 +222,7 @@ describe('send-reply handler', () => {
 
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 2);
     expect(
-      sentEntries().map(([entry]) => (entry?.Detail as { tenantRegistrationId: string }).tenantRegistrationId),
+      sentEntries().map(([entry]) => (entry!.Detail as { tenantRegistrationId: string }).tenantRegistrationId),
     ).toEqual(['reg-1', 'reg-2']);
   });
 

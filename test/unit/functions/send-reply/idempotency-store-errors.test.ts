@@ -47,14 +47,12 @@ beforeEach(() => {
 
 describe('send-reply when the idempotency table fails', () => {
   it('turns a throttled in-progress write into TransientAwsError, sending nothing, so the workflow retries', async () => {
-    dynamo
-      .on(PutItemCommand)
-      .rejects(
-        new ProvisionedThroughputExceededException({
-          message: 'Throughput exceeded',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    dynamo.on(PutItemCommand).rejects(
+      new ProvisionedThroughputExceededException({
+        message: 'Throughput exceeded',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(handler(input, context)).rejects.toMatchObject({
       name: 'TransientAwsError',
@@ -64,15 +62,13 @@ describe('send-reply when the idempotency table fails', () => {
   });
 
   it('treats a 5xx of the table the same way', async () => {
-    dynamo
-      .on(PutItemCommand)
-      .rejects(
-        Object.assign(new Error('Internal server error'), {
-          name: 'InternalServerError',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    dynamo.on(PutItemCommand).rejects(
+      Object.assign(new Error('Internal server error'), {
+        name: 'InternalServerError',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     await expect(handler(input, context)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });

@@ -45,12 +45,10 @@ describe('putReply', () => {
   );
 
   it('fails with a plain error naming the code when the entry is rejected for good', async () => {
-    eventBridge
-      .on(PutEventsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }],
-      });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'AccessDeniedException', ErrorMessage: 'not authorized' }],
+    });
 
     const error = await putReply(entry).catch((caught: unknown) => caught);
 
@@ -63,15 +61,13 @@ describe('putReply', () => {
   });
 
   it('turns a throttled call into TransientAwsError', async () => {
-    eventBridge
-      .on(PutEventsCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    eventBridge.on(PutEventsCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(putReply(entry)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });

@@ -92,15 +92,13 @@ describe('describeExecution', () => {
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    sfn
-      .on(DescribeExecutionCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sfn.on(DescribeExecutionCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(describeExecution(executionArn)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
@@ -178,15 +176,13 @@ describe('lastEnteredState', () => {
   });
 
   it('turns a 5xx into TransientAwsError', async () => {
-    sfn
-      .on(GetExecutionHistoryCommand)
-      .rejects(
-        Object.assign(new Error('Internal'), {
-          name: 'InternalServerError',
-          $fault: 'server',
-          $metadata: { httpStatusCode: 500 },
-        }),
-      );
+    sfn.on(GetExecutionHistoryCommand).rejects(
+      Object.assign(new Error('Internal'), {
+        name: 'InternalServerError',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+      }),
+    );
 
     await expect(lastEnteredState(executionArn)).rejects.toMatchObject({ name: 'TransientAwsError' });
   });
@@ -254,15 +250,13 @@ describe('listExecutionsStoppedSince', () => {
   });
 
   it('turns throttling into TransientAwsError', async () => {
-    sfn
-      .on(ListExecutionsCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sfn.on(ListExecutionsCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     await expect(collect('2026-11-20T10:00:00Z')).rejects.toMatchObject({ name: 'TransientAwsError' });
   });

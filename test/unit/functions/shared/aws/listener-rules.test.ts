@@ -225,14 +225,12 @@ describe('createTenantRule', () => {
   });
 
   it('turns TooManyRules into RouteCapacityExceeded naming foreign rules and the fix', async () => {
-    elb
-      .on(CreateRuleCommand)
-      .rejects(
-        new TooManyRulesException({
-          message: "You've reached the limit on the number of rules per load balancer",
-          $metadata: {},
-        }),
-      );
+    elb.on(CreateRuleCommand).rejects(
+      new TooManyRulesException({
+        message: "You've reached the limit on the number of rules per load balancer",
+        $metadata: {},
+      }),
+    );
 
     const error = await createTenantRule(hostRequest).catch((caught: unknown) => caught);
 

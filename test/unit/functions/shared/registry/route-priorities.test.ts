@@ -202,13 +202,11 @@ describe('claimPriority', () => {
   it('deletes the claim and raises Superseded when a later redrive attempt of this execution holds the lock', async () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    ddb
-      .on(GetCommand)
-      .resolves(
-        tenantItem({
-          lock: { operation: 'onboarding', registrationId: 'b8e0a1c2', executionArn, acquiredAt: now, attempt: 1 },
-        }),
-      );
+    ddb.on(GetCommand).resolves(
+      tenantItem({
+        lock: { operation: 'onboarding', registrationId: 'b8e0a1c2', executionArn, acquiredAt: now, attempt: 1 },
+      }),
+    );
     ddb.on(DeleteCommand).resolves({});
 
     await expect(routes.claimPriority(tenantId, { executionArn, attempt: 0 }, route, now)).rejects.toBeInstanceOf(

@@ -63,11 +63,9 @@ describe('keys', () => {
 
 describe('getTenant', () => {
   it('reads consistently and returns the record without its table keys', async () => {
-    ddb
-      .on(GetCommand)
-      .resolves({
-        Item: { ...key, tenantId, status: 'ACTIVE', completed: {}, version: 2, createdAt: now, updatedAt: now },
-      });
+    ddb.on(GetCommand).resolves({
+      Item: { ...key, tenantId, status: 'ACTIVE', completed: {}, version: 2, createdAt: now, updatedAt: now },
+    });
 
     const record = await registry.getTenant(tenantId);
 
