@@ -8,7 +8,7 @@
  * leaving the rest of the workflow (and redrives) ample room.
  *
  * Cost: each pass is three state transitions. Tenant stacks take minutes (ECS services wait for
- * steady state), so looking sooner than 30 s only buys transitions: a 6-minute stack takes 7
+ * steady state), so looking sooner than 30 s only buys transitions: a 6-minute stack takes 8
  * looks instead of 10, which keeps a silo onboarding under $0.001 of orchestration.
  */
 import {

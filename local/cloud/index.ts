@@ -39,7 +39,7 @@
  *   in dependency order (DependsOn, Ref, Fn::GetAtt, Fn::Sub; template order otherwise).
  * - `modelTenantStack`, hand-written and lighter (no aws-cdk-lib), is the default of
  *   `createLocalCloud` and of the CloudFormation simulator on its own, so the local cloud's unit
- *   tests and the aws-sdk-client-mock workflow harness (test/workflow/harness.ts) use it; the
+ *   tests use it; the workflow harness (test/workflow/harness.ts), the local runtime and the
  *   template-model and template-stacks tests use the real templates. It reads no template: it
  *   checks the parameters it knows of (any `Service<n><Field>` index is accepted), names the
  *   resources Cluster, TargetGroup, ListenerRule, TaskExecutionRole, TaskDefinition<n> and
