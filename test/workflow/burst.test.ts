@@ -34,7 +34,7 @@ process.env.STACK_QUEUE_TIMEOUT_SECONDS = '86400';
  * A creation lasts a second, far longer than the burst takes to reach CreateTenantStacks, so every
  * execution asks for a slot while the first ones still hold theirs.
  */
-const timings = { createMs: 1000, deleteMs: 20, startMs: 10, waitMs: 50 } as const;
+const timings = { createMs: 1000, deleteMs: 20, startLooks: 0, waitMs: 50 } as const;
 
 function onboarding(n: number) {
   const sample = readSample(`onboarding-${tiers[n % tiers.length]!}`);

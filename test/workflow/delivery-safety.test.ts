@@ -14,7 +14,7 @@ import { onboardingEvent } from '../../cli/requests.ts';
 import type { EmbeddedRuntime } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 
-const timings = { createMs: 20, deleteMs: 20, startMs: 10, waitMs: 5 };
+const timings = { createMs: 20, deleteMs: 20, startLooks: 0, waitMs: 5 };
 /** Invocations of the admission function per request: the first and Lambda's two retries. */
 const startAttempts = 3;
 

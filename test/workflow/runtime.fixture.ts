@@ -12,8 +12,12 @@ import { readRegistryTableName } from '../../functions/shared/config/environment
 import type { LocalRuntime, LocalRuntimeOptions, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 
-/** Tiny simulated durations: every workflow still polls, waits and retries, in milliseconds. */
-export const fastTimings = { createMs: 20, deleteMs: 20, startMs: 10, waitMs: 5 } as const;
+/**
+ * Tiny simulated durations: every workflow still polls, waits and retries, in milliseconds.
+ * Services run from their first look (`startLooks: 0`): how many looks the service check takes never
+ * depends on how fast the machine is.
+ */
+export const fastTimings = { createMs: 20, deleteMs: 20, startLooks: 0, waitMs: 5 } as const;
 
 /** A runtime on a fresh temporary folder; `dispose` closes it and removes the folder. */
 export async function openTestRuntime(options: Omit<LocalRuntimeOptions, 'stateDirectory'> = {}) {
