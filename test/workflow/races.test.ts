@@ -59,22 +59,25 @@ function offboardingAt(offsetSeconds: number) {
   };
 }
 
-/** Resolves when an execution whose ARN `started` returns has an entry matching `matches`; fails past a deadline. */
+/**
+ * Resolves when an execution whose ARN `started` returns has an entry matching `matches`; fails when
+ * that execution ends without one (its end is the deadline: no wall-clock timer).
+ */
 function whenEntry(
   matches: (entry: HistoryEntry) => boolean,
   started: () => string | undefined,
   what: string,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => {
-      listeners.delete(listener);
-      reject(new Error(`Timed out waiting for ${what}`));
-    }, 10_000);
     const listener: Listener = (executionArn, entry) => {
-      if (executionArn !== started() || !matches(entry)) return;
-      clearTimeout(deadline);
-      listeners.delete(listener);
-      resolve();
+      if (executionArn !== started()) return;
+      if (matches(entry)) {
+        listeners.delete(listener);
+        resolve();
+      } else if (entry.type === 'ExecutionSucceeded' || entry.type === 'ExecutionFailed') {
+        listeners.delete(listener);
+        reject(new Error(`The execution ended without ${what}`));
+      }
     };
     listeners.add(listener);
   });
