@@ -165,6 +165,8 @@ export interface LocalCloudOptions {
   readonly rollbackMs?: number;
   /** @default 500 */
   readonly startMs?: number;
+  /** Services start after this many DescribeServices looks instead of `startMs` (see EcsSimulatorOptions). */
+  readonly startLooks?: number;
   /**
    * What a stack creates: `tenantTemplateModel()` for the real tenant templates (the local
    * runtime's choice; synthesizing costs about 2 s the first time a machine needs a template,
@@ -184,7 +186,11 @@ export interface LocalCloud {
 /** Creates the local cloud; shared clusters exist from now on. */
 export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
   const now = options.now ?? systemClock;
-  const ecs = new EcsSimulator({ now, ...(options.startMs !== undefined ? { startMs: options.startMs } : {}) });
+  const ecs = new EcsSimulator({
+    now,
+    ...(options.startMs !== undefined ? { startMs: options.startMs } : {}),
+    ...(options.startLooks !== undefined ? { startLooks: options.startLooks } : {}),
+  });
   const elb = new LoadBalancingSimulator({
     listeners: options.listeners,
     ...(options.targetGroups !== undefined ? { targetGroups: options.targetGroups } : {}),

@@ -19,6 +19,7 @@ export interface CloudTimings {
   readonly createMs: number;
   readonly deleteMs: number;
   readonly startMs: number;
+  readonly startLooks?: number;
 }
 
 /** What `cloud.json` holds. */
