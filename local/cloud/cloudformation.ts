@@ -49,7 +49,7 @@ import {
   type ResourceFailure,
   type TimelineEntry,
 } from './stack-timeline.ts';
-import { modelTenantStack, type TemplateModel } from './template-model.ts';
+import { tenantTemplateModel, type TemplateModel } from './template-model.ts';
 
 export type { CloudFormationState } from './stack-records.ts';
 
@@ -62,7 +62,7 @@ export interface CloudFormationSimulatorOptions {
   readonly deleteMs?: number;
   /** From ROLLBACK_IN_PROGRESS to ROLLBACK_COMPLETE. @default deleteMs */
   readonly rollbackMs?: number;
-  /** What a stack creates. @default modelTenantStack */
+  /** What a stack creates. @default tenantTemplateModel() (the real tenant templates) */
   readonly model?: TemplateModel;
   /** Gets the clusters and services of completed stacks, and loses them when stacks are deleted. */
   readonly ecs?: EcsSimulator;
@@ -94,7 +94,7 @@ export class CloudFormationSimulator {
     this.#createMs = options.createMs ?? 1500;
     this.#deleteMs = options.deleteMs ?? 1000;
     this.#rollbackMs = options.rollbackMs ?? this.#deleteMs;
-    this.#model = options.model ?? modelTenantStack;
+    this.#model = options.model ?? tenantTemplateModel();
     this.#ecs = options.ecs;
     this.#elb = options.elb;
     // The other simulators see a stack's effects as soon as its time has come, whoever is asked first.

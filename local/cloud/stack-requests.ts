@@ -89,7 +89,7 @@ export function checkCreateRequest(input: CreateStackCommandInput, templateModel
   const acknowledged = new Set<string>(capabilities);
   // CAPABILITY_NAMED_IAM acknowledges everything CAPABILITY_IAM does.
   if (acknowledged.has('CAPABILITY_NAMED_IAM')) acknowledged.add('CAPABILITY_IAM');
-  const missing = (model.requiredCapabilities ?? []).filter((capability) => !acknowledged.has(capability));
+  const missing = model.requiredCapabilities.filter((capability) => !acknowledged.has(capability));
   if (missing.length > 0) {
     const message = `Requires capabilities : [${missing.join(', ')}]`;
     throw new InsufficientCapabilitiesException({ message, Message: message, $metadata: errorMetadata() });

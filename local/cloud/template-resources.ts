@@ -84,7 +84,7 @@ export function physicalIdOf(
     case ResourceType.targetGroup:
       return `${elbArn}:targetgroup/${targetGroupName(stackName, logicalId, properties)}/${digest(stackName, logicalId).slice(0, 16)}`;
     case ResourceType.listenerRule: {
-      // Stable for a stack, listener and priority, like the hand-written model's.
+      // Stable for a stack, listener and priority where AWS makes up a random id (see index.ts).
       const listenerArn = properties.text('ListenerArn') ?? '';
       return ruleArnFor(listenerArn, digest(stackName, listenerArn, properties.text('Priority') ?? '').slice(0, 16));
     }

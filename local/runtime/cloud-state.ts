@@ -6,7 +6,6 @@ import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RouteListener, StackConfig } from '../../functions/shared/config/environment.ts';
 import {
   createLocalCloud,
-  tenantTemplateModel,
   type CloudFormationState,
   type EcsState,
   type LoadBalancingState,
@@ -43,7 +42,6 @@ export function buildCloud(
   const sharedCluster = stacks.sharedParameters.SharedClusterName;
   const cloud = createLocalCloud({
     ...timings,
-    model: tenantTemplateModel(),
     listeners: listeners.map((listener) => ({ listenerArn: listener.listenerArn, quota: listener.capacity })),
     // Rules may forward only to target groups that exist: the pooled ones and those stacks create.
     targetGroups: listeners.map((listener) => listener.pooledTargetGroupArn),
