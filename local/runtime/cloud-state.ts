@@ -28,11 +28,7 @@ export interface SavedCloud {
   readonly ecs: EcsState;
 }
 
-/**
- * A cloud matching the configuration the handlers read, optionally with saved state. Its stacks
- * create what the real tenant templates declare (synthesized from infra/tenant-templates once per
- * process and template, and kept on disk for the next process; see local/cloud/template-source.ts).
- */
+/** A cloud matching the configuration the handlers read, optionally with saved state. */
 export function buildCloud(
   listeners: readonly RouteListener[],
   stacks: StackConfig,
