@@ -22,6 +22,8 @@ export function refusedCreation(record: StackRecord, ecs: EcsSimulator | undefin
 /**
  * A deletion ELB refuses: a target group a listener rule other than the stack's own still
  * forwards to (checked when the delete starts; the stack deletes its own rule first).
+ * ("You can delete a target group if it is not referenced by any actions."
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html)
  */
 export function refusedDeletion(
   record: StackRecord,

@@ -30,6 +30,7 @@ type AnyTag = { readonly Key?: string; readonly Value?: string };
 /**
  * The listener rule's tags: the template's, the stack's (CloudFormation propagates them to
  * taggable resources) and the aws:cloudformation:* ones it adds itself.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html
  */
 function listenerRuleTags(
   stack: StackIdentity,
@@ -137,6 +138,8 @@ export interface CreateOperation {
  * resource's CREATE_FAILED (and "Resource creation cancelled" for the one started alongside it),
  * then ROLLBACK_IN_PROGRESS, the rollback's deletions and ROLLBACK_COMPLETE (or CREATE_FAILED
  * when rollback is off). A resource's creation effect rides on its first event.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html (StackStatus)
  */
 export function createTimeline(operation: CreateOperation): TimelineEntry[] {
   const { resources, start, createMs, failure } = operation;

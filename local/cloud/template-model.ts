@@ -87,7 +87,10 @@ export type TemplateModel = (
 
 const templatePath = /\/(silo-services|silo-cluster)\/([^/?#]+)\/template\.json(?:[?#].*)?$/;
 
-/** IAM resource types (any needs CAPABILITY_IAM) and the property that names each (CAPABILITY_NAMED_IAM). */
+/**
+ * IAM resource types (any needs CAPABILITY_IAM) and the property that names each (CAPABILITY_NAMED_IAM).
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html (Capabilities)
+ */
 const iamNameProperties: Readonly<Record<string, string | undefined>> = {
   'AWS::IAM::Role': 'RoleName',
   'AWS::IAM::User': 'UserName',
