@@ -39,7 +39,6 @@ export {
 } from './template-model.ts';
 export { TemplateEvaluationError } from './template-evaluator.ts';
 export { synthesizedTemplates, type TemplateDocument, type TemplateSource } from './template-source.ts';
-export { FaultInjector } from './faults.ts';
 export type { Clock } from './clock.ts';
 
 export interface LocalCloudOptions {

@@ -49,7 +49,7 @@ export interface ExecutionRecord {
 }
 
 /** The state both workflows end in when their execution was superseded (statemachines/*.asl.json). */
-export const supersededState = 'Superseded';
+const supersededState = 'Superseded';
 
 /** The public view of a record: a run that ended in the `Superseded` state shows as SUPERSEDED. */
 export function summaryOf(record: ExecutionRecord): ExecutionSummary {

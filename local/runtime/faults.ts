@@ -17,12 +17,12 @@ import { handlerClients, type HandlerService, type SdkClient } from '../sdk-midd
 import type { InjectedFault, SdkFaultKind, StartFailureKind, StepFaultKind } from './api.ts';
 
 /** The error a `{ step }` fault throws in place of the step's handler. */
-export class InjectedFaultError extends Error {
+class InjectedFaultError extends Error {
   override readonly name = 'InjectedFault';
 }
 
 /** What Step Functions reports when a Lambda function runs past its timeout. */
-export class LambdaTimeoutError extends Error {
+class LambdaTimeoutError extends Error {
   override readonly name = 'Sandbox.Timedout';
 }
 

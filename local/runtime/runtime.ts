@@ -55,7 +55,7 @@ import { WorkflowLauncher } from './workflow-launcher.ts';
 export type * from './api.ts';
 
 /** Default simulated durations (ms): a lively demo, a couple of seconds per tenant. */
-export const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, waitMs: 200 } as const;
+const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, waitMs: 200 } as const;
 
 const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
 
