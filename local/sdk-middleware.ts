@@ -3,7 +3,8 @@
  * answers (runtime/sdk-routing.ts), fault injection (sdk-faults.ts) and the bench meter
  * (bench/lib/sdk-meter.ts) all add a middleware to the client's stack through this module. The
  * SDK types a client's stack by the union of its commands' inputs and outputs, which no code
- * shared by six clients can name; the `any` that takes lives here, and only here (biome.json).
+ * shared by six clients can name: the one `any` that takes is in this file, the only one under
+ * local/ that biome.json lets use it.
  */
 import {
   cloudFormationClient,
