@@ -190,7 +190,10 @@ export class EcsSimulator {
     for (const service of matches) service.health = { ...service.health, ...health, setAt: now };
   }
 
-  /** DescribeServices: the services found, and a MISSING failure for each one not found. */
+  /**
+   * DescribeServices (at most 10 services): the services found, and a MISSING failure for each one not found.
+   * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html
+   */
   describeServices(input: DescribeServicesCommandInput): DescribeServicesCommandOutput {
     this.#enter('DescribeServices');
     const names = input.services ?? [];
