@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { defaultContractConfig, maxTenantIdLength } from '../events/contract.ts';
+import { defaultContractConfig, describeIssues, maxTenantIdLength } from '../events/contract.ts';
 import { maxStackOperationsLimit } from '../functions/shared/config/environment.ts';
 import { ec2IdPattern } from '../functions/shared/config/template-parameters.ts';
 import { loadTierCatalog, type TierCatalog } from '../functions/shared/config/tier-catalog.ts';
@@ -166,8 +166,7 @@ export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructur
 export function loadOrchestratorConfig(raw: unknown): OrchestratorConfig {
   const parsed = OrchestratorConfigChecked.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new Error(`Invalid orchestrator configuration: ${problems.join('; ')}`);
+    throw new Error(`Invalid orchestrator configuration: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

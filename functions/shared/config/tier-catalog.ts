@@ -3,6 +3,7 @@
  * Loaded from functions/shared/config/tiers.json (bundled into the functions and validated at synth time).
  */
 import * as z from 'zod';
+import { describeIssues } from '../../../events/contract.ts';
 import { InvalidTierCatalogError, UnknownTierError } from '../step/errors.ts';
 
 export const IsolationModel = {
@@ -142,8 +143,7 @@ export type TierCatalog = z.infer<typeof TierCatalogSchema>;
 export function loadTierCatalog(raw: unknown): TierCatalog {
   const parsed = TierCatalogSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidTierCatalogError(`Invalid tier catalog: ${problems.join('; ')}`);
+    throw new InvalidTierCatalogError(`Invalid tier catalog: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

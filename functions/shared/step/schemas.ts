@@ -4,6 +4,7 @@
  * schemas, so a mismatch between a definition and a handler fails loudly as InvalidStepInput.
  */
 import * as z from 'zod';
+import { describeIssues } from '../../../events/contract.ts';
 import { InvalidStepInputError } from './errors.ts';
 
 /**
@@ -204,8 +205,7 @@ export interface SendReplyOutput {
 export function parseStepInput<T>(schema: z.ZodType<T>, input: unknown, step: string): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidStepInputError(`${step} received unexpected input: ${problems.join('; ')}`);
+    throw new InvalidStepInputError(`${step} received unexpected input: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }
