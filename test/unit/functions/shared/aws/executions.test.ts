@@ -14,6 +14,7 @@ import {
   lastEnteredState,
   listExecutionsStoppedSince,
 } from '../../../../../functions/shared/aws/executions.ts';
+import { servePages } from './pages.fixture.ts';
 
 const sfn = mockClient(SFNClient);
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:reg-1';
@@ -138,14 +139,14 @@ describe('lastEnteredState', () => {
   });
 
   it('reads further pages until it finds an entered state', async () => {
-    sfn
-      .on(GetExecutionHistoryCommand)
-      .resolvesOnce({ events: [other(300, 'ExecutionTimedOut'), other(299, 'WaitStateExited')], nextToken: 'page-2' })
-      .resolvesOnce({ events: [entered(200, 'RecheckTenantServices')], nextToken: 'page-3' });
+    const historyPages = servePages([
+      { events: [other(300, 'ExecutionTimedOut'), other(299, 'WaitStateExited')], nextToken: 'page-2' },
+      { events: [entered(200, 'RecheckTenantServices')], nextToken: 'page-3' },
+    ]);
+    sfn.on(GetExecutionHistoryCommand).callsFake(historyPages.answer);
 
     await expect(lastEnteredState(executionArn)).resolves.toBe('RecheckTenantServices');
-    const inputs = sfn.commandCalls(GetExecutionHistoryCommand).map((call) => call.args[0].input);
-    expect(inputs).toEqual([
+    expect(historyPages.sent).toEqual([
       { executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false },
       { executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false, nextToken: 'page-2' },
     ]);
