@@ -140,10 +140,9 @@ export const OnboardingDetailSchema = z.looseObject({
   email: z.string({ error: 'must be a string' }).optional(),
   registrationStatus: z.string({ error: 'must be a string' }).optional(),
 });
-export type OnboardingDetail = z.infer<typeof OnboardingDetailSchema>;
 
 /** `detail` of an offboarding request: the tenant record as the control plane last saw it. */
-export const OffboardingDetailSchema = z.looseObject({
+const OffboardingDetailSchema = z.looseObject({
   tenantId: tenantIdSchema,
   tenantRegistrationId: registrationIdSchema,
   tenantName: tenantNameSchema.optional(),
@@ -152,10 +151,9 @@ export const OffboardingDetailSchema = z.looseObject({
   tenantConfig: z.string({ error: 'must be a string' }).optional(),
   registrationStatus: z.string({ error: 'must be a string' }).optional(),
 });
-export type OffboardingDetail = z.infer<typeof OffboardingDetailSchema>;
 
 /** The EventBridge envelope around a request. */
-export const RequestEnvelopeSchema = z.looseObject({
+const RequestEnvelopeSchema = z.looseObject({
   id: z.string({ error: 'must be a string' }).min(1).optional(),
   source: z.string({ error: 'must be a string' }),
   'detail-type': z.string({ error: 'must be a string' }),
@@ -270,12 +268,11 @@ export function addressOfRequest(event: unknown, config: ContractConfig): Reques
 // Outbound
 // ---------------------------------------------------------------------------
 
-export const RegistrationStatus = {
+const RegistrationStatus = {
   created: 'created',
   failed: 'failed',
   deleted: 'deleted',
 } as const;
-export type RegistrationStatus = (typeof RegistrationStatus)[keyof typeof RegistrationStatus];
 
 /** Where and why a workflow stopped; carried inside `tenantRegistrationData` so the control plane records it. */
 export interface FailureDetails {
@@ -326,7 +323,7 @@ export interface ReplyEntry {
  * receives into the registration record, so a success after an earlier failure (a redrive, a
  * replay) would otherwise keep showing the old failure.
  */
-export const clearedFailure: { readonly [K in keyof FailureDetails]: null } = {
+const clearedFailure: { readonly [K in keyof FailureDetails]: null } = {
   failureReason: null,
   failedStep: null,
   errorName: null,

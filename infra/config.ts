@@ -59,7 +59,7 @@ const ExistingSharedInfrastructureSchema = z.strictObject({
 });
 
 /** The configuration file's schema; every field but the bus name and the tenant domain has a default. */
-export const OrchestratorConfigSchema = z.strictObject({
+const OrchestratorConfigSchema = z.strictObject({
   /** The bus the control plane sends requests on and reads replies from. */
   eventBusName: z
     .string()
@@ -139,7 +139,7 @@ export const OrchestratorConfigSchema = z.strictObject({
  * ALB host-header condition values are at most 128 characters (and matched ignoring case).
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions
  */
-export const maxHostHeaderLength = 128;
+const maxHostHeaderLength = 128;
 
 /** Checks that must see several fields at once. */
 const OrchestratorConfigChecked = OrchestratorConfigSchema.superRefine((config, context) => {
@@ -157,7 +157,6 @@ const OrchestratorConfigChecked = OrchestratorConfigSchema.superRefine((config, 
 
 /** The validated configuration, defaults applied. */
 export type OrchestratorConfig = z.infer<typeof OrchestratorConfigSchema>;
-export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructure'];
 
 /**
  * Validates a configuration object. Throws an Error whose message lists every problem as

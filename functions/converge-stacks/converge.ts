@@ -25,7 +25,7 @@ import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/st
 export type DesiredState = ConvergeStacksInput['desired'];
 
 /** The longest wait between two looks, in seconds. */
-export const maxWaitSeconds = 60;
+const maxWaitSeconds = 60;
 
 /** The Wait state's seconds after `polls` earlier looks: 30, 45, then 60 from then on. */
 export function nextWaitSeconds(polls: number): number {

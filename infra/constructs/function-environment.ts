@@ -20,7 +20,7 @@ export type FunctionDirectory =
   | (typeof eventFunctions)[keyof typeof eventFunctions];
 
 /** The readers each function calls at cold start. */
-export const functionReaders: Readonly<Record<FunctionDirectory, readonly ConfigReader[]>> = {
+const functionReaders: Readonly<Record<FunctionDirectory, readonly ConfigReader[]>> = {
   'accept-request': ['readContractConfig', 'readRegistryTableName', 'readTombstoneSeconds'],
   'plan-tenant': ['readStackConfig', 'readRegistryTableName'],
   'converge-stacks': ['readCloudFormationRoleArn', 'readDeadlines', 'readRegistryTableName', 'readMaxStackOperations'],

@@ -28,7 +28,7 @@ export interface OrchestratorFunctionsProps {
 
 const eventDirectories = new Set<string>(Object.values(eventFunctions));
 /** Timeout of the functions outside the workflows (the failure reporter), in seconds. */
-export const eventFunctionTimeoutSeconds = 60;
+const eventFunctionTimeoutSeconds = 60;
 
 /** `accept-request` -> `AcceptRequest`: construct ids readable in the console. */
 function pascalCase(directory: string): string {

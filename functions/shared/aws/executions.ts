@@ -141,7 +141,7 @@ export type StartOutcome =
   | { readonly outcome: 'duplicate'; readonly executionArn: string };
 
 /** The ARN Step Functions gives an execution of a state machine: `...:execution:<machine>:<name>`. */
-export function executionArnOf(stateMachineArn: string, name: string): string {
+function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 

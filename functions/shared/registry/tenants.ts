@@ -16,9 +16,9 @@ import { TenantIdConflictError } from '../step/errors.ts';
 import { fenceCondition, superseded, type Fence, type LockedUpdate } from './fence.ts';
 import { caseFoldKey, completedBy, completionKey, isExpired, tenantKey } from './keys.ts';
 
-export { caseFoldKey, completionKey, isExpired, tenantKey } from './keys.ts';
+export { caseFoldKey, completionKey, tenantKey } from './keys.ts';
 
-export { fenceCondition, fenceOf, superseded, type Fence, type LockedUpdate } from './fence.ts';
+export { fenceOf, superseded, type Fence, type LockedUpdate } from './fence.ts';
 import type { IsolationModel } from '../config/tier-catalog.ts';
 import type { RouteRegistration, StackSpec } from '../step/schemas.ts';
 
@@ -45,7 +45,7 @@ export interface OperationLock {
 }
 
 /** The last completed operation, so a retried step can tell its own completion from a newer operation's. */
-export interface CompletionRecord {
+interface CompletionRecord {
   /** {@link completionKey} of the operation. */
   readonly key: string;
   readonly executionArn: string;
