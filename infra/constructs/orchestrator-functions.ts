@@ -55,7 +55,7 @@ export class OrchestratorFunctions extends Construct {
         environment: functionEnvironment(directory, props.settings),
         logRetention: props.logRetention,
         ...(permissions.anyResourceReason !== undefined ? { anyResourceReasons: [permissions.anyResourceReason] } : {}),
-        // The failure reporter pages through a whole execution history and runs outside the workflows.
+        // The failure reporter and the sweep read execution histories and lists, outside the workflows.
         ...(eventDirectories.has(directory) ? { timeoutSeconds: eventFunctionTimeoutSeconds } : {}),
       });
       permissions.grant(fn.role, props.targets);

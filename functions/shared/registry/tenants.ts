@@ -4,9 +4,9 @@
  * of completed operations. Records are never erased: offboarding marks them DELETED.
  *
  * Table keys: pk = `TENANT#<tenantId>`, sk = `TENANT` (route priorities share the table,
- * see registry-routes.ts). Every write is conditional; a failed condition is reported to the
+ * see route-priorities.ts). Every write is conditional; a failed condition is reported to the
  * caller, which decides (re-read, duplicate, superseded). Every write that needs the tenant's lock
- * carries the fence (registry-fence.ts) in its condition.
+ * carries the fence (fence.ts) in its condition.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, rethrowAwsError } from '../aws/errors.ts';
