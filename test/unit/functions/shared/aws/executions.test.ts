@@ -208,28 +208,25 @@ describe('listExecutionsStoppedSince', () => {
   };
 
   it('pages newest first with the status filter and stops at the first execution that stopped before the window', async () => {
-    sfn
-      .on(ListExecutionsCommand)
-      .resolvesOnce({
+    const listPages = servePages([
+      {
         executions: [item('e4', '2026-11-20T10:50:00Z'), item('e3', '2026-11-20T10:40:00Z', 1)],
         nextToken: 'page-2',
-      })
-      .resolvesOnce({
+      },
+      {
         executions: [item('e2', '2026-11-20T10:30:00Z'), item('e1', '2026-11-20T09:00:00Z')],
         nextToken: 'page-3',
-      })
-      .resolves({ executions: [item('e0', '2026-11-20T08:00:00Z')] });
+      },
+      { executions: [item('e0', '2026-11-20T08:00:00Z')] },
+    ]);
+    sfn.on(ListExecutionsCommand).callsFake(listPages.answer);
 
     await expect(collect('2026-11-20T10:00:00Z')).resolves.toEqual(['e4', 'e3', 'e2']);
     // Two pages read, not three: the second page reached the window's start.
-    expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 2);
-    // (The paginator reuses one input object, so only its last state can be checked.)
-    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
-      stateMachineArn,
-      statusFilter: 'FAILED',
-      maxResults: 100,
-      nextToken: 'page-2',
-    });
+    expect(listPages.sent).toEqual([
+      { stateMachineArn, statusFilter: 'FAILED', maxResults: 100 },
+      { stateMachineArn, statusFilter: 'FAILED', maxResults: 100, nextToken: 'page-2' },
+    ]);
   });
 
   it('yields what the reporter keys replies on: ARN, stop time in milliseconds and attempt', async () => {
