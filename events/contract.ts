@@ -1,6 +1,6 @@
 /**
  * The wire contract with the SaaS control plane (SaaS Builder Toolkit or compatible),
- * as specified in shared/contracts/control-plane-events.md.
+ * described for users in docs/contract.md.
  *
  * Everything that parses a request, builds a reply or matches events on the bus
  * (the CDK rules and the local bus alike) goes through this module.

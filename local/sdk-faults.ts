@@ -3,50 +3,46 @@
  * commands, so the handlers' own code path (adapters, error translation, retries) is what is
  * exercised. Used by the workflow tests and by the local runtime's `--fail Service:Operation`.
  */
+import { attachCallMiddleware, type SdkClient } from './sdk-middleware.ts';
+
 export interface SdkFault {
   /** Command name as the SDK reports it, e.g. `UpdateItemCommand`, `CreateStackCommand`. */
   readonly command: string;
   /** Only inputs for which this returns true (default: every call). */
-  readonly when?: (input: Record<string, unknown>) => boolean;
+  readonly when?: (input: Readonly<Record<string, unknown>>) => boolean;
   /** The error to throw (use the SDK's exception classes). */
   readonly error: () => Error;
   /** How many calls fail; default 1. */
   times?: number;
 }
 
-/** The part of an SDK v3 client this needs (every client has it). */
-interface ClientWithStack {
-  middlewareStack: { add(middleware: any, options: Record<string, unknown>): void };
-}
-
-const attached = new WeakMap<object, SdkFault[]>();
+const attached = new WeakMap<SdkClient, SdkFault[]>();
 
 /** Adds a fault to a client (attaching the injecting middleware on first use). */
-export function injectSdkFault(client: ClientWithStack, fault: SdkFault): void {
+export function injectSdkFault(client: SdkClient, fault: SdkFault): void {
   let faults = attached.get(client);
   if (!faults) {
     const list: SdkFault[] = [];
     faults = list;
     attached.set(client, list);
-    client.middlewareStack.add(
-      (next: (args: any) => Promise<any>, context: { commandName?: string }) =>
-        async (args: { input: Record<string, unknown> }) => {
-          const index = list.findIndex((f) => f.command === context.commandName && (f.when?.(args.input) ?? true));
-          const fault = index >= 0 ? list[index] : undefined;
-          if (fault) {
-            fault.times = (fault.times ?? 1) - 1;
-            if (fault.times <= 0) list.splice(index, 1);
-            throw fault.error();
-          }
-          return next(args);
-        },
-      { step: 'initialize', name: 'localFaultInjection', priority: 'high' },
-    );
+    attachCallMiddleware(client, {
+      name: 'localFaultInjection',
+      // High: a fault decides before anything answers the call, as a failing network would.
+      priority: 'high',
+      handle: async (call, next) => {
+        const index = list.findIndex((f) => f.command === call.commandName && (f.when?.(call.input) ?? true));
+        const fault = list[index];
+        if (fault === undefined) return next();
+        fault.times = (fault.times ?? 1) - 1;
+        if (fault.times <= 0) list.splice(index, 1);
+        throw fault.error();
+      },
+    });
   }
   faults.push({ ...fault });
 }
 
 /** Removes every pending fault from a client. */
-export function clearSdkFaults(client: ClientWithStack): void {
+export function clearSdkFaults(client: SdkClient): void {
   attached.get(client)?.splice(0);
 }

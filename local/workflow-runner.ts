@@ -75,7 +75,7 @@ export function loadHandler(directory: string): Promise<LambdaHandler> {
  * invocations run at once and the rest queue, so a burst of executions slows down evenly
  * instead of starving every invocation until SDK calls time out.
  */
-export const maxConcurrentInvocations = 32;
+const maxConcurrentInvocations = 32;
 let runningInvocations = 0;
 const queuedInvocations: (() => void)[] = [];
 

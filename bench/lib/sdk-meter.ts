@@ -4,14 +4,7 @@
  * also asks for ReturnConsumedCapacity=TOTAL, so the local DynamoDB (dynalite, which sizes items
  * as DynamoDB does) reports the request units each call consumed; the handlers ignore the field.
  */
-import {
-  cloudFormationClient,
-  dynamoDbClient,
-  ecsClient,
-  elbClient,
-  eventBridgeClient,
-  sfnClient,
-} from '../../functions/shared/aws/clients.ts';
+import { attachCallMiddleware, handlerClients } from '../../local/sdk-middleware.ts';
 
 /** What the meter saw since its last reset. */
 export interface MeterReading {
@@ -63,10 +56,6 @@ export function billedUnits(
   return { read: 0, write: 0 };
 }
 
-interface MiddlewareClient {
-  middlewareStack: { add(middleware: unknown, options: Record<string, unknown>): void };
-}
-
 /** Tallies AWS calls and DynamoDB request units. */
 export class SdkMeter {
   #calls: Record<string, number> = {};
@@ -100,8 +89,8 @@ export class SdkMeter {
   record(
     service: string,
     operation: string,
-    input: Record<string, unknown>,
-    outcome: { output?: Record<string, unknown>; error?: { name?: string } },
+    input: Readonly<Record<string, unknown>>,
+    outcome: { output?: Readonly<Record<string, unknown>>; error?: { name?: string } },
   ): void {
     const key = `${service} ${operation}`;
     this.#calls[key] = (this.#calls[key] ?? 0) + 1;
@@ -137,37 +126,25 @@ let meter: SdkMeter | undefined;
 export function sdkMeter(): SdkMeter {
   if (meter !== undefined) return meter;
   const created = new SdkMeter();
-  const clients: MiddlewareClient[] = [
-    cloudFormationClient(),
-    dynamoDbClient(),
-    ecsClient(),
-    elbClient(),
-    eventBridgeClient(),
-    sfnClient(),
-  ];
-  for (const client of clients) {
-    client.middlewareStack.add(
-      (
-        next: (args: unknown) => Promise<{ output?: Record<string, unknown> }>,
-        context: { clientName?: string; commandName?: string },
-      ) =>
-        async (args: { input: Record<string, unknown> }) => {
-          const service = serviceName(context.clientName ?? 'Unknown');
-          const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-          const metered =
-            service === 'DynamoDB' ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'TOTAL' } } : args;
-          try {
-            const result = await next(metered);
-            created.record(service, operation, args.input, { output: result.output ?? {} });
-            return result;
-          } catch (error) {
-            created.record(service, operation, args.input, { error: error as { name?: string } });
-            throw error;
-          }
-        },
-      // High priority in the first step: counted before the local runtime answers the call.
-      { step: 'initialize', priority: 'high', name: 'benchSdkMeter' },
-    );
+  for (const client of Object.values(handlerClients)) {
+    attachCallMiddleware(client(), {
+      name: 'benchSdkMeter',
+      // High: counted before the local runtime answers the call.
+      priority: 'high',
+      handle: async (call, next) => {
+        const service = serviceName(call.clientName);
+        try {
+          const result = await next(
+            service === 'DynamoDB' ? { ...call.input, ReturnConsumedCapacity: 'TOTAL' } : undefined,
+          );
+          created.record(service, call.operation, call.input, { output: result.output });
+          return result;
+        } catch (error) {
+          created.record(service, call.operation, call.input, { error: error as { name?: string } });
+          throw error;
+        }
+      },
+    });
   }
   meter = created;
   return created;

@@ -11,7 +11,7 @@ import { waitAfterPolls } from '../../functions/check-services/stability.ts';
 /** Seconds of the Wait that follows the look with this zero-based index. */
 export type WaitSchedule = (lookIndex: number) => number;
 
-/** converge-stacks: the first call returns `nextWaitSeconds(0)`, each later one the next step (10, 15, 23, 34, 51, then 60 s). */
+/** converge-stacks: the first call returns `nextWaitSeconds(0)`, each later one the next step (30, 45, then 60 s). */
 export const stackLoopWaits: WaitSchedule = (lookIndex) => nextWaitSeconds(lookIndex);
 
 /** check-services: the first look reports `polls: 1` and waits `waitAfterPolls(1)` (8, 11, 17, 25, then 30 s). */

@@ -5,11 +5,18 @@
  */
 import { prices } from '../lib/pricing.ts';
 import { median } from '../lib/stats.ts';
-import { transitionsPerLoopPass } from '../lib/wait-schedule.ts';
+import { stackLoopWaits, transitionsPerLoopPass } from '../lib/wait-schedule.ts';
 import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { CostResult, WorkflowFigures } from '../sections/cost.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
 import { isCleanRun, type ScaleResult, type TargetCheck } from './results.ts';
+
+/** The stack loop's waits as the schedule gives them, up to the first that repeats: "30, 45, then 60 s". */
+function stackWaitsText(): string {
+  const waits: number[] = [];
+  for (let look = 0; look < 100 && waits.at(-1) !== stackLoopWaits(look); look += 1) waits.push(stackLoopWaits(look));
+  return `${waits.slice(0, -1).join(', ')}, then ${waits.at(-1)} s`;
+}
 
 export const targets = {
   costPerOnboardingDollars: 0.001,
@@ -54,7 +61,7 @@ export function costTargets(cost: CostResult): TargetCheck[] {
               why:
                 stack === undefined
                   ? `${run.billedTransitions} billed transitions at ${dollars(prices.stepFunctionsTransition.dollars)} each dominate.`
-                  : `Step Functions transitions dominate: the stack loop looks ${stack.looks} times over the ${stack.readySeconds} s the stack takes (waits of 10, 15, 23, 34, 51, then 60 s), and each look after the first costs 3 transitions; the loop is ${(100 * loopShare).toFixed(0)}% of the cost.`,
+                  : `Step Functions transitions dominate: the stack loop looks ${stack.looks} times over the ${stack.readySeconds} s the stack takes (waits of ${stackWaitsText()}), and each look after the first costs 3 transitions; the loop is ${(100 * loopShare).toFixed(0)}% of the cost.`,
               closeTheGap:
                 stack === undefined
                   ? 'Fewer states per run (merge steps that always follow each other).'

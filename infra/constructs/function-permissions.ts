@@ -1,6 +1,6 @@
 /**
  * What each function may call, on which resources: exactly the SDK calls its adapters make
- * (functions/shared/*.ts), nothing granted "just in case". Logs and X-Ray come with the function.
+ * (functions/shared/aws/), nothing granted "just in case". Logs and X-Ray come with the function.
  */
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';

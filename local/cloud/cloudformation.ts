@@ -49,7 +49,7 @@ import {
   type ResourceFailure,
   type TimelineEntry,
 } from './stack-timeline.ts';
-import { modelTenantStack, type TemplateModel } from './template-model.ts';
+import { tenantTemplateModel, type TemplateModel } from './template-model.ts';
 
 export type { CloudFormationState } from './stack-records.ts';
 
@@ -62,7 +62,7 @@ export interface CloudFormationSimulatorOptions {
   readonly deleteMs?: number;
   /** From ROLLBACK_IN_PROGRESS to ROLLBACK_COMPLETE. @default deleteMs */
   readonly rollbackMs?: number;
-  /** What a stack creates. @default modelTenantStack */
+  /** What a stack creates. @default tenantTemplateModel() (the real tenant templates) */
   readonly model?: TemplateModel;
   /** Gets the clusters and services of completed stacks, and loses them when stacks are deleted. */
   readonly ecs?: EcsSimulator;
@@ -94,7 +94,7 @@ export class CloudFormationSimulator {
     this.#createMs = options.createMs ?? 1500;
     this.#deleteMs = options.deleteMs ?? 1000;
     this.#rollbackMs = options.rollbackMs ?? this.#deleteMs;
-    this.#model = options.model ?? modelTenantStack;
+    this.#model = options.model ?? tenantTemplateModel();
     this.#ecs = options.ecs;
     this.#elb = options.elb;
     // The other simulators see a stack's effects as soon as its time has come, whoever is asked first.
@@ -117,7 +117,11 @@ export class CloudFormationSimulator {
     this.#faults.inject(operation, error, times);
   }
 
-  /** CreateStack: starts creating a stack; refuses a token already used on this stack name (see checkClientRequestToken). */
+  /**
+   * CreateStack: starts creating a stack; refuses a live stack of the same name
+   * (AlreadyExistsException) and a token already used on this stack name (see checkClientRequestToken).
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+   */
   createStack(input: CreateStackCommandInput): CreateStackCommandOutput {
     this.#enter('CreateStack');
     const stackName = input.StackName ?? '';
@@ -171,7 +175,11 @@ export class CloudFormationSimulator {
     return { StackId: stack.stackId, $metadata: responseMetadata() };
   }
 
-  /** DescribeStacks: one stack by name (live only) or stack id (deleted ones too), or every live stack. */
+  /**
+   * DescribeStacks: one stack by name (live only) or stack id (deleted ones too: "Deleted stacks:
+   * You must specify the unique stack ID"), or every live stack; an unknown stack is a ValidationError.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
+   */
   describeStacks(input: DescribeStacksCommandInput = {}): DescribeStacksCommandOutput {
     this.#enter('DescribeStacks');
     const now = this.#now();
@@ -184,7 +192,11 @@ export class CloudFormationSimulator {
     return { Stacks: [stackView(stack, now)], $metadata: responseMetadata() };
   }
 
-  /** DescribeStackEvents: newest first, 100 per page. */
+  /**
+   * DescribeStackEvents: "in reverse chronological order", deleted stacks by stack id. The API
+   * reference pages by size (NextToken past 1 MB); pages of 100 events stand in for that here.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackEvents.html
+   */
   describeStackEvents(input: DescribeStackEventsCommandInput): DescribeStackEventsCommandOutput {
     this.#enter('DescribeStackEvents');
     const stackName = input.StackName ?? '';
@@ -207,6 +219,9 @@ export class CloudFormationSimulator {
   /**
    * DeleteStack: starts deleting a stack; succeeds for an unknown or already deleted stack, as AWS
    * does. A token already used on this stack name is refused first (see checkClientRequestToken).
+   * Resources are deleted in reverse creation order ("Resource A is deleted before resource B" when
+   * A refers to B): https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStack.html
    */
   deleteStack(input: DeleteStackCommandInput): DeleteStackCommandOutput {
     this.#enter('DeleteStack');

@@ -1,7 +1,8 @@
 /**
  * An in-process stand-in for the ECS calls the orchestrator makes (DescribeServices), plus the
  * registration hooks the CloudFormation simulator (or a test) uses to make clusters and
- * services exist. Services start `startMs` after registration; tests can override their health.
+ * services exist. Services start `startMs` after registration, or, with `startLooks`, once
+ * DescribeServices has reported them starting that many times; tests can override their health.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -39,6 +40,10 @@ interface ServiceRecord {
   readonly createdAt: number;
   readonly deploymentId: string;
   deletedAt?: number;
+  /** With `startLooks`: the DescribeServices calls that reported it starting so far. */
+  looks?: number;
+  /** With `startLooks`: when it started (the look that first reported it running). */
+  startedAt?: number;
   health?: ServiceHealth & { readonly setAt: number };
 }
 
@@ -54,6 +59,15 @@ export interface EcsSimulatorOptions {
   readonly now?: Clock;
   /** How long after registration a service's tasks run and its deployment completes. @default 500 */
   readonly startMs?: number;
+  /**
+   * Counts a service's start in looks instead of time (then `startMs` is unused): DescribeServices
+   * reports it starting this many times, and running from the next call on. ECS promises no start
+   * time, it reports a steady state once reached
+   * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html), so
+   * either model is faithful; a count lets a test say "the first look sees it starting" without a
+   * wall-clock window.
+   */
+  readonly startLooks?: number;
 }
 
 const arnPrefix = `arn:aws:ecs:${simulatedRegion}:${simulatedAccount}`;
@@ -89,6 +103,7 @@ function deploymentId(): string {
 export class EcsSimulator {
   readonly #now: Clock;
   readonly #startMs: number;
+  readonly #startLooks: number | undefined;
   readonly #faults = new FaultInjector();
   readonly #beforeCall: (() => void)[] = [];
   #state: EcsState = { version: 1, clusters: [], services: [] };
@@ -96,6 +111,7 @@ export class EcsSimulator {
   constructor(options: EcsSimulatorOptions = {}) {
     this.#now = options.now ?? systemClock;
     this.#startMs = options.startMs ?? 500;
+    this.#startLooks = options.startLooks;
   }
 
   /** Runs `hook` before each API call (the CloudFormation simulator settles due stack effects there). */
@@ -174,7 +190,10 @@ export class EcsSimulator {
     for (const service of matches) service.health = { ...service.health, ...health, setAt: now };
   }
 
-  /** DescribeServices: the services found, and a MISSING failure for each one not found. */
+  /**
+   * DescribeServices (at most 10 services): the services found, and a MISSING failure for each one not found.
+   * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html
+   */
   describeServices(input: DescribeServicesCommandInput): DescribeServicesCommandOutput {
     this.#enter('DescribeServices');
     const names = input.services ?? [];
@@ -198,7 +217,10 @@ export class EcsSimulator {
       const name = identifier.split('/').at(-1) ?? identifier;
       const service = this.#service(clusterName, name, now);
       if (service === undefined) failures.push({ arn: serviceArn(clusterName, name), reason: 'MISSING' });
-      else services.push(this.#view(service, now));
+      else {
+        this.#look(service, now);
+        services.push(this.#view(service, now));
+      }
     }
     return { services, failures, $metadata: responseMetadata() };
   }
@@ -242,6 +264,19 @@ export class EcsSimulator {
     this.#faults.check(operation);
   }
 
+  /** Counts one look at a live service (`startLooks` only): the look after the last starting one finds it running. */
+  #look(service: ServiceRecord, now: number): void {
+    if (this.#startLooks === undefined || service.deletedAt !== undefined || service.startedAt !== undefined) return;
+    if ((service.looks ?? 0) >= this.#startLooks) service.startedAt = now;
+    else service.looks = (service.looks ?? 0) + 1;
+  }
+
+  /** When the service's tasks run: `startMs` after registration, or (with `startLooks`) once it was looked at enough. */
+  #readyAt(service: ServiceRecord): number {
+    if (this.#startLooks === undefined) return service.createdAt + this.#startMs;
+    return service.startedAt ?? Number.POSITIVE_INFINITY;
+  }
+
   #cluster(name: string, at: number): ClusterRecord | undefined {
     return this.#state.clusters.findLast(
       (cluster) =>
@@ -258,7 +293,7 @@ export class EcsSimulator {
 
   #view(service: ServiceRecord, now: number): Service {
     const inactive = service.deletedAt !== undefined && service.deletedAt <= now;
-    const readyAt = service.createdAt + this.#startMs;
+    const readyAt = this.#readyAt(service);
     const ready = now >= readyAt;
     const health = service.health;
     const desiredCount = inactive ? 0 : service.desiredCount;

@@ -62,7 +62,7 @@ export interface LoadBalancingSimulatorOptions {
   readonly targetGroups?: readonly string[];
 }
 
-/** DescribeRules returns at most this many rules per page. */
+/** DescribeRules returns at most this many rules per page (PageSize 1-400). */
 const maxPageSize = 400;
 const maxPriority = 50_000;
 
@@ -146,7 +146,12 @@ export class LoadBalancingSimulator {
     if (index !== -1) this.#state.rules.splice(index, 1);
   }
 
-  /** CreateRule: a rule at a free priority of a listener, within the load balancer's rule quota. */
+  /**
+   * CreateRule: a rule at a free priority (1-50000) of a listener, within the load balancer's rule
+   * quota: PriorityInUse, TooManyRules, ListenerNotFound, TargetGroupNotFound.
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html
+   */
   createRule(input: CreateRuleCommandInput): CreateRuleCommandOutput {
     this.#enter('CreateRule');
     const listener = this.#listener(input.ListenerArn);
@@ -179,7 +184,10 @@ export class LoadBalancingSimulator {
     return { Rules: [ruleView(rule)], $metadata: responseMetadata() };
   }
 
-  /** DescribeRules by rule ARNs, or every rule of a listener (default rule last), a page at a time. */
+  /**
+   * DescribeRules by rule ARNs, or every rule of a listener (default rule last), a page at a time.
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeRules.html
+   */
   describeRules(input: DescribeRulesCommandInput): DescribeRulesCommandOutput {
     this.#enter('DescribeRules');
     const byArns = input.RuleArns !== undefined && input.RuleArns.length > 0;
@@ -204,7 +212,10 @@ export class LoadBalancingSimulator {
     return { Rules: page, ...next, $metadata: responseMetadata() };
   }
 
-  /** DeleteRule: removes a rule created by CreateRule. */
+  /**
+   * DeleteRule: removes a rule created by CreateRule ("You can't delete the default rule").
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteRule.html
+   */
   deleteRule(input: DeleteRuleCommandInput): DeleteRuleCommandOutput {
     this.#enter('DeleteRule');
     const arn = input.RuleArn ?? '';
@@ -218,7 +229,10 @@ export class LoadBalancingSimulator {
     return { $metadata: responseMetadata() };
   }
 
-  /** DescribeTags of rules (their CreateRule tags), listeners, load balancers and target groups. */
+  /**
+   * DescribeTags of rules (their CreateRule tags), listeners, load balancers and target groups.
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTags.html
+   */
   describeTags(input: DescribeTagsCommandInput): DescribeTagsCommandOutput {
     this.#enter('DescribeTags');
     const arns = input.ResourceArns ?? [];

@@ -11,9 +11,10 @@ import { failCreationAt, type ResourceFailure, type TimelineEntry } from './stac
 /** A creation ECS refuses from the start: a service in a cluster that does not exist. */
 export function refusedCreation(record: StackRecord, ecs: EcsSimulator | undefined): ResourceFailure | undefined {
   const { model } = record;
-  if (ecs !== undefined && !model.ownCluster && model.services.length > 0 && !ecs.hasCluster(model.clusterName)) {
-    const logicalResourceId = model.services[0]?.logicalResourceId ?? 'Service0';
-    return { logicalResourceId, reason: handlerMessage('Cluster not found.', 'Ecs', 'InvalidRequest') };
+  const service = model.services[0];
+  if (ecs !== undefined && !model.ownCluster && service !== undefined && !ecs.hasCluster(model.clusterName)) {
+    const reason = handlerMessage('Cluster not found.', 'Ecs', 'InvalidRequest');
+    return { logicalResourceId: service.logicalResourceId, reason };
   }
   return undefined;
 }
@@ -21,6 +22,8 @@ export function refusedCreation(record: StackRecord, ecs: EcsSimulator | undefin
 /**
  * A deletion ELB refuses: a target group a listener rule other than the stack's own still
  * forwards to (checked when the delete starts; the stack deletes its own rule first).
+ * ("You can delete a target group if it is not referenced by any actions."
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteTargetGroup.html)
  */
 export function refusedDeletion(
   record: StackRecord,
@@ -28,17 +31,15 @@ export function refusedDeletion(
   elb: LoadBalancingSimulator | undefined,
 ): ResourceFailure | undefined {
   const { targetGroupArn, listenerRule } = record.model;
-  // The target group's logical id is the template's (TargetGroup in the hand-written model).
-  const targetGroup =
-    record.resources.find((resource) => resource.physicalResourceId === targetGroupArn)?.logicalResourceId ??
-    'TargetGroup';
+  const targetGroup = record.resources.find((resource) => resource.physicalResourceId === targetGroupArn);
   if (
+    targetGroup !== undefined &&
     elb?.isTargetGroupInUse(targetGroupArn, listenerRule?.ruleArn) &&
-    present.some((resource) => resource.logicalResourceId === targetGroup)
+    present.some((resource) => resource.logicalResourceId === targetGroup.logicalResourceId)
   ) {
     const message = `Target group '${targetGroupArn}' is currently in use by a listener or a rule`;
     return {
-      logicalResourceId: targetGroup,
+      logicalResourceId: targetGroup.logicalResourceId,
       reason: handlerMessage(message, 'ElasticLoadBalancingV2', 'ResourceConflict'),
     };
   }

@@ -2,6 +2,7 @@
  * CreateStack's parameter checks against a template's declared Parameters: undeclared names,
  * missing values, and each declaration's Type, AllowedValues, AllowedPattern, MinLength/MaxLength
  * and MinValue/MaxValue, with CloudFormation's ValidationError messages.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html
  */
 import { cloudFormationValidationError } from './aws-shapes.ts';
 import type { ParameterValue } from './template-evaluator.ts';

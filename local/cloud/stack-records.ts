@@ -81,7 +81,7 @@ export function stackStatusAt(record: StackRecord, now: number): StackStatus {
 }
 
 /** When the latest stack-level entry of `status` happened at or before `now`. */
-export function lastStackEntryTime(record: StackRecord, status: string, now: number): number | undefined {
+function lastStackEntryTime(record: StackRecord, status: string, now: number): number | undefined {
   return stackEntries(record, now).findLast((entry) => entry.status === status)?.at;
 }
 

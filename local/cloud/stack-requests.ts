@@ -15,7 +15,11 @@ import type { TemplateModel, TenantStackModel } from './template-model.ts';
 
 const stackNamePattern = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 
-/** Throws CloudFormation's ValidationError for a name it does not accept. */
+/**
+ * Throws CloudFormation's ValidationError for a name it does not accept: letters, digits and
+ * hyphens, starting with a letter, at most 128 characters.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+ */
 export function checkStackName(stackName: string): void {
   if (stackNamePattern.test(stackName)) return;
   throw cloudFormationValidationError(
@@ -72,7 +76,12 @@ export interface CheckedCreateRequest {
   readonly capabilities: Capability[];
 }
 
-/** Checks the template, parameters and capabilities of a CreateStack request, throwing AWS's errors. */
+/**
+ * Checks the template, parameters and capabilities of a CreateStack request, throwing AWS's errors:
+ * DisableRollback with OnFailure is refused, IAM resources need CAPABILITY_IAM (or
+ * CAPABILITY_NAMED_IAM) acknowledged (InsufficientCapabilitiesException).
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+ */
 export function checkCreateRequest(input: CreateStackCommandInput, templateModel: TemplateModel): CheckedCreateRequest {
   if (input.TemplateBody !== undefined) throw new Error('The local cloud models TemplateURL only, not TemplateBody');
   if (input.TemplateURL === undefined)
@@ -89,7 +98,7 @@ export function checkCreateRequest(input: CreateStackCommandInput, templateModel
   const acknowledged = new Set<string>(capabilities);
   // CAPABILITY_NAMED_IAM acknowledges everything CAPABILITY_IAM does.
   if (acknowledged.has('CAPABILITY_NAMED_IAM')) acknowledged.add('CAPABILITY_IAM');
-  const missing = (model.requiredCapabilities ?? []).filter((capability) => !acknowledged.has(capability));
+  const missing = model.requiredCapabilities.filter((capability) => !acknowledged.has(capability));
   if (missing.length > 0) {
     const message = `Requires capabilities : [${missing.join(', ')}]`;
     throw new InsufficientCapabilitiesException({ message, Message: message, $metadata: errorMetadata() });

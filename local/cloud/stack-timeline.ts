@@ -5,10 +5,8 @@
  * creation the other simulators can refuse (the listener rule) may cut its timeline short
  * when its time comes: {@link failCreationAt}.
  */
-import { createHash } from 'node:crypto';
-import { simulatedAccount, simulatedRegion } from './aws-shapes.ts';
 import type { CloudEffect } from './stack-effects.ts';
-import type { ModelledResource, TenantStackModel } from './template-model.ts';
+import type { TenantStackModel } from './template-model.ts';
 import {
   spread,
   TimelineBuilder,
@@ -29,18 +27,16 @@ export interface ResourceFailure {
 /** A tag of either SDK (CloudFormation's requires both fields, ELB's does not). */
 type AnyTag = { readonly Key?: string; readonly Value?: string };
 
-/** Logical id of the tenant's listener rule in a modelled stack. */
-export const listenerRuleLogicalId = 'ListenerRule';
-
 /**
  * The listener rule's tags: the template's, the stack's (CloudFormation propagates them to
  * taggable resources) and the aws:cloudformation:* ones it adds itself.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html
  */
 function listenerRuleTags(
   stack: StackIdentity,
   templateTags: readonly AnyTag[],
   stackTags: readonly AnyTag[],
-  logicalId = listenerRuleLogicalId,
+  logicalId: string,
 ): { Key: string; Value: string }[] {
   const tags = new Map<string, string>([
     ['aws:cloudformation:stack-name', stack.stackName],
@@ -52,17 +48,16 @@ function listenerRuleTags(
 }
 
 /**
- * A template-derived model's resources, in its order, with the effects on the other simulators
- * of the cluster, target group, listener rule and services the model names.
+ * The resources a modelled tenant stack creates, in the model's creation order, with the effects
+ * on the other simulators of the cluster, target group, listener rule and services it names.
  */
-function templateResources(
+export function tenantStackResources(
   stack: StackIdentity,
   model: TenantStackModel,
-  resources: readonly ModelledResource[],
-  stackTags: readonly AnyTag[],
+  stackTags: readonly AnyTag[] = [],
 ): StackResource[] {
   const rule = model.listenerRule;
-  return resources.map(({ logicalResourceId, resourceType, physicalResourceId }): StackResource => {
+  return model.resources.map(({ logicalResourceId, resourceType, physicalResourceId }): StackResource => {
     const resource = { logicalResourceId, resourceType, physicalResourceId };
     const service = model.services.find((candidate) => candidate.logicalResourceId === logicalResourceId);
     if (resourceType === 'AWS::ECS::Cluster' && model.ownCluster && physicalResourceId === model.clusterName) {
@@ -88,68 +83,6 @@ function templateResources(
     }
     return resource;
   });
-}
-
-/**
- * The resources a modelled tenant stack creates, in creation order: the model's own list when it
- * has one (derived from the template), else made up (the rule after its target group, before the services).
- */
-export function tenantStackResources(
-  stack: StackIdentity,
-  model: TenantStackModel,
-  stackTags: readonly AnyTag[] = [],
-): StackResource[] {
-  if (model.resources !== undefined) return templateResources(stack, model, model.resources, stackTags);
-  const { stackName } = stack;
-  const ecsArn = `arn:aws:ecs:${simulatedRegion}:${simulatedAccount}`;
-  const resources: StackResource[] = [];
-  if (model.ownCluster) {
-    const removal: CloudEffect = { kind: 'remove-cluster', clusterName: model.clusterName };
-    resources.push({
-      logicalResourceId: 'Cluster',
-      resourceType: 'AWS::ECS::Cluster',
-      physicalResourceId: model.clusterName,
-      removal,
-    });
-  }
-  resources.push({
-    logicalResourceId: 'TargetGroup',
-    resourceType: 'AWS::ElasticLoadBalancingV2::TargetGroup',
-    physicalResourceId: model.targetGroupArn,
-    removal: { kind: 'remove-target-group', targetGroupArn: model.targetGroupArn },
-  });
-  const rule = model.listenerRule;
-  if (rule !== undefined) {
-    resources.push({
-      logicalResourceId: listenerRuleLogicalId,
-      resourceType: 'AWS::ElasticLoadBalancingV2::ListenerRule',
-      physicalResourceId: rule.ruleArn,
-      creation: {
-        kind: 'create-listener-rule',
-        rule: { ...rule, tags: listenerRuleTags(stack, rule.tags, stackTags) },
-      },
-      removal: { kind: 'remove-listener-rule', ruleArn: rule.ruleArn },
-    });
-  }
-  resources.push({
-    logicalResourceId: 'TaskExecutionRole',
-    resourceType: 'AWS::IAM::Role',
-    physicalResourceId: `${stackName.slice(0, 40)}-TaskExecutionRole-${createHash('sha256').update(stackName).digest('hex').slice(0, 12).toUpperCase()}`,
-  });
-  model.services.forEach((service, index) => {
-    resources.push({
-      logicalResourceId: `TaskDefinition${index}`,
-      resourceType: 'AWS::ECS::TaskDefinition',
-      physicalResourceId: `${ecsArn}:task-definition/${service.name}:1`,
-    });
-    resources.push({
-      logicalResourceId: `Service${index}`,
-      resourceType: 'AWS::ECS::Service',
-      physicalResourceId: `${ecsArn}:service/${model.clusterName}/${service.name}`,
-      removal: { kind: 'remove-service', clusterName: model.clusterName, serviceName: service.name },
-    });
-  });
-  return resources;
 }
 
 function failingIndex(resources: readonly StackResource[], failure: ResourceFailure): number {
@@ -205,6 +138,8 @@ export interface CreateOperation {
  * resource's CREATE_FAILED (and "Resource creation cancelled" for the one started alongside it),
  * then ROLLBACK_IN_PROGRESS, the rollback's deletions and ROLLBACK_COMPLETE (or CREATE_FAILED
  * when rollback is off). A resource's creation effect rides on its first event.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html (StackStatus)
  */
 export function createTimeline(operation: CreateOperation): TimelineEntry[] {
   const { resources, start, createMs, failure } = operation;

@@ -3,6 +3,9 @@
  * parameters, conditions and resources. Anything else throws a {@link TemplateEvaluationError}
  * naming the function, so a template change the local cloud cannot follow fails loudly instead of
  * producing a made-up stack.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/pseudo-parameter-reference.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html
  */
 
 /** What `{ "Ref": "AWS::NoValue" }` evaluates to: the property (or list element) is left out. */

@@ -3,8 +3,8 @@
  * (`<base>/<isolation-model>/<version>/template.json`, synthesized from infra/tenant-templates):
  * the declared parameters checked, the conditions evaluated, and from the resources that exist
  * the ECS cluster, services, target group, listener rule, required capabilities and outputs.
- * The CloudFormation simulator takes a model as a replaceable strategy (its `model` option);
- * {@link modelTenantStack} is a lighter hand-written one.
+ * The CloudFormation simulator takes a model as a replaceable strategy (its `model` option); this
+ * is the only one, so what a local stack creates is what the published template declares.
  */
 import type { RuleCondition, Action, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { cloudFormationValidationError, simulatedAccount, simulatedRegion } from './aws-shapes.ts';
@@ -37,15 +37,13 @@ import {
   type TemplateSource,
 } from './template-source.ts';
 
-export { modelTenantStack } from './hand-written-model.ts';
-
 /** One ECS service the stack runs. */
 export interface ModelledService {
   /** The ECS service name. */
   readonly name: string;
   readonly desiredCount: number;
-  /** The template's logical id of the service (absent in the hand-written model). */
-  readonly logicalResourceId?: string;
+  /** The template's logical id of the service. */
+  readonly logicalResourceId: string;
 }
 
 /** One resource of the stack, as its events name it. */
@@ -71,13 +69,10 @@ export interface TenantStackModel {
   readonly listenerRule?: RuleRecord;
   /** The stack outputs by OutputKey. */
   readonly outputs: Readonly<Record<string, string>>;
-  /** Capabilities CreateStack must acknowledge; the default model's templates create IAM roles. */
-  readonly requiredCapabilities?: readonly string[];
-  /**
-   * Every resource the stack creates, in creation order. Absent (hand-written model): the
-   * timeline makes up the resources from the fields above.
-   */
-  readonly resources?: readonly ModelledResource[];
+  /** Capabilities CreateStack must acknowledge (the tenant templates create IAM roles). */
+  readonly requiredCapabilities: readonly string[];
+  /** Every resource the stack creates, in creation order. */
+  readonly resources: readonly ModelledResource[];
 }
 
 /**
@@ -92,7 +87,10 @@ export type TemplateModel = (
 
 const templatePath = /\/(silo-services|silo-cluster)\/([^/?#]+)\/template\.json(?:[?#].*)?$/;
 
-/** IAM resource types (any needs CAPABILITY_IAM) and the property that names each (CAPABILITY_NAMED_IAM). */
+/**
+ * IAM resource types (any needs CAPABILITY_IAM) and the property that names each (CAPABILITY_NAMED_IAM).
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html (Capabilities)
+ */
 const iamNameProperties: Readonly<Record<string, string | undefined>> = {
   'AWS::IAM::Role': 'RoleName',
   'AWS::IAM::User': 'UserName',

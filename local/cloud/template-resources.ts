@@ -35,7 +35,10 @@ function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('|')).digest('hex');
 }
 
-/** A name CloudFormation generates: `<stack>-<logical id>-<suffix>`, stable here for a stack name. */
+/**
+ * A name CloudFormation generates: `<stack>-<logical id>-<suffix>`, stable here for a stack name.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-name.html
+ */
 function generatedName(stackName: string, logicalId: string, maxLength = 128): string {
   const suffix = digest(stackName, logicalId).slice(0, 12).toUpperCase();
   const room = maxLength - suffix.length - 2;
@@ -67,7 +70,12 @@ function targetGroupName(stackName: string, logicalId: string, properties: Resou
   return `${trim(stackName.slice(0, 12))}-${logicalId.slice(0, 10)}-${digest(stackName, logicalId).slice(16, 24)}`;
 }
 
-/** The physical id (what Ref returns) of a resource. */
+/**
+ * The physical id (what Ref returns) of a resource: a cluster's name, a service's, task
+ * definition's, target group's and listener rule's ARN, a role's and log group's name, as each
+ * resource type's "Return values" section says, e.g.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html
+ */
 export function physicalIdOf(
   stackName: string,
   logicalId: string,
@@ -84,7 +92,7 @@ export function physicalIdOf(
     case ResourceType.targetGroup:
       return `${elbArn}:targetgroup/${targetGroupName(stackName, logicalId, properties)}/${digest(stackName, logicalId).slice(0, 16)}`;
     case ResourceType.listenerRule: {
-      // Stable for a stack, listener and priority, like the hand-written model's.
+      // Stable for a stack, listener and priority where AWS makes up a random id (see index.ts).
       const listenerArn = properties.text('ListenerArn') ?? '';
       return ruleArnFor(listenerArn, digest(stackName, listenerArn, properties.text('Priority') ?? '').slice(0, 16));
     }
@@ -99,7 +107,10 @@ export function physicalIdOf(
   }
 }
 
-/** Fn::GetAtt for the attributes the local cloud models; anything else throws naming it. */
+/**
+ * Fn::GetAtt for the attributes the local cloud models; anything else throws naming it.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html
+ */
 export function attributeOf(
   stackName: string,
   logicalId: string,
@@ -139,6 +150,7 @@ function dependsOn(declaration: ResourceDeclaration): readonly string[] {
 /**
  * The order CloudFormation creates the existing resources in: each after what it depends on
  * (DependsOn, Ref, Fn::GetAtt, Fn::Sub), otherwise in template order. Throws on a cycle.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
  */
 export function creationOrder(
   resources: Readonly<Record<string, ResourceDeclaration>>,

@@ -42,7 +42,7 @@ const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const synthesizerPath = join(projectRoot, 'infra', 'tenant-templates', 'synthesize.ts');
 
 /** Where templates are kept between processes unless told otherwise. */
-export const defaultTemplateCacheDirectory = join(
+const defaultTemplateCacheDirectory = join(
   projectRoot,
   'node_modules',
   '.cache',

@@ -168,6 +168,8 @@ export interface LocalRuntimeOptions {
     readonly createMs?: number;
     readonly deleteMs?: number;
     readonly startMs?: number;
+    /** Services start once DescribeServices saw them starting this many times, instead of after `startMs`. */
+    readonly startLooks?: number;
     readonly waitMs?: number;
   };
   /** Called for every state-level event of every execution (progress display). */

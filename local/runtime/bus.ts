@@ -55,7 +55,10 @@ export interface BusRule {
 export interface RetryPolicy {
   /** Delivery attempts in all, the first included. */
   readonly attempts: number;
-  /** Delay before the first retry; each later one doubles it (EventBridge backs off exponentially). */
+  /**
+   * Delay before the first retry; each later one doubles it (EventBridge backs off exponentially).
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+   */
   readonly backoffMs: number;
 }
 

@@ -6,7 +6,6 @@ import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RouteListener, StackConfig } from '../../functions/shared/config/environment.ts';
 import {
   createLocalCloud,
-  tenantTemplateModel,
   type CloudFormationState,
   type EcsState,
   type LoadBalancingState,
@@ -19,6 +18,7 @@ export interface CloudTimings {
   readonly createMs: number;
   readonly deleteMs: number;
   readonly startMs: number;
+  readonly startLooks?: number;
 }
 
 /** What `cloud.json` holds. */
@@ -29,11 +29,7 @@ export interface SavedCloud {
   readonly ecs: EcsState;
 }
 
-/**
- * A cloud matching the configuration the handlers read, optionally with saved state. Its stacks
- * create what the real tenant templates declare (synthesized from infra/tenant-templates once per
- * process and template, and kept on disk for the next process; see local/cloud/template-source.ts).
- */
+/** A cloud matching the configuration the handlers read, optionally with saved state. */
 export function buildCloud(
   listeners: readonly RouteListener[],
   stacks: StackConfig,
@@ -43,7 +39,6 @@ export function buildCloud(
   const sharedCluster = stacks.sharedParameters.SharedClusterName;
   const cloud = createLocalCloud({
     ...timings,
-    model: tenantTemplateModel(),
     listeners: listeners.map((listener) => ({ listenerArn: listener.listenerArn, quota: listener.capacity })),
     // Rules may forward only to target groups that exist: the pooled ones and those stacks create.
     targetGroups: listeners.map((listener) => listener.pooledTargetGroupArn),

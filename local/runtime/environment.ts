@@ -14,7 +14,7 @@ type RuntimeVariable = 'ONBOARDING_STATE_MACHINE_ARN' | 'OFFBOARDING_STATE_MACHI
  * Orchestrator settings, like those of a deployed stack; a value the caller set wins. Typed by
  * the CDK app's list of the variables handlers read, so a new one cannot be forgotten here.
  */
-export const localSettings: Readonly<Record<Exclude<EnvironmentVariable, RuntimeVariable>, string>> = {
+const localSettings: Readonly<Record<Exclude<EnvironmentVariable, RuntimeVariable>, string>> = {
   TENANT_REGISTRY_TABLE: 'tenant-registry',
   IDEMPOTENCY_TABLE: 'idempotency',
   EVENT_BUS_NAME: 'saas-bus',

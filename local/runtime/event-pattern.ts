@@ -3,6 +3,7 @@
  * rules use (exact values listed in arrays, nested objects), with EventBridge's semantics for
  * it. Content filters (`prefix`, `numeric`, `anything-but`, `exists`...) are refused loudly
  * rather than matched wrongly.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  */
 
 /** An EventBridge pattern: every leaf is an array of allowed values; objects nest. */

@@ -49,7 +49,7 @@ export interface ExecutionRecord {
 }
 
 /** The state both workflows end in when their execution was superseded (statemachines/*.asl.json). */
-export const supersededState = 'Superseded';
+const supersededState = 'Superseded';
 
 /** The public view of a record: a run that ended in the `Superseded` state shows as SUPERSEDED. */
 export function summaryOf(record: ExecutionRecord): ExecutionSummary {
@@ -125,7 +125,7 @@ export class ExecutionStore {
     }
   }
 
-  /** Step Functions DescribeExecution. */
+  /** Step Functions DescribeExecution. https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html */
   describeExecution(input: DescribeExecutionCommandInput): DescribeExecutionCommandOutput {
     const record = this.#require(input.executionArn);
     return {
@@ -190,7 +190,10 @@ export class ExecutionStore {
     };
   }
 
-  /** Step Functions GetExecutionHistory: events as the API names them, paged with an offset token. */
+  /**
+   * Step Functions GetExecutionHistory: events as the API names them, paged with an offset token.
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
+   */
   getExecutionHistory(input: GetExecutionHistoryCommandInput): GetExecutionHistoryCommandOutput {
     const record = this.#require(input.executionArn);
     const events = this.#historyEvents(record);

@@ -12,24 +12,17 @@ import * as Ecs from '@aws-sdk/client-ecs';
 import * as Elb from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as EventBridge from '@aws-sdk/client-eventbridge';
 import * as StepFunctions from '@aws-sdk/client-sfn';
-import {
-  cloudFormationClient,
-  dynamoDbClient,
-  ecsClient,
-  elbClient,
-  eventBridgeClient,
-  sfnClient,
-} from '../../functions/shared/aws/clients.ts';
 import { clearSdkFaults, injectSdkFault } from '../sdk-faults.ts';
+import { handlerClients, type HandlerService, type SdkClient } from '../sdk-middleware.ts';
 import type { InjectedFault, SdkFaultKind, StartFailureKind, StepFaultKind } from './api.ts';
 
 /** The error a `{ step }` fault throws in place of the step's handler. */
-export class InjectedFaultError extends Error {
+class InjectedFaultError extends Error {
   override readonly name = 'InjectedFault';
 }
 
 /** What Step Functions reports when a Lambda function runs past its timeout. */
-export class LambdaTimeoutError extends Error {
+class LambdaTimeoutError extends Error {
   override readonly name = 'Sandbox.Timedout';
 }
 
@@ -41,8 +34,8 @@ export interface ErrorShape {
 }
 
 interface FaultableService {
-  readonly name: string;
-  readonly client: () => Parameters<typeof injectSdkFault>[0];
+  readonly name: HandlerService;
+  readonly client: () => SdkClient;
   /** The client package: its `<Operation>Command` exports are the operations that exist, its exception classes the errors. */
   readonly commands: Readonly<Record<string, unknown>>;
   /** The service's own throttling error and 5xx. */
@@ -60,28 +53,28 @@ const unavailable = {
 const services: readonly FaultableService[] = [
   {
     name: 'CloudFormation',
-    client: cloudFormationClient,
+    client: handlerClients.CloudFormation,
     commands: CloudFormation,
     throttling: { name: 'Throttling', message: rateExceeded, status: 400 },
     server: unavailable,
   },
   {
     name: 'ElasticLoadBalancingV2',
-    client: elbClient,
+    client: handlerClients.ElasticLoadBalancingV2,
     commands: Elb,
     throttling: { name: 'Throttling', message: rateExceeded, status: 400 },
     server: unavailable,
   },
   {
     name: 'ECS',
-    client: ecsClient,
+    client: handlerClients.ECS,
     commands: Ecs,
     throttling: { name: 'ThrottlingException', message: rateExceeded, status: 400 },
     server: { name: 'ServerException', message: 'Service unavailable. Please try again later.', status: 500 },
   },
   {
     name: 'DynamoDB',
-    client: dynamoDbClient,
+    client: handlerClients.DynamoDB,
     commands: DynamoDb,
     throttling: {
       name: 'ProvisionedThroughputExceededException',
@@ -93,14 +86,14 @@ const services: readonly FaultableService[] = [
   },
   {
     name: 'EventBridge',
-    client: eventBridgeClient,
+    client: handlerClients.EventBridge,
     commands: EventBridge,
     throttling: { name: 'ThrottlingException', message: rateExceeded, status: 400 },
     server: { name: 'InternalException', message: 'Internal service error', status: 500 },
   },
   {
     name: 'StepFunctions',
-    client: sfnClient,
+    client: handlerClients.StepFunctions,
     commands: StepFunctions,
     throttling: { name: 'ThrottlingException', message: rateExceeded, status: 400 },
     server: { name: 'InternalServerError', message: 'Internal server error', status: 500 },

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import type { RouteListener } from '../../functions/shared/config/environment.ts';
 
 /** Most listeners a local runtime configures (each is a simulated load balancer). */
-export const maxLocalListeners = 20;
+const maxLocalListeners = 20;
 
 /** Most tenant rules per listener (the registry's priority range). */
-export const maxListenerCapacity = 50_000;
+const maxListenerCapacity = 50_000;
 
 function hexId(seed: string): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, 16);

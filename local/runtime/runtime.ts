@@ -1,67 +1,8 @@
 /**
  * The embedded local runtime: the real state machine definitions and the real Lambda handlers,
- * run in this process against an embedded local cloud, with no AWS account and no Docker.
- *
- * Modelled:
- * - DynamoDB: dynalite on a free 127.0.0.1 port; the handlers' own client talks to it over HTTP
- *   (conditional writes, Powertools idempotency and all). Tables are created on open.
- * - CloudFormation, ELB v2 and ECS: the simulators of local/cloud (see local/cloud/index.ts for
- *   what they model), answering inside the handlers' singleton SDK clients through a middleware,
- *   with the SDK's own exception classes. Stacks create what the real tenant templates declare
- *   (`tenantTemplateModel`, wired in local/runtime/cloud-state.ts); the first stack of a template
- *   version on a machine synthesizes it (a few seconds), later ones read it from the disk cache.
- * - Step Functions: each execution runs the ASL on aws-local-stepfunctions with the real handlers
- *   as tasks; Wait states last `timings.waitMs`, and so do Retry intervals. StartExecution (the
- *   admission function's) is answered by the launcher as Step Functions does: a name already used
- *   by an execution of the state machine returns that execution while it runs with the same input
- *   and fails with ExecutionAlreadyExists otherwise; a name breaking Step Functions' rules fails
- *   with InvalidName. DescribeExecution, GetExecutionHistory and ListExecutions (newest first by
- *   stop date, statusFilter, pages) are answered from the runtime's executions. A failed execution
- *   emits the "Step Functions Execution Status Change" event (with its `redriveCount`) on the local
- *   bus, unless `dropStatusEvents` drops it (delivery is best effort). `redrive` resumes a failed
- *   execution at its failed state with that state's input, same ARN, RedriveCount + 1.
- * - Failure sweep: the real sweep-failures handler, run by `sweepFailures()` and, unless
- *   `sweepAfterFailures: false`, once after every failed execution (in place of its 5-minute schedule),
- *   before the execution counts as done.
- * - EventBridge: PutEvents entries go on a local bus whose rules are the deployed ones
- *   (requestEventPattern, failedExecutionEventPattern): requests from the simulated account
- *   (111122223333, the deployed rules' default) go to the real admission function, which
- *   starts their workflow with a sanitized input named after the event id;
- *   replies from the application plane reach the local control plane (`replies()`), failed
- *   executions reach the real failure reporter (retried twice like an asynchronous Lambda
- *   invocation). What no rule matches is kept (`undelivered()`). An admission whose StartExecution
- *   is refused (`startExecutionFailures`: throttled, or the executions quota) is invoked twice more
- *   with exponential backoff from `waitMs` (Lambda's asynchronous retries), then kept in a
- *   dead-letter queue (`deadLetters()`, saved at once) until `redriveDeadLetters()` hands it to
- *   the admission function again.
- * - Faults: a step's task throws `InjectedFault`, or runs and then times out (`Sandbox.Timedout`);
- *   an SDK call fails inside the real client with a client fault named `InjectedFault`, the
- *   service's throttling error or its 5xx, optionally only during one state; a stack's next
- *   create rolls back or its next delete fails (`failNextStackCreate`, `failNextStackDelete`); the
- *   next status events are not delivered (`dropStatusEvents`).
- * - Route listeners: `routeListeners: { count, capacity }` sets ROUTE_LISTENERS and the simulated
- *   load balancers alike.
- * - State: JSON files in the state folder (`.tenant-orchestrator/`), written on close and read
- *   on open; a lock file keeps two processes from using one folder at once.
- *
- * Not modelled:
- * - Redrive's 14-day window and its ExecutionRedriven history event. (`replay` is another thing:
- *   a new execution with the same input from the first state, as when the request is sent again.)
- * - Execution timeouts (TimeoutSeconds), TIMED_OUT and ABORTED executions (StopExecution), status
- *   events for RUNNING and SUCCEEDED, Express workflows, execution and state input/output size
- *   limits, the event size limit that drops `input` from status events.
- * - SDK retries of errors the simulators or injected faults throw: both act before the SDK's retry
- *   middleware, so a throttling error reaches the adapter at once (one per step attempt).
- * - EventBridge: bus names are not checked, no archive/replay, the retry policy's 24 hours and the
- *   failure reporter rule's dead-letter queue (its undeliverable events are listed instead),
- *   targets get the event at once rather than with EventBridge's delay.
- * - Lambda: no timeouts (but for injected ones), memory or concurrency limits, the minutes
- *   between asynchronous retries (`waitMs`, doubling, instead); every function
- *   shares this process, its module state and its environment (read once, at the first import of
- *   each handler, so one route listener configuration per process).
- * - State is saved on close only (the dead-letter queue also whenever it changes): a process that
- *   is killed loses what it did since it opened.
- *   One runtime per process (the handlers' clients are process-wide singletons).
+ * run in this process against an embedded local cloud, with no AWS account and no Docker. What it
+ * models and what it does not, in one list: docs/local-runtime.md; each behaviour is described,
+ * with the AWS page it follows, beside its model in the modules this one wires together.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { resolve } from 'node:path';
@@ -114,7 +55,7 @@ import { WorkflowLauncher } from './workflow-launcher.ts';
 export type * from './api.ts';
 
 /** Default simulated durations (ms): a lively demo, a couple of seconds per tenant. */
-export const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, waitMs: 200 } as const;
+const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, waitMs: 200 } as const;
 
 const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
 

@@ -5,34 +5,32 @@
  * exactly as in AWS. DynamoDB calls really go over HTTP, to the runtime's dynalite.
  */
 import {
-  cloudFormationClient,
-  dynamoDbClient,
-  ecsClient,
-  elbClient,
-  eventBridgeClient,
-  sfnClient,
-} from '../../functions/shared/aws/clients.ts';
+  attachCallMiddleware,
+  attachRequestMiddleware,
+  handlerClients,
+  type HandlerService,
+} from '../sdk-middleware.ts';
 
 /** Services the runtime answers itself (DynamoDB is served by dynalite instead). */
-export type AnsweredService = 'CloudFormation' | 'ElasticLoadBalancingV2' | 'ECS' | 'EventBridge' | 'StepFunctions';
+export type AnsweredService = Exclude<HandlerService, 'DynamoDB'>;
 
-/** One operation's answer: the SDK command's output, or the SDK's exception thrown. */
-export type Operation = (input: any) => unknown;
+const answeredServices: readonly AnsweredService[] = [
+  'CloudFormation',
+  'ElasticLoadBalancingV2',
+  'ECS',
+  'EventBridge',
+  'StepFunctions',
+];
+
+/**
+ * One operation's answer: the SDK command's output, or the SDK's exception thrown. It gets the
+ * input of the command it is registered for (by operation name), so it declares that command's
+ * input type; `never` here is what every such function is assignable to.
+ */
+export type Operation = (input: never) => unknown;
 
 /** Per service, operation name (`CreateStack`) -> answer. */
 export type ServiceAnswers = Readonly<Record<AnsweredService, Readonly<Record<string, Operation>>>>;
-
-interface ClientWithStack {
-  middlewareStack: { add(middleware: any, options: Record<string, unknown>): void };
-}
-
-const clients: Readonly<Record<AnsweredService, () => ClientWithStack>> = {
-  CloudFormation: cloudFormationClient,
-  ElasticLoadBalancingV2: elbClient,
-  ECS: ecsClient,
-  EventBridge: eventBridgeClient,
-  StepFunctions: sfnClient,
-};
 
 let answers: ServiceAnswers | undefined;
 let dynamoDbEndpoint: URL | undefined;
@@ -49,42 +47,32 @@ export function routeSdkCalls(serviceAnswers: ServiceAnswers | undefined, dynamo
   dynamoDbEndpoint = dynamoDb === undefined ? undefined : new URL(dynamoDb);
   if (attached) return;
   attached = true;
-  for (const [service, client] of Object.entries(clients) as [AnsweredService, () => ClientWithStack][]) {
-    client().middlewareStack.add(
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-        async (args: { input: Record<string, unknown> }) => {
-          if (!answers) return next(args);
-          const output = await answer(service, context.commandName ?? '', args.input);
-          return {
-            output: { $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 }, ...(output as object) },
-            response: {},
-          };
-        },
-      // Low priority: fault injection (initialize, high) decides first, as a failing network would.
-      { step: 'initialize', priority: 'low', name: 'localRuntimeAnswers' },
-    );
+  for (const service of answeredServices) {
+    attachCallMiddleware(handlerClients[service](), {
+      name: 'localRuntimeAnswers',
+      // Low: fault injection (high) decides first, as a failing network would.
+      priority: 'low',
+      handle: async (call, next) => {
+        if (!answers) return next();
+        const output = await answer(service, call.commandName, call.input);
+        return {
+          output: { $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 }, ...(output as object) },
+          response: {},
+        };
+      },
+    });
   }
   // The client fixes its endpoint at its first call; a runtime reopened on a new port redirects here.
-  dynamoDbClient().middlewareStack.add(
-    (next: (args: any) => Promise<any>) => async (args: any) => {
-      if (!dynamoDbEndpoint) return next(args);
-      const request = args.request as {
-        protocol: string;
-        hostname: string;
-        port?: number;
-        headers: Record<string, string>;
-      };
-      request.protocol = dynamoDbEndpoint.protocol;
-      request.hostname = dynamoDbEndpoint.hostname;
-      request.port = Number(dynamoDbEndpoint.port);
-      delete request.headers.host;
-      return next(args);
-    },
-    { step: 'build', priority: 'high', name: 'localRuntimeDynamoDbEndpoint' },
-  );
+  attachRequestMiddleware(handlerClients.DynamoDB(), 'localRuntimeDynamoDbEndpoint', (request) => {
+    if (!dynamoDbEndpoint) return;
+    request.protocol = dynamoDbEndpoint.protocol;
+    request.hostname = dynamoDbEndpoint.hostname;
+    request.port = Number(dynamoDbEndpoint.port);
+    delete request.headers.host;
+  });
 }
 
-function answer(service: AnsweredService, commandName: string, input: Record<string, unknown>): unknown {
+function answer(service: AnsweredService, commandName: string, input: Readonly<Record<string, unknown>>): unknown {
   const operation = commandName.replace(/Command$/, '');
   const handler = answers?.[service][operation];
   if (!handler) {
@@ -92,5 +80,6 @@ function answer(service: AnsweredService, commandName: string, input: Record<str
       `The local runtime does not model ${service} ${operation} (${commandName}); only ${Object.keys(answers?.[service] ?? {}).join(', ')}`,
     );
   }
-  return handler(input);
+  // The SDK called the command this answer is registered under, so the input is that command's.
+  return handler(input as never);
 }

@@ -143,6 +143,7 @@ export class WorkflowLauncher {
   /**
    * Redrives a failed execution as Step Functions does: the same record (ARN, history) runs again
    * from the state it failed at, with that state's input and `RedriveCount` one higher.
+   * https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html
    *
    * @throws Error when the execution did not fail, or has no failed state (and input) to resume at.
    */
@@ -257,8 +258,8 @@ export function statusChangeEvent(record: ExecutionRecord): unknown {
       outputDetails: null,
       error: record.error ?? null,
       cause: record.cause ?? null,
-      // The attempt: a redriven execution emits its events again under the same ARN (aws-facts.md:
-      // AWS's own event model for .NET, aws/aws-lambda-dotnet PR #2544, lists these fields).
+      // The attempt: a redriven execution emits its events again under the same ARN (AWS's own
+      // event model for .NET, aws/aws-lambda-dotnet PR #2544, lists these fields).
       redriveCount: record.redriveCount ?? 0,
       redriveDate: record.redrivenAt === undefined ? null : Date.parse(record.redrivenAt),
     },

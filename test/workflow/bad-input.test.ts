@@ -1,5 +1,5 @@
 /**
- * Malformed and hostile events on the local bus (test/workflow/hostile-events.ts). Each ends in a
+ * Malformed and hostile events on the local bus (test/workflow/hostile-events.fixture.ts). Each ends in a
  * failure reply naming the problem when it can be addressed, in a logged rejection by the
  * admission function (no execution, no reply) when it cannot, or starts nothing when no rule
  * matches it. None creates anything, and no reply
@@ -14,7 +14,7 @@ import {
   hugeValidOnboarding,
   oddButValidOnboardings,
   type HostileEvent,
-} from './hostile-events.ts';
+} from './hostile-events.fixture.ts';
 import {
   cloudResourcesOf,
   kinds,

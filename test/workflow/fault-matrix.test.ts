@@ -16,15 +16,18 @@ import type { EmbeddedRuntime, ExecutionSummary, InjectedFault, ReceivedReply } 
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import type { WorkflowName } from '../../local/workflow-runner.ts';
 
-// Services start after 30 ms so the verify loop polls (RecheckTenantServices runs); retries wait 5 ms.
-const timings = { createMs: 20, deleteMs: 20, startMs: 30, waitMs: 5 };
+// Services start on their second look, so the verify loop always polls (RecheckTenantServices runs)
+// however slow the machine: readiness is counted in DescribeServices looks, not in wall time. Retries wait 5 ms.
+const timings = { createMs: 20, deleteMs: 20, startLooks: 1, waitMs: 5 };
 // Two listeners of one rule each: room for the case's tenant, and easy to fill for the capacity case.
 const routeListeners = { count: 2, capacity: 1 };
 /** Attempts of a step before TransientAwsError fails it: the first and MaxAttempts 6 retries. */
 const transientBudget = 7;
 
-type Tier = 'basic' | 'advanced';
-const stackCount: Record<Tier, number> = { basic: 0, advanced: 1 };
+type Tier = 'basic' | 'advanced' | 'premium';
+const stackCount: Record<Tier, number> = { basic: 0, advanced: 1, premium: 1 };
+/** How the row names a tier's isolation: pooled services, own services on the shared cluster, own cluster. */
+const isolation: Record<Tier, string> = { basic: 'pool', advanced: 'silo', premium: 'silo cluster' };
 
 /** A Task state and the AWS call each of its attempts makes, on the path of a tenant of `tier`. */
 interface Step {
@@ -61,6 +64,15 @@ const steps: readonly Step[] = [
   step('offboarding', 'RemoveTenantRoute', 'basic', 'ELB:DeleteRule'),
   step('offboarding', 'MarkTenantDeleted', 'advanced', 'DynamoDB:UpdateItem'),
   step('offboarding', 'SendDeprovisionSuccess', 'advanced', 'EventBridge:PutEvents'),
+  // Premium: its own cluster in its stack, so the stack, service and route steps run on another template.
+  step('onboarding', 'RegisterTenantRoute', 'premium', 'ELB:DescribeRules'),
+  step('onboarding', 'CreateTenantStacks', 'premium', 'CloudFormation:CreateStack'),
+  step('onboarding', 'CheckTenantStacks', 'premium', 'CloudFormation:DescribeStacks'),
+  step('onboarding', 'VerifyTenantServices', 'premium', 'ECS:DescribeServices'),
+  step('onboarding', 'RecheckTenantServices', 'premium', 'ECS:DescribeServices'),
+  step('offboarding', 'DeleteTenantStacks', 'premium', 'CloudFormation:DeleteStack'),
+  step('offboarding', 'CheckStackDeletion', 'premium', 'CloudFormation:DescribeStacks'),
+  step('offboarding', 'RemoveTenantRoute', 'premium', 'ELB:DescribeRules'),
 ];
 
 /** What a case expects of the first execution. */
@@ -121,7 +133,7 @@ const faultClasses: readonly FaultClass[] = [
     // Step Functions delivers status-change events best effort: the failure sweep still answers.
     name: 'status event dropped',
     appliesTo: ({ state, tier }) =>
-      tier === 'advanced' && (state === 'CreateTenantStacks' || state === 'DeleteTenantStacks'),
+      tier !== 'basic' && (state === 'CreateTenantStacks' || state === 'DeleteTenantStacks'),
     arm: ({ step: { state } }) => {
       runtime.dropStatusEvents(1);
       runtime.injectFault({ step: state });
@@ -230,7 +242,7 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
 
 const outcomes = new Map<string, Map<string, string[]>>();
 function record(s: Step, column: string, outcome: string): void {
-  const row = `${s.workflow === 'onboarding' ? 'on ' : 'off'} ${s.state} (${[s.tier === 'basic' ? 'pool' : 'silo', s.note].filter(Boolean).join(', ')})`;
+  const row = `${s.workflow === 'onboarding' ? 'on ' : 'off'} ${s.state} (${[isolation[s.tier], s.note].filter(Boolean).join(', ')})`;
   const cells = outcomes.get(row) ?? new Map<string, string[]>();
   cells.set(column, [...(cells.get(column) ?? []), outcome]);
   outcomes.set(row, cells);
@@ -319,13 +331,11 @@ describe('fault matrix: every Task state x every fault class that applies', () =
  * superseded by order instead: a request older than one already accepted arrives after it.
  */
 const supersededColumn = 'superseded (redrive after takeover / older request)';
-// RecheckTenantServices is left out: whether the loop reaches it depends on a wall-clock window
-// (services start after 30 ms); VerifyTenantServices runs the same function with the same fence.
+// One case per state and tier (RecheckTenantServices included: services start on their second look).
 const supersededCases = steps.filter(
   (s, index) =>
-    s.state !== 'RecheckTenantServices' &&
     steps.findIndex((other) => other.workflow === s.workflow && other.state === s.state && other.tier === s.tier) ===
-      index,
+    index,
 );
 
 describe('fault matrix: a superseded execution at every Task state changes nothing and replies nothing', () => {

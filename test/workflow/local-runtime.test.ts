@@ -9,7 +9,7 @@ import type { HistoryEntry } from '../../local/workflow-runner.ts';
 import type { LocalRuntime, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 
-const timings = { createMs: 20, deleteMs: 20, startMs: 10, waitMs: 5 };
+const timings = { createMs: 20, deleteMs: 20, startLooks: 0, waitMs: 5 };
 
 let directory: string;
 let runtime: LocalRuntime;

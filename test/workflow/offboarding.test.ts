@@ -1,61 +1,83 @@
+/**
+ * The offboarding workflow (statemachines/offboarding.asl.json) on the embedded runtime: each tier's
+ * tenant removed, a tenant never onboarded answered with a tombstone, a failure at each state ending
+ * the execution there with one failure reply, and a replay converging after a failure.
+ */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { dynamoDbClient } from '../../functions/shared/aws/clients.ts';
+import { dynamoDbClient, elbClient } from '../../functions/shared/aws/clients.ts';
 import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import { createRegistry } from '../../functions/shared/registry/tenants.ts';
-import { clearSdkFaults, injectSdkFault } from '../../local/sdk-faults.ts';
-import { startHarness, type Harness } from './harness.ts';
+import type { EmbeddedRuntime, ExecutionSummary } from '../../local/runtime/api.ts';
+import { injectSdkFault } from '../../local/sdk-faults.ts';
+import {
+  clearClientFaults,
+  enteredStates,
+  kinds,
+  lastState,
+  openTestRuntime,
+  registrationData,
+} from './runtime.fixture.ts';
 
-const registry = createRegistry(process.env.TENANT_REGISTRY_TABLE ?? '');
+const registry = createRegistry(readRegistryTableName());
 
-let harness: Harness;
+let runtime: EmbeddedRuntime;
+let dispose: () => Promise<void>;
+beforeAll(async () => {
+  ({ runtime, dispose } = await openTestRuntime());
+});
 beforeEach(async () => {
-  harness = await startHarness();
+  await runtime.reset();
 });
-afterEach(async () => {
-  clearSdkFaults(dynamoDbClient());
-  await harness.close();
+afterEach(() => {
+  clearClientFaults();
+  runtime.clearFaults();
+});
+afterAll(async () => {
+  await dispose();
 });
 
-/** An offboarding request for the tenant of an onboarding sample, as the control plane sends it. */
-function offboardingFor(sample: string) {
+/** Puts the request on the bus and waits for its execution (and, when it failed, the failure reply). */
+async function run(event: unknown): Promise<ExecutionSummary> {
+  const { execution } = await runtime.send(event, { wait: true });
+  if (execution === undefined) throw new Error('the request started no execution');
+  return execution;
+}
+
+/** An offboarding request for the tenant of an onboarding sample, as the control plane sends it (`copy`: sent again, under a new event id). */
+function offboardingFor(sample: string, copy = 0) {
   const onboarding = readSample(sample);
   return {
     ...onboarding,
-    id: `${String(onboarding.id)}-off`,
+    id: `${String(onboarding.id)}-off${copy === 0 ? '' : `-${copy}`}`,
     'detail-type': 'sbt_aws_offboardingRequest',
     detail: { ...onboarding.detail, registrationStatus: 'created', sbtaws_active: true },
   };
 }
 
-function tenantRules(harness: Harness) {
-  return harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault);
-}
+const tenantRules = () => runtime.resources().rules;
+/** Live stacks (deleted ones are gone from the listing, as from DescribeStacks without a name). */
+const liveStacks = () => runtime.resources().stacks;
 
 describe('offboarding happy paths', () => {
   it.each(['onboarding-basic', 'onboarding-advanced', 'onboarding-premium'])(
     '%s tenant: route and stacks removed, record kept as DELETED, replies deleted',
     async (sample) => {
       const tenantId = String(readSample(sample).detail.tenantId);
-      expect((await harness.run('onboarding', readSample(sample))).status).toBe('SUCCEEDED');
+      expect((await run(readSample(sample))).status).toBe('SUCCEEDED');
 
-      const result = await harness.run('offboarding', offboardingFor(sample));
+      const result = await run(offboardingFor(sample));
 
       expect(result.status).toBe('SUCCEEDED');
-      expect(tenantRules(harness)).toEqual([]);
-      expect(harness.cloud.cloudFormation.listStacks().filter((stack) => stack.status !== 'DELETE_COMPLETE')).toEqual(
-        [],
-      );
+      expect(tenantRules()).toEqual([]);
+      expect(liveStacks()).toEqual([]);
       const record = await registry.getTenant(tenantId);
       expect(record?.status).toBe('DELETED');
       expect(record?.route).toBeUndefined();
       expect(record?.lock).toBeUndefined();
-      expect(harness.replies.map((r) => r.detailType)).toEqual([
-        'sbt_aws_provisionSuccess',
-        'sbt_aws_deprovisionSuccess',
-      ]);
-      expect(harness.replies[1]!.detail.jobOutput.tenantRegistrationData).toEqual({
+      expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
+      expect(registrationData(runtime.replies()[1])).toEqual({
         registrationStatus: 'deleted',
         failureReason: null,
         failedStep: null,
@@ -66,77 +88,80 @@ describe('offboarding happy paths', () => {
   );
 
   it('a repeated offboarding request after success deletes nothing and sends no second reply', async () => {
-    await harness.run('onboarding', readSample('onboarding-advanced'));
-    await harness.run('offboarding', offboardingFor('onboarding-advanced'));
+    await run(readSample('onboarding-advanced'));
+    await run(offboardingFor('onboarding-advanced'));
 
-    const again = await harness.run('offboarding', offboardingFor('onboarding-advanced'));
+    // The control plane sends it again: the same registration under a new event id.
+    const again = await run(offboardingFor('onboarding-advanced', 1));
 
     expect(again.status).toBe('SUCCEEDED');
-    expect(again.history.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual([
+    expect(enteredStates(runtime, again.executionArn)).toEqual([
       'AcceptOffboardingRequest',
       'IsDuplicateRequest',
       'SendDeprovisionSuccess',
       'TenantOffboarded',
     ]);
-    expect(harness.replies).toHaveLength(2);
+    expect(runtime.replies()).toHaveLength(2);
   });
 });
 
 describe('offboarding failures end the execution at the failing state', () => {
   async function expectFailure(event: unknown, state: string, error: string) {
-    const result = await harness.run('offboarding', event);
+    const result = await run(event);
 
     expect(result.status).toBe('FAILED');
     expect(result.failedState).toBe(state);
     expect(result.error).toBe(error);
-    const failures = harness.replies.filter((r) => r.detailType === 'sbt_aws_deprovisionFailure');
+    const failures = runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_deprovisionFailure');
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({
+    const failure = registrationData(failures[0]);
+    expect(failure).toMatchObject({
       registrationStatus: 'failed',
       failedStep: state,
       errorName: error,
     });
-    return failures[0]!.detail.jobOutput.tenantRegistrationData as Record<string, string>;
+    return failure ?? {};
   }
 
   it('a tenant never onboarded here: nothing to delete, a deleted reply, and a tombstone that expires', async () => {
-    const result = await harness.run('offboarding', offboardingFor('onboarding-advanced'));
+    const before = Math.floor(Date.now() / 1000);
+    const result = await run(offboardingFor('onboarding-advanced'));
+    const after = Math.floor(Date.now() / 1000);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_deprovisionSuccess']);
-    expect(harness.replies[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({
-      registrationStatus: 'deleted',
-    });
+    expect(kinds(runtime.replies())).toEqual(['sbt_aws_deprovisionSuccess']);
+    expect(registrationData(runtime.replies()[0])).toMatchObject({ registrationStatus: 'deleted' });
     const tenantId = String(readSample('onboarding-advanced').detail.tenantId);
-    const tombstone = await createRegistry(readRegistryTableName()).getTenant(tenantId);
+    const tombstone = await registry.getTenant(tenantId);
     const lifetime = Number(process.env.TOMBSTONE_SECONDS);
-    const nowSeconds = Math.floor(Date.now() / 1000);
     expect(tombstone).toMatchObject({ status: 'DELETED', lastRequestAt: readSample('onboarding-advanced').time });
-    expect(tombstone?.tombstoneExpiresAt).toBeGreaterThan(nowSeconds + lifetime - 120);
-    expect(tombstone?.tombstoneExpiresAt).toBeLessThanOrEqual(nowSeconds + lifetime);
+    // Its lifetime counts from when the offboarding ran: bounded by the clock read before and after it.
+    expect(tombstone?.tombstoneExpiresAt).toBeGreaterThanOrEqual(before + lifetime);
+    expect(tombstone?.tombstoneExpiresAt).toBeLessThanOrEqual(after + lifetime);
     // Once its time is up the record reads as absent, even before DynamoDB's TTL deletes it.
-    expect(
-      await createRegistry(readRegistryTableName()).getTenant(tenantId, new Date((nowSeconds + lifetime + 1) * 1000)),
-    ).toBeUndefined();
+    const expiresAt = tombstone?.tombstoneExpiresAt ?? 0;
+    expect(await registry.getTenant(tenantId, new Date((expiresAt - 1) * 1000))).toBeDefined();
+    expect(await registry.getTenant(tenantId, new Date((expiresAt + 1) * 1000))).toBeUndefined();
   });
 
   it('RemoveTenantRoute: the load balancer refuses (AccessDenied)', async () => {
-    await harness.run('onboarding', readSample('onboarding-basic'));
-    harness.cloud.elb.injectError(
-      'deleteRule',
-      Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DeleteRule'), {
-        name: 'AccessDenied',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 403 },
-      }),
-    );
+    await run(readSample('onboarding-basic'));
+    injectSdkFault(elbClient(), {
+      command: 'DeleteRuleCommand',
+      error: () =>
+        Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DeleteRule'), {
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 },
+        }),
+    });
 
     await expectFailure(offboardingFor('onboarding-basic'), 'RemoveTenantRoute', 'AccessDenied');
   });
 
   it('CheckStackDeletion: the stack fails to delete (StackDeletionFailed) with the resource reason', async () => {
-    await harness.run('onboarding', readSample('onboarding-premium'));
-    harness.cloud.cloudFormation.failNextDelete(/tenant-/, 'Cannot delete cluster: it has active container instances');
+    await run(readSample('onboarding-premium'));
+    runtime.failNextStackDelete(/tenant-/, 'Cannot delete cluster: it has active container instances');
 
     const failure = await expectFailure(
       offboardingFor('onboarding-premium'),
@@ -148,30 +173,32 @@ describe('offboarding failures end the execution at the failing state', () => {
   });
 
   it('MarkTenantDeleted: another execution took the lock, so it ends in Superseded and replies nothing', async () => {
-    await harness.run('onboarding', readSample('onboarding-basic'));
+    await run(readSample('onboarding-basic'));
     injectSdkFault(dynamoDbClient(), {
       command: 'UpdateItemCommand',
       when: (input) => JSON.stringify(input.ExpressionAttributeNames ?? {}).includes('"completed"'),
       error: () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
     });
 
-    const result = await harness.run('offboarding', offboardingFor('onboarding-basic'));
+    const result = await run(offboardingFor('onboarding-basic'));
 
-    expect(result.status).toBe('SUCCEEDED');
-    expect(result.history.filter((entry) => entry.type === 'StateEntered').at(-1)?.state).toBe('Superseded');
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess']);
+    // SUPERSEDED: Step Functions' SUCCEEDED, ended in the Superseded state.
+    expect(result.status).toBe('SUPERSEDED');
+    expect(lastState(runtime, result.executionArn)).toBe('Superseded');
+    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
 
   it('a replay after a failed deletion converges: stacks gone, one deleted reply', async () => {
-    await harness.run('onboarding', readSample('onboarding-premium'));
-    harness.cloud.cloudFormation.failNextDelete(/tenant-/, 'Cannot delete cluster');
-    expect((await harness.run('offboarding', offboardingFor('onboarding-premium'))).status).toBe('FAILED');
+    await run(readSample('onboarding-premium'));
+    runtime.failNextStackDelete(/tenant-/, 'Cannot delete cluster');
+    const failed = await run(offboardingFor('onboarding-premium'));
+    expect(failed.status).toBe('FAILED');
 
-    const replay = await harness.run('offboarding', offboardingFor('onboarding-premium'));
+    const replay = await runtime.replay(failed.executionArn, { wait: true });
 
     expect(replay.status).toBe('SUCCEEDED');
-    expect(harness.cloud.cloudFormation.listStacks().filter((stack) => stack.status !== 'DELETE_COMPLETE')).toEqual([]);
-    expect(harness.replies.map((r) => r.detailType)).toEqual([
+    expect(liveStacks()).toEqual([]);
+    expect(kinds(runtime.replies())).toEqual([
       'sbt_aws_provisionSuccess',
       'sbt_aws_deprovisionFailure',
       'sbt_aws_deprovisionSuccess',

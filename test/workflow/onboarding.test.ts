@@ -1,34 +1,69 @@
-import { ResourceNotFoundException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+/**
+ * The onboarding workflow (statemachines/onboarding.asl.json) on the embedded runtime: each tier's
+ * happy path, a failure at each state ending the execution there with one failure reply, and a
+ * replay converging after a failure.
+ */
 import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
+import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { ClusterNotFoundException } from '@aws-sdk/client-ecs';
-import { ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DescribeRulesCommand, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { dynamoDbClient } from '../../functions/shared/aws/clients.ts';
+import {
+  cloudFormationClient,
+  dynamoDbClient,
+  ecsClient,
+  elbClient,
+  eventBridgeClient,
+} from '../../functions/shared/aws/clients.ts';
+import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import { createRegistry } from '../../functions/shared/registry/tenants.ts';
-import { clearSdkFaults, injectSdkFault } from '../../local/sdk-faults.ts';
-import { startHarness, type Harness } from './harness.ts';
+import type { EmbeddedRuntime, ExecutionSummary } from '../../local/runtime/api.ts';
+import { injectSdkFault } from '../../local/sdk-faults.ts';
+import {
+  clearClientFaults,
+  enteredStates,
+  kinds,
+  lastState,
+  openTestRuntime,
+  registrationData,
+  tenantConfig,
+} from './runtime.fixture.ts';
 
-const registry = createRegistry(process.env.TENANT_REGISTRY_TABLE ?? '');
+const registry = createRegistry(readRegistryTableName());
 
-let harness: Harness;
+let runtime: EmbeddedRuntime;
+let dispose: () => Promise<void>;
+beforeAll(async () => {
+  ({ runtime, dispose } = await openTestRuntime());
+});
 beforeEach(async () => {
-  harness = await startHarness();
+  await runtime.reset();
 });
-afterEach(async () => {
-  clearSdkFaults(dynamoDbClient());
-  await harness.close();
+afterEach(() => {
+  clearClientFaults();
+  runtime.clearFaults();
+});
+afterAll(async () => {
+  await dispose();
 });
 
-function entered(result: { history: readonly { type: string; state?: string }[] }): string[] {
-  return result.history.filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state ?? '');
+/** Puts the request on the bus and waits for its execution (and, when it failed, the failure reply). */
+async function run(event: unknown): Promise<ExecutionSummary> {
+  const { execution } = await runtime.send(event, { wait: true });
+  if (execution === undefined) throw new Error('the request started no execution');
+  return execution;
 }
+
+const entered = (execution: ExecutionSummary) => enteredStates(runtime, execution.executionArn);
+const stacks = () => runtime.resources().stacks;
+const rules = () => runtime.resources().rules;
 
 describe('onboarding happy paths', () => {
   it('basic (pool): registers a route to the pooled services, creates no stack, replies created', async () => {
     const event = readSample('onboarding-basic');
 
-    const result = await harness.run('onboarding', event);
+    const result = await run(event);
 
     expect(result.status).toBe('SUCCEEDED');
     expect(entered(result)).toEqual([
@@ -41,24 +76,27 @@ describe('onboarding happy paths', () => {
       'SendProvisionSuccess',
       'TenantOnboarded',
     ]);
-    expect(harness.cloud.cloudFormation.listStacks()).toEqual([]);
-    const rules = harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault);
-    expect(rules).toHaveLength(1);
-    expect(JSON.stringify(rules[0]?.Conditions)).toContain(String(event.detail.tenantId));
-    expect(harness.replies).toHaveLength(1);
-    const reply = harness.replies[0]!;
-    expect(reply.detailType).toBe('sbt_aws_provisionSuccess');
-    expect(reply.source).toBe('sbt.application.plane');
-    expect(reply.detail.tenantRegistrationId).toBe(event.detail.tenantRegistrationId);
-    expect(reply.detail.jobOutput.tenantRegistrationData).toEqual({
+    expect(stacks()).toEqual([]);
+    expect(rules()).toHaveLength(1);
+    expect(rules()[0]?.conditions).toContain(String(event.detail.tenantId));
+    const replies = runtime.replies();
+    expect(replies).toHaveLength(1);
+    const reply = replies[0];
+    expect(reply?.detailType).toBe('sbt_aws_provisionSuccess');
+    expect(reply?.source).toBe('sbt.application.plane');
+    expect(reply?.detail.tenantRegistrationId).toBe(event.detail.tenantRegistrationId);
+    expect(registrationData(reply)).toEqual({
       registrationStatus: 'created',
       failureReason: null,
       failedStep: null,
       errorName: null,
       executionArn: null,
     });
-    const tenantConfig = JSON.parse(reply.detail.jobOutput.tenantData.tenantConfig);
-    expect(tenantConfig).toMatchObject({ tenantId: event.detail.tenantId, tier: 'basic', isolationModel: 'pool' });
+    expect(tenantConfig(reply)).toMatchObject({
+      tenantId: event.detail.tenantId,
+      tier: 'basic',
+      isolationModel: 'pool',
+    });
     const record = await registry.getTenant(String(event.detail.tenantId));
     expect(record?.status).toBe('ACTIVE');
     expect(record?.lock).toBeUndefined();
@@ -73,7 +111,7 @@ describe('onboarding happy paths', () => {
       const event = readSample(sample);
       const tenantId = String(event.detail.tenantId);
 
-      const result = await harness.run('onboarding', event);
+      const result = await run(event);
 
       expect(result.status).toBe('SUCCEEDED');
       expect(entered(result)).toEqual(
@@ -86,34 +124,34 @@ describe('onboarding happy paths', () => {
           'SendProvisionSuccess',
         ]),
       );
-      const stacks = harness.cloud.cloudFormation.listStacks();
-      expect(stacks).toHaveLength(1);
-      expect(stacks[0]).toMatchObject({ stackName: `tenant-${tenantId}`, status: 'CREATE_COMPLETE' });
-      expect(stacks[0]?.tags).toMatchObject({ tenantId, tier });
-      const rules = harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault);
-      expect(rules).toHaveLength(1);
-      expect(JSON.stringify(rules[0]?.Conditions)).toContain(`${tenantId}.tenants.example.com`);
-      expect(JSON.stringify(rules[0]?.Actions)).not.toContain('targetgroup/pooled/');
-      expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess']);
-      const tenantConfig = JSON.parse(harness.replies[0]!.detail.jobOutput.tenantData.tenantConfig);
-      expect(tenantConfig).toMatchObject({ tenantId, tier, isolationModel: model });
-      expect(JSON.stringify(harness.replies)).not.toContain(String(event.detail.email));
+      expect(stacks()).toHaveLength(1);
+      expect(stacks()[0]).toMatchObject({ stackName: `tenant-${tenantId}`, status: 'CREATE_COMPLETE' });
+      expect(stacks()[0]?.tags).toMatchObject({ tenantId, tier });
+      expect(rules()).toHaveLength(1);
+      const rule = rules()[0];
+      expect(rule?.conditions).toContain(`${tenantId}.tenants.example.com`);
+      const described = await elbClient().send(new DescribeRulesCommand({ RuleArns: [rule?.ruleArn ?? ''] }));
+      expect(JSON.stringify(described.Rules?.[0]?.Actions)).not.toContain('targetgroup/pooled/');
+      expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
+      expect(tenantConfig(runtime.replies()[0])).toMatchObject({ tenantId, tier, isolationModel: model });
+      expect(JSON.stringify(runtime.replies())).not.toContain(String(event.detail.email));
       expect((await registry.getTenant(tenantId))?.status).toBe('ACTIVE');
     },
   );
 
   it('accepts the legacy detail-type spelling', async () => {
-    const result = await harness.run('onboarding', readSample('onboarding-legacy-detail-type'));
+    const result = await run(readSample('onboarding-legacy-detail-type'));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionSuccess']);
+    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
 
-  it('a re-delivered request after success provisions nothing and sends no second reply', async () => {
+  it('a request sent again after success provisions nothing and sends no second reply', async () => {
     const event = readSample('onboarding-advanced');
-    await harness.run('onboarding', event);
+    await run(event);
 
-    const again = await harness.run('onboarding', event);
+    // The control plane sends it again: the same registration under a new event id.
+    const again = await run({ ...event, id: `${String(event.id)}-again` });
 
     expect(again.status).toBe('SUCCEEDED');
     // It confirms through the idempotent reply step, which finds the reply already sent.
@@ -123,28 +161,29 @@ describe('onboarding happy paths', () => {
       'SendProvisionSuccess',
       'TenantOnboarded',
     ]);
-    expect(harness.cloud.cloudFormation.listStacks()).toHaveLength(1);
-    expect(harness.replies).toHaveLength(1);
+    expect(stacks()).toHaveLength(1);
+    expect(runtime.replies()).toHaveLength(1);
   });
 });
 
 describe('onboarding failures end the execution at the failing state', () => {
   async function expectFailure(event: unknown, state: string, error: string) {
-    const result = await harness.run('onboarding', event);
+    const result = await run(event);
 
     expect(result.status).toBe('FAILED');
     expect(result.failedState).toBe(state);
     expect(result.error).toBe(error);
-    const failures = harness.replies.filter((r) => r.detailType === 'sbt_aws_provisionFailure');
+    const failures = runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_provisionFailure');
     expect(failures).toHaveLength(1);
-    expect(failures[0]!.detail.jobOutput.tenantRegistrationData).toMatchObject({
+    const failure = registrationData(failures[0]);
+    expect(failure).toMatchObject({
       registrationStatus: 'failed',
       failedStep: state,
       errorName: error,
       executionArn: result.executionArn,
     });
-    expect(harness.replies.filter((r) => r.detailType === 'sbt_aws_provisionSuccess')).toHaveLength(0);
-    return { result, failure: failures[0]!.detail.jobOutput.tenantRegistrationData as Record<string, string> };
+    expect(runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_provisionSuccess')).toHaveLength(0);
+    return { result, failure: failure ?? {} };
   }
 
   it('AcceptOnboardingRequest: malformed request (InvalidRequest), nothing created', async () => {
@@ -154,7 +193,7 @@ describe('onboarding failures end the execution at the failing state', () => {
     const { failure } = await expectFailure(event, 'AcceptOnboardingRequest', 'InvalidRequest');
 
     expect(failure.failureReason).toContain('detail.tenantId');
-    expect(harness.cloud.cloudFormation.listStacks()).toEqual([]);
+    expect(stacks()).toEqual([]);
   });
 
   it('AcceptOnboardingRequest: unknown tier (UnknownTier) names the known tiers, nothing created', async () => {
@@ -177,15 +216,16 @@ describe('onboarding failures end the execution at the failing state', () => {
   });
 
   it('CreateTenantStacks: CloudFormation rejects the request (StackRequestRejected)', async () => {
-    harness.cloud.cloudFormation.injectError(
-      'createStack',
-      new CloudFormationServiceException({
-        name: 'ValidationError',
-        $fault: 'client',
-        message: 'TemplateURL must be a supported URL.',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    injectSdkFault(cloudFormationClient(), {
+      command: 'CreateStackCommand',
+      error: () =>
+        new CloudFormationServiceException({
+          name: 'ValidationError',
+          $fault: 'client',
+          message: 'TemplateURL must be a supported URL.',
+          $metadata: { httpStatusCode: 400 },
+        }),
+    });
 
     const { failure } = await expectFailure(
       readSample('onboarding-premium'),
@@ -197,7 +237,7 @@ describe('onboarding failures end the execution at the failing state', () => {
   });
 
   it('CheckTenantStacks: the stack rolls back (StackCreationFailed) with the failing resource reason', async () => {
-    harness.cloud.cloudFormation.failNextCreate(
+    runtime.failNextStackCreate(
       /tenant-/,
       'Resource handler returned message: "The maximum number of clusters has been reached"',
     );
@@ -212,19 +252,19 @@ describe('onboarding failures end the execution at the failing state', () => {
   });
 
   it('RegisterTenantRoute: the listener is gone (RouteConflict)', async () => {
-    harness.cloud.elb.injectError(
-      'createRule',
-      new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }),
-    );
+    injectSdkFault(elbClient(), {
+      command: 'CreateRuleCommand',
+      error: () => new ListenerNotFoundException({ message: 'One or more listeners not found', $metadata: {} }),
+    });
 
     await expectFailure(readSample('onboarding-basic'), 'RegisterTenantRoute', 'RouteConflict');
   });
 
   it('VerifyTenantServices: the cluster does not exist (ServicesNotStable)', async () => {
-    harness.cloud.ecs.injectError(
-      'describeServices',
-      new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }),
-    );
+    injectSdkFault(ecsClient(), {
+      command: 'DescribeServicesCommand',
+      error: () => new ClusterNotFoundException({ message: 'Cluster not found.', $metadata: {} }),
+    });
 
     await expectFailure(readSample('onboarding-advanced'), 'VerifyTenantServices', 'ServicesNotStable');
   });
@@ -236,62 +276,67 @@ describe('onboarding failures end the execution at the failing state', () => {
       error: () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
     });
 
-    const result = await harness.run('onboarding', readSample('onboarding-basic'));
+    const result = await run(readSample('onboarding-basic'));
 
-    expect(result.status).toBe('SUCCEEDED');
-    expect(result.history.filter((entry) => entry.type === 'StateEntered').at(-1)?.state).toBe('Superseded');
-    expect(harness.replies).toEqual([]);
+    // SUPERSEDED: Step Functions' SUCCEEDED, ended in the Superseded state.
+    expect(result.status).toBe('SUPERSEDED');
+    expect(lastState(runtime, result.executionArn)).toBe('Superseded');
+    expect(runtime.replies()).toEqual([]);
   });
 
   it('SendProvisionSuccess: the bus refuses the event', async () => {
-    harness.rejectNextPutEvents(
-      Object.assign(new Error('User is not authorized to perform: events:PutEvents'), {
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
+    // Once: the failure reporter's PutEvents that follows goes through.
+    injectSdkFault(eventBridgeClient(), {
+      command: 'PutEventsCommand',
+      error: () =>
+        Object.assign(new Error('User is not authorized to perform: events:PutEvents'), {
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+        }),
+    });
 
     await expectFailure(readSample('onboarding-basic'), 'SendProvisionSuccess', 'AccessDeniedException');
   });
 
   it('transient throttling is retried and the onboarding still succeeds', async () => {
-    harness.cloud.cloudFormation.injectError(
-      'createStack',
-      Object.assign(
+    injectSdkFault(cloudFormationClient(), {
+      command: 'CreateStackCommand',
+      error: () =>
         new CloudFormationServiceException({
           name: 'Throttling',
           $fault: 'client',
           message: 'Rate exceeded',
           $metadata: { httpStatusCode: 400 },
         }),
-      ),
-      4,
-    );
+      times: 4,
+    });
 
-    const result = await harness.run('onboarding', readSample('onboarding-advanced'));
+    const result = await run(readSample('onboarding-advanced'));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(result.history.some((entry) => entry.type === 'StateRetried' && entry.state === 'CreateTenantStacks')).toBe(
-      true,
-    );
-    expect(harness.cloud.cloudFormation.listStacks()).toHaveLength(1);
+    expect(
+      runtime
+        .history(result.executionArn)
+        .some((entry) => entry.type === 'StateRetried' && entry.state === 'CreateTenantStacks'),
+    ).toBe(true);
+    expect(stacks()).toHaveLength(1);
   });
 });
 
 describe('replay after a failure converges', () => {
   it('a rolled-back stack is deleted and created again; one stack, one route, one success reply', async () => {
     const event = readSample('onboarding-premium');
-    harness.cloud.cloudFormation.failNextCreate(/tenant-/, 'Resource limit exceeded');
-    const first = await harness.run('onboarding', event);
+    runtime.failNextStackCreate(/tenant-/, 'Resource limit exceeded');
+    const first = await run(event);
     expect(first.status).toBe('FAILED');
 
-    const replay = await harness.run('onboarding', event);
+    const replay = await runtime.replay(first.executionArn, { wait: true });
 
     expect(replay.status).toBe('SUCCEEDED');
-    const live = harness.cloud.cloudFormation.listStacks().filter((stack) => stack.status !== 'DELETE_COMPLETE');
-    expect(live.map((stack) => stack.status)).toEqual(['CREATE_COMPLETE']);
-    expect(harness.cloud.elb.listRules().filter((rule) => !rule.IsDefault)).toHaveLength(1);
-    expect(harness.replies.map((r) => r.detailType)).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess']);
+    // Live stacks only (deleted ones are gone from the listing, as from DescribeStacks without a name).
+    expect(stacks().map((stack) => stack.status)).toEqual(['CREATE_COMPLETE']);
+    expect(rules()).toHaveLength(1);
+    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess']);
   });
 });

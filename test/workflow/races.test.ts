@@ -13,8 +13,13 @@ import type { HistoryEntry } from '../../local/workflow-runner.ts';
 import type { LocalRuntime, SendResult } from '../../local/runtime/api.ts';
 import { cloudResourcesOf, kinds, openTestRuntime, registryLeftovers, tenantRecord } from './runtime.fixture.ts';
 
-/** Retry intervals last `waitMs`: a busy tenant is retried 30 x 100 ms (a whole onboarding fits). */
-const timings = { createMs: 100, deleteMs: 100, startMs: 50, waitMs: 100 } as const;
+/**
+ * Retry intervals last `waitMs`: a busy tenant is retried 30 times, 100 ms apart. The onboarding it
+ * waits for is a fixed count of states: its stack is done after about one Wait (100 ms) and its
+ * services run on their second look (counted in looks, not time), so it needs a few of those 30
+ * intervals on any machine, where services that start after a time could be caught either way.
+ */
+const timings = { createMs: 100, deleteMs: 100, startLooks: 1, waitMs: 100 } as const;
 
 type Listener = (executionArn: string, entry: HistoryEntry) => void;
 const listeners = new Set<Listener>();
@@ -54,22 +59,25 @@ function offboardingAt(offsetSeconds: number) {
   };
 }
 
-/** Resolves when an execution whose ARN `started` returns has an entry matching `matches`; fails past a deadline. */
+/**
+ * Resolves when an execution whose ARN `started` returns has an entry matching `matches`; fails when
+ * that execution ends without one (its end is the deadline: no wall-clock timer).
+ */
 function whenEntry(
   matches: (entry: HistoryEntry) => boolean,
   started: () => string | undefined,
   what: string,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => {
-      listeners.delete(listener);
-      reject(new Error(`Timed out waiting for ${what}`));
-    }, 10_000);
     const listener: Listener = (executionArn, entry) => {
-      if (executionArn !== started() || !matches(entry)) return;
-      clearTimeout(deadline);
-      listeners.delete(listener);
-      resolve();
+      if (executionArn !== started()) return;
+      if (matches(entry)) {
+        listeners.delete(listener);
+        resolve();
+      } else if (entry.type === 'ExecutionSucceeded' || entry.type === 'ExecutionFailed') {
+        listeners.delete(listener);
+        reject(new Error(`The execution ended without ${what}`));
+      }
     };
     listeners.add(listener);
   });

@@ -1,67 +1,58 @@
 /**
  * A redrive gives each polling loop a fresh budget: the failed state runs again with its old input
  * (the old progress, whose elapsed time reached the deadline) and only `$$.Execution.RedriveCount`
- * tells the handler that a new attempt began. Redrive is played as Step Functions does it: the same
+ * tells the handler that a new attempt began. The runtime redrives as Step Functions does: the same
  * execution (same name, so the tenant's lock still names it) resumes at the failed state with that
  * state's input and RedriveCount 1.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
-import { runWorkflow } from '../../local/workflow-runner.ts';
-import { startHarness, type Harness } from './harness.ts';
+import type { EmbeddedRuntime } from '../../local/runtime/api.ts';
+import { enteredStates, fastTimings, kinds, openTestRuntime } from './runtime.fixture.ts';
 
-let harness: Harness;
-beforeEach(async () => {
-  harness = await startHarness();
+// The services deadline is one wait: the loop looks at 0 s, waits 8 s (logical), looks again at the
+// deadline and fails there, at RecheckTenantServices. The check-services handler reads it at its first import.
+process.env.SERVICES_TIMEOUT_SECONDS = '8';
+/** Looks the first execution takes before it fails: VerifyTenantServices and one RecheckTenantServices. */
+const looksBeforeFailure = 2;
+
+let runtime: EmbeddedRuntime;
+let dispose: () => Promise<void>;
+beforeAll(async () => {
+  // The services start only after the failed execution's looks and the redrive's first one: the
+  // operator fixed them, but their tasks are not up yet when the redriven state first looks.
+  ({ runtime, dispose } = await openTestRuntime({ timings: { ...fastTimings, startLooks: looksBeforeFailure + 1 } }));
 });
-afterEach(async () => {
-  await harness.close();
+afterAll(async () => {
+  await dispose();
 });
 
 it('a redrive after ServicesNotStable at RecheckTenantServices waits for the services again instead of failing on its first look', async () => {
-  // Arrange: the tenant's services never run a task, so the service loop reaches its deadline.
+  // Arrange: the tenant's services run no task before the loop's deadline.
   const event = readSample('onboarding-advanced');
   const tenantId = String(event.detail.tenantId);
-  const tenantServices = () =>
-    harness.cloud.ecs.listServices().filter((service) => service.serviceName.includes(tenantId));
-  const setRunning = (running: (desired: number) => number) => {
-    for (const service of tenantServices())
-      harness.cloud.ecs.setServiceHealth(
-        service.serviceName,
-        { runningCount: running(service.desiredCount) },
-        service.clusterName,
-      );
-  };
-  const stateInputs = new Map<string, unknown>();
-  const executionName = `redrive-budget-${tenantId.slice(0, 8)}`;
-  const failed = await runWorkflow('onboarding', event, {
-    executionName,
-    beforeTask: (state) => {
-      if (state === 'VerifyTenantServices') setRunning(() => 0);
-    },
-    onStateEntered: (state, input) => stateInputs.set(state, input),
-  });
+  const looks = (executionArn: string) =>
+    enteredStates(runtime, executionArn).filter(
+      (state) => state === 'VerifyTenantServices' || state === 'RecheckTenantServices',
+    ).length;
+  const { execution: failed } = await runtime.send(event, { wait: true });
+  if (failed === undefined) throw new Error('the request started no execution');
   expect(failed).toMatchObject({ status: 'FAILED', failedState: 'RecheckTenantServices', error: 'ServicesNotStable' });
-  expect(tenantServices().length).toBeGreaterThan(0);
+  expect(looks(failed.executionArn)).toBe(looksBeforeFailure);
+  expect(
+    runtime.resources().services.filter((service) => service.serviceName.includes(tenantId)).length,
+  ).toBeGreaterThan(0);
 
-  // Act: the operator fixes the services; their tasks start only after the redrive's first look.
-  let looks = 0;
-  const redriven = await runWorkflow('onboarding', stateInputs.get('RecheckTenantServices'), {
-    executionName,
-    startAt: 'RecheckTenantServices',
-    redriveCount: 1,
-    beforeTask: (state) => {
-      if (state !== 'RecheckTenantServices') return;
-      looks += 1;
-      if (looks === 2) setRunning((desired) => desired);
-    },
-  });
+  // Act
+  const redriven = await runtime.redrive(failed.executionArn, { wait: true });
 
-  // Assert
+  // Assert: it looked twice more (starting, then running) rather than failing on its first look.
   expect(redriven, `${redriven.failedState ?? ''} ${redriven.error ?? ''} ${redriven.cause ?? ''}`).toMatchObject({
     status: 'SUCCEEDED',
+    redriveCount: 1,
     executionArn: failed.executionArn,
   });
-  expect(looks).toBe(2);
-  expect(harness.replies.map((reply) => reply.detailType)).toEqual(['sbt_aws_provisionSuccess']);
+  expect(looks(failed.executionArn) - looksBeforeFailure).toBe(2);
+  // The failure reporter answered the first attempt; the redriven one replies success, once.
+  expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess']);
 });

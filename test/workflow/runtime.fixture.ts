@@ -1,23 +1,36 @@
 /**
- * Shared fixture of the robustness tests (duplicates, races, bad input, bursts): a local runtime
- * on a throwaway state folder, and ways to look at everything it holds, so a test can assert
- * that nothing leaked (stacks, listener rules, route priorities, stack-operation slots).
+ * The one fixture of the workflow tests: the embedded local runtime (real ASL, real handlers,
+ * simulated cloud) on a throwaway state folder, and ways to look at everything it holds, so a test
+ * can assert what an execution did and that nothing leaked (stacks, listener rules, route
+ * priorities, stack-operation slots).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbDocumentClient } from '../../functions/shared/aws/clients.ts';
+import {
+  cloudFormationClient,
+  dynamoDbClient,
+  dynamoDbDocumentClient,
+  ecsClient,
+  elbClient,
+  eventBridgeClient,
+} from '../../functions/shared/aws/clients.ts';
 import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import type { LocalRuntime, LocalRuntimeOptions, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
+import { clearSdkFaults } from '../../local/sdk-faults.ts';
 
-/** Tiny simulated durations: every workflow still polls, waits and retries, in milliseconds. */
-export const fastTimings = { createMs: 20, deleteMs: 20, startMs: 10, waitMs: 5 } as const;
+/**
+ * Tiny simulated durations: every workflow still polls, waits and retries, in milliseconds.
+ * Services run from their first look (`startLooks: 0`): how many looks the service check takes never
+ * depends on how fast the machine is.
+ */
+export const fastTimings = { createMs: 20, deleteMs: 20, startLooks: 0, waitMs: 5 } as const;
 
 /** A runtime on a fresh temporary folder; `dispose` closes it and removes the folder. */
 export async function openTestRuntime(options: Omit<LocalRuntimeOptions, 'stateDirectory'> = {}) {
-  const directory = mkdtempSync(join(tmpdir(), 'robustness-'));
+  const directory = mkdtempSync(join(tmpdir(), 'workflow-'));
   const runtime = await openLocalRuntime({ timings: fastTimings, ...options, stateDirectory: directory });
   return {
     runtime,
@@ -31,10 +44,35 @@ export async function openTestRuntime(options: Omit<LocalRuntimeOptions, 'stateD
 /** The detail types of replies, in arrival order. */
 export const kinds = (replies: readonly ReceivedReply[]) => replies.map((reply) => reply.detailType);
 
+/** What a reply's `jobOutput` holds (SBT's contract, docs/contract.md). */
+interface JobOutput {
+  readonly tenantRegistrationData?: Record<string, string | null>;
+  readonly tenantData?: { readonly tenantConfig?: string };
+}
+
 /** `jobOutput.tenantRegistrationData` of a reply. */
-export function registrationData(reply: ReceivedReply | undefined): Record<string, string> | undefined {
-  return (reply?.detail.jobOutput as { tenantRegistrationData: Record<string, string> } | undefined)
-    ?.tenantRegistrationData;
+export function registrationData(reply: ReceivedReply | undefined): Record<string, string | null> | undefined {
+  return (reply?.detail.jobOutput as JobOutput | undefined)?.tenantRegistrationData;
+}
+
+/** `jobOutput.tenantData.tenantConfig` of a success reply, parsed. */
+export function tenantConfig(reply: ReceivedReply | undefined): Record<string, unknown> | undefined {
+  const text = (reply?.detail.jobOutput as JobOutput | undefined)?.tenantData?.tenantConfig;
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** The states an execution entered, in order. */
+export function enteredStates(runtime: LocalRuntime, executionArn: string): string[] {
+  return runtime
+    .history(executionArn)
+    .filter((entry) => entry.type === 'StateEntered')
+    .map((entry) => entry.state ?? '');
+}
+
+/** Removes every fault injected into the handlers' SDK clients (see local/sdk-faults.ts). */
+export function clearClientFaults(): void {
+  for (const client of [dynamoDbClient(), cloudFormationClient(), elbClient(), ecsClient(), eventBridgeClient()])
+    clearSdkFaults(client);
 }
 
 /** The last state an execution entered: where it ended (or failed). */

@@ -1,7 +1,12 @@
 /** Events, mocked clients and a Lambda context shared by the report-failure handler tests. */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  type ExecutionStatus,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -165,16 +170,21 @@ export function mockFailedAndLocked(): void {
 
 /** DescribeExecution answers what `event` reports (its status, input, error and cause): the event is current. */
 export function describeAs(event: ReturnType<typeof statusChange>): void {
-  const { detail } = event as { detail: Record<string, any> };
+  // Overrides may have set any field to anything (null included): read each as the string it should be.
+  const detail: Record<string, unknown> = event.detail;
+  const text = (key: string): string | undefined => {
+    const value = detail[key];
+    return typeof value === 'string' ? value : undefined;
+  };
   sfn.on(DescribeExecutionCommand).resolves(
     currentState({
-      executionArn: detail.executionArn,
-      stateMachineArn: detail.stateMachineArn,
-      name: detail.name,
-      status: detail.status,
-      input: detail.input ?? undefined,
-      error: detail.error ?? undefined,
-      cause: detail.cause ?? undefined,
+      executionArn: text('executionArn'),
+      stateMachineArn: text('stateMachineArn'),
+      name: text('name'),
+      status: text('status') as ExecutionStatus | undefined,
+      input: text('input'),
+      error: text('error'),
+      cause: text('cause'),
     }),
   );
 }

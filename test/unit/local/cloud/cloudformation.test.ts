@@ -7,7 +7,10 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { firstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { CloudFormationSimulator } from '../../../../local/cloud/cloudformation.ts';
+import { synthesizedTemplates } from '../../../../local/cloud/template-source.ts';
+import { tenantTemplateModel } from '../../../../local/cloud/template-model.ts';
 import { createStackInput, FakeClock, roleArn } from './cloud.fixture.ts';
+import { realTemplates, slotResourceId } from './real-templates.fixture.ts';
 
 let clock: FakeClock;
 let cfn: CloudFormationSimulator;
@@ -32,6 +35,19 @@ function status(stackName: string): string | undefined {
 
 function allEvents(stackName: string): StackEvent[] {
   return cfn.describeStackEvents({ StackName: stackName }).StackEvents ?? [];
+}
+
+/** The resource whose creation the failure of another cancelled (CloudFormation had started it alongside). */
+function cancelledResource(events: readonly StackEvent[]): string | undefined {
+  return events.find((event) => event.ResourceStatusReason === 'Resource creation cancelled')?.LogicalResourceId;
+}
+
+/** The real template's first ECS service in creation order: the resource an injected failure hits by default. */
+function firstServiceCreated(stackName: string): string | undefined {
+  return cfn
+    .toJSON()
+    .stacks.find((stack) => stack.stackName === stackName)
+    ?.resources.find((resource) => resource.resourceType === 'AWS::ECS::Service')?.logicalResourceId;
 }
 
 describe('CloudFormationSimulator createStack', () => {
@@ -111,35 +127,37 @@ describe('CloudFormationSimulator createStack', () => {
     const events = allEvents('tenant-acme');
 
     // Assert
-    const reason =
-      'The following resource(s) failed to create: [TaskDefinition1, Service0]. Rollback requested by user.';
+    const service = firstServiceCreated('tenant-acme');
+    const cancelled = cancelledResource(events);
+    expect(service).toBeDefined();
+    expect(cancelled).toBeDefined();
+    expect(cancelled).not.toBe(service);
+    const reason = `The following resource(s) failed to create: [${cancelled}, ${service}]. Rollback requested by user.`;
     expect(rollingBack).toMatchObject({ StackStatus: 'ROLLBACK_IN_PROGRESS', StackStatusReason: reason });
     expect(rolledBack).toMatchObject({ StackStatus: 'ROLLBACK_COMPLETE', StackStatusReason: reason });
     expect(rolledBack?.Outputs).toBeUndefined();
     expect(events).toContainEqual(
       expect.objectContaining({
-        LogicalResourceId: 'Service0',
+        LogicalResourceId: service,
         ResourceType: 'AWS::ECS::Service',
         ResourceStatus: 'CREATE_FAILED',
         ResourceStatusReason: 'Resource handler returned message: "Invalid request provided: CreateService error"',
         ClientRequestToken: 'create-1',
       }),
     );
-    expect(events).toContainEqual(
-      expect.objectContaining({
-        LogicalResourceId: 'TaskDefinition1',
-        ResourceStatusReason: 'Resource creation cancelled',
-      }),
-    );
+    expect(
+      events.some((event) => event.LogicalResourceId === cancelled && event.ResourceStatus === 'CREATE_COMPLETE'),
+    ).toBe(false);
     expect(events[0]).toMatchObject({ LogicalResourceId: 'tenant-acme', ResourceStatus: 'ROLLBACK_COMPLETE' });
     // The orchestrator's own reading of the events finds the injected cause.
     expect(firstFailure(events)).toBe(
-      'Service0 (AWS::ECS::Service): Resource handler returned message: "Invalid request provided: CreateService error"',
+      `${service} (AWS::ECS::Service): Resource handler returned message: "Invalid request provided: CreateService error"`,
     );
   });
 
   it('applies an injected failure only to the next matching stack, on the chosen resource', () => {
-    cfn.failNextCreate(/^tenant-a/, 'Target group quota reached', { logicalResourceId: 'TargetGroup' });
+    const targetGroup = slotResourceId('AWS::ElasticLoadBalancingV2::TargetGroup', 0);
+    cfn.failNextCreate(/^tenant-a/, 'Target group quota reached', { logicalResourceId: targetGroup });
     cfn.createStack(createStackInput('tenant-zeta'));
     cfn.createStack(createStackInput('tenant-alpha'));
     cfn.createStack(createStackInput('tenant-abc'));
@@ -151,7 +169,7 @@ describe('CloudFormationSimulator createStack', () => {
     expect(status('tenant-abc')).toBe('CREATE_COMPLETE');
     expect(allEvents('tenant-alpha')).toContainEqual(
       expect.objectContaining({
-        LogicalResourceId: 'TargetGroup',
+        LogicalResourceId: targetGroup,
         ResourceStatus: 'CREATE_FAILED',
         ResourceStatusReason: 'Target group quota reached',
       }),
@@ -164,11 +182,13 @@ describe('CloudFormationSimulator createStack', () => {
 
     clock.advance(10_000);
 
+    const cancelled = cancelledResource(allEvents('tenant-acme'));
     expect(cfn.describeStacks({ StackName: 'tenant-acme' }).Stacks?.[0]).toMatchObject({
       StackStatus: 'CREATE_FAILED',
-      StackStatusReason: 'The following resource(s) failed to create: [TaskDefinition1, Service0]. ',
+      StackStatusReason: `The following resource(s) failed to create: [${cancelled}, ${firstServiceCreated('tenant-acme')}]. `,
       DisableRollback: true,
     });
+    expect(allEvents('tenant-acme').some((event) => event.ResourceStatus === 'DELETE_COMPLETE')).toBe(false);
   });
 
   it('refuses a stack whose template needs CAPABILITY_IAM without it', () => {
@@ -248,9 +268,16 @@ describe('CloudFormationSimulator describeStackEvents', () => {
   });
 
   it('pages by 100 with NextToken, without repeats or gaps when events are added between pages', () => {
-    // Arrange: 40 services make 84 resources and well over 100 events.
-    const services = Array.from({ length: 40 }, (_, index) => ({ name: `svc${index}`, desiredCount: 1 }));
-    cfn.createStack(createStackInput('tenant-big', { services }));
+    // Arrange: the real template with 40 log groups more makes well over 100 events.
+    const bigger = structuredClone(realTemplates('silo-cluster', '1.0.0')) as {
+      Resources: Record<string, { Type: string }>;
+    };
+    for (let index = 0; index < 40; index += 1)
+      bigger.Resources[`ExtraLogGroup${index}`] = { Type: 'AWS::Logs::LogGroup' };
+    const source = synthesizedTemplates({ synthesize: () => bigger });
+    cfn = new CloudFormationSimulator({ now: clock.now, createMs: 1500, model: tenantTemplateModel(source) });
+    cfn.createStack(createStackInput('tenant-big'));
+    const resources = cfn.toJSON().stacks[0]?.resources.length ?? 0;
     clock.advance(1000);
     const readAll = (betweenPages: () => void): string[] => {
       const ids: string[] = [];
@@ -273,10 +300,11 @@ describe('CloudFormationSimulator describeStackEvents', () => {
     const paged = readAll(() => clock.advance(200));
 
     // Assert
+    expect(resources).toBeGreaterThan(40);
     expect(snapshot.length).toBeGreaterThan(100);
     expect(paged).toEqual(snapshot);
     clock.advance(1000);
-    expect(readAll(() => undefined).length).toBe(1 + 84 * 3 + 1);
+    expect(readAll(() => undefined).length).toBe(1 + resources * 3 + 1);
   });
 
   it('reports events of an unknown stack as a ValidationError', () => {

@@ -199,3 +199,59 @@ describe('EcsSimulator behind the real services adapter', () => {
     ]);
   });
 });
+
+describe('EcsSimulator with startLooks (readiness counted in looks, not time)', () => {
+  it('reports a service starting on its first startLooks looks, however long they take, and running from the next', () => {
+    // Arrange
+    const counted = new EcsSimulator({ now: clock.now, startMs: 500, startLooks: 2 });
+    counted.registerCluster('tenant-acme');
+    counted.registerServices('tenant-acme', [{ name: 'tenant-acme-web', desiredCount: 2 }]);
+    const look = () =>
+      counted.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0];
+
+    // Act
+    const first = look();
+    clock.advance(60_000);
+    const listed = counted.listServices();
+    const second = look();
+    const third = look();
+    clock.advance(1);
+    const fourth = look();
+
+    // Assert: time alone starts nothing, inspection is not a look, the third look finds it running.
+    expect(first).toMatchObject({
+      runningCount: 0,
+      deployments: [expect.objectContaining({ rolloutState: 'IN_PROGRESS' })],
+    });
+    expect(listed).toEqual([expect.objectContaining({ serviceName: 'tenant-acme-web', runningCount: 0 })]);
+    expect(second).toMatchObject({
+      runningCount: 0,
+      deployments: [expect.objectContaining({ rolloutState: 'IN_PROGRESS' })],
+    });
+    expect(third).toMatchObject({
+      runningCount: 2,
+      deployments: [expect.objectContaining({ rolloutState: 'COMPLETED' })],
+    });
+    expect(third?.events?.map((event) => event.message)).toContain(
+      '(service tenant-acme-web) has reached a steady state.',
+    );
+    expect(fourth).toMatchObject({ runningCount: 2 });
+  });
+
+  it('counts looks across a save and restore', () => {
+    // Arrange
+    const counted = new EcsSimulator({ now: clock.now, startLooks: 1 });
+    counted.registerCluster('tenant-acme');
+    counted.registerServices('tenant-acme', [{ name: 'tenant-acme-web', desiredCount: 1 }]);
+    counted.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] });
+    const restored = new EcsSimulator({ now: clock.now, startLooks: 1 });
+
+    // Act
+    restored.fromJSON(counted.toJSON());
+
+    // Assert
+    expect(
+      restored.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0]?.runningCount,
+    ).toBe(1);
+  });
+});

@@ -19,6 +19,7 @@ import {
   templateUrl,
   tenantParameters,
 } from './cloud.fixture.ts';
+import { slotResourceId } from './real-templates.fixture.ts';
 
 let clock: FakeClock;
 let cloud: LocalCloud;
@@ -110,7 +111,7 @@ describe('createLocalCloud', () => {
     expect(failed[0]?.ResourceStatus).toBe('ROLLBACK_COMPLETE');
     expect(failed).toContainEqual(
       expect.objectContaining({
-        LogicalResourceId: 'Service0',
+        LogicalResourceId: slotResourceId('AWS::ECS::Service', 0, 'silo-services'),
         ResourceStatus: 'CREATE_FAILED',
         ResourceStatusReason: expect.stringContaining('Cluster not found.'),
       }),
@@ -137,7 +138,7 @@ describe('createLocalCloud', () => {
     // Assert
     expect(failed).toMatchObject({
       StackStatus: 'DELETE_FAILED',
-      StackStatusReason: 'The following resource(s) failed to delete: [TargetGroup]. ',
+      StackStatusReason: `The following resource(s) failed to delete: [${slotResourceId('AWS::ElasticLoadBalancingV2::TargetGroup', 0)}]. `,
     });
     expect(servicesAfterFailure?.status).toBe('INACTIVE');
     expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(
@@ -227,6 +228,9 @@ describe('the local cloud behind the real CloudFormation adapter', () => {
     const cause = await findFirstFailure(stack?.stackId ?? '');
 
     expect(stack?.status).toBe('ROLLBACK_COMPLETE');
-    expect(cause).toBe('Service0 (AWS::ECS::Service): Resource handler returned message: "Invalid request provided"');
+    // One service only: the failure hits it (and cancels the resource started alongside).
+    expect(cause).toBe(
+      `${slotResourceId('AWS::ECS::Service', 0)} (AWS::ECS::Service): Resource handler returned message: "Invalid request provided"`,
+    );
   });
 });

@@ -1,6 +1,7 @@
 /**
  * CreateStack requests for the real tenant templates, built the way the orchestrator builds them:
- * the plan step's stack (plan.ts) plus the route parameters register-route adds (allocate.ts).
+ * the plan step's stack (plan.ts) plus the route parameters register-route adds (allocate.ts);
+ * and the logical ids those templates give their resources.
  */
 import type { CreateStackCommandInput } from '@aws-sdk/client-cloudformation';
 import { planTenant } from '../../../../functions/plan-tenant/plan.ts';
@@ -9,6 +10,7 @@ import { tierCatalog } from '../../../../functions/shared/config/catalog.ts';
 import { readStackConfig } from '../../../../functions/shared/config/environment.ts';
 import type { RouteSpec, StackSpec } from '../../../../functions/shared/step/schemas.ts';
 import { selectTier, type TierDefinition } from '../../../../functions/shared/config/tier-catalog.ts';
+import { synthesizedTemplates, type SiloModel } from '../../../../local/cloud/template-source.ts';
 import { listenerArn } from './cloud.fixture.ts';
 
 /** A silo tenant's planned stack, with the route parameters of its claimed slot. */
@@ -53,4 +55,25 @@ export function plannedCreateStackInput(planned: PlannedStack): CreateStackComma
     Capabilities: ['CAPABILITY_IAM'],
     OnFailure: 'ROLLBACK',
   };
+}
+
+/** The real templates, as the local cloud reads them by default. */
+export const realTemplates = synthesizedTemplates();
+
+/**
+ * The logical id the real template gives service slot `slot`'s resource of `type`. CDK adds a
+ * generated suffix to these ids, so tests look them up rather than spell them out.
+ */
+export function slotResourceId(
+  type: 'AWS::ECS::Service' | 'AWS::ECS::TaskDefinition' | 'AWS::ElasticLoadBalancingV2::TargetGroup',
+  slot: number,
+  isolationModel: SiloModel = 'silo-cluster',
+  version = '1.0.0',
+): string {
+  const resources = realTemplates(isolationModel, version).Resources;
+  const id = Object.keys(resources).find(
+    (candidate) => candidate.startsWith(`Slot${slot}`) && resources[candidate]?.Type === type,
+  );
+  if (id === undefined) throw new Error(`the ${isolationModel} template has no ${type} for slot ${slot}`);
+  return id;
 }

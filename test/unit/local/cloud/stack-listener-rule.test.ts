@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { firstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { createLocalCloud, type LocalCloud } from '../../../../local/cloud/index.ts';
 import { createStackInput, FakeClock, listenerArn, pooledTargetGroupArn, secondListenerArn } from './cloud.fixture.ts';
+import { slotResourceId } from './real-templates.fixture.ts';
 
 let clock: FakeClock;
 let cloud: LocalCloud;
@@ -36,6 +37,18 @@ function outputs(stackName: string): Record<string, string> {
 
 function events(stackName: string): StackEvent[] {
   return cloud.cloudFormation.describeStackEvents({ StackName: stackName }).StackEvents ?? [];
+}
+
+/** Moves the clock by 50 ms steps until CloudFormation has started creating the listener rule (within createMs). */
+function advanceUntilRuleCreationStarts(stackName: string): void {
+  const started = () =>
+    events(stackName).some(
+      (event) => event.LogicalResourceId === 'ListenerRule' && event.ResourceStatus === 'CREATE_IN_PROGRESS',
+    );
+  for (let waited = 0; !started(); waited += 50) {
+    if (waited >= 1500) throw new Error('the listener rule was not started within createMs');
+    clock.advance(50);
+  }
 }
 
 function pooledRule(priority: number) {
@@ -98,7 +111,7 @@ describe('a tenant stack creates its listener rule', () => {
 
   it('holds the priority from when CloudFormation creates the rule, before the stack completes', () => {
     cloud.cloudFormation.createStack(createStackInput('tenant-acme', { route: { priority: 7 } }));
-    clock.advance(1000);
+    advanceUntilRuleCreationStarts('tenant-acme');
 
     const clash = (() => {
       try {
@@ -145,7 +158,8 @@ describe('a tenant stack whose listener rule ELB refuses', () => {
     expect(firstFailure(all)).toMatch(
       /^ListenerRule \(AWS::ElasticLoadBalancingV2::ListenerRule\): Resource handler returned message: "Priority '5' is currently in use/,
     );
-    expect(all.some((event) => event.LogicalResourceId === 'Service0')).toBe(false);
+    // The routed service depends on the rule, so CloudFormation never starts it.
+    expect(all.some((event) => event.LogicalResourceId === slotResourceId('AWS::ECS::Service', 0))).toBe(false);
     expect(tenantRules().map((rule) => rule.Actions?.[0]?.TargetGroupArn)).toEqual([pooledTargetGroupArn]);
     expect(() => cloud.ecs.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] })).toThrow(
       ClusterNotFoundException,
@@ -224,16 +238,25 @@ describe("removing a tenant stack's listener rule", () => {
       .filter((event) => event.ResourceStatus === 'DELETE_COMPLETE')
       .map((event) => event.LogicalResourceId)
       .reverse();
-    expect(deleted.indexOf('ListenerRule')).toBeLessThan(deleted.indexOf('TargetGroup'));
+    const targetGroup = slotResourceId('AWS::ElasticLoadBalancingV2::TargetGroup', 0);
+    expect(deleted).toContain(targetGroup);
+    expect(deleted.indexOf('ListenerRule')).toBeLessThan(deleted.indexOf(targetGroup));
   });
 
   it('removes a rule already created when a later resource fails and the stack rolls back', () => {
-    cloud.cloudFormation.failNextCreate('tenant-acme', 'Resource handler returned message: "Invalid request provided"');
+    // The routed service is created after the rule, which it depends on.
+    cloud.cloudFormation.failNextCreate(
+      'tenant-acme',
+      'Resource handler returned message: "Invalid request provided"',
+      {
+        logicalResourceId: slotResourceId('AWS::ECS::Service', 0),
+      },
+    );
     cloud.cloudFormation.createStack(createStackInput('tenant-acme'));
-    clock.advance(1000);
+    advanceUntilRuleCreationStarts('tenant-acme');
     const duringCreate = tenantRules().length;
 
-    clock.advance(1500);
+    clock.advance(2500);
 
     expect(duringCreate).toBe(1);
     expect(cloud.cloudFormation.listStacks()[0]?.status).toBe('ROLLBACK_COMPLETE');
@@ -242,11 +265,13 @@ describe("removing a tenant stack's listener rule", () => {
 
   it('removes the rule when a delete cancels the creation after the rule was made', () => {
     cloud.cloudFormation.createStack(createStackInput('tenant-acme'));
-    clock.advance(1000);
+    advanceUntilRuleCreationStarts('tenant-acme');
+    const duringCreate = tenantRules().length;
 
     cloud.cloudFormation.deleteStack({ StackName: 'tenant-acme' });
     clock.advance(1000);
 
+    expect(duringCreate).toBe(1);
     expect(cloud.cloudFormation.listStacks()[0]?.status).toBe('DELETE_COMPLETE');
     expect(tenantRules()).toEqual([]);
   });

@@ -7,12 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { readStackConfig } from '../../../../functions/shared/config/environment.ts';
 import { TemplateEvaluationError } from '../../../../local/cloud/template-evaluator.ts';
 import { modelStackFromTemplate, tenantTemplateModel } from '../../../../local/cloud/template-model.ts';
-import { synthesizedTemplates, type TemplateDocument } from '../../../../local/cloud/template-source.ts';
+import type { TemplateDocument } from '../../../../local/cloud/template-source.ts';
 import { listenerArn } from './cloud.fixture.ts';
-import { plannedStack, type PlannedStack } from './real-templates.fixture.ts';
+import { plannedStack, realTemplates, slotResourceId, type PlannedStack } from './real-templates.fixture.ts';
 
-const templates = synthesizedTemplates();
-const model = tenantTemplateModel(templates);
+const model = tenantTemplateModel(realTemplates);
 
 function thrown(action: () => unknown): unknown {
   try {
@@ -23,9 +22,12 @@ function thrown(action: () => unknown): unknown {
   throw new Error('expected an error');
 }
 
+function isolationModelOf(planned: PlannedStack): 'silo-cluster' | 'silo-services' {
+  return planned.tier.isolationModel as 'silo-cluster' | 'silo-services';
+}
+
 function templateOf(planned: PlannedStack): TemplateDocument {
-  const isolationModel = planned.tier.isolationModel as 'silo-cluster' | 'silo-services';
-  return templates(isolationModel, planned.stack.templateVersion ?? '');
+  return realTemplates(isolationModelOf(planned), planned.stack.templateVersion ?? '');
 }
 
 /** The logical ids the template declares whose Condition is absent or one of `holding`. */
@@ -34,14 +36,6 @@ function declaredResources(template: TemplateDocument, holding: readonly string[
     .filter(([, resource]) => resource.Condition === undefined || holding.includes(resource.Condition))
     .map(([id]) => id)
     .sort();
-}
-
-function logicalIdOfType(template: TemplateDocument, type: string, slot: number): string {
-  const id = Object.keys(template.Resources).find(
-    (candidate) => candidate.startsWith(`Slot${slot}`) && template.Resources[candidate]?.Type === type,
-  );
-  if (id === undefined) throw new Error(`the template has no ${type} for slot ${slot}`);
-  return id;
 }
 
 describe('tenantTemplateModel on the real silo-cluster template (premium)', () => {
@@ -63,7 +57,7 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
     expect(planned.tier.services).toHaveLength(2);
     expect(stack.services).toEqual(
       planned.tier.services.map((service, slot) => ({
-        logicalResourceId: logicalIdOfType(template, 'AWS::ECS::Service', slot),
+        logicalResourceId: slotResourceId('AWS::ECS::Service', slot, isolationModelOf(planned)),
         name: `${planned.stackName}-${service.name}`,
         desiredCount: service.desiredCount,
       })),
@@ -80,13 +74,13 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
   it('creates each resource after what it depends on (the routed service after the listener rule)', () => {
     const order = stack.resources?.map((resource) => resource.logicalResourceId) ?? [];
     const position = (id: string) => order.indexOf(id);
-    const targetGroup = logicalIdOfType(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 0);
-    const routedService = logicalIdOfType(template, 'AWS::ECS::Service', 0);
+    const targetGroup = slotResourceId('AWS::ElasticLoadBalancingV2::TargetGroup', 0, isolationModelOf(planned));
+    const routedService = slotResourceId('AWS::ECS::Service', 0, isolationModelOf(planned));
     expect(position('Cluster')).toBeLessThan(position(routedService));
     expect(position(targetGroup)).toBeLessThan(position('ListenerRule'));
     expect(position('ListenerRule')).toBeLessThan(position(routedService));
-    expect(position(logicalIdOfType(template, 'AWS::ECS::TaskDefinition', 1))).toBeLessThan(
-      position(logicalIdOfType(template, 'AWS::ECS::Service', 1)),
+    expect(position(slotResourceId('AWS::ECS::TaskDefinition', 1, isolationModelOf(planned)))).toBeLessThan(
+      position(slotResourceId('AWS::ECS::Service', 1, isolationModelOf(planned))),
     );
   });
 
@@ -121,6 +115,17 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
     });
   });
 
+  it('keeps the generated target group name within 32 characters for the longest tenant id', () => {
+    const longest = plannedStack('a'.repeat(63), 'premium');
+
+    const longStack = model(longest.stackName, longest.templateUrl, longest.parameters);
+
+    const targetGroupName = longStack.targetGroupArn.split('/')[1] ?? '';
+    expect(longest.stackName.length).toBeGreaterThan(32);
+    expect(targetGroupName.length).toBeGreaterThan(0);
+    expect(targetGroupName.length).toBeLessThanOrEqual(32);
+  });
+
   it('requires CAPABILITY_IAM for the roles the template declares', () => {
     expect(stack.requiredCapabilities).toEqual(['CAPABILITY_IAM']);
   });
@@ -149,7 +154,7 @@ describe('tenantTemplateModel on the real silo-services template (advanced)', ()
     expect(stack.clusterName).toBe(sharedCluster);
     expect(stack.services).toEqual([
       {
-        logicalResourceId: logicalIdOfType(template, 'AWS::ECS::Service', 0),
+        logicalResourceId: slotResourceId('AWS::ECS::Service', 0, isolationModelOf(planned)),
         name: 'tenant-initech-web',
         desiredCount: planned.tier.services[0]?.desiredCount,
       },
@@ -197,6 +202,30 @@ describe('tenantTemplateModel parameter checks against the declared Parameters',
     });
   });
 
+  it('rejects every missing route parameter and slot 0 field (no Default), in declaration order', () => {
+    const parameters = { ...planned.parameters };
+    for (const name of ['ListenerArn', 'RouteStyle', 'RouteValue', 'RouteHeaderName', 'Service0Image', 'Service0Port'])
+      delete parameters[name];
+
+    expect(rejection(parameters)).toMatchObject({
+      name: 'ValidationError',
+      message:
+        'Parameters: [Service0Image, Service0Port, RouteStyle, ListenerArn, RouteValue, RouteHeaderName] must have values',
+    });
+  });
+
+  it('requires ServiceCount, and SharedClusterName of a silo-services stack', () => {
+    const advanced = plannedStack('initech', 'advanced');
+    const { ServiceCount: _count, SharedClusterName: _cluster, ...parameters } = advanced.parameters;
+
+    const error = thrown(() => model(advanced.stackName, advanced.templateUrl, parameters));
+
+    expect(error).toMatchObject({
+      name: 'ValidationError',
+      message: 'Parameters: [ServiceCount, SharedClusterName] must have values',
+    });
+  });
+
   it('takes the Default of unused slot parameters', () => {
     expect(Object.keys(planned.parameters).some((name) => name.startsWith('Service2'))).toBe(false);
 
@@ -206,6 +235,7 @@ describe('tenantTemplateModel parameter checks against the declared Parameters',
   it.each([
     ['RulePriority', '50001', "Parameter 'RulePriority' must be a number not greater than 50000"],
     ['RulePriority', '0', "Parameter 'RulePriority' must be a number not less than 1"],
+    ['RulePriority', 'first', "Parameter 'RulePriority' must be a number."],
     ['Service0DesiredCount', 'two', "Parameter 'Service0DesiredCount' must be a number."],
     ['ServiceCount', '5', "Parameter 'ServiceCount' must be one of AllowedValues"],
     ['RouteStyle', 'path', "Parameter 'RouteStyle' must be one of AllowedValues"],
@@ -257,7 +287,7 @@ describe('modelStackFromTemplate on a template the local cloud cannot follow', (
   });
 
   it('throws naming an unsupported function even where the model reads nothing (a task definition)', () => {
-    const taskDefinition = logicalIdOfType(template, 'AWS::ECS::TaskDefinition', 0);
+    const taskDefinition = slotResourceId('AWS::ECS::TaskDefinition', 0, isolationModelOf(planned));
     const unsupported = changed((copy) => {
       const properties = copy.Resources[taskDefinition]?.Properties;
       if (properties) properties.Family = { 'Fn::ImportValue': 'family' };
@@ -285,7 +315,7 @@ describe('modelStackFromTemplate on a template the local cloud cannot follow', (
   });
 
   it('throws on a second target group rather than modelling one of them', () => {
-    const targetGroup = logicalIdOfType(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 0);
+    const targetGroup = slotResourceId('AWS::ElasticLoadBalancingV2::TargetGroup', 0, isolationModelOf(planned));
     const twoTargetGroups = changed((copy) => {
       copy.Resources.ExtraTargetGroup = structuredClone(copy.Resources[targetGroup]) as {
         Properties?: Record<string, unknown>;

@@ -5,7 +5,7 @@
 import { InsufficientCapabilitiesException, type StackEvent } from '@aws-sdk/client-cloudformation';
 import { ClusterNotFoundException } from '@aws-sdk/client-ecs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createLocalCloud, tenantTemplateModel, type LocalCloud } from '../../../../local/cloud/index.ts';
+import { createLocalCloud, type LocalCloud } from '../../../../local/cloud/index.ts';
 import { FakeClock, listenerArn, pooledTargetGroupArn } from './cloud.fixture.ts';
 import { plannedCreateStackInput, plannedStack } from './real-templates.fixture.ts';
 
@@ -21,7 +21,6 @@ function newCloud(sharedClusters: string[]): LocalCloud {
     createMs: 1200,
     deleteMs: 1000,
     startMs: 0,
-    model: tenantTemplateModel(),
   });
 }
 

@@ -8,10 +8,63 @@ import {
   selectTier,
 } from '../../../../../functions/shared/config/tier-catalog.ts';
 
-/** A deep copy of the shipped catalog, changed by `edit`. */
-function catalogWith(edit: (catalog: any) => void): unknown {
-  const copy = structuredClone(catalogJson) as any;
-  edit(copy);
+/** The shipped catalog's shape, as the JSON import types it. */
+type Catalog = typeof catalogJson;
+
+/** Every dotted path into `T` (`tiers.premium.services.0.cpu`): array elements by index. */
+type PathOf<T> = T extends readonly (infer Element)[]
+  ? `${number}` | `${number}.${PathOf<Element>}`
+  : T extends object
+    ? { [Key in keyof T & string]: Key | `${Key}.${PathOf<T[Key]>}` }[keyof T & string]
+    : never;
+
+type CatalogPath = PathOf<Catalog>;
+
+/** A change to a copy of the catalog. */
+type Edit = (catalog: unknown) => void;
+
+/** The object or array at `path` (throws when the path does not lead to one: a test typo must not pass). */
+function nodeAt(root: unknown, path: string): Record<string, unknown> {
+  let node = root;
+  for (const key of path === '' ? [] : path.split('.')) {
+    if (typeof node !== 'object' || node === null || !(key in node)) throw new Error(`the catalog has no ${path}`);
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (typeof node !== 'object' || node === null) throw new Error(`${path} is not an object or array`);
+  return node as Record<string, unknown>;
+}
+
+/** Sets the value at an existing path. */
+function set(path: CatalogPath, value: unknown): Edit {
+  const keys = path.split('.');
+  const last = keys.pop() ?? '';
+  return (catalog) => {
+    const parent = nodeAt(catalog, keys.join('.'));
+    if (!(last in parent)) throw new Error(`the catalog has no ${path}`);
+    parent[last] = value;
+  };
+}
+
+/** Adds a key the catalog does not have to the object at `parent` (`''`: the root). */
+function addKey(parent: CatalogPath | '', key: string, value: unknown): Edit {
+  return (catalog) => {
+    const node = nodeAt(catalog, parent);
+    if (key in node) throw new Error(`${parent}.${key} exists already`);
+    node[key] = value;
+  };
+}
+
+/** Several edits as one. */
+function all(...edits: readonly Edit[]): Edit {
+  return (catalog) => {
+    for (const edit of edits) edit(catalog);
+  };
+}
+
+/** A deep copy of the shipped catalog, changed by `edits` in order. */
+function catalogWith(...edits: readonly Edit[]): unknown {
+  const copy: unknown = structuredClone(catalogJson);
+  for (const edit of edits) edit(copy);
   return copy;
 }
 
@@ -40,86 +93,73 @@ describe('loadTierCatalog', () => {
   it.each([
     [
       'services.0.cpu',
-      (c: any) => (c.tiers.premium.services[0].cpu = 300),
+      set('tiers.premium.services.0.cpu', 300),
       'tiers.premium.services.0.cpu: must be one of the Fargate CPU sizes 256, 512, 1024, 2048, 4096, 8192, 16384',
     ],
-    ['services.0.memory', (c: any) => (c.tiers.premium.services[0].memory = 100), 'tiers.premium.services.0.memory:'],
+    ['services.0.memory', set('tiers.premium.services.0.memory', 100), 'tiers.premium.services.0.memory:'],
     [
       'services.0.memory (not an integer)',
-      (c: any) => (c.tiers.premium.services[0].memory = 1024.5),
+      set('tiers.premium.services.0.memory', 1024.5),
       'tiers.premium.services.0.memory: must be an integer',
     ],
     [
       'a cpu/memory pair Fargate does not offer',
-      (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 4096 }),
+      all(set('tiers.premium.services.0.cpu', 256), set('tiers.premium.services.0.memory', 4096)),
       'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)',
     ],
     // 1536 lies between 512 and 2048 in 512 steps, yet Fargate has no 256/1536 size.
     [
       '256 CPU with 1536 MiB',
-      (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 256, memory: 1536 }),
+      all(set('tiers.premium.services.0.cpu', 256), set('tiers.premium.services.0.memory', 1536)),
       'tiers.premium.services.0.memory: must be one of 512, 1024, 2048 MiB for cpu 256 (Fargate task sizes)',
     ],
     [
       '8192 CPU off its 4 GB steps',
-      (c: any) => Object.assign(c.tiers.premium.services[0], { cpu: 8192, memory: 18432 }),
+      all(set('tiers.premium.services.0.cpu', 8192), set('tiers.premium.services.0.memory', 18432)),
       'tiers.premium.services.0.memory: must be one of 16384 to 61440 in steps of 4096 MiB for cpu 8192 (Fargate task sizes)',
     ],
-    ['services.1.port', (c: any) => (c.tiers.premium.services[1].port = 70000), 'tiers.premium.services.1.port:'],
-    [
-      'services.0.desiredCount',
-      (c: any) => (c.tiers.basic.services[0].desiredCount = 0),
-      'tiers.basic.services.0.desiredCount:',
-    ],
+    ['services.1.port', set('tiers.premium.services.1.port', 70000), 'tiers.premium.services.1.port:'],
+    ['services.0.desiredCount', set('tiers.basic.services.0.desiredCount', 0), 'tiers.basic.services.0.desiredCount:'],
     [
       'services.0.name',
-      (c: any) => (c.tiers.basic.services[0].name = 'Web_1'),
+      set('tiers.basic.services.0.name', 'Web_1'),
       'tiers.basic.services.0.name: must be 1-20 characters of lower-case letters, digits and hyphens, starting with a letter',
     ],
-    [
-      'services.0.image',
-      (c: any) => (c.tiers.basic.services[0].image = ''),
-      'tiers.basic.services.0.image: must not be empty',
-    ],
+    ['services.0.image', set('tiers.basic.services.0.image', ''), 'tiers.basic.services.0.image: must not be empty'],
     [
       'services.0.healthCheckPath',
-      (c: any) => (c.tiers.advanced.services[0].healthCheckPath = 'health'),
+      set('tiers.advanced.services.0.healthCheckPath', 'health'),
       'tiers.advanced.services.0.healthCheckPath: must be a path starting with /',
     ],
     [
       'a duplicate service name',
-      (c: any) => (c.tiers.premium.services[1].name = 'web'),
+      set('tiers.premium.services.1.name', 'web'),
       'tiers.premium.services.1.name: duplicates service name "web"',
     ],
-    ['no services', (c: any) => (c.tiers.basic.services = []), 'tiers.basic.services: must list at least one service'],
+    ['no services', set('tiers.basic.services', []), 'tiers.basic.services: must list at least one service'],
     [
       'too many services',
-      (c: any) =>
-        (c.tiers.basic.services = Array.from({ length: 5 }, (_, i) => ({
-          ...c.tiers.basic.services[0],
-          name: `s${i}`,
-        }))),
+      set(
+        'tiers.basic.services',
+        Array.from({ length: 5 }, (_, i) => ({ ...catalogJson.tiers.basic.services[0], name: `s${i}` })),
+      ),
       'tiers.basic.services: must list at most 4 services',
     ],
     [
       'isolationModel',
-      (c: any) => (c.tiers.basic.isolationModel = 'bridge'),
+      set('tiers.basic.isolationModel', 'bridge'),
       'tiers.basic.isolationModel: must be one of pool, silo-services, silo-cluster',
     ],
-    [
-      'route.style',
-      (c: any) => (c.tiers.basic.route.style = 'path'),
-      'tiers.basic.route.style: must be "host" or "header"',
-    ],
-    ['an unknown tier key', (c: any) => (c.tiers.basic.price = 10), 'tiers.basic:'],
+    ['route.style', set('tiers.basic.route.style', 'path'), 'tiers.basic.route.style: must be "host" or "header"'],
+    ['an unknown tier key', addKey('tiers.basic', 'price', 10), 'tiers.basic:'],
     [
       'templateVersions',
-      (c: any) => (c.templateVersions['silo-cluster'] = 'latest'),
+      set('templateVersions.silo-cluster', 'latest'),
       'templateVersions.silo-cluster: must be a version like 1.0.0',
     ],
     // zod 4 reports a bad record key as invalid_key with the custom message nested; the field is still named.
-    ['a tier name', (c: any) => (c.tiers.Gold = c.tiers.basic), 'tiers.Gold: Invalid key in record'],
-    ['no tiers', (c: any) => (c.tiers = {}), 'tiers: must define at least one tier'],
+    ['a tier name', addKey('tiers', 'Gold', catalogJson.tiers.basic), 'tiers.Gold: Invalid key in record'],
+    ['no tiers', set('tiers', {}), 'tiers: must define at least one tier'],
   ])('names the bad field: %s', (_case, edit, expected) => {
     const error = loadError(catalogWith(edit));
 
@@ -129,10 +169,7 @@ describe('loadTierCatalog', () => {
 
   it('names every bad field at once', () => {
     const error = loadError(
-      catalogWith((c) => {
-        c.tiers.basic.services[0].cpu = 1;
-        c.tiers.advanced.route.style = 'path';
-      }),
+      catalogWith(set('tiers.basic.services.0.cpu', 1), set('tiers.advanced.route.style', 'path')),
     );
 
     expect(error.message).toMatch(/tiers\.basic\.services\.0\.cpu: .*; tiers\.advanced\.route\.style: /);
@@ -142,7 +179,9 @@ describe('loadTierCatalog', () => {
     const accepted = (cpu: number, memory: number) =>
       fargateSizeProblem(cpu, memory) === undefined &&
       (() => {
-        loadTierCatalog(catalogWith((c) => Object.assign(c.tiers.premium.services[0], { cpu, memory })));
+        loadTierCatalog(
+          catalogWith(set('tiers.premium.services.0.cpu', cpu), set('tiers.premium.services.0.memory', memory)),
+        );
         return true;
       })();
 

@@ -1,9 +1,13 @@
 /**
- * Delivery safety on the embedded runtime: a request whose workflow cannot be started (Step
- * Functions throttling, or its open-executions quota) makes the admission function fail, which is
- * invoked again with backoff (Lambda's asynchronous retries) and, past the last attempt, the
- * request is kept in a dead-letter queue that survives a restart; a redrive starts it once and the
- * control plane gets one success reply. Nothing is lost and nothing runs twice.
+ * The local runtime's model of what Lambda and EventBridge do around the admission function: a
+ * request whose workflow cannot be started (Step Functions throttling, or its open-executions
+ * quota) makes the admission function fail; the runtime invokes it again with backoff (Lambda's
+ * asynchronous retries) and, past the last attempt, keeps the request in its dead-letter queue,
+ * which survives a restart; its redrive starts it once and the control plane gets one success
+ * reply. This checks the simulator's retry and dead-letter model end to end with the real
+ * workflows; the product's own part (the function throws, a started execution counts as started,
+ * the AWS redrive tool starts a request once) is tested on the product's code in
+ * test/unit/functions/admit-request/handler-delivery-safety.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,14 +18,14 @@ import { onboardingEvent } from '../../cli/requests.ts';
 import type { EmbeddedRuntime } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 
-const timings = { createMs: 20, deleteMs: 20, startMs: 10, waitMs: 5 };
+const timings = { createMs: 20, deleteMs: 20, startLooks: 0, waitMs: 5 };
 /** Invocations of the admission function per request: the first and Lambda's two retries. */
 const startAttempts = 3;
 
 let directory: string;
 let runtime: EmbeddedRuntime;
 beforeEach(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'delivery-safety-'));
+  directory = mkdtempSync(join(tmpdir(), 'admission-retries-'));
   runtime = await openLocalRuntime({ stateDirectory: directory, timings });
 });
 afterEach(async () => {
