@@ -140,10 +140,9 @@ export const OnboardingDetailSchema = z.looseObject({
   email: z.string({ error: 'must be a string' }).optional(),
   registrationStatus: z.string({ error: 'must be a string' }).optional(),
 });
-export type OnboardingDetail = z.infer<typeof OnboardingDetailSchema>;
 
 /** `detail` of an offboarding request: the tenant record as the control plane last saw it. */
-export const OffboardingDetailSchema = z.looseObject({
+const OffboardingDetailSchema = z.looseObject({
   tenantId: tenantIdSchema,
   tenantRegistrationId: registrationIdSchema,
   tenantName: tenantNameSchema.optional(),
@@ -152,10 +151,9 @@ export const OffboardingDetailSchema = z.looseObject({
   tenantConfig: z.string({ error: 'must be a string' }).optional(),
   registrationStatus: z.string({ error: 'must be a string' }).optional(),
 });
-export type OffboardingDetail = z.infer<typeof OffboardingDetailSchema>;
 
 /** The EventBridge envelope around a request. */
-export const RequestEnvelopeSchema = z.looseObject({
+const RequestEnvelopeSchema = z.looseObject({
   id: z.string({ error: 'must be a string' }).min(1).optional(),
   source: z.string({ error: 'must be a string' }),
   'detail-type': z.string({ error: 'must be a string' }),
@@ -176,14 +174,21 @@ export interface TenantRequest {
   readonly requestedAt?: string;
 }
 
-function describeIssues(prefix: string, error: z.ZodError): string {
-  const parts = error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? [prefix, ...issue.path].join('.') : prefix;
-    return issue.code === 'invalid_type' && issue.input === undefined
-      ? `${path}: is required`
-      : `${path}: ${issue.message}`;
-  });
-  return parts.join('; ');
+/**
+ * How the orchestrator words a zod error, everywhere (requests, step inputs, configuration, the
+ * tier catalog): `path: problem` per issue, joined by `; `. The path starts with `prefix` when one
+ * is given and reads `(root)` when empty. When the parse reported inputs (`reportInput`, which zod
+ * 4 otherwise omits), a field whose input is absent reads `is required` rather than a type
+ * mismatch. Values are never echoed: they may be personal data or hostile.
+ */
+export function describeIssues(error: z.ZodError, prefix?: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = [...(prefix !== undefined ? [prefix] : []), ...issue.path].join('.') || '(root)';
+      const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
+      return `${path}: ${missing ? 'is required' : issue.message}`;
+    })
+    .join('; ');
 }
 
 /**
@@ -195,7 +200,7 @@ export function parseRequest(event: unknown, config: ContractConfig): TenantRequ
   // reportInput lets describeIssues tell a missing field from a wrong-typed one (zod 4 omits inputs otherwise).
   const envelope = RequestEnvelopeSchema.safeParse(event, { reportInput: true });
   if (!envelope.success) {
-    throw new InvalidRequestError(`Invalid request event: ${describeIssues('event', envelope.error)}`);
+    throw new InvalidRequestError(`Invalid request event: ${describeIssues(envelope.error, 'event')}`);
   }
   const { source, detail } = envelope.data;
   const detailType = envelope.data['detail-type'];
@@ -212,7 +217,7 @@ export function parseRequest(event: unknown, config: ContractConfig): TenantRequ
   const schema = operation === 'onboarding' ? OnboardingDetailSchema : OffboardingDetailSchema;
   const parsed = schema.safeParse(detail, { reportInput: true });
   if (!parsed.success) {
-    throw new InvalidRequestError(`Invalid ${operation} request: ${describeIssues('detail', parsed.error)}`);
+    throw new InvalidRequestError(`Invalid ${operation} request: ${describeIssues(parsed.error, 'detail')}`);
   }
   const d = parsed.data;
   return {
@@ -263,12 +268,11 @@ export function addressOfRequest(event: unknown, config: ContractConfig): Reques
 // Outbound
 // ---------------------------------------------------------------------------
 
-export const RegistrationStatus = {
+const RegistrationStatus = {
   created: 'created',
   failed: 'failed',
   deleted: 'deleted',
 } as const;
-export type RegistrationStatus = (typeof RegistrationStatus)[keyof typeof RegistrationStatus];
 
 /** Where and why a workflow stopped; carried inside `tenantRegistrationData` so the control plane records it. */
 export interface FailureDetails {
@@ -319,7 +323,7 @@ export interface ReplyEntry {
  * receives into the registration record, so a success after an earlier failure (a redrive, a
  * replay) would otherwise keep showing the old failure.
  */
-export const clearedFailure: { readonly [K in keyof FailureDetails]: null } = {
+const clearedFailure: { readonly [K in keyof FailureDetails]: null } = {
   failureReason: null,
   failedStep: null,
   errorName: null,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
-import { defaultContractConfig, maxTenantIdLength } from '../events/contract.ts';
+import { defaultContractConfig, describeIssues, maxTenantIdLength } from '../events/contract.ts';
 import { maxStackOperationsLimit } from '../functions/shared/config/environment.ts';
 import { ec2IdPattern } from '../functions/shared/config/template-parameters.ts';
 import { loadTierCatalog, type TierCatalog } from '../functions/shared/config/tier-catalog.ts';
@@ -59,7 +59,7 @@ const ExistingSharedInfrastructureSchema = z.strictObject({
 });
 
 /** The configuration file's schema; every field but the bus name and the tenant domain has a default. */
-export const OrchestratorConfigSchema = z.strictObject({
+const OrchestratorConfigSchema = z.strictObject({
   /** The bus the control plane sends requests on and reads replies from. */
   eventBusName: z
     .string()
@@ -139,7 +139,7 @@ export const OrchestratorConfigSchema = z.strictObject({
  * ALB host-header condition values are at most 128 characters (and matched ignoring case).
  * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions
  */
-export const maxHostHeaderLength = 128;
+const maxHostHeaderLength = 128;
 
 /** Checks that must see several fields at once. */
 const OrchestratorConfigChecked = OrchestratorConfigSchema.superRefine((config, context) => {
@@ -157,7 +157,6 @@ const OrchestratorConfigChecked = OrchestratorConfigSchema.superRefine((config, 
 
 /** The validated configuration, defaults applied. */
 export type OrchestratorConfig = z.infer<typeof OrchestratorConfigSchema>;
-export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructure'];
 
 /**
  * Validates a configuration object. Throws an Error whose message lists every problem as
@@ -166,8 +165,7 @@ export type SharedInfrastructureConfig = OrchestratorConfig['sharedInfrastructur
 export function loadOrchestratorConfig(raw: unknown): OrchestratorConfig {
   const parsed = OrchestratorConfigChecked.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new Error(`Invalid orchestrator configuration: ${problems.join('; ')}`);
+    throw new Error(`Invalid orchestrator configuration: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

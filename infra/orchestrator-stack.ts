@@ -13,7 +13,7 @@ import { eventFunctions } from '../functions/lambda-functions.ts';
 import { permissionsBoundaryParameter } from '../functions/shared/config/template-parameters.ts';
 import type { TierCatalog } from '../functions/shared/config/tier-catalog.ts';
 import { projectRoot, type OrchestratorConfig } from './config.ts';
-import type { EnvironmentVariable } from './constructs/function-environment.ts';
+import type { EnvironmentSetting } from '../functions/shared/config/environment.ts';
 import { EventWiring } from './constructs/event-wiring.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OrchestratorFunctions } from './constructs/orchestrator-functions.ts';
@@ -123,31 +123,31 @@ export class OrchestratorStack extends Stack {
       onboarding: workflowArn(this, 'onboarding'),
       offboarding: workflowArn(this, 'offboarding'),
     };
-    const environment: Record<EnvironmentVariable, string> = {
-      EVENT_BUS_NAME: config.eventBusName,
-      CONTROL_PLANE_SOURCE: config.controlPlaneSource,
-      APPLICATION_PLANE_SOURCE: config.applicationPlaneSource,
-      ACCEPT_LEGACY_DETAIL_TYPES: String(config.acceptLegacyDetailTypes),
-      EMIT_LEGACY_DETAIL_TYPES: String(config.emitLegacyDetailTypes),
-      TENANT_REGISTRY_TABLE: this.tables.registry.tableName,
-      IDEMPOTENCY_TABLE: this.tables.idempotency.tableName,
-      STACK_NAME_PREFIX: config.stackNamePrefix,
-      TENANT_STACK_PARAMETERS: this.toJsonString(tenantStackParameters),
-      TEMPLATE_BASE_URL: this.templates.baseUrl,
-      TENANT_DOMAIN: config.tenantDomain,
-      CLOUDFORMATION_ROLE_ARN: this.tenantStackRole.role.roleArn,
-      ROUTE_LISTENERS: this.toJsonString([routeListener]),
-      STACK_TIMEOUT_SECONDS: String(config.stackTimeoutSeconds),
-      SERVICES_TIMEOUT_SECONDS: String(config.servicesTimeoutSeconds),
-      STACK_QUEUE_TIMEOUT_SECONDS: String(config.stackQueueTimeoutSeconds),
-      MAX_STACK_OPERATIONS: String(config.maxConcurrentStackOperations),
-      TOMBSTONE_SECONDS: String(tombstoneLifetime.toSeconds()),
-      ONBOARDING_STATE_MACHINE_ARN: stateMachineArns.onboarding,
-      OFFBOARDING_STATE_MACHINE_ARN: stateMachineArns.offboarding,
+    const settings: Record<EnvironmentSetting, string> = {
+      eventBusName: config.eventBusName,
+      controlPlaneSource: config.controlPlaneSource,
+      applicationPlaneSource: config.applicationPlaneSource,
+      acceptLegacyDetailTypes: String(config.acceptLegacyDetailTypes),
+      emitLegacyDetailTypes: String(config.emitLegacyDetailTypes),
+      registryTableName: this.tables.registry.tableName,
+      idempotencyTableName: this.tables.idempotency.tableName,
+      stackNamePrefix: config.stackNamePrefix,
+      tenantStackParameters: this.toJsonString(tenantStackParameters),
+      templateBaseUrl: this.templates.baseUrl,
+      tenantDomain: config.tenantDomain,
+      cloudFormationRoleArn: this.tenantStackRole.role.roleArn,
+      routeListeners: this.toJsonString([routeListener]),
+      stackTimeoutSeconds: String(config.stackTimeoutSeconds),
+      servicesTimeoutSeconds: String(config.servicesTimeoutSeconds),
+      stackQueueTimeoutSeconds: String(config.stackQueueTimeoutSeconds),
+      maxStackOperations: String(config.maxConcurrentStackOperations),
+      tombstoneSeconds: String(tombstoneLifetime.toSeconds()),
+      onboardingStateMachineArn: stateMachineArns.onboarding,
+      offboardingStateMachineArn: stateMachineArns.offboarding,
     };
     this.functions = new OrchestratorFunctions(this, 'Functions', {
       projectRoot: root,
-      environment,
+      settings,
       logRetention,
       targets: {
         registry: this.tables.registry,

@@ -58,7 +58,7 @@ export interface AslDefinition {
 }
 
 /** One line of the worst case: what takes the time and how long. */
-export interface BudgetItem {
+interface BudgetItem {
   readonly what: string;
   readonly seconds: number;
   /** The configuration field behind the item, when there is one. */

@@ -36,10 +36,10 @@ export const maxExecutionNameLength = 80;
  * value is cut to one character more than its limit: still refused by the accept step, naming
  * the field, without carrying megabytes into the execution.
  */
-export const detailFieldLimits = { tenantId: 63, tenantRegistrationId: 128, tenantName: 256, tier: 64 } as const;
+const detailFieldLimits = { tenantId: 63, tenantRegistrationId: 128, tenantName: 256, tier: 64 } as const;
 
 /** Envelope strings EventBridge sets itself (UUID, ISO time, account, Region): no contract limit, this bound. */
-export const maxEnvelopeStringLength = 256;
+const maxEnvelopeStringLength = 256;
 
 /** Fields the contract declares but the workflows never read: dropped, unless mistyped (see {@link sanitizedRequest}). */
 const unreadDetailFields: Readonly<Record<Operation, readonly string[]>> = {
@@ -50,7 +50,7 @@ const unreadDetailFields: Readonly<Record<Operation, readonly string[]>> = {
 const envelopeStringFields = ['version', 'id', 'source', 'detail-type', 'time', 'region', 'account'] as const;
 
 /** `detail` of the execution input. */
-export interface SanitizedDetail {
+interface SanitizedDetail {
   /** Absent when the request has none (only own properties count: a `__proto__` key cannot stand in). */
   readonly tenantId?: string | null;
   readonly tenantRegistrationId?: string | null;

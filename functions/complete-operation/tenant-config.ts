@@ -11,7 +11,7 @@ import type { Plan, RouteRegistration, WorkflowRequest } from '../shared/step/sc
  * (listener and priority). The rule and target group ARNs are left out: the application does not
  * need them, and a silo tenant's registration has neither (its stack owns the rule).
  */
-export type TenantRouteConfig =
+type TenantRouteConfig =
   | { readonly style: 'host'; readonly host: string; readonly listenerArn: string; readonly priority: number }
   | {
       readonly style: 'header';
@@ -22,7 +22,7 @@ export type TenantRouteConfig =
     };
 
 /** The parsed shape of the tenant config string. */
-export interface TenantConfig {
+interface TenantConfig {
   readonly tenantId: string;
   readonly tier: string;
   readonly isolationModel: Plan['isolationModel'];

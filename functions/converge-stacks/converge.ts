@@ -3,13 +3,14 @@
  * desired state, when the loop is done, stuck or out of time, and how long to wait next.
  *
  * History budget: one loop pass is a Task (5 events with scheduling), a Choice (2) and a Wait (2),
- * about 9 events. Waits are 30 and 45 s, then 60 s, so a one-hour stack takes
- * 2 + (3600 - 75) / 60 ≈ 61 passes ≈ 550 events: about 2% of Step Functions' 25,000-event limit,
- * leaving the rest of the workflow (and redrives) ample room.
+ * about 9 events. Looks come at 0, 30 and 75 s, then every 60 s, so a one-hour stack takes
+ * 3 + ceil((3600 - 75) / 60) = 62 passes ≈ 560 events: about 2% of Step Functions' 25,000-event
+ * limit, leaving the rest of the workflow (and redrives) ample room.
  *
  * Cost: each pass is three state transitions. Tenant stacks take minutes (ECS services wait for
  * steady state), so looking sooner than 30 s only buys transitions: a 6-minute stack takes 8
- * looks instead of 10, which keeps a silo onboarding under $0.001 of orchestration.
+ * looks, where waits growing the same way from 10 s would take 10, which keeps a silo onboarding
+ * under $0.001 of orchestration.
  */
 import {
   InvalidStepInputError,
@@ -25,7 +26,7 @@ import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/st
 export type DesiredState = ConvergeStacksInput['desired'];
 
 /** The longest wait between two looks, in seconds. */
-export const maxWaitSeconds = 60;
+const maxWaitSeconds = 60;
 
 /** The Wait state's seconds after `polls` earlier looks: 30, 45, then 60 from then on. */
 export function nextWaitSeconds(polls: number): number {

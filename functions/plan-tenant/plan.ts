@@ -14,7 +14,7 @@ import {
 import type { IsolationModel, TierCatalog, TierDefinition } from '../shared/config/tier-catalog.ts';
 
 /** Header that selects a tenant on header-style routes. */
-export const tenantHeaderName = 'x-tenant-id';
+const tenantHeaderName = 'x-tenant-id';
 
 /** Tag on every tenant stack, so operators (and cleanup) can tell ours from others. */
 export const managedByTag = { key: 'managed-by', value: 'tenant-orchestrator' } as const;
@@ -82,7 +82,7 @@ function stackParameters(
 }
 
 /** The route that selects the tenant: its own host name, or a header carrying its id. */
-export function planRoute(tenantId: string, tier: TierDefinition, stackConfig: StackConfig): RouteSpec {
+function planRoute(tenantId: string, tier: TierDefinition, stackConfig: StackConfig): RouteSpec {
   if (tier.route.style === 'host') {
     return { style: 'host', value: `${tenantId}.${stackConfig.tenantDomain}`.toLowerCase() };
   }

@@ -6,7 +6,7 @@
  * the same one) and the rule created second; the route recorded on the tenant is the memory
  * that lets a re-run or redrive pick up the claim instead of allocating again. A run that
  * crashed between claiming the priority and recording the route left an orphan claim, which
- * is looked for and reused before anything new is allocated (see registry-routes.ts).
+ * is looked for and reused before anything new is allocated (see functions/shared/registry/route-priorities.ts).
  *
  * Silo tenants: ECS will not attach a service to a target group no load balancer uses, so the
  * tenant's stack creates its own rule, before its services. This step runs before the stacks,

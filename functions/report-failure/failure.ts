@@ -10,7 +10,6 @@ import { redactEmails } from '../shared/step/redact.ts';
 
 /** Statuses the reporter answers; the CDK rule sends only these. */
 export const reportedStatuses = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
-export type ReportedStatus = (typeof reportedStatuses)[number];
 
 /** The part of the EventBridge event the reporter reads. Other fields are ignored. */
 export const ExecutionStatusChangeSchema = z.object({

@@ -267,5 +267,3 @@ export function createFailureReporter(options: FailureReporterOptions) {
 
   return { report };
 }
-
-export type FailureReporter = ReturnType<typeof createFailureReporter>;

@@ -6,7 +6,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { TierCatalog } from '../../functions/shared/config/tier-catalog.ts';
 
 /** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:tag|@sha256:digest]` */
-export const privateEcrImage =
+const privateEcrImage =
   /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::([\w.-]+)|@(sha256:[a-f0-9]{64}))?$/;
 
 /** A private ECR image's parts. */

@@ -26,7 +26,7 @@ const retryAttempts = 185;
  * The contract's pattern (EventBridge JSON field names) as a CDK EventPattern (camelCase fields):
  * the rule renders exactly requestEventPattern's JSON.
  */
-export function cdkEventPattern(pattern: Readonly<Record<string, unknown>>): events.EventPattern {
+function cdkEventPattern(pattern: Readonly<Record<string, unknown>>): events.EventPattern {
   const { 'detail-type': detailType, ...rest } = pattern;
   return {
     ...rest,

@@ -18,11 +18,11 @@ import { Construct } from 'constructs';
 import type { Operation } from '../../events/contract.ts';
 
 /** Namespace of the orchestrator's own metrics. */
-export const metricNamespace = 'TenantOrchestrator';
+const metricNamespace = 'TenantOrchestrator';
 /** Metric counting workflow steps that found their execution superseded (it ends in the `Superseded` state). */
-export const supersededExecutionsMetric = 'SupersededExecutions';
+const supersededExecutionsMetric = 'SupersededExecutions';
 /** Metric counting requests that could not be answered (admission function, failure reporter and sweep). */
-export const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
+const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
 
 /** Properties of {@link Monitoring}. */
 export interface MonitoringProps {

@@ -9,7 +9,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
 import { sweepSchedule } from '../../functions/sweep-failures/sweep.ts';
-import { functionEnvironment, type EnvironmentVariable, type FunctionDirectory } from './function-environment.ts';
+import type { EnvironmentSetting } from '../../functions/shared/config/environment.ts';
+import { functionEnvironment, type FunctionDirectory } from './function-environment.ts';
 import { functionPermissions, type FunctionTargets } from './function-permissions.ts';
 import { OrchestratorFunction } from './orchestrator-function.ts';
 
@@ -17,8 +18,8 @@ import { OrchestratorFunction } from './orchestrator-function.ts';
 export interface OrchestratorFunctionsProps {
   /** Repository root (functions/, package-lock.json). */
   readonly projectRoot: string;
-  /** Value of every environment variable any handler reads. */
-  readonly environment: Readonly<Record<EnvironmentVariable, string>>;
+  /** Value of every setting any handler reads from its environment. */
+  readonly settings: Readonly<Record<EnvironmentSetting, string>>;
   /** What the functions act on. */
   readonly targets: FunctionTargets;
   /** Retention of the functions' logs. */
@@ -27,7 +28,7 @@ export interface OrchestratorFunctionsProps {
 
 const eventDirectories = new Set<string>(Object.values(eventFunctions));
 /** Timeout of the functions outside the workflows (the failure reporter), in seconds. */
-export const eventFunctionTimeoutSeconds = 60;
+const eventFunctionTimeoutSeconds = 60;
 
 /** `accept-request` -> `AcceptRequest`: construct ids readable in the console. */
 function pascalCase(directory: string): string {
@@ -51,10 +52,10 @@ export class OrchestratorFunctions extends Construct {
       const fn = new OrchestratorFunction(this, pascalCase(directory), {
         directory,
         projectRoot: props.projectRoot,
-        environment: functionEnvironment(directory, props.environment),
+        environment: functionEnvironment(directory, props.settings),
         logRetention: props.logRetention,
         ...(permissions.anyResourceReason !== undefined ? { anyResourceReasons: [permissions.anyResourceReason] } : {}),
-        // The failure reporter pages through a whole execution history and runs outside the workflows.
+        // The failure reporter and the sweep read execution histories and lists, outside the workflows.
         ...(eventDirectories.has(directory) ? { timeoutSeconds: eventFunctionTimeoutSeconds } : {}),
       });
       permissions.grant(fn.role, props.targets);

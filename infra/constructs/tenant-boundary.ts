@@ -24,11 +24,7 @@ export interface TenantPermissionsBoundaryProps {
 }
 
 /** ECR read actions a task execution role needs to pull an image. */
-export const ecrPullActions = [
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:GetDownloadUrlForLayer',
-  'ecr:BatchGetImage',
-] as const;
+const ecrPullActions = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'] as const;
 
 /** The managed policy used as the permissions boundary of tenant roles. */
 export class TenantPermissionsBoundary extends Construct {

@@ -11,7 +11,7 @@ import { managedByTag } from '../../functions/shared/aws/listener-rules.ts';
 import { accountArn, acknowledgeWildcardResource, anyResourceFinding } from './nag.ts';
 
 /** What the permissions of a resource type are scoped to. */
-export interface TenantStackScope {
+interface TenantStackScope {
   /** Tenant stacks are `<prefix>-<tenantId>`; names derived from the stack name start with it. */
   readonly stackNamePrefix: string;
   /** The VPC tenant security groups are created in. */
@@ -25,7 +25,7 @@ export interface TenantStackScope {
 }
 
 /** Shared resources the role is explicitly denied write access to, whatever else it is allowed. */
-export interface SharedResources {
+interface SharedResources {
   /** The shared ECS cluster (silo-services tenants run their services in it). */
   readonly clusterName: string;
   /** The pooled target group(s). */
@@ -52,7 +52,7 @@ interface TypePermissions {
 }
 
 /** The resource types the role can create, update and delete. */
-export const supportedTenantResourceTypes = [
+const supportedTenantResourceTypes = [
   'AWS::ECS::Cluster',
   'AWS::ECS::Service',
   'AWS::ECS::TaskDefinition',
@@ -375,7 +375,7 @@ function denyStatements(scope: TenantStackScope): iam.PolicyStatement[] {
 }
 
 /** Resource types of the given CloudFormation templates, sorted. */
-export function templateResourceTypes(templates: readonly Record<string, unknown>[]): string[] {
+function templateResourceTypes(templates: readonly Record<string, unknown>[]): string[] {
   const types = new Set<string>();
   for (const template of templates) {
     const resources = (template.Resources ?? {}) as Record<string, { Type?: string }>;

@@ -52,7 +52,7 @@ export function definitionSubstitutions(
 }
 
 /** The state machine names, `<stack name>-tenant-<operation>`. */
-export function workflowName(stack: Stack, operation: Operation): string {
+function workflowName(stack: Stack, operation: Operation): string {
   return `${stack.stackName}-tenant-${operation}`;
 }
 
@@ -95,7 +95,7 @@ export interface WorkflowsProps {
  * deployments in one account apart.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
  */
-export function workflowLogGroupName(stack: Stack, namePrefix: string, operation: Operation): string {
+function workflowLogGroupName(stack: Stack, namePrefix: string, operation: Operation): string {
   return `/aws/vendedlogs/states/${namePrefix}-${workflowName(stack, operation)}`;
 }
 

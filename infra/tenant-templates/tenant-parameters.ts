@@ -104,18 +104,18 @@ export interface TenantParameters {
 }
 
 /** Logical id of the condition that the tenant is routed by host name. */
-export const isHostRouteConditionName = 'IsHostRoute';
+const isHostRouteConditionName = 'IsHostRoute';
 
 /** ALB rule priorities run from 1 to 50000 per listener. */
 const highestRulePriority = 50_000;
 
 /** Logical id of the condition that slot `index` is in use. */
-export function hasServiceConditionName(index: number): string {
+function hasServiceConditionName(index: number): string {
   return `HasService${index}`;
 }
 
 /** ServiceCount values 1..maxServicesPerTenant, as CloudFormation wants them (strings). */
-export function serviceCountValues(): string[] {
+function serviceCountValues(): string[] {
   return Array.from({ length: maxServicesPerTenant }, (_, index) => String(index + 1));
 }
 

@@ -3,19 +3,18 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
 import { allFunctionDirectories, eventFunctions, workflowFunctions } from '../../functions/lambda-functions.ts';
-import * as configReaders from '../../functions/shared/config/environment.ts';
+import {
+  environmentVariables,
+  readMaxStackOperations,
+  readRouteListeners,
+} from '../../functions/shared/config/environment.ts';
 import { tableDefinitions } from '../../functions/shared/registry/tables.ts';
 import { buildApp, stackIds, type BuiltApp } from '../../infra/app.ts';
 import { loadOrchestratorConfig, projectRoot, type OrchestratorConfig } from '../../infra/config.ts';
-import {
-  functionReaders,
-  maxEnvironmentBytes,
-  readerVariables,
-  type FunctionDirectory,
-} from '../../infra/constructs/function-environment.ts';
+import { maxEnvironmentBytes } from '../../infra/constructs/function-environment.ts';
 import { TenantStackRole } from '../../infra/constructs/tenant-stack-role.ts';
 import {
   definitionPlaceholders,
@@ -96,6 +95,37 @@ function functionsOf(s: Synthesized): Map<string, { logicalId: string; props: Js
     if (typeof service === 'string') found.set(service, { logicalId, props: r.Properties });
   }
   return found;
+}
+/** What a Ref inside a joined string (the boundary's ARN in TENANT_STACK_PARAMETERS) renders as. */
+const renderedArn = 'arn:aws:iam::111122223333:policy/rendered';
+/** A template value as the function would see it: joins joined, other intrinsics replaced by a stand-in. */
+const render = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : Array.isArray((value as Json)['Fn::Join'])
+      ? ((value as Json)['Fn::Join'][1] as unknown[])
+          .map((part) => (typeof part === 'string' ? part : renderedArn))
+          .join((value as Json)['Fn::Join'][0])
+      : `resolved-${JSON.stringify(value).length}`;
+const renderEnvironment = (variables: Json): Record<string, string> =>
+  Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, render(value)]));
+/** Variables the CDK app sets for the runtime and the logger, not for the handlers' readers. */
+const runtimeVariables = new Set(['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']);
+/**
+ * Loads a handler module afresh, as a cold start does, with `env` in place of every variable the
+ * functions read; rejects with what the module threw.
+ */
+async function coldStart(directory: string, env: Readonly<Record<string, string>>): Promise<void> {
+  const saved = { ...process.env };
+  for (const name of Object.values(environmentVariables)) delete process.env[name];
+  Object.assign(process.env, env);
+  vi.resetModules();
+  try {
+    await import(`../../functions/${directory}/handler.ts`);
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
 }
 /** Statements of every policy attached to a role (by the role's logical id). */
 function statementsOfRole(s: Synthesized, roleLogicalId: string): Json[] {
@@ -369,71 +399,35 @@ describe('functions', () => {
     }
   });
 
-  it('get exactly the variables their handlers read, under 4 KB', () => {
-    const configSource = readFileSync(join(projectRoot, 'functions/shared/config/environment.ts'), 'utf8');
-    for (const [reader, variables] of Object.entries(readerVariables)) {
-      const body = configSource.split(`export function ${reader}(`)[1]!.split(/\nexport /)[0]!;
-      expect([...body.matchAll(/require\w*Env\('(\w+)'/g)].map((m) => m[1]).sort(), reader).toEqual(
-        [...variables].sort(),
-      );
-    }
-    const callsOf = (file: string) =>
-      [...readFileSync(file, 'utf8').matchAll(/\b(read[A-Z]\w*)\(/g)]
-        .map((m) => m[1]!)
-        .filter((name) => name in readerVariables);
-    const shared = readdirSync(join(projectRoot, 'functions/shared')).filter(
-      (f) => f.endsWith('.ts') && f !== 'config.ts',
-    );
-    expect(shared.flatMap((f) => callsOf(join(projectRoot, 'functions/shared', f)))).toEqual([]);
+  it('give each handler exactly the variables it reads at cold start, under 4 KB', async () => {
+    for (const s of [deploy, existing]) {
+      for (const [directory, { props }] of functionsOf(s)) {
+        const env = renderEnvironment(props.Environment.Variables);
+        expect(env, directory).toMatchObject({ POWERTOOLS_SERVICE_NAME: directory, NODE_OPTIONS: expect.any(String) });
+        expect(JSON.stringify(props.Environment.Variables).length).toBeLessThan(maxEnvironmentBytes);
 
-    for (const [directory, { props }] of functionsOf(deploy)) {
-      const folder = join(projectRoot, 'functions', directory);
-      const readers = new Set(
-        readdirSync(folder)
-          .filter((f) => f.endsWith('.ts'))
-          .flatMap((f) => callsOf(join(folder, f))),
-      );
-      const expected = [...readers].flatMap((reader) => readerVariables[reader as keyof typeof readerVariables]);
-      const variables = props.Environment.Variables as Json;
-
-      expect(Object.keys(variables).sort(), directory).toEqual(
-        [...new Set([...expected, 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS'])].sort(),
-      );
-      expect([...readers].sort()).toEqual([...functionReaders[directory as FunctionDirectory]].sort());
-      expect(JSON.stringify(variables).length).toBeLessThan(maxEnvironmentBytes);
+        // Everything it reads is there...
+        await expect(coldStart(directory, env), directory).resolves.toBeUndefined();
+        // ...and nothing it does not read: without any one variable, it fails at cold start naming it.
+        for (const name of Object.keys(env).filter((key) => !runtimeVariables.has(key))) {
+          const { [name]: _removed, ...without } = env;
+          await expect(coldStart(directory, without), `${directory} without ${name}`).rejects.toThrow(
+            new RegExp(`^Environment variable ${name} `),
+          );
+        }
+      }
     }
   });
 
-  it("pass the handlers' own readers at cold start (existing infrastructure, literal values)", () => {
-    const renderedArn = 'arn:aws:iam::111122223333:policy/rendered';
-    // A Ref inside a joined string (the boundary's ARN in TENANT_STACK_PARAMETERS) renders as an ARN.
-    const render = (value: unknown): string =>
-      typeof value === 'string'
-        ? value
-        : Array.isArray((value as Json)['Fn::Join'])
-          ? ((value as Json)['Fn::Join'][1] as unknown[])
-              .map((part) => (typeof part === 'string' ? part : renderedArn))
-              .join((value as Json)['Fn::Join'][0])
-          : `resolved-${JSON.stringify(value).length}`;
-    for (const [directory, { props }] of functionsOf(existing)) {
-      const env = Object.fromEntries(
-        Object.entries(props.Environment.Variables as Json).map(([k, v]) => [k, render(v)]),
-      );
-      for (const reader of functionReaders[directory as FunctionDirectory]) {
-        // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test, no bundle to tree-shake
-        expect(() => configReaders[reader](env), `${directory} ${reader}`).not.toThrow();
-      }
-    }
+  it('pass literal values of existing infrastructure that the readers parse', () => {
     const plan = functionsOf(existing).get('plan-tenant')!.props.Environment.Variables;
     const route = functionsOf(existing).get('register-route')!.props.Environment.Variables;
     expect(JSON.parse(render(plan.TENANT_STACK_PARAMETERS))).toEqual({
       ...sharedParametersFromReference(existingReference),
       PermissionsBoundaryArn: renderedArn,
     });
-    expect(
-      configReaders.readMaxStackOperations(functionsOf(existing).get('converge-stacks')!.props.Environment.Variables),
-    ).toBe(7);
-    expect(configReaders.readRouteListeners(route)).toEqual([
+    expect(readMaxStackOperations(functionsOf(existing).get('converge-stacks')!.props.Environment.Variables)).toBe(7);
+    expect(readRouteListeners(route)).toEqual([
       {
         listenerArn: existingReference.listenerArn,
         capacity: 40,

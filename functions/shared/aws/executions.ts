@@ -5,8 +5,7 @@
  */
 import {
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
+  paginateGetExecutionHistory,
   paginateListExecutions,
   type SFNClient,
   StartExecutionCommand,
@@ -58,28 +57,21 @@ const maxHistoryPages = 3;
  * execution, the state where it stopped (and where a redrive resumes).
  */
 export async function lastEnteredState(executionArn: string): Promise<string | undefined> {
-  let nextToken: string | undefined;
-  for (let page = 0; page < maxHistoryPages; page += 1) {
-    let events: HistoryEvent[];
-    try {
-      const result = await sfnClient().send(
-        new GetExecutionHistoryCommand({
-          executionArn,
-          reverseOrder: true,
-          maxResults: 100,
-          includeExecutionData: false,
-          nextToken,
-        }),
-      );
-      events = result.events ?? [];
-      nextToken = result.nextToken;
-    } catch (error) {
-      if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
-      return rethrowAwsError(error, 'GetExecutionHistory');
+  const pages = paginateGetExecutionHistory(
+    { client: sfnClient() },
+    { executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false },
+  );
+  let pagesRead = 0;
+  try {
+    for await (const page of pages) {
+      const entered = page.events?.find((event) => event.stateEnteredEventDetails?.name !== undefined);
+      if (entered) return entered.stateEnteredEventDetails?.name;
+      pagesRead += 1;
+      if (pagesRead === maxHistoryPages) break;
     }
-    const entered = events.find((event) => event.stateEnteredEventDetails?.name !== undefined);
-    if (entered) return entered.stateEnteredEventDetails?.name;
-    if (!nextToken) return undefined;
+  } catch (error) {
+    if (awsErrorName(error) === 'ExecutionDoesNotExist') return undefined;
+    return rethrowAwsError(error, 'GetExecutionHistory');
   }
   return undefined;
 }
@@ -149,7 +141,7 @@ export type StartOutcome =
   | { readonly outcome: 'duplicate'; readonly executionArn: string };
 
 /** The ARN Step Functions gives an execution of a state machine: `...:execution:<machine>:<name>`. */
-export function executionArnOf(stateMachineArn: string, name: string): string {
+function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 

@@ -8,6 +8,7 @@ import {
   DeleteRuleCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
+  paginateDescribeRules,
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsErrorMessage, awsErrorName, rethrowAwsError } from './errors.ts';
@@ -75,16 +76,9 @@ export async function ruleExists(ruleArn: string): Promise<boolean> {
 /** Every non-default rule of a listener; empty when the listener itself does not exist. */
 export async function listListenerRules(listenerArn: string): Promise<ListenerRuleSummary[]> {
   const rules: ListenerRuleSummary[] = [];
-  let marker: string | undefined;
   try {
-    do {
-      const page = await elbClient().send(
-        new DescribeRulesCommand({
-          ListenerArn: listenerArn,
-          PageSize: rulesPageSize,
-          ...(marker !== undefined ? { Marker: marker } : {}),
-        }),
-      );
+    const pages = paginateDescribeRules({ client: elbClient() }, { ListenerArn: listenerArn, PageSize: rulesPageSize });
+    for await (const page of pages) {
       for (const rule of page.Rules ?? []) {
         const priority = Number(rule.Priority);
         // The default rule has priority "default" and is never a tenant's.
@@ -92,8 +86,7 @@ export async function listListenerRules(listenerArn: string): Promise<ListenerRu
           rules.push({ ruleArn: rule.RuleArn, priority });
         }
       }
-      marker = page.NextMarker;
-    } while (marker !== undefined && marker !== '');
+    }
   } catch (error) {
     if (isElbError(error, 'ListenerNotFound')) return [];
     return rethrowAwsError(error, 'DescribeRules');

@@ -5,8 +5,8 @@
 import {
   CreateStackCommand,
   DeleteStackCommand,
-  DescribeStackEventsCommand,
   DescribeStacksCommand,
+  paginateDescribeStackEvents,
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
@@ -192,21 +192,15 @@ async function latestOperationToken(stackId: string): Promise<string | undefined
 /** The stack's events, newest first, back to the start of its latest create or delete (or as far as the pages reach). */
 async function latestOperationEvents(stackId: string): Promise<StackEvent[]> {
   const events: StackEvent[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < maxEventPages; page += 1) {
-    try {
-      const result = await cloudFormationClient().send(
-        new DescribeStackEventsCommand({
-          StackName: stackId,
-          ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-        }),
-      );
-      events.push(...(result.StackEvents ?? []));
-      nextToken = result.NextToken;
-    } catch (error) {
-      return rethrowAwsError(error, 'DescribeStackEvents');
+  let pagesRead = 0;
+  try {
+    for await (const page of paginateDescribeStackEvents({ client: cloudFormationClient() }, { StackName: stackId })) {
+      events.push(...(page.StackEvents ?? []));
+      pagesRead += 1;
+      if (operationStartIndex(events) !== -1 || pagesRead === maxEventPages) break;
     }
-    if (operationStartIndex(events) !== -1 || nextToken === undefined) break;
+  } catch (error) {
+    return rethrowAwsError(error, 'DescribeStackEvents');
   }
   return events;
 }

@@ -1,33 +1,91 @@
 /**
  * Typed readers for the orchestrator's environment. Each handler calls the ones it needs
  * once, at cold start; a missing or malformed variable throws ConfigurationError naming it.
+ *
+ * The variables' names are defined here once ({@link environmentVariables}); the CDK app gives
+ * each function the variables of the readers it calls ({@link readerSettings}), so a rename is
+ * one edit of this file.
  */
 import * as z from 'zod';
-import type { ContractConfig } from '../../../events/contract.ts';
+import { type ContractConfig, describeIssues } from '../../../events/contract.ts';
 import { requireBoolEnv, requireEnv, requireIntEnv, requireJsonEnv } from './env.ts';
 import { ConfigurationError } from '../step/errors.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Every setting the functions read from the environment, and the name of its variable. */
+export const environmentVariables = {
+  eventBusName: 'EVENT_BUS_NAME',
+  controlPlaneSource: 'CONTROL_PLANE_SOURCE',
+  applicationPlaneSource: 'APPLICATION_PLANE_SOURCE',
+  acceptLegacyDetailTypes: 'ACCEPT_LEGACY_DETAIL_TYPES',
+  emitLegacyDetailTypes: 'EMIT_LEGACY_DETAIL_TYPES',
+  registryTableName: 'TENANT_REGISTRY_TABLE',
+  idempotencyTableName: 'IDEMPOTENCY_TABLE',
+  stackNamePrefix: 'STACK_NAME_PREFIX',
+  tenantStackParameters: 'TENANT_STACK_PARAMETERS',
+  templateBaseUrl: 'TEMPLATE_BASE_URL',
+  tenantDomain: 'TENANT_DOMAIN',
+  cloudFormationRoleArn: 'CLOUDFORMATION_ROLE_ARN',
+  routeListeners: 'ROUTE_LISTENERS',
+  stackTimeoutSeconds: 'STACK_TIMEOUT_SECONDS',
+  servicesTimeoutSeconds: 'SERVICES_TIMEOUT_SECONDS',
+  stackQueueTimeoutSeconds: 'STACK_QUEUE_TIMEOUT_SECONDS',
+  onboardingStateMachineArn: 'ONBOARDING_STATE_MACHINE_ARN',
+  offboardingStateMachineArn: 'OFFBOARDING_STATE_MACHINE_ARN',
+  maxStackOperations: 'MAX_STACK_OPERATIONS',
+  tombstoneSeconds: 'TOMBSTONE_SECONDS',
+} as const;
+
+/** A setting read from the environment (the key of its variable in {@link environmentVariables}). */
+export type EnvironmentSetting = keyof typeof environmentVariables;
+/** The name of an environment variable the functions read. */
+export type EnvironmentVariable = (typeof environmentVariables)[EnvironmentSetting];
+
+/** The settings each reader of this module reads; a function's environment is the union over the readers it calls. */
+export const readerSettings = {
+  readContractConfig: [
+    'eventBusName',
+    'controlPlaneSource',
+    'applicationPlaneSource',
+    'acceptLegacyDetailTypes',
+    'emitLegacyDetailTypes',
+  ],
+  readRegistryTableName: ['registryTableName'],
+  readIdempotencyTableName: ['idempotencyTableName'],
+  readStackConfig: ['stackNamePrefix', 'tenantStackParameters', 'templateBaseUrl', 'tenantDomain'],
+  readCloudFormationRoleArn: ['cloudFormationRoleArn'],
+  readRouteListeners: ['routeListeners'],
+  readDeadlines: ['stackTimeoutSeconds', 'servicesTimeoutSeconds', 'stackQueueTimeoutSeconds'],
+  readStateMachineArns: ['onboardingStateMachineArn', 'offboardingStateMachineArn'],
+  readMaxStackOperations: ['maxStackOperations'],
+  readTombstoneSeconds: ['tombstoneSeconds'],
+} as const satisfies Record<string, readonly EnvironmentSetting[]>;
+
+/** A reader of this module. */
+export type ConfigReader = keyof typeof readerSettings;
+
+const names = environmentVariables;
+
 /** Bus, sources and detail-type spellings (see events/contract.ts). */
 export function readContractConfig(env: Env = process.env): ContractConfig {
   return {
-    eventBusName: requireEnv('EVENT_BUS_NAME', env),
-    controlPlaneSource: requireEnv('CONTROL_PLANE_SOURCE', env),
-    applicationPlaneSource: requireEnv('APPLICATION_PLANE_SOURCE', env),
-    acceptLegacyDetailTypes: requireBoolEnv('ACCEPT_LEGACY_DETAIL_TYPES', env),
-    emitLegacyDetailTypes: requireBoolEnv('EMIT_LEGACY_DETAIL_TYPES', env),
+    eventBusName: requireEnv(names.eventBusName, env),
+    controlPlaneSource: requireEnv(names.controlPlaneSource, env),
+    applicationPlaneSource: requireEnv(names.applicationPlaneSource, env),
+    acceptLegacyDetailTypes: requireBoolEnv(names.acceptLegacyDetailTypes, env),
+    emitLegacyDetailTypes: requireBoolEnv(names.emitLegacyDetailTypes, env),
   };
 }
 
 /** The tenant registry table (tenant records, operation locks, route priorities). */
 export function readRegistryTableName(env: Env = process.env): string {
-  return requireEnv('TENANT_REGISTRY_TABLE', env);
+  return requireEnv(names.registryTableName, env);
 }
 
 /** The Powertools idempotency table. */
 export function readIdempotencyTableName(env: Env = process.env): string {
-  return requireEnv('IDEMPOTENCY_TABLE', env);
+  return requireEnv(names.idempotencyTableName, env);
 }
 
 /** How the plan step names and parameterizes tenant stacks. */
@@ -43,27 +101,29 @@ export interface StackConfig {
 }
 
 export function readStackConfig(env: Env = process.env): StackConfig {
-  const prefix = requireEnv('STACK_NAME_PREFIX', env);
+  const prefix = requireEnv(names.stackNamePrefix, env);
   if (!/^[A-Za-z][A-Za-z0-9-]{0,40}$/.test(prefix)) {
     throw new ConfigurationError(
-      'Environment variable STACK_NAME_PREFIX must be 1-41 letters, digits or hyphens, starting with a letter',
+      `Environment variable ${names.stackNamePrefix} must be 1-41 letters, digits or hyphens, starting with a letter`,
     );
   }
-  const shared = z.record(z.string(), z.string()).safeParse(requireJsonEnv('TENANT_STACK_PARAMETERS', env));
+  const shared = z.record(z.string(), z.string()).safeParse(requireJsonEnv(names.tenantStackParameters, env));
   if (!shared.success) {
-    throw new ConfigurationError('Environment variable TENANT_STACK_PARAMETERS must be a JSON object of string values');
+    throw new ConfigurationError(
+      `Environment variable ${names.tenantStackParameters} must be a JSON object of string values`,
+    );
   }
   return {
     stackNamePrefix: prefix,
-    templateBaseUrl: requireEnv('TEMPLATE_BASE_URL', env).replace(/\/+$/, ''),
+    templateBaseUrl: requireEnv(names.templateBaseUrl, env).replace(/\/+$/, ''),
     sharedParameters: shared.data,
-    tenantDomain: requireEnv('TENANT_DOMAIN', env),
+    tenantDomain: requireEnv(names.tenantDomain, env),
   };
 }
 
 /** The role CloudFormation assumes to create tenant stacks (only what the templates contain). */
 export function readCloudFormationRoleArn(env: Env = process.env): string {
-  return requireEnv('CLOUDFORMATION_ROLE_ARN', env);
+  return requireEnv(names.cloudFormationRoleArn, env);
 }
 
 /** One listener tenant routes can be placed on. */
@@ -86,10 +146,11 @@ const RouteListenersSchema = z
   .min(1);
 
 export function readRouteListeners(env: Env = process.env): readonly RouteListener[] {
-  const parsed = RouteListenersSchema.safeParse(requireJsonEnv('ROUTE_LISTENERS', env));
+  const parsed = RouteListenersSchema.safeParse(requireJsonEnv(names.routeListeners, env));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ConfigurationError(`Environment variable ROUTE_LISTENERS is invalid: ${problems}`);
+    throw new ConfigurationError(
+      `Environment variable ${names.routeListeners} is invalid: ${describeIssues(parsed.error)}`,
+    );
   }
   return parsed.data;
 }
@@ -104,9 +165,9 @@ export interface DeadlineConfig {
 
 export function readDeadlines(env: Env = process.env): DeadlineConfig {
   return {
-    stackTimeoutSeconds: requireIntEnv('STACK_TIMEOUT_SECONDS', env),
-    servicesTimeoutSeconds: requireIntEnv('SERVICES_TIMEOUT_SECONDS', env),
-    stackQueueTimeoutSeconds: requireIntEnv('STACK_QUEUE_TIMEOUT_SECONDS', env),
+    stackTimeoutSeconds: requireIntEnv(names.stackTimeoutSeconds, env),
+    servicesTimeoutSeconds: requireIntEnv(names.servicesTimeoutSeconds, env),
+    stackQueueTimeoutSeconds: requireIntEnv(names.stackQueueTimeoutSeconds, env),
   };
 }
 
@@ -118,10 +179,10 @@ export const maxStackOperationsLimit = 1000;
  * (see functions/shared/registry/stack-slots.ts); 1..{@link maxStackOperationsLimit}.
  */
 export function readMaxStackOperations(env: Env = process.env): number {
-  const value = requireIntEnv('MAX_STACK_OPERATIONS', env);
+  const value = requireIntEnv(names.maxStackOperations, env);
   if (value > maxStackOperationsLimit) {
     throw new ConfigurationError(
-      `Environment variable MAX_STACK_OPERATIONS must be at most ${maxStackOperationsLimit}, got "${value}"`,
+      `Environment variable ${names.maxStackOperations} must be at most ${maxStackOperationsLimit}, got "${value}"`,
     );
   }
   return value;
@@ -130,8 +191,8 @@ export function readMaxStackOperations(env: Env = process.env): number {
 /** The two workflows, so the failure reporter knows which operation an execution was. */
 export function readStateMachineArns(env: Env = process.env): { onboarding: string; offboarding: string } {
   return {
-    onboarding: requireEnv('ONBOARDING_STATE_MACHINE_ARN', env),
-    offboarding: requireEnv('OFFBOARDING_STATE_MACHINE_ARN', env),
+    onboarding: requireEnv(names.onboardingStateMachineArn, env),
+    offboarding: requireEnv(names.offboardingStateMachineArn, env),
   };
 }
 
@@ -141,5 +202,5 @@ export function readStateMachineArns(env: Env = process.env): { onboarding: stri
  * a day: a request can come back from that queue with its original time until then.
  */
 export function readTombstoneSeconds(env: Env = process.env): number {
-  return requireIntEnv('TOMBSTONE_SECONDS', env);
+  return requireIntEnv(names.tombstoneSeconds, env);
 }

@@ -3,6 +3,7 @@
  * Loaded from functions/shared/config/tiers.json (bundled into the functions and validated at synth time).
  */
 import * as z from 'zod';
+import { describeIssues } from '../../../events/contract.ts';
 import { InvalidTierCatalogError, UnknownTierError } from '../step/errors.ts';
 
 export const IsolationModel = {
@@ -15,9 +16,6 @@ export type IsolationModel = (typeof IsolationModel)[keyof typeof IsolationModel
 /** Silo templates have this many service slots; a tier may use 1..this many. */
 export const maxServicesPerTenant = 4;
 
-export const RouteStyle = { host: 'host', header: 'header' } as const;
-export type RouteStyle = (typeof RouteStyle)[keyof typeof RouteStyle];
-
 /** MiB values from `from` to `to` in steps of `step`, inclusive. */
 function memoryRange(from: number, to: number, step: number): readonly number[] {
   return Array.from({ length: (to - from) / step + 1 }, (_, index) => from + index * step);
@@ -28,7 +26,7 @@ function memoryRange(from: number, to: number, step: number): readonly number[] 
  * "No Fargate configuration exists for given values"). 8192 and 16384 CPU need platform 1.4.0+,
  * which LATEST is. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
  */
-export const fargateMemoryByCpu = {
+const fargateMemoryByCpu = {
   256: [512, 1024, 2048],
   512: memoryRange(1024, 4096, 1024),
   1024: memoryRange(2048, 8192, 1024),
@@ -118,7 +116,7 @@ export type TierDefinition = z.infer<typeof TierSchema>;
 
 const versionSchema = z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, { error: 'must be a version like 1.0.0' });
 
-export const TierCatalogSchema = z.strictObject({
+const TierCatalogSchema = z.strictObject({
   /** The template version new tenants get, per silo isolation model. */
   templateVersions: z.strictObject({
     'silo-services': versionSchema,
@@ -142,8 +140,7 @@ export type TierCatalog = z.infer<typeof TierCatalogSchema>;
 export function loadTierCatalog(raw: unknown): TierCatalog {
   const parsed = TierCatalogSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidTierCatalogError(`Invalid tier catalog: ${problems.join('; ')}`);
+    throw new InvalidTierCatalogError(`Invalid tier catalog: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

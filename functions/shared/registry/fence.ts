@@ -36,6 +36,17 @@ export function fenceCondition(fence: Fence): {
   };
 }
 
+/**
+ * {@link fenceCondition} read from a record in hand: true when the fence holds the lock (for
+ * deciding what to do after that condition failed, never instead of it).
+ */
+export function holdsLock(
+  record: { readonly lock?: { readonly executionArn: string; readonly attempt?: number } } | undefined,
+  fence: Fence,
+): boolean {
+  return record?.lock?.executionArn === fence.executionArn && (record.lock.attempt ?? 0) <= fence.attempt;
+}
+
 /** The error a step throws when its fence no longer holds the tenant. */
 export function superseded(tenantId: string, fence: Fence, cause?: unknown): SupersededError {
   return new SupersededError(

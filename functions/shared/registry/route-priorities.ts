@@ -29,6 +29,7 @@ import { isConditionFailure, rethrowAwsError } from '../aws/errors.ts';
 import { queryAllItems } from './query-pages.ts';
 import { dynamoDbDocumentClient } from '../aws/clients/dynamodb.ts';
 import { createRegistry, superseded, type Fence, type TenantRecord } from './tenants.ts';
+import { holdsLock } from './fence.ts';
 
 /** Highest priority an ALB listener rule may have. */
 export const maxRulePriority = 50_000;
@@ -143,8 +144,7 @@ export function createRouteRegistry(tableName: string) {
       now,
       async (error) => {
         const tenant = await registry.getTenant(tenantId);
-        const lockHeld =
-          tenant?.lock?.executionArn === fence.executionArn && (tenant.lock.attempt ?? 0) <= fence.attempt;
+        const lockHeld = holdsLock(tenant, fence);
         const current = tenant?.route;
         const referenced = current?.listenerArn === route.listenerArn && current.priority === route.priority;
         // Keep the item only while the tenant's route points at it (a duplicate run recorded this very claim).

@@ -19,12 +19,12 @@ import { queryAllItems } from './query-pages.ts';
 import { dynamoDbDocumentClient } from '../aws/clients/dynamodb.ts';
 
 /** Partition of the stack-operation slots in the registry table. */
-export const stackOperationsPartition = 'ADMISSION#stack-operations';
+const stackOperationsPartition = 'ADMISSION#stack-operations';
 
 const slotPrefix = 'SLOT#';
 
 /** How long a lease outlives the stack deadline: room for retries and the last look. */
-export const leaseMarginSeconds = 600;
+const leaseMarginSeconds = 600;
 
 /** The lease of a slot: the stack deadline plus {@link leaseMarginSeconds}. */
 export function slotLeaseSeconds(stackTimeoutSeconds: number): number {
@@ -203,6 +203,3 @@ export function createStackSlots(tableName: string, policy: StackSlotPolicy) {
 
   return { acquire, release };
 }
-
-export type StackSlots = ReturnType<typeof createStackSlots>;
-export type StackSlotRelease = ReturnType<typeof createStackSlotRelease>;

@@ -4,9 +4,9 @@
  * of completed operations. Records are never erased: offboarding marks them DELETED.
  *
  * Table keys: pk = `TENANT#<tenantId>`, sk = `TENANT` (route priorities share the table,
- * see registry-routes.ts). Every write is conditional; a failed condition is reported to the
+ * see route-priorities.ts). Every write is conditional; a failed condition is reported to the
  * caller, which decides (re-read, duplicate, superseded). Every write that needs the tenant's lock
- * carries the fence (registry-fence.ts) in its condition.
+ * carries the fence (fence.ts) in its condition.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, rethrowAwsError } from '../aws/errors.ts';
@@ -16,9 +16,9 @@ import { TenantIdConflictError } from '../step/errors.ts';
 import { fenceCondition, superseded, type Fence, type LockedUpdate } from './fence.ts';
 import { caseFoldKey, completedBy, completionKey, isExpired, tenantKey } from './keys.ts';
 
-export { caseFoldKey, completionKey, isExpired, tenantKey } from './keys.ts';
+export { caseFoldKey, completionKey, tenantKey } from './keys.ts';
 
-export { fenceCondition, fenceOf, superseded, type Fence, type LockedUpdate } from './fence.ts';
+export { fenceOf, superseded, type Fence, type LockedUpdate } from './fence.ts';
 import type { IsolationModel } from '../config/tier-catalog.ts';
 import type { RouteRegistration, StackSpec } from '../step/schemas.ts';
 
@@ -45,7 +45,7 @@ export interface OperationLock {
 }
 
 /** The last completed operation, so a retried step can tell its own completion from a newer operation's. */
-export interface CompletionRecord {
+interface CompletionRecord {
   /** {@link completionKey} of the operation. */
   readonly key: string;
   readonly executionArn: string;

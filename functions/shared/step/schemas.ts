@@ -4,15 +4,16 @@
  * schemas, so a mismatch between a definition and a handler fails loudly as InvalidStepInput.
  */
 import * as z from 'zod';
+import { describeIssues } from '../../../events/contract.ts';
 import { InvalidStepInputError } from './errors.ts';
 
 /**
  * `$$.Execution.RedriveCount`, which every Task passes so its writes are fenced by attempt. Optional:
  * a redrive across a deploy runs the previous release's step input, which lacked it (read as 0).
  */
-export const RedriveCountSchema = z.number().int().nonnegative().optional();
+const RedriveCountSchema = z.number().int().nonnegative().optional();
 
-export const TenantRequestSchema = z.object({
+const TenantRequestSchema = z.object({
   operation: z.enum(['onboarding', 'offboarding']),
   tenantId: z.string().min(1),
   registrationId: z.string().min(1),
@@ -26,7 +27,7 @@ export const TenantRequestSchema = z.object({
 /** The validated request, as carried through a workflow (no personal data). */
 export type WorkflowRequest = z.infer<typeof TenantRequestSchema>;
 
-export const StackSpecSchema = z.object({
+const StackSpecSchema = z.object({
   stackName: z.string().min(1),
   /** Present when the stack should exist (onboarding). */
   templateUrl: z.string().optional(),
@@ -36,7 +37,7 @@ export const StackSpecSchema = z.object({
 });
 export type StackSpec = z.infer<typeof StackSpecSchema>;
 
-export const RouteSpecSchema = z.object({
+const RouteSpecSchema = z.object({
   style: z.enum(['host', 'header']),
   /** Host name (host style) or header value (header style) that selects the tenant. */
   value: z.string().min(1),
@@ -46,7 +47,7 @@ export const RouteSpecSchema = z.object({
 export type RouteSpec = z.infer<typeof RouteSpecSchema>;
 
 /** Registry snapshot the accept step returns for offboarding (what onboarding created). */
-export const TenantSnapshotSchema = z.object({
+const TenantSnapshotSchema = z.object({
   tier: z.string().optional(),
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']).optional(),
   stacks: z.array(StackSpecSchema),
@@ -59,7 +60,6 @@ export const AcceptInputSchema = z.object({
   executionArn: z.string().min(1),
   redriveCount: RedriveCountSchema,
 });
-export type AcceptInput = z.infer<typeof AcceptInputSchema>;
 export interface AcceptOutput {
   /**
    * `accepted`: this execution holds the tenant and carries out the request.
@@ -77,7 +77,7 @@ export interface AcceptOutput {
 
 // PlanTenantResources (functions/plan-tenant), ResultPath "$.plan"
 export const PlanInputSchema = z.object({ request: TenantRequestSchema, redriveCount: RedriveCountSchema });
-export const PlanSchema = z.object({
+const PlanSchema = z.object({
   tier: z.string(),
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']),
   templateVersion: z.string().optional(),
@@ -90,7 +90,7 @@ export type Plan = z.infer<typeof PlanSchema>;
 
 // CreateTenantStacks / CheckTenantStacks / DeleteTenantStacks / CheckStackDeletion
 // (functions/converge-stacks), ResultPath "$.stackProgress"
-export const StackProgressSchema = z.object({
+const StackProgressSchema = z.object({
   /** True when every stack is in the desired state. */
   ready: z.boolean(),
   /** How many times this loop has looked. */
@@ -135,7 +135,7 @@ export const RegisterRouteInputSchema = z.object({
  * Silo tenants: the step claims the priority and the tenant's stack creates the rule with its own
  * target group, from `stackParameters` (ruleArn and targetGroupArn absent).
  */
-export const RouteRegistrationSchema = z.object({
+const RouteRegistrationSchema = z.object({
   listenerArn: z.string(),
   priority: z.number().int().positive(),
   ruleArn: z.string().optional(),
@@ -156,7 +156,7 @@ export interface RouteRemoval {
 }
 
 // VerifyTenantServices / RecheckTenantServices (functions/check-services), ResultPath "$.serviceProgress"
-export const ServiceProgressSchema = z.object({
+const ServiceProgressSchema = z.object({
   ready: z.boolean(),
   polls: z.number().int().nonnegative(),
   waitSeconds: z.number().int().positive(),
@@ -204,8 +204,7 @@ export interface SendReplyOutput {
 export function parseStepInput<T>(schema: z.ZodType<T>, input: unknown, step: string): T {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new InvalidStepInputError(`${step} received unexpected input: ${problems.join('; ')}`);
+    throw new InvalidStepInputError(`${step} received unexpected input: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import {
   addressOfRequest,
   buildReply,
   defaultContractConfig,
+  describeIssues,
   OnboardingDetailSchema,
   operationOfDetailType,
   parseRequest,
@@ -432,5 +434,29 @@ describe('buildReply', () => {
     const entry = buildReply(custom, { registrationId }, { kind: 'deprovisionSuccess' });
 
     expect(entry).toMatchObject({ EventBusName: 'other-bus', Source: 'acme.app', DetailType: 'deprovisionSuccess' });
+  });
+});
+
+describe('describeIssues', () => {
+  const schema = z.object({ tenant: z.object({ id: z.string(), size: z.number().max(3) }) });
+  const errorOf = (value: unknown, reportInput = false) => schema.safeParse(value, { reportInput }).error!;
+
+  it('words every issue as path: problem, the path under the prefix when one is given, (root) when empty', () => {
+    const error = errorOf({ tenant: { id: 7, size: 9 } });
+
+    expect(describeIssues(error)).toBe(
+      'tenant.id: Invalid input: expected string, received number; tenant.size: Too big: expected number to be <=3',
+    );
+    expect(describeIssues(error, 'detail')).toMatch(/^detail\.tenant\.id: .*; detail\.tenant\.size: /);
+    expect(describeIssues(errorOf('x'))).toMatch(/^\(root\): /);
+    expect(describeIssues(errorOf('x'), 'event')).toMatch(/^event: /);
+  });
+
+  it('says a field is required only when the parse reported inputs, and never echoes a value', () => {
+    expect(describeIssues(errorOf({ tenant: { size: 1 } }, true))).toBe('tenant.id: is required');
+    expect(describeIssues(errorOf({ tenant: { size: 1 } }))).toBe(
+      'tenant.id: Invalid input: expected string, received undefined',
+    );
+    expect(describeIssues(errorOf({ tenant: { id: 'admin@acme.example', size: 99 } }, true))).not.toContain('admin@');
   });
 });

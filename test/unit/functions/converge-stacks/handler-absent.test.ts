@@ -136,7 +136,8 @@ describe('converge-stacks toward "absent"', () => {
 
     const result = await handler(offboardingInput(failedAttempt, 1), context);
 
-    expect(inputsOf(DescribeStackEventsCommand)).toStrictEqual([{ StackName: stackId }]);
+    // toEqual: the SDK's paginator leaves NextToken undefined on the first page (not sent).
+    expect(inputsOf(DescribeStackEventsCommand)).toEqual([{ StackName: stackId }]);
     expect(inputsOf(DeleteStackCommand)).toStrictEqual([
       {
         StackName: stackName,

@@ -9,8 +9,7 @@ import { stackId, stackName } from './stack-events.fixture.ts';
 
 export const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:6a7e8feb';
 export const roleArn = 'arn:aws:iam::111122223333:role/tenant-stacks'; // CLOUDFORMATION_ROLE_ARN in test/setup-env.ts
-export const templateUrl =
-  'https://templates.s3.us-east-1.amazonaws.com/tenant-templates/silo-services/1.0.0/template.json';
+const templateUrl = 'https://templates.s3.us-east-1.amazonaws.com/tenant-templates/silo-services/1.0.0/template.json';
 
 export const context = {
   callbackWaitsForEmptyEventLoop: true,

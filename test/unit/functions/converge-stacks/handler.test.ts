@@ -135,7 +135,8 @@ describe('converge-stacks toward "present"', () => {
       name: 'StackCreationFailed',
       message: `Stack ${stackName} failed to create: WebService (AWS::ECS::Service): ${serviceFailure}`,
     });
-    expect(inputsOf(DescribeStackEventsCommand)).toStrictEqual([{ StackName: stackId }]);
+    // toEqual: the SDK's paginator leaves NextToken undefined on the first page (not sent).
+    expect(inputsOf(DescribeStackEventsCommand)).toEqual([{ StackName: stackId }]);
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 

@@ -36,6 +36,7 @@ import {
   throttled,
   useRouteMocks,
 } from './route.fixture.ts';
+import { servePages } from '../shared/aws/pages.fixture.ts';
 
 const { ddb, elb, holdTenant, ddbInputs, elbInputs } = useRouteMocks();
 
@@ -46,16 +47,17 @@ describe('register-route handler: CreateRule errors', () => {
     elb
       .on(CreateRuleCommand)
       .rejects(new PriorityInUseException({ message: 'Priority 3 is currently in use', $metadata: {} }));
-    elb
-      .on(DescribeRulesCommand)
-      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r1'), Priority: '1' }], NextMarker: 'm2' })
-      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('mine'), Priority: '3' }] });
+    const rulePages = servePages([
+      { Rules: [{ RuleArn: ruleArn('r1'), Priority: '1' }], NextMarker: 'm2' },
+      { Rules: [{ RuleArn: ruleArn('mine'), Priority: '3' }] },
+    ]);
+    elb.on(DescribeRulesCommand).callsFake(rulePages.answer);
     elb.on(DescribeTagsCommand).resolves({ TagDescriptions: [{ ResourceArn: ruleArn('mine'), Tags: ourTags }] });
 
     const result = await handler(poolInput, context);
 
     expect(result).toEqual(registration(3, ruleArn('mine')));
-    expect(elbInputs(DescribeRulesCommand)).toEqual([
+    expect(rulePages.sent).toEqual([
       { ListenerArn: listenerArn, PageSize: 400 },
       { ListenerArn: listenerArn, PageSize: 400, Marker: 'm2' },
     ]);

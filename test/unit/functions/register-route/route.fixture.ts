@@ -18,8 +18,6 @@ export const listenerArn =
   'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/tenants/50dc6c495c0c9188/f2f7dc8efc522ab2';
 export const pooledTargetGroupArn =
   'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/pooled/73e2d6bc24d8a067';
-export const siloTargetGroupArn =
-  'arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/tenant-2f1c9d3e/0a1b2c3d4e5f6789';
 export const tableName = 'tenant-registry';
 
 export const tenantId = '2f1c9d3e';
@@ -94,7 +92,7 @@ export function tenantItem(overrides: Record<string, unknown> = {}): { Item: Rec
 }
 
 /** The tenant record as holdLock's UpdateItem returns it (ALL_NEW), locked by `executionArn` unless overridden. */
-export function heldTenant(overrides: Record<string, unknown> = {}): { Attributes: Record<string, unknown> } {
+function heldTenant(overrides: Record<string, unknown> = {}): { Attributes: Record<string, unknown> } {
   return { Attributes: tenantItem(overrides).Item };
 }
 

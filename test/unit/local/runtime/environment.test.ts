@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readerVariables } from '../../../../infra/constructs/function-environment.ts';
+import { environmentVariables } from '../../../../functions/shared/config/environment.ts';
 import { applyLocalEnvironment } from '../../../../local/runtime/environment.ts';
 
 describe('applyLocalEnvironment', () => {
@@ -8,7 +8,7 @@ describe('applyLocalEnvironment', () => {
 
     applyLocalEnvironment('http://127.0.0.1:4567', env);
 
-    for (const name of Object.values(readerVariables).flat()) expect(env[name], name).toBeTruthy();
+    for (const name of Object.values(environmentVariables)) expect(env[name], name).toBeTruthy();
     expect(env.POWERTOOLS_LOG_LEVEL).toBe('WARN');
   });
 

@@ -14,6 +14,7 @@ import {
   lastEnteredState,
   listExecutionsStoppedSince,
 } from '../../../../../functions/shared/aws/executions.ts';
+import { servePages } from './pages.fixture.ts';
 
 const sfn = mockClient(SFNClient);
 const executionArn = 'arn:aws:states:us-east-1:111122223333:execution:tenant-onboarding:reg-1';
@@ -138,14 +139,14 @@ describe('lastEnteredState', () => {
   });
 
   it('reads further pages until it finds an entered state', async () => {
-    sfn
-      .on(GetExecutionHistoryCommand)
-      .resolvesOnce({ events: [other(300, 'ExecutionTimedOut'), other(299, 'WaitStateExited')], nextToken: 'page-2' })
-      .resolvesOnce({ events: [entered(200, 'RecheckTenantServices')], nextToken: 'page-3' });
+    const historyPages = servePages([
+      { events: [other(300, 'ExecutionTimedOut'), other(299, 'WaitStateExited')], nextToken: 'page-2' },
+      { events: [entered(200, 'RecheckTenantServices')], nextToken: 'page-3' },
+    ]);
+    sfn.on(GetExecutionHistoryCommand).callsFake(historyPages.answer);
 
     await expect(lastEnteredState(executionArn)).resolves.toBe('RecheckTenantServices');
-    const inputs = sfn.commandCalls(GetExecutionHistoryCommand).map((call) => call.args[0].input);
-    expect(inputs).toEqual([
+    expect(historyPages.sent).toEqual([
       { executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false },
       { executionArn, reverseOrder: true, maxResults: 100, includeExecutionData: false, nextToken: 'page-2' },
     ]);
@@ -207,28 +208,25 @@ describe('listExecutionsStoppedSince', () => {
   };
 
   it('pages newest first with the status filter and stops at the first execution that stopped before the window', async () => {
-    sfn
-      .on(ListExecutionsCommand)
-      .resolvesOnce({
+    const listPages = servePages([
+      {
         executions: [item('e4', '2026-11-20T10:50:00Z'), item('e3', '2026-11-20T10:40:00Z', 1)],
         nextToken: 'page-2',
-      })
-      .resolvesOnce({
+      },
+      {
         executions: [item('e2', '2026-11-20T10:30:00Z'), item('e1', '2026-11-20T09:00:00Z')],
         nextToken: 'page-3',
-      })
-      .resolves({ executions: [item('e0', '2026-11-20T08:00:00Z')] });
+      },
+      { executions: [item('e0', '2026-11-20T08:00:00Z')] },
+    ]);
+    sfn.on(ListExecutionsCommand).callsFake(listPages.answer);
 
     await expect(collect('2026-11-20T10:00:00Z')).resolves.toEqual(['e4', 'e3', 'e2']);
     // Two pages read, not three: the second page reached the window's start.
-    expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 2);
-    // (The paginator reuses one input object, so only its last state can be checked.)
-    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
-      stateMachineArn,
-      statusFilter: 'FAILED',
-      maxResults: 100,
-      nextToken: 'page-2',
-    });
+    expect(listPages.sent).toEqual([
+      { stateMachineArn, statusFilter: 'FAILED', maxResults: 100 },
+      { stateMachineArn, statusFilter: 'FAILED', maxResults: 100, nextToken: 'page-2' },
+    ]);
   });
 
   it('yields what the reporter keys replies on: ARN, stop time in milliseconds and attempt', async () => {

@@ -38,6 +38,7 @@ import {
   tenantId,
   throttled,
 } from '../../register-route/route.fixture.ts';
+import { servePages } from './pages.fixture.ts';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 
@@ -98,22 +99,23 @@ describe('ruleExists', () => {
 
 describe('listListenerRules', () => {
   it('pages through every rule and leaves out the default one', async () => {
-    elb
-      .on(DescribeRulesCommand)
-      .resolvesOnce({
+    const rulePages = servePages([
+      {
         Rules: [
           { RuleArn: ruleArn('r1'), Priority: '1', IsDefault: false },
           { RuleArn: ruleArn('default'), Priority: 'default', IsDefault: true },
         ],
         NextMarker: 'page-2',
-      })
-      .resolvesOnce({ Rules: [{ RuleArn: ruleArn('r7'), Priority: '7', IsDefault: false }] });
+      },
+      { Rules: [{ RuleArn: ruleArn('r7'), Priority: '7', IsDefault: false }] },
+    ]);
+    elb.on(DescribeRulesCommand).callsFake(rulePages.answer);
 
     await expect(listListenerRules(listenerArn)).resolves.toEqual([
       { ruleArn: ruleArn('r1'), priority: 1 },
       { ruleArn: ruleArn('r7'), priority: 7 },
     ]);
-    expect(inputs(DescribeRulesCommand)).toEqual([
+    expect(rulePages.sent).toEqual([
       { ListenerArn: listenerArn, PageSize: 400 },
       { ListenerArn: listenerArn, PageSize: 400, Marker: 'page-2' },
     ]);

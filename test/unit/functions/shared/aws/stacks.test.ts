@@ -30,6 +30,7 @@ import {
   stackId,
   stackName,
 } from '../../converge-stacks/stack-events.fixture.ts';
+import { servePages } from './pages.fixture.ts';
 
 const cfn = mockClient(CloudFormationClient);
 
@@ -130,24 +131,25 @@ describe('describeStack', () => {
 
   it('reads the token of the failed delete from the events of a DELETE_FAILED stack', async () => {
     const token = clientRequestToken('delete', executionArn, 0, stackName);
+    // One page each: the first describe reads the events with the token, the second those without.
+    const eventPages = servePages([
+      { StackEvents: failedDeleteAfterRollback(token) },
+      { StackEvents: failedDeleteAfterRollback() },
+    ]);
     cfn
       .on(DescribeStacksCommand)
       .resolves({
         Stacks: [{ StackName: stackName, StackId: stackId, CreationTime: new Date(), StackStatus: 'DELETE_FAILED' }],
       })
       .on(DescribeStackEventsCommand)
-      .resolves({ StackEvents: failedDeleteAfterRollback(token) });
+      .callsFake(eventPages.answer);
 
     const withToken = await describeStack(stackName);
-    cfn.on(DescribeStackEventsCommand).resolves({ StackEvents: failedDeleteAfterRollback() });
     const withoutToken = await describeStack(stackName);
 
     expect(withToken).toMatchObject({ status: 'DELETE_FAILED', deleteRequestToken: token });
     expect(withoutToken).not.toHaveProperty('deleteRequestToken');
-    expect(cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { StackName: stackId },
-      { StackName: stackId },
-    ]);
+    expect(eventPages.sent).toStrictEqual([{ StackName: stackId }, { StackName: stackId }]);
   });
 
   it('turns throttled stack events of a DELETE_FAILED stack into TransientAwsError', async () => {
@@ -395,23 +397,19 @@ describe('firstFailure', () => {
 describe('findFirstFailure', () => {
   it('reads pages by stack id until it reaches the start of the latest operation', async () => {
     const events = failedDeleteAfterRollback();
-    cfn
-      .on(DescribeStackEventsCommand, { StackName: stackId, NextToken: undefined })
-      .resolves({ StackEvents: events.slice(0, 2), NextToken: 'page-2' })
-      .on(DescribeStackEventsCommand, { StackName: stackId, NextToken: 'page-2' })
-      .resolves({ StackEvents: events.slice(2, 6), NextToken: 'page-3' })
-      .on(DescribeStackEventsCommand, { StackName: stackId, NextToken: 'page-3' })
-      .resolves({ StackEvents: events.slice(6), NextToken: undefined });
+    const eventPages = servePages([
+      { StackEvents: events.slice(0, 2), NextToken: 'page-2' },
+      { StackEvents: events.slice(2, 6), NextToken: 'page-3' },
+      { StackEvents: events.slice(6), NextToken: undefined },
+    ]);
+    cfn.on(DescribeStackEventsCommand).callsFake(eventPages.answer);
 
     const result = await findFirstFailure(stackId);
 
     expect(result).toBe(
       'ServiceSecurityGroup (AWS::EC2::SecurityGroup): resource sg-0abc has a dependent object (Service: Ec2, Status Code: 400)',
     );
-    expect(cfn.commandCalls(DescribeStackEventsCommand).map((c) => c.args[0].input)).toStrictEqual([
-      { StackName: stackId },
-      { StackName: stackId, NextToken: 'page-2' },
-    ]);
+    expect(eventPages.sent).toStrictEqual([{ StackName: stackId }, { StackName: stackId, NextToken: 'page-2' }]);
   });
 
   it('reads at most five pages', async () => {

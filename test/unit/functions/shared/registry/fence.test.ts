@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SupersededError, TransientAwsError } from '../../../../../functions/shared/step/errors.ts';
+import { holdsLock } from '../../../../../functions/shared/registry/fence.ts';
 import { createRegistry, fenceOf } from '../../../../../functions/shared/registry/tenants.ts';
 import { fenceConditionExpression, fencedUpdate, lockHold } from './tenants.fixture.ts';
 
@@ -46,6 +47,20 @@ describe('fenceOf', () => {
   it("is the request's execution at the redrive count the workflow passed, 0 when it passed none (previous release)", () => {
     expect(fenceOf({ executionArn }, 2)).toEqual({ executionArn, attempt: 2 });
     expect(fenceOf({ executionArn }, undefined)).toEqual({ executionArn, attempt: 0 });
+  });
+});
+
+describe('holdsLock', () => {
+  it('reads the fence condition from a record: this execution, at this attempt or an earlier one written', () => {
+    const lock = (attempt?: number, arn = executionArn) => ({ lock: { executionArn: arn, attempt } });
+
+    expect(holdsLock(lock(2), { executionArn, attempt: 2 })).toBe(true);
+    expect(holdsLock(lock(1), { executionArn, attempt: 2 })).toBe(true);
+    expect(holdsLock(lock(undefined), { executionArn, attempt: 0 })).toBe(true);
+    expect(holdsLock(lock(3), { executionArn, attempt: 2 })).toBe(false);
+    expect(holdsLock(lock(0, otherExecutionArn), fence)).toBe(false);
+    expect(holdsLock({}, fence)).toBe(false);
+    expect(holdsLock(undefined, fence)).toBe(false);
   });
 });
 

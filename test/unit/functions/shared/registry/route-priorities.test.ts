@@ -40,6 +40,7 @@ import {
   tenantItem,
   throttled,
 } from '../../register-route/route.fixture.ts';
+import { servePages } from '../aws/pages.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const routes = createRouteRegistry(tableName);
@@ -76,15 +77,13 @@ describe('priorityKey', () => {
 describe('takenPriorities', () => {
   it('reads every page consistently and returns the priorities ascending', async () => {
     const lastKey = { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00010' };
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce(priorityPage([10, 2], lastKey))
-      .resolvesOnce(priorityPage([100, 11]));
+    const pages = servePages([priorityPage([10, 2], lastKey), priorityPage([100, 11])]);
+    ddb.on(QueryCommand).callsFake(pages.answer);
 
     const taken = await routes.takenPriorities(listenerArn);
 
     expect(taken).toEqual([2, 10, 11, 100]);
-    expect(inputs(QueryCommand)).toEqual([takenQuery(listenerArn), takenQuery(listenerArn, lastKey)]);
+    expect(pages.sent).toEqual([takenQuery(listenerArn), takenQuery(listenerArn, lastKey)]);
   });
 
   it('turns throttling into TransientAwsError', async () => {
@@ -97,14 +96,12 @@ describe('takenPriorities', () => {
 describe('claimedPriority', () => {
   it("queries the listener consistently for the tenant's items across pages and returns the lowest", async () => {
     const lastKey = { pk: `LISTENER#${listenerArn}`, sk: 'PRIORITY#00009' };
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce(priorityPage([9], lastKey))
-      .resolvesOnce(priorityPage([4]));
+    const pages = servePages([priorityPage([9], lastKey), priorityPage([4])]);
+    ddb.on(QueryCommand).callsFake(pages.answer);
 
     await expect(routes.claimedPriority(listenerArn, tenantId)).resolves.toBe(4);
 
-    expect(inputs(QueryCommand)).toEqual([claimedQuery(listenerArn), claimedQuery(listenerArn, lastKey)]);
+    expect(pages.sent).toEqual([claimedQuery(listenerArn), claimedQuery(listenerArn, lastKey)]);
   });
 
   it('is undefined when the tenant owns nothing on the listener', async () => {

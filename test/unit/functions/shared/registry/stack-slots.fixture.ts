@@ -8,7 +8,7 @@ export const nowSeconds = Math.floor(now.getTime() / 1000);
 /** STACK_TIMEOUT_SECONDS (3600 in test/setup-env.ts) + 600. */
 export const leaseSeconds = 4200;
 
-export const sortKey = (slot: number) => `SLOT#${String(slot).padStart(4, '0')}`;
+const sortKey = (slot: number) => `SLOT#${String(slot).padStart(4, '0')}`;
 
 /** A slot item as the adapter's Query projects it. */
 export function slotItem(slot: number, holder: string, expiresAt = nowSeconds + 1000) {

@@ -22,6 +22,7 @@ import {
   tableName,
   throttled,
 } from './stack-slots.fixture.ts';
+import { servePages } from '../aws/pages.fixture.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const slots = createStackSlots(tableName, { limit: 3, leaseSeconds });
@@ -157,13 +158,14 @@ describe('acquire', () => {
 
   it('reads every page of slots', async () => {
     const lastKey = { pk: partition, sk: 'SLOT#0001' };
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [slotItem(0, 't1'), slotItem(1, 't2')], LastEvaluatedKey: lastKey })
-      .resolvesOnce({ Items: [slotItem(2, 't3')] });
+    const slotPages = servePages([
+      { Items: [slotItem(0, 't1'), slotItem(1, 't2')], LastEvaluatedKey: lastKey },
+      { Items: [slotItem(2, 't3')] },
+    ]);
+    ddb.on(QueryCommand).callsFake(slotPages.answer);
 
     await expect(slots.acquire('t4', executionArn, now)).resolves.toBeUndefined();
-    expect(inputs(QueryCommand)).toEqual([slotsQuery(), slotsQuery(undefined, lastKey)]);
+    expect(slotPages.sent).toEqual([slotsQuery(), slotsQuery(undefined, lastKey)]);
   });
 
   it('turns throttling into TransientAwsError', async () => {

@@ -16,7 +16,7 @@ export const fenceConditionExpression =
   '(#lock.#executionArn = :fenceArn AND (attribute_not_exists(#lock.#attempt) OR #lock.#attempt <= :fenceAttempt))';
 
 /** holdLock's update: nothing but the version, the time and the lock's attempt. */
-export const lockHoldExpression = 'SET #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt';
+const lockHoldExpression = 'SET #version = #version + :one, #updatedAt = :now, #lock.#attempt = :fenceAttempt';
 
 /** Matches holdLock's UpdateCommand (and no other write), for `ddb.on(UpdateCommand, lockHoldMatch)`. */
 export const lockHoldMatch = { UpdateExpression: lockHoldExpression };
