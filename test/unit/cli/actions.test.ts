@@ -78,7 +78,7 @@ describe('sendEvent', () => {
     expect(text).toContain(
       'reply sbt_aws_provisionFailure failed: failed at CreateTenantStacks (StackCreationFailed): Stack tenant-x could not be created: ROLLBACK_COMPLETE',
     );
-    expect(text).toContain('after fixing the cause, replay it: npm start -- replay onboarding-1');
+    expect(text).toContain('after fixing the cause, replay it: npm -s start -- replay onboarding-1');
   });
 
   it('exits 1 when the execution succeeded but the reply is a failure', async () => {
@@ -294,7 +294,7 @@ describe('replay', () => {
     const context = fakeContext();
     await sendEvent(context, readSample('onboarding-basic'), waitOptions);
     await expect(replay(context, 'nope', waitOptions)).rejects.toThrow(
-      new InputError('no execution named nope (see: npm start -- executions)'),
+      new InputError('no execution named nope (see: npm -s start -- executions)'),
     );
     await expect(replay(context, 'onboarding-1', waitOptions)).rejects.toThrow(
       'execution onboarding-1 is SUCCEEDED: only a failed execution can be replayed',

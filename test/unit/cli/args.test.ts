@@ -171,8 +171,8 @@ describe('parseFault', () => {
 
 describe('usageText', () => {
   it('names the program, every command and the exit codes', () => {
-    const text = usageText('npm start --');
-    expect(text).toContain('Usage: npm start -- [COMMAND]');
+    const text = usageText('npm -s start --');
+    expect(text).toContain('Usage: npm -s start -- [COMMAND]');
     for (const command of [
       'onboard',
       'offboard',

@@ -359,6 +359,6 @@ export function fakeContext(
     tenantNames,
     newId: () => `00000000-0000-4000-8000-${String((id += 1)).padStart(12, '0')}`,
     now: () => new Date(startedAt),
-    program: 'npm start --',
+    program: 'npm -s start --',
   };
 }

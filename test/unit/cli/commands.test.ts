@@ -142,7 +142,7 @@ describe('listings as tables', () => {
     expect(text).toContain('onboarding-2  onboarding of globex  FAILED  2 steps');
     expect(text).toMatch(/TIME +TYPE +STATE +ERROR/);
     expect(text).toMatch(/StateFailed +CreateTenantStacks +StackCreationFailed: stack tenant-x: ROLLBACK_COMPLETE/);
-    expect(text).toContain('replay it with: npm start -- replay onboarding-2');
+    expect(text).toContain('replay it with: npm -s start -- replay onboarding-2');
   });
 
   it('resources show stacks, routes and services under headings', async () => {

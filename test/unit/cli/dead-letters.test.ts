@@ -75,7 +75,7 @@ describe('parsing', () => {
   });
 
   it('documents the new commands and fault kinds', () => {
-    const text = usageText('npm start --');
+    const text = usageText('npm -s start --');
 
     expect(text).toContain('  dead-letters [--redrive]');
     expect(text).toContain('  redrive EXECUTION');
@@ -94,7 +94,7 @@ describe('dead-letters', () => {
     expect(text).toMatch(
       /sbt_aws_onboardingRequest\s+2f1c9d3e\s+\S+\s+THROTTLING: ThrottlingException: Rate exceeded\s+4/,
     );
-    expect(text).toContain('start them again with: npm start -- dead-letters --redrive');
+    expect(text).toContain('start them again with: npm -s start -- dead-letters --redrive');
   });
 
   it('--json prints the whole letter, event included (the real output hides e-mail addresses on every line)', async () => {
@@ -176,7 +176,7 @@ describe('a send whose workflow start was refused', () => {
 
     expect(code).toBe(ExitCode.workflowFailure);
     expect(context.captured.text()).toContain('the onboarding workflow could not be started');
-    expect(context.captured.text()).toContain('start it again with: npm start -- dead-letters --redrive');
+    expect(context.captured.text()).toContain('start it again with: npm -s start -- dead-letters --redrive');
   });
 
   it('still being retried (not waited for): exits 0; --json says so in `delivery`', async () => {

@@ -62,7 +62,7 @@ describe('runDemo', () => {
     expect(text.match(/sbt_aws_provisionFailure/g)?.length).toBeGreaterThanOrEqual(3);
     expect(text).toContain('FAILED at CreateTenantStacks (StackCreationFailed)');
     expect(text).toContain('Demo finished with failures');
-    expect(text).toMatch(/Replay a failed execution with: npm start -- replay onboarding-\d/);
+    expect(text).toMatch(/Replay a failed execution with: npm -s start -- replay onboarding-\d/);
   });
 
   it('exits 1 when the offboarded tenant is not gone', async () => {
