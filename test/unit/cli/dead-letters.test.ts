@@ -39,12 +39,14 @@ describe('parsing', () => {
       redrive: false,
       wait: true,
       json: false,
+      verbose: false,
     });
     expect(parseCommandLine(['dead-letters', '--redrive', '--no-wait', '--json'])).toEqual({
       kind: 'dead-letters',
       redrive: true,
       wait: false,
       json: true,
+      verbose: false,
     });
     expect(parseCommandLine(['redrive', 'onboarding-1'])).toMatchObject({
       kind: 'redrive',
@@ -120,7 +122,7 @@ describe('dead-letters', () => {
 
   it('is an input error on a runtime without a queue', async () => {
     await expect(
-      runCommand(fakeContext(), { kind: 'dead-letters', redrive: false, wait: true, json: false }),
+      runCommand(fakeContext(), { kind: 'dead-letters', redrive: false, wait: true, json: false, verbose: false }),
     ).rejects.toThrow(InputError);
   });
 });
@@ -172,6 +174,7 @@ describe('a send whose workflow start was refused', () => {
       wait: true,
       json: false,
       faults: [],
+      verbose: false,
     });
 
     expect(code).toBe(ExitCode.workflowFailure);
@@ -189,6 +192,7 @@ describe('a send whose workflow start was refused', () => {
       wait: false,
       json: true,
       faults: [],
+      verbose: false,
     });
 
     expect(code).toBe(ExitCode.ok);
@@ -220,6 +224,7 @@ describe('redrive EXECUTION', () => {
       wait: true,
       json: false,
       faults: [],
+      verbose: false,
     });
 
     expect(code).toBe(ExitCode.ok);
@@ -231,7 +236,14 @@ describe('redrive EXECUTION', () => {
     const { execution } = await context.runtime.send(sample, { wait: true });
 
     await expect(
-      runCommand(context, { kind: 'redrive', execution: execution?.name ?? '', wait: true, json: false, faults: [] }),
+      runCommand(context, {
+        kind: 'redrive',
+        execution: execution?.name ?? '',
+        wait: true,
+        json: false,
+        faults: [],
+        verbose: false,
+      }),
     ).rejects.toThrow(/only a failed execution can be redriven/);
     context.runtime.failAt = 'CreateTenantStacks';
     const failed = await context.runtime.send(sample, { wait: true });
@@ -242,6 +254,7 @@ describe('redrive EXECUTION', () => {
         wait: true,
         json: false,
         faults: [],
+        verbose: false,
       }),
     ).rejects.toThrow(/cannot redrive/);
   });
