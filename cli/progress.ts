@@ -98,7 +98,7 @@ export function ttyLine(line: ProgressLine, labelWidth: number, paint: Painter):
   return `${symbol} ${line.label.padEnd(labelWidth)}  ${line.workflow.padEnd(11)}  ${state}  ${counter}`;
 }
 
-/** Creates the progress display: redrawn in place on a TTY, plain lines otherwise. */
+/** Creates the progress display: plain lines with `verbose`, else redrawn in place on a TTY, else nothing. */
 export function createProgress(options: ProgressOptions): Progress {
   const { tty, paint, write, labelOf } = options;
   const verbose = options.verbose ?? false;

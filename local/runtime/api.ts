@@ -244,7 +244,7 @@ export interface LocalRuntime {
   deadLetters?(): DeadLetter[];
   /**
    * Hands each dead-lettered request, unchanged (its id and time), straight to the admission
-   * function, as `npm run redrive-dead-letters` does in AWS: not through the bus, whose other
+   * function, as `dead-letters --redrive --aws` does in AWS: not through the bus, whose other
    * rules would get it again. A letter is removed once its workflow started (or the request turned
    * out to be a duplicate, or unanswerable); one whose start fails again stays. Optional so fakes
    * need not have it.

@@ -42,7 +42,8 @@
  * - Route listeners: `routeListeners: { count, capacity }` sets ROUTE_LISTENERS and the simulated
  *   load balancers alike.
  * - State: JSON files in the state folder (`.tenant-orchestrator/`), written on close and read
- *   on open; a lock file keeps two processes from using one folder at once.
+ *   on open; a lock file keeps two processes from using one folder at once (`readOnly` opens the
+ *   state last saved without it, and saves nothing).
  *
  * Not modelled:
  * - Redrive's 14-day window and its ExecutionRedriven history event. (`replay` is another thing:

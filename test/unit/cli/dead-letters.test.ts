@@ -155,6 +155,22 @@ describe('dead-letters --redrive', () => {
     });
   });
 
+  it('reports a request whose workflow had started after all as already started, not as succeeded', async () => {
+    const results: SendResult[] = [];
+    const context = contextWithQueue([letter], results);
+    const started = await context.runtime.send(sample, { wait: true });
+    results.push({ ...started, admission: 'duplicate', replies: [] });
+    context.captured.stdout.length = 0;
+
+    expect(await redriveDeadLetters(context, { wait: true, json: false })).toBe(ExitCode.ok);
+
+    const text = context.captured.text();
+    expect(text).toContain(
+      `› onboarding request letter-1: already started as execution ${started.execution?.name} (SUCCEEDED); removed from the queue`,
+    );
+    expect(text).not.toContain('succeeded');
+  });
+
   it('with nothing to redrive says so', async () => {
     const context = contextWithQueue([]);
 
