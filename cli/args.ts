@@ -242,7 +242,7 @@ Commands:
   dead-letters --redrive --aws --stack NAME [--dry-run] [--queue-url URL] [--config FILE]
                [--max N] [--region REGION]
                                 the same against a deployed stack's request dead-letter queue
-                                (AWS credentials from the environment; --aws --help for more)
+                                (AWS credentials from the environment; add --help for more)
   tenants                       the tenant registry: id, name, tier, isolation, status, route
   executions                    every execution with its status and where it failed
   replies [--json [--raw]]      the replies the control plane received; --raw: each event
