@@ -2,15 +2,16 @@
  * The commands that start a workflow (send, onboard, offboard, replay): inject the rehearsed
  * faults, start, show progress, then judge and explain the outcome.
  */
-import type { InjectedFault, ExecutionSummary, ReceivedReply, SendResult } from '../local/runtime/api.ts';
+import type { ExecutionSummary, InjectedFault, LocalRuntime, ReceivedReply, SendResult } from '../local/runtime/api.ts';
+import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
 import { requestFieldLimits } from '../events/contract.ts';
 import { requestErrorNames } from '../functions/shared/step/errors.ts';
 import { readDefinitionText, type WorkflowName } from '../local/workflow-runner.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
-import { duration, truncate } from './format.ts';
+import { duration, isBlank, truncate, visibleText } from './format.ts';
 import { assertPutEventsSize, offboardingEvent, onboardingEvent, readEventFile } from './requests.ts';
-import { executionFailed, executionView, replySummary, replyView, type ReplyView } from './views.ts';
+import { endingOf, executionFailed, executionView, replySummary, replyView, type ReplyView } from './views.ts';
 
 /** Task states of both workflows: the states `--fail STATE` can fail. */
 export function taskStateNames(): string[] {
@@ -42,16 +43,33 @@ export function injectFaults(context: Pick<CliContext, 'runtime'>, faults: reado
   }
 }
 
-/**
- * Errors a replay cannot fix: the request itself is wrong (the same set the failure reporter
- * tells the control plane to correct and resend).
- */
-
 /** How a workflow-starting command runs (from its flags). */
 export interface StartOptions {
   readonly wait: boolean;
   readonly json: boolean;
   readonly faults: readonly InjectedFault[];
+}
+
+/** What the outcome report says beyond the execution and its replies. */
+export interface OutcomeNotes {
+  /** Why the failure reporter could not answer: its deliveries that failed while the command ran. */
+  readonly reporterFailures?: readonly string[];
+}
+
+/** A mark in the bus's list of undelivered events, taken before a command starts its workflows. */
+export function undeliveredMark(runtime: Pick<LocalRuntime, 'undelivered'>): number {
+  return runtime.undelivered?.().length ?? 0;
+}
+
+/**
+ * Why no failure reply was sent: the execution status events whose delivery to the failure
+ * reporter failed (after its retries) since `mark`, each with the reporter's error.
+ */
+export function reporterFailuresSince(runtime: Pick<LocalRuntime, 'undelivered'>, mark: number): string[] {
+  return (runtime.undelivered?.() ?? [])
+    .slice(mark)
+    .filter((event) => event.source === 'aws.states' && event.rule !== undefined)
+    .map((event) => event.reason);
 }
 
 /** True when the outcome is a failure the control plane (or the operator) must know about. */
@@ -61,8 +79,17 @@ export function outcomeFailed(execution: ExecutionSummary | undefined, replies: 
   );
 }
 
-/** Explains how an execution ended and what the control plane was told. */
-export function reportOutcome(context: CliContext, execution: ExecutionSummary, replies: readonly ReplyView[]): void {
+/**
+ * Explains how an execution ended and what the control plane was told: one line for the outcome
+ * (a duplicate, a superseded request or a confirmation is called so, not "succeeded"), one per
+ * reply, and what to do after a failure.
+ */
+export function reportOutcome(
+  context: CliContext,
+  execution: ExecutionSummary,
+  replies: readonly ReplyView[],
+  notes: OutcomeNotes = {},
+): void {
   const { output, program } = context;
   const { paint } = output;
   const who =
@@ -71,9 +98,19 @@ export function reportOutcome(context: CliContext, execution: ExecutionSummary, 
     ? ` in ${duration(Date.parse(execution.stoppedAt) - Date.parse(execution.startedAt))}`
     : '';
   const failed = outcomeFailed(execution, replies);
-  if (execution.status === 'SUPERSEDED') {
+  const ending = endingOf(execution, context.runtime.history(execution.executionArn));
+  const quiet = ending === 'superseded' || ending === 'duplicate';
+  if (ending === 'superseded') {
     output.line(
       `${paint('yellow', '›')} ${execution.workflow} of ${who} ${paint('yellow', 'superseded')}${took}: a newer operation or request holds the tenant, so this execution changed nothing more and sent no reply (execution ${execution.name})`,
+    );
+  } else if (ending === 'duplicate' && !failed) {
+    output.line(
+      `${paint('yellow', '›')} ${execution.workflow} of ${who} ${paint('yellow', 'duplicate')}${took}: another execution handles or handled this request, so this one changed nothing and sent no reply (execution ${execution.name})`,
+    );
+  } else if (ending === 'confirmed' && !failed) {
+    output.line(
+      `${paint('green', '✓')} ${execution.workflow} of ${who} ${paint('green', 'already done')}${took}: the request had been carried out, so its success reply was sent again (execution ${execution.name})`,
     );
   } else if (!failed) {
     output.line(
@@ -95,8 +132,12 @@ export function reportOutcome(context: CliContext, execution: ExecutionSummary, 
       `  reply ${paint(colour, reply.detailType)} ${reply.registrationStatus ?? '-'}: ${replySummary(reply)}`,
     );
   }
-  if (replies.length === 0 && execution.status !== 'SUPERSEDED')
+  const reporterFailures = notes.reporterFailures ?? [];
+  if (replies.length === 0 && !quiet && executionFailed(execution) && reporterFailures.length > 0) {
+    output.line(paint('yellow', `  no reply was sent: the failure reporter failed (${reporterFailures.join('; ')})`));
+  } else if (replies.length === 0 && !quiet) {
     output.line(paint('yellow', '  no reply reached the control plane'));
+  }
   if (!executionFailed(execution)) return;
   if (execution.error !== undefined && requestErrorNames.has(execution.error)) {
     output.line('  correct the request and send it again (a replay would fail the same way)');
@@ -153,6 +194,7 @@ export function finish(
   context: CliContext,
   result: SendResult,
   options: Pick<StartOptions, 'wait' | 'json'>,
+  notes: OutcomeNotes = {},
 ): ExitCode {
   const replies = result.replies.map(replyView);
   const { execution, workflow } = result;
@@ -183,7 +225,7 @@ export function finish(
   } else if (!options.wait) {
     context.output.line(`started ${workflow} execution ${execution.name}`);
   } else {
-    reportOutcome(context, execution, replies);
+    reportOutcome(context, execution, replies, notes);
   }
   return options.wait && result.admission !== 'duplicate' && outcomeFailed(execution, replies)
     ? ExitCode.workflowFailure
@@ -194,9 +236,10 @@ export function finish(
 export async function sendEvent(context: CliContext, event: unknown, options: StartOptions): Promise<ExitCode> {
   assertPutEventsSize(event);
   injectFaults(context, options.faults);
+  const mark = undeliveredMark(context.runtime);
   const send = () => context.runtime.send(event, { wait: options.wait });
   const result = options.json || !options.wait ? await send() : await context.progress.section(send);
-  return finish(context, result, options);
+  return finish(context, result, options, { reporterFailures: reporterFailuresSince(context.runtime, mark) });
 }
 
 /** Sends the event in a JSON file (`send FILE.json`). */
@@ -221,6 +264,11 @@ export async function onboard(
   request: { tenantName: string; tier: string; tenantId?: string },
   options: StartOptions,
 ): Promise<ExitCode> {
+  if (isBlank(request.tenantName)) {
+    throw new InputError(
+      `--tenant needs a name with a visible character, got "${visibleText(request.tenantName)}" (only blanks)`,
+    );
+  }
   const tenantId = request.tenantId ?? context.newId();
   context.tenantNames.set(tenantId, request.tenantName);
   const event = onboardingEvent(
@@ -228,24 +276,45 @@ export async function onboard(
     context.newId(),
     context.now(),
   );
-  if (!options.json) context.output.line(`onboarding ${request.tenantName} (tenant ${tenantId}, tier ${request.tier})`);
+  if (!options.json)
+    context.output.line(
+      `onboarding ${visibleText(request.tenantName)} (tenant ${visibleText(tenantId)}, tier ${visibleText(request.tier)})`,
+    );
   return sendEvent(context, event, options);
 }
 
 /**
- * Offboards a tenant by id. A name is accepted too when exactly one live tenant has it. An
- * unknown tenant is still sent: answering it is the workflow's job.
+ * The tenant a name stands for: the one live tenant of that name (else the one deleted tenant of
+ * that name). Undefined when no tenant has it.
+ *
+ * @throws InputError listing the ids when several tenants have the name.
+ */
+export function tenantByName(records: readonly TenantRecord[], name: string): TenantRecord | undefined {
+  const named = records.filter((record) => record.tenantName === name);
+  const live = named.filter((record) => record.status !== 'DELETED');
+  const candidates = live.length > 0 ? live : named;
+  if (candidates.length > 1) {
+    const ids = candidates.map((record) => `  ${visibleText(record.tenantId)}  ${record.status}`);
+    throw new InputError(
+      [`${candidates.length} tenants are named "${visibleText(name)}"; offboard one by its id:`, ...ids].join('\n'),
+    );
+  }
+  return candidates[0];
+}
+
+/**
+ * Offboards a tenant by id, or by name (resolved to its id; an ambiguous name is an input error).
+ * An unknown tenant is still sent: answering it is the workflow's job.
  */
 export async function offboard(context: CliContext, tenant: string, options: StartOptions): Promise<ExitCode> {
+  if (isBlank(tenant)) throw new InputError('--tenant needs a tenant id or name with a visible character');
   const records = await context.runtime.tenants();
   await learnTenantNames(context);
-  const byName = records.filter((record) => record.tenantName === tenant && record.status !== 'DELETED');
-  const record =
-    records.find((candidate) => candidate.tenantId === tenant) ?? (byName.length === 1 ? byName[0] : undefined);
+  const record = records.find((candidate) => candidate.tenantId === tenant) ?? tenantByName(records, tenant);
   const tenantId = record?.tenantId ?? tenant;
   const event = offboardingEvent(tenantId, context.newId(), record, context.newId(), context.now());
   if (!options.json)
-    context.output.line(`offboarding ${tenantLabel(context.tenantNames, tenantId)} (tenant ${tenantId})`);
+    context.output.line(`offboarding ${tenantLabel(context.tenantNames, tenantId)} (tenant ${visibleText(tenantId)})`);
   return sendEvent(context, event, options);
 }
 
@@ -260,11 +329,14 @@ export async function replay(context: CliContext, executionName: string, options
   await learnTenantNames(context);
   injectFaults(context, options.faults);
   const repliesBefore = runtime.replies().length;
+  const mark = undeliveredMark(runtime);
   const start = () => runtime.replay(original.executionArn, { wait: options.wait });
   const execution = options.json || !options.wait ? await start() : await context.progress.section(start);
   const replies: ReceivedReply[] = options.wait ? runtime.replies().slice(repliesBefore) : [];
   if (!options.json) context.output.line(`replayed ${original.name} as ${execution.name}`);
-  return finish(context, { workflow: execution.workflow, execution, replies }, options);
+  return finish(context, { workflow: execution.workflow, execution, replies }, options, {
+    reporterFailures: reporterFailuresSince(runtime, mark),
+  });
 }
 
 /** Redrives a failed execution (the same execution resumes at its failed state) and reports it like a send. */
@@ -280,6 +352,7 @@ export async function redrive(context: CliContext, executionName: string, option
   await learnTenantNames(context);
   injectFaults(context, options.faults);
   const repliesBefore = runtime.replies().length;
+  const mark = undeliveredMark(runtime);
   const start = () => redriveExecution(original.executionArn, { wait: options.wait });
   const execution = options.json || !options.wait ? await start() : await context.progress.section(start);
   const replies: ReceivedReply[] = options.wait ? runtime.replies().slice(repliesBefore) : [];
@@ -287,5 +360,7 @@ export async function redrive(context: CliContext, executionName: string, option
     context.output.line(
       `redrove ${execution.name} from ${original.failedState ?? 'its failed state'} (redrive ${execution.redriveCount ?? 1})`,
     );
-  return finish(context, { workflow: execution.workflow, execution, replies }, options);
+  return finish(context, { workflow: execution.workflow, execution, replies }, options, {
+    reporterFailures: reporterFailuresSince(runtime, mark),
+  });
 }

@@ -14,12 +14,14 @@ interface StartOptions {
   readonly json: boolean;
   /** Failures to rehearse, injected before the event is sent. */
   readonly faults: readonly InjectedFault[];
+  /** Print every state of every execution, even without a terminal (default: outcomes only). */
+  readonly verbose: boolean;
 }
 
 /** A parsed command line: which command, with its options. */
 export type Command =
   | { readonly kind: 'help' }
-  | { readonly kind: 'demo'; readonly faults: readonly InjectedFault[] }
+  | { readonly kind: 'demo'; readonly faults: readonly InjectedFault[]; readonly verbose: boolean }
   | ({
       readonly kind: 'onboard';
       readonly tenantName: string;
@@ -29,13 +31,38 @@ export type Command =
   | ({ readonly kind: 'offboard'; readonly tenant: string } & StartOptions)
   | ({ readonly kind: 'send'; readonly file: string } & StartOptions)
   | ({ readonly kind: 'replay' | 'redrive'; readonly execution: string } & StartOptions)
-  | { readonly kind: 'dead-letters'; readonly redrive: boolean; readonly wait: boolean; readonly json: boolean }
+  | {
+      readonly kind: 'dead-letters';
+      readonly redrive: boolean;
+      readonly wait: boolean;
+      readonly json: boolean;
+      readonly verbose: boolean;
+    }
+  /** `dead-letters --redrive --aws ...`: the tool against a deployed stack, with its own options (cli/aws/dead-letters.ts). */
+  | { readonly kind: 'dead-letters-aws'; readonly argv: readonly string[] }
   | { readonly kind: 'history'; readonly execution: string; readonly json: boolean }
-  | { readonly kind: 'tenants' | 'executions' | 'replies' | 'resources'; readonly json: boolean }
+  | { readonly kind: 'replies'; readonly json: boolean; readonly raw: boolean }
+  | { readonly kind: 'tenants' | 'executions' | 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' };
 
-/** The commands that run against the runtime. */
-export type CommandName = Exclude<Command['kind'], 'help'>;
+/** The commands that only read the state: they run at once on the last saved state, even while another command runs. */
+export function readsOnly(command: Command): boolean {
+  switch (command.kind) {
+    case 'tenants':
+    case 'executions':
+    case 'replies':
+    case 'resources':
+    case 'history':
+      return true;
+    case 'dead-letters':
+      return !command.redrive;
+    default:
+      return false;
+  }
+}
+
+/** The commands of the command line (`dead-letters-aws` is `dead-letters --redrive --aws`). */
+export type CommandName = Exclude<Command['kind'], 'help' | 'dead-letters-aws'>;
 
 const optionSpec = {
   tenant: { type: 'string' },
@@ -46,25 +73,27 @@ const optionSpec = {
   'no-wait': { type: 'boolean' },
   json: { type: 'boolean' },
   redrive: { type: 'boolean' },
+  raw: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof optionSpec;
 
-const startOptions: readonly OptionName[] = ['wait', 'no-wait', 'json', 'fail'];
+const startOptions: readonly OptionName[] = ['wait', 'no-wait', 'json', 'fail', 'verbose'];
 
 /** Which options each command accepts, and how many positional arguments it takes. */
 const commandShapes: Record<CommandName, { readonly options: readonly OptionName[]; readonly positional?: string }> = {
-  demo: { options: ['fail'] },
+  demo: { options: ['fail', 'verbose'] },
   onboard: { options: ['tenant', 'tier', 'id', ...startOptions] },
   offboard: { options: ['tenant', ...startOptions] },
   send: { options: startOptions, positional: 'FILE.json' },
   replay: { options: startOptions, positional: 'EXECUTION' },
   redrive: { options: startOptions, positional: 'EXECUTION' },
-  'dead-letters': { options: ['json', 'redrive', 'wait', 'no-wait'] },
+  'dead-letters': { options: ['json', 'redrive', 'wait', 'no-wait', 'verbose'] },
   history: { options: ['json'], positional: 'EXECUTION' },
   tenants: { options: ['json'] },
   executions: { options: ['json'] },
-  replies: { options: ['json'] },
+  replies: { options: ['json', 'raw'] },
   resources: { options: ['json'] },
   reset: { options: [] },
 };
@@ -111,8 +140,26 @@ function required(value: string | undefined, flag: string, command: string): str
   return value;
 }
 
+/**
+ * `dead-letters --redrive --aws ...`: everything but those three words goes to the AWS tool, which
+ * has options of its own (`--stack`, `--dry-run`...). Undefined for any other command line.
+ */
+function awsDeadLetters(argv: readonly string[]): Command | undefined {
+  if (!argv.includes('--aws')) return undefined;
+  const command = argv.find((argument) => !argument.startsWith('-'));
+  if (command !== 'dead-letters')
+    throw new UsageError(`--aws belongs to dead-letters --redrive, not ${command ?? 'the demo'}`);
+  if (!argv.includes('--redrive'))
+    throw new UsageError('--aws needs --redrive (dead-letters --redrive --aws --stack NAME)');
+  const rest = [...argv];
+  for (const word of ['dead-letters', '--redrive', '--aws']) rest.splice(rest.indexOf(word), 1);
+  return { kind: 'dead-letters-aws', argv: rest };
+}
+
 /** Parses the arguments after the program name. Throws {@link UsageError} for anything malformed. */
 export function parseCommandLine(argv: readonly string[]): Command {
+  const aws = awsDeadLetters(argv);
+  if (aws !== undefined) return aws;
   const { values, positionals, tokens } = parseTokens(argv);
   if (values.help) return { kind: 'help' };
   const [first, ...rest] = positionals;
@@ -133,14 +180,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
     throw new UsageError(`${name} needs exactly one ${shape.positional}`);
   }
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait contradict each other');
+  if (values.raw && !values.json) throw new UsageError('--raw changes what --json prints: use replies --json --raw');
 
   const json = values.json ?? false;
+  const verbose = values.verbose ?? false;
   const faults = (values.fail ?? []).map(parseFault);
-  const start: StartOptions = { wait: !values['no-wait'], json, faults };
+  const start: StartOptions = { wait: !values['no-wait'], json, faults, verbose };
   const positional = rest[0] ?? '';
   switch (name) {
     case 'demo':
-      return { kind: 'demo', faults };
+      return { kind: 'demo', faults, verbose };
     case 'onboard':
       return {
         kind: 'onboard',
@@ -157,11 +206,13 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'redrive':
       return { kind: name, execution: positional, ...start };
     case 'dead-letters':
-      return { kind: 'dead-letters', redrive: values.redrive ?? false, wait: start.wait, json };
+      return { kind: 'dead-letters', redrive: values.redrive ?? false, wait: start.wait, json, verbose };
     case 'history':
       return { kind: 'history', execution: positional, json };
     case 'reset':
       return { kind: 'reset' };
+    case 'replies':
+      return { kind: 'replies', json, raw: values.raw ?? false };
     default:
       return { kind: name, json };
   }
@@ -179,7 +230,8 @@ Commands:
                                 then offboard the premium tenant
   onboard --tenant NAME --tier TIER [--id TENANT_ID]
                                 send an onboarding request for a new tenant
-  offboard --tenant ID          send an offboarding request for a tenant
+  offboard --tenant ID|NAME     send an offboarding request for a tenant (a name must be
+                                one tenant's: an ambiguous name lists the ids)
   send FILE.json                put any event on the bus (e.g. events/samples/*.json)
   replay EXECUTION              run a failed execution's input again as a new execution
                                 (as when the control plane sends the request again)
@@ -187,30 +239,44 @@ Commands:
                                 console's Redrive does
   dead-letters [--redrive]      requests whose workflow could not be started (kept after the
                                 admission's retries); --redrive starts each again
+  dead-letters --redrive --aws --stack NAME [--dry-run] [--queue-url URL] [--config FILE]
+               [--max N] [--region REGION]
+                                the same against a deployed stack's request dead-letter queue
+                                (AWS credentials from the environment; add --help for more)
   tenants                       the tenant registry: id, name, tier, isolation, status, route
   executions                    every execution with its status and where it failed
-  replies                       the replies the control plane received
+  replies [--json [--raw]]      the replies the control plane received; --raw: each event
+                                exactly as put on the bus (source, detail-type, detail)
   history EXECUTION             an execution's state-by-state history
   resources                     stacks, listener rules and services in the simulated account
   reset                         forget everything (cloud, registry, executions, replies)
 
+Commands that change the state wait up to 30 s for another command using the state folder,
+then give up (exit 2). Listings run at once on the state last saved, and say when another
+command is still running.
+
 Options:
-  --wait / --no-wait            wait for the workflow to end (default) or only start it
+  --wait / --no-wait            wait for the workflow to end (default), or return once it has
+                                started while it runs on in the background
                                 (onboard, offboard, send, replay, redrive, dead-letters --redrive)
+  --verbose                     print every state as it runs; without a terminal the default is
+                                one line per outcome and per reply (the commands above, demo)
   --fail STATE                  fail that workflow state's task (e.g. --fail CreateTenantStacks)
   --fail STATE:timeout-after    run the state's handler, then fail the attempt as a Lambda timeout
   --fail SERVICE:OPERATION      fail that AWS call (e.g. --fail CloudFormation:CreateStack);
   --fail SERVICE:OPERATION:KIND ...as throttling, a 5xx (server) or a client error (the default);
                                 repeatable; demo, onboard, offboard, send, replay, redrive
   --json                        machine-readable output on stdout, nothing else
-                                (listings, onboard, offboard, send, replay; through npm,
-                                use \`npm -s start -- ...\` so npm's banner stays off stdout)
+                                (listings, onboard, offboard, send, replay, redrive,
+                                dead-letters; through npm, use \`npm -s start -- ...\` so npm's
+                                banner stays off stdout)
   -h, --help                    show this text
 
 Exit codes:
   0  ok
   1  a workflow failed or the control plane received a failure reply
-  2  usage or input error (bad arguments, missing file, invalid JSON, unknown execution)
+  2  usage or input error (bad arguments, missing file, invalid JSON, unknown execution,
+     ambiguous tenant name), or the state folder stayed in use by another command
   3  internal error
 `;
 }

@@ -13,6 +13,8 @@ import { truncate } from './format.ts';
 import { printJson, printSection, printTable } from './print.ts';
 import { ruleHeaders, ruleRow, serviceHeaders, serviceRow, stackHeaders, stackRow } from './resource-views.ts';
 import {
+  endingNote,
+  endingOf,
   executionFailed,
   executionHeaders,
   executionRow,
@@ -56,14 +58,29 @@ export async function listExecutions(context: CliContext, json: boolean): Promis
   }
   await learnTenantNames(context);
   const rows = executions.map((view) =>
-    executionRow(view, tenantLabel(context.tenantNames, view.tenantId), context.output.paint),
+    executionRow(
+      view,
+      tenantLabel(context.tenantNames, view.tenantId),
+      context.output.paint,
+      endingOf(view, context.runtime.history(view.executionArn)),
+    ),
   );
   printTable(context, executionHeaders, rows, 'no executions yet');
   return ExitCode.ok;
 }
 
-/** The replies the control plane received (`replies`). */
-export async function listReplies(context: CliContext, json: boolean): Promise<ExitCode> {
+/**
+ * The replies the control plane received (`replies`). `raw` (with `json`): each event exactly as
+ * the application plane put it on the bus, with the keys an EventBridge event has.
+ */
+export async function listReplies(context: CliContext, json: boolean, raw = false): Promise<ExitCode> {
+  if (json && raw) {
+    const events = context.runtime
+      .replies()
+      .map((reply) => ({ source: reply.source, 'detail-type': reply.detailType, detail: reply.detail }));
+    printJson(context, { replies: events });
+    return ExitCode.ok;
+  }
   const replies = context.runtime.replies().map(replyView);
   if (json) {
     printJson(context, { replies });
@@ -88,8 +105,9 @@ export async function showHistory(context: CliContext, name: string, json: boole
     return ExitCode.ok;
   }
   await learnTenantNames(context);
+  const note = endingNote(endingOf(execution, history));
   output.line(
-    `${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}  ${execution.transitions} steps`,
+    `${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}${note ? ` ${note}` : ''}  ${execution.transitions} steps`,
   );
   output.line();
   printTable(
@@ -147,8 +165,11 @@ export async function reset(context: CliContext): Promise<ExitCode> {
   return ExitCode.ok;
 }
 
-/** Runs one parsed command (help is answered before a runtime is opened). */
-export async function runCommand(context: CliContext, command: Exclude<Command, { kind: 'help' }>): Promise<ExitCode> {
+/** A command that runs against the local runtime (help and `dead-letters --aws` are answered without one). */
+export type RuntimeCommand = Exclude<Command, { kind: 'help' } | { kind: 'dead-letters-aws' }>;
+
+/** Runs one parsed command. */
+export async function runCommand(context: CliContext, command: RuntimeCommand): Promise<ExitCode> {
   switch (command.kind) {
     case 'demo':
       return runDemo(context, command.faults);
@@ -171,7 +192,7 @@ export async function runCommand(context: CliContext, command: Exclude<Command, 
     case 'executions':
       return listExecutions(context, command.json);
     case 'replies':
-      return listReplies(context, command.json);
+      return listReplies(context, command.json, command.raw);
     case 'resources':
       return listResources(context, command.json);
     case 'reset':

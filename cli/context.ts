@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { LocalRuntime } from '../local/runtime/api.ts';
-import { arnTail, createPainter, coloursWanted, redactEmails, type Painter } from './format.ts';
+import { arnTail, createPainter, coloursWanted, redactEmails, visibleText, type Painter } from './format.ts';
 import type { Progress } from './progress.ts';
 
 /** Where a command writes. Every write hides e-mail addresses. */
@@ -20,7 +20,8 @@ export interface Output {
   readonly paint: Painter;
 }
 
-interface WritableLike {
+/** A stream the command line writes to (process.stdout, or a fake in tests). */
+export interface WritableLike {
   write(text: string): unknown;
   readonly isTTY?: boolean;
 }
@@ -51,7 +52,7 @@ export interface CliContext {
   /** Fresh unique ids (tenant, registration and event ids). */
   readonly newId: () => string;
   readonly now: () => Date;
-  /** How to run the command line again, for hints (e.g. `npm start --`). */
+  /** How to run the command line again, for hints (e.g. `npm -s start --`). */
   readonly program: string;
 }
 
@@ -60,10 +61,11 @@ export function shortId(tenantId: string): string {
   return tenantId.length > 12 ? tenantId.slice(0, 8) : tenantId;
 }
 
-/** The label of a tenant: its name when known, else its short id. */
+/** The label of a tenant: its name when known (control characters made visible), else its short id. */
 export function tenantLabel(names: ReadonlyMap<string, string>, tenantId: string | null | undefined): string {
   if (!tenantId) return '-';
-  return names.get(tenantId) ?? shortId(tenantId);
+  const name = names.get(tenantId);
+  return name !== undefined ? visibleText(name) : visibleText(shortId(tenantId));
 }
 
 /** The label of an execution's line: the tenant it works for, or the execution's name. */
@@ -85,9 +87,12 @@ export async function learnTenantNames(context: Pick<CliContext, 'runtime' | 'te
   }
 }
 
-/** How to run the command line again, for the hints it prints. */
+/**
+ * How to run the command line again, for the hints it prints. Under npm: `npm -s start --`, whose
+ * `-s` keeps npm's banner off stdout, so the same line works with `--json`.
+ */
 export function programName(env: Readonly<Record<string, string | undefined>>): string {
-  return env.npm_lifecycle_event === 'start' ? 'npm start --' : 'npx tenant-orchestrator';
+  return env.npm_lifecycle_event === 'start' ? 'npm -s start --' : 'npx tenant-orchestrator';
 }
 
 /** The state folder: $TENANT_ORCHESTRATOR_STATE, else `.tenant-orchestrator` in the working directory. */

@@ -1,11 +1,11 @@
 /**
  * `dead-letters`: the requests whose workflow could not be started after the admission
  * function's retries, kept in the local dead-letter queue; `dead-letters --redrive` hands each to
- * the admission function again, unchanged (as `npm run redrive-dead-letters` does with the request
+ * the admission function again, unchanged (as `dead-letters --redrive --aws` does with the request
  * dead-letter queue in AWS).
  */
 import type { DeadLetter, LocalRuntime } from '../local/runtime/api.ts';
-import { outcomeFailed, reportOutcome } from './actions.ts';
+import { outcomeFailed, reporterFailuresSince, reportOutcome, undeliveredMark } from './actions.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { clockTime, truncate } from './format.ts';
@@ -99,6 +99,7 @@ export async function redriveDeadLetters(
   options: { readonly wait: boolean; readonly json: boolean },
 ): Promise<ExitCode> {
   const queue = queueOf(context.runtime);
+  const mark = undeliveredMark(context.runtime);
   const redrive = () => queue.redrive({ wait: options.wait });
   const redriven = options.json || !options.wait ? await redrive() : await context.progress.section(redrive);
   const outcomes = redriven.map(({ deadLetterId, result }) => ({
@@ -136,8 +137,14 @@ export async function redriveDeadLetters(
       context.output.line(
         `${context.output.paint(outcome.delivery === 'retrying' ? 'yellow' : 'red', '✗')} ${workflow} request ${outcome.deadLetterId}: ${why}`,
       );
+    } else if (outcome.admission === 'duplicate') {
+      context.output.line(
+        `${context.output.paint('yellow', '›')} ${workflow} request ${outcome.deadLetterId}: already started as execution ${outcome.execution.name} (${outcome.execution.status}); removed from the queue`,
+      );
     } else if (options.wait) {
-      reportOutcome(context, outcome.execution, outcome.replyViews);
+      reportOutcome(context, outcome.execution, outcome.replyViews, {
+        reporterFailures: reporterFailuresSince(context.runtime, mark),
+      });
     } else {
       context.output.line(`redriven: started ${workflow} execution ${outcome.execution.name}`);
     }

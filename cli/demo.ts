@@ -7,7 +7,7 @@ import type { InjectedFault, SendResult } from '../local/runtime/api.ts';
 import { injectFaults, outcomeFailed, reportOutcome } from './actions.ts';
 import { tenantLabel, type CliContext } from './context.ts';
 import { ExitCode } from './exit-codes.ts';
-import { duration } from './format.ts';
+import { duration, visibleText } from './format.ts';
 import { printSection } from './print.ts';
 import { demoOnboardingEvent, demoTiers, offboardingEvent, type DemoTier, type RequestEvent } from './requests.ts';
 import { ruleHeaders, ruleRow, stackHeaders, stackRow } from './resource-views.ts';
@@ -82,11 +82,14 @@ async function printOnboarded(
     replyHeaders,
     replies.map((reply) => replyRow(reply, label(reply.tenantId), paint)),
   );
-  for (const result of results) {
-    if (result.execution && outcomeFailed(result.execution, result.replies.map(replyView))) {
-      output.line();
-      reportOutcome(context, result.execution, result.replies.map(replyView));
-    }
+  // Without a terminal the progress showed nothing: one line per outcome and reply. Otherwise only failures are told again.
+  const told = results.filter(
+    (result) =>
+      !context.progress.shown || (result.execution && outcomeFailed(result.execution, result.replies.map(replyView))),
+  );
+  if (told.length > 0) output.line();
+  for (const result of told) {
+    if (result.execution) reportOutcome(context, result.execution, result.replies.map(replyView));
   }
 }
 
@@ -107,7 +110,7 @@ async function offboardAndCheck(
   ]);
 
   output.line();
-  output.line(paint('bold', `Offboarding ${tenant.name} (${tenant.tier}, tenant ${tenant.tenantId})`));
+  output.line(paint('bold', `Offboarding ${visibleText(tenant.name)} (${tenant.tier}, tenant ${tenant.tenantId})`));
   const event = offboardingEvent(tenant.tenantId, context.newId(), before, context.newId(), context.now());
   const result = await context.progress.section(() => runtime.send(event, { wait: true }));
   output.line();
@@ -122,7 +125,7 @@ async function offboardAndCheck(
   const check = (ok: boolean, text: string) => output.line(`  ${ok ? paint('green', '✓') : paint('red', '✗')} ${text}`);
 
   output.line();
-  output.line(paint('bold', `After offboarding ${tenant.name}:`));
+  output.line(paint('bold', `After offboarding ${visibleText(tenant.name)}:`));
   if (stackNames.size === 0) check(true, 'stacks: none had been created');
   else if (stacksLeft.length === 0) check(true, `stacks: ${[...stackNames].join(', ')} deleted`);
   else
@@ -145,7 +148,7 @@ export async function runDemo(context: CliContext, faults: readonly InjectedFaul
   output.line(
     paint(
       'bold',
-      `Onboarding ${tenants.length} tenants at once: ${tenants.map((tenant) => `${tenant.name} (${tenant.tier})`).join(', ')}`,
+      `Onboarding ${tenants.length} tenants at once: ${tenants.map((tenant) => `${visibleText(tenant.name)} (${tenant.tier})`).join(', ')}`,
     ),
   );
   const results = await context.progress.section(() =>

@@ -1,25 +1,24 @@
 /**
- * Text building blocks of the command line: colours, tables, times, e-mail redaction. Pure.
+ * Text building blocks of the command line: colours, tables, times, e-mail redaction, names made
+ * safe to print. Pure.
  */
+import { stripVTControlCharacters, styleText } from 'node:util';
 import { redactEmails as redactEmailsWith } from '../functions/shared/step/redact.ts';
 
-/** SGR codes of the few colours the command line uses. */
-export const Colour = {
-  green: 32,
-  red: 31,
-  yellow: 33,
-  cyan: 36,
-  dim: 2,
-  bold: 1,
-} as const;
-export type Colour = keyof typeof Colour;
+/** The few styles the command line uses (names `node:util` `styleText` knows). */
+export const colours = ['green', 'red', 'yellow', 'cyan', 'dim', 'bold'] as const;
+export type Colour = (typeof colours)[number];
 
 /** Paints text, or leaves it as is when colours are off (no TTY, or NO_COLOR set). */
 export type Painter = (colour: Colour, text: string) => string;
 
-/** A painter that colours (enabled) or passes text through. */
+/**
+ * A painter that colours (enabled) or passes text through. Whether to colour is decided once, by
+ * {@link coloursWanted} for the stream written to, so `styleText` is told not to judge
+ * `process.stdout` itself.
+ */
 export function createPainter(enabled: boolean): Painter {
-  return enabled ? (colour, text) => `\u001b[${Colour[colour]}m${text}\u001b[0m` : (_colour, text) => text;
+  return enabled ? (colour, text) => styleText(colour, text, { validateStream: false }) : (_colour, text) => text;
 }
 
 /**
@@ -31,12 +30,9 @@ export function coloursWanted(isTTY: boolean, env: Readonly<Record<string, strin
   return isTTY && (noColour === undefined || noColour === '');
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
-const ansiPattern = /\u001b\[[0-9;]*[A-Za-z]/g;
-
 /** Length as the terminal shows it (escape sequences take no room). */
 export function visibleLength(text: string): number {
-  return text.replace(ansiPattern, '').length;
+  return stripVTControlCharacters(text).length;
 }
 
 function padEnd(text: string, width: number): string {
@@ -95,6 +91,31 @@ export function truncate(text: string, width: number): string {
  */
 export function redactEmails(text: string): string {
   return redactEmailsWith(text, '[e-mail hidden]');
+}
+
+const namedEscapes: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const invisiblePattern = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\\]/g;
+
+/**
+ * A name as it may be printed: control characters, escape sequences and invisible formatting
+ * characters (bidirectional overrides, zero-width spaces) shown as escapes (`\x1b`, `\n`,
+ * `\u202e`), so a tenant name can neither drive the terminal nor disguise itself. A backslash is
+ * doubled, so the escapes cannot be forged.
+ */
+export function visibleText(text: string): string {
+  return text.replace(invisiblePattern, (character) => {
+    const named = namedEscapes[character];
+    if (named !== undefined) return named;
+    const code = character.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** True when the text has nothing a reader can see (empty, or only spaces, tabs, line breaks). */
+export function isBlank(text: string): boolean {
+  return text.trim() === '';
 }
 
 /** The last part of an ARN's resource path: enough to tell resources apart in a listing. */

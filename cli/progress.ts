@@ -1,15 +1,18 @@
 /**
  * Live progress of the executions a command starts. On a terminal: a compact block redrawn in
  * place, one line per execution (current state, step counter, time so far). Otherwise (pipes, CI,
- * logs): one plain line per state event, `HH:MM:SS <tenant> <workflow> <State> entered`.
+ * logs): nothing, so the output stays short (the command reports each outcome and reply), or with
+ * `verbose` (anywhere) one plain line per state event, `HH:MM:SS <tenant> <workflow> <State> entered`.
  */
 import type { HistoryEntry, WorkflowName } from '../local/workflow-runner.ts';
 import { clockTime, duration, type Painter } from './format.ts';
 
 /** Where and how progress is shown. */
 export interface ProgressOptions {
-  /** Redraw in place (stdout is a terminal) or print plain lines. */
+  /** Stdout is a terminal: redraw a block in place. */
   readonly tty: boolean;
+  /** Print a plain line for every state event, terminal or not. */
+  readonly verbose?: boolean;
   readonly paint: Painter;
   readonly write: (text: string) => void;
   /** Who an execution works for (a tenant name), shown on its lines. */
@@ -22,6 +25,8 @@ export interface Progress {
   onEvent(execution: { readonly executionArn: string; readonly workflow: WorkflowName }, entry: HistoryEntry): void;
   /** Shows progress while `work` runs; events outside a section are not shown (e.g. under `--json`). */
   section<T>(work: () => Promise<T>): Promise<T>;
+  /** False when a section shows nothing (no terminal, not verbose): the command must tell each outcome itself. */
+  readonly shown: boolean;
 }
 
 /** What the redrawn block knows about one execution. */
@@ -93,9 +98,10 @@ export function ttyLine(line: ProgressLine, labelWidth: number, paint: Painter):
   return `${symbol} ${line.label.padEnd(labelWidth)}  ${line.workflow.padEnd(11)}  ${state}  ${counter}`;
 }
 
-/** Creates the progress display: redrawn in place on a TTY, plain lines otherwise. */
+/** Creates the progress display: plain lines with `verbose`, else redrawn in place on a TTY, else nothing. */
 export function createProgress(options: ProgressOptions): Progress {
   const { tty, paint, write, labelOf } = options;
+  const verbose = options.verbose ?? false;
   let lines: Map<string, ProgressLine> | undefined;
   let drawn = 0;
 
@@ -128,9 +134,10 @@ export function createProgress(options: ProgressOptions): Progress {
       }
       line.label = labelOf(execution.executionArn);
       applyEntry(line, entry);
-      if (tty) redraw();
-      else write(`${plainLine(line.label, execution.workflow, entry, paint)}\n`);
+      if (verbose) write(`${plainLine(line.label, execution.workflow, entry, paint)}\n`);
+      else if (tty) redraw();
     },
+    shown: tty || verbose,
     async section(work) {
       lines = new Map();
       drawn = 0;

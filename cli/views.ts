@@ -5,7 +5,7 @@
 import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
 import type { HistoryEntry } from '../local/workflow-runner.ts';
 import type { ExecutionSummary, ReceivedReply } from '../local/runtime/api.ts';
-import { arnTail, clockTime, duration, preciseClockTime, truncate, type Painter } from './format.ts';
+import { arnTail, clockTime, duration, preciseClockTime, truncate, visibleText, type Painter } from './format.ts';
 
 /** No colours (the default for rows built outside a terminal, and in tests). */
 export const plain: Painter = (_colour, text) => text;
@@ -101,8 +101,8 @@ export const tenantHeaders = ['TENANT ID', 'NAME', 'TIER', 'ISOLATION', 'STATUS'
 /** A tenant's row in the tenants table. */
 export function tenantRow(view: TenantView, paint: Painter = plain): string[] {
   return [
-    view.tenantId,
-    view.tenantName ?? '-',
+    visibleText(view.tenantId),
+    view.tenantName !== null ? visibleText(view.tenantName) : '-',
     view.tier ?? '-',
     view.isolationModel ?? '-',
     statusText(view, paint),
@@ -245,8 +245,49 @@ export function executionView(execution: ExecutionSummary): ExecutionView {
   };
 }
 
+/**
+ * States of both workflows (statemachines/*.asl.json) that tell how a successful run ended: the
+ * request was a duplicate of one another execution handles or handled (no reply), or it had
+ * already been carried out and was confirmed with the success reply again.
+ */
+export const EndingState = {
+  ignoreDuplicate: 'IgnoreDuplicateRequest',
+  checkDuplicate: 'IsDuplicateRequest',
+  sendSuccess: ['SendProvisionSuccess', 'SendDeprovisionSuccess'],
+} as const;
+
+/** How an execution ended, as the command line tells it. */
+export type Ending = 'running' | 'succeeded' | 'confirmed' | 'duplicate' | 'superseded' | 'failed';
+
+/** How an execution ended, from its status and the states it entered. */
+export function endingOf(
+  execution: { readonly status: string },
+  history: readonly Pick<HistoryEntry, 'type' | 'state'>[],
+): Ending {
+  if (execution.status === 'RUNNING') return 'running';
+  if (execution.status === 'SUPERSEDED') return 'superseded';
+  if (executionFailed(execution)) return 'failed';
+  const entered = history.filter((entry) => entry.type === 'StateEntered').map((entry) => entry.state);
+  if (entered.includes(EndingState.ignoreDuplicate)) return 'duplicate';
+  const afterCheck = entered[entered.indexOf(EndingState.checkDuplicate) + 1];
+  if (
+    entered.includes(EndingState.checkDuplicate) &&
+    afterCheck !== undefined &&
+    (EndingState.sendSuccess as readonly string[]).includes(afterCheck)
+  )
+    return 'confirmed';
+  return 'succeeded';
+}
+
+/** The note a listing shows beside a successful execution that did not do the work itself. */
+export function endingNote(ending: Ending): string {
+  if (ending === 'duplicate') return '(duplicate request: no reply)';
+  if (ending === 'confirmed') return '(already done: reply sent again)';
+  return '';
+}
+
 /** True for an execution that ended badly (what the failure reporter answers). */
-export function executionFailed(execution: Pick<ExecutionSummary, 'status'>): boolean {
+export function executionFailed(execution: { readonly status: string }): boolean {
   return execution.status === 'FAILED' || execution.status === 'TIMED_OUT' || execution.status === 'ABORTED';
 }
 
@@ -262,8 +303,13 @@ export const executionHeaders = [
   'FAILED AT',
 ] as const;
 
-/** An execution's row in the executions table. */
-export function executionRow(view: ExecutionView, tenantLabel: string, paint: Painter = plain): string[] {
+/** An execution's row in the executions table; `ending` adds a note for a duplicate or a confirmation. */
+export function executionRow(
+  view: ExecutionView,
+  tenantLabel: string,
+  paint: Painter = plain,
+  ending: Ending = 'succeeded',
+): string[] {
   const started = Date.parse(view.startedAt);
   const took = view.stoppedAt ? duration(Date.parse(view.stoppedAt) - started) : '-';
   const status =
@@ -276,7 +322,7 @@ export function executionRow(view: ExecutionView, tenantLabel: string, paint: Pa
     ? `${view.failedState}: ${view.error ?? 'error'}`
     : view.replayOf
       ? `(replay of ${arnTail(view.replayOf)})`
-      : '';
+      : endingNote(ending);
   return [view.name, view.workflow, tenantLabel, status, clockTime(started), took, String(view.transitions), failedAt];
 }
 

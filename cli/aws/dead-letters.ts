@@ -3,9 +3,11 @@
  * whose workflow could not be started is handed straight to the admission logic the deployed
  * admission function runs (functions/admit-request/admission.ts), which starts its workflow with
  * the sanitized input, named after the original event id. Nothing is put on the shared bus again,
- * so the bus's other consumers do not get the request twice. Run with tsx:
+ * so the bus's other consumers do not get the request twice. Run through the command line:
  *
- *   npm run redrive-dead-letters -- --stack TenantOrchestrator [--config FILE] [--dry-run]
+ *   npm -s start -- dead-letters --redrive --aws --stack TenantOrchestrator [--config FILE] [--dry-run]
+ *
+ * (`npm run redrive-dead-letters -- --stack ...` is an alias of it.)
  *
  * A message is the original event (an EventBridge dead-letter message) or a Lambda on-failure
  * record whose `requestPayload` is the event
@@ -17,7 +19,6 @@
  * dead-letter queue) are left in the queue with the reason.
  */
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import {
@@ -211,8 +212,10 @@ export async function stackTargets(
   return { queueUrl, stateMachineArns: { onboarding, offboarding } };
 }
 
-/** The script's usage text. */
-export const usage = `Usage: npm run redrive-dead-letters -- --stack NAME [--queue-url URL] [--config FILE] [--dry-run] [--max N] [--region REGION]
+/** The tool's usage text. */
+export const usage = `Usage: npm -s start -- dead-letters --redrive --aws --stack NAME [--queue-url URL] [--config FILE]
+         [--dry-run] [--max N] [--region REGION]
+   (or: npm run redrive-dead-letters -- --stack NAME ...)
 
 Starts the workflow of every request in the orchestrator's request dead-letter queue, through the
 admission logic (sanitized input, execution named after the original event id), deleting each
@@ -260,41 +263,48 @@ export function parseCommandLine(argv: readonly string[]): {
   };
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** Where the tool writes (the command line's output, which hides e-mail addresses). */
+export interface ToolOutput {
+  line(text: string): void;
+  error(text: string): void;
+}
+
+/**
+ * `dead-letters --redrive --aws ARGS`: parses the tool's options, reads the stack's outputs and
+ * redrives the queue with the default AWS clients (credentials and region from the environment).
+ * Returns the exit code: 2 for bad options, 1 when a message failed or was left in the queue.
+ */
+export async function runAwsRedrive(argv: readonly string[], output: ToolOutput): Promise<number> {
   let command: ReturnType<typeof parseCommandLine>;
   try {
     command = parseCommandLine(argv);
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n\n${usage}`);
+    output.error(`error: ${(error as Error).message}\n\n${usage}`);
     return 2;
   }
   if (command.help) {
-    process.stdout.write(usage);
+    output.line(usage);
     return 0;
   }
   const region = command.region !== undefined ? { region: command.region } : {};
-  const config = loadOrchestratorConfigFile(command.config);
-  const targets = await stackTargets(new CloudFormationClient(region), command.stack ?? '');
-  const summary = await redriveDeadLetters(
-    { sqs: new SQSClient(region), stepFunctions: new SFNClient(region) },
-    {
-      queueUrl: command.queueUrl ?? targets.queueUrl,
-      stateMachineArns: targets.stateMachineArns,
-      contract: config,
-      dryRun: command.dryRun,
-      max: command.max,
-    },
-    (line) => process.stdout.write(`${line}\n`),
-  );
-  return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(3);
-    },
-  );
+  try {
+    const config = loadOrchestratorConfigFile(command.config);
+    const targets = await stackTargets(new CloudFormationClient(region), command.stack ?? '');
+    const summary = await redriveDeadLetters(
+      { sqs: new SQSClient(region), stepFunctions: new SFNClient(region) },
+      {
+        queueUrl: command.queueUrl ?? targets.queueUrl,
+        stateMachineArns: targets.stateMachineArns,
+        contract: config,
+        dryRun: command.dryRun,
+        max: command.max,
+      },
+      (line) => output.line(line),
+    );
+    return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;
+  } catch (error) {
+    // A missing stack, credentials or permission: one line, as the tool always answered them (exit 3).
+    output.error(`error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    return 3;
+  }
 }

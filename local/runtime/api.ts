@@ -160,9 +160,26 @@ export interface RedrivenLetter {
   readonly result: SendResult;
 }
 
+/** Another live process holds the state folder (a command that changes state must wait or give up). */
+export class StateFolderInUseError extends Error {
+  override readonly name = 'StateFolderInUseError';
+  constructor(
+    readonly directory: string,
+    /** The process id written in the folder's lock file. */
+    readonly holder: number,
+  ) {
+    super(`The local state folder ${directory} is in use by process ${holder}; wait for it to finish`);
+  }
+}
+
 export interface LocalRuntimeOptions {
   /** Folder holding the local cloud's state (default `.tenant-orchestrator` in the working directory). */
   readonly stateDirectory?: string;
+  /**
+   * Open on the state last saved in the folder without taking it (listings): another process may
+   * hold it meanwhile, and nothing is saved on close. Default false.
+   */
+  readonly readOnly?: boolean;
   /** Simulated durations (ms): stack create/delete, service start. Defaults give a lively demo (~1-2 s). */
   readonly timings?: {
     readonly createMs?: number;
@@ -229,7 +246,7 @@ export interface LocalRuntime {
   deadLetters?(): DeadLetter[];
   /**
    * Hands each dead-lettered request, unchanged (its id and time), straight to the admission
-   * function, as `npm run redrive-dead-letters` does in AWS: not through the bus, whose other
+   * function, as `dead-letters --redrive --aws` does in AWS: not through the bus, whose other
    * rules would get it again. A letter is removed once its workflow started (or the request turned
    * out to be a duplicate, or unanswerable); one whose start fails again stays. Optional so fakes
    * need not have it.

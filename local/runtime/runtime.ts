@@ -53,6 +53,7 @@ import {
 import { WorkflowLauncher } from './workflow-launcher.ts';
 
 export type * from './api.ts';
+export { stateFolderHolder } from './state-folder.ts';
 
 /** Default simulated durations (ms): a lively demo, a couple of seconds per tenant. */
 const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, waitMs: 200 } as const;
@@ -79,7 +80,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
   const stateDirectory = resolve(options.stateDirectory ?? '.tenant-orchestrator');
   if (openRuntime !== undefined)
     throw new Error(`A local runtime is already open in this process (on ${openRuntime}); close it first`);
-  lockState(stateDirectory);
+  if (!options.readOnly) lockState(stateDirectory);
   openRuntime = stateDirectory;
   let dynamoDb: LocalDynamoDb | undefined;
   try {
@@ -89,7 +90,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions = {}): Promi
     routeSdkCalls(undefined, undefined);
     await dynamoDb?.close();
     openRuntime = undefined;
-    unlockState(stateDirectory);
+    if (!options.readOnly) unlockState(stateDirectory);
     throw error;
   }
 }
@@ -154,7 +155,8 @@ async function open(
     publish: (event) => bus.publish(event),
     ...(options.sweepAfterFailures === false ? {} : { afterFailure: sweepAfterFailure }),
   });
-  const saveDeadLetters = (letters: readonly DeadLetter[]) => writeState(stateDirectory, deadLettersFile, letters);
+  const saveDeadLetters = (letters: readonly DeadLetter[]) =>
+    options.readOnly ? undefined : writeState(stateDirectory, deadLettersFile, letters);
   const admissionRetries = { attempts: admissionAttempts, backoffMs: timings.waitMs };
   const bus: LocalBus = new LocalBus(runtimeRules({ contract, replies, current, admissionRetries }), {
     onDeadLettersChanged: saveDeadLetters,
@@ -183,6 +185,7 @@ async function open(
   async function shutDown(): Promise<void> {
     await drain();
     try {
+      if (options.readOnly) return;
       writeState(stateDirectory, StateFile.tables, await snapshotTables(admin, [tables.registry, tables.idempotency]));
       writeState(stateDirectory, StateFile.cloud, saveCloud(cloud));
       writeState(stateDirectory, StateFile.executions, executions.toJSON());
@@ -194,7 +197,7 @@ async function open(
       routeSdkCalls(undefined, undefined);
       admin.destroy();
       await dynamoDb.close();
-      unlockState(stateDirectory);
+      if (!options.readOnly) unlockState(stateDirectory);
       openRuntime = undefined;
     }
   }

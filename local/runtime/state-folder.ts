@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { StateFolderInUseError } from './api.ts';
 
 /** File names in the state folder. */
 export const StateFile = {
@@ -69,19 +70,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The live process, other than this one, that holds the folder; undefined when none does. */
+export function stateFolderHolder(directory: string): number | undefined {
+  const path = join(directory, StateFile.lock);
+  const holder = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : undefined;
+  return holder !== undefined && Number.isInteger(holder) && holder !== process.pid && isAlive(holder)
+    ? holder
+    : undefined;
+}
+
 /**
  * Takes the folder for this process. A lock left by a process that has exited is taken over.
  *
- * @throws Error naming the process that holds the folder.
+ * @throws StateFolderInUseError naming the process that holds the folder.
  */
 export function lockState(directory: string): void {
   mkdirSync(directory, { recursive: true });
-  const path = join(directory, StateFile.lock);
-  const holder = existsSync(path) ? Number(readFileSync(path, 'utf8').trim()) : undefined;
-  if (holder !== undefined && Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-    throw new Error(`The local state folder ${directory} is in use by process ${holder}; wait for it to finish`);
-  }
-  writeFileSync(path, `${process.pid}\n`);
+  const holder = stateFolderHolder(directory);
+  if (holder !== undefined) throw new StateFolderInUseError(directory, holder);
+  writeFileSync(join(directory, StateFile.lock), `${process.pid}\n`);
 }
 
 export function unlockState(directory: string): void {

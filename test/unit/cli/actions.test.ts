@@ -7,7 +7,7 @@ import { injectFaults, offboard, onboard, replay, sendEvent, sendFile, taskState
 import { ExitCode, InputError } from '../../../cli/exit-codes.ts';
 import { fakeContext } from './cli.fixture.ts';
 
-const waitOptions = { wait: true, json: false, faults: [] };
+const waitOptions = { wait: true, json: false, faults: [], verbose: false };
 const folder = mkdtempSync(join(tmpdir(), 'cli-actions-'));
 
 describe('taskStateNames and injectFaults', () => {
@@ -52,8 +52,8 @@ describe('taskStateNames and injectFaults', () => {
 });
 
 describe('sendEvent', () => {
-  it('waits, shows progress, reports success and the reply, exit 0', async () => {
-    const context = fakeContext();
+  it('waits, shows progress with --verbose, reports success and the reply, exit 0', async () => {
+    const context = fakeContext(undefined, undefined, { verbose: true });
     context.tenantNames.set('7d3f2a10-5b6c-4d8e-9f01-23456789abcd', 'globex');
     const code = await sendEvent(context, readSample('onboarding-basic'), waitOptions);
     expect(code).toBe(ExitCode.ok);
@@ -78,7 +78,7 @@ describe('sendEvent', () => {
     expect(text).toContain(
       'reply sbt_aws_provisionFailure failed: failed at CreateTenantStacks (StackCreationFailed): Stack tenant-x could not be created: ROLLBACK_COMPLETE',
     );
-    expect(text).toContain('after fixing the cause, replay it: npm start -- replay onboarding-1');
+    expect(text).toContain('after fixing the cause, replay it: npm -s start -- replay onboarding-1');
   });
 
   it('exits 1 when the execution succeeded but the reply is a failure', async () => {
@@ -144,7 +144,10 @@ describe('sendEvent', () => {
 
   it('injects the faults before sending', async () => {
     const context = fakeContext();
-    await sendEvent(context, readSample('onboarding-basic'), { ...waitOptions, faults: [{ step: 'ActivateTenant' }] });
+    await sendEvent(context, readSample('onboarding-basic'), {
+      ...waitOptions,
+      faults: [{ step: 'ActivateTenant' }],
+    });
     expect(context.runtime.calls).toEqual(['inject {"step":"ActivateTenant"}', 'send wait=true']);
   });
 
@@ -217,7 +220,7 @@ describe('onboard', () => {
     const context = fakeContext();
     const code = await onboard(context, { tenantName: 'acme', tier: 'premium' }, waitOptions);
     expect(code).toBe(ExitCode.ok);
-    const event = context.runtime.sent[0] ?? {};
+    const event = context.runtime.sent[0] ?? { detail: {} };
     expect(event).toMatchObject({
       source: 'sbt.control.plane',
       'detail-type': 'sbt_aws_onboardingRequest',
@@ -268,6 +271,139 @@ describe('offboard', () => {
     await offboard(context, 'ghost', waitOptions);
     expect(context.runtime.sent[0]?.detail).toMatchObject({ tenantId: 'ghost' });
   });
+
+  it('refuses an ambiguous name, listing the ids of the tenants that have it, and sends nothing', async () => {
+    const context = fakeContext();
+    await onboard(context, { tenantName: 'acme', tier: 'premium', tenantId: 'acme-1' }, waitOptions);
+    await onboard(context, { tenantName: 'acme', tier: 'basic', tenantId: 'acme-2' }, waitOptions);
+    const attempt = offboard(context, 'acme', waitOptions);
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(attempt).rejects.toThrow(
+      '2 tenants are named "acme"; offboard one by its id:\n  acme-1  ACTIVE\n  acme-2  ACTIVE',
+    );
+    expect(context.runtime.sent).toHaveLength(2);
+  });
+
+  it('prefers the one live tenant of a name to deleted ones', async () => {
+    const context = fakeContext();
+    await onboard(context, { tenantName: 'acme', tier: 'premium', tenantId: 'acme-old' }, waitOptions);
+    await offboard(context, 'acme-old', waitOptions);
+    await onboard(context, { tenantName: 'acme', tier: 'premium', tenantId: 'acme-new' }, waitOptions);
+    await offboard(context, 'acme', waitOptions);
+    expect(context.runtime.sent[3]?.detail.tenantId).toBe('acme-new');
+  });
+
+  it('refuses a blank --tenant', async () => {
+    await expect(offboard(fakeContext(), '  ', waitOptions)).rejects.toThrow(InputError);
+  });
+});
+
+describe('tenant names that are not plain text', () => {
+  it('refuses a whitespace-only name before anything is sent', async () => {
+    const context = fakeContext();
+    const attempt = onboard(context, { tenantName: ' \t\n', tier: 'basic' }, waitOptions);
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(attempt).rejects.toThrow(
+      '--tenant needs a name with a visible character, got " \\t\\n" (only blanks)',
+    );
+    expect(context.runtime.sent).toEqual([]);
+  });
+
+  it('prints control and escape characters of a name as escapes, and sends the name unchanged', async () => {
+    const context = fakeContext();
+    const name = 'evil\u001b[2J\nfake ✓ line';
+    await onboard(context, { tenantName: name, tier: 'basic', tenantId: 't-1' }, waitOptions);
+    const text = context.captured.text();
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('onboarding evil\\x1b[2J\\nfake ✓ line (tenant t-1, tier basic)');
+    expect(text).toContain('✓ onboarding of evil\\x1b[2J\\nfake ✓ line succeeded');
+    expect(context.runtime.sent[0]?.detail.tenantName).toBe(name);
+  });
+});
+
+describe('outcomes that are not a success', () => {
+  it('reports a duplicate request as such, not as succeeded, and does not expect a reply', async () => {
+    const context = fakeContext();
+    context.runtime.ending = 'duplicate';
+    const code = await sendEvent(context, readSample('onboarding-basic'), waitOptions);
+    expect(code).toBe(ExitCode.ok);
+    const text = context.captured.text();
+    expect(text).toMatch(
+      /^› onboarding of 7d3f2a10 duplicate in \S+: another execution handles or handled this request/m,
+    );
+    expect(text).not.toContain('succeeded');
+    expect(text).not.toContain('no reply reached');
+  });
+
+  it('reports a request already carried out as confirmed again', async () => {
+    const context = fakeContext();
+    context.runtime.ending = 'confirm';
+    await sendEvent(context, readSample('onboarding-basic'), waitOptions);
+    expect(context.captured.text()).toMatch(
+      /^✓ onboarding of 7d3f2a10 already done in \S+: the request had been carried out, so its success reply was sent again/m,
+    );
+  });
+
+  it('reports a superseded execution as such', async () => {
+    const context = fakeContext();
+    context.runtime.send = async () => ({
+      workflow: 'onboarding',
+      execution: {
+        executionArn: 'arn:s',
+        name: 's',
+        workflow: 'onboarding',
+        status: 'SUPERSEDED',
+        startedAt: '2026-11-20T10:00:00Z',
+        stoppedAt: '2026-11-20T10:00:01Z',
+        transitions: 3,
+      },
+      replies: [],
+    });
+    expect(await sendEvent(context, {}, waitOptions)).toBe(ExitCode.ok);
+    expect(context.captured.text()).toContain('› onboarding of an unnamed tenant superseded in 1.0s');
+    expect(context.captured.text()).not.toContain('succeeded');
+  });
+
+  it('says why no reply was sent when the failure reporter failed too', async () => {
+    const context = fakeContext();
+    context.runtime.failAt = 'SendProvisionSuccess';
+    context.runtime.reporterFails = 'InjectedFault: Injected by --fail EventBridge:PutEvents';
+    const code = await sendEvent(context, readSample('onboarding-basic'), waitOptions);
+    expect(code).toBe(ExitCode.workflowFailure);
+    expect(context.captured.text()).toContain(
+      'no reply was sent: the failure reporter failed (InjectedFault: Injected by --fail EventBridge:PutEvents)',
+    );
+    expect(context.captured.text()).not.toContain('no reply reached');
+  });
+
+  it('does not blame the reporter for a failure of an earlier command', async () => {
+    const context = fakeContext();
+    context.runtime.failAt = 'SendProvisionSuccess';
+    context.runtime.reporterFails = 'InjectedFault: earlier';
+    await sendEvent(context, readSample('onboarding-basic'), waitOptions);
+    context.runtime.reporterFails = undefined;
+    context.runtime.ending = 'duplicate';
+    context.runtime.failAt = undefined;
+    context.captured.stdout.length = 0;
+    context.runtime.send = async () => ({
+      workflow: 'onboarding',
+      execution: {
+        executionArn: 'arn:f',
+        name: 'f',
+        workflow: 'onboarding',
+        status: 'FAILED',
+        startedAt: '2026-11-20T10:00:00Z',
+        stoppedAt: '2026-11-20T10:00:01Z',
+        failedState: 'CreateTenantStacks',
+        error: 'StackCreationFailed',
+        transitions: 3,
+      },
+      replies: [],
+    });
+    await sendEvent(context, {}, waitOptions);
+    expect(context.captured.text()).toContain('no reply reached the control plane');
+    expect(context.captured.text()).not.toContain('earlier');
+  });
 });
 
 describe('replay', () => {
@@ -294,7 +430,7 @@ describe('replay', () => {
     const context = fakeContext();
     await sendEvent(context, readSample('onboarding-basic'), waitOptions);
     await expect(replay(context, 'nope', waitOptions)).rejects.toThrow(
-      new InputError('no execution named nope (see: npm start -- executions)'),
+      new InputError('no execution named nope (see: npm -s start -- executions)'),
     );
     await expect(replay(context, 'onboarding-1', waitOptions)).rejects.toThrow(
       'execution onboarding-1 is SUCCEEDED: only a failed execution can be replayed',

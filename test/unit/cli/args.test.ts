@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, parseFault, usageText } from '../../../cli/args.ts';
+import { parseCommandLine, parseFault, readsOnly, usageText } from '../../../cli/args.ts';
 import { UsageError } from '../../../cli/exit-codes.ts';
 
 function usageError(argv: string[]): string {
@@ -14,14 +14,15 @@ function usageError(argv: string[]): string {
 
 describe('parseCommandLine', () => {
   it('runs the demo without arguments, or with "demo"', () => {
-    expect(parseCommandLine([])).toEqual({ kind: 'demo', faults: [] });
-    expect(parseCommandLine(['demo'])).toEqual({ kind: 'demo', faults: [] });
+    expect(parseCommandLine([])).toEqual({ kind: 'demo', faults: [], verbose: false });
+    expect(parseCommandLine(['demo'])).toEqual({ kind: 'demo', faults: [], verbose: false });
   });
 
   it('takes --fail on the demo without naming the command', () => {
     expect(parseCommandLine(['--fail', 'CreateTenantStacks'])).toEqual({
       kind: 'demo',
       faults: [{ step: 'CreateTenantStacks' }],
+      verbose: false,
     });
   });
 
@@ -40,6 +41,7 @@ describe('parseCommandLine', () => {
       wait: true,
       json: false,
       faults: [],
+      verbose: false,
     });
   });
 
@@ -67,6 +69,7 @@ describe('parseCommandLine', () => {
       wait: false,
       json: true,
       faults: [{ service: 'CloudFormation', operation: 'CreateStack' }, { step: 'ActivateTenant' }],
+      verbose: false,
     });
   });
 
@@ -85,6 +88,7 @@ describe('parseCommandLine', () => {
       wait: false,
       json: false,
       faults: [],
+      verbose: false,
     });
     expect(parseCommandLine(['send', 'events/samples/onboarding-basic.json', '--fail', 'PlanTenantResources'])).toEqual(
       {
@@ -93,6 +97,7 @@ describe('parseCommandLine', () => {
         wait: true,
         json: false,
         faults: [{ step: 'PlanTenantResources' }],
+        verbose: false,
       },
     );
     expect(parseCommandLine(['replay', 'onboarding-1', '--json'])).toEqual({
@@ -101,6 +106,7 @@ describe('parseCommandLine', () => {
       wait: true,
       json: true,
       faults: [],
+      verbose: false,
     });
     expect(parseCommandLine(['history', 'onboarding-1'])).toEqual({
       kind: 'history',
@@ -109,14 +115,49 @@ describe('parseCommandLine', () => {
     });
   });
 
-  it.each(['tenants', 'executions', 'replies', 'resources'] as const)(
-    'parses the listing %s with and without --json',
-    (kind) => {
-      expect(parseCommandLine([kind])).toEqual({ kind, json: false });
-      expect(parseCommandLine([kind, '--json'])).toEqual({ kind, json: true });
-      expect(parseCommandLine(['--json', kind])).toEqual({ kind, json: true });
-    },
-  );
+  it.each(['tenants', 'executions', 'resources'] as const)('parses the listing %s with and without --json', (kind) => {
+    expect(parseCommandLine([kind])).toEqual({ kind, json: false });
+    expect(parseCommandLine([kind, '--json'])).toEqual({ kind, json: true });
+    expect(parseCommandLine(['--json', kind])).toEqual({ kind, json: true });
+  });
+
+  it('parses replies with --json and --raw; --raw alone is a usage error', () => {
+    expect(parseCommandLine(['replies'])).toEqual({ kind: 'replies', json: false, raw: false });
+    expect(parseCommandLine(['replies', '--json', '--raw'])).toEqual({ kind: 'replies', json: true, raw: true });
+    expect(usageError(['replies', '--raw'])).toMatch(/--raw .* replies --json --raw/);
+    expect(usageError(['tenants', '--json', '--raw'])).toBe('tenants does not take --raw');
+  });
+
+  it('parses --verbose on the commands that start workflows and on the demo, nowhere else', () => {
+    expect(parseCommandLine(['onboard', '--tenant', 'a', '--tier', 'basic', '--verbose'])).toMatchObject({
+      verbose: true,
+    });
+    expect(parseCommandLine(['--verbose'])).toEqual({ kind: 'demo', faults: [], verbose: true });
+    expect(parseCommandLine(['dead-letters', '--redrive', '--verbose'])).toMatchObject({ verbose: true });
+    expect(usageError(['tenants', '--verbose'])).toBe('tenants does not take --verbose');
+  });
+
+  it('hands dead-letters --redrive --aws and every other argument to the AWS tool', () => {
+    expect(parseCommandLine(['dead-letters', '--redrive', '--aws', '--stack', 'S', '--dry-run'])).toEqual({
+      kind: 'dead-letters-aws',
+      argv: ['--stack', 'S', '--dry-run'],
+    });
+    expect(parseCommandLine(['dead-letters', '--aws', '--help', '--redrive'])).toEqual({
+      kind: 'dead-letters-aws',
+      argv: ['--help'],
+    });
+    expect(usageError(['dead-letters', '--aws', '--stack', 'S'])).toMatch(/--aws needs --redrive/);
+    expect(usageError(['tenants', '--aws'])).toMatch(/--aws belongs to dead-letters --redrive/);
+  });
+
+  it('tells the commands that only read the state from those that change it', () => {
+    const reading = [['tenants'], ['executions'], ['replies'], ['resources'], ['history', 'x'], ['dead-letters']];
+    for (const argv of reading) expect(readsOnly(parseCommandLine(argv)), argv.join(' ')).toBe(true);
+    const changing = [[], ['onboard', '--tenant', 'a', '--tier', 'b'], ['offboard', '--tenant', 'a'], ['reset']];
+    for (const argv of [...changing, ['dead-letters', '--redrive'], ['replay', 'x'], ['redrive', 'x']]) {
+      expect(readsOnly(parseCommandLine(argv)), argv.join(' ')).toBe(false);
+    }
+  });
 
   it('parses reset', () => {
     expect(parseCommandLine(['reset'])).toEqual({ kind: 'reset' });
@@ -171,8 +212,8 @@ describe('parseFault', () => {
 
 describe('usageText', () => {
   it('names the program, every command and the exit codes', () => {
-    const text = usageText('npm start --');
-    expect(text).toContain('Usage: npm start -- [COMMAND]');
+    const text = usageText('npm -s start --');
+    expect(text).toContain('Usage: npm -s start -- [COMMAND]');
     for (const command of [
       'onboard',
       'offboard',

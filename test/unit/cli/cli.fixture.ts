@@ -14,6 +14,7 @@ import type {
   LocalRuntimeOptions,
   ReceivedReply,
   SendResult,
+  UndeliveredEvent,
 } from '../../../local/runtime/api.ts';
 import type { HistoryEntry, WorkflowName } from '../../../local/workflow-runner.ts';
 
@@ -23,10 +24,20 @@ const startedAt = Date.UTC(2026, 10, 20, 10, 0, 0);
 
 type Stack = CloudResources['stacks'][number];
 type Rule = CloudResources['rules'][number];
+/** A request's detail as the fake reads it (the fields it uses are strings in every sample). */
+type Detail = Record<string, unknown>;
+/** An event as sent: an envelope with a detail. */
+export type SentEvent = Record<string, unknown> & { readonly detail: Detail };
+
+function detailOf(event: unknown): Detail {
+  const detail = typeof event === 'object' && event !== null ? (event as Record<string, unknown>).detail : undefined;
+  return typeof detail === 'object' && detail !== null ? (detail as Detail) : {};
+}
 
 export class FakeRuntime implements LocalRuntime {
   readonly calls: string[] = [];
-  readonly sent: Record<string, any>[] = [];
+  readonly sent: SentEvent[] = [];
+  readonly undeliveredList: UndeliveredEvent[] = [];
   readonly faults: InjectedFault[] = [];
   readonly records = new Map<string, TenantRecord>();
   readonly executionList: ExecutionSummary[] = [];
@@ -36,13 +47,20 @@ export class FakeRuntime implements LocalRuntime {
   rules: Rule[] = [];
   /** Fails the next workflows at this state (the reply says so). */
   failAt: string | undefined;
+  /**
+   * How the next workflows end instead of doing the work: `duplicate`, as a request another
+   * execution handles (no reply); `confirm`, as a request already carried out (the success reply again).
+   */
+  ending: 'duplicate' | 'confirm' | undefined;
+  /** The failure reporter fails with this error: no failure reply, an undelivered status event. */
+  reporterFails: string | undefined;
   /** Where progress events go (the CLI wires the runtime's onEvent to its progress display). */
   onEvent: LocalRuntimeOptions['onEvent'];
   private counter = 0;
 
   async send(event: unknown, options: { wait?: boolean } = {}): Promise<SendResult> {
     this.calls.push(`send wait=${options.wait ?? false}`);
-    const raw = event as Record<string, any>;
+    const raw: SentEvent = { ...(event as Record<string, unknown>), detail: detailOf(event) };
     this.sent.push(raw);
     const type = String(raw['detail-type']);
     const workflow: WorkflowName | undefined =
@@ -52,20 +70,25 @@ export class FakeRuntime implements LocalRuntime {
           ? 'offboarding'
           : undefined;
     if (!workflow) return { replies: [] };
-    const detail = raw.detail as Record<string, any>;
-    return this.run(workflow, detail, options.wait ?? false);
+    return this.run(workflow, raw.detail, options.wait ?? false);
   }
 
-  private run(workflow: WorkflowName, detail: Record<string, any>, wait: boolean, replayOf?: string): SendResult {
+  private run(workflow: WorkflowName, detail: Detail, wait: boolean, replayOf?: string): SendResult {
     this.counter += 1;
     const name = `${workflow}-${this.counter}`;
     const executionArn = `arn:aws:states:us-east-1:111122223333:execution:tenant-${workflow}:${name}`;
     const tenantId = String(detail.tenantId);
     const failedState = this.failAt;
+    const accept = workflow === 'onboarding' ? 'AcceptOnboardingRequest' : 'AcceptOffboardingRequest';
+    const sendSuccess = workflow === 'onboarding' ? 'SendProvisionSuccess' : 'SendDeprovisionSuccess';
     const states =
-      workflow === 'onboarding'
-        ? ['AcceptOnboardingRequest', 'CreateTenantStacks', 'ActivateTenant']
-        : ['AcceptOffboardingRequest', 'DeleteTenantStacks', 'MarkTenantDeleted'];
+      this.ending === 'duplicate'
+        ? [accept, 'IsDuplicateRequest', 'IgnoreDuplicateRequest']
+        : this.ending === 'confirm'
+          ? [accept, 'IsDuplicateRequest', sendSuccess]
+          : workflow === 'onboarding'
+            ? [accept, 'CreateTenantStacks', 'ActivateTenant']
+            : [accept, 'DeleteTenantStacks', 'MarkTenantDeleted'];
     const history: HistoryEntry[] = [];
     let at = startedAt + this.counter * 10_000;
     const base = {
@@ -120,15 +143,27 @@ export class FakeRuntime implements LocalRuntime {
           transitions: history.filter((e) => e.type === 'StateEntered').length,
         };
     this.executionList[this.executionList.indexOf(summary)] = final;
-    if (!failedState) this.applySuccess(workflow, detail);
-    else if (workflow === 'onboarding') this.applyFailure(detail, final);
+    if (!failedState && this.ending === undefined) this.applySuccess(workflow, detail);
+    else if (failedState && workflow === 'onboarding') this.applyFailure(detail, final);
+    if (this.ending === 'duplicate' || (failedState && this.reporterFails !== undefined)) {
+      if (failedState && this.reporterFails !== undefined) {
+        this.undeliveredList.push({
+          at: final.stoppedAt ?? final.startedAt,
+          source: 'aws.states',
+          detailType: 'Step Functions Execution Status Change',
+          rule: 'report-failed-executions',
+          reason: this.reporterFails,
+        });
+      }
+      return { workflow, execution: wait ? final : summary, replies: [] };
+    }
     const reply = this.reply(workflow, detail, final);
     this.replyList.push(reply);
     return { workflow, execution: wait ? final : summary, replies: wait ? [reply] : [] };
   }
 
   /** A failed onboarding leaves the tenant locked in ONBOARDING with its failure, as the registry does. */
-  private applyFailure(detail: Record<string, any>, execution: ExecutionSummary): void {
+  private applyFailure(detail: Detail, execution: ExecutionSummary): void {
     const now = new Date(startedAt).toISOString();
     const tenantId = String(detail.tenantId);
     this.records.set(tenantId, {
@@ -156,7 +191,7 @@ export class FakeRuntime implements LocalRuntime {
     });
   }
 
-  private applySuccess(workflow: WorkflowName, detail: Record<string, any>): void {
+  private applySuccess(workflow: WorkflowName, detail: Detail): void {
     const tenantId = String(detail.tenantId);
     const now = new Date(startedAt).toISOString();
     if (workflow === 'offboarding') {
@@ -217,7 +252,7 @@ export class FakeRuntime implements LocalRuntime {
     });
   }
 
-  private reply(workflow: WorkflowName, detail: Record<string, any>, execution: ExecutionSummary): ReceivedReply {
+  private reply(workflow: WorkflowName, detail: Detail, execution: ExecutionSummary): ReceivedReply {
     const failed = execution.status !== 'SUCCEEDED';
     const kind =
       workflow === 'onboarding'
@@ -254,7 +289,8 @@ export class FakeRuntime implements LocalRuntime {
     this.calls.push(`replay ${executionArn}`);
     const original = this.execution(executionArn);
     if (!original) throw new Error('no such execution');
-    const detail = this.sent.find((event) => event.detail.tenantRegistrationId === original.registrationId)?.detail ?? {
+    const detail: Detail = this.sent.find((event) => event.detail.tenantRegistrationId === original.registrationId)
+      ?.detail ?? {
       tenantId: original.tenantId,
     };
     const result = this.run(original.workflow, detail, options.wait ?? false, original.executionArn);
@@ -286,6 +322,9 @@ export class FakeRuntime implements LocalRuntime {
   }
   replies(): ReceivedReply[] {
     return [...this.replyList];
+  }
+  undelivered(): UndeliveredEvent[] {
+    return [...this.undeliveredList];
   }
   resources(): CloudResources {
     return {
@@ -334,15 +373,17 @@ export function captureOutput(options: { tty?: boolean; colours?: boolean } = {}
   };
 }
 
-/** A command context around a fake runtime, with deterministic ids and clock. */
+/** A command context around a fake runtime, with deterministic ids and clock; `verbose` prints every state. */
 export function fakeContext(
   runtime = new FakeRuntime(),
   captured = captureOutput(),
+  options: { verbose?: boolean } = {},
 ): CliContext & { runtime: FakeRuntime; captured: Captured } {
   let id = 0;
   const tenantNames = new Map<string, string>();
   const progress = createProgress({
     tty: captured.output.tty,
+    verbose: options.verbose ?? false,
     paint: captured.output.paint,
     write: captured.output.write,
     labelOf: (arn) => {
@@ -359,6 +400,6 @@ export function fakeContext(
     tenantNames,
     newId: () => `00000000-0000-4000-8000-${String((id += 1)).padStart(12, '0')}`,
     now: () => new Date(startedAt),
-    program: 'npm start --',
+    program: 'npm -s start --',
   };
 }

@@ -3,9 +3,11 @@ import { readSample } from '../../../events/samples.ts';
 import { sendEvent } from '../../../cli/actions.ts';
 import { runCommand } from '../../../cli/commands.ts';
 import { ExitCode, InputError } from '../../../cli/exit-codes.ts';
+import type { ExecutionView, HistoryView, ReplyView, TenantView } from '../../../cli/views.ts';
+import type { CloudResources } from '../../../local/runtime/api.ts';
 import { fakeContext } from './cli.fixture.ts';
 
-const waitOptions = { wait: true, json: false, faults: [] };
+const waitOptions = { wait: true, json: false, faults: [], verbose: false };
 
 /** A context holding one active tenant (acme) and one failed onboarding (globex). */
 async function populated() {
@@ -18,18 +20,19 @@ async function populated() {
   return context;
 }
 
-function json(context: ReturnType<typeof fakeContext>): any {
-  return JSON.parse(context.captured.text());
+/** The JSON document a command printed, read as the shape its listing promises. */
+function json<T>(context: ReturnType<typeof fakeContext>): T {
+  return JSON.parse(context.captured.text()) as T;
 }
 
 describe('listings with --json', () => {
   it('tenants: one document with stable keys', async () => {
     const context = await populated();
     expect(await runCommand(context, { kind: 'tenants', json: true })).toBe(ExitCode.ok);
-    const document = json(context);
+    const document = json<{ tenants: TenantView[] }>(context);
     expect(Object.keys(document)).toEqual(['tenants']);
     expect(document.tenants).toHaveLength(2);
-    expect(Object.keys(document.tenants[0])).toEqual([
+    expect(Object.keys(document.tenants[0] ?? {})).toEqual([
       'tenantId',
       'tenantName',
       'tier',
@@ -57,8 +60,8 @@ describe('listings with --json', () => {
   it('executions', async () => {
     const context = await populated();
     await runCommand(context, { kind: 'executions', json: true });
-    const { executions } = json(context);
-    expect(executions.map((e: any) => [e.name, e.status, e.failedState])).toEqual([
+    const { executions } = json<{ executions: ExecutionView[] }>(context);
+    expect(executions.map((e) => [e.name, e.status, e.failedState])).toEqual([
       ['onboarding-1', 'SUCCEEDED', null],
       ['onboarding-2', 'FAILED', 'CreateTenantStacks'],
     ]);
@@ -66,20 +69,31 @@ describe('listings with --json', () => {
 
   it('replies', async () => {
     const context = await populated();
-    await runCommand(context, { kind: 'replies', json: true });
-    const { replies } = json(context);
-    expect(replies.map((r: any) => [r.detailType, r.registrationStatus, r.outcome])).toEqual([
+    await runCommand(context, { kind: 'replies', json: true, raw: false });
+    const { replies } = json<{ replies: ReplyView[] }>(context);
+    expect(replies.map((r) => [r.detailType, r.registrationStatus, r.outcome])).toEqual([
       ['sbt_aws_provisionSuccess', 'created', 'success'],
       ['sbt_aws_provisionFailure', 'failed', 'failure'],
     ]);
   });
 
+  it('replies --raw: each event exactly as put on the bus, nothing derived', async () => {
+    const context = await populated();
+    await runCommand(context, { kind: 'replies', json: true, raw: true });
+    const { replies } = json<{ replies: Record<string, unknown>[] }>(context);
+    const received = context.runtime.replies();
+    expect(replies).toEqual(
+      received.map((reply) => ({ source: reply.source, 'detail-type': reply.detailType, detail: reply.detail })),
+    );
+    expect(Object.keys(replies[0] ?? {})).toEqual(['source', 'detail-type', 'detail']);
+  });
+
   it('history', async () => {
     const context = await populated();
     await runCommand(context, { kind: 'history', execution: 'onboarding-2', json: true });
-    const document = json(context);
+    const document = json<{ execution: ExecutionView; history: HistoryView[] }>(context);
     expect(document.execution).toMatchObject({ name: 'onboarding-2', status: 'FAILED' });
-    expect(document.history.map((h: any) => `${h.type} ${h.state ?? ''}`.trim())).toEqual([
+    expect(document.history.map((h) => `${h.type} ${h.state ?? ''}`.trim())).toEqual([
       'StateEntered AcceptOnboardingRequest',
       'StateExited AcceptOnboardingRequest',
       'StateEntered CreateTenantStacks',
@@ -91,7 +105,7 @@ describe('listings with --json', () => {
   it('resources', async () => {
     const context = await populated();
     await runCommand(context, { kind: 'resources', json: true });
-    const document = json(context);
+    const document = json<CloudResources>(context);
     expect(Object.keys(document)).toEqual(['stacks', 'rules', 'services']);
     expect(document.stacks).toHaveLength(1);
     expect(document.rules[0]).toMatchObject({ tenantId: '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b' });
@@ -127,9 +141,38 @@ describe('listings as tables', () => {
     expect(text).toMatch(/onboarding-2 +onboarding +globex +FAILED .* CreateTenantStacks: StackCreationFailed/);
   });
 
+  it('executions call a duplicate request and a confirmation so, beside SUCCEEDED', async () => {
+    const context = fakeContext();
+    context.runtime.ending = 'duplicate';
+    await sendEvent(context, readSample('onboarding-basic'), waitOptions);
+    context.runtime.ending = 'confirm';
+    await sendEvent(context, readSample('onboarding-basic'), waitOptions);
+    context.captured.stdout.length = 0;
+    await runCommand(context, { kind: 'executions', json: false });
+    const text = context.captured.text();
+    expect(text).toMatch(/onboarding-1 .* SUCCEEDED .* \(duplicate request: no reply\)$/m);
+    expect(text).toMatch(/onboarding-2 .* SUCCEEDED .* \(already done: reply sent again\)$/m);
+  });
+
+  it('tenant names with control characters are shown escaped', async () => {
+    const context = fakeContext();
+    await sendEvent(
+      context,
+      {
+        'detail-type': 'sbt_aws_onboardingRequest',
+        detail: { tenantId: 't-1', tenantName: 'a\u001b]0;x\u0007', tier: 'basic' },
+      },
+      waitOptions,
+    );
+    context.captured.stdout.length = 0;
+    await runCommand(context, { kind: 'tenants', json: false });
+    expect(context.captured.text()).toContain('a\\x1b]0;x\\x07');
+    expect(context.captured.text()).not.toContain('\u001b');
+  });
+
   it('replies show the detail type, status and summary', async () => {
     const context = await populated();
-    await runCommand(context, { kind: 'replies', json: false });
+    await runCommand(context, { kind: 'replies', json: false, raw: false });
     const text = context.captured.text();
     expect(text).toMatch(/sbt_aws_provisionSuccess +acme +created +tier=premium isolation=silo-cluster/);
     expect(text).toMatch(/sbt_aws_provisionFailure +globex +failed +failed at CreateTenantStacks/);
@@ -142,7 +185,7 @@ describe('listings as tables', () => {
     expect(text).toContain('onboarding-2  onboarding of globex  FAILED  2 steps');
     expect(text).toMatch(/TIME +TYPE +STATE +ERROR/);
     expect(text).toMatch(/StateFailed +CreateTenantStacks +StackCreationFailed: stack tenant-x: ROLLBACK_COMPLETE/);
-    expect(text).toContain('replay it with: npm start -- replay onboarding-2');
+    expect(text).toContain('replay it with: npm -s start -- replay onboarding-2');
   });
 
   it('resources show stacks, routes and services under headings', async () => {
@@ -159,7 +202,7 @@ describe('listings as tables', () => {
     const context = fakeContext();
     await runCommand(context, { kind: 'tenants', json: false });
     await runCommand(context, { kind: 'executions', json: false });
-    await runCommand(context, { kind: 'replies', json: false });
+    await runCommand(context, { kind: 'replies', json: false, raw: false });
     expect(context.captured.text()).toBe('no tenants yet\nno executions yet\nno replies yet\n');
   });
 });
@@ -190,6 +233,7 @@ describe('runCommand dispatch', () => {
         wait: false,
         json: false,
         faults: [],
+        verbose: false,
       }),
     ).toBe(ExitCode.ok);
     expect(
@@ -199,6 +243,7 @@ describe('runCommand dispatch', () => {
         wait: true,
         json: true,
         faults: [{ step: 'DeleteTenantStacks' }],
+        verbose: false,
       }),
     ).toBe(ExitCode.ok);
     expect(context.runtime.calls).toEqual([

@@ -28,7 +28,7 @@ describe('createOutput', () => {
   });
 
   it('colours only a TTY without NO_COLOR', () => {
-    expect(createOutput(stream(true), stream(true), {}).paint('red', 'x')).toBe('\u001b[31mx\u001b[0m');
+    expect(createOutput(stream(true), stream(true), {}).paint('red', 'x')).toBe('\u001b[31mx\u001b[39m');
     expect(createOutput(stream(true), stream(true), { NO_COLOR: '1' }).paint('red', 'x')).toBe('x');
     expect(createOutput(stream(false), stream(true), {}).paint('red', 'x')).toBe('x');
     expect(createOutput(stream(true), stream(false), {}).tty).toBe(true);
@@ -44,7 +44,7 @@ describe('stateDirectory and programName', () => {
   });
 
   it('suggests npm start under npm start, npx otherwise', () => {
-    expect(programName({ npm_lifecycle_event: 'start' })).toBe('npm start --');
+    expect(programName({ npm_lifecycle_event: 'start' })).toBe('npm -s start --');
     expect(programName({})).toBe('npx tenant-orchestrator');
   });
 });
@@ -56,6 +56,10 @@ describe('labels', () => {
     expect(tenantLabel(names, '7d3f2a10-5b6c-4d8e-9f01-23456789abcd')).toBe('7d3f2a10');
     expect(tenantLabel(names, undefined)).toBe('-');
     expect(shortId('short-id')).toBe('short-id');
+  });
+
+  it('shows the control characters of a name as escapes', () => {
+    expect(tenantLabel(new Map([['t-1', 'acme\u001b[31m\nfake line']]), 't-1')).toBe('acme\\x1b[31m\\nfake line');
   });
 
   it('labels an execution by its tenant, else by its name', async () => {

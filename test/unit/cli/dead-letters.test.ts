@@ -39,12 +39,14 @@ describe('parsing', () => {
       redrive: false,
       wait: true,
       json: false,
+      verbose: false,
     });
     expect(parseCommandLine(['dead-letters', '--redrive', '--no-wait', '--json'])).toEqual({
       kind: 'dead-letters',
       redrive: true,
       wait: false,
       json: true,
+      verbose: false,
     });
     expect(parseCommandLine(['redrive', 'onboarding-1'])).toMatchObject({
       kind: 'redrive',
@@ -75,7 +77,7 @@ describe('parsing', () => {
   });
 
   it('documents the new commands and fault kinds', () => {
-    const text = usageText('npm start --');
+    const text = usageText('npm -s start --');
 
     expect(text).toContain('  dead-letters [--redrive]');
     expect(text).toContain('  redrive EXECUTION');
@@ -94,7 +96,7 @@ describe('dead-letters', () => {
     expect(text).toMatch(
       /sbt_aws_onboardingRequest\s+2f1c9d3e\s+\S+\s+THROTTLING: ThrottlingException: Rate exceeded\s+4/,
     );
-    expect(text).toContain('start them again with: npm start -- dead-letters --redrive');
+    expect(text).toContain('start them again with: npm -s start -- dead-letters --redrive');
   });
 
   it('--json prints the whole letter, event included (the real output hides e-mail addresses on every line)', async () => {
@@ -120,7 +122,7 @@ describe('dead-letters', () => {
 
   it('is an input error on a runtime without a queue', async () => {
     await expect(
-      runCommand(fakeContext(), { kind: 'dead-letters', redrive: false, wait: true, json: false }),
+      runCommand(fakeContext(), { kind: 'dead-letters', redrive: false, wait: true, json: false, verbose: false }),
     ).rejects.toThrow(InputError);
   });
 });
@@ -153,6 +155,22 @@ describe('dead-letters --redrive', () => {
     });
   });
 
+  it('reports a request whose workflow had started after all as already started, not as succeeded', async () => {
+    const results: SendResult[] = [];
+    const context = contextWithQueue([letter], results);
+    const started = await context.runtime.send(sample, { wait: true });
+    results.push({ ...started, admission: 'duplicate', replies: [] });
+    context.captured.stdout.length = 0;
+
+    expect(await redriveDeadLetters(context, { wait: true, json: false })).toBe(ExitCode.ok);
+
+    const text = context.captured.text();
+    expect(text).toContain(
+      `› onboarding request letter-1: already started as execution ${started.execution?.name} (SUCCEEDED); removed from the queue`,
+    );
+    expect(text).not.toContain('succeeded');
+  });
+
   it('with nothing to redrive says so', async () => {
     const context = contextWithQueue([]);
 
@@ -172,11 +190,12 @@ describe('a send whose workflow start was refused', () => {
       wait: true,
       json: false,
       faults: [],
+      verbose: false,
     });
 
     expect(code).toBe(ExitCode.workflowFailure);
     expect(context.captured.text()).toContain('the onboarding workflow could not be started');
-    expect(context.captured.text()).toContain('start it again with: npm start -- dead-letters --redrive');
+    expect(context.captured.text()).toContain('start it again with: npm -s start -- dead-letters --redrive');
   });
 
   it('still being retried (not waited for): exits 0; --json says so in `delivery`', async () => {
@@ -189,6 +208,7 @@ describe('a send whose workflow start was refused', () => {
       wait: false,
       json: true,
       faults: [],
+      verbose: false,
     });
 
     expect(code).toBe(ExitCode.ok);
@@ -220,6 +240,7 @@ describe('redrive EXECUTION', () => {
       wait: true,
       json: false,
       faults: [],
+      verbose: false,
     });
 
     expect(code).toBe(ExitCode.ok);
@@ -231,7 +252,14 @@ describe('redrive EXECUTION', () => {
     const { execution } = await context.runtime.send(sample, { wait: true });
 
     await expect(
-      runCommand(context, { kind: 'redrive', execution: execution?.name ?? '', wait: true, json: false, faults: [] }),
+      runCommand(context, {
+        kind: 'redrive',
+        execution: execution?.name ?? '',
+        wait: true,
+        json: false,
+        faults: [],
+        verbose: false,
+      }),
     ).rejects.toThrow(/only a failed execution can be redriven/);
     context.runtime.failAt = 'CreateTenantStacks';
     const failed = await context.runtime.send(sample, { wait: true });
@@ -242,6 +270,7 @@ describe('redrive EXECUTION', () => {
         wait: true,
         json: false,
         faults: [],
+        verbose: false,
       }),
     ).rejects.toThrow(/cannot redrive/);
   });

@@ -5,7 +5,7 @@ import { fakeContext } from './cli.fixture.ts';
 
 describe('runDemo', () => {
   it('onboards one tenant per tier at once, lists them, offboards the premium one, exit 0', async () => {
-    const context = fakeContext();
+    const context = fakeContext(undefined, undefined, { verbose: true });
     const code = await runDemo(context, []);
     expect(code).toBe(ExitCode.ok);
     const text = context.captured.text();
@@ -43,6 +43,16 @@ describe('runDemo', () => {
     expect(context.captured.errors()).toBe('');
   });
 
+  it('without a terminal prints no states: one line per outcome and per reply', async () => {
+    const context = fakeContext();
+    expect(await runDemo(context, [])).toBe(ExitCode.ok);
+    const text = context.captured.text();
+    expect(text).not.toMatch(/ entered$/m);
+    expect(text.match(/^✓ onboarding of (globex|initech|acme) succeeded in /gm)).toHaveLength(3);
+    expect(text.match(/^ {2}reply sbt_aws_provisionSuccess created: /gm)).toHaveLength(3);
+    expect(text.match(/^✓ offboarding of acme succeeded in /gm)).toHaveLength(1);
+  });
+
   it('leaves tenants of earlier runs out of its listings', async () => {
     const context = fakeContext();
     await runDemo(context, []);
@@ -62,7 +72,7 @@ describe('runDemo', () => {
     expect(text.match(/sbt_aws_provisionFailure/g)?.length).toBeGreaterThanOrEqual(3);
     expect(text).toContain('FAILED at CreateTenantStacks (StackCreationFailed)');
     expect(text).toContain('Demo finished with failures');
-    expect(text).toMatch(/Replay a failed execution with: npm start -- replay onboarding-\d/);
+    expect(text).toMatch(/Replay a failed execution with: npm -s start -- replay onboarding-\d/);
   });
 
   it('exits 1 when the offboarded tenant is not gone', async () => {
@@ -71,9 +81,10 @@ describe('runDemo', () => {
     context.runtime.send = async (event, options) => {
       const result = await realSend(event, options);
       // The offboarding "succeeds" but leaves the stack behind.
-      if ((event as any)['detail-type'] === 'sbt_aws_offboardingRequest') {
+      const request = event as { 'detail-type'?: unknown; detail: { tenantId?: unknown } };
+      if (request['detail-type'] === 'sbt_aws_offboardingRequest') {
         context.runtime.stacks.push({
-          stackName: `tenant-${(event as any).detail.tenantId}`,
+          stackName: `tenant-${String(request.detail.tenantId)}`,
           status: 'DELETE_FAILED',
           tags: {},
         });

@@ -10,6 +10,8 @@ import {
   table,
   truncate,
   visibleLength,
+  visibleText,
+  isBlank,
 } from '../../../cli/format.ts';
 
 describe('coloursWanted', () => {
@@ -24,7 +26,7 @@ describe('coloursWanted', () => {
 
 describe('createPainter', () => {
   it('wraps text in an SGR sequence when enabled and leaves it alone when not', () => {
-    expect(createPainter(true)('red', 'failed')).toBe('\u001b[31mfailed\u001b[0m');
+    expect(createPainter(true)('red', 'failed')).toBe('\u001b[31mfailed\u001b[39m');
     expect(createPainter(false)('red', 'failed')).toBe('failed');
   });
 });
@@ -56,7 +58,7 @@ describe('table', () => {
   });
 
   it('bolds the header when given a painter', () => {
-    expect(table(['A'], [], createPainter(true))[0]).toBe('\u001b[1mA\u001b[0m');
+    expect(table(['A'], [], createPainter(true))[0]).toBe('\u001b[1mA\u001b[22m');
   });
 });
 
@@ -116,5 +118,29 @@ describe('truncate and arnTail', () => {
     expect(
       arnTail('arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/tenants/50dc/f2f7/9a8b'),
     ).toBe('9a8b');
+  });
+});
+
+describe('visibleText and isBlank', () => {
+  it('shows control characters and escape sequences as escapes, so a name cannot drive the terminal', () => {
+    expect(visibleText('acme\u001b[2J')).toBe('acme\\x1b[2J');
+    expect(visibleText('line\nbreak\ttab\rreturn')).toBe('line\\nbreak\\ttab\\rreturn');
+    expect(visibleText('bell\u0007 del\u007f csi\u009b')).toBe('bell\\x07 del\\x7f csi\\x9b');
+  });
+
+  it('shows invisible formatting characters, so a name cannot disguise itself', () => {
+    expect(visibleText('evil\u202etxt.exe')).toBe('evil\\u202etxt.exe');
+    expect(visibleText('zero\u200bwidth')).toBe('zero\\u200bwidth');
+  });
+
+  it('leaves ordinary names alone and doubles a backslash, so an escape cannot be forged', () => {
+    expect(visibleText('Ünïcode ACME 株式会社')).toBe('Ünïcode ACME 株式会社');
+    expect(visibleText('a\\x1b')).toBe('a\\\\x1b');
+  });
+
+  it('calls text with nothing visible blank', () => {
+    expect(isBlank('')).toBe(true);
+    expect(isBlank(' \t\n ')).toBe(true);
+    expect(isBlank(' a ')).toBe(false);
   });
 });

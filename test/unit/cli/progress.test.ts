@@ -8,11 +8,12 @@ const at = (seconds: number) => new Date(2026, 10, 20, 10, 0, seconds).getTime()
 const onboardingA = { executionArn: 'arn:a', workflow: 'onboarding' as const };
 const offboardingB = { executionArn: 'arn:b', workflow: 'offboarding' as const };
 
-function setup(tty: boolean) {
+function setup(tty: boolean, verbose = false) {
   const written: string[] = [];
   const labels: Record<string, string> = { 'arn:a': 'globex', 'arn:b': 'acme' };
   const progress = createProgress({
     tty,
+    verbose,
     paint,
     write: (text) => void written.push(text),
     labelOf: (arn) => labels[arn] ?? arn,
@@ -49,8 +50,19 @@ describe('plainLine', () => {
 });
 
 describe('createProgress without a TTY', () => {
-  it('prints one line per event while a section runs, for every execution', async () => {
+  it('prints nothing by default, and says so, so the command tells each outcome itself', async () => {
     const { progress, written } = setup(false);
+    await progress.section(async () => {
+      progress.onEvent(onboardingA, { type: 'StateEntered', state: 'AcceptOnboardingRequest', at: at(1) });
+      progress.onEvent(onboardingA, { type: 'ExecutionSucceeded', at: at(2) });
+    });
+    expect(written).toEqual([]);
+    expect(progress.shown).toBe(false);
+  });
+
+  it('with --verbose prints one line per event while a section runs, for every execution', async () => {
+    const { progress, written } = setup(false, true);
+    expect(progress.shown).toBe(true);
     await progress.section(async () => {
       progress.onEvent(onboardingA, { type: 'StateEntered', state: 'AcceptOnboardingRequest', at: at(1) });
       progress.onEvent(offboardingB, { type: 'StateEntered', state: 'AcceptOffboardingRequest', at: at(1) });
@@ -72,7 +84,7 @@ describe('createProgress without a TTY', () => {
   });
 
   it('labels lines with what is known at each event', async () => {
-    const { progress, written, labels } = setup(false);
+    const { progress, written, labels } = setup(false, true);
     labels['arn:a'] = '7d3f2a10';
     await progress.section(async () => {
       progress.onEvent(onboardingA, { type: 'StateEntered', state: 'AcceptOnboardingRequest', at: at(1) });
@@ -91,6 +103,14 @@ describe('createProgress without a TTY', () => {
 });
 
 describe('createProgress on a TTY', () => {
+  it('prints plain lines instead of the block with --verbose', async () => {
+    const { progress, written } = setup(true, true);
+    await progress.section(async () => {
+      progress.onEvent(onboardingA, { type: 'StateEntered', state: 'AcceptOnboardingRequest', at: at(1) });
+    });
+    expect(written).toEqual(['10:00:01 globex onboarding AcceptOnboardingRequest entered\n']);
+  });
+
   it('redraws one line per execution in place, with the current state and a step counter', async () => {
     const { progress, written } = setup(true);
     await progress.section(async () => {

@@ -16,7 +16,9 @@ import {
   parseCommandLine,
   redriveDeadLetters,
   requestOf,
+  runAwsRedrive,
   stackTargets,
+  usage,
   type RedriveOptions,
 } from '../../../../cli/aws/dead-letters.ts';
 
@@ -267,6 +269,20 @@ describe('stackTargets', () => {
     });
 
     await expect(stackTargets(new CloudFormationClient({}), 'Other')).rejects.toThrow(/is it the orchestrator stack/);
+  });
+});
+
+describe('runAwsRedrive', () => {
+  it('answers bad options with the usage and exit 2, and --help with the usage, before any AWS call', async () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const output = { line: (text: string) => lines.push(text), error: (text: string) => errors.push(text) };
+    expect(await runAwsRedrive(['--stak', 's'], output)).toBe(2);
+    expect(errors[0]).toMatch(
+      /^error: Unknown option '--stak'\n\nUsage: npm -s start -- dead-letters --redrive --aws --stack NAME/,
+    );
+    expect(await runAwsRedrive(['--help'], output)).toBe(0);
+    expect(lines[0]).toBe(usage);
   });
 });
 
