@@ -77,10 +77,12 @@ function runHost(target: 'local' | 'moto', out: string, endpoint?: string): Prom
     ...(values.only !== undefined ? ['--only', values.only] : []),
   ];
   return new Promise((resolve, reject) => {
+    // The handlers' own logs are not what is compared; --verbose shows them.
+    const env = { ...process.env, POWERTOOLS_LOG_LEVEL: values.verbose ? 'INFO' : 'SILENT' };
     const child = spawn(process.execPath, args, {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: process.env,
+      env,
     });
     child.once('error', reject);
     child.once('exit', (code, signal) =>

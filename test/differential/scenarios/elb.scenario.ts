@@ -102,6 +102,17 @@ export const elbScenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'elb-priority-out-of-range',
+    service: 'ElasticLoadBalancingV2',
+    calls: ['CreateRule (priority 0 and 50001)'],
+    async run(world) {
+      return {
+        zero: await settle(() => createTenantRule(rule(world, 'diff-elb-range-0', 0))),
+        tooHigh: await settle(() => createTenantRule(rule(world, 'diff-elb-range-high', 50_001))),
+      };
+    },
+  },
+  {
     name: 'elb-rule-quota',
     service: 'ElasticLoadBalancingV2',
     calls: ['CreateRule (past the rules-per-load-balancer quota)'],

@@ -36,6 +36,19 @@ export const stepFunctionsScenarios: readonly Scenario[] = [
     },
   },
   {
+    name: 'sfn-list-unknown-state-machine',
+    service: 'StepFunctions',
+    calls: ['ListExecutions (unknown state machine)'],
+    async run(world) {
+      const unknown = world.stateMachineArn.replace(/:stateMachine:.*$/, ':stateMachine:diff-no-such-machine');
+      return settle(async () => {
+        const listed = [];
+        for await (const item of listExecutionsStoppedSince(unknown, 'FAILED', 0)) listed.push(item);
+        return listed;
+      });
+    },
+  },
+  {
     name: 'sfn-start-execution-names',
     service: 'StepFunctions',
     calls: ['StartExecution', 'StartExecution (name taken, other input)', 'StartExecution (invalid name)'],
