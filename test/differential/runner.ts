@@ -121,6 +121,22 @@ async function main(): Promise<number> {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
+  // Interrupted: the server started here is stopped all the same (it runs in a process group of its own).
+  const stopServer = () => {
+    if (server.pid !== undefined && server.exitCode === null) {
+      try {
+        process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopServer();
+      process.exit(130);
+    });
+  }
   let serverErrors = '';
   server.stderr?.on('data', (chunk: Buffer) => {
     serverErrors = (serverErrors + chunk.toString()).slice(-4000);
@@ -163,13 +179,7 @@ async function main(): Promise<number> {
     if (serverErrors !== '') console.error(`moto_server said:\n${serverErrors}`);
     throw error;
   } finally {
-    if (server.pid !== undefined && server.exitCode === null) {
-      try {
-        process.kill(-server.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    stopServer();
     rmSync(work, { recursive: true, force: true });
   }
 }
