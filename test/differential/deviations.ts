@@ -168,4 +168,12 @@ export const knownDeviations: readonly KnownDeviation[] = [
     source: 'https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsResultEntry.html',
     aws: { errorCode: 'MalformedDetail' },
   },
+  {
+    scenario: 'sfn-start-execution-names',
+    paths: ['described.redriveCount'],
+    moto: 'leaves redriveCount out of DescribeExecution for an execution never redriven',
+    awsBehaviour: 'redriveCount is 0 until the execution is redriven',
+    source: 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html',
+    aws: { 'described.redriveCount': 0 },
+  },
 ];

@@ -2,6 +2,8 @@
  * Elastic Load Balancing v2: the route steps' calls through functions/shared/aws/listener-rules.ts
  * (CreateRule, DescribeRules by ARN and by listener with pages, DescribeTags, DeleteRule).
  */
+import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { elbClient } from '../../../functions/shared/aws/clients.ts';
 import {
   createTenantRule,
   deleteRule,
@@ -123,8 +125,46 @@ export const elbScenarios: readonly Scenario[] = [
         const result = await settle(() => createTenantRule(rule(world, `diff-quota-${priority}`, priority, 1)));
         if (!('value' in result) || result.value.outcome !== 'created') return { created, refusedWith: result };
         created += 1;
+        // A rule past the quota (a target that does not enforce it) goes again, so later scenarios see 100.
+        if (priority > 100) await deleteRule(result.value.ruleArn);
       }
       return { created, refusedWith: null };
+    },
+  },
+  {
+    name: 'elb-describe-rules-pages',
+    service: 'ElasticLoadBalancingV2',
+    calls: ['DescribeRules (ListenerArn, PageSize, Marker)', 'DescribeRules (RuleArns with an unknown one)'],
+    async run(world) {
+      // After elb-rule-quota the second listener holds 100 tenant rules and its default rule.
+      const listenerArn = world.listeners[1].listenerArn;
+      const pages: { count: number; first?: string; last?: string; defaults: number }[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await elbClient().send(
+          new DescribeRulesCommand({
+            ListenerArn: listenerArn,
+            PageSize: 30,
+            ...(marker !== undefined ? { Marker: marker } : {}),
+          }),
+        );
+        const rules = page.Rules ?? [];
+        pages.push({
+          count: rules.length,
+          first: rules[0]?.Priority,
+          last: rules[rules.length - 1]?.Priority,
+          defaults: rules.filter((item) => item.IsDefault).length,
+        });
+        marker = page.NextMarker;
+      } while (marker !== undefined && marker !== '' && pages.length < 10);
+      const listed = await listListenerRules(listenerArn);
+      const known = listed[0]?.ruleArn ?? '';
+      const unknownRule = known.replace(/[0-9a-f]{16}$/, '0123456789abcdef');
+      const mixed = await settle(async () => {
+        const result = await elbClient().send(new DescribeRulesCommand({ RuleArns: [known, unknownRule] }));
+        return (result.Rules ?? []).length;
+      });
+      return { pages, listedCount: listed.length, mixed };
     },
   },
 ];

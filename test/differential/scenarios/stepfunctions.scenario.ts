@@ -67,7 +67,13 @@ export const stepFunctionsScenarios: readonly Scenario[] = [
         sameArn,
         invalid,
         described:
-          described === undefined ? null : { input: described.input, hasStartDate: described.startDate !== undefined },
+          described === undefined
+            ? null
+            : {
+                input: described.input,
+                hasStartDate: described.startDate !== undefined,
+                redriveCount: described.redriveCount ?? null,
+              },
       };
     },
   },
