@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { differences, judge, normalise } from '../../differential/compare.ts';
 import type { KnownDeviation } from '../../differential/deviations.ts';
@@ -88,5 +89,14 @@ describe('the deviation list', () => {
     expect(new Set(scenarios.map((scenario) => scenario.service))).toEqual(
       new Set(['CloudFormation', 'ElasticLoadBalancingV2', 'ECS', 'DynamoDB', 'EventBridge', 'StepFunctions']),
     );
+  });
+});
+
+describe('docs/local-runtime.md', () => {
+  it("names every scenario in its table of moto's agreement", () => {
+    const docs = readFileSync(new URL('../../../docs/local-runtime.md', import.meta.url), 'utf8');
+    const table = docs.slice(docs.indexOf('## Second opinion'));
+    const unnamed = scenarios.map((scenario) => scenario.name).filter((name) => !table.includes(`\`${name}\``));
+    expect(unnamed).toEqual([]);
   });
 });
