@@ -176,4 +176,26 @@ export const knownDeviations: readonly KnownDeviation[] = [
     source: 'https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html',
     aws: { 'described.redriveCount': 0 },
   },
+  {
+    scenario: 'cfn-stack-resources-and-rule-tags',
+    paths: ['created'],
+    moto: 'writes stack events for the stack itself only, none for its resources',
+    awsBehaviour:
+      "DescribeStackEvents lists every resource's events (CREATE_IN_PROGRESS, CREATE_COMPLETE, with logical id and type); findFirstFailure reads them",
+    source: `${cloudFormationApi}/API_DescribeStackEvents.html`,
+  },
+  {
+    scenario: 'cfn-stack-resources-and-rule-tags',
+    paths: ['ruleTags'],
+    moto: "tags only EC2 resources a stack creates: the stack's listener rule gets neither the stack's tags nor aws:cloudformation:*",
+    awsBehaviour:
+      'stack tags propagate to the resources that support tags, and CloudFormation adds aws:cloudformation:logical-id, stack-id and stack-name',
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html',
+    aws: {
+      'ruleTags.tenantId': 'diff-resources',
+      'ruleTags.managed-by': 'tenant-orchestrator',
+      'ruleTags.aws:cloudformation:logical-id': 'ListenerRule',
+      'ruleTags.aws:cloudformation:stack-name': 'tenant-diff-resources',
+    },
+  },
 ];

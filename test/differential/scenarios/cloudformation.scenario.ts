@@ -6,7 +6,7 @@
  */
 import { DescribeStackEventsCommand } from '@aws-sdk/client-cloudformation';
 import { cloudFormationClient } from '../../../functions/shared/aws/clients.ts';
-import { createTenantRule, findRuleAtPriority } from '../../../functions/shared/aws/listener-rules.ts';
+import { createTenantRule, findRuleAtPriority, ruleTags } from '../../../functions/shared/aws/listener-rules.ts';
 import {
   clientRequestToken,
   createStack,
@@ -223,6 +223,38 @@ export const cloudFormationScenarios: readonly Scenario[] = [
         outcome,
         statuses: 'value' in watched ? watched.value.statuses : watched,
         firstFailure: failure,
+      };
+    },
+  },
+  {
+    name: 'cfn-stack-resources-and-rule-tags',
+    service: 'CloudFormation',
+    calls: [
+      'CreateStack (silo-services template)',
+      'DescribeStackEvents (every resource)',
+      "DescribeTags (the stack's rule)",
+    ],
+    async run(world) {
+      const stack = plannedStack(world, 'diff-resources', 'advanced', 79);
+      await createStack(stack, stackContext(world, 'resources'));
+      await watchStack(stack.stackName);
+      const observed = await describeStack(stack.stackName);
+      const stackId = observed?.stackId ?? stack.stackName;
+      const events = await cloudFormationClient().send(new DescribeStackEventsCommand({ StackName: stackId }));
+      // Which resources the template's conditions leave in, and of what type (the order of creation may differ).
+      const created = (events.StackEvents ?? [])
+        .filter(
+          (event) => event.ResourceStatus === 'CREATE_COMPLETE' && event.ResourceType !== 'AWS::CloudFormation::Stack',
+        )
+        .map((event) => `${event.LogicalResourceId} ${event.ResourceType}`)
+        .sort();
+      const ruleArn = observed?.outputs.ListenerRuleArn;
+      const tags = ruleArn === undefined ? undefined : await ruleTags(ruleArn);
+      return {
+        created,
+        statusReason: observed?.statusReason ?? null,
+        stackTags: observed?.tags ?? null,
+        ruleTags: tags ?? null,
       };
     },
   },
