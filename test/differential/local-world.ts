@@ -17,8 +17,11 @@ import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import { localStateMachineArn } from '../../local/workflow-runner.ts';
 import type { World } from './world.ts';
 
-/** Stack and service durations: long enough that a first look sees the IN_PROGRESS states. */
-const timings = { createMs: 1200, deleteMs: 800, startMs: 600, waitMs: 50 } as const;
+/**
+ * Stack and service durations: long enough that a first look sees the IN_PROGRESS states even on
+ * a loaded machine (the scenarios look within a few hundred milliseconds), short enough for a quick run.
+ */
+const timings = { createMs: 2000, deleteMs: 1500, startMs: 3000, waitMs: 50 } as const;
 
 export const missingListenerArn =
   'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/missing/0123456789abcdef/0123456789abcdef';
