@@ -100,6 +100,11 @@ function readHostOutput(file: string): HostOutput {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HostOutput) : { aliases: {}, results: {} };
 }
 
+/** A scenario that threw instead of returning a result: even if both sides failed alike, nothing was compared. */
+function hostError(result: unknown): boolean {
+  return typeof result === 'object' && result !== null && 'hostError' in result;
+}
+
 function describe(verdict: Verdict): string {
   if (verdict.kind === 'agree') return 'agree';
   if (verdict.kind === 'known-deviation') {
@@ -161,7 +166,9 @@ async function main(): Promise<number> {
       const verdict: Verdict =
         left === undefined || right === undefined
           ? { kind: 'disagree', reasons: ['no result from one of the hosts'] }
-          : judge(name, left, right, knownDeviations);
+          : hostError(left) || hostError(right)
+            ? { kind: 'disagree', reasons: ['the scenario itself failed (hostError): fix the scenario'] }
+            : judge(name, left, right, knownDeviations);
       counts[verdict.kind] += 1;
       console.log(`  ${name}: ${describe(verdict)}`);
       if (verdict.kind === 'agree' && verdict.unusedDeviations.length > 0) {
