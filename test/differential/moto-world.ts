@@ -16,11 +16,15 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
-import type { RouteListener, StackConfig } from '../../functions/shared/config/environment.ts';
+import {
+  type RouteListener,
+  readCloudFormationRoleArn,
+  readStackConfig,
+} from '../../functions/shared/config/environment.ts';
 import { tierCatalog } from '../../functions/shared/config/catalog.ts';
 import { synthesizedTemplates } from '../../local/cloud/index.ts';
 import { createTables } from '../../local/dynamodb.ts';
-import { localSettings } from '../../local/runtime/environment.ts';
+import { applyLocalEnvironment } from '../../local/runtime/environment.ts';
 import { localStateMachineArn } from '../../local/workflow-runner.ts';
 import { missingListenerArn, missingTargetGroupArn } from './local-world.ts';
 import type { World } from './world.ts';
@@ -60,22 +64,30 @@ async function ec2(endpoint: string, action: string, parameters: Record<string, 
   return motoRequest(endpoint, 'ec2', 'POST', '/', body);
 }
 
-/** The environment the handlers read, pointed at moto. Set before any SDK client is created. */
+/**
+ * The handlers' environment, pointed at moto: the local runtime's settings (a caller's own values
+ * win, as there), moto as every service's endpoint, and the resources created in moto. Set before
+ * any SDK client is created.
+ */
 function applyMotoEnvironment(endpoint: string, overrides: Record<string, string>): void {
-  for (const [key, value] of Object.entries(localSettings)) process.env[key] ??= value;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  applyLocalEnvironment(endpoint);
   Object.assign(process.env, overrides, {
-    AWS_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL: endpoint,
-    ONBOARDING_STATE_MACHINE_ARN: localStateMachineArn('onboarding'),
-    OFFBOARDING_STATE_MACHINE_ARN: localStateMachineArn('offboarding'),
   });
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  for (const key of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE']) delete process.env[key];
+}
+
+/** A setting the local runtime's environment gives every handler. */
+function setting(name: string): string {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`the local runtime's environment has no ${name}`);
+  return value;
 }
 
 export async function openMotoWorld(endpoint: string): Promise<World> {
+  applyMotoEnvironment(endpoint, {});
   const clientConfig = { endpoint, region, credentials };
   const elb = new ElasticLoadBalancingV2Client(clientConfig);
   const ecs = new ECSClient(clientConfig);
@@ -128,7 +140,7 @@ export async function openMotoWorld(endpoint: string): Promise<World> {
     const [first, second] = listeners as [RouteListener, RouteListener];
 
     const sharedParameters: Record<string, string> = {
-      ...(JSON.parse(localSettings.TENANT_STACK_PARAMETERS) as Record<string, string>),
+      ...(JSON.parse(setting('TENANT_STACK_PARAMETERS')) as Record<string, string>),
       VpcId: vpcId,
       SubnetIds: subnetIds.join(','),
       LoadBalancerSecurityGroupId: securityGroupId,
@@ -137,11 +149,12 @@ export async function openMotoWorld(endpoint: string): Promise<World> {
       ROUTE_LISTENERS: JSON.stringify(listeners),
       TENANT_STACK_PARAMETERS: JSON.stringify(sharedParameters),
     });
+    const stackConfig = readStackConfig();
     const sharedCluster = sharedParameters.SharedClusterName ?? 'shared-tenants';
     await ecs.send(new CreateClusterCommand({ clusterName: sharedCluster }));
 
     // The published templates, where TEMPLATE_BASE_URL says (bucket `templates`, virtual-host style).
-    const base = new URL(localSettings.TEMPLATE_BASE_URL);
+    const base = new URL(setting('TEMPLATE_BASE_URL'));
     const bucket = base.hostname.split('.')[0] ?? 'templates';
     await motoRequest(endpoint, 's3', 'PUT', `/${bucket}`);
     const templates = synthesizedTemplates();
@@ -151,8 +164,8 @@ export async function openMotoWorld(endpoint: string): Promise<World> {
       await motoRequest(endpoint, 's3', 'PUT', `/${bucket}/${key}`, body, 'application/json');
     }
 
-    const registryTable = localSettings.TENANT_REGISTRY_TABLE;
-    await createTables(endpoint, { registry: registryTable, idempotency: localSettings.IDEMPOTENCY_TABLE });
+    const registryTable = setting('TENANT_REGISTRY_TABLE');
+    await createTables(endpoint, { registry: registryTable, idempotency: setting('IDEMPOTENCY_TABLE') });
     const stateMachineArn = localStateMachineArn('onboarding');
     await sfn.send(
       new CreateStateMachineCommand({
@@ -161,14 +174,8 @@ export async function openMotoWorld(endpoint: string): Promise<World> {
         definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
       }),
     );
-    await events.send(new CreateEventBusCommand({ Name: localSettings.EVENT_BUS_NAME }));
+    await events.send(new CreateEventBusCommand({ Name: setting('EVENT_BUS_NAME') }));
 
-    const stackConfig: StackConfig = {
-      stackNamePrefix: localSettings.STACK_NAME_PREFIX,
-      templateBaseUrl: localSettings.TEMPLATE_BASE_URL,
-      sharedParameters,
-      tenantDomain: localSettings.TENANT_DOMAIN,
-    };
     const aliases: Record<string, string> = {
       [first.listenerArn]: '<listener-1>',
       [second.listenerArn]: '<listener-2>',
@@ -184,9 +191,9 @@ export async function openMotoWorld(endpoint: string): Promise<World> {
       sharedCluster,
       registryTable,
       stateMachineArn,
-      eventBusName: localSettings.EVENT_BUS_NAME,
+      eventBusName: setting('EVENT_BUS_NAME'),
       stackConfig,
-      cloudFormationRoleArn: localSettings.CLOUDFORMATION_ROLE_ARN,
+      cloudFormationRoleArn: readCloudFormationRoleArn(),
       aliases,
       async close() {},
     };
