@@ -52,3 +52,8 @@ export async function observeUntil<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
 }
+
+/** The ARN Step Functions gives execution `name` of the world's state machine. */
+export function executionArnOf(world: Pick<World, 'stateMachineArn'>, name: string): string {
+  return `${world.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}

@@ -4,13 +4,12 @@
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient } from '../../../functions/shared/aws/clients.ts';
-import { executionArnOf } from '../../../functions/shared/aws/executions.ts';
 import { queryAllItems } from '../../../functions/shared/registry/query-pages.ts';
 import { createRouteRegistry } from '../../../functions/shared/registry/route-priorities.ts';
 import { createStackSlots } from '../../../functions/shared/registry/stack-slots.ts';
 import { createRegistry, type OperationLock } from '../../../functions/shared/registry/tenants.ts';
 import { type Scenario, settle } from '../scenario.ts';
-import type { World } from '../world.ts';
+import { type World, executionArnOf } from '../world.ts';
 
 const t0 = '2026-12-01T10:00:00.000Z';
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -20,7 +19,7 @@ function lockFor(world: World, name: string, acquiredAt = t0): OperationLock {
   return {
     operation: 'onboarding',
     registrationId: `registration-${name}`,
-    executionArn: executionArnOf(world.stateMachineArn, name),
+    executionArn: executionArnOf(world, name),
     acquiredAt,
   };
 }
@@ -110,7 +109,7 @@ export const dynamoDbScenarios: readonly Scenario[] = [
       const redriven = await settle(() => registry.holdLock(tenant, { ...fence, attempt: 1 }, later(t0, 3)));
       const earlierAttempt = await settle(() => registry.holdLock(tenant, fence, later(t0, 4)));
       const otherExecution = await settle(() =>
-        registry.holdLock(tenant, { executionArn: executionArnOf(world.stateMachineArn, 'fence-x'), attempt: 5 }, t0),
+        registry.holdLock(tenant, { executionArn: executionArnOf(world, 'fence-x'), attempt: 5 }, t0),
       );
       const missingTenant = await settle(() => registry.holdLock('diff-fence-nobody', fence, t0));
       const record = await registry.getTenant(tenant);
@@ -248,7 +247,7 @@ export const dynamoDbScenarios: readonly Scenario[] = [
     calls: ['Query (begins_with, filter)', 'PutItem (attribute_not_exists OR lease over)', 'UpdateItem', 'DeleteItem'],
     async run(world) {
       const slots = createStackSlots(world.registryTable, { limit: 2, leaseSeconds: 60 });
-      const arn = (name: string) => executionArnOf(world.stateMachineArn, name);
+      const arn = (name: string) => executionArnOf(world, name);
       const now = new Date(t0);
       const first = await slots.acquire('diff-slot-a', arn('slot-a'), now);
       const renewed = await slots.acquire('diff-slot-a', arn('slot-a'), now);

@@ -4,7 +4,6 @@
  */
 import { planTenant } from '../../../functions/plan-tenant/plan.ts';
 import { routeStackParameters } from '../../../functions/register-route/allocate.ts';
-import { executionArnOf } from '../../../functions/shared/aws/executions.ts';
 import {
   describeStack,
   type ObservedStack,
@@ -13,7 +12,7 @@ import {
 } from '../../../functions/shared/aws/stacks.ts';
 import { tierCatalog } from '../../../functions/shared/config/catalog.ts';
 import { selectTier } from '../../../functions/shared/config/tier-catalog.ts';
-import { observeUntil, type World } from '../world.ts';
+import { observeUntil, type World, executionArnOf } from '../world.ts';
 
 /** The CreateStack the converge step sends for a silo tenant routed at `priority` on the first listener. */
 export function plannedStack(
@@ -40,7 +39,7 @@ export function plannedStack(
 /** The converge step's context for execution `name`, attempt `redriveCount`. */
 export function stackContext(world: World, name: string, redriveCount = 0): StackRequestContext {
   return {
-    executionArn: executionArnOf(world.stateMachineArn, name),
+    executionArn: executionArnOf(world, name),
     redriveCount,
     roleArn: world.cloudFormationRoleArn,
   };

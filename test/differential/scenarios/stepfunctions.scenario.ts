@@ -5,12 +5,12 @@
  */
 import {
   describeExecution,
-  executionArnOf,
   lastEnteredState,
   listExecutionsStoppedSince,
   startExecution,
 } from '../../../functions/shared/aws/executions.ts';
 import { type Scenario, settle } from '../scenario.ts';
+import { executionArnOf } from '../world.ts';
 
 export const stepFunctionsScenarios: readonly Scenario[] = [
   {
@@ -18,7 +18,7 @@ export const stepFunctionsScenarios: readonly Scenario[] = [
     service: 'StepFunctions',
     calls: ['DescribeExecution (unknown)', 'GetExecutionHistory (unknown)'],
     async run(world) {
-      const arn = executionArnOf(world.stateMachineArn, 'diff-never-started');
+      const arn = executionArnOf(world, 'diff-never-started');
       return {
         described: await settle(async () => (await describeExecution(arn)) ?? null),
         lastState: await settle(async () => (await lastEnteredState(arn)) ?? null),
