@@ -53,7 +53,14 @@ import {
   type ResourceFailure,
   type TimelineEntry,
 } from './stack-timeline.ts';
-import { failUpdateAt, planChanges, updateTimeline, type UpdatePlan } from './stack-update.ts';
+import {
+  failRollbackAt,
+  failUpdateAt,
+  isRollbackEntry,
+  planChanges,
+  updateTimeline,
+  type UpdatePlan,
+} from './stack-update.ts';
 import { tenantTemplateModel, type TemplateModel } from './template-model.ts';
 
 export type { CloudFormationState } from './stack-records.ts';
@@ -438,8 +445,12 @@ export class CloudFormationSimulator {
     return this.#state.updateFailures;
   }
 
-  /** ELB refused an update's change when it came due: the update fails there and rolls back. */
+  /** ELB refused an update's change when it came due: the update fails there and rolls back (or its rollback fails). */
   #failUpdate(stack: StackRecord, plan: UpdatePlan, refused: TimelineEntry, reason: string): void {
+    if (isRollbackEntry(stack, plan, refused)) {
+      stack.timeline = failRollbackAt(stack, plan, refused, reason);
+      return;
+    }
     const { entries, rollbackAt } = failUpdateAt(stack, plan, refused, reason);
     stack.timeline = entries;
     stack.revisions = [...(stack.revisions ?? []), { at: rollbackAt, configuration: plan.previous }];

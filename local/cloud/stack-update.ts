@@ -267,3 +267,40 @@ export function failUpdateAt(
   layRollback(builder, plan, { done: plan.changes.slice(0, index), failed, at });
   return { entries: [...kept, ...builder.sorted()], rollbackAt: at };
 }
+
+/**
+ * The timeline of an update whose rollback was refused by ELB when one of its changes came due:
+ * that resource's UPDATE_FAILED and UPDATE_ROLLBACK_FAILED, where the stack stays until it is
+ * deleted (ContinueUpdateRollback is not modelled).
+ */
+export function failRollbackAt(
+  record: StackRecord,
+  plan: UpdatePlan,
+  refused: TimelineEntry,
+  reason: string,
+): TimelineEntry[] {
+  const cut = record.timeline.indexOf(refused);
+  if (cut === -1) throw new Error('failRollbackAt: the refused entry is not in the timeline');
+  const resource = plan.changes.find(
+    (change) => change.resource.logicalResourceId === refused.logicalResourceId,
+  )?.resource;
+  if (resource === undefined) throw new Error(`failRollbackAt: no change of ${refused.logicalResourceId}`);
+  const builder = new TimelineBuilder(record, plan.clientRequestToken);
+  builder.resourceEvent(refused.at, resource, 'UPDATE_FAILED', { reason });
+  const stuck = `The following resource(s) failed to update: [${resource.logicalResourceId}]. `;
+  builder.stackEvent(refused.at, 'UPDATE_ROLLBACK_FAILED', stuck, stuck);
+  return [...record.timeline.slice(0, cut + 1), ...builder.sorted()];
+}
+
+/** True when `entry` belongs to the rollback of the update `plan` (an UPDATE_ROLLBACK_IN_PROGRESS came before it). */
+export function isRollbackEntry(record: StackRecord, plan: UpdatePlan, entry: TimelineEntry): boolean {
+  const cut = record.timeline.indexOf(entry);
+  return record.timeline
+    .slice(0, cut)
+    .some(
+      (candidate) =>
+        candidate.at >= plan.start &&
+        candidate.logicalResourceId === record.stackName &&
+        candidate.status === 'UPDATE_ROLLBACK_IN_PROGRESS',
+    );
+}
