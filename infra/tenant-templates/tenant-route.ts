@@ -23,9 +23,12 @@ export interface TenantListenerRuleProps {
 /**
  * A rule on ListenerArn at RulePriority forwarding to the target group (or, while the tenant is
  * suspended, answering a fixed 503 response), matching the tenant's host name or its header value
- * depending on RouteStyle. Both Actions and Conditions update in place ("No interruption"), so
- * suspending and resuming keep the rule, its priority and its ARN
- * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-listenerrule.html).
+ * depending on RouteStyle. A rule's actions and conditions can be edited at any time (ModifyRule),
+ * so suspending and resuming is meant to update this rule in place, keeping its priority and ARN
+ * (that CloudFormation updates Actions without replacement is UNCONFIRMED here: check the update
+ * behaviour in the resource's template reference). ELB: "Rule updates do not take effect
+ * immediately, so requests could be routed using the previous rule configuration for a short
+ * time" (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-rule.html).
  */
 export function createTenantListenerRule(
   scope: Construct,

@@ -16,6 +16,11 @@
  *
  * Replacement is not modelled: a change that gives a resource another physical id (a new name,
  * listener or priority) throws a TemplateEvaluationError instead of making up a replacement.
+ * Changes are made one resource after the other in creation order (CloudFormation runs
+ * independent ones in parallel). A rule change takes effect in ELB when its event comes due,
+ * whereas ELB says "Rule updates do not take effect immediately"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-rule.html): a caller
+ * must not read "UPDATE_COMPLETE" as "no request reaches the old action any more".
  */
 import type { CloudEffect } from './stack-effects.ts';
 import type { StackConfiguration, StackRecord } from './stack-records.ts';
