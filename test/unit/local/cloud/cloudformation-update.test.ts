@@ -436,6 +436,23 @@ describe('CloudFormationSimulator updateStack: template changes', () => {
     expect(cleanupEvents.at(-1)).toEqual([stackName, 'UPDATE_COMPLETE']);
   });
 
+  it("moves the rule's conditions in place when the route parameters change (same rule ARN and priority)", () => {
+    createdStack();
+    const [before] = elb.listRules().filter((candidate) => candidate.IsDefault !== true);
+
+    cfn.updateStack(updateInput({ RouteStyle: 'header', RouteValue: 'acme' }));
+    clock.advance(updateMs + quietCleanupMs);
+
+    const [after] = elb.listRules().filter((candidate) => candidate.IsDefault !== true);
+    expect(status()).toBe('UPDATE_COMPLETE');
+    expect(after?.RuleArn).toBe(before?.RuleArn);
+    expect(after?.Priority).toBe(before?.Priority);
+    expect(after?.Conditions).toEqual([
+      { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } },
+    ]);
+    expect(after?.Actions).toEqual(before?.Actions);
+  });
+
   it('re-evaluates the template of a new TemplateURL: a version change updates every resource it tags', () => {
     createdStack();
     const start = clock.time;
