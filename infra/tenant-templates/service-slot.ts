@@ -3,7 +3,7 @@
  * group that lets only the load balancer reach it and, for the routed slot 0, its target group.
  * Every resource of slots 1.. exists only under the slot's condition.
  */
-import { Aws, Fn, type CfnResource } from 'aws-cdk-lib';
+import { Aws, Fn, Token, type CfnCondition, type CfnResource } from 'aws-cdk-lib';
 import { CfnSecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import { CfnService, CfnTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { CfnTargetGroup } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -28,6 +28,8 @@ export interface ServiceSlotProps {
   readonly subnetIds: string[];
   /** VPC of the target group. */
   readonly vpcId: string;
+  /** Holds when the tenant is suspended: the service then runs no tasks. */
+  readonly suspended: CfnCondition;
   /**
    * Whether the slot gets a target group on the shared load balancer.
    * @default false
@@ -117,7 +119,8 @@ export class ServiceSlot extends Construct {
       cluster: props.clusterName,
       launchType: 'FARGATE',
       taskDefinition: this.taskDefinition.ref,
-      desiredCount: slot.desiredCount.valueAsNumber,
+      // Suspended: 0 tasks, while the slot's DesiredCount parameter keeps the count to resume with.
+      desiredCount: Token.asNumber(Fn.conditionIf(props.suspended.logicalId, 0, slot.desiredCount.valueAsNumber)),
       networkConfiguration: {
         awsvpcConfiguration: {
           assignPublicIp: 'DISABLED',

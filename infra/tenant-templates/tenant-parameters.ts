@@ -17,6 +17,7 @@ import {
   serviceSlotParameter,
   sharedParametersByModel,
   TemplateParameter,
+  TenantSuspendedValue,
 } from '../../functions/shared/config/template-parameters.ts';
 import {
   fargateCpuValues,
@@ -101,7 +102,14 @@ export interface TenantParameters {
   /** The shared parameters this model declares (see sharedParametersByModel). */
   readonly shared: ReadonlyMap<SharedParameterName, CfnParameter>;
   readonly route: RouteParameters;
+  /** `"true"` or `"false"` (default): see TemplateParameter.tenantSuspended. */
+  readonly tenantSuspended: CfnParameter;
+  /** Holds when TenantSuspended is `"true"`. */
+  readonly isSuspended: CfnCondition;
 }
+
+/** Logical id of the condition that the tenant is suspended. */
+export const isTenantSuspendedConditionName = 'IsTenantSuspended';
 
 /** Logical id of the condition that the tenant is routed by host name. */
 const isHostRouteConditionName = 'IsHostRoute';
@@ -234,6 +242,15 @@ export function declareTenantParameters(
   for (const name of sharedParametersByModel[model]) {
     shared.set(name, new CfnParameter(stack, name, sharedParameterDeclarations[name]));
   }
+  // A default, unlike the other parameters: stacks created before it existed keep forwarding and
+  // running their services when an update leaves it out.
+  const tenantSuspended = new CfnParameter(stack, TemplateParameter.tenantSuspended, {
+    type: 'String',
+    allowedValues: [TenantSuspendedValue.active, TenantSuspendedValue.suspended],
+    default: TenantSuspendedValue.active,
+    description:
+      'true: the tenant rule answers a fixed 503 response and every service runs 0 tasks; false: forward and run the ServiceNDesiredCount tasks',
+  });
   return {
     tenantId,
     tier,
@@ -242,6 +259,10 @@ export function declareTenantParameters(
     slots,
     shared,
     route: declareRouteParameters(stack),
+    tenantSuspended,
+    isSuspended: new CfnCondition(stack, isTenantSuspendedConditionName, {
+      expression: Fn.conditionEquals(tenantSuspended.valueAsString, TenantSuspendedValue.suspended),
+    }),
   };
 }
 

@@ -102,6 +102,7 @@ export class TenantTemplateStack extends Stack {
           loadBalancerSecurityGroupId,
           subnetIds: sharedParameter(parameters, 'SubnetIds').valueAsList,
           vpcId,
+          suspended: parameters.isSuspended,
           routed: slot.index === 0,
         }),
     );
@@ -111,6 +112,7 @@ export class TenantTemplateStack extends Stack {
     this.listenerRule = createTenantListenerRule(this, 'ListenerRule', {
       route: parameters.route,
       targetGroup: routed.targetGroup,
+      suspended: parameters.isSuspended,
     });
     // ECS rejects a service whose target group is not associated with a load balancer yet.
     routed.service.addResourceDependency(this.listenerRule);

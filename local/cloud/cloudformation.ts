@@ -1,7 +1,8 @@
 /**
  * An in-process stand-in for the CloudFormation calls the orchestrator makes: CreateStack,
- * DescribeStacks, DescribeStackEvents and DeleteStack on tenant stacks. Each operation's events
- * are laid out when it starts (stack-timeline.ts); status and events follow the clock lazily.
+ * UpdateStack, DescribeStacks, DescribeStackEvents and DeleteStack on tenant stacks. Each
+ * operation's events are laid out when it starts (stack-timeline.ts, stack-update.ts); status and
+ * events follow the clock lazily.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -14,6 +15,8 @@ import {
   type DescribeStackEventsCommandOutput,
   type DescribeStacksCommandInput,
   type DescribeStacksCommandOutput,
+  type UpdateStackCommandInput,
+  type UpdateStackCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import {
   cloudFormationValidationError,
@@ -29,6 +32,7 @@ import type { EcsSimulator } from './ecs.ts';
 import type { LoadBalancingSimulator } from './elb.ts';
 import { FaultInjector } from './faults.ts';
 import {
+  configurationAt,
   eventView,
   failureRule,
   resourceStatusesAt,
@@ -41,7 +45,7 @@ import {
 } from './stack-records.ts';
 import { applyCloudEffect, type CloudEffect } from './stack-effects.ts';
 import { failStackCreation, listenerRuleRefusal, refusedCreation, refusedDeletion } from './stack-failures.ts';
-import { checkClientRequestToken, checkCreateRequest, checkStackName } from './stack-requests.ts';
+import { checkClientRequestToken, checkCreateRequest, checkStackName, checkUpdateRequest } from './stack-requests.ts';
 import {
   createTimeline,
   deleteTimeline,
@@ -49,6 +53,14 @@ import {
   type ResourceFailure,
   type TimelineEntry,
 } from './stack-timeline.ts';
+import {
+  failRollbackAt,
+  failUpdateAt,
+  isRollbackEntry,
+  planChanges,
+  updateTimeline,
+  type UpdatePlan,
+} from './stack-update.ts';
 import { tenantTemplateModel, type TemplateModel } from './template-model.ts';
 
 export type { CloudFormationState } from './stack-records.ts';
@@ -60,8 +72,10 @@ export interface CloudFormationSimulatorOptions {
   readonly createMs?: number;
   /** From DeleteStack to DELETE_COMPLETE (or DELETE_FAILED). @default 1000 */
   readonly deleteMs?: number;
-  /** From ROLLBACK_IN_PROGRESS to ROLLBACK_COMPLETE. @default deleteMs */
+  /** From ROLLBACK_IN_PROGRESS to ROLLBACK_COMPLETE (and UPDATE_ROLLBACK_IN_PROGRESS to its cleanup). @default deleteMs */
   readonly rollbackMs?: number;
+  /** From UpdateStack to UPDATE_COMPLETE_CLEANUP_IN_PROGRESS (or to the failing resource's UPDATE_FAILED). @default createMs */
+  readonly updateMs?: number;
   /** What a stack creates. @default tenantTemplateModel() (the real tenant templates) */
   readonly model?: TemplateModel;
   /** Gets the clusters and services of completed stacks, and loses them when stacks are deleted. */
@@ -75,6 +89,32 @@ export interface InjectedFailureOptions {
   readonly logicalResourceId?: string;
 }
 
+/** How an update failure is injected. */
+export interface InjectedUpdateFailureOptions extends InjectedFailureOptions {
+  /** The rollback fails too, with this reason: the stack ends in UPDATE_ROLLBACK_FAILED. */
+  readonly rollbackFailureReason?: string;
+}
+
+/**
+ * The statuses UpdateStack accepts: a stack at rest that has a template to update from.
+ * ROLLBACK_COMPLETE (a failed creation) can only be deleted; UPDATE_ROLLBACK_FAILED needs
+ * ContinueUpdateRollback first (not modelled); anything in progress is refused.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html#cfn-console-view-stack-data-resources-status-codes
+ */
+const updatableStatuses: ReadonlySet<string> = new Set([
+  'CREATE_COMPLETE',
+  'UPDATE_COMPLETE',
+  'UPDATE_ROLLBACK_COMPLETE',
+]);
+
+/** Statuses an update passes through before coming to rest; a DeleteStack waits for their end. */
+const updatingStatuses: ReadonlySet<string> = new Set([
+  'UPDATE_IN_PROGRESS',
+  'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  'UPDATE_ROLLBACK_IN_PROGRESS',
+  'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+]);
+
 const eventsPerPage = 100;
 
 /** Simulates tenant stacks. */
@@ -83,17 +123,19 @@ export class CloudFormationSimulator {
   readonly #createMs: number;
   readonly #deleteMs: number;
   readonly #rollbackMs: number;
+  readonly #updateMs: number;
   readonly #model: TemplateModel;
   readonly #ecs: EcsSimulator | undefined;
   readonly #elb: LoadBalancingSimulator | undefined;
   readonly #faults = new FaultInjector();
-  #state: CloudFormationState = { version: 1, stacks: [], createFailures: [], deleteFailures: [] };
+  #state: CloudFormationState = { version: 1, stacks: [], createFailures: [], deleteFailures: [], updateFailures: [] };
 
   constructor(options: CloudFormationSimulatorOptions = {}) {
     this.#now = options.now ?? systemClock;
     this.#createMs = options.createMs ?? 1500;
     this.#deleteMs = options.deleteMs ?? 1000;
     this.#rollbackMs = options.rollbackMs ?? this.#deleteMs;
+    this.#updateMs = options.updateMs ?? this.#createMs;
     this.#model = options.model ?? tenantTemplateModel();
     this.#ecs = options.ecs;
     this.#elb = options.elb;
@@ -110,6 +152,15 @@ export class CloudFormationSimulator {
   /** The next delete of a stack matching `match` ends in DELETE_FAILED with `reason`. */
   failNextDelete(match: string | RegExp, reason: string, options: InjectedFailureOptions = {}): void {
     this.#state.deleteFailures.push(failureRule(match, reason, options.logicalResourceId));
+  }
+
+  /**
+   * The next update of a stack matching `match` fails on a changed resource (default: the first
+   * changed ECS service) with `reason` and rolls back; with `rollbackFailureReason` the rollback
+   * fails too. An update that changes no resource is not failed (the rule waits for the next).
+   */
+  failNextUpdate(match: string | RegExp, reason: string, options: InjectedUpdateFailureOptions = {}): void {
+    this.#updateFailures().push(failureRule(match, reason, options.logicalResourceId, options.rollbackFailureReason));
   }
 
   /** The next `times` calls of `operation` (e.g. `DescribeStacks`) throw `error`. */
@@ -176,6 +227,57 @@ export class CloudFormationSimulator {
   }
 
   /**
+   * UpdateStack: starts updating a stack at rest (CREATE_COMPLETE, UPDATE_COMPLETE,
+   * UPDATE_ROLLBACK_COMPLETE) to a new TemplateURL or the previous template with new parameters;
+   * refuses any other status ("... is in <status> state and can not be updated."), a token already
+   * used on this stack name (as CreateStack and DeleteStack), missing capabilities, and an update
+   * that changes nothing ("No updates are to be performed."). The template is evaluated again
+   * with the new parameters; each changed resource's effect (the rule's actions and conditions, a
+   * service's desired count, a new or removed service) reaches ELB and ECS when its event comes due.
+   * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStack.html
+   */
+  updateStack(input: UpdateStackCommandInput): UpdateStackCommandOutput {
+    this.#enter('UpdateStack');
+    const stack = this.#find(input.StackName ?? '');
+    if (stack === undefined) throw cloudFormationValidationError(`Stack [${input.StackName ?? ''}] does not exist`);
+    checkClientRequestToken(input.ClientRequestToken, stack.stackName, this.#state.stacks);
+    const now = this.#now();
+    const status = stackStatusAt(stack, now);
+    if (!updatableStatuses.has(status))
+      throw cloudFormationValidationError(`Stack:${stack.stackId} is in ${status} state and can not be updated.`);
+    const previous = configurationAt(stack, now);
+    const next = checkUpdateRequest(input, previous, stack.tags, this.#model, stack.stackName);
+    const failureRules = this.#updateFailures();
+    const { changes, removals } = planChanges(stack, previous, next, stack.tags);
+    const failure = changes.length > 0 ? takeFailure(failureRules, stack.stackName) : undefined;
+    const plan: UpdatePlan = {
+      start: now,
+      ...(input.ClientRequestToken !== undefined ? { clientRequestToken: input.ClientRequestToken } : {}),
+      previous,
+      next,
+      changes,
+      removals,
+      updateMs: this.#updateMs,
+      rollbackMs: this.#rollbackMs,
+      deleteMs: this.#deleteMs,
+      ...(failure?.rollbackFailureReason !== undefined ? { rollbackFailureReason: failure.rollbackFailureReason } : {}),
+    };
+    const { entries, rollbackAt } = updateTimeline(stack, plan, failure);
+    stack.timeline.push(...entries);
+    stack.lastUpdate = plan;
+    stack.revisions = [
+      ...(stack.revisions ?? []),
+      { at: now, configuration: next },
+      ...(rollbackAt !== undefined ? [{ at: rollbackAt, configuration: previous }] : []),
+    ];
+    const known = new Set(stack.resources.map((resource) => resource.logicalResourceId));
+    stack.resources.push(
+      ...changes.map((change) => change.resource).filter((resource) => !known.has(resource.logicalResourceId)),
+    );
+    return { StackId: stack.stackId, $metadata: responseMetadata() };
+  }
+
+  /**
    * DescribeStacks: one stack by name (live only) or stack id (deleted ones too: "Deleted stacks:
    * You must specify the unique stack ID"), or every live stack; an unknown stack is a ValidationError.
    * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
@@ -232,8 +334,12 @@ export class CloudFormationSimulator {
     const status = stack === undefined ? undefined : stackStatusAt(stack, now);
     if (stack === undefined || status === 'DELETE_COMPLETE' || status === 'DELETE_IN_PROGRESS')
       return { $metadata: responseMetadata() };
-    // A rollback runs to its end first; a creation in progress is cancelled now.
-    const start = status === 'ROLLBACK_IN_PROGRESS' ? Math.max(...stack.timeline.map((entry) => entry.at)) : now;
+    // A rollback or an update runs to its end first (UNCONFIRMED for updates: AWS documents no
+    // DeleteStack during an update); a creation in progress is cancelled now.
+    const start =
+      status === 'ROLLBACK_IN_PROGRESS' || updatingStatuses.has(status ?? '')
+        ? Math.max(...stack.timeline.map((entry) => entry.at))
+        : now;
     stack.timeline = stack.timeline.filter((entry) => entry.at <= start);
     const statuses = resourceStatusesAt(stack, start);
     const present = stack.resources.filter(
@@ -284,7 +390,9 @@ export class CloudFormationSimulator {
       } catch (error) {
         const reason = listenerRuleRefusal(error);
         if (reason === undefined) throw error;
-        failStackCreation(stack, entry, reason, this.#rollbackMs);
+        if (effect.kind === 'update-listener-rule' && stack.lastUpdate !== undefined)
+          this.#failUpdate(stack, stack.lastUpdate, entry, reason);
+        else failStackCreation(stack, entry, reason, this.#rollbackMs);
       }
     }
   }
@@ -330,6 +438,22 @@ export class CloudFormationSimulator {
         next = { stack, entry, effect: entry.effect };
     }
     return next;
+  }
+
+  #updateFailures(): NonNullable<CloudFormationState['updateFailures']> {
+    this.#state.updateFailures ??= [];
+    return this.#state.updateFailures;
+  }
+
+  /** ELB refused an update's change when it came due: the update fails there and rolls back (or its rollback fails). */
+  #failUpdate(stack: StackRecord, plan: UpdatePlan, refused: TimelineEntry, reason: string): void {
+    if (isRollbackEntry(stack, plan, refused)) {
+      stack.timeline = failRollbackAt(stack, plan, refused, reason);
+      return;
+    }
+    const { entries, rollbackAt } = failUpdateAt(stack, plan, refused, reason);
+    stack.timeline = entries;
+    stack.revisions = [...(stack.revisions ?? []), { at: rollbackAt, configuration: plan.previous }];
   }
 
   #createFailure(record: StackRecord): ResourceFailure | undefined {

@@ -36,8 +36,12 @@ interface ClusterRecord {
 interface ServiceRecord {
   readonly clusterName: string;
   readonly name: string;
-  readonly desiredCount: number;
+  desiredCount: number;
   readonly createdAt: number;
+  /** When the desired count last changed (UpdateService through a stack update); its tasks start from then. */
+  scaledAt?: number;
+  /** The tasks running when the count last changed: what runs until the new count's tasks have started. */
+  runningBeforeScaling?: number;
   readonly deploymentId: string;
   deletedAt?: number;
   /** With `startLooks`: the DescribeServices calls that reported it starting so far. */
@@ -169,6 +173,30 @@ export class EcsSimulator {
     }
   }
 
+  /**
+   * Changes a live service's desired count (as of `at`), as UpdateService does when a stack update
+   * changes DesiredCount. Scaling up starts the new tasks like a new service's: `startMs` from
+   * now, or `startLooks` looks from now, and until then the tasks that ran before keep running.
+   * Scaling down takes effect at once (the deregistration delay is not modelled). No new
+   * deployment: a desired count alone does not start one, only a task definition or
+   * configuration change does.
+   * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-event-messages.html
+   */
+  scaleService(clusterName: string, name: string, desiredCount: number, at = this.#now()): void {
+    const service = this.#service(clusterName, name, at);
+    if (service === undefined || service.deletedAt !== undefined) throw new Error(`No live ECS service ${name}`);
+    if (desiredCount === service.desiredCount) return;
+    const running = this.#view(service, at).runningCount ?? 0;
+    service.scaledAt = at;
+    service.runningBeforeScaling = running;
+    service.desiredCount = desiredCount;
+    if (desiredCount > running) {
+      delete service.startedAt;
+      service.looks = 0;
+    }
+  }
+
   /** Deletes services (as of `at`); ECS then reports them INACTIVE. */
   removeServices(clusterName: string, names: readonly string[], at = this.#now()): void {
     for (const name of names) {
@@ -273,7 +301,7 @@ export class EcsSimulator {
 
   /** When the service's tasks run: `startMs` after registration, or (with `startLooks`) once it was looked at enough. */
   #readyAt(service: ServiceRecord): number {
-    if (this.#startLooks === undefined) return service.createdAt + this.#startMs;
+    if (this.#startLooks === undefined) return (service.scaledAt ?? service.createdAt) + this.#startMs;
     return service.startedAt ?? Number.POSITIVE_INFINITY;
   }
 
@@ -297,8 +325,12 @@ export class EcsSimulator {
     const ready = now >= readyAt;
     const health = service.health;
     const desiredCount = inactive ? 0 : service.desiredCount;
-    const runningCount = inactive ? 0 : (health?.runningCount ?? (ready ? desiredCount : 0));
-    const rolloutState: DeploymentRolloutState = health?.rolloutState ?? (ready ? 'COMPLETED' : 'IN_PROGRESS');
+    const runningCount = inactive
+      ? 0
+      : (health?.runningCount ?? (ready ? desiredCount : Math.min(service.runningBeforeScaling ?? 0, desiredCount)));
+    // Scaling is not a deployment: the deployment stays completed while the new tasks start.
+    const deployed = ready || service.scaledAt !== undefined;
+    const rolloutState: DeploymentRolloutState = health?.rolloutState ?? (deployed ? 'COMPLETED' : 'IN_PROGRESS');
     const pendingCount = inactive || rolloutState === 'FAILED' ? 0 : Math.max(desiredCount - runningCount, 0);
     const taskDefinition = `${arnPrefix}:task-definition/${service.name}:1`;
     const label = `(service ${service.name})`;
@@ -309,13 +341,27 @@ export class EcsSimulator {
     const event = (at: number, message: string): void => {
       if (at <= now) events.push({ id: digest(`${at}\n${message}`).slice(0, 36), createdAt: new Date(at), message });
     };
-    if (service.desiredCount > 0)
+    if (service.scaledAt === undefined && service.desiredCount > 0)
       event(
         service.createdAt,
         `${label} has started ${service.desiredCount} tasks: (task ${digest('task').slice(0, 32)}).`,
       );
+    if (service.scaledAt !== undefined) {
+      const before = service.runningBeforeScaling ?? 0;
+      if (service.desiredCount > before)
+        event(
+          service.scaledAt,
+          `${label} has started ${service.desiredCount - before} tasks: (task ${digest(`task-${service.scaledAt}`).slice(0, 32)}).`,
+        );
+      else
+        event(
+          service.scaledAt,
+          `${label} has stopped ${before - service.desiredCount} running tasks: (task ${digest(`task-${service.scaledAt}`).slice(0, 32)}).`,
+        );
+    }
     if (health?.rolloutState === undefined || health.setAt > readyAt) {
-      event(readyAt, `${label} (deployment ${service.deploymentId}) deployment completed.`);
+      if (service.scaledAt === undefined)
+        event(readyAt, `${label} (deployment ${service.deploymentId}) deployment completed.`);
       event(readyAt, `${label} has reached a steady state.`);
     }
     if (health?.eventMessage !== undefined) event(health.setAt, `${label} ${health.eventMessage}`);

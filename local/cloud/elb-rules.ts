@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Action, Rule, RuleCondition, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { loadBalancingValidationError } from './aws-shapes.ts';
 
 /** A listener the simulator knows. */
 export interface ListenerConfig {
@@ -97,4 +98,69 @@ export function defaultRuleView(listener: ListenerConfig): Rule {
     Actions: normalizedActions(listener.defaultActions ?? [notFoundResponse]),
     IsDefault: true,
   };
+}
+
+/**
+ * The content types a fixed response may declare, its status code pattern and body limit
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_FixedResponseActionConfig.html).
+ */
+export const fixedResponseContentTypes: readonly string[] = [
+  'text/plain',
+  'text/css',
+  'text/html',
+  'application/javascript',
+  'application/json',
+];
+const fixedResponseStatusPattern = /^(2|4|5)\d\d$/;
+const maxMessageBodyLength = 1024;
+
+/** AWS's wording of a request member that breaks its model's constraint (the exact text is not documented). */
+function constraintViolation(value: string, path: string, constraint: string): Error {
+  return loadBalancingValidationError(
+    `1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: ${constraint}`,
+  );
+}
+
+/**
+ * Throws ELB's ValidationError for an action list CreateRule and ModifyRule refuse: none at all,
+ * a fixed-response action without its config, a StatusCode other than 2XX/4XX/5XX, a ContentType
+ * outside the five allowed, a MessageBody over 1,024 characters, a forward with no target group.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Action.html
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_FixedResponseActionConfig.html
+ */
+export function checkActions(actions: readonly Action[]): void {
+  if (actions.length === 0) throw loadBalancingValidationError('A rule must have at least one action');
+  actions.forEach((action, index) => {
+    const path = `actions.${index + 1}.member`;
+    if (action.Type === 'fixed-response') {
+      const config = action.FixedResponseConfig;
+      if (config === undefined)
+        throw loadBalancingValidationError("A fixed response action must have a 'FixedResponseConfig'");
+      const status = config.StatusCode ?? '';
+      if (!fixedResponseStatusPattern.test(status)) {
+        throw constraintViolation(
+          status,
+          `${path}.fixedResponseConfig.statusCode`,
+          'Member must satisfy regular expression pattern: ^(2|4|5)\\d\\d$',
+        );
+      }
+      if (config.ContentType !== undefined && !fixedResponseContentTypes.includes(config.ContentType)) {
+        throw constraintViolation(
+          config.ContentType,
+          `${path}.fixedResponseConfig.contentType`,
+          `Member must satisfy enum value set: [${fixedResponseContentTypes.join(', ')}]`,
+        );
+      }
+      if (config.MessageBody !== undefined && config.MessageBody.length > maxMessageBodyLength) {
+        throw constraintViolation(
+          `${config.MessageBody.slice(0, 32)}...`,
+          `${path}.fixedResponseConfig.messageBody`,
+          `Member must have length less than or equal to ${maxMessageBodyLength}`,
+        );
+      }
+      return;
+    }
+    if (action.Type === 'forward' && forwardedTargetGroups([action]).length === 0)
+      throw loadBalancingValidationError("A forward action must have a 'TargetGroupArn' or a 'ForwardConfig'");
+  });
 }

@@ -1,6 +1,6 @@
 /**
  * An in-process stand-in for the Elastic Load Balancing v2 calls the route steps make:
- * CreateRule, DescribeRules, DeleteRule and DescribeTags on the listeners it is given, and for
+ * CreateRule, ModifyRule, DescribeRules, DeleteRule and DescribeTags on the listeners it is given, and for
  * the rules simulated tenant stacks create and delete.
  */
 import {
@@ -19,7 +19,11 @@ import {
   type DescribeRulesCommandOutput,
   type DescribeTagsCommandInput,
   type DescribeTagsCommandOutput,
+  type ModifyRuleCommandInput,
+  type ModifyRuleCommandOutput,
   type Rule,
+  type RuleCondition,
+  type Action,
   type TagDescription,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
@@ -31,6 +35,7 @@ import {
   responseMetadata,
 } from './aws-shapes.ts';
 import {
+  checkActions,
   defaultRuleArn,
   defaultRuleView,
   forwardedTargetGroups,
@@ -132,12 +137,33 @@ export class LoadBalancingSimulator {
    */
   createStackRule(rule: RuleRecord): void {
     const listener = this.#listener(rule.listenerArn);
+    checkActions(rule.actions);
     this.#checkRoom(listener, rule.priority);
     this.#state.rules.push({
       ...structuredClone(rule),
       listenerArn: listener.listenerArn,
       actions: normalizedActions(rule.actions),
     });
+  }
+
+  /**
+   * A stack updated its rule (the ListenerRule's Actions, Conditions or Tags changed): ModifyRule's
+   * checks and exceptions, whole lists replaced, but no API call (no hooks, no injected faults).
+   */
+  modifyStackRule(
+    ruleArn: string,
+    change: { conditions: RuleCondition[]; actions: Action[]; tags: RuleRecord['tags'] },
+  ): void {
+    const index = this.#state.rules.findIndex((rule) => rule.ruleArn === ruleArn);
+    const rule = this.#state.rules[index];
+    if (rule === undefined) throw ruleNotFound();
+    checkActions(change.actions);
+    this.#state.rules[index] = {
+      ...rule,
+      conditions: structuredClone(change.conditions),
+      actions: normalizedActions(change.actions),
+      tags: structuredClone(change.tags),
+    };
   }
 
   /** A stack deleted its rule (gone already is fine: the stack's rollback may not have got that far). */
@@ -164,14 +190,10 @@ export class LoadBalancingSimulator {
     }
     if ((input.Conditions ?? []).length === 0)
       throw loadBalancingValidationError('A rule must have at least one condition');
-    if ((input.Actions ?? []).length === 0) throw loadBalancingValidationError('A rule must have at least one action');
-    this.#checkRoom(listener, priority);
     const actions = input.Actions ?? [];
-    const unknownTargetGroup = forwardedTargetGroups(actions).find((arn) => !this.#state.targetGroups.includes(arn));
-    if (this.#checkTargetGroups && unknownTargetGroup !== undefined) {
-      const message = 'One or more target groups not found';
-      throw new TargetGroupNotFoundException({ message, Message: message, $metadata: errorMetadata() });
-    }
+    checkActions(actions);
+    this.#checkRoom(listener, priority);
+    this.#checkTargetGroupsExist(actions);
     const rule: RuleRecord = {
       ruleArn: ruleArnFor(listener.listenerArn, randomHex(16)),
       listenerArn: listener.listenerArn,
@@ -182,6 +204,39 @@ export class LoadBalancingSimulator {
     };
     this.#state.rules.push(rule);
     return { Rules: [ruleView(rule)], $metadata: responseMetadata() };
+  }
+
+  /**
+   * ModifyRule: replaces the rule's Actions and/or Conditions, each a whole list ("To add an item
+   * to a list ... you must provide the entire list"); what is not given stays. The same action
+   * checks as CreateRule (fixed-response limits, target groups), RuleNotFound for an unknown rule.
+   * The default rule's actions change only through ModifyListener: the simulator refuses it with
+   * OperationNotPermitted (AWS's exact error for it is not documented).
+   * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html
+   */
+  modifyRule(input: ModifyRuleCommandInput): ModifyRuleCommandOutput {
+    this.#enter('ModifyRule');
+    const arn = input.RuleArn ?? '';
+    if (this.#listeners.some((listener) => defaultRuleArn(listener.listenerArn) === arn)) {
+      const message = 'The default rule cannot be modified with ModifyRule; use ModifyListener';
+      throw new OperationNotPermittedException({ message, Message: message, $metadata: errorMetadata() });
+    }
+    const index = this.#state.rules.findIndex((rule) => rule.ruleArn === arn);
+    const rule = this.#state.rules[index];
+    if (rule === undefined) throw ruleNotFound();
+    if (input.Conditions !== undefined && input.Conditions.length === 0)
+      throw loadBalancingValidationError('A rule must have at least one condition');
+    if (input.Actions !== undefined) {
+      checkActions(input.Actions);
+      this.#checkTargetGroupsExist(input.Actions);
+    }
+    const modified: RuleRecord = {
+      ...rule,
+      ...(input.Conditions !== undefined ? { conditions: structuredClone(input.Conditions) } : {}),
+      ...(input.Actions !== undefined ? { actions: normalizedActions(input.Actions) } : {}),
+    };
+    this.#state.rules[index] = modified;
+    return { Rules: [ruleView(modified)], $metadata: responseMetadata() };
   }
 
   /**
@@ -276,6 +331,15 @@ export class LoadBalancingSimulator {
   #enter(operation: string): void {
     for (const hook of this.#beforeCall) hook();
     this.#faults.check(operation);
+  }
+
+  /** TargetGroupNotFound for a forward to a target group that does not exist (when target groups are checked). */
+  #checkTargetGroupsExist(actions: readonly Action[]): void {
+    const unknownTargetGroup = forwardedTargetGroups(actions).find((arn) => !this.#state.targetGroups.includes(arn));
+    if (this.#checkTargetGroups && unknownTargetGroup !== undefined) {
+      const message = 'One or more target groups not found';
+      throw new TargetGroupNotFoundException({ message, Message: message, $metadata: errorMetadata() });
+    }
   }
 
   #listener(listenerArn: string | undefined): ListenerConfig {

@@ -21,6 +21,7 @@ export {
   type CloudFormationSimulatorOptions,
   type CloudFormationState,
   type InjectedFailureOptions,
+  type InjectedUpdateFailureOptions,
 } from './cloudformation.ts';
 export { EcsSimulator, type EcsSimulatorOptions, type EcsState, type ServiceHealth } from './ecs.ts';
 export {
@@ -59,6 +60,8 @@ export interface LocalCloudOptions {
   readonly deleteMs?: number;
   /** @default deleteMs */
   readonly rollbackMs?: number;
+  /** From UpdateStack to the end of its resource changes. @default createMs */
+  readonly updateMs?: number;
   /** @default 500 */
   readonly startMs?: number;
   /** Services start after this many DescribeServices looks instead of `startMs` (see EcsSimulatorOptions). */
@@ -97,6 +100,7 @@ export function createLocalCloud(options: LocalCloudOptions): LocalCloud {
     ...(options.createMs !== undefined ? { createMs: options.createMs } : {}),
     ...(options.deleteMs !== undefined ? { deleteMs: options.deleteMs } : {}),
     ...(options.rollbackMs !== undefined ? { rollbackMs: options.rollbackMs } : {}),
+    ...(options.updateMs !== undefined ? { updateMs: options.updateMs } : {}),
     model: options.model ?? tenantTemplateModel(),
   });
   for (const cluster of options.sharedClusters ?? []) ecs.registerCluster(cluster);

@@ -18,6 +18,21 @@ export type CloudEffect =
       readonly targetGroupArn: string;
     }
   | { readonly kind: 'create-listener-rule'; readonly rule: RuleRecord }
+  /** An update changed the stack's rule: its conditions, actions and tags as the template now says. */
+  | { readonly kind: 'update-listener-rule'; readonly rule: RuleRecord }
+  /** An update created services (a higher ServiceCount). */
+  | {
+      readonly kind: 'register-services';
+      readonly clusterName: string;
+      readonly services: readonly ModelledService[];
+    }
+  /** An update changed a service's DesiredCount. */
+  | {
+      readonly kind: 'scale-service';
+      readonly clusterName: string;
+      readonly serviceName: string;
+      readonly desiredCount: number;
+    }
   | { readonly kind: 'remove-listener-rule'; readonly ruleArn: string }
   | { readonly kind: 'remove-service'; readonly clusterName: string; readonly serviceName: string }
   | { readonly kind: 'remove-cluster'; readonly clusterName: string }
@@ -25,8 +40,8 @@ export type CloudEffect =
 
 /**
  * Applies an effect as of time `at` to whichever simulators are attached. Creating a listener
- * rule throws what CreateRule would (PriorityInUse, ListenerNotFound, TooManyRules): the caller
- * fails the stack with it.
+ * rule throws what CreateRule would (PriorityInUse, ListenerNotFound, TooManyRules, a
+ * ValidationError), updating one what ModifyRule would: the caller fails the stack with it.
  */
 export function applyCloudEffect(
   effect: CloudEffect,
@@ -42,6 +57,15 @@ export function applyCloudEffect(
       return;
     case 'create-listener-rule':
       elb?.createStackRule(effect.rule);
+      return;
+    case 'update-listener-rule':
+      elb?.modifyStackRule(effect.rule.ruleArn, effect.rule);
+      return;
+    case 'register-services':
+      ecs?.registerServices(effect.clusterName, effect.services, at);
+      return;
+    case 'scale-service':
+      ecs?.scaleService(effect.clusterName, effect.serviceName, effect.desiredCount, at);
       return;
     case 'remove-listener-rule':
       elb?.removeStackRule(effect.ruleArn);

@@ -46,11 +46,14 @@ export function refusedDeletion(
   return undefined;
 }
 
-/** The handler error code CloudFormation reports for each CreateRule refusal. */
+/** The handler error code CloudFormation reports for each CreateRule (or ModifyRule) refusal. */
 const ruleHandlerCodes: Readonly<Record<string, string>> = {
   PriorityInUseException: 'AlreadyExists',
   ListenerNotFoundException: 'NotFound',
   TooManyRulesException: 'ServiceLimitExceeded',
+  // CreateRule's and ModifyRule's checks of the actions (e.g. a fixed response's status code).
+  ValidationError: 'InvalidRequest',
+  RuleNotFoundException: 'NotFound',
 };
 
 /**

@@ -8,9 +8,12 @@ import {
   TokenAlreadyExistsException,
   type Capability,
   type CreateStackCommandInput,
+  type Parameter,
+  type Tag,
+  type UpdateStackCommandInput,
 } from '@aws-sdk/client-cloudformation';
 import { cloudFormationValidationError, errorMetadata } from './aws-shapes.ts';
-import type { StackRecord } from './stack-records.ts';
+import type { StackConfiguration, StackRecord } from './stack-records.ts';
 import type { TemplateModel, TenantStackModel } from './template-model.ts';
 
 const stackNamePattern = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
@@ -32,7 +35,7 @@ const maxTokenLength = 128;
 const clientRequestTokenPattern = /^[a-zA-Z0-9][-a-zA-Z0-9]*$/;
 
 /**
- * Checks a CreateStack or DeleteStack ClientRequestToken before anything starts: its form (1 to 128
+ * Checks a CreateStack, UpdateStack or DeleteStack ClientRequestToken before anything starts: its form (1 to 128
  * characters, `[a-zA-Z0-9][-a-zA-Z0-9]*`), and that no earlier operation on a stack of this name
  * used it. CloudFormation declares TokenAlreadyExistsException for CreateStack, UpdateStack and
  * DeleteStack, and remembers a stack's tokens across a delete and a re-create of the same name
@@ -95,6 +98,12 @@ export function checkCreateRequest(input: CreateStackCommandInput, templateModel
   }
   const model = templateModel(input.StackName ?? '', input.TemplateURL, parameters);
   const capabilities = input.Capabilities ?? [];
+  checkCapabilities(model, capabilities);
+  return { templateUrl: input.TemplateURL, model, capabilities: [...capabilities] };
+}
+
+/** InsufficientCapabilitiesException when the template's IAM resources are not acknowledged. */
+function checkCapabilities(model: TenantStackModel, capabilities: readonly Capability[]): void {
   const acknowledged = new Set<string>(capabilities);
   // CAPABILITY_NAMED_IAM acknowledges everything CAPABILITY_IAM does.
   if (acknowledged.has('CAPABILITY_NAMED_IAM')) acknowledged.add('CAPABILITY_IAM');
@@ -103,7 +112,83 @@ export function checkCreateRequest(input: CreateStackCommandInput, templateModel
     const message = `Requires capabilities : [${missing.join(', ')}]`;
     throw new InsufficientCapabilitiesException({ message, Message: message, $metadata: errorMetadata() });
   }
-  return { templateUrl: input.TemplateURL, model, capabilities: [...capabilities] };
+}
+
+/**
+ * The parameter list an update stores: given values as given, UsePreviousValue replaced by the
+ * value the stack had (its given value, or the previous template's default). A UsePreviousValue
+ * with a value, or for a parameter the previous template does not declare, is a ValidationError
+ * (AWS's exact wording of these two is not documented).
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html
+ */
+function updateParameters(given: readonly Parameter[], previous: StackConfiguration): Parameter[] {
+  return given.map((parameter) => {
+    const key = parameter.ParameterKey ?? '';
+    if (parameter.UsePreviousValue !== true)
+      return { ParameterKey: key, ParameterValue: parameter.ParameterValue ?? '' };
+    if (parameter.ParameterValue !== undefined) {
+      throw cloudFormationValidationError(
+        `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true and non empty value for a parameter`,
+      );
+    }
+    const value = previous.model.parameterValues[key];
+    if (value === undefined) {
+      throw cloudFormationValidationError(
+        `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+      );
+    }
+    return { ParameterKey: key, ParameterValue: value };
+  });
+}
+
+function sameValues(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+function tagText(tags: readonly Tag[]): string {
+  return JSON.stringify(tags.map((tag) => [tag.Key, tag.Value]));
+}
+
+/**
+ * Checks an UpdateStack request against the stack's current configuration and returns the new one,
+ * throwing what AWS throws: exactly one of TemplateURL and UsePreviousTemplate (TemplateBody is
+ * not modelled); a parameter not given takes the template's Default, not the previous value (that
+ * takes UsePreviousValue: "If you don't specify a key and value for a particular parameter,
+ * CloudFormation uses the default value that's specified in your template"); the new template's
+ * parameter checks and capabilities; and "No updates are to be performed." when the template and
+ * every parameter value are what the stack has. Changing the stack's tags or DisableRollback in an
+ * update is not modelled (it throws).
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStack.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html
+ */
+export function checkUpdateRequest(
+  input: UpdateStackCommandInput,
+  previous: StackConfiguration,
+  stackTags: readonly Tag[],
+  templateModel: TemplateModel,
+  stackName: string,
+): StackConfiguration {
+  if (input.TemplateBody !== undefined) throw new Error('The local cloud models TemplateURL only, not TemplateBody');
+  if (input.DisableRollback === true)
+    throw new Error('The local cloud does not model UpdateStack with DisableRollback');
+  if (input.Tags !== undefined && tagText(input.Tags) !== tagText(stackTags))
+    throw new Error("The local cloud does not model changing a stack's tags with UpdateStack");
+  const usePrevious = input.UsePreviousTemplate === true;
+  if (usePrevious && input.TemplateURL !== undefined)
+    throw cloudFormationValidationError('You cannot specify both usePreviousTemplate and Template Body/Template Url');
+  const templateUrl = usePrevious ? previous.templateUrl : input.TemplateURL;
+  if (templateUrl === undefined)
+    throw cloudFormationValidationError('Either Template URL or Template Body must be specified.');
+  const parameters = updateParameters(input.Parameters ?? [], previous);
+  const values: Record<string, string> = {};
+  for (const parameter of parameters) values[parameter.ParameterKey ?? ''] = parameter.ParameterValue ?? '';
+  const model = templateModel(stackName, templateUrl, values);
+  const capabilities = input.Capabilities ?? [];
+  checkCapabilities(model, capabilities);
+  if (templateUrl === previous.templateUrl && sameValues(model.parameterValues, previous.model.parameterValues))
+    throw cloudFormationValidationError('No updates are to be performed.');
+  return { templateUrl, parameters, capabilities: [...capabilities], model };
 }
 
 /** A resource failure reason the way CloudFormation's resource handlers word it. */

@@ -6,6 +6,7 @@
  * The CloudFormation simulator takes a model as a replaceable strategy (its `model` option); this
  * is the only one, so what a local stack creates is what the published template declares.
  */
+import { createHash } from 'node:crypto';
 import type { RuleCondition, Action, Tag } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { cloudFormationValidationError, simulatedAccount, simulatedRegion } from './aws-shapes.ts';
 import type { RuleRecord } from './elb-rules.ts';
@@ -51,6 +52,11 @@ export interface ModelledResource {
   readonly logicalResourceId: string;
   readonly resourceType: string;
   readonly physicalResourceId: string;
+  /**
+   * A digest of the resource's evaluated Properties: an update changes the resource when it
+   * differs between the old and the new model (CloudFormation compares the resolved properties).
+   */
+  readonly propertiesDigest: string;
 }
 
 /** What one tenant stack creates. */
@@ -73,6 +79,11 @@ export interface TenantStackModel {
   readonly requiredCapabilities: readonly string[];
   /** Every resource the stack creates, in creation order. */
   readonly resources: readonly ModelledResource[];
+  /**
+   * Every declared parameter's value (given, else its Default; lists comma-joined): what an update's
+   * UsePreviousValue takes, and what tells an update that changes nothing.
+   */
+  readonly parameterValues: Readonly<Record<string, string>>;
 }
 
 /**
@@ -251,6 +262,25 @@ function requiredCapabilities(scope: StackScope, ids: readonly string[]): string
   return [named ? 'CAPABILITY_NAMED_IAM' : 'CAPABILITY_IAM'];
 }
 
+/** JSON with object keys sorted, so equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function propertiesDigest(scope: StackScope, logicalId: string): string {
+  const properties = evaluate(
+    scope.declaration(logicalId).Properties ?? {},
+    scope,
+    `Resources.${logicalId}.Properties`,
+  );
+  return createHash('sha256').update(canonicalJson(properties)).digest('hex').slice(0, 32);
+}
+
 function outputsOf(scope: StackScope, template: TemplateDocument): Record<string, string> {
   const outputs: Record<string, string> = {};
   for (const [key, output] of Object.entries(template.Outputs ?? {})) {
@@ -279,7 +309,8 @@ export function modelStackFromTemplate(
     assertSupportedFunctions(template, 'Template');
     checkedTemplates.add(template);
   }
-  const scope = new StackScope(stackName, template, resolveParameters(template.Parameters ?? {}, parameters));
+  const values = resolveParameters(template.Parameters ?? {}, parameters);
+  const scope = new StackScope(stackName, template, values);
   const declared = Object.keys(template.Resources).filter((id) => scope.exists(id));
   const order = creationOrder(template.Resources, (id) => scope.exists(id));
   const services = declared
@@ -311,7 +342,11 @@ export function modelStackFromTemplate(
       logicalResourceId: id,
       resourceType: scope.declaration(id).Type,
       physicalResourceId: scope.resource(id) ?? '',
+      propertiesDigest: propertiesDigest(scope, id),
     })),
+    parameterValues: Object.fromEntries(
+      Object.entries(values).map(([name, value]) => [name, typeof value === 'string' ? value : value.join(',')]),
+    ),
   };
 }
 

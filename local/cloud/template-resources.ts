@@ -110,6 +110,9 @@ export function physicalIdOf(
 /**
  * Fn::GetAtt for the attributes the local cloud models; anything else throws naming it.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-elasticloadbalancingv2-targetgroup.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-securitygroup.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-role.html
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-logs-loggroup.html
  */
 export function attributeOf(
   stackName: string,
@@ -132,6 +135,12 @@ export function attributeOf(
         TargetGroupFullName: () => physicalId.slice(physicalId.indexOf('targetgroup/')),
       },
       [ResourceType.listenerRule]: { RuleArn: () => physicalId },
+      // The attributes the tenant templates' own properties read (the update diff evaluates them all).
+      [ResourceType.securityGroup]: { GroupId: () => physicalId, VpcId: () => properties.text('VpcId') ?? '' },
+      [ResourceType.role]: { Arn: () => `arn:aws:iam::${simulatedAccount}:role/${physicalId}` },
+      [ResourceType.logGroup]: {
+        Arn: () => `arn:aws:logs:${simulatedRegion}:${simulatedAccount}:log-group:${physicalId}:*`,
+      },
     }[declaration.Type] ?? {};
   const value = attributes[attribute];
   if (value === undefined) {

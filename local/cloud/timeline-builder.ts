@@ -3,7 +3,7 @@
  * CloudFormation writes them, each optionally carrying an effect on the other simulators.
  */
 import { randomUUID } from 'node:crypto';
-import type { ResourceStatus } from '@aws-sdk/client-cloudformation';
+import type { ResourceStatus, StackStatus } from '@aws-sdk/client-cloudformation';
 import type { CloudEffect } from './stack-effects.ts';
 
 /** A resource of a tenant stack. */
@@ -24,7 +24,12 @@ export interface TimelineEntry {
   readonly logicalResourceId: string;
   readonly resourceType: string;
   readonly physicalResourceId?: string;
-  readonly status: ResourceStatus;
+  /**
+   * A resource's status, or for the stack's own events a stack status: DescribeStackEvents reports
+   * e.g. UPDATE_COMPLETE_CLEANUP_IN_PROGRESS as the stack's ResourceStatus, which the SDK's
+   * ResourceStatus type does not list.
+   */
+  readonly status: ResourceStatus | StackStatus;
   readonly reason?: string;
   /** Entries of the stack itself: the StackStatusReason DescribeStacks shows from then on. */
   readonly stackStatusReason?: string;
@@ -61,13 +66,7 @@ export class TimelineBuilder {
     private readonly token: string | undefined,
   ) {}
 
-  stackEvent(
-    at: number,
-    status: ResourceStatus,
-    reason?: string,
-    stackStatusReason?: string,
-    effect?: CloudEffect,
-  ): void {
+  stackEvent(at: number, status: StackStatus, reason?: string, stackStatusReason?: string, effect?: CloudEffect): void {
     this.entries.push({
       at,
       eventId: randomUUID(),

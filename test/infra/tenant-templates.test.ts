@@ -10,6 +10,7 @@ import {
   permissionsBoundaryParameter,
   RouteParameter,
   serviceSlotParameter,
+  suspendedResponse,
   TemplateOutput,
   TemplateParameter,
 } from '../../functions/shared/config/template-parameters.ts';
@@ -319,9 +320,71 @@ describe.each(models)('tenant template %s', (model) => {
     expect(rule.Properties).toMatchObject({
       ListenerArn: { Ref: RouteParameter.listenerArn },
       Priority: { Ref: RouteParameter.rulePriority },
-      Actions: [{ Type: 'forward', TargetGroupArn: { Ref: targetGroupId } }],
     });
+    expect(
+      evaluate(
+        rule.Properties.Actions,
+        { [TemplateParameter.tenantSuspended]: 'false', [targetGroupId ?? '']: 'target-group-arn' },
+        json().Conditions,
+      ),
+    ).toEqual([{ Type: 'forward', TargetGroupArn: 'target-group-arn' }]);
     expect(json().Outputs[TemplateOutput.listenerRuleArn].Value).toEqual({ Ref: ruleId });
+  });
+
+  it('declares TenantSuspended "true"/"false", default "false", so existing stacks and plans keep forwarding', () => {
+    expect(json().Parameters[TemplateParameter.tenantSuspended]).toEqual(
+      expect.objectContaining({ Type: 'String', AllowedValues: ['false', 'true'], Default: 'false' }),
+    );
+    expect(
+      constraintProblems('TenantSuspended', 'yes', json().Parameters[TemplateParameter.tenantSuspended]),
+    ).not.toEqual([]);
+  });
+
+  it('suspended: the rule answers a fixed 503 JSON response that names no tenant, instead of forwarding', () => {
+    const [rule] = resourcesOf('AWS::ElasticLoadBalancingV2::ListenerRule');
+    const [targetGroupId] = Object.keys(template().findResources('AWS::ElasticLoadBalancingV2::TargetGroup'));
+
+    const actions = evaluate(
+      rule?.Properties.Actions,
+      { [TemplateParameter.tenantSuspended]: 'true', [targetGroupId ?? '']: 'target-group-arn' },
+      json().Conditions,
+    ) as Json[];
+
+    expect(actions).toEqual([
+      {
+        Type: 'fixed-response',
+        FixedResponseConfig: {
+          StatusCode: '503',
+          ContentType: 'application/json',
+          MessageBody: suspendedResponse.messageBody,
+        },
+      },
+    ]);
+    // ELB's limits (FixedResponseActionConfig): 2XX/4XX/5XX, one of five content types, at most 1,024 characters.
+    const body = actions[0]?.FixedResponseConfig.MessageBody as string;
+    expect(body.length).toBeLessThanOrEqual(1024);
+    expect(JSON.parse(body)).toEqual({ message: expect.stringMatching(/suspended/) });
+    expect(JSON.stringify(actions)).not.toMatch(/Ref|TenantId|target-group-arn/);
+  });
+
+  it('suspended: every service runs 0 tasks; active: each runs its own ServiceNDesiredCount', () => {
+    const services = resourcesOf('AWS::ECS::Service');
+    const counts = (suspended: string) =>
+      services.map((service) =>
+        evaluate(
+          service.Properties.DesiredCount,
+          {
+            [TemplateParameter.tenantSuspended]: suspended,
+            ...Object.fromEntries(
+              slotIndexes.map((index) => [serviceSlotParameter(index, 'desiredCount'), `${index + 2}`]),
+            ),
+          },
+          json().Conditions,
+        ),
+      );
+
+    expect(counts('true')).toEqual(services.map(() => 0));
+    expect(counts('false').sort()).toEqual(slotIndexes.map((index) => `${index + 2}`));
   });
 
   it.each([

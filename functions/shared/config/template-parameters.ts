@@ -7,6 +7,30 @@ export const TemplateParameter = {
   tier: 'Tier',
   templateVersion: 'TemplateVersion',
   serviceCount: 'ServiceCount',
+  /**
+   * `"true"` suspends the tenant: its listener rule answers {@link suspendedResponse} instead of
+   * forwarding, and every service's desired count is 0. `"false"` (the default, so stacks created
+   * before the parameter existed keep their behaviour) forwards and runs each service's
+   * `Service<i>DesiredCount`, so resuming restores the counts simply by leaving those unchanged.
+   * Suspension is an UpdateStack of this parameter, never an out-of-band change: the next update
+   * would silently undo one.
+   */
+  tenantSuspended: 'TenantSuspended',
+} as const;
+
+/** The values of {@link TemplateParameter.tenantSuspended} (CloudFormation parameters are strings). */
+export const TenantSuspendedValue = { suspended: 'true', active: 'false' } as const;
+
+/**
+ * What a suspended tenant's listener rule answers: a fixed response, the same for every tenant, so
+ * it says nothing about the tenant (no id, no name, no data). ELB allows a 2XX/4XX/5XX status, one
+ * of five content types and a body of at most 1,024 characters
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_FixedResponseActionConfig.html).
+ */
+export const suspendedResponse = {
+  statusCode: '503',
+  contentType: 'application/json',
+  messageBody: '{"message":"This tenant is suspended."}',
 } as const;
 
 /** Per-service slot parameters (`Service0Name`, `Service0Image`, ...). */

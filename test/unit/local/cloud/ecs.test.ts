@@ -255,3 +255,49 @@ describe('EcsSimulator with startLooks (readiness counted in looks, not time)', 
     ).toBe(1);
   });
 });
+
+describe('EcsSimulator scaleService (a stack update changing DesiredCount)', () => {
+  it('scales down at once and keeps the deployment completed', () => {
+    ecs.registerServices('tenant-acme', [{ name: 'tenant-acme-web', desiredCount: 2 }]);
+    clock.advance(500);
+
+    ecs.scaleService('tenant-acme', 'tenant-acme-web', 0);
+
+    const [service] = describeWeb().services ?? [];
+    expect(service).toMatchObject({ desiredCount: 0, runningCount: 0, pendingCount: 0, status: 'ACTIVE' });
+    expect(service?.deployments?.[0]?.rolloutState).toBe('COMPLETED');
+    expect(service?.events?.[0]?.message).toMatch(/has stopped 2 running tasks/);
+  });
+
+  it('scales up like a new service starts: the old tasks run until startMs later, then all of them', () => {
+    ecs.registerServices('tenant-acme', [{ name: 'tenant-acme-web', desiredCount: 1 }]);
+    clock.advance(500);
+
+    ecs.scaleService('tenant-acme', 'tenant-acme-web', 3);
+    const starting = describeWeb().services?.[0];
+    clock.advance(500);
+    const started = describeWeb().services?.[0];
+
+    expect(starting).toMatchObject({ desiredCount: 3, runningCount: 1, pendingCount: 2 });
+    expect(started).toMatchObject({ desiredCount: 3, runningCount: 3, pendingCount: 0 });
+    expect(started?.events?.[0]?.message).toMatch(/has reached a steady state/);
+  });
+
+  it('with startLooks, a service scaled up from 0 is seen starting that many looks, like a new one', () => {
+    const counted = new EcsSimulator({ now: clock.now, startLooks: 2 });
+    counted.registerCluster('tenant-acme');
+    counted.registerServices('tenant-acme', [{ name: 'tenant-acme-web', desiredCount: 2 }]);
+    const look = () =>
+      counted.describeServices({ cluster: 'tenant-acme', services: ['tenant-acme-web'] }).services?.[0]?.runningCount;
+    for (let index = 0; index < 3; index += 1) look();
+    counted.scaleService('tenant-acme', 'tenant-acme-web', 0);
+
+    counted.scaleService('tenant-acme', 'tenant-acme-web', 2);
+
+    expect([look(), look(), look()]).toEqual([0, 0, 2]);
+  });
+
+  it('refuses a service that does not exist (a stack update only scales its own)', () => {
+    expect(() => ecs.scaleService('tenant-acme', 'tenant-acme-nothing', 1)).toThrow(/No live ECS service/);
+  });
+});

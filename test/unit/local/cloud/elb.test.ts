@@ -2,6 +2,7 @@ import {
   ElasticLoadBalancingV2Client,
   DescribeRulesCommand,
   DescribeTagsCommand,
+  ModifyRuleCommand,
   ListenerNotFoundException,
   OperationNotPermittedException,
   PriorityInUseException,
@@ -272,5 +273,151 @@ describe('LoadBalancingSimulator behind the real route adapter', () => {
 
     expect(rules.map((rule) => rule.priority)).toEqual([9]);
     expect(found?.tags).toEqual({ tenantId: 'acme', 'managed-by': 'tenant-orchestrator' });
+  });
+});
+
+const suspended = {
+  Type: 'fixed-response',
+  FixedResponseConfig: {
+    StatusCode: '503',
+    ContentType: 'application/json',
+    MessageBody: '{"message":"This tenant is suspended."}',
+  },
+} as const;
+
+describe('LoadBalancingSimulator fixed-response actions', () => {
+  it('accepts a fixed response and describes it with its order, as DescribeRules does', () => {
+    const created = elb.createRule({ ...ruleInput(5), Actions: [suspended] }).Rules?.[0];
+
+    const described = elb.describeRules({ RuleArns: [created?.RuleArn ?? ''] }).Rules?.[0];
+
+    expect(described?.Actions).toEqual([{ ...suspended, Order: 1 }]);
+  });
+
+  it.each([
+    ['a status code outside 2XX/4XX/5XX', { StatusCode: '302' }, /statusCode.*\^\(2\|4\|5\)/],
+    ['a status code that is not three digits', { StatusCode: '5000' }, /statusCode/],
+    ['a content type outside the five allowed', { StatusCode: '503', ContentType: 'application/xml' }, /contentType/],
+    ['a body over 1,024 characters', { StatusCode: '503', MessageBody: 'x'.repeat(1025) }, /messageBody.*1024/],
+  ])('refuses %s with a ValidationError, in CreateRule and ModifyRule alike', (_case, config, message) => {
+    const rule = elb.createRule(ruleInput(5)).Rules?.[0];
+    const actions = [{ Type: 'fixed-response' as const, FixedResponseConfig: config }];
+
+    const onCreate = thrown(() => elb.createRule({ ...ruleInput(6), Actions: actions }));
+    const onModify = thrown(() => elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Actions: actions }));
+
+    for (const error of [onCreate, onModify]) {
+      expect(error).toMatchObject({ name: 'ValidationError', message: expect.stringMatching(message) });
+    }
+    expect(elb.describeRules({ ListenerArn: listenerArn }).Rules?.map((listed) => listed.Priority)).toEqual([
+      '5',
+      'default',
+    ]);
+    expect(elb.describeRules({ RuleArns: [rule?.RuleArn ?? ''] }).Rules?.[0]?.Actions?.[0]?.Type).toBe('forward');
+  });
+
+  it('accepts a body of exactly 1,024 characters and a fixed response without content type or body', () => {
+    const full = { StatusCode: '200', ContentType: 'text/plain', MessageBody: 'x'.repeat(1024) };
+
+    elb.createRule({ ...ruleInput(5), Actions: [{ Type: 'fixed-response', FixedResponseConfig: full }] });
+    elb.createRule({
+      ...ruleInput(6),
+      Actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }],
+    });
+
+    expect(
+      elb.describeRules({ ListenerArn: listenerArn }).Rules?.map((rule) => rule.Actions?.[0]?.FixedResponseConfig),
+    ).toEqual([
+      full,
+      { StatusCode: '404' },
+      { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'Not Found' },
+    ]);
+  });
+});
+
+describe('LoadBalancingSimulator modifyRule', () => {
+  it('replaces the actions only, keeping conditions, priority, ARN and tags', () => {
+    const rule = elb.createRule(ruleInput(5, 'acme')).Rules?.[0];
+
+    const modified = elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Actions: [suspended] }).Rules?.[0];
+
+    expect(modified).toEqual({
+      RuleArn: rule?.RuleArn,
+      Priority: '5',
+      IsDefault: false,
+      Conditions: ruleInput(5, 'acme').Conditions,
+      Actions: [{ ...suspended, Order: 1 }],
+    });
+    expect(elb.describeRules({ RuleArns: [rule?.RuleArn ?? ''] }).Rules).toEqual([modified]);
+    expect(elb.describeTags({ ResourceArns: [rule?.RuleArn ?? ''] }).TagDescriptions?.[0]?.Tags).toEqual(
+      ruleInput(5, 'acme').Tags,
+    );
+  });
+
+  it('replaces the conditions as a whole list, keeping the actions', () => {
+    const rule = elb.createRule(ruleInput(5, 'acme')).Rules?.[0];
+    const conditions = [
+      { Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'x-tenant-id', Values: ['acme'] } },
+    ];
+
+    elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Conditions: conditions });
+
+    const [described] = elb.describeRules({ RuleArns: [rule?.RuleArn ?? ''] }).Rules ?? [];
+    expect(described?.Conditions).toEqual(conditions);
+    expect(described?.Actions?.[0]).toMatchObject({ Type: 'forward', TargetGroupArn: pooledTargetGroupArn });
+  });
+
+  it('refuses an unknown rule (RuleNotFound), the default rule, empty lists and unknown target groups', () => {
+    elb = new LoadBalancingSimulator({ listeners: [{ listenerArn }], targetGroups: [pooledTargetGroupArn] });
+    const rule = elb.createRule(ruleInput(5)).Rules?.[0];
+    const [defaultRule] = elb.describeRules({ ListenerArn: listenerArn }).Rules?.slice(-1) ?? [];
+    const unknownGroup = pooledTargetGroupArn.replace('73e2d6bc24d8a067', '0000000000000000');
+
+    expect(thrown(() => elb.modifyRule({ RuleArn: `${rule?.RuleArn}0`, Actions: [suspended] }))).toBeInstanceOf(
+      RuleNotFoundException,
+    );
+    expect(thrown(() => elb.modifyRule({ RuleArn: defaultRule?.RuleArn ?? '', Actions: [suspended] }))).toBeInstanceOf(
+      OperationNotPermittedException,
+    );
+    expect(thrown(() => elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Actions: [] }))).toMatchObject({
+      name: 'ValidationError',
+    });
+    expect(thrown(() => elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Conditions: [] }))).toMatchObject({
+      name: 'ValidationError',
+    });
+    expect(
+      thrown(() =>
+        elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Actions: [{ Type: 'forward', TargetGroupArn: unknownGroup }] }),
+      ),
+    ).toBeInstanceOf(TargetGroupNotFoundException);
+    expect(elb.describeRules({ RuleArns: [rule?.RuleArn ?? ''] }).Rules?.[0]?.Actions?.[0]?.Type).toBe('forward');
+  });
+
+  it('throws an injected fault on ModifyRule before changing anything', () => {
+    const rule = elb.createRule(ruleInput(5)).Rules?.[0];
+    const throttled = new Error('Rate exceeded');
+    elb.injectError('ModifyRule', throttled);
+
+    const first = thrown(() => elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Actions: [suspended] }));
+    const unchanged = elb.describeRules({ RuleArns: [rule?.RuleArn ?? ''] }).Rules?.[0]?.Actions?.[0]?.Type;
+    elb.modifyRule({ RuleArn: rule?.RuleArn ?? '', Actions: [suspended] });
+
+    expect(first).toBe(throttled);
+    expect(unchanged).toBe('forward');
+    expect(elb.describeRules({ RuleArns: [rule?.RuleArn ?? ''] }).Rules?.[0]?.Actions?.[0]?.Type).toBe(
+      'fixed-response',
+    );
+  });
+
+  it('is what the SDK client gets for ModifyRuleCommand through a mock', async () => {
+    const rule = elb.createRule(ruleInput(5)).Rules?.[0];
+    const client = new ElasticLoadBalancingV2Client({ region: 'us-east-1' });
+    const mock = mockClient(client);
+    mock.on(ModifyRuleCommand).callsFake((input) => elb.modifyRule(input));
+
+    const output = await client.send(new ModifyRuleCommand({ RuleArn: rule?.RuleArn ?? '', Actions: [suspended] }));
+
+    expect(output.Rules?.[0]?.Actions?.[0]).toMatchObject({ Type: 'fixed-response', Order: 1 });
+    mock.restore();
   });
 });

@@ -47,6 +47,7 @@ describe('tenantTemplateModel on the real silo-cluster template (premium)', () =
     expect(stack.ownCluster).toBe(true);
     expect(stack.clusterName).toBe('tenant-acme');
     expect(stack.resources).toContainEqual({
+      propertiesDigest: expect.any(String),
       logicalResourceId: 'Cluster',
       resourceType: 'AWS::ECS::Cluster',
       physicalResourceId: 'tenant-acme',
@@ -303,14 +304,14 @@ describe('modelStackFromTemplate on a template the local cloud cannot follow', (
 
   it('throws naming an attribute it does not model', () => {
     const unmodelled = changed((copy) => {
-      copy.Outputs = { ...copy.Outputs, RoleArn: { Value: { 'Fn::GetAtt': ['ExecutionRole', 'Arn'] } } };
+      copy.Outputs = { ...copy.Outputs, RoleId: { Value: { 'Fn::GetAtt': ['ExecutionRole', 'RoleId'] } } };
     });
 
     const error = thrown(() => modelStackFromTemplate(planned.stackName, unmodelled, planned.parameters));
 
     expect(error).toMatchObject({
       name: 'TemplateEvaluationError',
-      message: expect.stringContaining('Fn::GetAtt ExecutionRole.Arn'),
+      message: expect.stringContaining('Fn::GetAtt ExecutionRole.RoleId'),
     });
   });
 
