@@ -4,46 +4,18 @@
  * the execution there with one failure reply, and a replay converging after a failure.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
 import { dynamoDbClient, elbClient } from '../../functions/shared/aws/clients.ts';
 import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import { createRegistry } from '../../functions/shared/registry/tenants.ts';
-import type { EmbeddedRuntime, ExecutionSummary } from '../../local/runtime/api.ts';
 import { injectSdkFault } from '../../local/sdk-faults.ts';
-import {
-  clearClientFaults,
-  enteredStates,
-  kinds,
-  lastState,
-  openTestRuntime,
-  registrationData,
-} from './runtime.fixture.ts';
+import { enteredStates, kinds, lastState, useSharedTestRuntime, registrationData } from './runtime.fixture.ts';
 
 const registry = createRegistry(readRegistryTableName());
 
-let runtime: EmbeddedRuntime;
-let dispose: () => Promise<void>;
-beforeAll(async () => {
-  ({ runtime, dispose } = await openTestRuntime());
-});
-beforeEach(async () => {
-  await runtime.reset();
-});
-afterEach(() => {
-  clearClientFaults();
-  runtime.clearFaults();
-});
-afterAll(async () => {
-  await dispose();
-});
-
-/** Puts the request on the bus and waits for its execution (and, when it failed, the failure reply). */
-async function run(event: unknown): Promise<ExecutionSummary> {
-  const { execution } = await runtime.send(event, { wait: true });
-  if (execution === undefined) throw new Error('the request started no execution');
-  return execution;
-}
+const shared = useSharedTestRuntime();
+const run = shared.run;
 
 /** An offboarding request for the tenant of an onboarding sample, as the control plane sends it (`copy`: sent again, under a new event id). */
 function offboardingFor(sample: string, copy = 0) {
@@ -56,9 +28,9 @@ function offboardingFor(sample: string, copy = 0) {
   };
 }
 
-const tenantRules = () => runtime.resources().rules;
+const tenantRules = () => shared.runtime.resources().rules;
 /** Live stacks (deleted ones are gone from the listing, as from DescribeStacks without a name). */
-const liveStacks = () => runtime.resources().stacks;
+const liveStacks = () => shared.runtime.resources().stacks;
 
 describe('offboarding happy paths', () => {
   it.each(['onboarding-basic', 'onboarding-advanced', 'onboarding-premium'])(
@@ -76,8 +48,8 @@ describe('offboarding happy paths', () => {
       expect(record?.status).toBe('DELETED');
       expect(record?.route).toBeUndefined();
       expect(record?.lock).toBeUndefined();
-      expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
-      expect(registrationData(runtime.replies()[1])).toEqual({
+      expect(kinds(shared.runtime.replies())).toEqual(['sbt_aws_provisionSuccess', 'sbt_aws_deprovisionSuccess']);
+      expect(registrationData(shared.runtime.replies()[1])).toEqual({
         registrationStatus: 'deleted',
         failureReason: null,
         failedStep: null,
@@ -95,13 +67,13 @@ describe('offboarding happy paths', () => {
     const again = await run(offboardingFor('onboarding-advanced', 1));
 
     expect(again.status).toBe('SUCCEEDED');
-    expect(enteredStates(runtime, again.executionArn)).toEqual([
+    expect(enteredStates(shared.runtime, again.executionArn)).toEqual([
       'AcceptOffboardingRequest',
       'IsDuplicateRequest',
       'SendDeprovisionSuccess',
       'TenantOffboarded',
     ]);
-    expect(runtime.replies()).toHaveLength(2);
+    expect(shared.runtime.replies()).toHaveLength(2);
   });
 });
 
@@ -112,7 +84,7 @@ describe('offboarding failures end the execution at the failing state', () => {
     expect(result.status).toBe('FAILED');
     expect(result.failedState).toBe(state);
     expect(result.error).toBe(error);
-    const failures = runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_deprovisionFailure');
+    const failures = shared.runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_deprovisionFailure');
     expect(failures).toHaveLength(1);
     const failure = registrationData(failures[0]);
     expect(failure).toMatchObject({
@@ -129,8 +101,8 @@ describe('offboarding failures end the execution at the failing state', () => {
     const after = Math.floor(Date.now() / 1000);
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(kinds(runtime.replies())).toEqual(['sbt_aws_deprovisionSuccess']);
-    expect(registrationData(runtime.replies()[0])).toMatchObject({ registrationStatus: 'deleted' });
+    expect(kinds(shared.runtime.replies())).toEqual(['sbt_aws_deprovisionSuccess']);
+    expect(registrationData(shared.runtime.replies()[0])).toMatchObject({ registrationStatus: 'deleted' });
     const tenantId = String(readSample('onboarding-advanced').detail.tenantId);
     const tombstone = await registry.getTenant(tenantId);
     const lifetime = Number(process.env.TOMBSTONE_SECONDS);
@@ -161,7 +133,7 @@ describe('offboarding failures end the execution at the failing state', () => {
 
   it('CheckStackDeletion: the stack fails to delete (StackDeletionFailed) with the resource reason', async () => {
     await run(readSample('onboarding-premium'));
-    runtime.failNextStackDelete(/tenant-/, 'Cannot delete cluster: it has active container instances');
+    shared.runtime.failNextStackDelete(/tenant-/, 'Cannot delete cluster: it has active container instances');
 
     const failure = await expectFailure(
       offboardingFor('onboarding-premium'),
@@ -184,21 +156,21 @@ describe('offboarding failures end the execution at the failing state', () => {
 
     // SUPERSEDED: Step Functions' SUCCEEDED, ended in the Superseded state.
     expect(result.status).toBe('SUPERSEDED');
-    expect(lastState(runtime, result.executionArn)).toBe('Superseded');
-    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
+    expect(lastState(shared.runtime, result.executionArn)).toBe('Superseded');
+    expect(kinds(shared.runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
 
   it('a replay after a failed deletion converges: stacks gone, one deleted reply', async () => {
     await run(readSample('onboarding-premium'));
-    runtime.failNextStackDelete(/tenant-/, 'Cannot delete cluster');
+    shared.runtime.failNextStackDelete(/tenant-/, 'Cannot delete cluster');
     const failed = await run(offboardingFor('onboarding-premium'));
     expect(failed.status).toBe('FAILED');
 
-    const replay = await runtime.replay(failed.executionArn, { wait: true });
+    const replay = await shared.runtime.replay(failed.executionArn, { wait: true });
 
     expect(replay.status).toBe('SUCCEEDED');
     expect(liveStacks()).toEqual([]);
-    expect(kinds(runtime.replies())).toEqual([
+    expect(kinds(shared.runtime.replies())).toEqual([
       'sbt_aws_provisionSuccess',
       'sbt_aws_deprovisionFailure',
       'sbt_aws_deprovisionSuccess',

@@ -7,7 +7,7 @@ import { CloudFormationServiceException } from '@aws-sdk/client-cloudformation';
 import { ConditionalCheckFailedException, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { ClusterNotFoundException } from '@aws-sdk/client-ecs';
 import { DescribeRulesCommand, ListenerNotFoundException } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSample } from '../../events/samples.ts';
 import {
   cloudFormationClient,
@@ -18,46 +18,25 @@ import {
 } from '../../functions/shared/aws/clients.ts';
 import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
 import { createRegistry } from '../../functions/shared/registry/tenants.ts';
-import type { EmbeddedRuntime, ExecutionSummary } from '../../local/runtime/api.ts';
+import type { ExecutionSummary } from '../../local/runtime/api.ts';
 import { injectSdkFault } from '../../local/sdk-faults.ts';
 import {
-  clearClientFaults,
   enteredStates,
   kinds,
   lastState,
-  openTestRuntime,
+  useSharedTestRuntime,
   registrationData,
   tenantConfig,
 } from './runtime.fixture.ts';
 
 const registry = createRegistry(readRegistryTableName());
 
-let runtime: EmbeddedRuntime;
-let dispose: () => Promise<void>;
-beforeAll(async () => {
-  ({ runtime, dispose } = await openTestRuntime());
-});
-beforeEach(async () => {
-  await runtime.reset();
-});
-afterEach(() => {
-  clearClientFaults();
-  runtime.clearFaults();
-});
-afterAll(async () => {
-  await dispose();
-});
+const shared = useSharedTestRuntime();
+const run = shared.run;
 
-/** Puts the request on the bus and waits for its execution (and, when it failed, the failure reply). */
-async function run(event: unknown): Promise<ExecutionSummary> {
-  const { execution } = await runtime.send(event, { wait: true });
-  if (execution === undefined) throw new Error('the request started no execution');
-  return execution;
-}
-
-const entered = (execution: ExecutionSummary) => enteredStates(runtime, execution.executionArn);
-const stacks = () => runtime.resources().stacks;
-const rules = () => runtime.resources().rules;
+const entered = (execution: ExecutionSummary) => enteredStates(shared.runtime, execution.executionArn);
+const stacks = () => shared.runtime.resources().stacks;
+const rules = () => shared.runtime.resources().rules;
 
 describe('onboarding happy paths', () => {
   it('basic (pool): registers a route to the pooled services, creates no stack, replies created', async () => {
@@ -79,7 +58,7 @@ describe('onboarding happy paths', () => {
     expect(stacks()).toEqual([]);
     expect(rules()).toHaveLength(1);
     expect(rules()[0]?.conditions).toContain(String(event.detail.tenantId));
-    const replies = runtime.replies();
+    const replies = shared.runtime.replies();
     expect(replies).toHaveLength(1);
     const reply = replies[0];
     expect(reply?.detailType).toBe('sbt_aws_provisionSuccess');
@@ -132,9 +111,9 @@ describe('onboarding happy paths', () => {
       expect(rule?.conditions).toContain(`${tenantId}.tenants.example.com`);
       const described = await elbClient().send(new DescribeRulesCommand({ RuleArns: [rule?.ruleArn ?? ''] }));
       expect(JSON.stringify(described.Rules?.[0]?.Actions)).not.toContain('targetgroup/pooled/');
-      expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
-      expect(tenantConfig(runtime.replies()[0])).toMatchObject({ tenantId, tier, isolationModel: model });
-      expect(JSON.stringify(runtime.replies())).not.toContain(String(event.detail.email));
+      expect(kinds(shared.runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
+      expect(tenantConfig(shared.runtime.replies()[0])).toMatchObject({ tenantId, tier, isolationModel: model });
+      expect(JSON.stringify(shared.runtime.replies())).not.toContain(String(event.detail.email));
       expect((await registry.getTenant(tenantId))?.status).toBe('ACTIVE');
     },
   );
@@ -143,7 +122,7 @@ describe('onboarding happy paths', () => {
     const result = await run(readSample('onboarding-legacy-detail-type'));
 
     expect(result.status).toBe('SUCCEEDED');
-    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
+    expect(kinds(shared.runtime.replies())).toEqual(['sbt_aws_provisionSuccess']);
   });
 
   it('a request sent again after success provisions nothing and sends no second reply', async () => {
@@ -162,7 +141,7 @@ describe('onboarding happy paths', () => {
       'TenantOnboarded',
     ]);
     expect(stacks()).toHaveLength(1);
-    expect(runtime.replies()).toHaveLength(1);
+    expect(shared.runtime.replies()).toHaveLength(1);
   });
 });
 
@@ -173,7 +152,7 @@ describe('onboarding failures end the execution at the failing state', () => {
     expect(result.status).toBe('FAILED');
     expect(result.failedState).toBe(state);
     expect(result.error).toBe(error);
-    const failures = runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_provisionFailure');
+    const failures = shared.runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_provisionFailure');
     expect(failures).toHaveLength(1);
     const failure = registrationData(failures[0]);
     expect(failure).toMatchObject({
@@ -182,7 +161,7 @@ describe('onboarding failures end the execution at the failing state', () => {
       errorName: error,
       executionArn: result.executionArn,
     });
-    expect(runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_provisionSuccess')).toHaveLength(0);
+    expect(shared.runtime.replies().filter((reply) => reply.detailType === 'sbt_aws_provisionSuccess')).toHaveLength(0);
     return { result, failure: failure ?? {} };
   }
 
@@ -237,7 +216,7 @@ describe('onboarding failures end the execution at the failing state', () => {
   });
 
   it('CheckTenantStacks: the stack rolls back (StackCreationFailed) with the failing resource reason', async () => {
-    runtime.failNextStackCreate(
+    shared.runtime.failNextStackCreate(
       /tenant-/,
       'Resource handler returned message: "The maximum number of clusters has been reached"',
     );
@@ -280,8 +259,8 @@ describe('onboarding failures end the execution at the failing state', () => {
 
     // SUPERSEDED: Step Functions' SUCCEEDED, ended in the Superseded state.
     expect(result.status).toBe('SUPERSEDED');
-    expect(lastState(runtime, result.executionArn)).toBe('Superseded');
-    expect(runtime.replies()).toEqual([]);
+    expect(lastState(shared.runtime, result.executionArn)).toBe('Superseded');
+    expect(shared.runtime.replies()).toEqual([]);
   });
 
   it('SendProvisionSuccess: the bus refuses the event', async () => {
@@ -316,7 +295,7 @@ describe('onboarding failures end the execution at the failing state', () => {
 
     expect(result.status).toBe('SUCCEEDED');
     expect(
-      runtime
+      shared.runtime
         .history(result.executionArn)
         .some((entry) => entry.type === 'StateRetried' && entry.state === 'CreateTenantStacks'),
     ).toBe(true);
@@ -327,16 +306,16 @@ describe('onboarding failures end the execution at the failing state', () => {
 describe('replay after a failure converges', () => {
   it('a rolled-back stack is deleted and created again; one stack, one route, one success reply', async () => {
     const event = readSample('onboarding-premium');
-    runtime.failNextStackCreate(/tenant-/, 'Resource limit exceeded');
+    shared.runtime.failNextStackCreate(/tenant-/, 'Resource limit exceeded');
     const first = await run(event);
     expect(first.status).toBe('FAILED');
 
-    const replay = await runtime.replay(first.executionArn, { wait: true });
+    const replay = await shared.runtime.replay(first.executionArn, { wait: true });
 
     expect(replay.status).toBe('SUCCEEDED');
     // Live stacks only (deleted ones are gone from the listing, as from DescribeStacks without a name).
     expect(stacks().map((stack) => stack.status)).toEqual(['CREATE_COMPLETE']);
     expect(rules()).toHaveLength(1);
-    expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess']);
+    expect(kinds(shared.runtime.replies())).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess']);
   });
 });

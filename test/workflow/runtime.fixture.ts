@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import {
   cloudFormationClient,
   dynamoDbClient,
@@ -17,7 +18,13 @@ import {
   eventBridgeClient,
 } from '../../functions/shared/aws/clients.ts';
 import { readRegistryTableName } from '../../functions/shared/config/environment.ts';
-import type { LocalRuntime, LocalRuntimeOptions, ReceivedReply } from '../../local/runtime/api.ts';
+import type {
+  EmbeddedRuntime,
+  ExecutionSummary,
+  LocalRuntime,
+  LocalRuntimeOptions,
+  ReceivedReply,
+} from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import { clearSdkFaults } from '../../local/sdk-faults.ts';
 
@@ -37,6 +44,38 @@ export async function openTestRuntime(options: Omit<LocalRuntimeOptions, 'stateD
     async dispose() {
       await runtime.close();
       rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One runtime for a whole test file: opened before its first test, reset before each test, every
+ * injected fault (the runtime's and the handlers' SDK clients') cleared after each, closed at the end.
+ */
+export function useSharedTestRuntime() {
+  let opened: Awaited<ReturnType<typeof openTestRuntime>> | undefined;
+  const runtime = (): EmbeddedRuntime => {
+    if (opened === undefined) throw new Error('the shared test runtime is used outside a test');
+    return opened.runtime;
+  };
+  beforeAll(async () => {
+    opened = await openTestRuntime();
+  });
+  beforeEach(() => runtime().reset());
+  afterEach(() => {
+    clearClientFaults();
+    runtime().clearFaults();
+  });
+  afterAll(() => opened?.dispose());
+  return {
+    get runtime() {
+      return runtime();
+    },
+    /** Puts the request on the bus and waits for its execution (and, when it failed, the failure reply). */
+    async run(event: unknown): Promise<ExecutionSummary> {
+      const { execution } = await runtime().send(event, { wait: true });
+      if (execution === undefined) throw new Error('the request started no execution');
+      return execution;
     },
   };
 }
