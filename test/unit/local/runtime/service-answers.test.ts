@@ -199,7 +199,7 @@ describe('ModifyRule through the handlers’ ELB client', () => {
       },
     });
 
-    const targetGroupArn = (rule?.action as { targetGroupArn: string }).targetGroupArn;
+    const targetGroupArn = rule !== undefined && 'targetGroupArn' in rule.action ? rule.action.targetGroupArn : '';
     await elbClient().send(
       new ModifyRuleCommand({ RuleArn: rule?.ruleArn, Actions: [{ Type: 'forward', TargetGroupArn: targetGroupArn }] }),
     );
