@@ -57,9 +57,10 @@ export interface UndeliveredEvent {
 }
 
 /**
- * What a listener rule does with a request that matches it: its final action (ELB requires the
- * last action to be the one that answers: forward, redirect or fixed-response;
- * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-update-rules.html).
+ * What a listener rule does with a request that matches it: its final action ("Each rule must
+ * include exactly one of the following types of actions: forward, fixed-response, or redirect,
+ * and it must be the last action to be performed";
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Action.html).
  * A forward to one target group names it; a weighted forward to several lists them with their
  * weights; a fixed response shows what the client gets (`null` where the rule sets nothing);
  * any other action only its type.

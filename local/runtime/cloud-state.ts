@@ -118,8 +118,9 @@ function describeConditions(conditions: readonly RuleCondition[]): string {
 }
 
 /**
- * The rule's final action (the one with the highest Order, which ELB requires to be forward,
- * redirect or fixed-response), in the shape `resources --json` shows it.
+ * The rule's final action (actions run lowest Order first, and ELB requires the last to be the
+ * forward, redirect or fixed-response; see RuleAction), in the shape `resources --json` shows it.
+ * A rule always has one (CreateRule and ModifyRule refuse an empty list); `none` marks a bug here.
  */
 export function describeAction(actions: readonly Action[]): RuleAction {
   const last = actions.reduce<Action | undefined>(
