@@ -1,7 +1,7 @@
 /**
  * Rows of the simulated account's resources: stacks, listener rules, services. Pure.
  */
-import type { CloudResources } from '../local/runtime/api.ts';
+import type { CloudResources, RuleAction } from '../local/runtime/api.ts';
 import { arnTail, type Painter } from './format.ts';
 import { plain } from './views.ts';
 
@@ -23,7 +23,32 @@ export function stackRow(
 }
 
 /** Columns of the listener rules table. */
-export const ruleHeaders = ['PRIORITY', 'TENANT', 'CONDITIONS', 'LISTENER', 'RULE'] as const;
+export const ruleHeaders = ['PRIORITY', 'TENANT', 'CONDITIONS', 'ACTION', 'LISTENER', 'RULE'] as const;
+
+/** A target group's name (`arn:...:targetgroup/acme-web/73e2d6bc24d8a067` -> `acme-web`). */
+function targetGroupName(targetGroupArn: string): string {
+  const [, path] = targetGroupArn.split(':targetgroup/');
+  return path?.split('/')[0] ?? targetGroupArn;
+}
+
+/**
+ * What a rule does with a matching request: `forward to acme-web`, `forward to a-web 80%, b-web 20%`
+ * (weighted), or `fixed response 503 (application/json)`.
+ */
+export function actionText(action: RuleAction): string {
+  if ('targetGroupArn' in action) return `forward to ${targetGroupName(action.targetGroupArn)}`;
+  if ('targetGroups' in action) {
+    const total = action.targetGroups.reduce((sum, group) => sum + (group.weight ?? 0), 0);
+    const shares = action.targetGroups.map((group) => {
+      const share = total > 0 ? ` ${Math.round(((group.weight ?? 0) / total) * 100)}%` : '';
+      return `${targetGroupName(group.targetGroupArn)}${share}`;
+    });
+    return `forward to ${shares.join(', ')}`;
+  }
+  if ('statusCode' in action)
+    return `fixed response ${action.statusCode}${action.contentType !== null ? ` (${action.contentType})` : ''}`;
+  return action.type;
+}
 
 /** The listener's name and id (`app/tenants/50dc…/f2f7…` -> `tenants/f2f7…`). */
 function listenerText(listenerArn: string): string {
@@ -33,7 +58,14 @@ function listenerText(listenerArn: string): string {
 
 /** A listener rule's row; `tenant` is how to show its tenant (default: its id). */
 export function ruleRow(rule: CloudResources['rules'][number], tenant = rule.tenantId ?? '-'): string[] {
-  return [rule.priority, tenant, rule.conditions, listenerText(rule.listenerArn), arnTail(rule.ruleArn)];
+  return [
+    rule.priority,
+    tenant,
+    rule.conditions,
+    actionText(rule.action),
+    listenerText(rule.listenerArn),
+    arnTail(rule.ruleArn),
+  ];
 }
 
 /** Columns of the services table. */

@@ -56,6 +56,29 @@ export interface UndeliveredEvent {
   readonly reason: string;
 }
 
+/**
+ * What a listener rule does with a request that matches it: its final action ("Each rule must
+ * include exactly one of the following types of actions: forward, fixed-response, or redirect,
+ * and it must be the last action to be performed";
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Action.html).
+ * A forward to one target group names it; a weighted forward to several lists them with their
+ * weights; a fixed response shows what the client gets (`null` where the rule sets nothing);
+ * any other action only its type.
+ */
+export type RuleAction =
+  | { readonly type: 'forward'; readonly targetGroupArn: string }
+  | {
+      readonly type: 'forward';
+      readonly targetGroups: readonly { readonly targetGroupArn: string; readonly weight: number | null }[];
+    }
+  | {
+      readonly type: 'fixed-response';
+      readonly statusCode: string;
+      readonly contentType: string | null;
+      readonly messageBody: string | null;
+    }
+  | { readonly type: string };
+
 /** What the simulated cloud holds right now. */
 export interface CloudResources {
   readonly stacks: readonly { stackName: string; status: string; tags: Record<string, string> }[];
@@ -65,6 +88,7 @@ export interface CloudResources {
     priority: string;
     tenantId?: string;
     conditions: string;
+    action: RuleAction;
   }[];
   readonly services: readonly { cluster: string; serviceName: string; desiredCount: number; runningCount: number }[];
 }
@@ -180,10 +204,12 @@ export interface LocalRuntimeOptions {
    * hold it meanwhile, and nothing is saved on close. Default false.
    */
   readonly readOnly?: boolean;
-  /** Simulated durations (ms): stack create/delete, service start. Defaults give a lively demo (~1-2 s). */
+  /** Simulated durations (ms): stack create/update/delete, service start. Defaults give a lively demo (~1-2 s). */
   readonly timings?: {
     readonly createMs?: number;
     readonly deleteMs?: number;
+    /** From UpdateStack to the end of its resource changes. Default: `createMs`. */
+    readonly updateMs?: number;
     readonly startMs?: number;
     /** Services start once DescribeServices saw them starting this many times, instead of after `startMs`. */
     readonly startLooks?: number;
@@ -263,6 +289,12 @@ export interface FaultControls {
   failNextStackCreate(match: string | RegExp, reason: string): void;
   /** The next deletion of a stack whose name matches ends in DELETE_FAILED with `reason`. */
   failNextStackDelete(match: string | RegExp, reason: string): void;
+  /**
+   * The next update of a stack whose name matches fails on its first changed service (or first
+   * change) with `reason` and rolls back to UPDATE_ROLLBACK_COMPLETE; with `rollbackFailureReason`
+   * the rollback fails too and the stack stays in UPDATE_ROLLBACK_FAILED.
+   */
+  failNextStackUpdate(match: string | RegExp, reason: string, options?: { rollbackFailureReason?: string }): void;
   /**
    * The next `times` StartExecution calls (the admission function's) fail (`throttled`:
    * ThrottlingException; `quota`: ExecutionLimitExceeded). Replays are not affected. Cleared by `clearFaults`.

@@ -2,26 +2,33 @@
  * The runtime's simulated cloud: built from the orchestrator's own configuration (listeners,
  * pooled target groups, the shared cluster), saved and restored as JSON, and flattened for display.
  */
-import type { RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { RouteListener, StackConfig } from '../../functions/shared/config/environment.ts';
 import {
   createLocalCloud,
   type CloudFormationState,
   type EcsState,
   type LoadBalancingState,
+  type Clock,
   type LocalCloud,
 } from '../cloud/index.ts';
-import type { CloudResources } from './api.ts';
+import type { CloudResources, RuleAction } from './api.ts';
 
 /** Simulated durations in milliseconds. */
 export interface CloudTimings {
   readonly createMs: number;
   readonly deleteMs: number;
+  /** From UpdateStack to the end of its resource changes. @default createMs */
+  readonly updateMs?: number;
   readonly startMs: number;
   readonly startLooks?: number;
 }
 
-/** What `cloud.json` holds. */
+/**
+ * What `cloud.json` holds: each simulator's whole state, stack updates in flight and finished
+ * included (their timelines, revisions, the latest update's plan, queued update failures), so a
+ * command run in a later process sees an update come due, or fail and roll back, where it would have.
+ */
 export interface SavedCloud {
   readonly version: 1;
   readonly cloudFormation: CloudFormationState;
@@ -29,16 +36,21 @@ export interface SavedCloud {
   readonly ecs: EcsState;
 }
 
-/** A cloud matching the configuration the handlers read, optionally with saved state. */
+/**
+ * A cloud matching the configuration the handlers read, optionally with saved state; `now` is
+ * the simulators' clock (tests move time by hand).
+ */
 export function buildCloud(
   listeners: readonly RouteListener[],
   stacks: StackConfig,
   timings: CloudTimings,
   saved?: SavedCloud,
+  now?: Clock,
 ): LocalCloud {
   const sharedCluster = stacks.sharedParameters.SharedClusterName;
   const cloud = createLocalCloud({
     ...timings,
+    ...(now !== undefined ? { now } : {}),
     listeners: listeners.map((listener) => ({ listenerArn: listener.listenerArn, quota: listener.capacity })),
     // Rules may forward only to target groups that exist: the pooled ones and those stacks create.
     targetGroups: listeners.map((listener) => listener.pooledTargetGroupArn),
@@ -78,6 +90,7 @@ export function resourcesOf(cloud: LocalCloud): CloudResources {
         priority: rule.Priority ?? '',
         ...(rule.Tags.tenantId !== undefined ? { tenantId: rule.Tags.tenantId } : {}),
         conditions: describeConditions(rule.Conditions ?? []),
+        action: describeAction(rule.Actions ?? []),
       })),
     services: cloud.ecs
       .listServices()
@@ -102,4 +115,40 @@ function describeConditions(conditions: readonly RuleCondition[]): string {
       return `${condition.Field ?? 'condition'} ${(condition.Values ?? []).join(',')}`;
     })
     .join('; ');
+}
+
+/**
+ * The rule's final action (actions run lowest Order first, and ELB requires the last to be the
+ * forward, redirect or fixed-response; see RuleAction), in the shape `resources --json` shows it.
+ * A rule always has one (CreateRule and ModifyRule refuse an empty list); `none` marks a bug here.
+ */
+export function describeAction(actions: readonly Action[]): RuleAction {
+  const last = actions.reduce<Action | undefined>(
+    (latest, action) => (latest === undefined || (action.Order ?? 0) >= (latest.Order ?? 0) ? action : latest),
+    undefined,
+  );
+  if (last === undefined) return { type: 'none' };
+  if (last.Type === 'fixed-response') {
+    const config = last.FixedResponseConfig;
+    return {
+      type: 'fixed-response',
+      statusCode: config?.StatusCode ?? '',
+      contentType: config?.ContentType ?? null,
+      messageBody: config?.MessageBody ?? null,
+    };
+  }
+  if (last.Type === 'forward') {
+    const groups = last.ForwardConfig?.TargetGroups ?? [];
+    // ELB reports a single-target forward both as TargetGroupArn and as a one-entry ForwardConfig.
+    const single = last.TargetGroupArn ?? (groups.length === 1 ? groups[0]?.TargetGroupArn : undefined);
+    if (single !== undefined) return { type: 'forward', targetGroupArn: single };
+    return {
+      type: 'forward',
+      targetGroups: groups.map((group) => ({
+        targetGroupArn: group.TargetGroupArn ?? '',
+        weight: group.Weight ?? null,
+      })),
+    };
+  }
+  return { type: last.Type ?? 'unknown' };
 }

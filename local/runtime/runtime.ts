@@ -282,6 +282,12 @@ async function open(
     clearFaults: () => faults.clear(),
     failNextStackCreate: (match, reason) => cloud.cloudFormation.failNextCreate(match, reason),
     failNextStackDelete: (match, reason) => cloud.cloudFormation.failNextDelete(match, reason),
+    failNextStackUpdate: (match, reason, updateOptions = {}) =>
+      cloud.cloudFormation.failNextUpdate(match, reason, {
+        ...(updateOptions.rollbackFailureReason !== undefined
+          ? { rollbackFailureReason: updateOptions.rollbackFailureReason }
+          : {}),
+      }),
     startExecutionFailures: (times, kind) => faults.failStarts(times, kind),
     dropStatusEvents: (times) => faults.dropStatusEvents(times),
 

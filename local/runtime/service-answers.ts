@@ -20,12 +20,14 @@ export function serviceAnswers(
   return {
     CloudFormation: {
       CreateStack: (input) => cloud().cloudFormation.createStack(input),
+      UpdateStack: (input) => cloud().cloudFormation.updateStack(input),
       DescribeStacks: (input) => cloud().cloudFormation.describeStacks(input),
       DescribeStackEvents: (input) => cloud().cloudFormation.describeStackEvents(input),
       DeleteStack: (input) => cloud().cloudFormation.deleteStack(input),
     },
     ElasticLoadBalancingV2: {
       CreateRule: (input) => cloud().elb.createRule(input),
+      ModifyRule: (input) => cloud().elb.modifyRule(input),
       DescribeRules: (input) => cloud().elb.describeRules(input),
       DeleteRule: (input) => cloud().elb.deleteRule(input),
       DescribeTags: (input) => cloud().elb.describeTags(input),

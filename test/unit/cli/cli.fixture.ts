@@ -216,6 +216,10 @@ export class FakeRuntime implements LocalRuntime {
       priority: String(priority),
       tenantId,
       conditions: route.style === 'host' ? `host-header=${route.value}` : `http-header X-Tenant-Id=${tenantId}`,
+      action: {
+        type: 'forward',
+        targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/${tier === 'basic' ? 'pooled-web' : `${tenantId.slice(0, 8)}-web`}/73e2d6bc24d8a067`,
+      },
     });
     this.records.set(tenantId, {
       tenantId,

@@ -108,7 +108,10 @@ describe('listings with --json', () => {
     const document = json<CloudResources>(context);
     expect(Object.keys(document)).toEqual(['stacks', 'rules', 'services']);
     expect(document.stacks).toHaveLength(1);
-    expect(document.rules[0]).toMatchObject({ tenantId: '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b' });
+    expect(document.rules[0]).toMatchObject({
+      tenantId: '2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b',
+      action: { type: 'forward', targetGroupArn: expect.stringContaining(':targetgroup/2f1c9d3e-web/') },
+    });
   });
 
   it('prints nothing but the document, even when empty', async () => {
@@ -196,6 +199,8 @@ describe('listings as tables', () => {
     expect(text).toContain('Routes (listener rules) (1)');
     expect(text).toContain('Services (1)');
     expect(text).toMatch(/tenant-2f1c9d3e-6a44-4b7a-9a51-0c7d1e2f3a4b +CREATE_COMPLETE/);
+    expect(text).toMatch(/PRIORITY +TENANT +CONDITIONS +ACTION +LISTENER +RULE/);
+    expect(text).toMatch(/host-header=2f1c9d3e-\S+ +forward to 2f1c9d3e-web +tenants\//);
   });
 
   it('says so when there is nothing', async () => {

@@ -14,7 +14,7 @@ import {
   tenantRow,
   tenantView,
 } from '../../../cli/views.ts';
-import { ruleRow, stackRow } from '../../../cli/resource-views.ts';
+import { actionText, ruleRow, stackRow } from '../../../cli/resource-views.ts';
 import { listenerArn } from './cli.fixture.ts';
 
 const record: TenantRecord = {
@@ -320,7 +320,41 @@ describe('history and resources', () => {
         priority: '12',
         tenantId: 'acme-1',
         conditions: 'host-header=a',
+        action: {
+          type: 'forward',
+          targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/acme-1-web/73e2d6bc24d8a067',
+        },
       }),
-    ).toEqual(['12', 'acme-1', 'host-header=a', 'tenants/f2f7dc8efc522ab2', '9a8b']);
+    ).toEqual(['12', 'acme-1', 'host-header=a', 'forward to acme-1-web', 'tenants/f2f7dc8efc522ab2', '9a8b']);
+  });
+
+  it('says what a rule does: where it forwards, or the fixed response it answers', () => {
+    expect(
+      actionText({
+        type: 'forward',
+        targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/pooled/1a2b',
+      }),
+    ).toBe('forward to pooled');
+    expect(
+      actionText({
+        type: 'forward',
+        targetGroups: [
+          { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/old/1a', weight: 3 },
+          { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/new/2b', weight: 1 },
+        ],
+      }),
+    ).toBe('forward to old 75%, new 25%');
+    expect(
+      actionText({
+        type: 'fixed-response',
+        statusCode: '503',
+        contentType: 'application/json',
+        messageBody: '{"message":"This tenant is suspended."}',
+      }),
+    ).toBe('fixed response 503 (application/json)');
+    expect(actionText({ type: 'fixed-response', statusCode: '404', contentType: null, messageBody: null })).toBe(
+      'fixed response 404',
+    );
+    expect(actionText({ type: 'redirect' })).toBe('redirect');
   });
 });
