@@ -51,13 +51,13 @@ function headlineRows(results: BenchResults): Row[] {
 }
 
 /** The text printed at the end of `npm run bench`. */
-export function headline(results: BenchResults): string {
+export function headline(results: BenchResults, summaryPath = 'bench/results/summary.md'): string {
   return [
     textTable(['Figure', 'Value'], headlineRows(results)),
     '',
     textTable(['Target', 'Measured', 'Result'], targetRows(results)),
     '',
-    `Whole run: ${results.durationSeconds.toFixed(0)} s. Details: bench/results/summary.md`,
+    `Whole run: ${results.durationSeconds.toFixed(0)} s. Details: ${summaryPath}`,
   ].join('\n');
 }
 
