@@ -55,6 +55,8 @@ const overhead = {
       startMs: { p50: 1, p95: 2 },
       inWorkflowMs: { p50: 15, p95: 19 },
       meanTaskMs: { AcceptRequest: 3 },
+      baselineMs: { p50: 1.5 },
+      overheadRatio: { p50: 11, p95: 14 },
     },
     {
       tier: 'premium',
@@ -67,6 +69,8 @@ const overhead = {
       startMs: { p50: 1, p95: 2 },
       inWorkflowMs: { p50: 22, p95: 35 },
       meanTaskMs: { AcceptRequest: 3 },
+      baselineMs: { p50: 1.5 },
+      overheadRatio: { p50: 11, p95: 14 },
     },
   ],
 } as unknown as OverheadResult;
@@ -105,6 +109,10 @@ describe('comparisonSection', () => {
 describe('overheadSection', () => {
   it('gives no fixed duration for what the run did not measure', () => {
     expect(overheadSection(overhead)).not.toContain('about 100 ms');
+  });
+
+  it('reports the overhead as a ratio to the baseline measured in the same run', () => {
+    expect(overheadSection(overhead)).toContain('| 11 / 14 (round trip 1.5 ms) |');
   });
 });
 

@@ -94,6 +94,8 @@ describe('overheadTargets', () => {
       startMs: { p50: 5, p95: 10 },
       inWorkflowMs: { p50: 1195, p95: 1490 },
       meanTaskMs: { PlanTenantResources: 20, CheckTenantStacks: 900, ActivateTenant: 40 },
+      baselineMs: { p50: 2 },
+      overheadRatio: { p50: 600, p95: 750 },
       ...extra,
     }) as OverheadFigures;
 
@@ -104,6 +106,7 @@ describe('overheadTargets', () => {
     expect(check?.target).toContain('local runtime');
     expect(check?.why).toContain('the slowest Task state is CheckTenantStacks, 900 ms');
     expect(check?.closeTheGap).toContain('from the first state on (1490 ms p95)');
+    expect(check?.measured).toContain('p95 750× a DynamoDB round trip');
   });
 });
 
