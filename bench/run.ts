@@ -7,6 +7,9 @@
  *   npm run bench -- --quick               smaller samples, sizes 10 and 100 (under a minute)
  *   npm run bench -- --sections cost,cold-start --sizes 10,100,300 --deadline 120 --runs 50 --loads 10
  *   npm run bench -- --report-only         rewrite the summary and the plot from latest.json (after changing the report)
+ *
+ * Only a full run (no options) writes bench/results (latest.json, and the committed summary.md and
+ * scale.svg); a quick or partial run writes them to node_modules/.cache/bench/results instead.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,7 @@ import { benchTiers } from './lib/requests.ts';
 import { growthExponent, linearFit } from './lib/stats.ts';
 import type { BenchResults, ComparisonResult, ScaleResult, TargetCheck } from './report/results.ts';
 import { headline, scalePlot, summaryMarkdown } from './report/summary.ts';
+import { outputFiles } from './report/outputs.ts';
 import { isCleanRun } from './report/results.ts';
 import { coldStartTargets, costTargets, overheadTargets, scaleTargets } from './report/targets.ts';
 import type { ColdStartResult } from './sections/cold-start.ts';
@@ -29,7 +33,6 @@ import type { OverheadResult } from './sections/overhead.ts';
 import type { ScaleFigures } from './sections/scale.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const resultsDirectory = join(projectRoot, 'bench', 'results');
 const workDirectory = join(projectRoot, 'node_modules', '.cache', 'bench');
 
 const allSections = ['cost', 'overhead', 'cold-start', 'scale'] as const;
@@ -136,10 +139,12 @@ function comparison(): ComparisonResult {
 }
 
 const started = performance.now();
-mkdirSync(resultsDirectory, { recursive: true });
 const reportOnly = values['report-only'] ?? false;
+// --report-only rewrites the full run's summary from its latest.json; with --quick, the quick run's.
 const previous = reportOnly
-  ? (JSON.parse(readFileSync(join(resultsDirectory, 'latest.json'), 'utf8')) as BenchResults)
+  ? (JSON.parse(
+      readFileSync(outputFiles(quick ? 'quick' : 'full', projectRoot, workDirectory).latestJson, 'utf8'),
+    ) as BenchResults)
   : undefined;
 let cost: CostResult | undefined = previous?.cost;
 let overhead: OverheadResult | undefined = previous?.overhead;
@@ -197,7 +202,10 @@ const results: BenchResults = {
   comparison: comparison(),
   targets,
 };
-writeFileSync(join(resultsDirectory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(resultsDirectory, 'summary.md'), summaryMarkdown(results));
-if (scale) writeFileSync(join(resultsDirectory, 'scale.svg'), scalePlot(scale));
-process.stdout.write(`\n${headline(results)}\n`);
+// Only a full run replaces the committed summary; a quick or partial one writes beside the cache.
+const outputs = outputFiles(results.mode, projectRoot, workDirectory);
+mkdirSync(dirname(outputs.summaryMarkdown), { recursive: true });
+writeFileSync(outputs.latestJson, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(outputs.summaryMarkdown, summaryMarkdown(results));
+if (scale) writeFileSync(outputs.scaleSvg, scalePlot(scale));
+process.stdout.write(`\n${headline(results, outputs.summaryMarkdown)}\n`);

@@ -4,6 +4,7 @@
  * Prices as checked in 2026-11 against the pages named in each `source`. They change: re-check
  * every figure before quoting a result, and update `pricesCheckedOn` with them.
  */
+import { orchestratorFunctionMemoryMb } from '../../infra/constructs/orchestrator-function.ts';
 
 /** When the prices below were last compared with the pages they cite. */
 export const pricesCheckedOn = '2026-11';
@@ -64,8 +65,8 @@ export const prices = {
   },
 } as const satisfies Record<string, Price>;
 
-/** Memory of every orchestrator function (infra/constructs/orchestrator-function.ts). */
-export const lambdaMemoryMb = 256;
+/** Memory of every orchestrator function, as the CDK construct sets it (not a copy). */
+export const lambdaMemoryMb: number = orchestratorFunctionMemoryMb;
 
 /** What one workflow run consumed, in the units AWS bills. */
 export interface WorkflowUsage {

@@ -11,10 +11,10 @@ import { waitAfterPolls } from '../../functions/check-services/stability.ts';
 /** Seconds of the Wait that follows the look with this zero-based index. */
 export type WaitSchedule = (lookIndex: number) => number;
 
-/** converge-stacks: the first call returns `nextWaitSeconds(0)`, each later one the next step (30, 45, then 60 s). */
+/** converge-stacks: the first call returns `nextWaitSeconds(0)`, each later one the next step of that function. */
 export const stackLoopWaits: WaitSchedule = (lookIndex) => nextWaitSeconds(lookIndex);
 
-/** check-services: the first look reports `polls: 1` and waits `waitAfterPolls(1)` (8, 11, 17, 25, then 30 s). */
+/** check-services: the first look reports `polls: 1` and waits `waitAfterPolls(1)`, then `waitAfterPolls(2)`, and so on. */
 export const servicesLoopWaits: WaitSchedule = (lookIndex) => waitAfterPolls(lookIndex + 1);
 
 /** How a loop goes for one resource. */
@@ -46,5 +46,8 @@ export function loopCount(readySeconds: number, schedule: WaitSchedule, maxLooks
   return { looks: waits + 1, waits, waitedSeconds };
 }
 
-/** Billed transitions one extra pass of a loop adds: the Choice, the Wait and the Task. */
+/**
+ * Billed transitions one extra pass of a loop adds: the Wait, the Task and the Choice that sends it
+ * back (test/unit/bench/lib/wait-schedule.test.ts walks the state machines to check it).
+ */
 export const transitionsPerLoopPass = 3;

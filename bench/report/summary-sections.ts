@@ -1,13 +1,13 @@
 /**
  * The Markdown sections of bench/results/summary.md, one function per benchmark section.
  */
-import { lambdaGbSeconds, prices, pricesCheckedOn, workflowCost } from '../lib/pricing.ts';
+import { lambdaGbSeconds, lambdaMemoryMb, prices, pricesCheckedOn, workflowCost } from '../lib/pricing.ts';
 import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { CostResult, WorkflowFigures } from '../sections/cost.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
 import type { ComparisonResult, ScaleResult } from './results.ts';
 import { markdownTable } from './tables.ts';
-import { dollars } from './targets.ts';
+import { costBasis, dollars } from './targets.ts';
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(0);
 
@@ -38,9 +38,9 @@ export function costSection(cost: CostResult): string {
       'WRU',
       'Events',
       'Simulated s',
-      'Requests',
-      'Logs + X-Ray',
-      'Total',
+      `Requests (${costBasis})`,
+      'Logs + X-Ray (estimated)',
+      `Total (${costBasis})`,
     ],
     runs.map((run) => [
       label(run),
@@ -79,8 +79,12 @@ export function costSection(cost: CostResult): string {
       dollars(run.cost.traces),
     ]),
   );
+  // A DescribeStacks refused with ValidationError is how CloudFormation answers for a stack that does not exist (yet).
   const errors = runs.flatMap((run) =>
-    Object.entries(run.sdkErrors).map(([error, count]) => `${label(run)}: ${count} × ${error}`),
+    Object.entries(run.sdkErrors).map(
+      ([error, count]) =>
+        `${label(run)}: ${count} × ${error}${error === 'CloudFormation DescribeStacks ValidationError' ? ' (a stack not there yet, or gone)' : ''}`,
+    ),
   );
   const sensitivity = runs.map((run) => {
     const slower = workflowCost({
@@ -97,7 +101,7 @@ export function costSection(cost: CostResult): string {
   return [
     '## 1. Cost per onboarding and offboarding',
     '',
-    `Simulated cloud (a clock the benchmark moves by each Wait state's seconds): silo-services stack ${durations.createSeconds['silo-services']} s, silo-cluster stack ${durations.createSeconds['silo-cluster']} s, delete ${durations.deleteSeconds} s, services steady ${durations.servicesStartSeconds} s after their stack. "Looks" are the loop's Task invocations; in brackets what the wait schedule (converge.ts \`nextWaitSeconds\`, stability.ts \`waitAfterPolls\`) predicts for those durations. A warm-up tenant of each tier runs first.`,
+    `Simulated cloud (a clock the benchmark moves by each Wait state's seconds): silo-services stack ${durations.createSeconds['silo-services']} s, silo-cluster stack ${durations.createSeconds['silo-cluster']} s, delete ${durations.deleteSeconds} s, services steady ${durations.servicesStartSeconds} s after their stack. "Looks" are the loop's Task invocations; in brackets what the wait schedule (converge.ts \`nextWaitSeconds\`, stability.ts \`waitAfterPolls\`) predicts for those durations. A warm-up tenant of each tier runs first. Dollar figures are this run's counts on the local runtime priced at list prices, not a measured bill.`,
     '',
     overview,
     '',
@@ -105,14 +109,12 @@ export function costSection(cost: CostResult): string {
     '',
     calls,
     '',
-    errors.length === 0
-      ? 'No call failed.'
-      : `Failed calls (expected ones: a first DescribeStacks of a stack that does not exist yet): ${errors.join('; ')}.`,
+    errors.length === 0 ? 'No call failed.' : `Failed calls: ${errors.join('; ')}.`,
     '',
     breakdown,
     '',
     `- Request units come from DynamoDB's own accounting (ReturnConsumedCapacity, as dynalite computes it from item sizes: 1 RRU per 4 KB strongly consistent, 1 WRU per KB), with a minimum of one unit per request; each refused conditional write counts 1 WRU.`,
-    `- Lambda durations are the Task states' wall times here (${runs.map((run) => `${label(run)} ${lambdaGbSeconds(run.lambdaDurationsMs).toFixed(4)} GB-s`).join(', ')}), where the simulated services answer in-process. In AWS each call waits on the service: at ${awsLatencyMsPerInvocation} ms per invocation the duration line would add ${sensitivity.join(', ')}.`,
+    `- Lambda duration is priced at ${lambdaMemoryMb} MB, the memory the CDK construct gives every function (infra/constructs/orchestrator-function.ts); the durations are the Task states' wall times here (${runs.map((run) => `${label(run)} ${lambdaGbSeconds(run.lambdaDurationsMs).toFixed(4)} GB-s`).join(', ')}), where the simulated services answer in-process. In AWS each call waits on the service: at ${awsLatencyMsPerInvocation} ms per invocation the duration line would add ${sensitivity.join(', ')}.`,
     "- Events: the control plane's request plus the reply the workflow puts. CloudFormation, ECS and ELB API calls are free; CloudFormation charges nothing for AWS:: resource types.",
     "- Logs: the handlers' own output at INFO (measured); Step Functions log records (level ALL, no execution data) and Lambda platform records are estimated per event (bench/sections/cost-extras.ts). X-Ray: one trace per execution (an upper bound: sampling records fewer).",
     '- Free tiers (4,000 transitions, 1M Lambda requests a month...) are left out: they would make the first tenants free.',
@@ -137,7 +139,7 @@ export function overheadSection(overhead: OverheadResult): string {
   return [
     '## 2. Orchestration overhead per onboarding (local runtime)',
     '',
-    `Wall time from the request on the bus to the end of the execution, minus the time spent in Wait states (the simulated cloud time: stacks ${t.createMs} ms, services ${t.startMs} ms, waits ${t.waitMs} ms). ${overhead.tiers[0]?.runs ?? 0} onboardings per tier after 3 warm-up runs, one at a time.`,
+    `Wall time from the request on the bus to the end of the execution, minus the time spent in Wait states (the simulated cloud time: stacks ${t.createMs} ms, services ${t.startMs} ms, waits ${t.waitMs} ms). ${overhead.tiers[0]?.runs ?? 0} onboardings per tier after 3 warm-up runs, one at a time. Milliseconds move with the machine's load; after each onboarding the run times a baseline in the same process (the median of five DynamoDB ListTables round trips through the handlers' client) and "In DynamoDB round trips" divides each overhead by it.`,
     '',
     markdownTable(
       [
@@ -146,6 +148,7 @@ export function overheadSection(overhead: OverheadResult): string {
         'Failed',
         'Overhead p50',
         'Overhead p95',
+        'In DynamoDB round trips p50 / p95',
         'Mean',
         'Max',
         'Before first state p50 / p95',
@@ -159,6 +162,7 @@ export function overheadSection(overhead: OverheadResult): string {
         String(tier.failed),
         `${tier.overheadMs.p50.toFixed(0)} ms`,
         `${tier.overheadMs.p95.toFixed(0)} ms`,
+        `${tier.overheadRatio.p50.toFixed(0)} / ${tier.overheadRatio.p95.toFixed(0)} (round trip ${tier.baselineMs.p50.toFixed(1)} ms)`,
         `${tier.overheadMs.mean.toFixed(0)} ms`,
         `${tier.overheadMs.max.toFixed(0)} ms`,
         `${tier.startMs.p50.toFixed(0)} / ${tier.startMs.p95.toFixed(0)} ms`,
@@ -177,7 +181,7 @@ export function overheadSection(overhead: OverheadResult): string {
           .join(', ')}`,
     ),
     '',
-    'Before the first state: the bus delivering the request and the local runner loading the definition and starting aws-local-stepfunctions (which validates a definition the first time a process runs it, about 100 ms, excluded here by the warm-up runs). From the first state on: the handlers (DynamoDB over HTTP to dynalite, simulated answers in-process) and the interpreter between states.',
+    'Before the first state: the bus delivering the request and the local runner loading the definition and starting aws-local-stepfunctions (which validates a definition the first time a process runs it, excluded here by the warm-up runs). From the first state on: the handlers (DynamoDB over HTTP to dynalite, simulated answers in-process) and the interpreter between states.',
   ].join('\n');
 }
 
@@ -186,7 +190,7 @@ export function coldStartSection(coldStart: ColdStartResult): string {
   return [
     '## 3. Cold-start proxies',
     '',
-    `Each function bundled with the CDK construct's esbuild settings (ESM, minify, source map, node24, external @aws-sdk/*, mainFields module,main) into node_modules/.cache/bench, then imported by a fresh \`node\` (${coldStart.nodeVersion}) with the test environment; medians of ${coldStart.bundles[0]?.loads ?? 0} processes. "Deployed" sets NODE_OPTIONS=--enable-source-maps as the functions do. "SDK only" imports just the bundle's external @aws-sdk packages.`,
+    `Each function bundled with the CDK construct's esbuild settings (ESM, minify, source map, node24, external @aws-sdk/*, mainFields module,main) into node_modules/.cache/bench, then imported by a fresh \`node\` (${coldStart.nodeVersion}) on this machine with the test environment; medians of ${coldStart.bundles[0]?.loads ?? 0} processes. "Deployed" sets NODE_OPTIONS=--enable-source-maps as the functions do. "SDK only" imports just the bundle's external @aws-sdk packages. Milliseconds move with the machine's load; "× baseline" does not as much: each bundle load is followed by a load of the baseline (${coldStart.baselineModules.join(' and ')} alone) and the column is the median of the pairs' ratios.`,
     '',
     markdownTable(
       [
@@ -194,6 +198,8 @@ export function coldStartSection(coldStart: ColdStartResult): string {
         'Bundle',
         'Source map',
         'Import (deployed)',
+        '× baseline',
+        'Baseline',
         'Without source maps',
         'SDK only',
         'Process start to handler',
@@ -204,6 +210,8 @@ export function coldStartSection(coldStart: ColdStartResult): string {
         `${kib(bundle.bytes)} KiB`,
         `${kib(bundle.sourceMapBytes)} KiB`,
         `${bundle.importMs.toFixed(0)} ms`,
+        `${bundle.importRatio.toFixed(2)}×`,
+        `${bundle.baselineImportMs.toFixed(0)} ms`,
         `${bundle.importMsWithoutSourceMaps.toFixed(0)} ms`,
         `${bundle.externalsImportMs.toFixed(0)} ms (${bundle.externals.length} packages)`,
         `${bundle.sinceProcessStartMs.toFixed(0)} ms`,
@@ -214,7 +222,7 @@ export function coldStartSection(coldStart: ColdStartResult): string {
       ]),
     ),
     '',
-    `Importing only @aws-sdk/client-dynamodb and @aws-sdk/lib-dynamodb takes ${coldStart.dynamoDbOnlyImportMs.toFixed(0)} ms. In Lambda the SDK comes from the runtime's own copy and the init phase runs on a full CPU, so these are proxies, not Lambda init durations.`,
+    `The baseline (${coldStart.baselineModules.join(' and ')} alone) took ${coldStart.dynamoDbOnlyImportMs.toFixed(0)} ms (median over the run). In Lambda the SDK comes from the runtime's own copy and the init phase runs on a full CPU, so these are proxies, not Lambda init durations.`,
   ].join('\n');
 }
 
@@ -293,6 +301,10 @@ export function comparisonSection(
   const ours = (tier: string, operation: string) =>
     cost?.runs.find((run) => run.tier === tier && run.workflow === operation);
   const basicOverheadMs = overhead?.tiers.find((tier) => tier.tier === 'basic')?.overheadMs.p50;
+  const worstOverheadP95Ms =
+    overhead === undefined || overhead.tiers.length === 0
+      ? undefined
+      : Math.max(...overhead.tiers.map((tier) => tier.overheadMs.p95));
   const rows = comparison.script.map((model) => {
     const run = ours(model.tier, model.operation);
     return [
@@ -320,7 +332,7 @@ export function comparisonSection(
     markdownTable(
       [
         'Run',
-        'This orchestrator (measured)',
+        `This orchestrator (${costBasis})`,
         'Script job, general1.small',
         'Script job, arm1.small',
         'This orchestrator: time to done',
@@ -336,7 +348,7 @@ export function comparisonSection(
       phases.map((phase) => [phase.name, String(phase.seconds), phase.kind, phase.source]),
     ),
     '',
-    `Script job cost = build minutes (rounded up) × ${dollars(prices.codeBuildGeneral1SmallMinute.dollars)}, plus its state machine (2 transitions), 2 events, ~150 KiB of build log and a trace. "Time to done" for this orchestrator is the simulated wait until its last look; its own overhead (section 2) adds well under a second.`,
+    `Script job cost = build minutes (rounded up) × ${dollars(prices.codeBuildGeneral1SmallMinute.dollars)}, plus its state machine (2 transitions), 2 events, ~150 KiB of build log and a trace. "Time to done" for this orchestrator is the simulated wait until its last look; its own overhead (section 2) ${worstOverheadP95Ms === undefined ? 'was not measured in this run' : `was at most ${worstOverheadP95Ms.toFixed(0)} ms (p95) on the local runtime`}.`,
     '',
     `A burst of ${burst.tenants} onboardings: CodeBuild runs ${burst.codeBuildConcurrency} builds at once (assumed) and queues at most ${burst.codeBuildQueueLimit}, so ${burst.scriptRejected} StartBuild calls fail and the ScriptJob reports those tenants as failed unless the control plane retries; the accepted ones finish after ${burst.scriptMakespanHours.toFixed(1)} h, and all ${burst.tenants} (had the control plane retried the refused ones) after ${burst.scriptMakespanAllHours.toFixed(1)} h. This orchestrator needs no build: pool tenants finish in seconds, and ${mine.siloTenants} silo tenants go through ${mine.slots} stack-operation slots (MAX_STACK_OPERATIONS), finishing after about ${mine.makespanHours.toFixed(1)} h (modelled, CloudFormation's own pace assumed unchanged). Queued executions keep polling: ${mine.meanExtraLooks.toFixed(0)} extra looks per silo tenant on average, ${dollars(mine.meanExtraCost)} more per onboarding.`,
     '',

@@ -5,7 +5,7 @@ import { renderPlot, type PlotSeries } from '../lib/svg-plot.ts';
 import { isCleanRun, type BenchResults, type ScaleResult } from './results.ts';
 import { comparisonSection, coldStartSection, costSection, overheadSection, scaleSection } from './summary-sections.ts';
 import { markdownTable, textTable, type Row } from './tables.ts';
-import { dollars } from './targets.ts';
+import { costBasis, dollars } from './targets.ts';
 
 function targetRows(results: BenchResults): Row[] {
   return results.targets.map((check) => [check.target, check.measured, check.met ? 'met' : 'MISSED']);
@@ -16,13 +16,13 @@ function headlineRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   for (const run of results.cost?.runs ?? []) {
     rows.push([
-      `cost: ${run.tier} ${run.workflow}`,
+      `cost (${costBasis}): ${run.tier} ${run.workflow}`,
       `${dollars(run.cost.total)}  (${run.billedTransitions} transitions, ${run.lambdaInvocations} invocations, ${run.readUnits} RRU / ${run.writeUnits} WRU)`,
     ]);
   }
   for (const tier of results.overhead?.tiers ?? []) {
     rows.push([
-      `overhead: ${tier.tier}`,
+      `overhead (local runtime): ${tier.tier}`,
       `p50 ${tier.overheadMs.p50.toFixed(0)} ms, p95 ${tier.overheadMs.p95.toFixed(0)} ms (${tier.runs} runs)`,
     ]);
   }
@@ -30,14 +30,15 @@ function headlineRows(results: BenchResults): Row[] {
   if (bundles.length > 0) {
     const sizes = bundles.map((bundle) => bundle.bytes / 1024);
     const loads = bundles.map((bundle) => bundle.importMs);
+    const ratios = bundles.map((bundle) => bundle.importRatio);
     rows.push([
       'bundles',
-      `${Math.min(...sizes).toFixed(0)}-${Math.max(...sizes).toFixed(0)} KiB, import ${Math.min(...loads).toFixed(0)}-${Math.max(...loads).toFixed(0)} ms`,
+      `${Math.min(...sizes).toFixed(0)}-${Math.max(...sizes).toFixed(0)} KiB, import ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}× the SDK's DynamoDB clients alone (${Math.min(...loads).toFixed(0)}-${Math.max(...loads).toFixed(0)} ms on this machine)`,
     ]);
   }
   for (const run of results.scale?.runs ?? []) {
     rows.push([
-      `scale: ${run.tenants} at once`,
+      `scale (local runtime): ${run.tenants} at once`,
       `${run.seconds.toFixed(1)} s${run.finished ? '' : ' (deadline)'}, ${run.succeeded} ok, ${run.failed} failed, ${run.unfinished} unfinished, peak ${run.peakRssMiB} MiB`,
     ]);
   }
@@ -51,13 +52,13 @@ function headlineRows(results: BenchResults): Row[] {
 }
 
 /** The text printed at the end of `npm run bench`. */
-export function headline(results: BenchResults): string {
+export function headline(results: BenchResults, summaryPath = 'bench/results/summary.md'): string {
   return [
     textTable(['Figure', 'Value'], headlineRows(results)),
     '',
     textTable(['Target', 'Measured', 'Result'], targetRows(results)),
     '',
-    `Whole run: ${results.durationSeconds.toFixed(0)} s. Details: bench/results/summary.md`,
+    `Whole run: ${results.durationSeconds.toFixed(0)} s. Details: ${summaryPath}`,
   ].join('\n');
 }
 

@@ -53,15 +53,31 @@ export interface BundleFigures {
   readonly externalsImportMs: number;
   /** Median milliseconds from process start to the handler export (node's own start included). */
   readonly sinceProcessStartMs: number;
+  /**
+   * Median milliseconds to import the baseline (the SDK's DynamoDB clients alone, {@link baselineModules}),
+   * each load taken right after one of this bundle's, so both see the same machine load.
+   */
+  readonly baselineImportMs: number;
+  /**
+   * Median over the loads of (bundle import, deployed) / (baseline import of the same round): how
+   * many times the SDK client alone the bundle costs. Unlike milliseconds, this barely moves with
+   * the machine's load.
+   */
+  readonly importRatio: number;
   readonly loads: number;
 }
 
+/**
+ * The baseline every import time is divided by: the SDK's DynamoDB client and document client,
+ * which every orchestrator function uses (the tenant registry), imported alone in a fresh process.
+ */
+export const baselineModules = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'] as const;
+
 export interface ColdStartResult {
   readonly nodeVersion: string;
-  /**
-   * Median milliseconds to import only the DynamoDB client and document client: what a function
-   * that uses only DynamoDB would load if it imported only the clients it uses.
-   */
+  /** The modules of the baseline import. */
+  readonly baselineModules: readonly string[];
+  /** Median milliseconds to import only {@link baselineModules}, over every baseline load of the run. */
   readonly dynamoDbOnlyImportMs: number;
   readonly bundles: readonly BundleFigures[];
 }
@@ -153,17 +169,25 @@ export async function runColdStartSection(options: {
   const deployed = { ...base, NODE_OPTIONS: '--enable-source-maps' };
   const plain = { ...base, NODE_OPTIONS: '' };
   const bundles: BundleFigures[] = [];
+  const allBaselines: number[] = [];
   for (const directory of allFunctionDirectories) {
     const { outfile, metafile } = await bundleFunction(directory);
     const withMaps: number[] = [];
     const sinceStart: number[] = [];
     const withoutMaps: number[] = [];
     const externalsOnly: number[] = [];
+    const baseline: number[] = [];
+    const ratios: number[] = [];
     const externals = externalImports(metafile, outfile);
     const bundleUrl = pathToFileURL(outfile).href;
     for (let index = 0; index < options.loads; index += 1) {
       const measured = await load(loaderScript, [bundleUrl], deployed);
+      // The baseline right after the bundle: the pair sees the same load, and their ratio cancels it.
+      const baselineMs = (await load(externalsScript, baselineModules, plain)).importMs;
       withMaps.push(measured.importMs);
+      baseline.push(baselineMs);
+      ratios.push(measured.importMs / baselineMs);
+      allBaselines.push(baselineMs);
       sinceStart.push(measured.sinceProcessStartMs);
       withoutMaps.push((await load(loaderScript, [bundleUrl], plain)).importMs);
       externalsOnly.push((await load(externalsScript, externals, plain)).importMs);
@@ -178,16 +202,19 @@ export async function runColdStartSection(options: {
       externals,
       externalsImportMs: Number(median(externalsOnly).toFixed(1)),
       sinceProcessStartMs: Number(median(sinceStart).toFixed(1)),
+      baselineImportMs: Number(median(baseline).toFixed(1)),
+      importRatio: Number(median(ratios).toFixed(2)),
       loads: options.loads,
     };
     bundles.push(figures);
-    options.log?.(`cold start: ${directory} ${(figures.bytes / 1024).toFixed(0)} KiB, import ${figures.importMs} ms`);
-  }
-  const dynamoDbOnly: number[] = [];
-  for (let index = 0; index < options.loads; index += 1) {
-    dynamoDbOnly.push(
-      (await load(externalsScript, ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'], plain)).importMs,
+    options.log?.(
+      `cold start: ${directory} ${(figures.bytes / 1024).toFixed(0)} KiB, import ${figures.importMs} ms (${figures.importRatio}× the baseline)`,
     );
   }
-  return { nodeVersion: process.version, dynamoDbOnlyImportMs: Number(median(dynamoDbOnly).toFixed(1)), bundles };
+  return {
+    nodeVersion: process.version,
+    baselineModules,
+    dynamoDbOnlyImportMs: Number(median(allBaselines).toFixed(1)),
+    bundles,
+  };
 }

@@ -37,6 +37,8 @@ export interface LoopFigures {
   readonly readySeconds: number;
   readonly looks: number;
   readonly expectedLooks: number;
+  /** The simulated seconds of each of the loop's Wait states in this run, in order. */
+  readonly waitSeconds: readonly number[];
 }
 
 /** One workflow run of one tier. */
@@ -87,6 +89,8 @@ interface Probe {
   readonly clock: VirtualClock;
   readonly catalog: StateCatalog;
   readonly stdout: ReturnType<typeof countStdout>;
+  /** The seconds the clock moved for each Wait state entered, per loop; emptied before each measured run. */
+  readonly appliedWaits: Record<LoopKind, number[]>;
 }
 
 async function measure(
@@ -95,7 +99,9 @@ async function measure(
   workflow: WorkflowName,
   event: Record<string, unknown>,
 ): Promise<WorkflowFigures> {
-  const { runtime, observer, clock, catalog, stdout } = probe;
+  const { runtime, observer, clock, catalog, stdout, appliedWaits } = probe;
+  appliedWaits.stack.length = 0;
+  appliedWaits.services.length = 0;
   const meter = sdkMeter();
   meter.reset();
   const logBefore = stdout.bytes();
@@ -127,7 +133,7 @@ async function measure(
           ? ready.create
           : ready.delete;
     const expectedLooks = loopCount(readySeconds, loop === 'stack' ? stackLoopWaits : servicesLoopWaits).looks;
-    loops.push({ loop, readySeconds, looks, expectedLooks });
+    loops.push({ loop, readySeconds, looks, expectedLooks, waitSeconds: [...appliedWaits[loop]] });
   }
   const usage: WorkflowUsage = {
     stateTransitions: stateEntered + retries,
@@ -176,8 +182,11 @@ export async function runCostSection(
     for (const tier of benchTiers) {
       const ready = readySecondsFor(tier);
       const clock = new VirtualClock();
+      const appliedWaits: Record<LoopKind, number[]> = { stack: [], services: [] };
       const observer = new ExecutionObserver(catalog, (loop, earlierWaits) => {
-        clock.advance(1000 * (loop === 'stack' ? stackLoopWaits(earlierWaits) : servicesLoopWaits(earlierWaits)));
+        const seconds = loop === 'stack' ? stackLoopWaits(earlierWaits) : servicesLoopWaits(earlierWaits);
+        appliedWaits[loop].push(seconds);
+        clock.advance(1000 * seconds);
       });
       const directory = mkdtempSync(join(tmpdir(), `bench-cost-${tier}-`));
       clock.install();
@@ -193,7 +202,7 @@ export async function runCostSection(
         onEvent: observer.onEvent,
       });
       try {
-        const probe: Probe = { runtime, observer, clock, catalog, stdout };
+        const probe: Probe = { runtime, observer, clock, catalog, stdout, appliedWaits };
         const warmUp = newTenant(tier, `warm-up-${tier}`);
         await runtime.send(onboardingRequest(warmUp), { wait: true });
         await runtime.send(offboardingRequest(warmUp), { wait: true });

@@ -41,6 +41,9 @@ export interface OrchestratorFunctionProps {
  */
 export const workflowFunctionTimeoutSeconds = 20;
 
+/** Memory of every orchestrator function, in MB (the benchmark prices Lambda duration with it). */
+export const orchestratorFunctionMemoryMb = 256;
+
 /**
  * ESM bundles have no `require`; some dependencies still call it for Node built-ins.
  * The banner gives them one, the documented esbuild shim.
@@ -75,7 +78,7 @@ export class OrchestratorFunction extends Construct {
       description: `tenant-orchestrator ${props.directory}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      memorySize: orchestratorFunctionMemoryMb,
       timeout: Duration.seconds(props.timeoutSeconds ?? workflowFunctionTimeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codeBuildCost, lambdaGbSeconds, prices, workflowCost } from '../../../../bench/lib/pricing.ts';
+import { orchestratorFunctionMemoryMb } from '../../../../infra/constructs/orchestrator-function.ts';
+import { codeBuildCost, lambdaGbSeconds, lambdaMemoryMb, prices, workflowCost } from '../../../../bench/lib/pricing.ts';
 
 describe('prices', () => {
   it('are the published us-east-1 list prices the cost model was written against', () => {
@@ -69,5 +70,11 @@ describe('codeBuildCost', () => {
   it('bills whole minutes, rounded up', () => {
     expect(codeBuildCost(61, 0.005)).toBeCloseTo(0.01, 12);
     expect(codeBuildCost(60, 0.005)).toBeCloseTo(0.005, 12);
+  });
+});
+
+describe('lambdaMemoryMb', () => {
+  it("is the CDK construct's memory, so a change there reprices Lambda duration", () => {
+    expect(lambdaMemoryMb).toBe(orchestratorFunctionMemoryMb);
   });
 });

@@ -1,10 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { workflowCost } from '../../../../bench/lib/pricing.ts';
-import { costTargets, costWithLooks, scaleTargets, stackLookCost } from '../../../../bench/report/targets.ts';
+import {
+  coldStartTargets,
+  costTargets,
+  costWithLooks,
+  growingCalls,
+  overheadTargets,
+  scaleTargets,
+  stackLookCost,
+  targets,
+} from '../../../../bench/report/targets.ts';
+import type { BundleFigures, ColdStartResult } from '../../../../bench/sections/cold-start.ts';
 import type { WorkflowFigures } from '../../../../bench/sections/cost.ts';
+import type { OverheadFigures } from '../../../../bench/sections/overhead.ts';
 import type { ScaleFigures } from '../../../../bench/sections/scale.ts';
 
-function onboarding(transitions: number, stackLooks: number | undefined): WorkflowFigures {
+function onboarding(transitions: number, stackLooks: number | undefined, waitSeconds: number[] = []): WorkflowFigures {
   const usage = {
     stateTransitions: transitions,
     lambdaInvocations: 10,
@@ -32,7 +43,7 @@ function onboarding(transitions: number, stackLooks: number | undefined): Workfl
     loops:
       stackLooks === undefined
         ? []
-        : [{ loop: 'stack', readySeconds: 360, looks: stackLooks, expectedLooks: stackLooks }],
+        : [{ loop: 'stack', readySeconds: 360, looks: stackLooks, expectedLooks: stackLooks, waitSeconds }],
     handlerLogBytes: 0,
     stepFunctionsLogBytes: 0,
     platformLogBytes: 0,
@@ -41,22 +52,128 @@ function onboarding(transitions: number, stackLooks: number | undefined): Workfl
 }
 
 describe('costTargets', () => {
-  it('passes a cheap onboarding without explanation', () => {
+  it('passes a cheap onboarding without explanation, and says the figure is counts × list prices', () => {
     const [check] = costTargets({ durations: {} as never, runs: [onboarding(8, undefined)] });
 
     expect(check).toMatchObject({ met: true });
+    expect(check?.target).toContain('local counts × list prices');
     expect(check?.why).toBeUndefined();
   });
 
-  it('explains a missed target by the stack loop and prices the shorter loop', () => {
-    const run = onboarding(42, 10);
+  it("explains a missed target with this run's loop and waits, and prices one look", () => {
+    // Waits no schedule of the code produces: the text must come from the run, not from the code.
+    const run = onboarding(42, 10, [7, 9, 11, 13, 17, 19, 23, 29, 31]);
 
     const [check] = costTargets({ durations: {} as never, runs: [run] });
 
     expect(check?.met).toBe(false);
-    expect(check?.why).toContain('looks 10 times over the 360 s');
-    expect(costWithLooks(run, 2)).toBeCloseTo(run.cost.total - 8 * stackLookCost(), 12);
-    expect(check?.closeTheGap).toContain('2 looks instead of 10');
+    expect(check?.why).toContain('looked 10 times over the 360 s');
+    expect(check?.why).toContain('waits of 7, 9, 11, 13, 17, 19, 23, 29, 31 s');
+    expect(check?.why).toContain('The largest line is Step Functions (42 billed transitions)');
+    expect(costWithLooks(run, 1)).toBeCloseTo(run.cost.total - 9 * stackLookCost(), 12);
+    expect(check?.closeTheGap).toContain(`would cost $${costWithLooks(run, 1).toFixed(6)}, which meets the target`);
+  });
+
+  it('says when one look would still miss', () => {
+    const [check] = costTargets({ durations: {} as never, runs: [onboarding(60, 3, [30, 45])] });
+
+    expect(check?.closeTheGap).toContain('still misses the target');
+  });
+});
+
+describe('overheadTargets', () => {
+  const tier = (extra: Partial<OverheadFigures>): OverheadFigures =>
+    ({
+      tier: 'premium',
+      runs: 60,
+      failed: 0,
+      failures: {},
+      wallMs: { p50: 2000, p95: 2500 },
+      waitMs: { p50: 100, p95: 100 },
+      overheadMs: { p50: 1200, p95: 1500, mean: 1250, max: 1600 },
+      startMs: { p50: 5, p95: 10 },
+      inWorkflowMs: { p50: 1195, p95: 1490 },
+      meanTaskMs: { PlanTenantResources: 20, CheckTenantStacks: 900, ActivateTenant: 40 },
+      baselineMs: { p50: 2 },
+      overheadRatio: { p50: 600, p95: 750 },
+      ...extra,
+    }) as OverheadFigures;
+
+  it('names the larger part and the slowest Task state of this run, and says the figure is local', () => {
+    const [check] = overheadTargets({ timings: {} as never, tiers: [tier({})] });
+
+    expect(check?.met).toBe(false);
+    expect(check?.target).toContain('local runtime');
+    expect(check?.why).toContain('the slowest Task state is CheckTenantStacks, 900 ms');
+    expect(check?.closeTheGap).toContain('from the first state on (1490 ms p95)');
+    expect(check?.measured).toContain('p95 750× a DynamoDB round trip');
+  });
+});
+
+describe('coldStartTargets', () => {
+  const bundle = (name: string, extra: Partial<BundleFigures>): BundleFigures => ({
+    function: name,
+    bytes: 150 * 1024,
+    sourceMapBytes: 400 * 1024,
+    topInputs: [
+      { input: 'functions/shared', bytes: 60 * 1024 },
+      { input: '@aws-lambda-powertools/logger', bytes: 40 * 1024 },
+    ],
+    importMs: 120,
+    importMsWithoutSourceMaps: 100,
+    externals: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+    externalsImportMs: 70,
+    sinceProcessStartMs: 160,
+    baselineImportMs: 70,
+    importRatio: 1.7,
+    loads: 10,
+    ...extra,
+  });
+  const result = (bundles: BundleFigures[]): ColdStartResult => ({
+    nodeVersion: 'v24',
+    baselineModules: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+    dynamoDbOnlyImportMs: 70,
+    bundles,
+  });
+
+  it('reads import time as a ratio to the baseline, so a loaded machine does not miss it', () => {
+    // 400 ms would miss any fixed millisecond target; 1.4× the baseline measured beside it does not.
+    const [, load] = coldStartTargets(
+      result([bundle('plan-tenant', { importMs: 400, baselineImportMs: 285, importRatio: 1.4 })]),
+    );
+
+    expect(load?.met).toBe(true);
+    expect(load?.measured).toContain('1.40×');
+  });
+
+  it('explains a slow bundle from its own figures: its SDK packages, its code, its source maps', () => {
+    const slow = bundle('send-reply', {
+      importMs: 300,
+      importMsWithoutSourceMaps: 240,
+      externals: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-eventbridge'],
+      externalsImportMs: 200,
+      importRatio: targets.importRatio + 0.5,
+    });
+
+    const [size, load] = coldStartTargets(result([bundle('plan-tenant', {}), slow]));
+
+    expect(size?.met).toBe(true);
+    expect(load?.met).toBe(false);
+    expect(load?.measured).toContain('slowest send-reply');
+    expect(load?.why).toContain('send-reply imports 3 SDK packages');
+    expect(load?.why).toContain('200 ms of its 300 ms (67%)');
+    expect(load?.why).toContain('source maps add 60 ms');
+    expect(load?.why).not.toContain('every bundle imports every SDK client package');
+    expect(load?.closeTheGap).toContain('@aws-sdk/client-eventbridge beyond the baseline');
+    expect(load?.closeTheGap).not.toContain('functions/shared/clients');
+  });
+
+  it("points at the bundle's own code when the SDK is the smaller part", () => {
+    const slow = bundle('plan-tenant', { importMs: 300, externalsImportMs: 70, importRatio: 4 });
+
+    const [, load] = coldStartTargets(result([slow]));
+
+    expect(load?.closeTheGap).toContain('Its own code is most of it: functions/shared 60 KiB');
   });
 });
 
@@ -83,28 +200,53 @@ describe('scaleTargets', () => {
     ...extra,
   });
 
-  it('meets both targets for a clean, linear 1,000-tenant run', () => {
+  it('meets both targets for a clean, linear 1,000-tenant run, and says it ran locally', () => {
     const checks = scaleTargets({ runs: [run(10, 1), run(1000, 100)], growthExponent: 1 });
 
     expect(checks.map((check) => check.met)).toEqual([true, true]);
+    expect(checks.every((check) => check.target.includes('local runtime'))).toBe(true);
   });
 
-  it('names contention and the local runtime only when the figures show them', () => {
+  it('explains failures from the figures only: the failures, their cause, the calls that grow', () => {
     const failing = run(1000, 127, {
       succeeded: 49,
       failed: 951,
       failures: { 'RegisterTenantRoute: TimeoutError': 951 },
+      failureCauses: { 'RegisterTenantRoute: TimeoutError': 'The operation was aborted' },
       failedConditionalWritesPerTenant: 3.8,
+      sdkCallsPerTenant: { 'DynamoDB Query': 12, 'DynamoDB PutItem': 4 },
     });
 
     const [failures, linear] = scaleTargets({ runs: [run(10, 1), run(100, 7), failing], growthExponent: 0.85 });
 
     expect(failures?.met).toBe(false);
     expect(failures?.why).toContain('951 × RegisterTenantRoute: TimeoutError');
-    expect(failures?.why).toContain('Route priorities are contended');
-    expect(failures?.why).toContain('TimeoutError ("The operation was aborted")');
-    expect(failures?.why).not.toContain('States.Timeout');
+    expect(failures?.why).toContain('3.8 refused conditional writes per tenant');
+    expect(failures?.why).toContain('DynamoDB Query 4 per tenant at 10 tenants, 12 at 1000');
+    expect(failures?.closeTheGap).toContain(
+      'RegisterTenantRoute: TimeoutError (951 executions): "The operation was aborted"',
+    );
+    // Claims about how the code works are not derived from the figures, so they are not made.
+    for (const text of [failures?.why, failures?.closeTheGap])
+      expect(text).not.toMatch(/lowest free|50 sockets|TransientAwsError|picked at random/);
     expect(linear?.met).toBe(false);
     expect(linear?.measured).toContain('had failures');
+  });
+});
+
+describe('growingCalls', () => {
+  it('keeps only calls whose count per tenant grows clearly', () => {
+    const figures = (tenants: number, sdkCallsPerTenant: Record<string, number>) =>
+      ({ tenants, sdkCallsPerTenant }) as unknown as ScaleFigures;
+
+    expect(
+      growingCalls(
+        figures(10, { 'DynamoDB Query': 4, 'DynamoDB GetItem': 2 }),
+        figures(1000, { 'DynamoDB Query': 9, 'DynamoDB GetItem': 2.2, 'ELBv2 CreateRule': 1 }),
+      ),
+    ).toEqual([
+      'DynamoDB Query 4 per tenant at 10 tenants, 9 at 1000',
+      'ELBv2 CreateRule 0 per tenant at 10 tenants, 1 at 1000',
+    ]);
   });
 });

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { modelBurst } from '../../../../bench/lib/burst-model.ts';
+import { lambdaMemoryMb, workflowCost } from '../../../../bench/lib/pricing.ts';
+import {
+  coldStartSection,
+  comparisonSection,
+  costSection,
+  overheadSection,
+} from '../../../../bench/report/summary-sections.ts';
+import { modelScriptBurst, modelScriptRun } from '../../../../bench/sections/comparison.ts';
+import { realisticDurations, type WorkflowFigures } from '../../../../bench/sections/cost.ts';
+import type { OverheadResult } from '../../../../bench/sections/overhead.ts';
+
+const run: WorkflowFigures = {
+  tier: 'basic',
+  workflow: 'onboarding',
+  status: 'SUCCEEDED',
+  stateEntered: 8,
+  retries: 0,
+  billedTransitions: 8,
+  lambdaInvocations: 5,
+  lambdaDurationsMs: [10, 10, 10, 10, 10],
+  sdkCalls: { 'DynamoDB PutItem': 3 },
+  sdkErrors: {},
+  readUnits: 4,
+  writeUnits: 9,
+  failedConditionalWrites: 0,
+  events: 2,
+  simulatedSeconds: 0,
+  loops: [],
+  handlerLogBytes: 0,
+  stepFunctionsLogBytes: 0,
+  platformLogBytes: 0,
+  cost: workflowCost({
+    stateTransitions: 8,
+    lambdaInvocations: 5,
+    lambdaDurationsMs: [10, 10, 10, 10, 10],
+    readRequestUnits: 4,
+    writeRequestUnits: 9,
+    events: 2,
+  }),
+};
+
+const overhead = {
+  timings: { createMs: 30, deleteMs: 30, startMs: 0, waitMs: 10 },
+  tiers: [
+    {
+      tier: 'basic',
+      runs: 60,
+      failed: 0,
+      failures: {},
+      wallMs: { p50: 20, p95: 30 },
+      waitMs: { p50: 0, p95: 0 },
+      overheadMs: { p50: 16, p95: 21, mean: 17, max: 40 },
+      startMs: { p50: 1, p95: 2 },
+      inWorkflowMs: { p50: 15, p95: 19 },
+      meanTaskMs: { AcceptRequest: 3 },
+      baselineMs: { p50: 1.5 },
+      overheadRatio: { p50: 11, p95: 14 },
+    },
+    {
+      tier: 'premium',
+      runs: 60,
+      failed: 0,
+      failures: {},
+      wallMs: { p50: 30, p95: 40 },
+      waitMs: { p50: 0, p95: 0 },
+      overheadMs: { p50: 23, p95: 37, mean: 25, max: 50 },
+      startMs: { p50: 1, p95: 2 },
+      inWorkflowMs: { p50: 22, p95: 35 },
+      meanTaskMs: { AcceptRequest: 3 },
+      baselineMs: { p50: 1.5 },
+      overheadRatio: { p50: 11, p95: 14 },
+    },
+  ],
+} as unknown as OverheadResult;
+
+describe('costSection', () => {
+  it("labels dollars as counts × list prices and names the construct's memory", () => {
+    const text = costSection({ durations: realisticDurations, runs: [run] });
+
+    expect(text).toContain('Total (local counts × list prices)');
+    expect(text).toContain(`priced at ${lambdaMemoryMb} MB, the memory the CDK construct gives every function`);
+  });
+});
+
+describe('comparisonSection', () => {
+  const comparison = {
+    script: [modelScriptRun('basic', 'onboarding', 0)],
+    scriptBurst: modelScriptBurst(1000, 300),
+    orchestratorBurst: modelBurst({ siloTenants: 667, slots: 20, stackSeconds: 300 }),
+  };
+
+  it('does not call the cost column measured', () => {
+    const text = comparisonSection(comparison, { durations: realisticDurations, runs: [run] }, overhead);
+
+    expect(text).toContain('This orchestrator (local counts × list prices)');
+    expect(text).not.toContain('(measured)');
+  });
+
+  it("states this run's overhead instead of a fixed claim", () => {
+    expect(comparisonSection(comparison, undefined, overhead)).toContain(
+      'was at most 37 ms (p95) on the local runtime',
+    );
+    expect(comparisonSection(comparison, undefined, undefined)).toContain('was not measured in this run');
+  });
+});
+
+describe('overheadSection', () => {
+  it('gives no fixed duration for what the run did not measure', () => {
+    expect(overheadSection(overhead)).not.toContain('about 100 ms');
+  });
+
+  it('reports the overhead as a ratio to the baseline measured in the same run', () => {
+    expect(overheadSection(overhead)).toContain('| 11 / 14 (round trip 1.5 ms) |');
+  });
+});
+
+describe('coldStartSection', () => {
+  it('reports each import as a ratio to the baseline measured in the same run', () => {
+    const text = coldStartSection({
+      nodeVersion: 'v24',
+      baselineModules: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+      dynamoDbOnlyImportMs: 70,
+      bundles: [
+        {
+          function: 'plan-tenant',
+          bytes: 140 * 1024,
+          sourceMapBytes: 400 * 1024,
+          topInputs: [],
+          importMs: 120,
+          importMsWithoutSourceMaps: 100,
+          externals: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'],
+          externalsImportMs: 70,
+          sinceProcessStartMs: 160,
+          baselineImportMs: 72,
+          importRatio: 1.66,
+          loads: 10,
+        },
+      ],
+    });
+
+    expect(text).toContain('| × baseline |');
+    expect(text).toContain('| 1.66× | 72 ms |');
+    expect(text).toContain('on this machine');
+  });
+});
