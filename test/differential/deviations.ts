@@ -118,6 +118,49 @@ export const knownDeviations: readonly KnownDeviation[] = [
     },
   },
   {
+    scenario: 'cfn-update-suspend-and-resume',
+    paths: ['suspendStatuses', 'resumeStatuses'],
+    moto: 'completes a stack update within the UpdateStack call: no UPDATE_IN_PROGRESS or cleanup state is ever seen',
+    awsBehaviour:
+      'UpdateStack only starts the update: the stack is UPDATE_IN_PROGRESS, then UPDATE_COMPLETE_CLEANUP_IN_PROGRESS while old resources are removed, then UPDATE_COMPLETE',
+    source:
+      'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html',
+    aws: {
+      suspendStatuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+      resumeStatuses: ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    },
+  },
+  {
+    scenario: 'cfn-update-suspend-and-resume',
+    paths: [
+      'suspended.desiredCounts[0]',
+      'suspended.actions[0].type',
+      'suspended.actions[0].statusCode',
+      'suspended.actions[0].contentType',
+      'suspended.actions[0].messageBody',
+    ],
+    moto: "does not apply a parameter change to the stack's existing resources: the service keeps its desired count and the listener rule keeps forwarding after TenantSuspended becomes true",
+    awsBehaviour:
+      "an update re-evaluates the template with the new parameters and updates every resource whose properties changed (an ECS service's DesiredCount and a listener rule's Actions update without interruption)",
+    source:
+      'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html',
+    aws: {
+      'suspended.desiredCounts[0]': 0,
+      'suspended.actions[0].type': 'fixed-response',
+      'suspended.actions[0].statusCode': '503',
+      'suspended.actions[0].contentType': 'application/json',
+    },
+  },
+  {
+    scenario: 'cfn-update-suspend-and-resume',
+    paths: ['sameUpdateAgain.thrown', 'sameUpdateAgain.message'],
+    moto: 'accepts an update that changes nothing and reports UPDATE_COMPLETE',
+    awsBehaviour:
+      "UpdateStack with the same template and parameters fails with ValidationError 'No updates are to be performed.' (CloudFormation's answer, sometimes prefixed 'CloudFormation failed to preprocess the stack: '; no page states it, so callers match the phrase, never the whole message)",
+    source: `${cloudFormationApi}/API_UpdateStack.html`,
+    aws: { 'sameUpdateAgain.thrown': 'ValidationError' },
+  },
+  {
     scenario: 'elb-delete-rule',
     paths: ['deletedAgain', 'tags'],
     moto: "answers DeleteRule of a rule already deleted with success (its own source notes that AWS documents RuleNotFound), and DescribeTags still returns a deleted rule's tags",

@@ -5,6 +5,7 @@ import { dynamoDbScenarios } from './dynamodb.scenario.ts';
 import { ecsScenarios } from './ecs.scenario.ts';
 import { elbScenarios } from './elb.scenario.ts';
 import { eventBridgeScenarios } from './eventbridge.scenario.ts';
+import { stackUpdateScenarios } from './stack-update.scenario.ts';
 import { stepFunctionsScenarios } from './stepfunctions.scenario.ts';
 
 export const scenarios: readonly Scenario[] = [
@@ -14,6 +15,7 @@ export const scenarios: readonly Scenario[] = [
   ...eventBridgeScenarios,
   ...stepFunctionsScenarios,
   ...cloudFormationScenarios,
+  ...stackUpdateScenarios,
 ];
 
 const names = scenarios.map((scenario) => scenario.name);
