@@ -5,12 +5,14 @@ import { dynamoDbScenarios } from './dynamodb.scenario.ts';
 import { ecsScenarios } from './ecs.scenario.ts';
 import { elbScenarios } from './elb.scenario.ts';
 import { eventBridgeScenarios } from './eventbridge.scenario.ts';
+import { ruleActionScenarios } from './rule-action.scenario.ts';
 import { stackUpdateScenarios } from './stack-update.scenario.ts';
 import { stepFunctionsScenarios } from './stepfunctions.scenario.ts';
 
 export const scenarios: readonly Scenario[] = [
   ...dynamoDbScenarios,
   ...elbScenarios,
+  ...ruleActionScenarios,
   ...ecsScenarios,
   ...eventBridgeScenarios,
   ...stepFunctionsScenarios,

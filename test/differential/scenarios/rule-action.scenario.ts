@@ -1,0 +1,85 @@
+/**
+ * Elastic Load Balancing v2 ModifyRule as suspending and resuming a pool tenant uses it: the
+ * tenant's rule (created by the route step's adapter) switched to a fixed 503 response and back to
+ * forwarding, a fixed response the API refuses, and a rule that does not exist. Raw SDK calls: no
+ * handler sends ModifyRule yet (issue 10); when an adapter lands, this scenario should call it.
+ */
+import { DescribeRulesCommand, ModifyRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { elbClient } from '../../../functions/shared/aws/clients.ts';
+import { createTenantRule, deleteRule } from '../../../functions/shared/aws/listener-rules.ts';
+import { suspendedResponse } from '../../../functions/shared/config/template-parameters.ts';
+import { failureWithMessage, type Scenario } from '../scenario.ts';
+
+const fixed = (statusCode: string, contentType: string, messageBody: string): Action => ({
+  Type: 'fixed-response',
+  FixedResponseConfig: { StatusCode: statusCode, ContentType: contentType, MessageBody: messageBody },
+});
+
+/** The rule's actions as a caller decides on them: the kind, and the fixed response or whether it forwards to `targetGroupArn`. */
+async function actionsOf(ruleArn: string, targetGroupArn: string) {
+  const result = await elbClient().send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
+  return (result.Rules?.[0]?.Actions ?? []).map((action) =>
+    action.Type === 'fixed-response'
+      ? {
+          type: action.Type,
+          statusCode: action.FixedResponseConfig?.StatusCode,
+          contentType: action.FixedResponseConfig?.ContentType,
+          messageBody: action.FixedResponseConfig?.MessageBody,
+        }
+      : {
+          type: action.Type,
+          toTargetGroup:
+            action.TargetGroupArn === targetGroupArn ||
+            (action.ForwardConfig?.TargetGroups ?? []).some((group) => group.TargetGroupArn === targetGroupArn),
+        },
+  );
+}
+
+export const ruleActionScenarios: readonly Scenario[] = [
+  {
+    name: 'elb-modify-rule-action',
+    service: 'ElasticLoadBalancingV2',
+    calls: ['ModifyRule (fixed-response, forward)', 'DescribeRules (RuleArns)'],
+    async run(world) {
+      const { listenerArn, pooledTargetGroupArn } = world.listeners[0];
+      const created = await createTenantRule({
+        listenerArn,
+        priority: 30,
+        targetGroupArn: pooledTargetGroupArn,
+        route: { style: 'header', headerName: 'x-tenant-id', value: 'diff-elb-suspend' },
+        tenantId: 'diff-elb-suspend',
+        tier: 'basic',
+      });
+      if (created.outcome !== 'created') return { created };
+      const { ruleArn } = created;
+      const suspend = fixed(suspendedResponse.statusCode, suspendedResponse.contentType, suspendedResponse.messageBody);
+      await elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [suspend] }));
+      const suspended = await actionsOf(ruleArn, pooledTargetGroupArn);
+      // Switching it again to the same action changes nothing and is not an error.
+      const sameAgain = await failureWithMessage(() =>
+        elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [suspend] })),
+      );
+      await elbClient().send(
+        new ModifyRuleCommand({
+          RuleArn: ruleArn,
+          Actions: [{ Type: 'forward', TargetGroupArn: pooledTargetGroupArn }],
+        }),
+      );
+      const resumed = await actionsOf(ruleArn, pooledTargetGroupArn);
+      const refused = await failureWithMessage(() =>
+        elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [fixed('302', 'text/plain', 'x')] })),
+      );
+      await deleteRule(ruleArn);
+      const gone = await failureWithMessage(() =>
+        elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [suspend] })),
+      );
+      return {
+        suspended,
+        sameAgain: sameAgain.thrown,
+        resumed,
+        refusedStatus: refused.thrown,
+        afterDelete: gone.thrown,
+      };
+    },
+  },
+];
