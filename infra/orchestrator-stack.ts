@@ -30,7 +30,7 @@ import {
   sharedParametersFromReference,
   type SharedInfrastructureReference,
 } from './shared-infrastructure.ts';
-import { synthesizeTenantTemplate } from './tenant-templates/synthesize.ts';
+import { shippedTemplates } from './tenant-templates/versions.ts';
 import { tombstoneLifetime } from './constructs/request-retention.ts';
 import { workflowFunctions } from '../functions/lambda-functions.ts';
 import { checkWorkflowBudgets } from './workflow-budget.ts';
@@ -221,11 +221,21 @@ export class OrchestratorStack extends Stack {
   }
 }
 
-/** Each silo model's template at the catalog's template version, synthesized once. */
+/**
+ * Every shipped version of every silo model's template (infra/tenant-templates/versions): tenants
+ * created from an older version keep theirs, and a rollout or rollback can move a tenant to any of
+ * them. The catalog's version of each model (what new tenants get) must be one of them.
+ */
 export function publishedTemplates(catalog: TierCatalog): PublishedTemplate[] {
-  return (Object.entries(catalog.templateVersions) as [SiloIsolationModel, string][]).map(([model, version]) => ({
-    model,
-    version,
-    template: synthesizeTenantTemplate(model, version),
-  }));
+  const shipped = shippedTemplates();
+  for (const [model, version] of Object.entries(catalog.templateVersions) as [SiloIsolationModel, string][]) {
+    if (!shipped.some((entry) => entry.model === model && entry.version === version)) {
+      const versions = shipped.filter((entry) => entry.model === model).map((entry) => entry.version);
+      throw new Error(
+        `the tier catalog gives new ${model} tenants template version ${version}, which is not shipped ` +
+          `(shipped: ${versions.join(', ') || 'none'}); ship it with npm run templates:freeze -- --model ${model} --version ${version}`,
+      );
+    }
+  }
+  return shipped;
 }

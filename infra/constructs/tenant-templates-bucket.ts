@@ -1,7 +1,8 @@
 /**
  * Where the tenant templates live: a private, versioned bucket the orchestrator's CreateStack calls
- * point at, and the deployment that publishes each silo model's template at the catalog's version.
- * Publishing never removes objects, so tenants created from an older version keep their template.
+ * point at, and the deployment that publishes every shipped version of each silo model's template
+ * (infra/tenant-templates/versions). Publishing never removes objects, so tenants created from a
+ * version no longer shipped keep their template.
  */
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +14,7 @@ import type { SiloIsolationModel } from '../tenant-templates/tenant-parameters.t
 import { tenantTemplateKey } from '../tenant-templates/synthesize.ts';
 import { acknowledgeWildcardResource, nagResourceName } from './nag.ts';
 
-/** A synthesized tenant template and where it is published. */
+/** A shipped tenant template and where it is published. */
 export interface PublishedTemplate {
   readonly model: SiloIsolationModel;
   readonly version: string;
@@ -22,7 +23,7 @@ export interface PublishedTemplate {
 
 /** Properties of {@link TenantTemplatesBucket}. */
 export interface TenantTemplatesBucketProps {
-  /** The templates to publish (one per silo model, at the catalog's template version). */
+  /** The templates to publish: every shipped version of every silo model. */
   readonly templates: readonly PublishedTemplate[];
   /** Retention of the publishing function's logs. */
   readonly logRetention: logs.RetentionDays;

@@ -41,6 +41,14 @@ export interface ServiceSlotProps {
 const healthCheckGracePeriodSeconds = 60;
 /** Shorter than the ALB default (300s) so offboarding and rollouts do not wait five minutes. */
 const deregistrationDelaySeconds = 30;
+/**
+ * Since template 1.1.0: a target is healthy after 2 checks 10 s apart, where the ALB defaults for an
+ * HTTP target group (5 checks 30 s apart) keep a new task out of service for about 150 s, and with it
+ * an onboarding, a resume or a rollout. The check's timeout (5 s by default) stays below the interval.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+ */
+const healthCheckIntervalSeconds = 10;
+const healthyThresholdCount = 2;
 
 /** A Fargate service in one slot of a tenant template. */
 export class ServiceSlot extends Construct {
@@ -166,6 +174,8 @@ export class ServiceSlot extends Construct {
       healthCheckEnabled: true,
       healthCheckProtocol: 'HTTP',
       healthCheckPath: props.slot.healthCheckPath.valueAsString,
+      healthCheckIntervalSeconds,
+      healthyThresholdCount,
       matcher: { httpCode: '200-399' },
       targetGroupAttributes: [
         { key: 'deregistration_delay.timeout_seconds', value: String(deregistrationDelaySeconds) },

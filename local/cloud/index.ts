@@ -39,7 +39,7 @@ export {
   type TenantStackModel,
 } from './template-model.ts';
 export { TemplateEvaluationError } from './template-evaluator.ts';
-export { synthesizedTemplates, type TemplateDocument, type TemplateSource } from './template-source.ts';
+export { shippedTemplateSource, type TemplateDocument, type TemplateSource } from './template-source.ts';
 export type { Clock } from './clock.ts';
 
 export interface LocalCloudOptions {
@@ -67,9 +67,8 @@ export interface LocalCloudOptions {
   /** Services start after this many DescribeServices looks instead of `startMs` (see EcsSimulatorOptions). */
   readonly startLooks?: number;
   /**
-   * What a stack creates. Synthesizing a real template costs about 2 s the first time a machine
-   * needs it; later processes read it from the disk cache (template-source.ts).
-   * @default tenantTemplateModel() (the real tenant templates)
+   * What a stack creates.
+   * @default tenantTemplateModel() (the shipped tenant templates)
    */
   readonly model?: TemplateModel;
 }

@@ -1,6 +1,6 @@
 /**
  * What a tenant stack creates, derived from the real tenant template its TemplateURL names
- * (`<base>/<isolation-model>/<version>/template.json`, synthesized from infra/tenant-templates):
+ * (`<base>/<isolation-model>/<version>/template.json`, a shipped version from infra/tenant-templates/versions):
  * the declared parameters checked, the conditions evaluated, and from the resources that exist
  * the ECS cluster, services, target group, listener rule, required capabilities and outputs.
  * The CloudFormation simulator takes a model as a replaceable strategy (its `model` option); this
@@ -31,7 +31,7 @@ import {
   type ResourceProperties,
 } from './template-resources.ts';
 import {
-  synthesizedTemplates,
+  shippedTemplateSource,
   type ResourceDeclaration,
   type SiloModel,
   type TemplateDocument,
@@ -352,14 +352,19 @@ export function modelStackFromTemplate(
 
 /**
  * The model of the real tenant templates: the TemplateURL's path names the isolation model and
- * version, `source` gives that template (by default synthesized from infra/tenant-templates).
+ * version, `source` gives that template (by default the shipped versions, infra/tenant-templates/versions).
+ * A URL that names no published template is refused with the ValidationError CloudFormation gives
+ * when it cannot read the TemplateURL's object:
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html (TemplateURL)
  */
-export function tenantTemplateModel(source: TemplateSource = synthesizedTemplates()): TemplateModel {
+export function tenantTemplateModel(source: TemplateSource = shippedTemplateSource()): TemplateModel {
   return (stackName, templateUrl, parameters) => {
     const match = templatePath.exec(templateUrl);
-    if (match?.[1] === undefined || match[2] === undefined) {
+    const template =
+      match?.[1] === undefined || match[2] === undefined ? undefined : source(match[1] as SiloModel, match[2]);
+    if (template === undefined) {
       throw cloudFormationValidationError('TemplateURL must reference a valid S3 object to which you have access.');
     }
-    return modelStackFromTemplate(stackName, source(match[1] as SiloModel, match[2]), parameters);
+    return modelStackFromTemplate(stackName, template, parameters);
   };
 }

@@ -21,8 +21,7 @@ import {
   readCloudFormationRoleArn,
   readStackConfig,
 } from '../../functions/shared/config/environment.ts';
-import { tierCatalog } from '../../functions/shared/config/catalog.ts';
-import { synthesizedTemplates } from '../../local/cloud/index.ts';
+import { shippedTemplates } from '../../infra/tenant-templates/versions.ts';
 import { createTables } from '../../local/dynamodb.ts';
 import { applyLocalEnvironment } from '../../local/runtime/environment.ts';
 import { localStateMachineArn } from '../../local/workflow-runner.ts';
@@ -157,11 +156,10 @@ export async function openMotoWorld(endpoint: string): Promise<World> {
     const base = new URL(setting('TEMPLATE_BASE_URL'));
     const bucket = base.hostname.split('.')[0] ?? 'templates';
     await motoRequest(endpoint, 's3', 'PUT', `/${bucket}`);
-    const templates = synthesizedTemplates();
-    for (const [model, version] of Object.entries(tierCatalog.templateVersions)) {
+    // Every shipped version, as a deployment publishes them.
+    for (const { model, version, template } of shippedTemplates()) {
       const key = `${base.pathname.replace(/^\/|\/$/g, '')}/${model}/${version}/template.json`;
-      const body = JSON.stringify(templates(model as 'silo-services' | 'silo-cluster', version));
-      await motoRequest(endpoint, 's3', 'PUT', `/${bucket}/${key}`, body, 'application/json');
+      await motoRequest(endpoint, 's3', 'PUT', `/${bucket}/${key}`, JSON.stringify(template), 'application/json');
     }
 
     const registryTable = setting('TENANT_REGISTRY_TABLE');

@@ -7,7 +7,6 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { firstFailure } from '../../../../functions/shared/aws/stacks.ts';
 import { CloudFormationSimulator } from '../../../../local/cloud/cloudformation.ts';
-import { synthesizedTemplates } from '../../../../local/cloud/template-source.ts';
 import { tenantTemplateModel } from '../../../../local/cloud/template-model.ts';
 import { createStackInput, FakeClock, roleArn } from './cloud.fixture.ts';
 import { realTemplates, slotResourceId } from './real-templates.fixture.ts';
@@ -274,7 +273,7 @@ describe('CloudFormationSimulator describeStackEvents', () => {
     };
     for (let index = 0; index < 40; index += 1)
       bigger.Resources[`ExtraLogGroup${index}`] = { Type: 'AWS::Logs::LogGroup' };
-    const source = synthesizedTemplates({ synthesize: () => bigger });
+    const source = () => bigger;
     cfn = new CloudFormationSimulator({ now: clock.now, createMs: 1500, model: tenantTemplateModel(source) });
     cfn.createStack(createStackInput('tenant-big'));
     const resources = cfn.toJSON().stacks[0]?.resources.length ?? 0;

@@ -10,7 +10,7 @@ import { tierCatalog } from '../../../../functions/shared/config/catalog.ts';
 import { readStackConfig } from '../../../../functions/shared/config/environment.ts';
 import type { RouteSpec, StackSpec } from '../../../../functions/shared/step/schemas.ts';
 import { selectTier, type TierDefinition } from '../../../../functions/shared/config/tier-catalog.ts';
-import { synthesizedTemplates, type SiloModel } from '../../../../local/cloud/template-source.ts';
+import { shippedTemplateSource, type SiloModel } from '../../../../local/cloud/template-source.ts';
 import { listenerArn } from './cloud.fixture.ts';
 
 /** A silo tenant's planned stack, with the route parameters of its claimed slot. */
@@ -57,8 +57,15 @@ export function plannedCreateStackInput(planned: PlannedStack): CreateStackComma
   };
 }
 
-/** The real templates, as the local cloud reads them by default. */
-export const realTemplates = synthesizedTemplates();
+/** The shipped templates, as the local cloud reads them by default. */
+const shipped = shippedTemplateSource();
+
+/** A shipped template; throws when that version was never shipped. */
+export function realTemplates(isolationModel: SiloModel, version: string) {
+  const template = shipped(isolationModel, version);
+  if (template === undefined) throw new Error(`${isolationModel} ${version} is not shipped`);
+  return template;
+}
 
 /**
  * The logical id the real template gives service slot `slot`'s resource of `type`. CDK adds a

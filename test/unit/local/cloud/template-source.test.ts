@@ -1,71 +1,54 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { synthesizedTemplates } from '../../../../local/cloud/template-source.ts';
+import { describe, expect, it } from 'vitest';
+import { CloudFormationSimulator } from '../../../../local/cloud/cloudformation.ts';
+import { shippedTemplateSource } from '../../../../local/cloud/template-source.ts';
+import { readShippedTemplate } from '../../../../infra/tenant-templates/versions.ts';
+import { createStackInput, FakeClock } from './cloud.fixture.ts';
 
-let directory: string;
-
-beforeEach(() => {
-  directory = mkdtempSync(join(tmpdir(), 'tenant-templates-'));
-});
-
-afterEach(() => {
-  rmSync(directory, { recursive: true, force: true });
-});
-
-function fakeTemplate(model: string, version: string) {
-  return { Description: `${model} ${version}`, Resources: {} };
+function thrown(action: () => unknown): { name?: string; message?: string } {
+  try {
+    action();
+  } catch (error) {
+    return error as { name?: string; message?: string };
+  }
+  throw new Error('expected an error');
 }
 
-describe('synthesizedTemplates', () => {
-  it('synthesizes each model and version once, however often a stack asks', () => {
-    const synthesize = vi.fn(fakeTemplate);
-    const source = synthesizedTemplates({ synthesize, cacheDirectory: false });
+describe('shippedTemplateSource', () => {
+  it('gives the frozen file of a shipped version, read once per process', () => {
+    const source = shippedTemplateSource();
 
-    source('silo-cluster', '1.0.0');
-    source('silo-cluster', '1.0.0');
-    source('silo-services', '1.0.0');
-    const second = source('silo-cluster', '1.1.0');
+    const first = source('silo-services', '1.0.0');
 
-    expect(synthesize.mock.calls).toEqual([
-      ['silo-cluster', '1.0.0'],
-      ['silo-services', '1.0.0'],
-      ['silo-cluster', '1.1.0'],
-    ]);
-    expect(second).toEqual(fakeTemplate('silo-cluster', '1.1.0'));
+    expect(first).toEqual(readShippedTemplate('silo-services', '1.0.0'));
+    expect(source('silo-services', '1.0.0')).toBe(first);
   });
 
-  it('reads a template another process kept on disk instead of synthesizing it again', () => {
-    synthesizedTemplates({ synthesize: fakeTemplate, cacheDirectory: directory })('silo-cluster', '1.0.0');
-    const synthesize = vi.fn(fakeTemplate);
+  it('has no template for a version that was never shipped, nor for a path-like version', () => {
+    const source = shippedTemplateSource();
 
-    const template = synthesizedTemplates({ synthesize, cacheDirectory: directory })('silo-cluster', '1.0.0');
+    expect(source('silo-cluster', '9.9.9')).toBeUndefined();
+    expect(source('silo-cluster', '../silo-services/1.0.0')).toBeUndefined();
+  });
+});
 
-    expect(synthesize).not.toHaveBeenCalled();
-    expect(template).toEqual(fakeTemplate('silo-cluster', '1.0.0'));
+describe('the local cloud and template versions', () => {
+  it('refuses CreateStack from a version that was never published, creating nothing', () => {
+    const cfn = new CloudFormationSimulator({ now: new FakeClock().now });
+    const input = createStackInput('tenant-unshipped');
+    const unshipped = { ...input, TemplateURL: input.TemplateURL?.replace('/1.0.0/', '/9.9.9/') };
+
+    const error = thrown(() => cfn.createStack(unshipped));
+
+    expect(error.name).toBe('ValidationError');
+    expect(error.message).toMatch(/TemplateURL must reference a valid S3 object/);
+    expect(cfn.describeStacks({}).Stacks ?? []).toEqual([]);
   });
 
-  it('keeps templates under a digest of their sources and synthesizes again over a torn file', () => {
-    synthesizedTemplates({ synthesize: fakeTemplate, cacheDirectory: directory })('silo-services', '1.0.0');
-    const [digest] = readdirSync(directory);
-    expect(digest).toMatch(/^[0-9a-f]{16}$/);
-    expect(readdirSync(join(directory, digest ?? ''))).toEqual(['silo-services-1.0.0.json']);
-    writeFileSync(join(directory, digest ?? '', 'silo-services-1.0.0.json'), '{"Resour');
-    const synthesize = vi.fn(fakeTemplate);
+  it('creates a stack from a shipped version', () => {
+    const cfn = new CloudFormationSimulator({ now: new FakeClock().now });
 
-    const template = synthesizedTemplates({ synthesize, cacheDirectory: directory })('silo-services', '1.0.0');
+    cfn.createStack(createStackInput('tenant-shipped'));
 
-    expect(synthesize).toHaveBeenCalledTimes(1);
-    expect(template).toEqual(fakeTemplate('silo-services', '1.0.0'));
-  });
-
-  it('leaves the disk alone for a synthesizer of the caller unless told where to keep templates', () => {
-    const synthesize = vi.fn(fakeTemplate);
-
-    synthesizedTemplates({ synthesize })('silo-cluster', '1.0.0');
-    synthesizedTemplates({ synthesize })('silo-cluster', '1.0.0');
-
-    expect(synthesize).toHaveBeenCalledTimes(2);
+    expect(cfn.describeStacks({ StackName: 'tenant-shipped' }).Stacks?.[0]?.StackStatus).toBe('CREATE_IN_PROGRESS');
   });
 });
