@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { InjectedFault, SdkFaultKind } from '../local/runtime/api.ts';
+import { defaultStackName, type AwsTarget } from './aws/deployment.ts';
 import { UsageError } from './exit-codes.ts';
 
 /** Options shared by the commands that start a workflow. */
@@ -40,9 +41,10 @@ export type Command =
     }
   /** `dead-letters --redrive --aws ...`: the tool against a deployed stack, with its own options (cli/aws/dead-letters.ts). */
   | { readonly kind: 'dead-letters-aws'; readonly argv: readonly string[] }
-  | { readonly kind: 'history'; readonly execution: string; readonly json: boolean }
+  | { readonly kind: 'history'; readonly execution: string; readonly json: boolean; readonly aws?: AwsTarget }
   | { readonly kind: 'replies'; readonly json: boolean; readonly raw: boolean }
-  | { readonly kind: 'tenants' | 'executions' | 'resources'; readonly json: boolean }
+  | { readonly kind: 'tenants' | 'executions'; readonly json: boolean; readonly aws?: AwsTarget }
+  | { readonly kind: 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' };
 
 /** The commands that only read the state: they run at once on the last saved state, even while another command runs. */
@@ -75,11 +77,16 @@ const optionSpec = {
   redrive: { type: 'boolean' },
   raw: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  aws: { type: 'boolean' },
+  stack: { type: 'string' },
+  region: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 type OptionName = keyof typeof optionSpec;
 
 const startOptions: readonly OptionName[] = ['wait', 'no-wait', 'json', 'fail', 'verbose'];
+/** Against a deployed stack instead of the local runtime (cli/aws/listings.ts). */
+const awsOptions: readonly OptionName[] = ['aws', 'stack', 'region'];
 
 /** Which options each command accepts, and how many positional arguments it takes. */
 const commandShapes: Record<CommandName, { readonly options: readonly OptionName[]; readonly positional?: string }> = {
@@ -90,9 +97,9 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   replay: { options: startOptions, positional: 'EXECUTION' },
   redrive: { options: startOptions, positional: 'EXECUTION' },
   'dead-letters': { options: ['json', 'redrive', 'wait', 'no-wait', 'verbose'] },
-  history: { options: ['json'], positional: 'EXECUTION' },
-  tenants: { options: ['json'] },
-  executions: { options: ['json'] },
+  history: { options: ['json', ...awsOptions], positional: 'EXECUTION' },
+  tenants: { options: ['json', ...awsOptions] },
+  executions: { options: ['json', ...awsOptions] },
   replies: { options: ['json', 'raw'] },
   resources: { options: ['json'] },
   reset: { options: [] },
@@ -147,8 +154,7 @@ function required(value: string | undefined, flag: string, command: string): str
 function awsDeadLetters(argv: readonly string[]): Command | undefined {
   if (!argv.includes('--aws')) return undefined;
   const command = argv.find((argument) => !argument.startsWith('-'));
-  if (command !== 'dead-letters')
-    throw new UsageError(`--aws belongs to dead-letters --redrive, not ${command ?? 'the demo'}`);
+  if (command !== 'dead-letters') return undefined;
   if (!argv.includes('--redrive'))
     throw new UsageError('--aws needs --redrive (dead-letters --redrive --aws --stack NAME)');
   const rest = [...argv];
@@ -158,8 +164,8 @@ function awsDeadLetters(argv: readonly string[]): Command | undefined {
 
 /** Parses the arguments after the program name. Throws {@link UsageError} for anything malformed. */
 export function parseCommandLine(argv: readonly string[]): Command {
-  const aws = awsDeadLetters(argv);
-  if (aws !== undefined) return aws;
+  const deadLettersAws = awsDeadLetters(argv);
+  if (deadLettersAws !== undefined) return deadLettersAws;
   const { values, positionals, tokens } = parseTokens(argv);
   if (values.help) return { kind: 'help' };
   const [first, ...rest] = positionals;
@@ -181,6 +187,22 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   if (values.wait && values['no-wait']) throw new UsageError('--wait and --no-wait contradict each other');
   if (values.raw && !values.json) throw new UsageError('--raw changes what --json prints: use replies --json --raw');
+  if ((values.stack !== undefined || values.region !== undefined) && !values.aws)
+    throw new UsageError('--stack and --region choose a deployed stack: add --aws');
+  if (values.stack !== undefined && !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(values.stack))
+    throw new UsageError(
+      `--stack needs a CloudFormation stack name (letters, digits and hyphens), got "${values.stack}"`,
+    );
+  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region))
+    throw new UsageError(`--region needs an AWS Region such as us-east-1, got "${values.region}"`);
+  const target: { aws?: AwsTarget } = values.aws
+    ? {
+        aws: {
+          stack: values.stack ?? defaultStackName,
+          ...(values.region !== undefined ? { region: values.region } : {}),
+        },
+      }
+    : {};
 
   const json = values.json ?? false;
   const verbose = values.verbose ?? false;
@@ -208,11 +230,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'dead-letters':
       return { kind: 'dead-letters', redrive: values.redrive ?? false, wait: start.wait, json, verbose };
     case 'history':
-      return { kind: 'history', execution: positional, json };
+      return { kind: 'history', execution: positional, json, ...target };
     case 'reset':
       return { kind: 'reset' };
     case 'replies':
       return { kind: 'replies', json, raw: values.raw ?? false };
+    case 'tenants':
+    case 'executions':
+      return { kind: name, json, ...target };
     default:
       return { kind: name, json };
   }
@@ -270,13 +295,19 @@ Options:
                                 (listings, onboard, offboard, send, replay, redrive,
                                 dead-letters; through npm, use \`npm -s start -- ...\` so npm's
                                 banner stays off stdout)
+  --aws [--stack NAME] [--region REGION]
+                                read a deployed orchestrator instead (tenants, executions,
+                                history): its stack's outputs name the registry and the
+                                workflows (default stack TenantOrchestrator; credentials and
+                                region from the environment, as for the AWS CLI)
   -h, --help                    show this text
 
 Exit codes:
   0  ok
   1  a workflow failed or the control plane received a failure reply
   2  usage or input error (bad arguments, missing file, invalid JSON, unknown execution,
-     ambiguous tenant name), or the state folder stayed in use by another command
+     ambiguous tenant name), the state folder stayed in use by another command, or (--aws)
+     no credentials, no region or no such stack
   3  internal error
 `;
 }

@@ -6,6 +6,8 @@ import type { CloudResources } from '../local/runtime/api.ts';
 import { offboard, onboard, redrive, replay, sendFile } from './actions.ts';
 import type { Command } from './args.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
+import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
+import type { HistoryEntry } from '../local/workflow-runner.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { runDemo } from './demo.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
@@ -19,6 +21,8 @@ import {
   executionHeaders,
   executionRow,
   executionView,
+  type Ending,
+  type ListedExecution,
   historyHeaders,
   historyRow,
   historyView,
@@ -30,11 +34,19 @@ import {
   tenantView,
 } from './views.ts';
 
-/** The tenant registry (`tenants`). */
-export async function listTenants(context: CliContext, json: boolean): Promise<ExitCode> {
-  const tenants = (await context.runtime.tenants())
-    .map(tenantView)
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+/** What a listing prints through: the output, the tenant names it knows, and the program name for hints. */
+export type ListingContext = Pick<CliContext, 'output' | 'tenantNames' | 'program'>;
+
+/** Remembers the names of `records` for labels. */
+function learnNames(context: Pick<CliContext, 'tenantNames'>, records: readonly TenantRecord[]): void {
+  for (const record of records)
+    if (record.tenantName !== undefined && !context.tenantNames.has(record.tenantId))
+      context.tenantNames.set(record.tenantId, record.tenantName);
+}
+
+/** Prints tenant records as `tenants` does, oldest first. */
+export function printTenants(context: ListingContext, records: readonly TenantRecord[], json: boolean): ExitCode {
+  const tenants = records.map(tenantView).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   if (json) printJson(context, { tenants });
   else
     printTable(
@@ -46,27 +58,49 @@ export async function listTenants(context: CliContext, json: boolean): Promise<E
   return ExitCode.ok;
 }
 
-/** Every execution, oldest first (`executions`). */
-export async function listExecutions(context: CliContext, json: boolean): Promise<ExitCode> {
-  const executions = context.runtime
-    .executions()
-    .map(executionView)
-    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+/** The tenant registry (`tenants`). */
+export async function listTenants(context: CliContext, json: boolean): Promise<ExitCode> {
+  return printTenants(context, await context.runtime.tenants(), json);
+}
+
+/** An execution to list and how it ended. */
+export interface ListedRun {
+  readonly execution: ListedExecution;
+  readonly ending: Ending;
+}
+
+/** Prints executions as `executions` does, oldest first; `tenants` gives their names. */
+export function printExecutions(
+  context: ListingContext,
+  runs: readonly ListedRun[],
+  tenants: readonly TenantRecord[],
+  json: boolean,
+): ExitCode {
+  const sorted = [...runs].sort((a, b) => a.execution.startedAt.localeCompare(b.execution.startedAt));
   if (json) {
-    printJson(context, { executions });
+    printJson(context, { executions: sorted.map((run) => executionView(run.execution)) });
     return ExitCode.ok;
   }
-  await learnTenantNames(context);
-  const rows = executions.map((view) =>
+  learnNames(context, tenants);
+  const rows = sorted.map(({ execution, ending }) =>
     executionRow(
-      view,
-      tenantLabel(context.tenantNames, view.tenantId),
+      executionView(execution),
+      tenantLabel(context.tenantNames, execution.tenantId),
       context.output.paint,
-      endingOf(view, context.runtime.history(view.executionArn)),
+      ending,
     ),
   );
   printTable(context, executionHeaders, rows, 'no executions yet');
   return ExitCode.ok;
+}
+
+/** Every execution, oldest first (`executions`). */
+export async function listExecutions(context: CliContext, json: boolean): Promise<ExitCode> {
+  const runs = context.runtime.executions().map((execution) => ({
+    execution,
+    ending: endingOf(execution, context.runtime.history(execution.executionArn)),
+  }));
+  return printExecutions(context, runs, json ? [] : await context.runtime.tenants(), json);
 }
 
 /**
@@ -94,20 +128,24 @@ export async function listReplies(context: CliContext, json: boolean, raw = fals
   return ExitCode.ok;
 }
 
-/** An execution's state-by-state history (`history EXECUTION`). */
-export async function showHistory(context: CliContext, name: string, json: boolean): Promise<ExitCode> {
-  const { runtime, output } = context;
-  const execution = runtime.execution(name);
-  if (!execution) throw new InputError(`no execution named ${name} (see: ${context.program} executions)`);
-  const history = runtime.history(execution.executionArn);
+/** Prints an execution's history as `history` does; `tenants` gives its tenant's name. */
+export function printHistory(
+  context: ListingContext,
+  execution: ListedExecution,
+  history: readonly HistoryEntry[],
+  tenants: readonly TenantRecord[],
+  json: boolean,
+): ExitCode {
+  const { output } = context;
   if (json) {
     printJson(context, { execution: executionView(execution), history: history.map(historyView) });
     return ExitCode.ok;
   }
-  await learnTenantNames(context);
+  learnNames(context, tenants);
   const note = endingNote(endingOf(execution, history));
+  const steps = execution.transitions === undefined ? '' : `  ${execution.transitions} steps`;
   output.line(
-    `${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}${note ? ` ${note}` : ''}  ${execution.transitions} steps`,
+    `${execution.name}  ${execution.workflow} of ${tenantLabel(context.tenantNames, execution.tenantId)}  ${execution.status}${note ? ` ${note}` : ''}${steps}`,
   );
   output.line();
   printTable(
@@ -124,6 +162,15 @@ export async function showHistory(context: CliContext, name: string, json: boole
     output.line(`replay it with: ${context.program} replay ${execution.name}`);
   }
   return ExitCode.ok;
+}
+
+/** An execution's state-by-state history (`history EXECUTION`). */
+export async function showHistory(context: CliContext, name: string, json: boolean): Promise<ExitCode> {
+  const { runtime } = context;
+  const execution = runtime.execution(name);
+  if (!execution) throw new InputError(`no execution named ${name} (see: ${context.program} executions)`);
+  const history = runtime.history(execution.executionArn);
+  return printHistory(context, execution, history, json ? [] : await runtime.tenants(), json);
 }
 
 /** Prints stacks, listener rules and services, each under a heading. */

@@ -35,6 +35,10 @@ const dependencies: CliDependencies = {
   startInBackground: (argv, output) => startInBackground(spawnBackground(argv, process.cwd()), output),
   redriveAws: async (argv, output) =>
     (await import('./aws/dead-letters.ts')).runAwsRedrive(argv, output) as Promise<ExitCode>,
+  listAws: async (context, command) => {
+    const listings = await import('./aws/listings.ts');
+    return listings.runAwsListing(context, command, listings.defaultAwsClients(command.aws.region));
+  },
   ...(background !== undefined ? { background } : {}),
 };
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { StateFolderInUseError, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime/api.ts';
 import { parseCommandLine, readsOnly, usageText, type Command } from './args.ts';
 import type { BackgroundStreams, RawOutput } from './background.ts';
-import { runCommand, type RuntimeCommand } from './commands.ts';
+import type { AwsListing } from './aws/listings.ts';
+import { runCommand, type ListingContext, type RuntimeCommand } from './commands.ts';
 import {
   createOutput,
   executionLabel,
@@ -48,6 +49,8 @@ export interface CliDependencies {
   startInBackground(argv: readonly string[], output: RawOutput): Promise<ExitCode>;
   /** `dead-letters --redrive --aws`: the tool against a deployed stack. */
   redriveAws(argv: readonly string[], output: Output): Promise<ExitCode>;
+  /** `tenants`, `executions` or `history` with `--aws`: the listing read from a deployed stack. */
+  listAws(context: ListingContext, command: AwsListing): Promise<ExitCode>;
   /** Set in the background half of a `--no-wait` command: its output goes to the foreground. */
   readonly background?: Pick<BackgroundStreams, 'started'>;
 }
@@ -129,6 +132,10 @@ async function run(
     return ExitCode.ok;
   }
   if (command.kind === 'dead-letters-aws') return dependencies.redriveAws(command.argv, output);
+  if ((command.kind === 'tenants' || command.kind === 'executions') && command.aws !== undefined)
+    return dependencies.listAws({ output, tenantNames: new Map(), program }, { ...command, aws: command.aws });
+  if (command.kind === 'history' && command.aws !== undefined)
+    return dependencies.listAws({ output, tenantNames: new Map(), program }, { ...command, aws: command.aws });
   if (startsWithoutWaiting(command) && dependencies.background === undefined) {
     return dependencies.startInBackground(argv, {
       write: (text) => void io.stdout.write(text),

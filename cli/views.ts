@@ -223,11 +223,15 @@ export interface ExecutionView {
   readonly error: string | null;
   readonly cause: string | null;
   readonly replayOf: string | null;
-  readonly transitions: number;
+  /** State transitions so far; null where they are not known (a deployed stack's listing). */
+  readonly transitions: number | null;
 }
 
+/** An execution as the listings take it: the local runtime's summary, or a deployed one's without a transition count. */
+export type ListedExecution = Omit<ExecutionSummary, 'transitions'> & { readonly transitions?: number };
+
 /** An execution summary as an {@link ExecutionView}. */
-export function executionView(execution: ExecutionSummary): ExecutionView {
+export function executionView(execution: ListedExecution): ExecutionView {
   return {
     executionArn: execution.executionArn,
     name: execution.name,
@@ -241,7 +245,7 @@ export function executionView(execution: ExecutionSummary): ExecutionView {
     error: execution.error ?? null,
     cause: execution.cause ?? null,
     replayOf: execution.replayOf ?? null,
-    transitions: execution.transitions,
+    transitions: execution.transitions ?? null,
   };
 }
 
@@ -323,7 +327,16 @@ export function executionRow(
     : view.replayOf
       ? `(replay of ${arnTail(view.replayOf)})`
       : endingNote(ending);
-  return [view.name, view.workflow, tenantLabel, status, clockTime(started), took, String(view.transitions), failedAt];
+  return [
+    view.name,
+    view.workflow,
+    tenantLabel,
+    status,
+    clockTime(started),
+    took,
+    view.transitions === null ? '-' : String(view.transitions),
+    failedAt,
+  ];
 }
 
 // ---------------------------------------------------------------------------- history

@@ -147,7 +147,41 @@ describe('parseCommandLine', () => {
       argv: ['--help'],
     });
     expect(usageError(['dead-letters', '--aws', '--stack', 'S'])).toMatch(/--aws needs --redrive/);
-    expect(usageError(['tenants', '--aws'])).toMatch(/--aws belongs to dead-letters --redrive/);
+    expect(usageError(['replies', '--aws'])).toMatch(/replies does not take --aws/);
+    expect(usageError(['onboard', '--tenant', 'a', '--tier', 'b', '--aws'])).toMatch(/onboard does not take --aws/);
+  });
+
+  it('reads tenants, executions and history from a deployed stack with --aws (default stack TenantOrchestrator)', () => {
+    expect(parseCommandLine(['tenants', '--aws'])).toEqual({
+      kind: 'tenants',
+      json: false,
+      aws: { stack: 'TenantOrchestrator' },
+    });
+    expect(
+      parseCommandLine(['executions', '--aws', '--stack', 'Orch-Prod', '--region', 'eu-west-1', '--json']),
+    ).toEqual({
+      kind: 'executions',
+      json: true,
+      aws: { stack: 'Orch-Prod', region: 'eu-west-1' },
+    });
+    expect(parseCommandLine(['history', 'run-7', '--aws'])).toEqual({
+      kind: 'history',
+      execution: 'run-7',
+      json: false,
+      aws: { stack: 'TenantOrchestrator' },
+    });
+    expect(parseCommandLine(['tenants'])).toEqual({ kind: 'tenants', json: false });
+  });
+
+  it('refuses --stack or --region without --aws, and malformed ones', () => {
+    expect(usageError(['tenants', '--stack', 'S'])).toMatch(/--stack and --region choose a deployed stack: add --aws/);
+    expect(usageError(['executions', '--region', 'eu-west-1'])).toMatch(/add --aws/);
+    expect(usageError(['tenants', '--aws', '--stack', 'no spaces'])).toMatch(
+      /--stack needs a CloudFormation stack name/,
+    );
+    expect(usageError(['tenants', '--aws', '--region', 'Europe'])).toMatch(
+      /--region needs an AWS Region such as us-east-1/,
+    );
   });
 
   it('tells the commands that only read the state from those that change it', () => {

@@ -44,6 +44,9 @@ async function cli(folder: string, argv: readonly string[]) {
     redriveAws: async () => {
       throw new Error('not in this test');
     },
+    listAws: async () => {
+      throw new Error('not in this test');
+    },
   };
   const code = await runCli(
     argv,

@@ -62,9 +62,31 @@ function dependencies(options: { busyOpens?: number; holder?: number; wait?: Sta
       calls.push(`aws ${argv.join(' ')}`);
       return ExitCode.ok;
     },
+    listAws: async (_context, command) => {
+      calls.push(`list-aws ${JSON.stringify(command)}`);
+      return ExitCode.ok;
+    },
   };
   return { deps, runtime, opened, calls };
 }
+
+describe('--aws listings', () => {
+  it('hands tenants, executions and history with --aws to the AWS listing, opening no local runtime', async () => {
+    const { deps, opened, calls } = dependencies();
+
+    const codes = [
+      await runCli(['tenants', '--aws', '--region', 'eu-west-1'], streams().io, deps),
+      await runCli(['history', 'run-7', '--aws', '--stack', 'S', '--json'], streams().io, deps),
+    ];
+
+    expect(codes).toEqual([ExitCode.ok, ExitCode.ok]);
+    expect(opened).toEqual([]);
+    expect(calls).toEqual([
+      'list-aws {"kind":"tenants","json":false,"aws":{"stack":"TenantOrchestrator","region":"eu-west-1"}}',
+      'list-aws {"kind":"history","execution":"run-7","json":true,"aws":{"stack":"S"}}',
+    ]);
+  });
+});
 
 describe('openWhenFree', () => {
   it('says once that it waits, looks again, and opens once the folder is free', async () => {
