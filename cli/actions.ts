@@ -289,14 +289,18 @@ export async function onboard(
  *
  * @throws InputError listing the ids when several tenants have the name.
  */
-export function tenantByName(records: readonly TenantRecord[], name: string): TenantRecord | undefined {
+export function tenantByName(
+  records: readonly TenantRecord[],
+  name: string,
+  verb = 'offboard',
+): TenantRecord | undefined {
   const named = records.filter((record) => record.tenantName === name);
   const live = named.filter((record) => record.status !== 'DELETED');
   const candidates = live.length > 0 ? live : named;
   if (candidates.length > 1) {
     const ids = candidates.map((record) => `  ${visibleText(record.tenantId)}  ${record.status}`);
     throw new InputError(
-      [`${candidates.length} tenants are named "${visibleText(name)}"; offboard one by its id:`, ...ids].join('\n'),
+      [`${candidates.length} tenants are named "${visibleText(name)}"; ${verb} one by its id:`, ...ids].join('\n'),
     );
   }
   return candidates[0];

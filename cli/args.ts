@@ -43,7 +43,8 @@ export type Command =
   | { readonly kind: 'dead-letters-aws'; readonly argv: readonly string[] }
   | { readonly kind: 'history'; readonly execution: string; readonly json: boolean; readonly aws?: AwsTarget }
   | { readonly kind: 'replies'; readonly json: boolean; readonly raw: boolean }
-  | { readonly kind: 'tenants' | 'executions'; readonly json: boolean; readonly aws?: AwsTarget }
+  | { readonly kind: 'tenants' | 'executions' | 'fleet'; readonly json: boolean; readonly aws?: AwsTarget }
+  | { readonly kind: 'pin' | 'unpin'; readonly tenant: string }
   | { readonly kind: 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' };
 
@@ -52,6 +53,7 @@ export function readsOnly(command: Command): boolean {
   switch (command.kind) {
     case 'tenants':
     case 'executions':
+    case 'fleet':
     case 'replies':
     case 'resources':
     case 'history':
@@ -100,6 +102,9 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   history: { options: ['json', ...awsOptions], positional: 'EXECUTION' },
   tenants: { options: ['json', ...awsOptions] },
   executions: { options: ['json', ...awsOptions] },
+  fleet: { options: ['json', ...awsOptions] },
+  pin: { options: ['tenant'] },
+  unpin: { options: ['tenant'] },
   replies: { options: ['json', 'raw'] },
   resources: { options: ['json'] },
   reset: { options: [] },
@@ -237,7 +242,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { kind: 'replies', json, raw: values.raw ?? false };
     case 'tenants':
     case 'executions':
+    case 'fleet':
       return { kind: name, json, ...target };
+    case 'pin':
+    case 'unpin':
+      return { kind: name, tenant: required(values.tenant, 'tenant ID', name) };
     default:
       return { kind: name, json };
   }
@@ -270,6 +279,10 @@ Commands:
                                 (AWS credentials from the environment; add --help for more)
   tenants                       the tenant registry: id, name, tier, isolation, status, route
   executions                    every execution with its status and where it failed
+  fleet                         every live tenant's isolation model, tier, template version,
+                                pin and status, and the number of tenants per version
+  pin --tenant ID|NAME          mark a tenant pinned, to keep it on its template version;
+  unpin --tenant ID|NAME        clear the mark (fleet shows it)
   replies [--json [--raw]]      the replies the control plane received; --raw: each event
                                 exactly as put on the bus (source, detail-type, detail)
   history EXECUTION             an execution's state-by-state history
@@ -297,7 +310,7 @@ Options:
                                 banner stays off stdout)
   --aws [--stack NAME] [--region REGION]
                                 read a deployed orchestrator instead (tenants, executions,
-                                history): its stack's outputs name the registry and the
+                                fleet, history): its stack's outputs name the registry and the
                                 workflows (default stack TenantOrchestrator; credentials and
                                 region from the environment, as for the AWS CLI)
   -h, --help                    show this text

@@ -10,6 +10,7 @@ import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
 import type { HistoryEntry } from '../local/workflow-runner.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { runDemo } from './demo.ts';
+import { listFleet, pinTenant } from './fleet.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { truncate } from './format.ts';
 import { printJson, printSection, printTable } from './print.ts';
@@ -238,6 +239,11 @@ export async function runCommand(context: CliContext, command: RuntimeCommand): 
       return listTenants(context, command.json);
     case 'executions':
       return listExecutions(context, command.json);
+    case 'fleet':
+      return listFleet(context, command.json);
+    case 'pin':
+    case 'unpin':
+      return pinTenant(context, command.tenant, command.kind === 'pin');
     case 'replies':
       return listReplies(context, command.json, command.raw);
     case 'resources':

@@ -132,7 +132,10 @@ async function run(
     return ExitCode.ok;
   }
   if (command.kind === 'dead-letters-aws') return dependencies.redriveAws(command.argv, output);
-  if ((command.kind === 'tenants' || command.kind === 'executions') && command.aws !== undefined)
+  if (
+    (command.kind === 'tenants' || command.kind === 'executions' || command.kind === 'fleet') &&
+    command.aws !== undefined
+  )
     return dependencies.listAws({ output, tenantNames: new Map(), program }, { ...command, aws: command.aws });
   if (command.kind === 'history' && command.aws !== undefined)
     return dependencies.listAws({ output, tenantNames: new Map(), program }, { ...command, aws: command.aws });

@@ -10,6 +10,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { printExecutions, printHistory, printTenants, type ListingContext } from '../commands.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { printFleet } from '../fleet.ts';
 import { AwsSetupError, readDeployment, setupProblem, type AwsTarget } from './deployment.ts';
 import {
   findExecution,
@@ -22,7 +23,7 @@ import {
 
 /** A listing against a deployed stack. */
 export type AwsListing =
-  | { readonly kind: 'tenants' | 'executions'; readonly json: boolean; readonly aws: AwsTarget }
+  | { readonly kind: 'tenants' | 'executions' | 'fleet'; readonly json: boolean; readonly aws: AwsTarget }
   | { readonly kind: 'history'; readonly execution: string; readonly json: boolean; readonly aws: AwsTarget };
 
 /** The clients of a region (tests hand in mocked ones). */
@@ -51,6 +52,8 @@ export async function runAwsListing(
     switch (command.kind) {
       case 'tenants':
         return printTenants(context, await readTenants(clients, deployment), command.json);
+      case 'fleet':
+        return printFleet(context, await readTenants(clients, deployment), command.json);
       case 'executions': {
         const { runs, truncated } = await readExecutions(clients, deployment);
         const tenants = command.json ? [] : await readTenants(clients, deployment);

@@ -2,6 +2,7 @@
  * The local runtime's public surface: what the CLI, the workflow tests and the benchmarks use.
  * Implemented by `openLocalRuntime` in ./runtime.ts.
  */
+import type { PinOutcome } from '../../functions/shared/registry/pins.ts';
 import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { SweepSummary } from '../../functions/sweep-failures/sweep.ts';
 import type { HistoryEntry, WorkflowName } from '../workflow-runner.ts';
@@ -254,6 +255,11 @@ export interface LocalRuntime {
   execution(executionArnOrName: string): ExecutionSummary | undefined;
   history(executionArnOrName: string): HistoryEntry[];
   tenants(): Promise<TenantRecord[]>;
+  /**
+   * Pins or unpins a tenant (functions/shared/registry/pins.ts): a fleet rollout leaves a pinned
+   * tenant on its template version. Optional so fakes need not have it.
+   */
+  pinTenant?(tenantId: string, pinned: boolean): Promise<PinOutcome>;
   replies(): ReceivedReply[];
   /** Events no rule matched, and deliveries that failed after retries. Optional so fakes need not have it. */
   undelivered?(): UndeliveredEvent[];

@@ -16,6 +16,7 @@ import {
   readRouteListeners,
   readStackConfig,
 } from '../../functions/shared/config/environment.ts';
+import { setTenantPinned } from '../../functions/shared/registry/pins.ts';
 import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { LocalCloud } from '../cloud/index.ts';
 import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from '../dynamodb.ts';
@@ -310,6 +311,11 @@ async function open(
     async tenants(): Promise<TenantRecord[]> {
       ensureOpen();
       return scanTenants(documents, tables.registry);
+    },
+
+    async pinTenant(tenantId, pinned) {
+      ensureOpen();
+      return setTenantPinned(tables.registry, tenantId, pinned, new Date());
     },
 
     replies: () => [...replies],

@@ -93,6 +93,8 @@ export interface TenantRecord {
    * compares it too: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ttl-expired-items.html
    */
   readonly tombstoneExpiresAt?: number;
+  /** A fleet rollout leaves a pinned tenant on its template version (pins.ts). */
+  readonly pinned?: boolean;
   /** Optimistic-concurrency counter, incremented by every lock change. */
   readonly version: number;
   readonly createdAt: string;

@@ -29,9 +29,12 @@ const dot = 0x2e;
 /**
  * Replaces everything shaped like an e-mail address with `replacement`: one or more of
  * `A-Z a-z 0-9 . _ % + -`, an `@`, then one or more dot-separated labels of `A-Z a-z 0-9 -`
- * (a trailing dot is not part of the address). The result is exactly that of replacing the
- * regular expression `[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*` globally, but in time
- * linear in the text's length.
+ * (a trailing dot is not part of the address), unless the last label is all digits: no
+ * address's top-level domain is numeric (RFC 3696, section 2), while versions and numbers
+ * (`silo-cluster@1.1.0`, the fleet's version keys) are. The result is exactly that of replacing
+ * each match of the regular expression `[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*`
+ * (found left to right, each after the previous one) whose last label is not numeric, but in
+ * time linear in the text's length.
  *
  * The default replacement has no quotes or backslashes, so redacted JSON stays valid.
  */
@@ -64,9 +67,22 @@ export function redactEmails(text: string, replacement = '[redacted]'): string {
       end += 2;
       while (end < text.length && hasClass(text.charCodeAt(end), domainLabelCharacter)) end += 1;
     }
-    redacted += text.slice(copiedUpTo, start) + replacement;
+    // A numeric last label is a version or a number, not a domain (`silo-cluster@1.1.0`): kept as it is.
+    redacted +=
+      text.slice(copiedUpTo, start) +
+      (lastLabelIsNumeric(text, atIndex + 1, end) ? text.slice(start, end) : replacement);
     copiedUpTo = end;
     atIndex = text.indexOf('@', end);
   }
   return redacted + text.slice(copiedUpTo);
+}
+
+/** True when the last dot-separated label of `text[from, to)` is all digits. Walks that label only. */
+function lastLabelIsNumeric(text: string, from: number, to: number): boolean {
+  for (let index = to - 1; index >= from; index -= 1) {
+    const code = text.charCodeAt(index);
+    if (code === dot) return index < to - 1;
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
 }

@@ -7,6 +7,11 @@ import { redactEmails } from '../../../../../functions/shared/step/redact.ts';
  */
 const referencePattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*/g;
 
+/** The reference's answer: every match replaced, unless its last label is all digits (a version, not a domain). */
+function reference(text: string): string {
+  return text.replace(referencePattern, (match) => (/[.@][0-9]+$/.test(match) ? match : '[redacted]'));
+}
+
 /** A deterministic pseudo-random generator (mulberry32), so a failure can be reproduced. */
 function randomSource(seed: number): () => number {
   let state = seed;
@@ -37,6 +42,14 @@ describe('redactEmails', () => {
     }
   });
 
+  it('keeps a model@version key and other numeric last labels, which no address has', () => {
+    expect(redactEmails('{"silo-cluster@1.1.0": 2, "silo-services@10.0.12": 1}')).toBe(
+      '{"silo-cluster@1.1.0": 2, "silo-services@10.0.12": 1}',
+    );
+    expect(redactEmails('build@2026 ops@acme.example x@1a.io')).toBe('build@2026 [redacted] [redacted]');
+    expect(redactEmails('a@1@b.com')).toBe('a@1@b.com');
+  });
+
   it('keeps a trailing dot, stops at the previous address, and keeps JSON valid', () => {
     expect(redactEmails('write to a@b.com.')).toBe('write to [redacted].');
     expect(redactEmails('a@b@c')).toBe('[redacted]@c');
@@ -47,14 +60,14 @@ describe('redactEmails', () => {
   });
 
   it('agrees with the regular expression on many random short texts', () => {
-    const alphabet = 'aZ9.-_+%@@ .\n"é';
+    const alphabet = 'aZ9.-_+%@@ .\n"é1';
     const random = randomSource(20261120);
     for (let sample = 0; sample < 5000; sample += 1) {
       const length = Math.floor(random() * 24);
       let text = '';
       for (let i = 0; i < length; i += 1) text += alphabet[Math.floor(random() * alphabet.length)];
 
-      expect(redactEmails(text), JSON.stringify(text)).toBe(text.replace(referencePattern, '[redacted]'));
+      expect(redactEmails(text), JSON.stringify(text)).toBe(reference(text));
     }
   });
 });

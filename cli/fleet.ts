@@ -1,0 +1,108 @@
+/**
+ * The fleet: every live tenant with its isolation model, tier, template version, pin and status,
+ * and how many tenants run each template version (`fleet [--json]`, also with `--aws`); and
+ * pinning (`pin` / `unpin --tenant ID|NAME`), which a fleet rollout respects.
+ */
+import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
+import { tenantByName } from './actions.ts';
+import type { CliContext } from './context.ts';
+import { ExitCode, InputError } from './exit-codes.ts';
+import { visibleText } from './format.ts';
+import { printJson, printTable } from './print.ts';
+import type { ListingContext } from './commands.ts';
+
+/** One tenant as `fleet --json` shows it. */
+export interface FleetTenant {
+  readonly tenantId: string;
+  readonly tenantName: string | null;
+  readonly isolationModel: string | null;
+  readonly tier: string | null;
+  /** The template version its stacks run; null for a pool tenant (no stack) or before planning. */
+  readonly templateVersion: string | null;
+  readonly pinned: boolean;
+  readonly status: string;
+}
+
+/** `fleet --json`: the tenants, and the number of tenants per `<model>@<version>`. */
+export interface Fleet {
+  readonly tenants: FleetTenant[];
+  readonly versions: Record<string, number>;
+}
+
+/** The fleet of `records`: offboarded tenants are left out; oldest first. */
+export function fleetOf(records: readonly TenantRecord[]): Fleet {
+  const tenants = records
+    .filter((record) => record.status !== 'DELETED')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map(
+      (record): FleetTenant => ({
+        tenantId: record.tenantId,
+        tenantName: record.tenantName ?? null,
+        isolationModel: record.plan?.isolationModel ?? null,
+        tier: record.plan?.tier ?? record.tier ?? null,
+        templateVersion: record.plan?.templateVersion ?? null,
+        pinned: record.pinned === true,
+        status: record.status,
+      }),
+    );
+  const versions: Record<string, number> = {};
+  for (const tenant of tenants) {
+    if (tenant.isolationModel === null || tenant.templateVersion === null) continue;
+    const key = `${tenant.isolationModel}@${tenant.templateVersion}`;
+    versions[key] = (versions[key] ?? 0) + 1;
+  }
+  return { tenants, versions };
+}
+
+const fleetHeaders = ['TENANT', 'NAME', 'MODEL', 'TIER', 'VERSION', 'PINNED', 'STATUS'] as const;
+
+/** Prints the fleet of `records`. */
+export function printFleet(context: ListingContext, records: readonly TenantRecord[], json: boolean): ExitCode {
+  const fleet = fleetOf(records);
+  if (json) {
+    printJson(context, fleet);
+    return ExitCode.ok;
+  }
+  printTable(
+    context,
+    fleetHeaders,
+    fleet.tenants.map((tenant) => [
+      visibleText(tenant.tenantId),
+      visibleText(tenant.tenantName ?? '-'),
+      tenant.isolationModel ?? '-',
+      tenant.tier ?? '-',
+      tenant.templateVersion ?? '-',
+      tenant.pinned ? 'pinned' : '',
+      tenant.status,
+    ]),
+    'no tenants yet',
+  );
+  const counts = Object.entries(fleet.versions).sort(([a], [b]) => a.localeCompare(b));
+  if (counts.length > 0) {
+    context.output.line();
+    context.output.line(`versions: ${counts.map(([version, count]) => `${version} ${count}`).join(', ')}`);
+  }
+  return ExitCode.ok;
+}
+
+/** `fleet`: the local registry's fleet. */
+export async function listFleet(context: CliContext, json: boolean): Promise<ExitCode> {
+  return printFleet(context, await context.runtime.tenants(), json);
+}
+
+/** `pin` / `unpin --tenant ID|NAME`. */
+export async function pinTenant(context: CliContext, tenant: string, pinned: boolean): Promise<ExitCode> {
+  const verb = pinned ? 'pin' : 'unpin';
+  if (tenant.trim() === '') throw new InputError('--tenant needs a tenant id or name with a visible character');
+  if (context.runtime.pinTenant === undefined) throw new Error('this runtime cannot pin tenants');
+  const records = await context.runtime.tenants();
+  const record = records.find((candidate) => candidate.tenantId === tenant) ?? tenantByName(records, tenant, verb);
+  const tenantId = record?.tenantId ?? tenant;
+  const outcome = await context.runtime.pinTenant(tenantId, pinned);
+  if (outcome === 'unknown-tenant')
+    throw new InputError(`no tenant ${visibleText(tenant)} (see: ${context.program} fleet)`);
+  if (outcome === 'deleted-tenant')
+    throw new InputError(`tenant ${visibleText(tenantId)} was offboarded: there is nothing to ${verb}`);
+  context.output.line(`${pinned ? 'pinned' : 'unpinned'} ${visibleText(tenantId)}`);
+  return ExitCode.ok;
+}
