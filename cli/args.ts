@@ -45,6 +45,7 @@ export type Command =
   | { readonly kind: 'replies'; readonly json: boolean; readonly raw: boolean }
   | { readonly kind: 'tenants' | 'executions' | 'fleet'; readonly json: boolean; readonly aws?: AwsTarget }
   | { readonly kind: 'pin' | 'unpin'; readonly tenant: string }
+  | { readonly kind: 'reconcile'; readonly json: boolean }
   | { readonly kind: 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' };
 
@@ -54,6 +55,7 @@ export function readsOnly(command: Command): boolean {
     case 'tenants':
     case 'executions':
     case 'fleet':
+    case 'reconcile':
     case 'replies':
     case 'resources':
     case 'history':
@@ -104,6 +106,7 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   executions: { options: ['json', ...awsOptions] },
   fleet: { options: ['json', ...awsOptions] },
   pin: { options: ['tenant'] },
+  reconcile: { options: ['json'] },
   unpin: { options: ['tenant'] },
   replies: { options: ['json', 'raw'] },
   resources: { options: ['json'] },
@@ -247,6 +250,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     case 'pin':
     case 'unpin':
       return { kind: name, tenant: required(values.tenant, 'tenant ID', name) };
+    case 'reconcile':
+      return { kind: 'reconcile', json };
     default:
       return { kind: name, json };
   }
@@ -283,6 +288,10 @@ Commands:
                                 pin and status, and the number of tenants per version
   pin --tenant ID|NAME          mark a tenant pinned, to keep it on its template version;
   unpin --tenant ID|NAME        clear the mark (fleet shows it)
+  reconcile                     compare the registry with the account: orphaned rules and
+                                stacks, missing stacks, rules and services, services below
+                                their desired count, priority claims that disagree with the
+                                listener (exit 1 when anything differs; nothing is repaired)
   replies [--json [--raw]]      the replies the control plane received; --raw: each event
                                 exactly as put on the bus (source, detail-type, detail)
   history EXECUTION             an execution's state-by-state history
@@ -317,7 +326,8 @@ Options:
 
 Exit codes:
   0  ok
-  1  a workflow failed or the control plane received a failure reply
+  1  a workflow failed or the control plane received a failure reply; reconcile found a
+     difference
   2  usage or input error (bad arguments, missing file, invalid JSON, unknown execution,
      ambiguous tenant name), the state folder stayed in use by another command, or (--aws)
      no credentials, no region or no such stack

@@ -7,7 +7,7 @@
 export const ExitCode = {
   /** The command did what was asked; a workflow it waited for succeeded. */
   ok: 0,
-  /** A workflow failed or the control plane got a failure reply. */
+  /** A workflow failed or the control plane got a failure reply; or reconcile found a difference. */
   workflowFailure: 1,
   /** Bad arguments, or input the command cannot use (missing file, invalid JSON, unknown execution). */
   usage: 2,

@@ -1,11 +1,11 @@
 /**
  * The fleet: every live tenant with its isolation model, tier, template version, pin and status,
- * and how many tenants run each template version (`fleet [--json]`, also with `--aws`); and
- * pinning (`pin` / `unpin --tenant ID|NAME`), which a fleet rollout respects.
+ * and how many tenants run each template version (`fleet [--json]`, also with `--aws`); pinning
+ * (`pin` / `unpin --tenant ID|NAME`); and reconciliation (`reconcile [--json]`).
  */
 import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
 import { tenantByName } from './actions.ts';
-import type { CliContext } from './context.ts';
+import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { visibleText } from './format.ts';
 import { printJson, printTable } from './print.ts';
@@ -105,4 +105,31 @@ export async function pinTenant(context: CliContext, tenant: string, pinned: boo
     throw new InputError(`tenant ${visibleText(tenantId)} was offboarded: there is nothing to ${verb}`);
   context.output.line(`${pinned ? 'pinned' : 'unpinned'} ${visibleText(tenantId)}`);
   return ExitCode.ok;
+}
+
+const findingHeaders = ['FINDING', 'TENANT', 'RESOURCE', 'DETAIL'] as const;
+
+/**
+ * `reconcile`: what the registry believes against what the simulated account holds. Exit 1 when
+ * there is any finding (nothing is repaired yet), 0 when they agree.
+ */
+export async function reconcile(context: CliContext, json: boolean): Promise<ExitCode> {
+  if (context.runtime.reconcile === undefined) throw new Error('this runtime cannot reconcile');
+  const findings = await context.runtime.reconcile();
+  if (json) printJson(context, { findings });
+  else {
+    await learnTenantNames(context);
+    printTable(
+      context,
+      findingHeaders,
+      findings.map((finding) => [
+        finding.kind,
+        finding.tenantId === undefined ? '-' : tenantLabel(context.tenantNames, finding.tenantId),
+        visibleText(finding.resource),
+        finding.detail,
+      ]),
+      'the registry and the account agree',
+    );
+  }
+  return findings.length === 0 ? ExitCode.ok : ExitCode.workflowFailure;
 }

@@ -2,6 +2,7 @@
  * The local runtime's public surface: what the CLI, the workflow tests and the benchmarks use.
  * Implemented by `openLocalRuntime` in ./runtime.ts.
  */
+import type { Finding } from '../../functions/reconcile/findings.ts';
 import type { PinOutcome } from '../../functions/shared/registry/pins.ts';
 import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { SweepSummary } from '../../functions/sweep-failures/sweep.ts';
@@ -260,6 +261,12 @@ export interface LocalRuntime {
    * tenant on its template version. Optional so fakes need not have it.
    */
   pinTenant?(tenantId: string, pinned: boolean): Promise<PinOutcome>;
+  /**
+   * Compares the registry with the simulated account (functions/reconcile): orphans, missing
+   * resources, services below their desired count, priority claims that disagree with the listener.
+   * Read-only. Optional so fakes need not have it.
+   */
+  reconcile?(): Promise<Finding[]>;
   replies(): ReceivedReply[];
   /** Events no rule matched, and deliveries that failed after retries. Optional so fakes need not have it. */
   undelivered?(): UndeliveredEvent[];

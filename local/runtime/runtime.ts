@@ -16,6 +16,8 @@ import {
   readRouteListeners,
   readStackConfig,
 } from '../../functions/shared/config/environment.ts';
+import { findDrift } from '../../functions/reconcile/findings.ts';
+import { readSnapshot } from '../../functions/reconcile/snapshot.ts';
 import { setTenantPinned } from '../../functions/shared/registry/pins.ts';
 import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import type { LocalCloud } from '../cloud/index.ts';
@@ -316,6 +318,16 @@ async function open(
     async pinTenant(tenantId, pinned) {
       ensureOpen();
       return setTenantPinned(tables.registry, tenantId, pinned, new Date());
+    },
+
+    async reconcile() {
+      ensureOpen();
+      const snapshot = await readSnapshot({
+        registryTableName: tables.registry,
+        listeners: readRouteListeners(),
+        stackNamePrefix: readStackConfig().stackNamePrefix,
+      });
+      return findDrift(snapshot);
     },
 
     replies: () => [...replies],
