@@ -4,7 +4,7 @@
  * answer, as it would be for any control plane); only the shape of the command line is.
  */
 import { parseArgs } from 'node:util';
-import type { InjectedFault, SdkFaultKind } from '../local/runtime/api.ts';
+import type { DriftChange, InjectedFault, SdkFaultKind } from '../local/runtime/api.ts';
 import { defaultStackName, type AwsTarget } from './aws/deployment.ts';
 import { UsageError } from './exit-codes.ts';
 
@@ -46,6 +46,7 @@ export type Command =
   | { readonly kind: 'tenants' | 'executions' | 'fleet'; readonly json: boolean; readonly aws?: AwsTarget }
   | { readonly kind: 'pin' | 'unpin'; readonly tenant: string }
   | { readonly kind: 'reconcile'; readonly json: boolean }
+  | { readonly kind: 'drift'; readonly tenant: string; readonly change: DriftChange }
   | { readonly kind: 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' };
 
@@ -82,6 +83,9 @@ const optionSpec = {
   raw: { type: 'boolean' },
   verbose: { type: 'boolean' },
   aws: { type: 'boolean' },
+  'delete-rule': { type: 'boolean' },
+  'delete-stack': { type: 'boolean' },
+  'scale-to-zero': { type: 'boolean' },
   stack: { type: 'string' },
   region: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -89,6 +93,9 @@ const optionSpec = {
 type OptionName = keyof typeof optionSpec;
 
 const startOptions: readonly OptionName[] = ['wait', 'no-wait', 'json', 'fail', 'verbose'];
+/** The out-of-band changes `drift` makes. */
+const driftChanges = ['delete-rule', 'delete-stack', 'scale-to-zero'] as const satisfies readonly DriftChange[];
+
 /** Against a deployed stack instead of the local runtime (cli/aws/listings.ts). */
 const awsOptions: readonly OptionName[] = ['aws', 'stack', 'region'];
 
@@ -107,6 +114,7 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   fleet: { options: ['json', ...awsOptions] },
   pin: { options: ['tenant'] },
   reconcile: { options: ['json'] },
+  drift: { options: ['tenant', 'delete-rule', 'delete-stack', 'scale-to-zero'] },
   unpin: { options: ['tenant'] },
   replies: { options: ['json', 'raw'] },
   resources: { options: ['json'] },
@@ -252,6 +260,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { kind: name, tenant: required(values.tenant, 'tenant ID', name) };
     case 'reconcile':
       return { kind: 'reconcile', json };
+    case 'drift': {
+      const changes = driftChanges.filter((change) => values[change] === true);
+      if (changes.length !== 1)
+        throw new UsageError('drift needs exactly one of --delete-rule, --delete-stack, --scale-to-zero');
+      return { kind: 'drift', tenant: required(values.tenant, 'tenant ID', name), change: changes[0] as DriftChange };
+    }
     default:
       return { kind: name, json };
   }
@@ -292,6 +306,9 @@ Commands:
                                 stacks, missing stacks, rules and services, services below
                                 their desired count, priority claims that disagree with the
                                 listener (exit 1 when anything differs; nothing is repaired)
+  drift --tenant ID|NAME --delete-rule | --delete-stack | --scale-to-zero
+                                change a tenant's resources in the simulated account behind
+                                the orchestrator's back, to rehearse reconcile
   replies [--json [--raw]]      the replies the control plane received; --raw: each event
                                 exactly as put on the bus (source, detail-type, detail)
   history EXECUTION             an execution's state-by-state history

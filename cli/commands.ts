@@ -10,7 +10,7 @@ import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
 import type { HistoryEntry } from '../local/workflow-runner.ts';
 import { listDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { runDemo } from './demo.ts';
-import { listFleet, pinTenant, reconcile } from './fleet.ts';
+import { drift, listFleet, pinTenant, reconcile } from './fleet.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { truncate } from './format.ts';
 import { printJson, printSection, printTable } from './print.ts';
@@ -246,6 +246,8 @@ export async function runCommand(context: CliContext, command: RuntimeCommand): 
       return pinTenant(context, command.tenant, command.kind === 'pin');
     case 'reconcile':
       return reconcile(context, command.json);
+    case 'drift':
+      return drift(context, command.tenant, command.change);
     case 'replies':
       return listReplies(context, command.json, command.raw);
     case 'resources':

@@ -4,6 +4,7 @@
  * (`pin` / `unpin --tenant ID|NAME`); and reconciliation (`reconcile [--json]`).
  */
 import type { TenantRecord } from '../functions/shared/registry/tenants.ts';
+import { DriftError, type DriftChange } from '../local/runtime/api.ts';
 import { tenantByName } from './actions.ts';
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
@@ -132,4 +133,20 @@ export async function reconcile(context: CliContext, json: boolean): Promise<Exi
     );
   }
   return findings.length === 0 ? ExitCode.ok : ExitCode.workflowFailure;
+}
+
+/** `drift --tenant ID|NAME --delete-rule | --delete-stack | --scale-to-zero`: an out-of-band change. */
+export async function drift(context: CliContext, tenant: string, change: DriftChange): Promise<ExitCode> {
+  if (tenant.trim() === '') throw new InputError('--tenant needs a tenant id or name with a visible character');
+  if (context.runtime.driftTenant === undefined) throw new Error('this runtime cannot make drift');
+  const records = await context.runtime.tenants();
+  const record = records.find((candidate) => candidate.tenantId === tenant) ?? tenantByName(records, tenant, 'drift');
+  try {
+    for (const line of await context.runtime.driftTenant(record?.tenantId ?? tenant, change)) context.output.line(line);
+  } catch (error) {
+    if (error instanceof DriftError) throw new InputError(error.message);
+    throw error;
+  }
+  context.output.line(`see what changed with: ${context.program} reconcile`);
+  return ExitCode.ok;
 }

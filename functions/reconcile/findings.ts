@@ -8,7 +8,8 @@
  *   that is not live (no record, or offboarded);
  * - `missing-stack` / `missing-rule` / `missing-service`: an ACTIVE tenant's stack (absent, or not in a
  *   complete state), its recorded listener rule, or a service its stack declares;
- * - `service-below-desired`: an ACTIVE tenant's service runs fewer tasks than it should;
+ * - `service-below-desired`: an ACTIVE tenant's service wants fewer tasks than its stack declares
+ *   (scaled outside the stack), or runs fewer than it wants;
  * - `claim-without-rule` / `claim-rule-mismatch` / `rule-without-claim`: a route priority claimed in
  *   the registry that no rule holds or another tenant's rule holds, and a tenant rule at a priority
  *   nobody claimed.
@@ -40,6 +41,8 @@ export interface ObservedService {
   readonly found: boolean;
   readonly desiredCount: number;
   readonly runningCount: number;
+  /** The desired count its stack declares (0 while the tenant is suspended); undefined when unknown. */
+  readonly declaredDesiredCount?: number;
 }
 
 /** A route priority claimed in the registry. */
@@ -149,6 +152,13 @@ export function findDrift(snapshot: ReconcileSnapshot): Finding[] {
           tenantId,
           resource: `${service.clusterName}/${service.serviceName}`,
           detail: `stack ${service.stackName} declares the service, and ECS does not have it`,
+        });
+      else if (service.declaredDesiredCount !== undefined && service.desiredCount < service.declaredDesiredCount)
+        findings.push({
+          kind: FindingKind.serviceBelowDesired,
+          tenantId,
+          resource: `${service.clusterName}/${service.serviceName}`,
+          detail: `desired count ${service.desiredCount} where its stack declares ${service.declaredDesiredCount} (changed outside the stack)`,
         });
       else if (service.runningCount < service.desiredCount)
         findings.push({

@@ -7,7 +7,13 @@ import { listListenerRules, ruleTags } from '../shared/aws/listener-rules.ts';
 import { describeServices } from '../shared/aws/services.ts';
 import { listStacksNamed } from '../shared/aws/stack-listing.ts';
 import type { RouteListener } from '../shared/config/environment.ts';
-import { TemplateOutput } from '../shared/config/template-parameters.ts';
+import {
+  serviceSlotParameter,
+  TemplateOutput,
+  TemplateParameter,
+  TenantSuspendedValue,
+} from '../shared/config/template-parameters.ts';
+import { maxServicesPerTenant } from '../shared/config/tier-catalog.ts';
 import { scanAllItems } from '../shared/registry/query-pages.ts';
 import type { TenantRecord } from '../shared/registry/tenants.ts';
 import type { ObservedRule, ObservedService, PriorityClaim, ReconcileSnapshot } from './findings.ts';
@@ -21,6 +27,24 @@ export interface SnapshotSources {
 
 const listenerKeyPrefix = 'LISTENER#';
 const priorityKeyPrefix = 'PRIORITY#';
+
+/**
+ * The desired count a tenant stack declares for one of its services: 0 while the tenant is
+ * suspended (TenantSuspended), else the DesiredCount parameter of the slot whose name the service's
+ * name ends with. Undefined when no slot matches.
+ */
+export function declaredDesiredCount(
+  parameters: Readonly<Record<string, string>>,
+  serviceName: string,
+): number | undefined {
+  if (parameters[TemplateParameter.tenantSuspended] === TenantSuspendedValue.suspended) return 0;
+  for (let slot = 0; slot < maxServicesPerTenant; slot += 1) {
+    const name = parameters[serviceSlotParameter(slot, 'name')];
+    const count = Number(parameters[serviceSlotParameter(slot, 'desiredCount')]);
+    if (name !== undefined && name !== '' && serviceName.endsWith(`-${name}`) && Number.isInteger(count)) return count;
+  }
+  return undefined;
+}
 
 /** Reads the snapshot. */
 export async function readSnapshot(sources: SnapshotSources): Promise<ReconcileSnapshot> {
@@ -59,7 +83,8 @@ export async function readSnapshot(sources: SnapshotSources): Promise<ReconcileS
     const clusterName = stack.outputs[TemplateOutput.clusterName];
     const names = (stack.outputs[TemplateOutput.serviceNames] ?? '').split(',').filter((name) => name !== '');
     if (clusterName === undefined || names.length === 0) continue;
-    for (const state of await describeServices(clusterName, names))
+    for (const state of await describeServices(clusterName, names)) {
+      const declared = declaredDesiredCount(stack.parameters, state.serviceName);
       services.push({
         stackName: stack.stackName,
         clusterName,
@@ -67,7 +92,9 @@ export async function readSnapshot(sources: SnapshotSources): Promise<ReconcileS
         found: state.found,
         desiredCount: state.desiredCount,
         runningCount: state.runningCount,
+        ...(declared !== undefined ? { declaredDesiredCount: declared } : {}),
       });
+    }
   }
   return { tenants, claims, rules, stacks, services };
 }

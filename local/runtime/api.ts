@@ -95,6 +95,14 @@ export interface CloudResources {
   readonly services: readonly { cluster: string; serviceName: string; desiredCount: number; runningCount: number }[];
 }
 
+/** An out-of-band change `drift` makes (LocalRuntime.driftTenant). */
+export type DriftChange = 'delete-rule' | 'delete-stack' | 'scale-to-zero';
+
+/** A drift that cannot be made: the tenant is not live, or has no such resource. */
+export class DriftError extends Error {
+  override readonly name = 'DriftError' as const;
+}
+
 /** Outcome of putting one event on the local bus. */
 export interface SendResult {
   /** The workflow the event's pattern matched, if any (a reply-type or unknown event matches none). */
@@ -267,6 +275,12 @@ export interface LocalRuntime {
    * Read-only. Optional so fakes need not have it.
    */
   reconcile?(): Promise<Finding[]>;
+  /**
+   * Makes an out-of-band change to a tenant's resources in the simulated account, as someone in the
+   * console would: deletes its listener rule or its stack, or scales its services to zero outside
+   * the stack. Returns what was changed. Optional so fakes need not have it.
+   */
+  driftTenant?(tenantId: string, change: DriftChange): Promise<string[]>;
   replies(): ReceivedReply[];
   /** Events no rule matched, and deliveries that failed after retries. Optional so fakes need not have it. */
   undelivered?(): UndeliveredEvent[];

@@ -20,6 +20,7 @@ import { findDrift } from '../../functions/reconcile/findings.ts';
 import { readSnapshot } from '../../functions/reconcile/snapshot.ts';
 import { setTenantPinned } from '../../functions/shared/registry/pins.ts';
 import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
+import { TemplateOutput } from '../../functions/shared/config/template-parameters.ts';
 import type { LocalCloud } from '../cloud/index.ts';
 import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from '../dynamodb.ts';
 import { loadDefinition, type WorkflowName } from '../workflow-runner.ts';
@@ -32,6 +33,7 @@ import type {
   SendResult,
   UndeliveredEvent,
 } from './api.ts';
+import { DriftError } from './api.ts';
 import { envelope, LocalBus } from './bus.ts';
 import { deliverRequest, followAdmission, invokeAdmission, runtimeRules, startRuleWorkflows } from './bus-rules.ts';
 import { buildCloud, resourcesOf, saveCloud, type SavedCloud } from './cloud-state.ts';
@@ -318,6 +320,41 @@ async function open(
     async pinTenant(tenantId, pinned) {
       ensureOpen();
       return setTenantPinned(tables.registry, tenantId, pinned, new Date());
+    },
+
+    async driftTenant(tenantId, change) {
+      ensureOpen();
+      const record = (await scanTenants(documents, tables.registry)).find((tenant) => tenant.tenantId === tenantId);
+      if (record === undefined || record.status === 'DELETED') throw new DriftError(`no live tenant ${tenantId}`);
+      const stackName = record.plan?.stacks[0]?.stackName;
+      const stack =
+        stackName === undefined
+          ? undefined
+          : cloud.cloudFormation.describeStacks({}).Stacks?.find((s) => s.StackName === stackName);
+      const output = (key: string) => stack?.Outputs?.find((entry) => entry.OutputKey === key)?.OutputValue;
+      switch (change) {
+        case 'delete-rule': {
+          const ruleArn = record.route?.ruleArn ?? output(TemplateOutput.listenerRuleArn);
+          if (ruleArn === undefined) throw new DriftError(`tenant ${tenantId} has no listener rule`);
+          cloud.elb.deleteRule({ RuleArn: ruleArn });
+          return [`deleted rule ${ruleArn}`];
+        }
+        case 'delete-stack': {
+          if (stackName === undefined || stack === undefined) throw new DriftError(`tenant ${tenantId} has no stack`);
+          cloud.cloudFormation.deleteStack({ StackName: stackName });
+          return [`deleting stack ${stackName}`];
+        }
+        case 'scale-to-zero': {
+          const clusterName = output(TemplateOutput.clusterName);
+          const names = (output(TemplateOutput.serviceNames) ?? '').split(',').filter((name) => name !== '');
+          if (clusterName === undefined || names.length === 0)
+            throw new DriftError(
+              `tenant ${tenantId} has no services of its own (a pool tenant shares the pooled ones)`,
+            );
+          for (const name of names) cloud.ecs.scaleService(clusterName, name, 0);
+          return names.map((name) => `scaled ${clusterName}/${name} to 0 outside its stack`);
+        }
+      }
     },
 
     async reconcile() {

@@ -76,4 +76,28 @@ describe('reconcile', () => {
     // Looking changes nothing.
     expect(await findings()).toEqual(['orphan-rule rec-gone', 'rule-without-claim rec-gone']);
   }, 60_000);
+
+  it('finds a silo tenant scaled to zero outside its stack, and its rule deleted behind its stack', async () => {
+    await onboard('rec-scaled', 'advanced');
+    await onboard('rec-pool-2', 'basic');
+
+    const scaled = (await runtime().driftTenant?.('rec-scaled', 'scale-to-zero')) ?? [];
+    expect(scaled).toEqual([expect.stringMatching(/^scaled .*rec-scaled-web to 0 outside its stack$/)]);
+    const found = (await runtime().reconcile?.()) ?? [];
+    expect(found).toEqual([
+      expect.objectContaining({
+        kind: 'service-below-desired',
+        tenantId: 'rec-scaled',
+        detail: 'desired count 0 where its stack declares 1 (changed outside the stack)',
+      }),
+    ]);
+
+    await runtime().driftTenant?.('rec-scaled', 'delete-rule');
+    expect(await findings()).toEqual(['claim-without-rule rec-scaled', 'service-below-desired rec-scaled']);
+
+    await expect(runtime().driftTenant?.('rec-pool-2', 'scale-to-zero')).rejects.toThrow(
+      'tenant rec-pool-2 has no services of its own (a pool tenant shares the pooled ones)',
+    );
+    await expect(runtime().driftTenant?.('nobody', 'delete-rule')).rejects.toThrow('no live tenant nobody');
+  }, 60_000);
 });

@@ -7,12 +7,13 @@ import { paginateDescribeStacks } from '@aws-sdk/client-cloudformation';
 import { cloudFormationClient } from './clients/cloudformation.ts';
 import { rethrowAwsError } from './errors.ts';
 
-/** A listed stack: name, status, tags and outputs by key. */
+/** A listed stack: name, status, and its tags, outputs and parameters by key. */
 export interface ListedStack {
   readonly stackName: string;
   readonly status: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly outputs: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 /** The stacks whose name starts with `prefix`. */
@@ -28,6 +29,9 @@ export async function listStacksNamed(prefix: string): Promise<ListedStack[]> {
           tags: Object.fromEntries((stack.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
           outputs: Object.fromEntries(
             (stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']),
+          ),
+          parameters: Object.fromEntries(
+            (stack.Parameters ?? []).map((parameter) => [parameter.ParameterKey ?? '', parameter.ParameterValue ?? '']),
           ),
         });
       }

@@ -89,6 +89,16 @@ describe('parsing', () => {
     expect(parseCommandLine(['unpin', '--tenant', 't-1'])).toEqual({ kind: 'unpin', tenant: 't-1' });
     expect(() => parseCommandLine(['pin'])).toThrow(/pin needs --tenant ID/);
     expect(() => parseCommandLine(['pin', '--tenant', 't', '--aws'])).toThrow(/pin does not take --aws/);
+    expect(parseCommandLine(['reconcile', '--json'])).toEqual({ kind: 'reconcile', json: true });
+    expect(parseCommandLine(['drift', '--tenant', 't', '--scale-to-zero'])).toEqual({
+      kind: 'drift',
+      tenant: 't',
+      change: 'scale-to-zero',
+    });
+    expect(() => parseCommandLine(['drift', '--tenant', 't'])).toThrow(/exactly one of --delete-rule/);
+    expect(() => parseCommandLine(['drift', '--tenant', 't', '--delete-rule', '--delete-stack'])).toThrow(
+      /exactly one of/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findDrift, type ReconcileSnapshot } from '../../../../functions/reconcile/findings.ts';
+import { declaredDesiredCount } from '../../../../functions/reconcile/snapshot.ts';
 import type { TenantRecord } from '../../../../functions/shared/registry/tenants.ts';
 
 const listener = 'arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/lb/1/2';
@@ -141,5 +142,36 @@ describe('findDrift', () => {
     expect(
       findDrift({ ...snapshot, tenants: [{ ...silo, status: 'ONBOARDING' }, pool], stacks: [], services: [] }),
     ).toEqual([]);
+  });
+
+  it('finds a service whose desired count was lowered outside its stack', () => {
+    const snapshot = agreeing();
+    const service = { ...snapshot.services[0]!, desiredCount: 0, runningCount: 0, declaredDesiredCount: 2 };
+
+    expect(findDrift({ ...snapshot, services: [service] })).toEqual([
+      {
+        kind: 'service-below-desired',
+        tenantId: 'silo',
+        resource: 'shared/silo-web',
+        detail: 'desired count 0 where its stack declares 2 (changed outside the stack)',
+      },
+    ]);
+  });
+});
+
+describe('declaredDesiredCount', () => {
+  const parameters = {
+    Service0Name: 'web',
+    Service0DesiredCount: '2',
+    Service1Name: 'api',
+    Service1DesiredCount: '1',
+    TenantSuspended: 'false',
+  };
+
+  it("reads the slot whose name ends the service's name, and 0 while the tenant is suspended", () => {
+    expect(declaredDesiredCount(parameters, 'tenant-acme-web')).toBe(2);
+    expect(declaredDesiredCount(parameters, 'tenant-acme-api')).toBe(1);
+    expect(declaredDesiredCount(parameters, 'tenant-acme-worker')).toBeUndefined();
+    expect(declaredDesiredCount({ ...parameters, TenantSuspended: 'true' }, 'tenant-acme-web')).toBe(0);
   });
 });
