@@ -44,7 +44,7 @@ export type Command =
   | { readonly kind: 'history'; readonly execution: string; readonly json: boolean; readonly aws?: AwsTarget }
   | { readonly kind: 'replies'; readonly json: boolean; readonly raw: boolean }
   | { readonly kind: 'tenants' | 'executions' | 'fleet'; readonly json: boolean; readonly aws?: AwsTarget }
-  | { readonly kind: 'pin' | 'unpin'; readonly tenant: string }
+  | { readonly kind: 'pin' | 'unpin'; readonly tenant: string; readonly aws?: AwsTarget }
   | { readonly kind: 'reconcile'; readonly json: boolean }
   | { readonly kind: 'drift'; readonly tenant: string; readonly change: DriftChange }
   | { readonly kind: 'resources'; readonly json: boolean }
@@ -96,7 +96,7 @@ const startOptions: readonly OptionName[] = ['wait', 'no-wait', 'json', 'fail', 
 /** The out-of-band changes `drift` makes. */
 const driftChanges = ['delete-rule', 'delete-stack', 'scale-to-zero'] as const satisfies readonly DriftChange[];
 
-/** Against a deployed stack instead of the local runtime (cli/aws/listings.ts). */
+/** Against a deployed stack instead of the local runtime (cli/aws/commands.ts). */
 const awsOptions: readonly OptionName[] = ['aws', 'stack', 'region'];
 
 /** Which options each command accepts, and how many positional arguments it takes. */
@@ -112,10 +112,10 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   tenants: { options: ['json', ...awsOptions] },
   executions: { options: ['json', ...awsOptions] },
   fleet: { options: ['json', ...awsOptions] },
-  pin: { options: ['tenant'] },
+  pin: { options: ['tenant', ...awsOptions] },
   reconcile: { options: ['json'] },
   drift: { options: ['tenant', 'delete-rule', 'delete-stack', 'scale-to-zero'] },
-  unpin: { options: ['tenant'] },
+  unpin: { options: ['tenant', ...awsOptions] },
   replies: { options: ['json', 'raw'] },
   resources: { options: ['json'] },
   reset: { options: [] },
@@ -257,7 +257,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       return { kind: name, json, ...target };
     case 'pin':
     case 'unpin':
-      return { kind: name, tenant: required(values.tenant, 'tenant ID', name) };
+      return { kind: name, tenant: required(values.tenant, 'tenant ID', name), ...target };
     case 'reconcile':
       return { kind: 'reconcile', json };
     case 'drift': {
@@ -335,8 +335,9 @@ Options:
                                 dead-letters; through npm, use \`npm -s start -- ...\` so npm's
                                 banner stays off stdout)
   --aws [--stack NAME] [--region REGION]
-                                read a deployed orchestrator instead (tenants, executions,
-                                fleet, history): its stack's outputs name the registry and the
+                                act on a deployed orchestrator instead (tenants, executions,
+                                fleet, history, pin, unpin by tenant id): its stack's outputs
+                                name the registry and the
                                 workflows (default stack TenantOrchestrator; credentials and
                                 region from the environment, as for the AWS CLI)
   -h, --help                    show this text

@@ -35,9 +35,9 @@ const dependencies: CliDependencies = {
   startInBackground: (argv, output) => startInBackground(spawnBackground(argv, process.cwd()), output),
   redriveAws: async (argv, output) =>
     (await import('./aws/dead-letters.ts')).runAwsRedrive(argv, output) as Promise<ExitCode>,
-  listAws: async (context, command) => {
-    const listings = await import('./aws/listings.ts');
-    return listings.runAwsListing(context, command, listings.defaultAwsClients(command.aws.region));
+  runAws: async (context, command) => {
+    const listings = await import('./aws/commands.ts');
+    return listings.runAwsCommand(context, command, listings.defaultAwsClients(command.aws.region));
   },
   ...(background !== undefined ? { background } : {}),
 };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { StateFolderInUseError, type LocalRuntime, type LocalRuntimeOptions } from '../local/runtime/api.ts';
 import { parseCommandLine, readsOnly, usageText, type Command } from './args.ts';
 import type { BackgroundStreams, RawOutput } from './background.ts';
-import type { AwsListing } from './aws/listings.ts';
+import type { AwsCommand } from './aws/commands.ts';
 import { runCommand, type ListingContext, type RuntimeCommand } from './commands.ts';
 import {
   createOutput,
@@ -49,8 +49,8 @@ export interface CliDependencies {
   startInBackground(argv: readonly string[], output: RawOutput): Promise<ExitCode>;
   /** `dead-letters --redrive --aws`: the tool against a deployed stack. */
   redriveAws(argv: readonly string[], output: Output): Promise<ExitCode>;
-  /** `tenants`, `executions` or `history` with `--aws`: the listing read from a deployed stack. */
-  listAws(context: ListingContext, command: AwsListing): Promise<ExitCode>;
+  /** A command with `--aws` (tenants, executions, fleet, history, pin, unpin): run against a deployed stack. */
+  runAws(context: ListingContext, command: AwsCommand): Promise<ExitCode>;
   /** Set in the background half of a `--no-wait` command: its output goes to the foreground. */
   readonly background?: Pick<BackgroundStreams, 'started'>;
 }
@@ -113,6 +113,21 @@ export async function openWhenFree(
   }
 }
 
+/** The command as one against a deployed stack, when it has `--aws`. */
+function awsCommandOf(command: Command): AwsCommand | undefined {
+  switch (command.kind) {
+    case 'tenants':
+    case 'executions':
+    case 'fleet':
+    case 'history':
+    case 'pin':
+    case 'unpin':
+      return command.aws === undefined ? undefined : { ...command, aws: command.aws };
+    default:
+      return undefined;
+  }
+}
+
 /** True for a command that starts workflows and was asked not to wait for them. */
 function startsWithoutWaiting(command: RuntimeCommand): boolean {
   return !readsOnly(command) && 'wait' in command && !command.wait;
@@ -132,13 +147,8 @@ async function run(
     return ExitCode.ok;
   }
   if (command.kind === 'dead-letters-aws') return dependencies.redriveAws(command.argv, output);
-  if (
-    (command.kind === 'tenants' || command.kind === 'executions' || command.kind === 'fleet') &&
-    command.aws !== undefined
-  )
-    return dependencies.listAws({ output, tenantNames: new Map(), program }, { ...command, aws: command.aws });
-  if (command.kind === 'history' && command.aws !== undefined)
-    return dependencies.listAws({ output, tenantNames: new Map(), program }, { ...command, aws: command.aws });
+  const aws = awsCommandOf(command);
+  if (aws !== undefined) return dependencies.runAws({ output, tenantNames: new Map(), program }, aws);
   if (startsWithoutWaiting(command) && dependencies.background === undefined) {
     return dependencies.startInBackground(argv, {
       write: (text) => void io.stdout.write(text),

@@ -3,9 +3,10 @@
  * version it has (issue 11's rollout skips pinned tenants). A flag on the tenant's registry record,
  * not a change to anything the tenant runs, so it takes no lock: a rollout reads it again under the
  * tenant's lock before it updates the tenant. Only a live tenant (a record that is not DELETED) can
- * be pinned or unpinned; the write's condition proves it, without reading first.
+ * be pinned or unpinned; the write's condition proves it, without reading first. The command line
+ * hands in its own client for a deployed stack (`pin --aws`).
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient } from '../aws/clients/dynamodb.ts';
 import { isConditionFailure, rethrowAwsError } from '../aws/errors.ts';
 import { tenantKey } from './keys.ts';
@@ -26,8 +27,8 @@ export async function setTenantPinned(
   tenantId: string,
   pinned: boolean,
   now: Date,
+  db: Pick<DynamoDBDocumentClient, 'send'> = dynamoDbDocumentClient(),
 ): Promise<PinOutcome> {
-  const db = dynamoDbDocumentClient();
   try {
     await db.send(
       new UpdateCommand({

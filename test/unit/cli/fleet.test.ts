@@ -88,7 +88,12 @@ describe('parsing', () => {
     expect(parseCommandLine(['pin', '--tenant', 't-1'])).toEqual({ kind: 'pin', tenant: 't-1' });
     expect(parseCommandLine(['unpin', '--tenant', 't-1'])).toEqual({ kind: 'unpin', tenant: 't-1' });
     expect(() => parseCommandLine(['pin'])).toThrow(/pin needs --tenant ID/);
-    expect(() => parseCommandLine(['pin', '--tenant', 't', '--aws'])).toThrow(/pin does not take --aws/);
+    expect(parseCommandLine(['pin', '--tenant', 't', '--aws'])).toEqual({
+      kind: 'pin',
+      tenant: 't',
+      aws: { stack: 'TenantOrchestrator' },
+    });
+    expect(() => parseCommandLine(['reconcile', '--aws'])).toThrow(/reconcile does not take --aws/);
     expect(parseCommandLine(['reconcile', '--json'])).toEqual({ kind: 'reconcile', json: true });
     expect(parseCommandLine(['drift', '--tenant', 't', '--scale-to-zero'])).toEqual({
       kind: 'drift',

@@ -44,7 +44,7 @@ async function cli(folder: string, argv: readonly string[]) {
     redriveAws: async () => {
       throw new Error('not in this test');
     },
-    listAws: async () => {
+    runAws: async () => {
       throw new Error('not in this test');
     },
   };

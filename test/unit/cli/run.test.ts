@@ -62,7 +62,7 @@ function dependencies(options: { busyOpens?: number; holder?: number; wait?: Sta
       calls.push(`aws ${argv.join(' ')}`);
       return ExitCode.ok;
     },
-    listAws: async (_context, command) => {
+    runAws: async (_context, command) => {
       calls.push(`list-aws ${JSON.stringify(command)}`);
       return ExitCode.ok;
     },

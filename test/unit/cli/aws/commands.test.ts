@@ -9,11 +9,11 @@ import {
   ListExecutionsCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { historyEntries } from '../../../../cli/aws/read-model.ts';
-import { runAwsListing, type AwsClients, type AwsListing } from '../../../../cli/aws/listings.ts';
+import { runAwsCommand, type AwsClients, type AwsCommand } from '../../../../cli/aws/commands.ts';
 import { printTenants } from '../../../../cli/commands.ts';
 import { createOutput } from '../../../../cli/context.ts';
 import { ExitCode } from '../../../../cli/exit-codes.ts';
@@ -61,9 +61,9 @@ function capture() {
   return { context: { output, tenantNames: new Map<string, string>(), program: 'npm -s start --' }, stdout, stderr };
 }
 
-async function run(command: AwsListing) {
+async function run(command: AwsCommand) {
   const captured = capture();
-  const code = await runAwsListing(captured.context, command, clients);
+  const code = await runAwsCommand(captured.context, command, clients);
   return { code, stdout: captured.stdout.join(''), stderr: captured.stderr.join('') };
 }
 
@@ -361,5 +361,39 @@ describe('history --aws', () => {
     expect(stderr.trim()).toBe(
       'error: no execution named nope in stack TenantOrchestrator (see: npm -s start -- executions --aws)',
     );
+  });
+});
+
+describe('pin --aws', () => {
+  it('sets the flag on the stack registry with a conditional write that only a live tenant passes', async () => {
+    documents.on(UpdateCommand).resolves({});
+
+    const { code, stdout } = await run({ kind: 'pin', tenant: 't-1', aws: target });
+
+    expect(code).toBe(ExitCode.ok);
+    expect(stdout).toBe('pinned t-1\n');
+    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: 'TenantOrchestrator-Registry',
+      Key: { pk: 'TENANT#t-1', sk: 'TENANT' },
+      ConditionExpression: 'attribute_exists(pk) AND #status <> :deleted',
+      ExpressionAttributeValues: expect.objectContaining({ ':pinned': true, ':deleted': 'DELETED' }),
+    });
+  });
+
+  it('refuses an unknown or offboarded tenant in one line with exit 2, writing nothing else', async () => {
+    const refused = Object.assign(new Error('The conditional request failed'), {
+      name: 'ConditionalCheckFailedException',
+    });
+    documents.on(UpdateCommand).rejects(refused);
+    documents.on(GetCommand).resolves({});
+
+    const unknown = await run({ kind: 'unpin', tenant: 'nobody', aws: target });
+    expect(unknown).toMatchObject({ code: ExitCode.usage, stdout: '' });
+    expect(unknown.stderr.trim()).toBe('error: no tenant nobody in stack TenantOrchestrator');
+
+    documents.on(GetCommand).resolves({ Item: { pk: 'TENANT#gone', sk: 'TENANT', status: 'DELETED' } });
+    const gone = await run({ kind: 'pin', tenant: 'gone', aws: target });
+    expect(gone.stderr.trim()).toBe('error: tenant gone was offboarded: there is nothing to pin');
+    expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 2);
   });
 });

@@ -1,15 +1,17 @@
 /**
- * `tenants`, `executions` and `history` against a deployed orchestrator (`--aws [--stack NAME]
- * [--region R]`): the same tables, the same `--json` and the same exit codes as on the local
- * runtime, read from the stack's registry table and workflows (read-model.ts). Credentials and
- * region come from the environment, as for the AWS CLI.
+ * Commands against a deployed orchestrator (`--aws [--stack NAME] [--region R]`): the listings
+ * `tenants`, `executions`, `fleet` and `history`, read from the stack's registry table and workflows
+ * (read-model.ts), and `pin` / `unpin`; the same tables, `--json` and exit codes as on the local
+ * runtime. Credentials and region come from the environment, as for the AWS CLI.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { printExecutions, printHistory, printTenants, type ListingContext } from '../commands.ts';
+import { setTenantPinned } from '../../functions/shared/registry/pins.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { visibleText } from '../format.ts';
 import { printFleet } from '../fleet.ts';
 import { AwsSetupError, readDeployment, setupProblem, type AwsTarget } from './deployment.ts';
 import {
@@ -21,8 +23,9 @@ import {
   type ReadClients,
 } from './read-model.ts';
 
-/** A listing against a deployed stack. */
-export type AwsListing =
+/** A command against a deployed stack. */
+export type AwsCommand =
+  | { readonly kind: 'pin' | 'unpin'; readonly tenant: string; readonly aws: AwsTarget }
   | { readonly kind: 'tenants' | 'executions' | 'fleet'; readonly json: boolean; readonly aws: AwsTarget }
   | { readonly kind: 'history'; readonly execution: string; readonly json: boolean; readonly aws: AwsTarget };
 
@@ -42,9 +45,9 @@ export function defaultAwsClients(region: string | undefined): AwsClients {
 }
 
 /** Runs one listing against the stack `command.aws` names; a setup problem is one line and exit 2. */
-export async function runAwsListing(
+export async function runAwsCommand(
   context: ListingContext,
-  command: AwsListing,
+  command: AwsCommand,
   clients: AwsClients,
 ): Promise<ExitCode> {
   try {
@@ -54,6 +57,25 @@ export async function runAwsListing(
         return printTenants(context, await readTenants(clients, deployment), command.json);
       case 'fleet':
         return printFleet(context, await readTenants(clients, deployment), command.json);
+      case 'pin':
+      case 'unpin': {
+        const pinned = command.kind === 'pin';
+        const outcome = await setTenantPinned(
+          deployment.registryTableName,
+          command.tenant,
+          pinned,
+          new Date(),
+          clients.documents,
+        );
+        if (outcome !== 'done') {
+          context.output.error(
+            `error: ${outcome === 'unknown-tenant' ? `no tenant ${visibleText(command.tenant)} in stack ${deployment.stackName}` : `tenant ${visibleText(command.tenant)} was offboarded: there is nothing to ${command.kind}`}`,
+          );
+          return ExitCode.usage;
+        }
+        context.output.line(`${pinned ? 'pinned' : 'unpinned'} ${visibleText(command.tenant)}`);
+        return ExitCode.ok;
+      }
       case 'executions': {
         const { runs, truncated } = await readExecutions(clients, deployment);
         const tenants = command.json ? [] : await readTenants(clients, deployment);
