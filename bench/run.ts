@@ -3,8 +3,8 @@
  * writes bench/results/latest.json, bench/results/summary.md and bench/results/scale.svg and
  * prints the headline table. Never part of `npm test`.
  *
- *   npm run bench                          the full run (about 5 minutes on 2 cores; the 1,000-tenant run dominates)
- *   npm run bench -- --quick               smaller samples, sizes 10 and 100 (under a minute)
+ *   npm run bench                          the full run (about 8-10 minutes on 2 cores; the 1,000-tenant runs dominate)
+ *   npm run bench -- --quick               smaller samples, sizes 10 and 100, no run under load (under a minute)
  *   npm run bench -- --sections cost,cold-start --sizes 10,100,300 --deadline 120 --runs 50 --loads 10
  *   npm run bench -- --report-only         rewrite the summary and the plot from latest.json (after changing the report)
  *
@@ -18,14 +18,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { modelBurst } from './lib/burst-model.ts';
+import { startCpuLoad } from './lib/cpu-load.ts';
 import { prices, pricesCheckedOn } from './lib/pricing.ts';
 import { benchTiers } from './lib/requests.ts';
 import { growthExponent, linearFit } from './lib/stats.ts';
-import type { BenchResults, ComparisonResult, ScaleResult, TargetCheck } from './report/results.ts';
+import type { BenchResults, ComparisonResult, ScaleResult, ScaleUnderLoad, TargetCheck } from './report/results.ts';
 import { headline, scalePlot, summaryMarkdown } from './report/summary.ts';
 import { outputFiles } from './report/outputs.ts';
-import { isCleanRun } from './report/results.ts';
-import { coldStartTargets, costTargets, overheadTargets, scaleTargets } from './report/targets.ts';
+import { isCleanRun, scaleUnderLoad as underLoadFigures } from './report/results.ts';
+import {
+  coldStartTargets,
+  costTargets,
+  overheadTargets,
+  scaleTargets,
+  scaleUnderLoadTargets,
+} from './report/targets.ts';
 import type { ColdStartResult } from './sections/cold-start.ts';
 import { modelScriptBurst, modelScriptRun } from './sections/comparison.ts';
 import { realisticDurations, type CostResult } from './sections/cost.ts';
@@ -150,6 +157,7 @@ let cost: CostResult | undefined = previous?.cost;
 let overhead: OverheadResult | undefined = previous?.overhead;
 let coldStart: ColdStartResult | undefined = previous?.coldStart;
 let scale: ScaleResult | undefined = previous?.scale === undefined ? undefined : scaleResult(previous.scale.runs);
+let scaleUnderLoad: ScaleUnderLoad | undefined = previous?.scaleUnderLoad;
 
 if (reportOnly) {
   process.stderr.write('rewriting the summary from bench/results/latest.json\n');
@@ -176,12 +184,29 @@ if (!reportOnly && sections.includes('scale')) {
   }
   scale = scaleResult(scaleRuns);
 }
+// The largest burst once more, beside one CPU-burning process per core: load should slow it down,
+// never fail it. A quick run skips it (it takes minutes); its deadline is twice the unloaded one's.
+if (!reportOnly && sections.includes('scale') && !quick) {
+  const tenants = Math.max(...sizes);
+  const deadlineSeconds = 2 * deadlineFor(tenants);
+  const load = startCpuLoad();
+  try {
+    process.stderr.write(
+      `4. scale under load: ${tenants} tenants at once beside ${load.processes} CPU-burning processes (deadline ${deadlineSeconds} s)\n`,
+    );
+    const run = await runChild<ScaleFigures>('scale', { tenants, deadlineSeconds }, `scale-${tenants}-under-load`);
+    scaleUnderLoad = underLoadFigures(run, load.processes);
+  } finally {
+    await load.stop();
+  }
+}
 
 const targets: TargetCheck[] = [
   ...(cost ? costTargets(cost) : []),
   ...(overhead ? overheadTargets(overhead) : []),
   ...(coldStart ? coldStartTargets(coldStart) : []),
   ...(scale ? scaleTargets(scale) : []),
+  ...(scaleUnderLoad ? scaleUnderLoadTargets(scaleUnderLoad, scale) : []),
 ];
 const results: BenchResults = {
   generatedAt: previous?.generatedAt ?? new Date().toISOString(),
@@ -199,6 +224,7 @@ const results: BenchResults = {
   ...(overhead ? { overhead } : {}),
   ...(coldStart ? { coldStart } : {}),
   ...(scale ? { scale } : {}),
+  ...(scaleUnderLoad ? { scaleUnderLoad } : {}),
   comparison: comparison(),
   targets,
 };

@@ -8,7 +8,11 @@
  * The model, per workflow, taken from the ASL file itself:
  * - every Task state spends its whole retry budget once: each attempt (1 + every retrier's
  *   MaxAttempts) runs to the function timeout, and every retry waits its longest interval
- *   (IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds; full jitter only shortens it);
+ *   (IntervalSeconds x BackoffRate^n, capped by MaxDelaySeconds; full jitter only shortens it).
+ *   An attempt Lambda throttles runs nothing: Lambda refuses the invocation at once with a 429
+ *   (Lambda.TooManyRequestsException) when the function is at its concurrency limit
+ *   (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html), so the attempts of a
+ *   retrier that matches only throttling cost their retry intervals, not the function timeout;
  * - each polling loop runs to its deadline, and every look of the loop is an invocation that runs
  *   to the function timeout: the stack loop (converge-stacks) waits for a stack-operation slot up
  *   to the queue timeout, then for CloudFormation up to the stack timeout; the services loop
@@ -73,6 +77,14 @@ export interface WorkflowBudget {
   readonly items: readonly BudgetItem[];
 }
 
+/** What Step Functions reports when Lambda throttles an invocation: the function did not run. */
+const throttlingErrors: ReadonlySet<string> = new Set(['Lambda.TooManyRequestsException']);
+
+/** True when every error the retrier matches is a throttle, so its attempts run no function code. */
+export function retriesOnlyThrottling(retrier: Retrier): boolean {
+  return retrier.ErrorEquals.length > 0 && retrier.ErrorEquals.every((error) => throttlingErrors.has(error));
+}
+
 /** The longest a retrier can wait in total, using the ASL defaults (1 s, 3 attempts, rate 2). */
 export function retrierDelaySeconds(retrier: Retrier): number {
   const interval = retrier.IntervalSeconds ?? 1;
@@ -131,10 +143,16 @@ export function workflowBudget(file: string, definition: AslDefinition, deadline
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
     const retriers = state.Retry ?? [];
-    const attempts = 1 + retriers.reduce((sum, retrier) => sum + (retrier.MaxAttempts ?? 3), 0);
+    const retryAttempts = (list: readonly Retrier[]) =>
+      list.reduce((sum, retrier) => sum + (retrier.MaxAttempts ?? 3), 0);
+    const attempts = 1 + retryAttempts(retriers.filter((retrier) => !retriesOnlyThrottling(retrier)));
+    const throttled = retryAttempts(retriers.filter(retriesOnlyThrottling));
     const delays = retriers.reduce((sum, retrier) => sum + retrierDelaySeconds(retrier), 0);
     items.push({
-      what: `${name}: ${attempts} attempts of up to ${invocation} s and ${delays} s of retry intervals`,
+      what:
+        `${name}: ${attempts} attempts of up to ${invocation} s` +
+        (throttled > 0 ? `, ${throttled} throttled ones that run nothing,` : '') +
+        ` and ${delays} s of retry intervals`,
       seconds: attempts * invocation + delays,
     });
     const loop = state.Resource === undefined ? undefined : loopOfFunction[state.Resource];

@@ -2,11 +2,17 @@
  * Runs the real state machine definitions with the real handlers as task overrides, on
  * aws-local-stepfunctions. Used by the workflow tests and by the local runtime.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { workflowFunctions, type WorkflowFunctionPlaceholder } from '../functions/lambda-functions.ts';
+import {
+  orchestratorFunctionMemoryMb,
+  workflowFunctionTimeoutSeconds,
+} from '../infra/constructs/orchestrator-function.ts';
+import { attachCallMiddleware, handlerClients, type HandlerService } from './sdk-middleware.ts';
 
 export type WorkflowName = 'onboarding' | 'offboarding';
 
@@ -31,6 +37,7 @@ interface AslState {
   Type: string;
   Resource?: string;
   Retry?: unknown[];
+  TimeoutSeconds?: number;
   [key: string]: unknown;
 }
 export interface AslDefinition {
@@ -69,34 +76,147 @@ export function loadHandler(directory: string): Promise<LambdaHandler> {
   return loaded;
 }
 
+/** What Step Functions reports when a Lambda function runs past its timeout (newer runtimes). */
+export class LambdaTimeoutError extends Error {
+  override readonly name = 'Sandbox.Timedout';
+}
+
+/** What Step Functions reports when a Task state runs past its own `TimeoutSeconds`. */
+class StatesTimeoutError extends Error {
+  override readonly name = 'States.Timeout';
+}
+
+/**
+ * Lambda's timeout of the workflow functions, as the CDK construct configures them: the
+ * construct's default, which OrchestratorFunctions overrides only for the event functions (the
+ * admission function, the failure reporter and the sweep), never run as Task states.
+ */
+export const taskFunctionTimeoutSeconds = workflowFunctionTimeoutSeconds;
+
+/**
+ * What the runner tells aws-local-stepfunctions a Task's timeout is: the longest a timer can wait
+ * (2^31 - 1 ms), so the library's own default of 60 s never applies. Step Functions has no such
+ * default: a Task without `TimeoutSeconds` waits for the Lambda function, whose own timeout ends
+ * it ("If not provided, the default value is 99999999";
+ * https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html). The runner applies the
+ * function's timeout and the state's own `TimeoutSeconds` itself, counted from when the
+ * invocation starts running, never from when it began waiting for an invocation slot.
+ */
+const libraryTaskTimeoutSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
 /**
  * Lambda gives every invocation its own sandbox; here every invocation shares one process, one
- * event loop and one DynamoDB. Like a function's concurrency limit, at most this many handler
- * invocations run at once and the rest queue, so a burst of executions slows down evenly
- * instead of starving every invocation until SDK calls time out.
+ * event loop and one DynamoDB. At most this many handler invocations run at once and the rest
+ * queue, so a burst of executions slows down evenly instead of starving every invocation until
+ * SDK calls time out.
+ *
+ * The queue stands in for Lambda's throttling and the workflows' retry of it. In AWS a function
+ * at its concurrency limit refuses a synchronous invocation with a throttling error (429,
+ * `Lambda.TooManyRequestsException` in Step Functions), which runs nothing and uses none of the
+ * function's timeout, and the Task state's throttling retrier tries again after a backoff
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html). Throwing that error here
+ * instead would be less true, not more: this bound is one process's, far below Lambda's
+ * (1,000 concurrent executions per account and Region by default, and each function scales by
+ * 1,000 execution environments every 10 seconds,
+ * https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html), and the local runtime
+ * shortens retry intervals to milliseconds, so a throttled burst would use up every retry before
+ * a slot came free and fail where AWS would serve it. A queued invocation is what a throttled one
+ * retried until it runs comes to: nothing runs and no timeout counts while it waits. What the
+ * queue cannot show is a burst that outlasts the throttling retrier; the step fault
+ * `{ kind: 'throttled' }` (runtime/faults.ts) rehearses that retrier instead.
  */
-const maxConcurrentInvocations = 32;
+export const maxConcurrentInvocations = 32;
 let runningInvocations = 0;
 const queuedInvocations: (() => void)[] = [];
 
-async function withInvocationSlot<T>(invoke: () => Promise<T>): Promise<T> {
+/** Waits for an invocation slot (first come, first served). */
+async function takeInvocationSlot(): Promise<void> {
   if (runningInvocations >= maxConcurrentInvocations)
     await new Promise<void>((resolve) => queuedInvocations.push(resolve));
   else runningInvocations += 1;
+}
+
+/** Hands the slot straight to the next queued invocation, or gives it back. */
+function releaseInvocationSlot(): void {
+  const next = queuedInvocations.shift();
+  if (next) next();
+  else runningInvocations -= 1;
+}
+
+/** One running invocation, as its handler's SDK calls see it. */
+interface Sandbox {
+  /** True once the invocation has timed out: Lambda has stopped its sandbox. */
+  stopped: boolean;
+}
+
+const sandboxes = new AsyncLocalStorage<Sandbox>();
+let sandboxGuardAttached = false;
+
+/**
+ * Once per process, on every handler client: an SDK call made by an invocation that has timed out
+ * fails without being made. Lambda stops a timed-out invocation's sandbox, so it makes no further
+ * calls (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html); here its
+ * promise runs on, and without this guard it could still take a stack-operation slot or write
+ * after its execution had retried or failed.
+ */
+function guardTimedOutInvocations(): void {
+  if (sandboxGuardAttached) return;
+  sandboxGuardAttached = true;
+  for (const service of Object.keys(handlerClients) as HandlerService[]) {
+    attachCallMiddleware(handlerClients[service](), {
+      name: 'localLambdaSandbox',
+      priority: 'high',
+      handle: (call, next) => {
+        if (sandboxes.getStore()?.stopped === true)
+          return Promise.reject(
+            new LambdaTimeoutError(`${call.operation} not made: the invocation timed out and its sandbox was stopped`),
+          );
+        return next();
+      },
+    });
+  }
+}
+
+/**
+ * Runs one invocation of a Task state's function within its timeouts, counted from now (the
+ * invocation has its slot): past the function's timeout the attempt fails with Sandbox.Timedout,
+ * as Lambda reports it; past the state's own `TimeoutSeconds`, with States.Timeout. Either way
+ * the slot is freed then, as Lambda frees a timed-out invocation's concurrency.
+ */
+async function runInvocation<T>(
+  invoke: (deadline: number) => Promise<T>,
+  timeouts: { readonly functionSeconds: number; readonly stateSeconds?: number },
+): Promise<T> {
+  const sandbox: Sandbox = { stopped: false };
+  const started = performance.now();
+  const functionMs = timeouts.functionSeconds * 1000;
+  const stateMs = timeouts.stateSeconds === undefined ? Number.POSITIVE_INFINITY : timeouts.stateSeconds * 1000;
+  const limitMs = Math.min(functionMs, stateMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      sandbox.stopped = true;
+      reject(
+        stateMs < functionMs
+          ? new StatesTimeoutError(`The Task state ran past its TimeoutSeconds (${timeouts.stateSeconds} s)`)
+          : new LambdaTimeoutError(`Task timed out after ${timeouts.functionSeconds}.00 seconds`),
+      );
+    }, limitMs);
+  });
   try {
-    return await invoke();
+    return await Promise.race([sandboxes.run(sandbox, () => invoke(started + functionMs)), timedOut]);
   } finally {
-    // Hand the slot straight to the next queued invocation, or give it back.
-    const next = queuedInvocations.shift();
-    if (next) next();
-    else runningInvocations -= 1;
+    clearTimeout(timer);
   }
 }
 
 let invocationCounter = 0;
 
-/** A Lambda context as the runtime would pass it. */
-export function lambdaContext(functionName: string): Context {
+/**
+ * A Lambda context as the runtime would pass it. `remainingMilliseconds` defaults to a fixed
+ * minute (the event functions' callers); a Task's invocation counts down to its timeout.
+ */
+export function lambdaContext(functionName: string, remainingMilliseconds: () => number = () => 60_000): Context {
   invocationCounter += 1;
   const requestId = `local-${process.pid}-${invocationCounter}`;
   return {
@@ -104,11 +224,11 @@ export function lambdaContext(functionName: string): Context {
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${region}:${account}:function:${functionName}`,
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(orchestratorFunctionMemoryMb),
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/${requestId}`,
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: remainingMilliseconds,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
@@ -160,9 +280,9 @@ export interface RunOptions {
    */
   readonly beforeTask?: (stateName: string) => void;
   /**
-   * Wraps each attempt of a Task state (after `beforeTask`): `invoke` runs the real handler. The
-   * local runtime uses it to tell SDK calls which state they belong to and to fail an attempt
-   * after its handler ran (a Lambda timeout).
+   * Wraps each attempt of a Task state (after `beforeTask`, once the attempt has an invocation
+   * slot, within its timeouts): `invoke` runs the real handler. The local runtime uses it to tell
+   * SDK calls which state they belong to and to fail an attempt after its handler ran (a Lambda timeout).
    */
   readonly aroundTask?: (stateName: string, invoke: () => Promise<unknown>) => Promise<unknown>;
   /** Called with each state's input as it is entered (a redrive restarts the failed state with it). */
@@ -196,6 +316,7 @@ export async function runWorkflow(
   const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const waitTimeOverrides: Record<string, number> = {};
   const retryIntervalOverrides: Record<string, number> = {};
+  guardTimedOutInvocations();
   for (const [stateName, state] of Object.entries(definition.States)) {
     if (state.Type === 'Wait') waitTimeOverrides[stateName] = options.waitMilliseconds ?? 0;
     if (state.Type === 'Task' && state.Resource) {
@@ -203,14 +324,32 @@ export async function runWorkflow(
         (key) => localFunctionArn(key) === state.Resource,
       );
       if (!placeholder) throw new Error(`State ${stateName} has no local handler for ${state.Resource}`);
+      if ('TimeoutSecondsPath' in state || 'HeartbeatSeconds' in state || 'HeartbeatSecondsPath' in state)
+        throw new Error(
+          `State ${stateName}: the local runner models a Task's TimeoutSeconds only, not paths or heartbeats`,
+        );
       const directory = workflowFunctions[placeholder];
+      const functionName = `tenant-orchestrator-${directory}`;
+      const timeouts = {
+        functionSeconds: taskFunctionTimeoutSeconds,
+        ...(state.TimeoutSeconds !== undefined ? { stateSeconds: state.TimeoutSeconds } : {}),
+      };
+      state.TimeoutSeconds = libraryTaskTimeoutSeconds;
       taskResourceLocalHandlers[stateName] = async (taskInput) => {
         options.beforeTask?.(stateName);
-        const invoke = () =>
-          withInvocationSlot(async () =>
-            (await loadHandler(directory))(taskInput, lambdaContext(`tenant-orchestrator-${directory}`)),
-          );
-        return options.aroundTask ? options.aroundTask(stateName, invoke) : invoke();
+        await takeInvocationSlot();
+        try {
+          return await runInvocation((deadline) => {
+            const invoke = async () =>
+              (await loadHandler(directory))(
+                taskInput,
+                lambdaContext(functionName, () => Math.max(0, Math.round(deadline - performance.now()))),
+              );
+            return options.aroundTask ? options.aroundTask(stateName, invoke) : invoke();
+          }, timeouts);
+        } finally {
+          releaseInvocationSlot();
+        }
       };
       retryIntervalOverrides[stateName] = options.retryIntervalMilliseconds ?? 0;
     }

@@ -24,6 +24,41 @@ export function isCleanRun(run: ScaleFigures): boolean {
   return run.finished && run.failed === 0 && run.unfinished === 0;
 }
 
+/**
+ * The largest burst run once more beside one CPU-burning process per core (`npm run bench`, full
+ * runs): load should slow a burst down, never fail it.
+ */
+export interface ScaleUnderLoad {
+  readonly tenants: number;
+  /** Executions that ended in failure (not counting those still running at the deadline). */
+  readonly failed: number;
+  /** Seconds from the first request to the end of the last execution (or to the deadline). */
+  readonly seconds: number;
+  readonly unfinished: number;
+  readonly finished: boolean;
+  readonly deadlineSeconds: number;
+  /** CPU-burning processes beside the run. */
+  readonly cpuBurners: number;
+  /** Failures by `State: Error`, and the first cause seen for each. */
+  readonly failures: Readonly<Record<string, number>>;
+  readonly failureCauses: Readonly<Record<string, string>>;
+}
+
+/** The figures of a loaded scale run that latest.json keeps. */
+export function scaleUnderLoad(run: ScaleFigures, cpuBurners: number): ScaleUnderLoad {
+  return {
+    tenants: run.tenants,
+    failed: run.failed,
+    seconds: run.seconds,
+    unfinished: run.unfinished,
+    finished: run.finished,
+    deadlineSeconds: run.deadlineSeconds,
+    cpuBurners,
+    failures: run.failures,
+    failureCauses: run.failureCauses,
+  };
+}
+
 export interface ComparisonResult {
   readonly script: readonly ScriptRunModel[];
   readonly scriptBurst: BurstModel;
@@ -58,6 +93,7 @@ export interface BenchResults {
   readonly overhead?: OverheadResult;
   readonly coldStart?: ColdStartResult;
   readonly scale?: ScaleResult;
+  readonly scaleUnderLoad?: ScaleUnderLoad;
   readonly comparison?: ComparisonResult;
   readonly targets: readonly TargetCheck[];
 }

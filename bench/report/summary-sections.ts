@@ -5,9 +5,9 @@ import { lambdaGbSeconds, lambdaMemoryMb, prices, pricesCheckedOn, workflowCost 
 import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { CostResult, WorkflowFigures } from '../sections/cost.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
-import type { ComparisonResult, ScaleResult } from './results.ts';
+import type { ComparisonResult, ScaleResult, ScaleUnderLoad } from './results.ts';
 import { markdownTable } from './tables.ts';
-import { costBasis, dollars } from './targets.ts';
+import { compareWithUnloaded, costBasis, dollars, loadFailureVerdict } from './targets.ts';
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(0);
 
@@ -289,6 +289,34 @@ export function scaleSection(scale: ScaleResult): string {
       : `Linear fit over the runs that onboarded every tenant (a run with failures ended early, so its time is not comparable): time ≈ ${fit.intercept.toFixed(2)} s + ${(fit.slope * 1000).toFixed(1)} ms × tenants (R² ${fit.r2.toFixed(3)}); growth exponent k = ${scale.growthExponent?.toFixed(2)} (time ≈ c·tenants^k; 1 is linear).`,
     '',
     '![Time to onboard N tenants at once](scale.svg)',
+  ].join('\n');
+}
+
+/** Section 4, continued: the largest burst once more, beside one CPU-burning process per core. */
+export function scaleUnderLoadSection(underLoad: ScaleUnderLoad, scale: ScaleResult | undefined): string {
+  const comparison = compareWithUnloaded(underLoad, scale);
+  const { baseline } = comparison;
+  const succeeded = underLoad.tenants - underLoad.failed - underLoad.unfinished;
+  const outcome = underLoad.finished
+    ? `every execution ended after ${underLoad.seconds.toFixed(1)} s${baseline === undefined || !comparison.timeComparable ? '' : ` (${(underLoad.seconds / baseline.seconds).toFixed(1)}× the ${baseline.seconds.toFixed(1)} s of the same burst without the load)`}`
+    : `the run was cut at its ${underLoad.deadlineSeconds} s deadline with ${underLoad.unfinished} executions still running`;
+  const verdict =
+    underLoad.failed === 0 && underLoad.unfinished === 0
+      ? 'The load slowed the burst down and failed none of it.'
+      : underLoad.failed === 0
+        ? 'No execution failed, but the load kept part of the burst from ending before the deadline.'
+        : loadFailureVerdict(underLoad, comparison);
+  const failures = Object.entries(underLoad.failures)
+    .sort((a, b) => b[1] - a[1])
+    .map(
+      ([failure, count]) =>
+        `- ${count} × ${failure}${underLoad.failureCauses[failure] ? ` ("${underLoad.failureCauses[failure]}")` : ''}`,
+    );
+  return [
+    '### Under load',
+    '',
+    `The ${underLoad.tenants}-tenant burst once more, with ${underLoad.cpuBurners} CPU-burning processes beside it (one per core): ${outcome}; ${succeeded} succeeded, ${underLoad.failed} failed. ${verdict ?? ''}`.trimEnd(),
+    ...(failures.length === 0 ? [] : ['', 'Failures by state and error:', '', ...failures]),
   ].join('\n');
 }
 

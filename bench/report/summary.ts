@@ -3,7 +3,14 @@
  */
 import { renderPlot, type PlotSeries } from '../lib/svg-plot.ts';
 import { isCleanRun, type BenchResults, type ScaleResult } from './results.ts';
-import { comparisonSection, coldStartSection, costSection, overheadSection, scaleSection } from './summary-sections.ts';
+import {
+  comparisonSection,
+  coldStartSection,
+  costSection,
+  overheadSection,
+  scaleSection,
+  scaleUnderLoadSection,
+} from './summary-sections.ts';
 import { markdownTable, textTable, type Row } from './tables.ts';
 import { costBasis, dollars } from './targets.ts';
 
@@ -40,6 +47,13 @@ function headlineRows(results: BenchResults): Row[] {
     rows.push([
       `scale (local runtime): ${run.tenants} at once`,
       `${run.seconds.toFixed(1)} s${run.finished ? '' : ' (deadline)'}, ${run.succeeded} ok, ${run.failed} failed, ${run.unfinished} unfinished, peak ${run.peakRssMiB} MiB`,
+    ]);
+  }
+  const underLoad = results.scaleUnderLoad;
+  if (underLoad !== undefined) {
+    rows.push([
+      `scale under load (local runtime): ${underLoad.tenants} at once, ${underLoad.cpuBurners} CPU burners`,
+      `${underLoad.seconds.toFixed(1)} s${underLoad.finished ? '' : ' (deadline)'}, ${underLoad.failed} failed, ${underLoad.unfinished} unfinished`,
     ]);
   }
   for (const model of results.comparison?.script.filter((entry) => entry.operation === 'onboarding') ?? []) {
@@ -126,6 +140,7 @@ export function summaryMarkdown(results: BenchResults): string {
   if (results.overhead) parts.push(overheadSection(results.overhead), '');
   if (results.coldStart) parts.push(coldStartSection(results.coldStart), '');
   if (results.scale) parts.push(scaleSection(results.scale), '');
+  if (results.scaleUnderLoad) parts.push(scaleUnderLoadSection(results.scaleUnderLoad, results.scale), '');
   if (results.comparison) parts.push(comparisonSection(results.comparison, results.cost, results.overhead), '');
   return `${parts
     .join('\n')

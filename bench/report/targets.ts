@@ -9,7 +9,7 @@ import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { CostResult, WorkflowFigures } from '../sections/cost.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
 import type { ScaleFigures } from '../sections/scale.ts';
-import { isCleanRun, type ScaleResult, type TargetCheck } from './results.ts';
+import { isCleanRun, type ScaleResult, type ScaleUnderLoad, type TargetCheck } from './results.ts';
 
 export const targets = {
   costPerOnboardingDollars: 0.001,
@@ -271,6 +271,90 @@ export function scaleTargets(scale: ScaleResult): TargetCheck[] {
                 ? 'No call per tenant grows with the burst; look at the time per call instead (the local runtime shares one process among every execution).'
                 : 'Find why those calls per tenant grow with the burst: the work per tenant should not depend on it.'
               : 'Onboard every tenant of the largest run first (see the failures above); only then is its time comparable.',
+          }),
+    },
+  ];
+}
+
+/** The loaded burst against the unloaded run of the same size in this run, when there is one. */
+export interface LoadComparison {
+  readonly baseline?: ScaleFigures;
+  /** Failures the loaded run had beyond the unloaded one's, by `State: Error` (all of them without a baseline). */
+  readonly addedFailures: Readonly<Record<string, number>>;
+  /** Both runs ended before their deadline with the same failures, so their times compare. */
+  readonly timeComparable: boolean;
+}
+
+export function compareWithUnloaded(underLoad: ScaleUnderLoad, scale: ScaleResult | undefined): LoadComparison {
+  const baseline = scale?.runs.find((candidate) => candidate.tenants === underLoad.tenants);
+  const addedFailures = Object.fromEntries(
+    Object.entries(underLoad.failures)
+      .map(([failure, count]) => [failure, count - (baseline?.failures[failure] ?? 0)] as const)
+      .filter(([, added]) => added > 0),
+  );
+  const sameFailures =
+    baseline !== undefined &&
+    JSON.stringify(Object.entries(baseline.failures).sort()) ===
+      JSON.stringify(Object.entries(underLoad.failures).sort());
+  return {
+    ...(baseline !== undefined ? { baseline } : {}),
+    addedFailures,
+    timeComparable:
+      baseline !== undefined && sameFailures && baseline.finished && underLoad.finished && underLoad.unfinished === 0,
+  };
+}
+
+const failureCounts = (failures: Readonly<Record<string, number>>) =>
+  Object.entries(failures)
+    .sort((a, b) => b[1] - a[1])
+    .map(([failure, count]) => `${count} × ${failure}`)
+    .join('; ');
+
+/** What the load changed, from the two runs' failures: one sentence, or undefined when nothing failed. */
+export function loadFailureVerdict(underLoad: ScaleUnderLoad, comparison: LoadComparison): string | undefined {
+  if (underLoad.failed === 0) return undefined;
+  const { baseline, addedFailures } = comparison;
+  if (baseline === undefined) return 'No unloaded run of the same size to compare these failures with.';
+  if (Object.keys(addedFailures).length === 0)
+    return `Without the load the same burst failed as much (${failureCounts(baseline.failures)}): the load added no failure.`;
+  return `The load added failures beyond those of the same burst without it: ${failureCounts(addedFailures)}.`;
+}
+
+/** Load should slow a burst down, never fail it. */
+export function scaleUnderLoadTargets(underLoad: ScaleUnderLoad, scale: ScaleResult | undefined): TargetCheck[] {
+  const met = underLoad.finished && underLoad.failed === 0 && underLoad.unfinished === 0;
+  const comparison = compareWithUnloaded(underLoad, scale);
+  const baseline = comparison.baseline;
+  const slower =
+    baseline === undefined || !comparison.timeComparable
+      ? ''
+      : `, ${(underLoad.seconds / baseline.seconds).toFixed(1)}× the unloaded run's ${baseline.seconds.toFixed(0)} s`;
+  const failureEntries = Object.entries(underLoad.failures).sort((a, b) => b[1] - a[1]);
+  const [topFailure, topCount] = failureEntries[0] ?? [];
+  const topCause = topFailure === undefined ? undefined : underLoad.failureCauses[topFailure];
+  return [
+    {
+      target: `${underLoad.tenants} tenants at once beside one CPU-burning process per core, with zero failures (local runtime)`,
+      measured: underLoad.finished
+        ? `${underLoad.failed} failed in ${underLoad.seconds.toFixed(0)} s${slower} (${underLoad.cpuBurners} burners)`
+        : `cut at the ${underLoad.deadlineSeconds} s deadline: ${underLoad.failed} failed, ${underLoad.unfinished} still running (${underLoad.cpuBurners} burners)`,
+      met,
+      ...(met
+        ? {}
+        : {
+            why: [
+              failureEntries.length === 0 ? undefined : `Failures: ${failureCounts(underLoad.failures)}.`,
+              loadFailureVerdict(underLoad, comparison),
+              underLoad.finished
+                ? undefined
+                : `${underLoad.unfinished} executions were still running at the ${underLoad.deadlineSeconds} s deadline.`,
+            ]
+              .filter((part) => part !== undefined)
+              .join(' '),
+            closeTheGap:
+              topFailure === undefined
+                ? `Let the run finish: raise its deadline above ${underLoad.deadlineSeconds} s to see whether it ends with failures or only late.`
+                : `Start with the most frequent failure under load, ${topFailure} (${topCount} executions)${topCause === undefined ? '' : `: "${topCause}"`}.`,
           }),
     },
   ];

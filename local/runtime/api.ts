@@ -139,11 +139,14 @@ export type SdkFaultKind = 'client' | 'throttling' | 'server';
 /**
  * How an injected step fault fails a task attempt:
  * - `error` (default): the task throws `InjectedFault` before its handler runs.
+ * - `throttled`: Lambda refuses the invocation with `Lambda.TooManyRequestsException`, as when the
+ *   function is at its concurrency limit: the handler does not run, and the state's throttling
+ *   retrier tries again.
  * - `timeout-after`: the handler runs to the end (its side effects happen), then the attempt fails
  *   with `Sandbox.Timedout`, as when Lambda times out after the work was done: the workflow retries
  *   the step, which must not do the work twice.
  */
-export type StepFaultKind = 'error' | 'timeout-after';
+export type StepFaultKind = 'error' | 'throttled' | 'timeout-after';
 
 /**
  * A failure to rehearse: `{ step: 'CreateTenantStacks' }` fails that state's task once per attempt

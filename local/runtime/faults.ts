@@ -14,6 +14,7 @@ import * as EventBridge from '@aws-sdk/client-eventbridge';
 import * as StepFunctions from '@aws-sdk/client-sfn';
 import { clearSdkFaults, injectSdkFault } from '../sdk-faults.ts';
 import { handlerClients, type HandlerService, type SdkClient } from '../sdk-middleware.ts';
+import { LambdaTimeoutError } from '../workflow-runner.ts';
 import type { InjectedFault, SdkFaultKind, StartFailureKind, StepFaultKind } from './api.ts';
 
 /** The error a `{ step }` fault throws in place of the step's handler. */
@@ -21,9 +22,13 @@ class InjectedFaultError extends Error {
   override readonly name = 'InjectedFault';
 }
 
-/** What Step Functions reports when a Lambda function runs past its timeout. */
-class LambdaTimeoutError extends Error {
-  override readonly name = 'Sandbox.Timedout';
+/**
+ * What Step Functions reports when Lambda throttles a Task's invocation (the function is at its
+ * concurrency limit): the function does not run, and the state's throttling retrier tries again.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/sfn-best-practices.html
+ */
+class LambdaThrottledError extends Error {
+  override readonly name = 'Lambda.TooManyRequestsException';
 }
 
 /** An error as a service returns it: its name, message and HTTP status. */
@@ -108,7 +113,7 @@ const aliases: Readonly<Record<string, string>> = {
 };
 
 const sdkFaultKinds: readonly SdkFaultKind[] = ['client', 'throttling', 'server'];
-const stepFaultKinds: readonly StepFaultKind[] = ['error', 'timeout-after'];
+const stepFaultKinds: readonly StepFaultKind[] = ['error', 'throttled', 'timeout-after'];
 
 function serviceNamed(name: string): FaultableService {
   const wanted = (aliases[name.toLowerCase()] ?? name).toLowerCase();
@@ -262,12 +267,18 @@ export class FaultPlan {
     for (const service of services) clearSdkFaults(service.client());
   }
 
-  /** Called before each task attempt: throws when an `error` fault for this state is still due. */
+  /** Called before each task attempt: throws when an `error` or `throttled` fault for this state is still due. */
   checkStep(stateName: string): void {
     const fault = this.#due(stateName, 'error');
-    if (!fault) return;
-    fault.remaining -= 1;
-    throw new InjectedFaultError(`Injected by --fail ${stateName}`);
+    if (fault) {
+      fault.remaining -= 1;
+      throw new InjectedFaultError(`Injected by --fail ${stateName}`);
+    }
+    const throttle = this.#due(stateName, 'throttled');
+    if (throttle) {
+      throttle.remaining -= 1;
+      throw new LambdaThrottledError(`Rate Exceeded. (injected throttling of ${stateName})`);
+    }
   }
 
   /**

@@ -9,12 +9,16 @@ import {
   checkWorkflowBudgets,
   loopToDeadline,
   retrierDelaySeconds,
+  retriesOnlyThrottling,
   workflowBudget,
   type AslDefinition,
   type WorkflowDeadlines,
 } from '../../infra/workflow-budget.ts';
 import { nagApp } from './nag.ts';
 import type { Json } from './template-json.ts';
+
+/** What Step Functions reports when Lambda throttles an invocation. */
+const throttling = 'Lambda.TooManyRequestsException';
 
 const definition = (file: string) =>
   JSON.parse(readFileSync(resolve(projectRoot, file), 'utf8')) as AslDefinition & Json;
@@ -76,16 +80,64 @@ describe('the execution budget of the shipped workflows', () => {
     ]);
   });
 
-  it('charges each Task state its attempts at the function timeout plus its retry intervals', () => {
+  it('charges each Task state its attempts at the function timeout plus its retry intervals; throttled attempts run nothing', () => {
     const asl = definition(workflowDefinitionFiles.onboarding);
     const budget = workflowBudget('onboarding', asl, deadlines);
     const accept = budget.items.find((item) => item.what.startsWith('AcceptOnboardingRequest:'))!;
     const retriers = (asl as Json).States.AcceptOnboardingRequest.Retry as Json[];
-    const attempts = 1 + retriers.reduce((sum, retrier) => sum + retrier.MaxAttempts, 0);
+    const attempts =
+      1 +
+      retriers
+        .filter((retrier) => !retrier.ErrorEquals.includes(throttling))
+        .reduce((sum, retrier) => sum + retrier.MaxAttempts, 0);
 
     expect(accept.seconds).toBe(
       attempts * workflowFunctionTimeoutSeconds +
         retriers.reduce((sum, retrier) => sum + retrierDelaySeconds(retrier as never), 0),
+    );
+  });
+
+  it('gives throttling a retrier of its own on every Task state of every workflow, sized for a burst, with full jitter', () => {
+    for (const file of Object.values(workflowDefinitionFiles)) {
+      for (const [stateName, state] of Object.entries((definition(file) as Json).States as Record<string, Json>)) {
+        if (state.Type !== 'Task') continue;
+        const retriers = state.Retry as Json[];
+        const matching = retriers.filter((retrier) => retrier.ErrorEquals.includes(throttling));
+        expect(matching, `${file} ${stateName}`).toEqual([
+          {
+            ErrorEquals: [throttling],
+            IntervalSeconds: 1,
+            MaxAttempts: expect.toSatisfy((attempts: number) => attempts >= 10 && attempts <= 12),
+            BackoffRate: 2,
+            MaxDelaySeconds: expect.toSatisfy((seconds: number) => seconds >= 30 && seconds <= 60),
+            JitterStrategy: 'FULL',
+          },
+        ]);
+      }
+    }
+  });
+
+  it('charges a retrier that matches only throttling its intervals, and one that matches anything else its attempts too', () => {
+    const throttled = {
+      ErrorEquals: [throttling],
+      IntervalSeconds: 1,
+      MaxAttempts: 10,
+      BackoffRate: 2,
+      MaxDelaySeconds: 30,
+    };
+    const mixed = { ...throttled, ErrorEquals: [throttling, 'TransientAwsError'] };
+    const task = (retrier: typeof throttled) => ({
+      TimeoutSeconds: 100_000,
+      States: { Step: { Type: 'Task', Resource: '${PlanTenantFunctionArn}', Retry: [retrier] } },
+    });
+
+    expect(retriesOnlyThrottling(throttled)).toBe(true);
+    expect(retriesOnlyThrottling(mixed)).toBe(false);
+    expect(workflowBudget('x', task(throttled), deadlines).worstCaseSeconds).toBe(
+      workflowFunctionTimeoutSeconds + 1 + 2 + 4 + 8 + 16 + 30 * 5,
+    );
+    expect(workflowBudget('x', task(mixed), deadlines).worstCaseSeconds).toBe(
+      11 * workflowFunctionTimeoutSeconds + 1 + 2 + 4 + 8 + 16 + 30 * 5,
     );
   });
 
@@ -113,7 +165,7 @@ describe('synth', () => {
         env: { account: '111122223333', region: 'eu-west-1' },
       }),
     ).toThrow(
-      /stackQueueTimeoutSeconds, stackTimeoutSeconds, servicesTimeoutSeconds are too long for statemachines\/onboarding\.asl\.json: its executions time out after 14400 s \(TimeoutSeconds\)/,
+      `stackQueueTimeoutSeconds, stackTimeoutSeconds, servicesTimeoutSeconds are too long for statemachines/onboarding.asl.json: its executions time out after ${definition(workflowDefinitionFiles.onboarding).TimeoutSeconds} s (TimeoutSeconds)`,
     );
   });
 

@@ -162,3 +162,23 @@ describe(`${tenants} onboardings at once, a third of each tier`, () => {
     expect(leftovers.slots).toEqual([]);
   });
 });
+
+describe('a burst Lambda throttles', () => {
+  it('retries a step throttled ten times in a row with its own retrier, and the onboarding succeeds', async () => {
+    // Lambda refuses every invocation of the step ten times (the function at its concurrency limit):
+    // more than the six retries the transient retrier allows, within the throttling retrier's ten.
+    const throttles = 10;
+    runtime.injectFault({ step: 'PlanTenantResources', kind: 'throttled', times: throttles });
+    try {
+      const { execution } = await runtime.send(onboarding(tenants), { wait: true });
+
+      expect(execution?.status).toBe('SUCCEEDED');
+      const retried = runtime
+        .history(execution?.executionArn ?? '')
+        .filter((entry) => entry.type === 'StateRetried' && entry.state === 'PlanTenantResources');
+      expect(retried).toHaveLength(throttles);
+    } finally {
+      runtime.clearFaults();
+    }
+  });
+});

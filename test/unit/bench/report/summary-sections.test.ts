@@ -6,6 +6,7 @@ import {
   comparisonSection,
   costSection,
   overheadSection,
+  scaleUnderLoadSection,
 } from '../../../../bench/report/summary-sections.ts';
 import { modelScriptBurst, modelScriptRun } from '../../../../bench/sections/comparison.ts';
 import { realisticDurations, type WorkflowFigures } from '../../../../bench/sections/cost.ts';
@@ -143,5 +144,71 @@ describe('coldStartSection', () => {
     expect(text).toContain('| × baseline |');
     expect(text).toContain('| 1.66× | 72 ms |');
     expect(text).toContain('on this machine');
+  });
+});
+
+describe('scaleUnderLoadSection', () => {
+  const underLoad = {
+    tenants: 1000,
+    failed: 0,
+    seconds: 250.4,
+    unfinished: 0,
+    finished: true,
+    deadlineSeconds: 480,
+    cpuBurners: 2,
+    failures: {},
+    failureCauses: {},
+  };
+
+  it('says from the figures what the load did: the time, against the unloaded run when there is one, and no failures', () => {
+    const unloaded = { tenants: 1000, seconds: 100.2, finished: true, failed: 0, unfinished: 0, failures: {} };
+
+    const text = scaleUnderLoadSection(underLoad, { runs: [unloaded as never] });
+
+    expect(text).toContain('with 2 CPU-burning processes beside it (one per core)');
+    expect(text).toContain('every execution ended after 250.4 s (2.5× the 100.2 s of the same burst without the load)');
+    expect(text).toContain('1000 succeeded, 0 failed. The load slowed the burst down and failed none of it.');
+  });
+
+  it('lists the failures with their first cause', () => {
+    const text = scaleUnderLoadSection(
+      {
+        ...underLoad,
+        failed: 3,
+        failures: { 'ActivateTenant: Sandbox.Timedout': 3 },
+        failureCauses: { 'ActivateTenant: Sandbox.Timedout': 'Task timed out after 20.00 seconds' },
+      },
+      undefined,
+    );
+
+    expect(text).toContain('997 succeeded, 3 failed. No unloaded run of the same size to compare these failures with.');
+    expect(text).toContain('- 3 × ActivateTenant: Sandbox.Timedout ("Task timed out after 20.00 seconds")');
+    expect(text).not.toContain('without the load');
+  });
+
+  it('tells failures the unloaded run of the same size had as well from failures the load added', () => {
+    const failures = { 'CheckTenantStacks: StackTimeout': 426 };
+    const loaded = { ...underLoad, seconds: 358.6, failed: 426, failures, failureCauses: {} };
+    const unloaded = (count: number) =>
+      ({
+        tenants: 1000,
+        seconds: 138.6,
+        finished: true,
+        failed: count,
+        unfinished: 0,
+        failures: { 'CheckTenantStacks: StackTimeout': count },
+      }) as never;
+
+    const same = scaleUnderLoadSection(loaded, { runs: [unloaded(426)] });
+    const more = scaleUnderLoadSection(loaded, { runs: [unloaded(400)] });
+
+    expect(same).toContain('(2.6× the 138.6 s of the same burst without the load)');
+    expect(same).toContain(
+      'Without the load the same burst failed as much (426 × CheckTenantStacks: StackTimeout): the load added no failure.',
+    );
+    expect(more).toContain(
+      'The load added failures beyond those of the same burst without it: 26 × CheckTenantStacks: StackTimeout.',
+    );
+    expect(more).not.toContain('× the 138.6 s');
   });
 });

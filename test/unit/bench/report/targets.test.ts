@@ -7,12 +7,14 @@ import {
   growingCalls,
   overheadTargets,
   scaleTargets,
+  scaleUnderLoadTargets,
   stackLookCost,
   targets,
 } from '../../../../bench/report/targets.ts';
 import type { BundleFigures, ColdStartResult } from '../../../../bench/sections/cold-start.ts';
 import type { WorkflowFigures } from '../../../../bench/sections/cost.ts';
 import type { OverheadFigures } from '../../../../bench/sections/overhead.ts';
+import { scaleUnderLoad } from '../../../../bench/report/results.ts';
 import type { ScaleFigures } from '../../../../bench/sections/scale.ts';
 
 function onboarding(transitions: number, stackLooks: number | undefined, waitSeconds: number[] = []): WorkflowFigures {
@@ -231,6 +233,61 @@ describe('scaleTargets', () => {
       expect(text).not.toMatch(/lowest free|50 sockets|TransientAwsError|picked at random/);
     expect(linear?.met).toBe(false);
     expect(linear?.measured).toContain('had failures');
+  });
+});
+
+describe('scaleUnderLoadTargets', () => {
+  const run = (seconds: number, extra: Partial<ScaleFigures> = {}): ScaleFigures => ({
+    tenants: 1000,
+    timings: { createMs: 20, deleteMs: 20, startMs: 0, waitMs: 10 },
+    routeListeners: { count: 11, capacity: 99 },
+    seconds,
+    deadlineSeconds: 480,
+    finished: true,
+    succeeded: 1000,
+    failed: 0,
+    unfinished: 0,
+    failures: {},
+    failureCauses: {},
+    throughputPerSecond: 1000 / seconds,
+    peakRssMiB: 100,
+    maxRssMiB: 100,
+    retries: {},
+    sdkCallsPerTenant: {},
+    failedConditionalWritesPerTenant: 0,
+    sdkErrors: {},
+    ...extra,
+  });
+
+  it('is met by a loaded burst that only took longer, measured against the unloaded run of the same size', () => {
+    const [check] = scaleUnderLoadTargets(scaleUnderLoad(run(300), 2), { runs: [run(100)] });
+
+    expect(check?.met).toBe(true);
+    expect(check?.target).toContain('1000 tenants at once beside one CPU-burning process per core');
+    expect(check?.measured).toBe("0 failed in 300 s, 3.0× the unloaded run's 100 s (2 burners)");
+  });
+
+  it('is missed by failures or a cut run, each explained from the figures', () => {
+    const failing = run(142, {
+      succeeded: 427,
+      failed: 573,
+      failures: { 'CheckTenantStacks: StackTimeout': 573 },
+      failureCauses: { 'CheckTenantStacks: StackTimeout': 'No stack operation slot came free within 600 seconds' },
+    });
+    const [failed] = scaleUnderLoadTargets(scaleUnderLoad(failing, 2), undefined);
+    const [cut] = scaleUnderLoadTargets(
+      scaleUnderLoad(run(480, { finished: false, succeeded: 900, unfinished: 100 }), 2),
+      undefined,
+    );
+
+    expect(failed?.met).toBe(false);
+    expect(failed?.why).toBe(
+      'Failures: 573 × CheckTenantStacks: StackTimeout. No unloaded run of the same size to compare these failures with.',
+    );
+    expect(failed?.closeTheGap).toContain('"No stack operation slot came free within 600 seconds"');
+    expect(cut?.met).toBe(false);
+    expect(cut?.measured).toBe('cut at the 480 s deadline: 0 failed, 100 still running (2 burners)');
+    expect(cut?.closeTheGap).toContain('raise its deadline above 480 s');
   });
 });
 

@@ -111,6 +111,17 @@ describe('step faults by kind', () => {
     expect(() => plan.checkStep('CreateTenantStacks')).not.toThrow();
   });
 
+  it("throttled: Lambda refuses the invocation with Step Functions' throttling error, for `times` attempts", () => {
+    plan.inject({ step: 'CreateTenantStacks', kind: 'throttled', times: 2 });
+
+    expect(() => plan.checkStep('CheckTenantStacks')).not.toThrow();
+    for (let attempt = 0; attempt < 2; attempt += 1)
+      expect(() => plan.checkStep('CreateTenantStacks')).toThrow(
+        expect.objectContaining({ name: 'Lambda.TooManyRequestsException' }),
+      );
+    expect(() => plan.checkStep('CreateTenantStacks')).not.toThrow();
+  });
+
   it('timeout-after: the handler runs to the end, then the attempt fails as a Lambda timeout', async () => {
     plan.inject({ step: 'CreateTenantStacks', kind: 'timeout-after', times: 1 });
     let runs = 0;
