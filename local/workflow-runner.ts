@@ -8,7 +8,12 @@ import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { workflowFunctions, type WorkflowFunctionPlaceholder } from '../functions/lambda-functions.ts';
 
-export type WorkflowName = 'onboarding' | 'offboarding';
+import { WorkflowName } from '../events/contract.ts';
+
+export { WorkflowName };
+
+/** Every workflow, in the order the local runtime registers them. */
+export const allWorkflows: readonly WorkflowName[] = Object.values(WorkflowName);
 
 const region = 'us-east-1';
 const account = '111122223333';

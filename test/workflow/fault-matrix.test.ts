@@ -206,6 +206,7 @@ function retriesAt(execution: ExecutionSummary, state: string): string[] {
 const successKind: Record<WorkflowName, string> = {
   onboarding: 'sbt_aws_provisionSuccess',
   offboarding: 'sbt_aws_deprovisionSuccess',
+  suspension: 'sbt_aws_deactivateSuccess',
 };
 
 /** What the cloud and the registry hold for the tenant once its operation has converged. */
