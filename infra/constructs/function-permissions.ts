@@ -212,7 +212,8 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
         conditions: { StringEquals: { [`aws:ResourceTag/${managedByTag.key}`]: managedByTag.value } },
       });
       acknowledgeWildcardResource(role, listenerRules(), listenerRulesReason);
-      grantDescribeRules(role);
+      // It reads the rule's actions only (no tags): DescribeRules supports no resource-level permissions.
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['elasticloadbalancing:DescribeRules'], resourceArns: ['*'] });
     },
   },
   'check-services': {
