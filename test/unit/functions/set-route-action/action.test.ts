@@ -29,7 +29,7 @@ describe('ruleHasAction', () => {
 
   it('is false for another target group, another body, extra actions or none', () => {
     expect(ruleHasAction([{ type: 'forward', targetGroupArn: `${pooled}-other` }], forward)).toBe(false);
-    expect(ruleHasAction([{ ...suspended, messageBody: '{}' }], suspended)).toBe(false);
+    expect(ruleHasAction([{ ...suspendedResponse, type: 'fixed-response', messageBody: '{}' }], suspended)).toBe(false);
     expect(ruleHasAction([{ type: 'other', actionType: 'authenticate-oidc' }, forward], forward)).toBe(false);
     expect(ruleHasAction([], forward)).toBe(false);
   });
