@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { offboardingEvent, onboardingEvent } from '../../cli/requests.ts';
+import { offboardingEvent, onboardingEvent, tenantStateEvent } from '../../cli/requests.ts';
+import { suspendedResponse } from '../../functions/shared/config/template-parameters.ts';
 import type { EmbeddedRuntime, ExecutionSummary, InjectedFault, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import type { WorkflowName } from '../../local/workflow-runner.ts';
@@ -73,6 +74,15 @@ const steps: readonly Step[] = [
   step('offboarding', 'DeleteTenantStacks', 'premium', 'CloudFormation:DeleteStack'),
   step('offboarding', 'CheckStackDeletion', 'premium', 'CloudFormation:DescribeStacks'),
   step('offboarding', 'RemoveTenantRoute', 'premium', 'ELB:DescribeRules'),
+  // Suspension (a suspend request): silo stacks updated with TenantSuspended, a pool tenant's rule modified.
+  step('suspension', 'AcceptSuspensionRequest', 'advanced', 'DynamoDB:GetItem'),
+  step('suspension', 'UpdateTenantStacks', 'advanced', 'CloudFormation:UpdateStack'),
+  step('suspension', 'CheckStackUpdate', 'advanced', 'CloudFormation:DescribeStacks'),
+  step('suspension', 'UpdateTenantStacks', 'premium', 'CloudFormation:UpdateStack'),
+  step('suspension', 'SetTenantRouteAction', 'basic', 'ELB:DescribeRules'),
+  step('suspension', 'SetTenantRouteAction', 'basic', 'ELB:ModifyRule'),
+  step('suspension', 'CompleteSuspension', 'advanced', 'DynamoDB:UpdateItem'),
+  step('suspension', 'SendSuspensionReply', 'advanced', 'EventBridge:PutEvents'),
 ];
 
 /** What a case expects of the first execution. */
@@ -122,6 +132,12 @@ const faultClasses: readonly FaultClass[] = [
     arm: ({ tenantId }) =>
       runtime.failNextStackCreate(stackName(tenantId), 'Resource handler returned message: "Injected rollback"'),
     expected: { outcome: 'failure', error: 'StackCreationFailed', reason: /Injected rollback/ },
+  },
+  {
+    name: 'stack update rolls back',
+    appliesTo: ({ state }) => state === 'CheckStackUpdate',
+    arm: ({ tenantId }) => runtime.failNextStackUpdate(stackName(tenantId), 'Injected update failure'),
+    expected: { outcome: 'failure', error: 'StackUpdateFailed', reason: /Injected update failure/ },
   },
   {
     name: 'stack delete fails',
@@ -182,6 +198,26 @@ function onboard(tenantId: string, tier: Tier) {
   );
 }
 
+/** A suspend request of the tenant's registration, a second after everything sent before it. */
+function suspendTenant(tenantId: string) {
+  return runtime.send(
+    tenantStateEvent(
+      'suspend',
+      tenantId,
+      registrations.get(tenantId) ?? randomUUID(),
+      randomUUID(),
+      new Date(Date.now() + 1000),
+    ),
+    { wait: true },
+  );
+}
+
+/** Runs the step's own operation on a tenant (an onboarded one, unless the workflow is onboarding). */
+function operate(workflow: WorkflowName, tenantId: string, tier: Tier) {
+  if (workflow === 'onboarding') return onboard(tenantId, tier);
+  return workflow === 'offboarding' ? offboard(tenantId) : suspendTenant(tenantId);
+}
+
 function offboard(tenantId: string) {
   return runtime.send(
     offboardingEvent(tenantId, registrations.get(tenantId) ?? randomUUID(), undefined, randomUUID(), new Date()),
@@ -209,6 +245,13 @@ const successKind: Record<WorkflowName, string> = {
   suspension: 'sbt_aws_deactivateSuccess',
 };
 
+/** The registry status each workflow's operation ends in (the matrix suspends). */
+const endStatus: Record<WorkflowName, string> = {
+  onboarding: 'ACTIVE',
+  offboarding: 'DELETED',
+  suspension: 'SUSPENDED',
+};
+
 /** What the cloud and the registry hold for the tenant once its operation has converged. */
 async function expectConverged(tenantId: string, workflow: WorkflowName, tier: Tier): Promise<void> {
   const resources = runtime.resources();
@@ -224,15 +267,18 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
   );
 
   expect(successes).toHaveLength(1);
-  expect(tenant).toMatchObject({ status: workflow === 'onboarding' ? 'ACTIVE' : 'DELETED' });
+  expect(tenant).toMatchObject({ status: endStatus[workflow] });
   expect(tenant?.lock).toBeUndefined();
   expect(slots).toEqual([]);
   if (workflow === 'offboarding') {
     expect({ stacks, rules, priorities }).toEqual({ stacks: [], rules: [], priorities: [] });
     return;
   }
-  expect(stacks.map((stack) => stack.status)).toEqual(Array(stackCount[tier]).fill('CREATE_COMPLETE'));
+  expect(stacks.map((stack) => stack.status)).toEqual(
+    Array(stackCount[tier]).fill(workflow === 'suspension' ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE'),
+  );
   expect(rules).toHaveLength(1);
+  if (workflow === 'suspension') expect(rules[0]?.action).toEqual({ type: 'fixed-response', ...suspendedResponse });
   expect(
     priorities.map((item) => ({
       listenerArn: String(item.pk).slice('LISTENER#'.length),
@@ -243,7 +289,7 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
 
 const outcomes = new Map<string, Map<string, string[]>>();
 function record(s: Step, column: string, outcome: string): void {
-  const row = `${s.workflow === 'onboarding' ? 'on ' : 'off'} ${s.state} (${[isolation[s.tier], s.note].filter(Boolean).join(', ')})`;
+  const row = `${{ onboarding: 'on ', offboarding: 'off', suspension: 'sus' }[s.workflow]} ${s.state} (${[isolation[s.tier], s.note].filter(Boolean).join(', ')})`;
   const cells = outcomes.get(row) ?? new Map<string, string[]>();
   cells.set(column, [...(cells.get(column) ?? []), outcome]);
   outcomes.set(row, cells);
@@ -270,10 +316,10 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
     tenantId,
     sdkFault: (kind, times) => ({ service: s.service, operation: s.operation, kind, times, during: s.state }),
   };
-  if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+  if (s.workflow !== 'onboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
 
   await fault.arm(context);
-  const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
+  const { execution } = await operate(s.workflow, tenantId, s.tier);
 
   if (execution === undefined) throw new Error('the request started no execution');
   const failures = repliesFor(tenantId).filter((reply) => reply.detailType.endsWith('Failure'));
@@ -344,8 +390,8 @@ describe('fault matrix: a superseded execution at every Task state changes nothi
     '$label',
     async (s) => {
       const tenantId = randomUUID();
-      const other: WorkflowName = s.workflow === 'onboarding' ? 'offboarding' : 'onboarding';
-      if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+      const other: WorkflowName = s.workflow === 'offboarding' ? 'onboarding' : 'offboarding';
+      if (s.workflow !== 'onboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
       const repliesBefore = repliesFor(tenantId).length;
 
       if (s.state.startsWith('Accept')) {
@@ -358,23 +404,32 @@ describe('fault matrix: a superseded execution at every Task state changes nothi
         const older =
           s.workflow === 'onboarding'
             ? await onboardAt(tenantId, s.tier, aMinuteAgo)
-            : await offboardAt(tenantId, aMinuteAgo);
+            : s.workflow === 'offboarding'
+              ? await offboardAt(tenantId, aMinuteAgo)
+              : await runtime.send(
+                  tenantStateEvent('suspend', tenantId, registrationId ?? randomUUID(), randomUUID(), aMinuteAgo),
+                  { wait: true },
+                );
         expect(older.execution?.status).toBe('SUPERSEDED');
         expect(older.replies).toEqual([]);
         if (registrationId !== undefined) registrations.set(tenantId, registrationId);
         record(s, supersededColumn, 'older request: superseded');
-        await expectConverged(tenantId, other, s.tier);
+        // A suspend older than the onboarding leaves the tenant as onboarded.
+        await expectConverged(tenantId, s.workflow === 'suspension' ? 'onboarding' : other, s.tier);
         return;
       }
 
       runtime.injectFault({ step: s.state });
-      const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
+      const { execution } = await operate(s.workflow, tenantId, s.tier);
       runtime.clearFaults();
       expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state });
       const takeover =
         s.workflow === 'onboarding'
           ? await offboard(tenantId)
-          : await onboardAt(tenantId, s.tier, new Date(Date.now() + 60_000));
+          : s.workflow === 'offboarding'
+            ? await onboardAt(tenantId, s.tier, new Date(Date.now() + 60_000))
+            : // Later than the suspend request (sent a second ahead), so the offboarding is not stale.
+              await offboardAt(tenantId, new Date(Date.now() + 60_000));
       expect(takeover.execution?.status).toBe('SUCCEEDED');
       const repliesAfterTakeover = repliesFor(tenantId).length;
 
