@@ -83,7 +83,15 @@ const steps: readonly Step[] = [
   step('suspension', 'SetTenantRouteAction', 'basic', 'ELB:ModifyRule'),
   step('suspension', 'CompleteSuspension', 'advanced', 'DynamoDB:UpdateItem'),
   step('suspension', 'SendSuspensionReply', 'advanced', 'EventBridge:PutEvents'),
+  // A resume of a suspended tenant: only it waits for the services.
+  step('suspension', 'VerifyTenantServices', 'advanced', 'ECS:DescribeServices', 'resume'),
+  step('suspension', 'RecheckTenantServices', 'advanced', 'ECS:DescribeServices', 'resume'),
 ];
+
+/** What the step's execution does: its workflow's operation, or (suspension workflow) a resume. */
+type MatrixOperation = WorkflowName | 'resume';
+const operationOf = (s: Pick<Step, 'workflow' | 'note'>): MatrixOperation =>
+  s.note === 'resume' ? 'resume' : s.workflow;
 
 /** What a case expects of the first execution. */
 type Expected =
@@ -199,23 +207,34 @@ function onboard(tenantId: string, tier: Tier) {
 }
 
 /** A suspend request of the tenant's registration, a second after everything sent before it. */
-function suspendTenant(tenantId: string) {
+let stateChanges = 0;
+function suspendTenant(tenantId: string, change: 'suspend' | 'resume' = 'suspend') {
+  // Each later than the last (and than the onboarding), a second apart: requests are ordered by event time.
+  stateChanges += 1;
   return runtime.send(
     tenantStateEvent(
-      'suspend',
+      change,
       tenantId,
       registrations.get(tenantId) ?? randomUUID(),
       randomUUID(),
-      new Date(Date.now() + 1000),
+      new Date(Date.now() + stateChanges * 1000),
     ),
     { wait: true },
   );
 }
 
 /** Runs the step's own operation on a tenant (an onboarded one, unless the workflow is onboarding). */
-function operate(workflow: WorkflowName, tenantId: string, tier: Tier) {
-  if (workflow === 'onboarding') return onboard(tenantId, tier);
-  return workflow === 'offboarding' ? offboard(tenantId) : suspendTenant(tenantId);
+function operate(operation: MatrixOperation, tenantId: string, tier: Tier) {
+  if (operation === 'onboarding') return onboard(tenantId, tier);
+  if (operation === 'resume') return suspendTenant(tenantId, 'resume');
+  return operation === 'offboarding' ? offboard(tenantId) : suspendTenant(tenantId);
+}
+
+/** Onboards the tenant the operation needs (and suspends it for a resume); nothing for an onboarding. */
+async function prepare(operation: MatrixOperation, tenantId: string, tier: Tier): Promise<void> {
+  if (operation === 'onboarding') return;
+  expect((await onboard(tenantId, tier)).execution?.status).toBe('SUCCEEDED');
+  if (operation === 'resume') expect((await suspendTenant(tenantId)).execution?.status).toBe('SUCCEEDED');
 }
 
 function offboard(tenantId: string) {
@@ -239,21 +258,23 @@ function retriesAt(execution: ExecutionSummary, state: string): string[] {
     .map((entry) => entry.error ?? '?');
 }
 
-const successKind: Record<WorkflowName, string> = {
+const successKind: Record<MatrixOperation, string> = {
+  resume: 'sbt_aws_activateSuccess',
   onboarding: 'sbt_aws_provisionSuccess',
   offboarding: 'sbt_aws_deprovisionSuccess',
   suspension: 'sbt_aws_deactivateSuccess',
 };
 
 /** The registry status each workflow's operation ends in (the matrix suspends). */
-const endStatus: Record<WorkflowName, string> = {
+const endStatus: Record<MatrixOperation, string> = {
   onboarding: 'ACTIVE',
   offboarding: 'DELETED',
   suspension: 'SUSPENDED',
+  resume: 'ACTIVE',
 };
 
 /** What the cloud and the registry hold for the tenant once its operation has converged. */
-async function expectConverged(tenantId: string, workflow: WorkflowName, tier: Tier): Promise<void> {
+async function expectConverged(tenantId: string, workflow: MatrixOperation, tier: Tier): Promise<void> {
   const resources = runtime.resources();
   const stacks = resources.stacks.filter((stack) => stack.tags.tenantId === tenantId);
   const rules = resources.rules.filter((rule) => rule.tenantId === tenantId);
@@ -275,10 +296,13 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
     return;
   }
   expect(stacks.map((stack) => stack.status)).toEqual(
-    Array(stackCount[tier]).fill(workflow === 'suspension' ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE'),
+    Array(stackCount[tier]).fill(
+      workflow === 'suspension' || workflow === 'resume' ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE',
+    ),
   );
   expect(rules).toHaveLength(1);
   if (workflow === 'suspension') expect(rules[0]?.action).toEqual({ type: 'fixed-response', ...suspendedResponse });
+  if (workflow === 'resume') expect(rules[0]?.action).toMatchObject({ type: 'forward' });
   expect(
     priorities.map((item) => ({
       listenerArn: String(item.pk).slice('LISTENER#'.length),
@@ -316,10 +340,10 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
     tenantId,
     sdkFault: (kind, times) => ({ service: s.service, operation: s.operation, kind, times, during: s.state }),
   };
-  if (s.workflow !== 'onboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+  await prepare(operationOf(s), tenantId, s.tier);
 
   await fault.arm(context);
-  const { execution } = await operate(s.workflow, tenantId, s.tier);
+  const { execution } = await operate(operationOf(s), tenantId, s.tier);
 
   if (execution === undefined) throw new Error('the request started no execution');
   const failures = repliesFor(tenantId).filter((reply) => reply.detailType.endsWith('Failure'));
@@ -350,7 +374,7 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
         ? await runtime.redrive(execution.executionArn, { wait: true })
         : await runtime.replay(execution.executionArn, { wait: true });
 
-    const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[s.workflow]);
+    const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[operationOf(s)]);
     record(
       s,
       fault.name,
@@ -362,7 +386,7 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
         : { status: 'SUCCEEDED', replayOf: execution.executionArn },
     );
   }
-  await expectConverged(tenantId, s.workflow, s.tier);
+  await expectConverged(tenantId, operationOf(s), s.tier);
 }
 
 describe('fault matrix: every Task state x every fault class that applies', () => {
@@ -391,7 +415,7 @@ describe('fault matrix: a superseded execution at every Task state changes nothi
     async (s) => {
       const tenantId = randomUUID();
       const other: WorkflowName = s.workflow === 'offboarding' ? 'onboarding' : 'offboarding';
-      if (s.workflow !== 'onboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+      await prepare(operationOf(s), tenantId, s.tier);
       const repliesBefore = repliesFor(tenantId).length;
 
       if (s.state.startsWith('Accept')) {
@@ -420,7 +444,7 @@ describe('fault matrix: a superseded execution at every Task state changes nothi
       }
 
       runtime.injectFault({ step: s.state });
-      const { execution } = await operate(s.workflow, tenantId, s.tier);
+      const { execution } = await operate(operationOf(s), tenantId, s.tier);
       runtime.clearFaults();
       expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state });
       const takeover =
