@@ -10,13 +10,13 @@ import { readDefinitionText, type WorkflowName } from '../local/workflow-runner.
 import { learnTenantNames, tenantLabel, type CliContext } from './context.ts';
 import { ExitCode, InputError } from './exit-codes.ts';
 import { duration, isBlank, truncate, visibleText } from './format.ts';
-import { assertPutEventsSize, offboardingEvent, onboardingEvent, readEventFile } from './requests.ts';
+import { assertPutEventsSize, offboardingEvent, onboardingEvent, readEventFile, tenantStateEvent } from './requests.ts';
 import { endingOf, executionFailed, executionView, replySummary, replyView, type ReplyView } from './views.ts';
 
-/** Task states of both workflows: the states `--fail STATE` can fail. */
+/** Task states of every workflow: the states `--fail STATE` can fail. */
 export function taskStateNames(): string[] {
   const names = new Set<string>();
-  for (const workflow of ['onboarding', 'offboarding'] as const satisfies readonly WorkflowName[]) {
+  for (const workflow of ['onboarding', 'offboarding', 'suspension'] as const satisfies readonly WorkflowName[]) {
     const definition = JSON.parse(readDefinitionText(workflow)) as { States: Record<string, { Type: string }> };
     for (const [name, state] of Object.entries(definition.States)) if (state.Type === 'Task') names.add(name);
   }
@@ -319,6 +319,31 @@ export async function offboard(context: CliContext, tenant: string, options: Sta
   const event = offboardingEvent(tenantId, context.newId(), record, context.newId(), context.now());
   if (!options.json)
     context.output.line(`offboarding ${tenantLabel(context.tenantNames, tenantId)} (tenant ${visibleText(tenantId)})`);
+  return sendEvent(context, event, options);
+}
+
+/**
+ * Suspends or resumes a tenant by id or name, under the registration it was onboarded with (as a
+ * control plane sends it). An unknown tenant is still sent: the workflow answers it with a failure.
+ */
+export async function changeTenantState(
+  context: CliContext,
+  change: 'suspend' | 'resume',
+  tenant: string,
+  options: StartOptions,
+): Promise<ExitCode> {
+  if (isBlank(tenant)) throw new InputError('--tenant needs a tenant id or name with a visible character');
+  const records = await context.runtime.tenants();
+  await learnTenantNames(context);
+  const record = records.find((candidate) => candidate.tenantId === tenant) ?? tenantByName(records, tenant);
+  const tenantId = record?.tenantId ?? tenant;
+  const onboarded = Object.keys(record?.completed ?? {}).find((key) => key.startsWith('onboarding#'));
+  const registrationId = onboarded?.slice('onboarding#'.length) ?? context.newId();
+  const event = tenantStateEvent(change, tenantId, registrationId, context.newId(), context.now());
+  if (!options.json) {
+    const verb = change === 'suspend' ? 'suspending' : 'resuming';
+    context.output.line(`${verb} ${tenantLabel(context.tenantNames, tenantId)} (tenant ${visibleText(tenantId)})`);
+  }
   return sendEvent(context, event, options);
 }
 

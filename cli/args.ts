@@ -30,6 +30,7 @@ export type Command =
       readonly tenantId?: string;
     } & StartOptions)
   | ({ readonly kind: 'offboard'; readonly tenant: string } & StartOptions)
+  | ({ readonly kind: 'suspend' | 'resume'; readonly tenant: string } & StartOptions)
   | ({ readonly kind: 'send'; readonly file: string } & StartOptions)
   | ({ readonly kind: 'replay' | 'redrive'; readonly execution: string } & StartOptions)
   | {
@@ -104,6 +105,8 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   demo: { options: ['fail', 'verbose'] },
   onboard: { options: ['tenant', 'tier', 'id', ...startOptions] },
   offboard: { options: ['tenant', ...startOptions] },
+  suspend: { options: ['tenant', ...startOptions] },
+  resume: { options: ['tenant', ...startOptions] },
   send: { options: startOptions, positional: 'FILE.json' },
   replay: { options: startOptions, positional: 'EXECUTION' },
   redrive: { options: startOptions, positional: 'EXECUTION' },
@@ -238,6 +241,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
       };
     case 'offboard':
       return { kind: 'offboard', tenant: required(values.tenant, 'tenant ID', name), ...start };
+    case 'suspend':
+    case 'resume':
+      return { kind: name, tenant: required(values.tenant, 'tenant ID', name), ...start };
     case 'send':
       return { kind: 'send', file: positional, ...start };
     case 'replay':
@@ -285,6 +291,10 @@ Commands:
                                 send an onboarding request for a new tenant
   offboard --tenant ID|NAME     send an offboarding request for a tenant (a name must be
                                 one tenant's: an ambiguous name lists the ids)
+  suspend --tenant ID|NAME      send a deactivateRequest: the tenant's route answers a fixed
+                                503 and a silo tenant's services scale to 0
+  resume --tenant ID|NAME       send an activateRequest: the route forwards again and the
+                                services run their desired counts (waits until stable)
   send FILE.json                put any event on the bus (e.g. events/samples/*.json)
   replay EXECUTION              run a failed execution's input again as a new execution
                                 (as when the control plane sends the request again)
@@ -322,7 +332,7 @@ command is still running.
 Options:
   --wait / --no-wait            wait for the workflow to end (default), or return once it has
                                 started while it runs on in the background
-                                (onboard, offboard, send, replay, redrive, dead-letters --redrive)
+                                (onboard, offboard, suspend, resume, send, replay, redrive, dead-letters --redrive)
   --verbose                     print every state as it runs; without a terminal the default is
                                 one line per outcome and per reply (the commands above, demo)
   --fail STATE                  fail that workflow state's task (e.g. --fail CreateTenantStacks)

@@ -102,6 +102,25 @@ export function offboardingEvent(
 }
 
 /**
+ * An `sbt_aws_deactivateRequest` (suspend) or `sbt_aws_activateRequest` (resume): only the tenant
+ * and its registration, the fields the orchestrator reads.
+ */
+export function tenantStateEvent(
+  change: 'suspend' | 'resume',
+  tenantId: string,
+  registrationId: string,
+  eventId: string,
+  now: Date,
+): RequestEvent {
+  return envelope(
+    change === 'suspend' ? DetailTypeBase.deactivateRequest : DetailTypeBase.activateRequest,
+    { tenantId, tenantRegistrationId: registrationId },
+    eventId,
+    now,
+  );
+}
+
+/**
  * The demo's onboarding request for a tier: the sample event of that tier with fresh ids, so the
  * demo can run again and again against the same state.
  */

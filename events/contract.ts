@@ -26,11 +26,43 @@ export const DetailTypeBase = {
   provisionFailure: 'provisionFailure',
   deprovisionSuccess: 'deprovisionSuccess',
   deprovisionFailure: 'deprovisionFailure',
+  deactivateRequest: 'deactivateRequest',
+  deactivateSuccess: 'deactivateSuccess',
+  deactivateFailure: 'deactivateFailure',
+  activateRequest: 'activateRequest',
+  activateSuccess: 'activateSuccess',
+  activateFailure: 'activateFailure',
 } as const;
 export type DetailTypeBase = (typeof DetailTypeBase)[keyof typeof DetailTypeBase];
 
-export const Operation = { onboarding: 'onboarding', offboarding: 'offboarding' } as const;
+/**
+ * The lifecycle operations. `deactivation` (suspend) and `activation` (resume) are the toolkit's
+ * `deactivateRequest` / `activateRequest`; one workflow (`suspension`) serves both.
+ */
+export const Operation = {
+  onboarding: 'onboarding',
+  offboarding: 'offboarding',
+  deactivation: 'deactivation',
+  activation: 'activation',
+} as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
+
+/** The workflows (state machines); several operations may share one. */
+export const WorkflowName = { onboarding: 'onboarding', offboarding: 'offboarding', suspension: 'suspension' } as const;
+export type WorkflowName = (typeof WorkflowName)[keyof typeof WorkflowName];
+
+/** The workflow that carries out each operation. */
+export const workflowOfOperation: Readonly<Record<Operation, WorkflowName>> = {
+  onboarding: 'onboarding',
+  offboarding: 'offboarding',
+  deactivation: 'suspension',
+  activation: 'suspension',
+};
+
+/** The operations a workflow carries out (the inverse of {@link workflowOfOperation}). */
+export function operationsOfWorkflow(workflow: WorkflowName): Operation[] {
+  return Object.values(Operation).filter((operation) => workflowOfOperation[operation] === workflow);
+}
 
 /** Bus, sources and spellings: all configuration, validated where it is read. */
 export interface ContractConfig {
@@ -56,6 +88,8 @@ export const defaultContractConfig: Omit<ContractConfig, 'eventBusName'> = {
 const requestBaseByOperation: Record<Operation, DetailTypeBase> = {
   onboarding: DetailTypeBase.onboardingRequest,
   offboarding: DetailTypeBase.offboardingRequest,
+  deactivation: DetailTypeBase.deactivateRequest,
+  activation: DetailTypeBase.activateRequest,
 };
 
 /** The detail types accepted on input for an operation (prefixed, plus legacy when configured). */
@@ -78,6 +112,22 @@ export function requestEventPattern(config: ContractConfig, operation: Operation
     source: [config.controlPlaneSource],
     'detail-type': requestDetailTypes(config, operation),
   };
+}
+
+/**
+ * The EventBridge pattern that routes the requests of every operation a workflow serves to it
+ * (the suspension workflow serves deactivate and activate requests).
+ */
+export function workflowRequestEventPattern(config: ContractConfig, workflow: WorkflowName) {
+  return {
+    source: [config.controlPlaneSource],
+    'detail-type': operationsOfWorkflow(workflow).flatMap((operation) => requestDetailTypes(config, operation)),
+  };
+}
+
+/** The detail types of every request the orchestrator accepts, in operation order. */
+export function allRequestDetailTypes(config: ContractConfig): string[] {
+  return Object.values(Operation).flatMap((operation) => requestDetailTypes(config, operation));
 }
 
 /** Which operation a detail type asks for, or undefined when it is not a request we accept. */
@@ -161,6 +211,36 @@ const RequestEnvelopeSchema = z.looseObject({
   detail: z.record(z.string(), z.unknown(), { error: 'must be an object' }),
 });
 
+/**
+ * `detail` of a deactivate (suspend) or activate (resume) request: only the tenant and the
+ * registration are read; every other field is ignored, whatever its type.
+ */
+const TenantStateDetailSchema = z.looseObject({
+  tenantId: tenantIdSchema,
+  tenantRegistrationId: registrationIdSchema,
+});
+
+/** The detail schema of each operation. */
+const detailSchemaByOperation: Record<
+  Operation,
+  z.ZodType<{
+    tenantId: string;
+    tenantRegistrationId: string;
+    tenantName?: string | undefined;
+    tier?: string | undefined;
+  }>
+> = {
+  onboarding: OnboardingDetailSchema,
+  offboarding: OffboardingDetailSchema,
+  deactivation: TenantStateDetailSchema,
+  activation: TenantStateDetailSchema,
+};
+
+/** True when the operation reads `tenantName` and `tier` from the request (suspend and resume ignore them). */
+export function readsTenantDescription(operation: Operation): boolean {
+  return operation === 'onboarding' || operation === 'offboarding';
+}
+
 /** A validated lifecycle request, stripped of personal data (no e-mail) and extras. */
 export interface TenantRequest {
   readonly operation: Operation;
@@ -211,21 +291,21 @@ export function parseRequest(event: unknown, config: ContractConfig): TenantRequ
   }
   const operation = operationOfDetailType(config, detailType);
   if (operation === undefined) {
-    const accepted = [...requestDetailTypes(config, 'onboarding'), ...requestDetailTypes(config, 'offboarding')];
+    const accepted = allRequestDetailTypes(config);
     throw new InvalidRequestError(`Invalid request event: detail-type must be one of ${accepted.join(', ')}`);
   }
-  const schema = operation === 'onboarding' ? OnboardingDetailSchema : OffboardingDetailSchema;
-  const parsed = schema.safeParse(detail, { reportInput: true });
+  const parsed = detailSchemaByOperation[operation].safeParse(detail, { reportInput: true });
   if (!parsed.success) {
     throw new InvalidRequestError(`Invalid ${operation} request: ${describeIssues(parsed.error, 'detail')}`);
   }
   const d = parsed.data;
+  const described = readsTenantDescription(operation);
   return {
     operation,
     tenantId: d.tenantId,
     registrationId: d.tenantRegistrationId,
-    ...(d.tenantName !== undefined ? { tenantName: d.tenantName } : {}),
-    ...(d.tier !== undefined ? { tier: d.tier } : {}),
+    ...(described && d.tenantName !== undefined ? { tenantName: d.tenantName } : {}),
+    ...(described && d.tier !== undefined ? { tier: d.tier } : {}),
     ...(envelope.data.id !== undefined ? { eventId: envelope.data.id } : {}),
     ...(envelope.data.time !== undefined ? { requestedAt: envelope.data.time } : {}),
   };
@@ -272,6 +352,8 @@ const RegistrationStatus = {
   created: 'created',
   failed: 'failed',
   deleted: 'deleted',
+  /** After a suspension (deactivateSuccess). */
+  deactivated: 'deactivated',
 } as const;
 
 /** Where and why a workflow stopped; carried inside `tenantRegistrationData` so the control plane records it. */
@@ -292,7 +374,7 @@ export const ReplyDetailSchema = z.object({
   jobOutput: z.object({
     tenantData: z.record(z.string(), z.unknown()),
     tenantRegistrationData: z.looseObject({
-      registrationStatus: z.enum(['created', 'failed', 'deleted']),
+      registrationStatus: z.enum(['created', 'failed', 'deleted', 'deactivated']),
       // null in a success reply: the control plane's PATCH merges keys, so null clears an earlier failure.
       failureReason: z.string().nullable().optional(),
       failedStep: z.string().nullable().optional(),
@@ -303,12 +385,32 @@ export const ReplyDetailSchema = z.object({
 });
 export type ReplyDetail = z.infer<typeof ReplyDetailSchema>;
 
-/** The four reply kinds. */
+/** The reply kinds. */
 export type ReplyOutcome =
   | { readonly kind: 'provisionSuccess'; readonly tenantConfig: string }
   | { readonly kind: 'deprovisionSuccess' }
+  | { readonly kind: 'deactivateSuccess' }
+  | { readonly kind: 'activateSuccess' }
   | { readonly kind: 'provisionFailure'; readonly failure: FailureDetails }
-  | { readonly kind: 'deprovisionFailure'; readonly failure: FailureDetails };
+  | { readonly kind: 'deprovisionFailure'; readonly failure: FailureDetails }
+  | { readonly kind: 'deactivateFailure'; readonly failure: FailureDetails }
+  | { readonly kind: 'activateFailure'; readonly failure: FailureDetails };
+
+/** The success reply of each operation. */
+export const successReplyOf = {
+  onboarding: 'provisionSuccess',
+  offboarding: 'deprovisionSuccess',
+  deactivation: 'deactivateSuccess',
+  activation: 'activateSuccess',
+} as const satisfies Record<Operation, ReplyOutcome['kind']>;
+
+/** The failure reply of each operation. */
+export const failureReplyOf = {
+  onboarding: 'provisionFailure',
+  offboarding: 'deprovisionFailure',
+  deactivation: 'deactivateFailure',
+  activation: 'activateFailure',
+} as const satisfies Record<Operation, ReplyOutcome['kind']>;
 
 /** An EventBridge PutEvents entry, ready to send. */
 export interface ReplyEntry {
@@ -346,8 +448,16 @@ export function buildReply(
     case 'deprovisionSuccess':
       tenantRegistrationData = { registrationStatus: RegistrationStatus.deleted, ...clearedFailure };
       break;
+    case 'deactivateSuccess':
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.deactivated, ...clearedFailure };
+      break;
+    case 'activateSuccess':
+      tenantRegistrationData = { registrationStatus: RegistrationStatus.created, ...clearedFailure };
+      break;
     case 'provisionFailure':
     case 'deprovisionFailure':
+    case 'deactivateFailure':
+    case 'activateFailure':
       tenantRegistrationData = { registrationStatus: RegistrationStatus.failed, ...outcome.failure };
       break;
   }

@@ -12,6 +12,7 @@ export const workflowFunctions = {
   CompleteOperationFunctionArn: 'complete-operation',
   SendReplyFunctionArn: 'send-reply',
   RemoveRouteFunctionArn: 'remove-route',
+  SetRouteActionFunctionArn: 'set-route-action',
 } as const;
 
 export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;

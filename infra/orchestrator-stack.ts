@@ -122,6 +122,7 @@ export class OrchestratorStack extends Stack {
     const stateMachineArns = {
       onboarding: workflowArn(this, 'onboarding'),
       offboarding: workflowArn(this, 'offboarding'),
+      suspension: workflowArn(this, 'suspension'),
     };
     const settings: Record<EnvironmentSetting, string> = {
       eventBusName: config.eventBusName,
@@ -144,6 +145,7 @@ export class OrchestratorStack extends Stack {
       tombstoneSeconds: String(tombstoneLifetime.toSeconds()),
       onboardingStateMachineArn: stateMachineArns.onboarding,
       offboardingStateMachineArn: stateMachineArns.offboarding,
+      suspensionStateMachineArn: stateMachineArns.suspension,
     };
     this.functions = new OrchestratorFunctions(this, 'Functions', {
       projectRoot: root,
@@ -159,8 +161,12 @@ export class OrchestratorStack extends Stack {
         templateBaseUrl: this.templates.baseUrl,
         stackNamePrefix: config.stackNamePrefix,
         listenerArns: [routeListener.listenerArn],
-        executionArns: [workflowExecutionsArn(this, 'onboarding'), workflowExecutionsArn(this, 'offboarding')],
-        stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
+        executionArns: [
+          workflowExecutionsArn(this, 'onboarding'),
+          workflowExecutionsArn(this, 'offboarding'),
+          workflowExecutionsArn(this, 'suspension'),
+        ],
+        stateMachineArns: Object.values(stateMachineArns),
       },
     });
     const functionByDirectory = Object.fromEntries(
@@ -180,7 +186,7 @@ export class OrchestratorStack extends Stack {
       contract: this.contract,
       controlPlaneAccounts: config.controlPlaneAccounts ?? [this.account],
       admission: admission.function,
-      stateMachineArns: [stateMachineArns.onboarding, stateMachineArns.offboarding],
+      stateMachineArns: Object.values(stateMachineArns),
       failureReporter: failureReporter.function,
     });
     const workflowFunctionDirectories = Object.values(workflowFunctions);
@@ -213,6 +219,7 @@ export class OrchestratorStack extends Stack {
       RegistryTableName: this.tables.registry.tableName,
       OnboardingStateMachineArn: this.workflows.stateMachines.onboarding.stateMachineArn,
       OffboardingStateMachineArn: this.workflows.stateMachines.offboarding.stateMachineArn,
+      SuspensionStateMachineArn: this.workflows.stateMachines.suspension.stateMachineArn,
       TemplatesBucketName: this.templates.bucket.bucketName,
       RequestDeadLetterQueueUrl: this.eventWiring.requestDeadLetterQueue.queueUrl,
       FailureDeadLetterQueueUrl: this.eventWiring.failureDeadLetterQueue.queueUrl,

@@ -24,7 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Operation } from '../events/contract.ts';
+import type { WorkflowName } from '../events/contract.ts';
 import { waitAfterPolls } from '../functions/check-services/stability.ts';
 import { nextWaitSeconds } from '../functions/converge-stacks/converge.ts';
 
@@ -178,7 +178,7 @@ export function workflowBudget(file: string, definition: AslDefinition, deadline
  */
 export function checkWorkflowBudgets(
   projectRoot: string,
-  files: Readonly<Record<Operation, string>>,
+  files: Readonly<Record<WorkflowName, string>>,
   deadlines: WorkflowDeadlines,
 ): WorkflowBudget[] {
   const budgets = Object.values(files).map((file) =>

@@ -14,7 +14,12 @@ import {
 } from '../infra/constructs/orchestrator-function.ts';
 import { attachCallMiddleware, handlerClients, type HandlerService } from './sdk-middleware.ts';
 
-export type WorkflowName = 'onboarding' | 'offboarding';
+import { WorkflowName } from '../events/contract.ts';
+
+export { WorkflowName };
+
+/** Every workflow, in the order the local runtime registers them. */
+export const allWorkflows: readonly WorkflowName[] = Object.values(WorkflowName);
 
 const region = 'us-east-1';
 const account = '111122223333';

@@ -40,6 +40,7 @@ const testEnv: Record<string, string> = {
   TOMBSTONE_SECONDS: '1296000',
   ONBOARDING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-onboarding',
   OFFBOARDING_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-offboarding',
+  SUSPENSION_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-suspension',
 };
 
 for (const [key, value] of Object.entries(testEnv)) {

@@ -28,7 +28,7 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
-import type { ContractConfig, Operation } from '../../events/contract.ts';
+import { type ContractConfig, type WorkflowName, workflowOfOperation } from '../../events/contract.ts';
 import { admitRequest } from '../../functions/admit-request/admission.ts';
 import { startExecution } from '../../functions/shared/aws/executions.ts';
 import { loadOrchestratorConfigFile } from '../../infra/config.ts';
@@ -37,7 +37,7 @@ import { loadOrchestratorConfigFile } from '../../infra/config.ts';
 export interface RedriveOptions {
   readonly queueUrl: string;
   /** The two workflows, from the stack's outputs. */
-  readonly stateMachineArns: Readonly<Record<Operation, string>>;
+  readonly stateMachineArns: Readonly<Record<WorkflowName, string>>;
   /** Sources and detail-type spellings, as the deployed admission function has them. */
   readonly contract: ContractConfig;
   /** List what would be started; start and delete nothing. */
@@ -170,7 +170,7 @@ export async function redriveDeadLetters(
     try {
       started = await startExecution(
         {
-          stateMachineArn: options.stateMachineArns[admission.operation],
+          stateMachineArn: options.stateMachineArns[workflowOfOperation[admission.operation]],
           ...(admission.executionName !== undefined ? { name: admission.executionName } : {}),
           input: JSON.stringify(admission.input),
         },
@@ -194,7 +194,7 @@ export async function redriveDeadLetters(
 export async function stackTargets(
   cloudFormation: CloudFormationClient,
   stackName: string,
-): Promise<{ queueUrl: string; stateMachineArns: Record<Operation, string> }> {
+): Promise<{ queueUrl: string; stateMachineArns: Record<WorkflowName, string> }> {
   const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = Object.fromEntries(
     (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue]),
@@ -203,13 +203,14 @@ export async function stackTargets(
     RequestDeadLetterQueueUrl: queueUrl,
     OnboardingStateMachineArn: onboarding,
     OffboardingStateMachineArn: offboarding,
+    SuspensionStateMachineArn: suspension,
   } = outputs;
-  if (queueUrl === undefined || onboarding === undefined || offboarding === undefined) {
+  if (queueUrl === undefined || onboarding === undefined || offboarding === undefined || suspension === undefined) {
     throw new Error(
-      `Stack ${stackName} has no RequestDeadLetterQueueUrl, OnboardingStateMachineArn and OffboardingStateMachineArn outputs; is it the orchestrator stack?`,
+      `Stack ${stackName} has no RequestDeadLetterQueueUrl, OnboardingStateMachineArn, OffboardingStateMachineArn and SuspensionStateMachineArn outputs; is it the orchestrator stack?`,
     );
   }
-  return { queueUrl, stateMachineArns: { onboarding, offboarding } };
+  return { queueUrl, stateMachineArns: { onboarding, offboarding, suspension } };
 }
 
 /** The tool's usage text. */

@@ -4,8 +4,19 @@
  * Pure: the handler reads the record (and the lock holder's status) and acts on the decision.
  */
 import type { Operation } from '../../events/contract.ts';
-import { SupersededError, TenantAlreadyActiveError, TenantBusyError } from '../shared/step/errors.ts';
-import { completionKey, TenantStatus, type OperationLock, type TenantRecord } from '../shared/registry/tenants.ts';
+import {
+  SupersededError,
+  TenantAlreadyActiveError,
+  TenantBusyError,
+  TenantNotOnboardedError,
+} from '../shared/step/errors.ts';
+import {
+  completionKey,
+  statusAfterOperation,
+  TenantStatus,
+  type OperationLock,
+  type TenantRecord,
+} from '../shared/registry/tenants.ts';
 import type { TenantSnapshot, WorkflowRequest } from '../shared/step/schemas.ts';
 
 /** The request fields the decision depends on. */
@@ -18,13 +29,33 @@ export type AcceptRequest = Pick<
 const statusDuringOperation: Record<Operation, TenantStatus> = {
   onboarding: TenantStatus.onboarding,
   offboarding: TenantStatus.offboarding,
+  deactivation: TenantStatus.suspending,
+  activation: TenantStatus.resuming,
 };
 
-/** The status an operation leaves the tenant in. */
-const statusAfterOperation: Record<Operation, TenantStatus> = {
-  onboarding: TenantStatus.active,
-  offboarding: TenantStatus.deleted,
-};
+/** Suspend and resume: operations on a live tenant, which change its state but not what it has. */
+function changesLiveTenant(operation: Operation): boolean {
+  return operation === 'deactivation' || operation === 'activation';
+}
+
+/**
+ * Whether a completed request is recognised by its completion entry (`operation#registrationId`).
+ * Onboarding and offboarding happen once per registration. A control plane suspends and resumes
+ * the same registration again and again, so for those the entry says nothing about this request:
+ * a replay is recognised by its event time instead (older than the latest accepted: Superseded),
+ * and a request for the state the tenant is already in is a success that changes nothing.
+ */
+function dedupedByCompletion(operation: Operation): boolean {
+  return !changesLiveTenant(operation);
+}
+
+/** The statuses of a tenant that is onboarded and not being offboarded: suspend and resume apply to these. */
+const liveStatuses: ReadonlySet<TenantStatus> = new Set([
+  TenantStatus.active,
+  TenantStatus.suspending,
+  TenantStatus.suspended,
+  TenantStatus.resuming,
+]);
 
 /** What the handler does with a request: write the lock, go on, end quietly, or throw. */
 export type AcceptDecision =
@@ -40,6 +71,11 @@ export type AcceptDecision =
       readonly takeover?: OperationLock;
       readonly tombstone?: boolean;
     }
+  /**
+   * Take the lock of a live tenant that is already in the state a suspend or resume asks for:
+   * the workflow then completes and replies success without touching any resource.
+   */
+  | { readonly action: 'unchanged'; readonly status: TenantStatus; readonly expectedVersion: number }
   /** This execution already holds the lock (a retry or redrive of the accept step): go on, proving it with a fenced write. */
   | { readonly action: 'proceed' }
   /** Another execution handles or handled this very request: end quietly, reply nothing. */
@@ -49,7 +85,7 @@ export type AcceptDecision =
   /** The request cannot go ahead now (busy) or at all; the handler throws the error. */
   | {
       readonly action: 'reject';
-      readonly error: TenantAlreadyActiveError | TenantBusyError | SupersededError;
+      readonly error: TenantAlreadyActiveError | TenantBusyError | SupersededError | TenantNotOnboardedError;
     };
 
 /**
@@ -58,7 +94,11 @@ export type AcceptDecision =
  */
 export function lockHolderToCheck(record: TenantRecord | undefined, request: AcceptRequest): string | undefined {
   if (record?.lock === undefined) return undefined;
-  if (record.completed[completionKey(request.operation, request.registrationId)] !== undefined) return undefined;
+  if (
+    dedupedByCompletion(request.operation) &&
+    record.completed[completionKey(request.operation, request.registrationId)] !== undefined
+  )
+    return undefined;
   if (record.lock.executionArn === request.executionArn) return undefined;
   return record.lock.executionArn;
 }
@@ -74,6 +114,7 @@ export function decideAccept(
 ): AcceptDecision {
   const { operation, tenantId } = request;
   const status = statusDuringOperation[operation];
+  if (changesLiveTenant(operation)) return decideLiveTenantChange(record, request, holderRunning);
   if (record === undefined) {
     // Offboarding a tenant never onboarded here is a success with nothing to delete; its tombstone
     // remembers the request time, so an older onboarding that arrives later builds nothing.
@@ -110,6 +151,15 @@ export function decideAccept(
       }
       return { action: 'reject', error: busy(tenantId, lock) };
     }
+    // An onboarding never takes over a tenant that was onboarded (a suspend or resume failed on it).
+    if (operation === 'onboarding' && changesLiveTenant(lock.operation)) {
+      return {
+        action: 'reject',
+        error: new TenantAlreadyActiveError(
+          `tenant ${tenantId} is onboarded (its ${lock.operation} did not complete); offboard it first`,
+        ),
+      };
+    }
     // The holder failed, timed out or was aborted: this request replays it or cleans up after it.
     return {
       action: 'acquire',
@@ -120,14 +170,73 @@ export function decideAccept(
     };
   }
 
-  if (operation === 'onboarding' && record.status === TenantStatus.active) {
+  if (operation === 'onboarding' && liveStatuses.has(record.status)) {
+    const state = record.status === TenantStatus.active ? 'active' : `onboarded (${record.status})`;
     return {
       action: 'reject',
-      error: new TenantAlreadyActiveError(`tenant ${tenantId} is active; offboard it first`),
+      error: new TenantAlreadyActiveError(`tenant ${tenantId} is ${state}; offboard it first`),
     };
   }
   // Offboarding a DELETED tenant also goes ahead: it converges on nothing and replies deleted.
   return { action: 'acquire', status, expectedVersion: record.version, ...tombstoneOf(record, operation) };
+}
+
+/**
+ * Suspend (`deactivation`) and resume (`activation`): only a live tenant, and never one that would
+ * need creating. An unknown, offboarded or never fully onboarded tenant is refused with
+ * {@link TenantNotOnboardedError} before anything is written. The lock rules are offboarding's:
+ * busy while another operation runs, a stale request superseded, the same request in flight a
+ * duplicate, a failed suspend or resume taken over.
+ */
+function decideLiveTenantChange(
+  record: TenantRecord | undefined,
+  request: AcceptRequest,
+  holderRunning: boolean,
+): AcceptDecision {
+  const { operation, tenantId } = request;
+  const status = statusDuringOperation[operation];
+  if (record === undefined) {
+    return { action: 'reject', error: new TenantNotOnboardedError(`tenant ${tenantId} is not onboarded here`) };
+  }
+  const { lock } = record;
+  if (lock?.executionArn === request.executionArn) return { action: 'proceed' };
+  if (isOlder(request.requestedAt, record.lastRequestAt)) {
+    return {
+      action: 'reject',
+      error: new SupersededError(
+        `${operation} request of ${request.requestedAt ?? 'unknown time'} for tenant ${tenantId} is older than the ${record.lastRequestAt} request already accepted; it would undo a later decision`,
+      ),
+    };
+  }
+  if (lock !== undefined && holderRunning) {
+    if (lock.operation === operation && lock.registrationId === request.registrationId) {
+      return { action: 'duplicate', reason: 'in-progress' };
+    }
+    return { action: 'reject', error: busy(tenantId, lock) };
+  }
+  if (lock !== undefined) {
+    // The holder stopped. A failed suspend or resume is taken over (either converges the stacks
+    // and the route to this request's state); an unfinished onboarding or offboarding is not ours.
+    if (!changesLiveTenant(lock.operation)) return { action: 'reject', error: notLive(record, lock.operation) };
+    return { action: 'acquire', status, expectedVersion: record.version, takeover: lock };
+  }
+  if (!liveStatuses.has(record.status)) return { action: 'reject', error: notLive(record) };
+  if (record.status === statusAfterOperation[operation]) {
+    return { action: 'unchanged', status, expectedVersion: record.version };
+  }
+  return { action: 'acquire', status, expectedVersion: record.version };
+}
+
+/** Why a tenant cannot be suspended or resumed, worded for the control plane's operator. */
+function notLive(record: TenantRecord, unfinished?: Operation): TenantNotOnboardedError {
+  const { tenantId } = record;
+  if (record.tombstoneExpiresAt !== undefined)
+    return new TenantNotOnboardedError(`tenant ${tenantId} is not onboarded here`);
+  if (unfinished === 'onboarding' || (unfinished === undefined && record.status === TenantStatus.onboarding))
+    return new TenantNotOnboardedError(`tenant ${tenantId} is not onboarded: its onboarding did not complete`);
+  if (record.status === TenantStatus.deleted && unfinished === undefined)
+    return new TenantNotOnboardedError(`tenant ${tenantId} was offboarded`);
+  return new TenantNotOnboardedError(`tenant ${tenantId} is being offboarded: its offboarding did not complete`);
 }
 
 /** A tombstone stays one (with a fresh expiry) through another offboarding; an onboarding makes it a tenant for good. */
@@ -167,13 +276,24 @@ export function busy(
   );
 }
 
-/** What offboarding must remove, as the registry recorded it at onboarding. */
-export function tenantSnapshot(record: TenantRecord): TenantSnapshot {
+/**
+ * What offboarding must remove, or suspend and resume must change, as the registry recorded it at
+ * onboarding. The route (rule and forward target group) only for suspend and resume.
+ */
+export function tenantSnapshot(record: TenantRecord, operation?: Operation): TenantSnapshot {
   const tier = record.plan?.tier ?? record.tier;
   const isolationModel = record.plan?.isolationModel;
+  const route =
+    operation !== undefined && changesLiveTenant(operation) && record.route !== undefined
+      ? {
+          ...(record.route.ruleArn !== undefined ? { ruleArn: record.route.ruleArn } : {}),
+          ...(record.route.targetGroupArn !== undefined ? { targetGroupArn: record.route.targetGroupArn } : {}),
+        }
+      : undefined;
   return {
     ...(tier !== undefined ? { tier } : {}),
     ...(isolationModel !== undefined ? { isolationModel } : {}),
     stacks: (record.plan?.stacks ?? []).map((stack) => ({ stackName: stack.stackName })),
+    ...(route !== undefined ? { route } : {}),
   };
 }

@@ -69,13 +69,14 @@ async function accept(
         logger.info('This execution already holds the tenant lock', { operation, attempt: fence.attempt });
         return { outcome: 'accepted', record: held };
       }
+      case 'unchanged':
       case 'acquire': {
         const acquiredAt = new Date().toISOString();
         const lock = { operation, registrationId, executionArn, acquiredAt, attempt: fence.attempt };
         // Routes match host names without regard to case: a case-twin of a tenant is refused before anything is written for it.
         if (operation === 'onboarding') await registry.claimCaseFold(tenantId, acquiredAt);
         const tombstone =
-          decision.tombstone === true
+          decision.action === 'acquire' && decision.tombstone === true
             ? { tombstoneExpiresAt: Math.floor(Date.parse(acquiredAt) / 1000) + tombstoneSeconds }
             : {};
         // The decision has ruled out an older request, so this one becomes the latest accepted.
@@ -90,6 +91,13 @@ async function accept(
               }
             : { status: decision.status, ...lastRequestAt, ...tombstone };
         if (await registry.acquireLock(tenantId, decision.expectedVersion, lock, fields)) {
+          if (decision.action === 'unchanged') {
+            logger.info('Tenant lock acquired; the tenant is already in the state asked for', {
+              operation,
+              status: record?.status,
+            });
+            return { outcome: 'unchanged', ...(record !== undefined ? { record } : {}) };
+          }
           logger.info('Tenant lock acquired', {
             operation,
             status: decision.status,
@@ -122,7 +130,9 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Accep
   return {
     outcome,
     request,
-    ...(request.operation === 'offboarding' && record !== undefined ? { tenant: tenantSnapshot(record) } : {}),
+    ...(request.operation !== 'onboarding' && record !== undefined
+      ? { tenant: tenantSnapshot(record, request.operation) }
+      : {}),
     ...(outcome === 'completed'
       ? { completion: record?.tenantConfig !== undefined ? { tenantConfig: record.tenantConfig } : {} }
       : {}),

@@ -18,6 +18,7 @@ import {
   operationOfDetailType,
   type Operation,
   parseRequest,
+  readsTenantDescription,
   type RequestAddress,
 } from '../../events/contract.ts';
 
@@ -45,6 +46,9 @@ const maxEnvelopeStringLength = 256;
 const unreadDetailFields: Readonly<Record<Operation, readonly string[]>> = {
   onboarding: ['email', 'registrationStatus'],
   offboarding: ['email', 'registrationStatus', 'tenantConfig'],
+  // Suspend and resume read only the tenant and the registration: every other field is ignored.
+  deactivation: [],
+  activation: [],
 };
 
 const envelopeStringFields = ['version', 'id', 'source', 'detail-type', 'time', 'region', 'account'] as const;
@@ -144,7 +148,10 @@ export function sanitizedRequest(event: Record<string, unknown>, operation: Oper
   const raw = isRecord(event.detail) ? event.detail : {};
   const detail: Record<string, string | null> = {};
   // A missing field stays missing, so the accept step says "is required" rather than "must be a string".
-  for (const field of ['tenantId', 'tenantRegistrationId', 'tenantName', 'tier'] as const) {
+  const read = readsTenantDescription(operation)
+    ? (['tenantId', 'tenantRegistrationId', 'tenantName', 'tier'] as const)
+    : (['tenantId', 'tenantRegistrationId'] as const);
+  for (const field of read) {
     if (Object.hasOwn(raw, field)) detail[field] = bounded(raw[field], detailFieldLimits[field] + 1);
   }
   for (const field of unreadDetailFields[operation]) {

@@ -9,6 +9,7 @@
  * is thrown, so Lambda retries the invocation and, past its retries, the on-failure destination
  * keeps the request in the request dead-letter queue.
  */
+import { type Operation, workflowOfOperation } from '../../events/contract.ts';
 import { readContractConfig, readStateMachineArns } from '../shared/config/environment.ts';
 import { startExecution } from '../shared/aws/executions.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
@@ -18,7 +19,7 @@ import { admitRequest } from './admission.ts';
 export interface AdmitRequestOutput {
   /** `started`: the workflow runs; `duplicate`: an execution already had the name; `rejected`: nothing started. */
   readonly outcome: 'started' | 'duplicate' | 'rejected';
-  readonly operation?: 'onboarding' | 'offboarding';
+  readonly operation?: Operation;
   readonly executionArn?: string;
 }
 
@@ -55,7 +56,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Admit
   const { operation } = admission;
   try {
     const started = await startExecution({
-      stateMachineArn: stateMachineArns[operation],
+      stateMachineArn: stateMachineArns[workflowOfOperation[operation]],
       ...(admission.executionName !== undefined ? { name: admission.executionName } : {}),
       input: JSON.stringify(admission.input),
     });

@@ -1,12 +1,12 @@
 /**
- * ActivateTenant / MarkTenantDeleted: ends the operation in the registry (final status, completion
+ * ActivateTenant / MarkTenantDeleted / CompleteSuspension: ends the operation in the registry (final status, completion
  * recorded, lock released) and, for onboarding, returns the tenantConfig the success reply carries.
  * Re-running it after it completed is a no-op that returns the same output.
  */
 import { readRegistryTableName } from '../shared/config/environment.ts';
 import { InvalidStepInputError } from '../shared/step/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
-import { createRegistry, fenceOf, TenantStatus } from '../shared/registry/tenants.ts';
+import { createRegistry, fenceOf, statusAfterOperation, TenantStatus } from '../shared/registry/tenants.ts';
 import { CompleteOperationInputSchema, parseStepInput, type CompleteOperationOutput } from '../shared/step/schemas.ts';
 import { buildTenantConfig } from './tenant-config.ts';
 
@@ -29,6 +29,13 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Compl
     // A deleted tenant has no route left, so its id's lower-cased form is free for another tenant.
     await registry.releaseCaseFold(tenantId);
     logger.info('Tenant marked deleted', { operation });
+    return {};
+  }
+
+  if (operation === 'deactivation' || operation === 'activation') {
+    const status = statusAfterOperation[operation];
+    await registry.completeOperation(tenantId, lock, { status }, now);
+    logger.info(operation === 'deactivation' ? 'Tenant suspended' : 'Tenant resumed', { operation, status });
     return {};
   }
 

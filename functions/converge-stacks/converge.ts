@@ -17,12 +17,13 @@ import {
   StackCreationFailedError,
   StackDeletionFailedError,
   StackTimeoutError,
+  StackUpdateFailedError,
 } from '../shared/step/errors.ts';
 import { attemptTagKey, attemptTagValue, clientRequestToken } from '../shared/aws/stack-identity.ts';
 import type { ObservedStack } from '../shared/aws/stacks.ts';
 import type { ConvergeStacksInput, StackProgress, StackSpec } from '../shared/step/schemas.ts';
 
-/** Whether the loop wants the stacks to exist (onboarding) or to be gone (offboarding). */
+/** Whether the loop wants the stacks to exist (onboarding), to be gone (offboarding), or to have new parameter values (suspend, resume). */
 export type DesiredState = ConvergeStacksInput['desired'];
 
 /** The longest wait between two looks, in seconds. */
@@ -109,6 +110,10 @@ export const StackVerdict = {
   create: 'create',
   /** Ask CloudFormation to delete it. */
   delete: 'delete',
+  /** Ask CloudFormation to update its parameters. */
+  update: 'update',
+  /** This attempt's update rolled back (UPDATE_ROLLBACK_COMPLETE), or its rollback failed (UPDATE_ROLLBACK_FAILED). */
+  updateFailed: 'update-failed',
   /** This attempt's create failed. */
   creationFailed: 'creation-failed',
   /** This attempt's delete failed. */
@@ -141,6 +146,14 @@ const failedCreateStatuses = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'C
  */
 export function ownedByThisAttempt(stack: ObservedStack, attempt: AttemptState): boolean {
   const issued = attempt.issued.includes(stack.stackName);
+  if (rolledBackUpdate.has(stack.status)) {
+    // An update's token is in its events (as a delete's); the attempt tag names who created the stack.
+    if (stack.updateRequestToken === undefined) return issued;
+    return (
+      stack.updateRequestToken ===
+      clientRequestToken('update', attempt.executionArn, attempt.redriveCount, stack.stackName)
+    );
+  }
   if (stack.status === 'DELETE_FAILED') {
     if (stack.deleteRequestToken === undefined) return issued;
     return (
@@ -153,6 +166,40 @@ export function ownedByThisAttempt(stack: ObservedStack, attempt: AttemptState):
   return tag === attemptTagValue(attempt.executionArn, attempt.redriveCount);
 }
 
+/** The statuses of a stack whose latest update failed: rolled back, or stuck in a failed rollback. */
+const rolledBackUpdate: ReadonlySet<string> = new Set(['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED']);
+
+/** True when the stack has every value of `parameterValues`. */
+export function hasParameterValues(
+  stack: ObservedStack,
+  parameterValues: Readonly<Record<string, string>> | undefined,
+): boolean {
+  return Object.entries(parameterValues ?? {}).every(([key, value]) => stack.parameters?.[key] === value);
+}
+
+/**
+ * The verdict for one stack of an `updated` loop (suspend, resume): a stack at rest with the
+ * values is settled, whatever its status says of earlier updates; one at rest without them is
+ * updated, unless this attempt's own update just rolled back (a failure to report). A stack stuck
+ * in UPDATE_ROLLBACK_FAILED is always reported: it takes ContinueUpdateRollback or an operator,
+ * never a retry. A missing or never-created stack is not the loop's to repair.
+ */
+function decideUpdate(
+  stack: ObservedStack | undefined,
+  ownedByThisAttempt: boolean,
+  parameterValues: Readonly<Record<string, string>> | undefined,
+): StackVerdict {
+  const status = stack?.status ?? 'DELETE_COMPLETE';
+  if (stack === undefined || status === 'DELETE_COMPLETE') return StackVerdict.needsAttention;
+  if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') return StackVerdict.waiting;
+  if (status === 'UPDATE_ROLLBACK_FAILED')
+    return ownedByThisAttempt ? StackVerdict.updateFailed : StackVerdict.needsAttention;
+  if (!completeStatuses.has(status)) return StackVerdict.needsAttention;
+  if (hasParameterValues(stack, parameterValues)) return StackVerdict.settled;
+  if (status === 'UPDATE_ROLLBACK_COMPLETE' && ownedByThisAttempt) return StackVerdict.updateFailed;
+  return StackVerdict.update;
+}
+
 /**
  * The verdict for one stack. `ownedByThisAttempt` tells a failure of this attempt's own request
  * (reported) from one left behind by an earlier attempt (cleared away and tried again).
@@ -161,7 +208,9 @@ export function decideStack(
   desired: DesiredState,
   stack: ObservedStack | undefined,
   ownedByThisAttempt: boolean,
+  parameterValues?: Readonly<Record<string, string>>,
 ): StackVerdict {
+  if (desired === 'updated') return decideUpdate(stack, ownedByThisAttempt, parameterValues);
   const status = stack?.status ?? 'DELETE_COMPLETE';
   if (desired === 'present') {
     if (status === 'DELETE_COMPLETE') return StackVerdict.create;
@@ -208,14 +257,18 @@ export function planConvergence(
   observed: readonly { readonly spec: StackSpec; readonly stack: ObservedStack | undefined }[],
   attempt: AttemptState,
   timeoutSeconds: number,
+  parameterValues?: Readonly<Record<string, string>>,
 ): ConvergencePlan {
   const decisions = observed.map(({ spec, stack }) => ({
     spec,
     stack,
-    verdict: decideStack(desired, stack, stack !== undefined && ownedByThisAttempt(stack, attempt)),
+    verdict: decideStack(desired, stack, stack !== undefined && ownedByThisAttempt(stack, attempt), parameterValues),
   }));
   const failed = decisions.find(
-    (d) => d.verdict === StackVerdict.creationFailed || d.verdict === StackVerdict.deletionFailed,
+    (d) =>
+      d.verdict === StackVerdict.creationFailed ||
+      d.verdict === StackVerdict.deletionFailed ||
+      d.verdict === StackVerdict.updateFailed,
   );
   if (failed) return { outcome: 'failed', decision: failed, decisions };
   const stuck = decisions.find((d) => d.verdict === StackVerdict.needsAttention);
@@ -230,7 +283,20 @@ export function planConvergence(
  * stack-operation slot; watching stacks already in progress needs none.
  */
 export function needsSlot(decisions: readonly StackDecision[]): boolean {
-  return decisions.some((d) => d.verdict === StackVerdict.create || d.verdict === StackVerdict.delete);
+  return decisions.some(
+    (d) => d.verdict === StackVerdict.create || d.verdict === StackVerdict.delete || d.verdict === StackVerdict.update,
+  );
+}
+
+/** Throws InvalidStepInput when an `updated` loop has no parameter values to apply: a workflow definition bug. */
+export function assertUpdatable(
+  desired: DesiredState,
+  parameterValues: Readonly<Record<string, string>> | undefined,
+): void {
+  if (desired !== 'updated') return;
+  if (parameterValues === undefined || Object.keys(parameterValues).length === 0) {
+    throw new InvalidStepInputError('converge-stacks needs parameterValues to update stacks');
+  }
 }
 
 /**
@@ -299,17 +365,33 @@ export function mergeOutputs(decisions: readonly StackDecision[]): Record<string
 export function stackFailureError(
   decision: StackDecision,
   firstFailure: string | undefined,
-): StackCreationFailedError | StackDeletionFailedError {
+): StackCreationFailedError | StackDeletionFailedError | StackUpdateFailedError {
   const stackName = decision.spec.stackName;
   const reason = firstFailure ?? decision.stack?.statusReason ?? `stack status ${statusOf(decision)}`;
+  if (decision.verdict === StackVerdict.updateFailed) {
+    const stuck = statusOf(decision) === 'UPDATE_ROLLBACK_FAILED';
+    return new StackUpdateFailedError(
+      stuck
+        ? `Stack ${stackName} failed to update and its rollback failed too; it is in UPDATE_ROLLBACK_FAILED and needs ContinueUpdateRollback or an operator: ${reason}`
+        : `Stack ${stackName} failed to update and rolled back to its previous state: ${reason}`,
+    );
+  }
   return decision.verdict === StackVerdict.deletionFailed
     ? new StackDeletionFailedError(`Stack ${stackName} failed to delete: ${reason}`)
     : new StackCreationFailedError(`Stack ${stackName} failed to create: ${reason}`);
 }
 
 /** The error for a stack in a state this loop cannot repair. */
-export function needsAttentionError(decision: StackDecision): StackCreationFailedError {
+export function needsAttentionError(
+  decision: StackDecision,
+  desired: DesiredState = 'present',
+): StackCreationFailedError | StackUpdateFailedError {
   const why = decision.stack?.statusReason ? `: ${decision.stack.statusReason}` : '';
+  if (desired === 'updated') {
+    return new StackUpdateFailedError(
+      `Stack ${decision.spec.stackName} cannot be updated: it is in ${statusOf(decision)} and needs manual attention${why}`,
+    );
+  }
   return new StackCreationFailedError(
     `Stack ${decision.spec.stackName} is in ${statusOf(decision)} and needs manual attention${why}`,
   );

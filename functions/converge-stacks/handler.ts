@@ -1,8 +1,9 @@
 /**
  * converge-stacks: one look of the stack loop shared by CreateTenantStacks / CheckTenantStacks
- * (desired "present") and DeleteTenantStacks / CheckStackDeletion (desired "absent").
+ * (desired "present"), DeleteTenantStacks / CheckStackDeletion (desired "absent") and
+ * UpdateTenantStacks / CheckStackUpdate (desired "updated": suspend and resume).
  * Each call moves every stack toward the desired state and reports whether they all got there.
- * Admission control: a call that would create or delete a stack first needs a stack-operation
+ * Admission control: a call that would create, update or delete a stack first needs a stack-operation
  * slot (functions/shared/registry/stack-slots.ts); without one it issues nothing and reports `queued`.
  * The slot is freed when the loop ends, ready or failed.
  */
@@ -21,6 +22,7 @@ import {
   deleteStack,
   describeStack,
   findFirstFailure,
+  updateStackParameters,
   type StackRequestContext,
   type StackRequestOutcome,
 } from '../shared/aws/stacks.ts';
@@ -32,6 +34,7 @@ import {
 } from '../shared/step/schemas.ts';
 import {
   assertCreatable,
+  assertUpdatable,
   beginCall,
   mergeOutputs,
   needsAttentionError,
@@ -66,6 +69,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
   appendTenantKeys(logger, { tenantId: request.tenantId, executionArn: request.executionArn });
   const stacks = withExtraParameters(input.stacks, input.extraParameters);
   assertCreatable(desired, stacks);
+  assertUpdatable(desired, input.parameterValues);
   // Every look first proves, in a conditional write, that this execution and attempt still hold
   // the tenant: a superseded one stops here, before it creates, deletes or frees anything.
   await registry.holdLock(request.tenantId, fenceOf(request, input.redriveCount), new Date().toISOString());
@@ -79,9 +83,12 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
   }
 
   const observed = await Promise.all(
-    stacks.map(async (spec) => ({ spec, stack: await describeStack(spec.stackName) })),
+    stacks.map(async (spec) => ({
+      spec,
+      stack: await describeStack(spec.stackName, { updateToken: desired === 'updated' }),
+    })),
   );
-  const plan = planConvergence(desired, observed, attempt, stackTimeoutSeconds);
+  const plan = planConvergence(desired, observed, attempt, stackTimeoutSeconds, input.parameterValues);
   const { tenantId } = request;
 
   switch (plan.outcome) {
@@ -95,7 +102,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
     }
     case 'needs-attention':
       logDecisions(plan.decisions, desired);
-      throw await releasingSlot(tenantId, needsAttentionError(plan.decision));
+      throw await releasingSlot(tenantId, needsAttentionError(plan.decision, desired));
     case 'timed-out':
       logDecisions(plan.decisions, desired);
       throw await releasingSlot(tenantId, timeoutError(plan.decisions, stackTimeoutSeconds));
@@ -105,7 +112,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       // ready again and releases again. Passing on would leave the slot held until its lease ends.
       const released = await slots.release(tenantId);
       if (released.length > 0) logger.info('Stack operation slot released', { slots: released });
-      const outputs = desired === 'present' ? mergeOutputs(plan.decisions) : {};
+      const outputs = desired === 'absent' ? {} : mergeOutputs(plan.decisions);
       const progress = nextProgress(attempt, { ready: true, issuedNow: [], outputs }, stackTimeoutSeconds);
       logger.info('Stacks converged', {
         desired,
@@ -148,7 +155,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       };
       const issuedNow: string[] = [];
       for (const decision of plan.decisions) {
-        const outcome = await act(decision, context).catch(async (error: unknown) => {
+        const outcome = await act(decision, context, input.parameterValues).catch(async (error: unknown) => {
           // A refused request fails the execution: free the slot now rather than at report time.
           throw error instanceof TransientAwsError ? error : await releasingSlot(tenantId, error);
         });
@@ -182,10 +189,24 @@ async function releasingSlot(tenantId: string, error: unknown): Promise<unknown>
   return error;
 }
 
-/** Carries out a create or delete verdict; nothing for the others. */
-async function act(decision: StackDecision, context: StackRequestContext): Promise<StackRequestOutcome | undefined> {
+/** Carries out a create, update or delete verdict; nothing for the others. */
+async function act(
+  decision: StackDecision,
+  context: StackRequestContext,
+  parameterValues: Readonly<Record<string, string>> | undefined,
+): Promise<StackRequestOutcome | 'no-updates' | undefined> {
   if (decision.verdict === StackVerdict.create) return createStack(creationOf(decision.spec), context);
   if (decision.verdict === StackVerdict.delete) return deleteStack(decision.spec.stackName, context);
+  if (decision.verdict === StackVerdict.update) {
+    return updateStackParameters(
+      {
+        stackName: decision.spec.stackName,
+        currentKeys: Object.keys(decision.stack?.parameters ?? {}),
+        changes: parameterValues ?? {},
+      },
+      context,
+    );
+  }
   return undefined;
 }
 
@@ -204,7 +225,11 @@ function logDecisions(decisions: readonly StackDecision[], desired: string): voi
 }
 
 /** One line per stack: what was seen and what was done (parameter names only, never values). */
-function logDecision(decision: StackDecision, desired: string, outcome: StackRequestOutcome | undefined): void {
+function logDecision(
+  decision: StackDecision,
+  desired: string,
+  outcome: StackRequestOutcome | 'no-updates' | undefined,
+): void {
   logger.info('Stack observed', {
     stackName: decision.spec.stackName,
     desired,

@@ -18,7 +18,10 @@ import {
   buildReply,
   type ContractConfig,
   type FailureDetails,
+  failureReplyOf,
   type Operation,
+  operationsOfWorkflow,
+  type WorkflowName,
 } from '../../events/contract.ts';
 import { putReply } from '../shared/aws/bus.ts';
 import { describeExecution, lastEnteredState } from '../shared/aws/executions.ts';
@@ -61,7 +64,7 @@ export interface ReportFailureOutput {
 export interface FailureReporterOptions {
   readonly logger: Logger;
   readonly contractConfig: ContractConfig;
-  readonly stateMachineArns: Readonly<Record<Operation, string>>;
+  readonly stateMachineArns: Readonly<Record<WorkflowName, string>>;
   readonly registryTableName: string;
   readonly idempotencyTableName: string;
 }
@@ -80,7 +83,7 @@ interface FailedAttempt {
   readonly executionArn: string;
   /** The attempt: the execution's redriveCount. */
   readonly attempt: number;
-  readonly operation: Operation;
+  readonly workflow: WorkflowName;
   readonly name: string;
   readonly status: string;
   readonly error?: string | null;
@@ -99,10 +102,22 @@ export function createFailureReporter(options: FailureReporterOptions) {
   const stackSlots = createStackSlotRelease(options.registryTableName);
   const idempotency = idempotencyOptions(options.idempotencyTableName, failureReplyKey);
 
-  function operationOf(stateMachineArn: string): Operation | undefined {
-    if (stateMachineArn === stateMachineArns.onboarding) return 'onboarding';
-    if (stateMachineArn === stateMachineArns.offboarding) return 'offboarding';
-    return undefined;
+  function workflowOf(stateMachineArn: string): WorkflowName | undefined {
+    return (Object.keys(stateMachineArns) as WorkflowName[]).find(
+      (workflow) => stateMachineArns[workflow] === stateMachineArn,
+    );
+  }
+
+  /**
+   * The operation of a workflow's execution: the workflow's own when it has one; the suspension
+   * workflow serves two (suspend and resume), told apart by the request's detail type, and falls
+   * back to the first (suspend) when the input is unreadable.
+   */
+  function operationOf(workflow: WorkflowName, requestOperation: Operation | undefined): Operation {
+    const operations = operationsOfWorkflow(workflow);
+    return requestOperation !== undefined && operations.includes(requestOperation)
+      ? requestOperation
+      : (operations[0] as Operation);
   }
 
   /**
@@ -135,9 +150,10 @@ export function createFailureReporter(options: FailureReporterOptions) {
 
   /** Replies to a failed attempt unless a later decision supersedes it. Wrapped idempotent below. */
   async function replyToFailure(failed: FailedAttempt): Promise<ReportFailureOutput> {
-    const { status, error, cause, operation } = failed;
+    const { status, error, cause } = failed;
     const startDate = failed.startDate ?? undefined;
     const address = addressOfRequest(requestOf(failed.input ?? undefined), contractConfig);
+    const operation = operationOf(failed.workflow, address.operation);
     appendTenantKeys(logger, { tenantId: address.tenantId, registrationId: address.registrationId });
     const executionName = failed.name;
 
@@ -184,7 +200,7 @@ export function createFailureReporter(options: FailureReporterOptions) {
       }
     }
 
-    const kind = operation === 'onboarding' ? 'provisionFailure' : 'deprovisionFailure';
+    const kind = failureReplyOf[operation];
     const eventId = await putReply(
       buildReply(
         contractConfig,
@@ -223,8 +239,8 @@ export function createFailureReporter(options: FailureReporterOptions) {
   async function report(stopped: StoppedExecution, context?: Context): Promise<ReportFailureOutput> {
     appendTenantKeys(logger, { executionArn: stopped.executionArn });
     try {
-      const operation = operationOf(stopped.stateMachineArn);
-      if (operation === undefined) {
+      const workflow = workflowOf(stopped.stateMachineArn);
+      if (workflow === undefined) {
         logger.warn('Status change of a state machine that is not ours; ignored', {
           stateMachineArn: stopped.stateMachineArn,
         });
@@ -250,7 +266,7 @@ export function createFailureReporter(options: FailureReporterOptions) {
       return await replyOnce({
         executionArn: stopped.executionArn,
         attempt: current?.redriveCount ?? stopped.redriveCount ?? 0,
-        operation,
+        workflow,
         name: stopped.name ?? executionNameOf(stopped.executionArn),
         status: current?.status ?? stopped.status,
         error: current?.error ?? stopped.error,

@@ -6,31 +6,49 @@
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type * as z from 'zod';
-import { buildReply, type ReplyOutcome } from '../../events/contract.ts';
+import { buildReply, type ReplyOutcome, successReplyOf } from '../../events/contract.ts';
 import { putReply } from '../shared/aws/bus.ts';
 import { readContractConfig, readIdempotencyTableName, readRegistryTableName } from '../shared/config/environment.ts';
 import { InvalidStepInputError } from '../shared/step/errors.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
 import { idempotencyOptions, withRetryableIdempotencyErrors } from '../shared/step/idempotency.ts';
-import { createRegistry, fenceOf, TenantStatus } from '../shared/registry/tenants.ts';
+import { createRegistry, fenceOf, statusAfterOperation } from '../shared/registry/tenants.ts';
 import { parseStepInput, SendReplyInputSchema, type SendReplyOutput } from '../shared/step/schemas.ts';
 
-type SendReplyInput = z.infer<typeof SendReplyInputSchema>;
+type SendReplyInput = z.infer<typeof SendReplyInputSchema> & { readonly replyKey?: readonly string[] };
 
 const logger = createLogger('send-reply');
 const contractConfig = readContractConfig();
-const idempotency = idempotencyOptions(readIdempotencyTableName(), '[request.operation, request.registrationId]');
+/**
+ * One success reply per onboarding or offboarding of a registration; suspend and resume repeat on
+ * one registration, so theirs is one per execution (see replyKeyOf).
+ */
+const idempotency = idempotencyOptions(readIdempotencyTableName(), 'replyKey');
+
+/**
+ * The data the reply's idempotency key is hashed from. For onboarding and offboarding it is the
+ * `[operation, registrationId]` pair the key was always computed from, so a reply recorded before
+ * suspend and resume existed is still found.
+ */
+function replyKeyOf(request: SendReplyInput['request']): string[] {
+  const key = [request.operation, request.registrationId];
+  return request.operation === 'onboarding' || request.operation === 'offboarding'
+    ? key
+    : [...key, request.executionArn];
+}
 const registry = createRegistry(readRegistryTableName());
 
 /** Validates the input before the idempotency layer reads its key, so a bad input fails as InvalidStepInput. */
 const parseInput: MiddlewareObj<SendReplyInput> = {
   before: (request) => {
-    request.event = parseStepInput(SendReplyInputSchema, request.event, 'send-reply');
+    const input = parseStepInput(SendReplyInputSchema, request.event, 'send-reply');
+    request.event = { ...input, replyKey: replyKeyOf(input.request) };
   },
 };
 
 function outcomeOf(input: SendReplyInput): ReplyOutcome {
-  if (input.request.operation === 'offboarding') return { kind: 'deprovisionSuccess' };
+  const { operation } = input.request;
+  if (operation !== 'onboarding') return { kind: successReplyOf[operation] };
   if (input.tenantConfig === undefined) {
     throw new InvalidStepInputError('send-reply needs tenantConfig to reply to an onboarding request');
   }
@@ -53,7 +71,8 @@ const idempotentHandler = stepHandler(logger, async (input: SendReplyInput): Pro
     {
       operation: request.operation,
       registrationId: request.registrationId,
-      endStatus: request.operation === 'onboarding' ? TenantStatus.active : TenantStatus.deleted,
+      endStatus: statusAfterOperation[request.operation],
+      byExecution: request.operation === 'deactivation' || request.operation === 'activation',
     },
     fenceOf(request, input.redriveCount),
     new Date().toISOString(),

@@ -49,7 +49,7 @@ export const handler = stepHandler(logger, async (event: ScheduledEvent, context
     logger.error('Failure sweep could not report', { ...about, error: error as Error });
   };
 
-  sweep: for (const stateMachineArn of [stateMachineArns.onboarding, stateMachineArns.offboarding]) {
+  sweep: for (const stateMachineArn of Object.values(stateMachineArns)) {
     for (const status of reportedExecutionStatuses) {
       try {
         for await (const execution of listExecutionsStoppedSince(stateMachineArn, status, since)) {

@@ -13,7 +13,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { requestEventPattern, type ContractConfig, type Operation } from '../../events/contract.ts';
+import { type ContractConfig, type WorkflowName, workflowRequestEventPattern } from '../../events/contract.ts';
 import { requestDeadLetterRetention } from './request-retention.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
 
@@ -51,7 +51,7 @@ export interface EventWiringProps {
 
 /** The request rules, the execution status rule and their dead-letter queues. */
 export class EventWiring extends Construct {
-  public readonly requestRules: Readonly<Record<Operation, events.Rule>>;
+  public readonly requestRules: Readonly<Record<WorkflowName, events.Rule>>;
   /** Requests EventBridge could not hand to the admission function, or it could not start a workflow for. */
   public readonly requestDeadLetterQueue: sqs.Queue;
   public readonly failedExecutionsRule: events.Rule;
@@ -61,12 +61,12 @@ export class EventWiring extends Construct {
   constructor(scope: Construct, id: string, props: EventWiringProps) {
     super(scope, id);
     this.requestDeadLetterQueue = this.deadLetterQueue('RequestDeadLetters');
-    const requestRule = (operation: Operation, ruleId: string) =>
+    const requestRule = (workflow: WorkflowName, ruleId: string) =>
       new events.Rule(this, ruleId, {
         eventBus: props.bus,
-        description: `Hands each ${operation} request of the control plane to the admission function, which starts the tenant ${operation} workflow`,
+        description: `Hands each ${workflow} request of the control plane to the admission function, which starts the tenant ${workflow} workflow`,
         eventPattern: cdkEventPattern({
-          ...requestEventPattern(props.contract, operation),
+          ...workflowRequestEventPattern(props.contract, workflow),
           account: [...props.controlPlaneAccounts],
         }),
         targets: [
@@ -80,6 +80,7 @@ export class EventWiring extends Construct {
     this.requestRules = {
       onboarding: requestRule('onboarding', 'OnboardingRequests'),
       offboarding: requestRule('offboarding', 'OffboardingRequests'),
+      suspension: requestRule('suspension', 'SuspensionRequests'),
     };
     // The rules' dead-letter queue only catches events EventBridge could not hand over; an admission
     // that keeps failing (StartExecution throttled, the open-executions quota) is retried twice by

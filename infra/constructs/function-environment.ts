@@ -29,6 +29,7 @@ const functionReaders: Readonly<Record<FunctionDirectory, readonly ConfigReader[
   'complete-operation': ['readRegistryTableName'],
   'send-reply': ['readContractConfig', 'readIdempotencyTableName', 'readRegistryTableName'],
   'remove-route': ['readRegistryTableName', 'readRouteListeners'],
+  'set-route-action': ['readRegistryTableName'],
   'report-failure': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
   'sweep-failures': ['readContractConfig', 'readStateMachineArns', 'readRegistryTableName', 'readIdempotencyTableName'],
   'admit-request': ['readContractConfig', 'readStateMachineArns'],

@@ -131,9 +131,10 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
           conditions: { Null: { 'cloudformation:TemplateUrl': 'true' } },
         }),
       );
+      // UpdateStack (suspend and resume) changes parameters on the stack's own template (UsePreviousTemplate).
       iam.Grant.addToPrincipal({
         grantee: role,
-        actions: ['cloudformation:DeleteStack'],
+        actions: ['cloudformation:DeleteStack', 'cloudformation:UpdateStack'],
         resourceArns: [stacks],
         conditions: withStackRole,
       });
@@ -196,6 +197,23 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       });
       acknowledgeWildcardResource(role, listenerRules(), listenerRulesReason);
       grantDescribeRules(role);
+    },
+  },
+  'set-route-action': {
+    anyResourceReason: describeRulesReason,
+    grant: (role, targets) => {
+      // The fence: a conditional write proves the execution holds the tenant before the rule changes.
+      targets.registry.grant(role, 'dynamodb:UpdateItem');
+      // Only rules the orchestrator created (a pool tenant's); a silo tenant's rule belongs to its stack.
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['elasticloadbalancing:ModifyRule'],
+        resourceArns: [listenerRules()],
+        conditions: { StringEquals: { [`aws:ResourceTag/${managedByTag.key}`]: managedByTag.value } },
+      });
+      acknowledgeWildcardResource(role, listenerRules(), listenerRulesReason);
+      // It reads the rule's actions only (no tags): DescribeRules supports no resource-level permissions.
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['elasticloadbalancing:DescribeRules'], resourceArns: ['*'] });
     },
   },
   'check-services': {

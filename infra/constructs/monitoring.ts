@@ -15,7 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Operation } from '../../events/contract.ts';
+import type { WorkflowName } from '../../events/contract.ts';
 
 /** Namespace of the orchestrator's own metrics. */
 const metricNamespace = 'TenantOrchestrator';
@@ -26,7 +26,7 @@ const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
 
 /** Properties of {@link Monitoring}. */
 export interface MonitoringProps {
-  readonly stateMachines: Readonly<Record<Operation, sfn.IStateMachine>>;
+  readonly stateMachines: Readonly<Record<WorkflowName, sfn.IStateMachine>>;
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly failureReporter: lambda.IFunction;
   /** The scheduled failure sweep, which replies when a status event was not delivered. */

@@ -1,5 +1,5 @@
 /**
- * The two Standard workflows, from the ASL files in statemachines/. Each `${...Arn}` placeholder
+ * The Standard workflows (onboarding, offboarding, suspension), from the ASL files in statemachines/. Each `${...Arn}` placeholder
  * found in a file is replaced by the ARN of the function workflowFunctions names for it, so the
  * stack does not depend on the exact list of states.
  */
@@ -11,14 +11,15 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { Operation } from '../../events/contract.ts';
+import type { WorkflowName } from '../../events/contract.ts';
 import { workflowFunctions } from '../../functions/lambda-functions.ts';
 import { anyResourceFinding } from './nag.ts';
 
 /** The ASL file of each workflow, relative to the repository root. */
-export const workflowDefinitionFiles: Readonly<Record<Operation, string>> = {
+export const workflowDefinitionFiles: Readonly<Record<WorkflowName, string>> = {
   onboarding: 'statemachines/onboarding.asl.json',
   offboarding: 'statemachines/offboarding.asl.json',
+  suspension: 'statemachines/suspension.asl.json',
 };
 
 /** Distinct `${Name}` placeholders of a definition, in order of appearance. */
@@ -52,12 +53,12 @@ export function definitionSubstitutions(
 }
 
 /** The state machine names, `<stack name>-tenant-<operation>`. */
-function workflowName(stack: Stack, operation: Operation): string {
+function workflowName(stack: Stack, operation: WorkflowName): string {
   return `${stack.stackName}-tenant-${operation}`;
 }
 
 /** A workflow's ARN, built from its name so functions and rules need not reference the state machine. */
-export function workflowArn(stack: Stack, operation: Operation): string {
+export function workflowArn(stack: Stack, operation: WorkflowName): string {
   return stack.formatArn({
     service: 'states',
     resource: 'stateMachine',
@@ -67,7 +68,7 @@ export function workflowArn(stack: Stack, operation: Operation): string {
 }
 
 /** The ARN pattern of every execution of a workflow. */
-export function workflowExecutionsArn(stack: Stack, operation: Operation): string {
+export function workflowExecutionsArn(stack: Stack, operation: WorkflowName): string {
   return stack.formatArn({
     service: 'states',
     resource: 'execution',
@@ -95,29 +96,38 @@ export interface WorkflowsProps {
  * deployments in one account apart.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html
  */
-function workflowLogGroupName(stack: Stack, namePrefix: string, operation: Operation): string {
+function workflowLogGroupName(stack: Stack, namePrefix: string, operation: WorkflowName): string {
   return `/aws/vendedlogs/states/${namePrefix}-${workflowName(stack, operation)}`;
 }
 
-/** The onboarding and offboarding state machines. */
+/** The onboarding, offboarding and suspension (suspend and resume) state machines. */
 export class Workflows extends Construct {
-  public readonly stateMachines: Readonly<Record<Operation, sfn.StateMachine>>;
-  public readonly logGroups: Readonly<Record<Operation, logs.LogGroup>>;
+  public readonly stateMachines: Readonly<Record<WorkflowName, sfn.StateMachine>>;
+  public readonly logGroups: Readonly<Record<WorkflowName, logs.LogGroup>>;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
     const onboarding = this.createWorkflow('onboarding', props);
     const offboarding = this.createWorkflow('offboarding', props);
-    this.stateMachines = { onboarding: onboarding.stateMachine, offboarding: offboarding.stateMachine };
-    this.logGroups = { onboarding: onboarding.logGroup, offboarding: offboarding.logGroup };
+    const suspension = this.createWorkflow('suspension', props);
+    this.stateMachines = {
+      onboarding: onboarding.stateMachine,
+      offboarding: offboarding.stateMachine,
+      suspension: suspension.stateMachine,
+    };
+    this.logGroups = {
+      onboarding: onboarding.logGroup,
+      offboarding: offboarding.logGroup,
+      suspension: suspension.logGroup,
+    };
   }
 
   private createWorkflow(
-    operation: Operation,
+    operation: WorkflowName,
     props: WorkflowsProps,
   ): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
     const stack = Stack.of(this);
-    const id = operation === 'onboarding' ? 'Onboarding' : 'Offboarding';
+    const id = `${operation.charAt(0).toUpperCase()}${operation.slice(1)}`;
     const file = workflowDefinitionFiles[operation];
     const definition = readFileSync(resolve(props.projectRoot, file), 'utf8');
     const arnByDirectory = Object.fromEntries(

@@ -7,16 +7,22 @@
  * reach the real failure reporter.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import { requestEventPattern, type ContractConfig } from '../../events/contract.ts';
+import { type ContractConfig, workflowRequestEventPattern } from '../../events/contract.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
 import type { AdmitRequestOutput } from '../../functions/admit-request/handler.ts';
 import { simulatedAccount } from '../cloud/aws-shapes.ts';
-import { lambdaContext, loadHandler, localStateMachineArn, type WorkflowName } from '../workflow-runner.ts';
+import {
+  allWorkflows,
+  lambdaContext,
+  loadHandler,
+  localStateMachineArn,
+  type WorkflowName,
+} from '../workflow-runner.ts';
 import type { ReceivedReply, SendResult } from './api.ts';
 import type { BusEvent, BusRule, LocalBus, RetryPolicy } from './bus.ts';
 import { summaryOf, type ExecutionRecord } from './executions.ts';
 
-const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
+const workflows = allWorkflows;
 
 /** The rule that hands each workflow's requests to the admission function, by rule name. */
 export const startRuleWorkflows: ReadonlyMap<string, WorkflowName> = new Map(
@@ -48,7 +54,7 @@ export function runtimeRules(deps: RuleDependencies): BusRule[] {
   const startRules = [...startRuleWorkflows].map(([name, workflow]) => ({
     name,
     // As deployed with the default controlPlaneAccounts: requests from the (simulated) deploying account only.
-    pattern: { ...requestEventPattern(contract, workflow), account: [simulatedAccount] },
+    pattern: { ...workflowRequestEventPattern(contract, workflow), account: [simulatedAccount] },
     target: (event: BusEvent) => invokeAdmission(event),
     asyncInvocation: { ...admissionRetries, deadLetter: true },
   }));

@@ -8,7 +8,10 @@ import type { EnvironmentVariable } from '../../infra/constructs/function-enviro
 import { localStateMachineArn } from '../workflow-runner.ts';
 
 /** Variables whose value the runtime dictates. */
-type RuntimeVariable = 'ONBOARDING_STATE_MACHINE_ARN' | 'OFFBOARDING_STATE_MACHINE_ARN';
+type RuntimeVariable =
+  | 'ONBOARDING_STATE_MACHINE_ARN'
+  | 'OFFBOARDING_STATE_MACHINE_ARN'
+  | 'SUSPENSION_STATE_MACHINE_ARN';
 
 /**
  * Orchestrator settings, like those of a deployed stack; a value the caller set wins. Typed by
@@ -77,5 +80,6 @@ export function applyLocalEnvironment(dynamoDbEndpoint: string, env: NodeJS.Proc
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
     ONBOARDING_STATE_MACHINE_ARN: localStateMachineArn('onboarding'),
     OFFBOARDING_STATE_MACHINE_ARN: localStateMachineArn('offboarding'),
+    SUSPENSION_STATE_MACHINE_ARN: localStateMachineArn('suspension'),
   });
 }

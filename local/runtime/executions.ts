@@ -17,7 +17,7 @@ import {
   type ListExecutionsCommandInput,
   type ListExecutionsCommandOutput,
 } from '@aws-sdk/client-sfn';
-import type { HistoryEntry, WorkflowName } from '../workflow-runner.ts';
+import { allWorkflows, type HistoryEntry, type WorkflowName } from '../workflow-runner.ts';
 import { localStateMachineArn } from '../workflow-runner.ts';
 import type { ExecutionStatus, ExecutionSummary } from './api.ts';
 
@@ -164,9 +164,7 @@ export class ExecutionStore {
     const maxResults = input.maxResults ?? 0;
     if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000)
       throw validation(`maxResults must be 0 to 1000, got ${String(input.maxResults)}`);
-    const workflow = (['onboarding', 'offboarding'] as const).find(
-      (candidate) => localStateMachineArn(candidate) === stateMachineArn,
-    );
+    const workflow = allWorkflows.find((candidate) => localStateMachineArn(candidate) === stateMachineArn);
     if (workflow === undefined) {
       throw new StateMachineDoesNotExist({
         message: `State Machine Does Not Exist: '${stateMachineArn}'`,

@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { workflowOfOperation } from '../../events/contract.ts';
 import type { AdmitRequestOutput } from '../../functions/admit-request/handler.ts';
 import {
   readContractConfig,
@@ -23,7 +24,7 @@ import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 import { TemplateOutput } from '../../functions/shared/config/template-parameters.ts';
 import type { LocalCloud } from '../cloud/index.ts';
 import { createTables, recreateTables, startDynamoDb, type LocalDynamoDb } from '../dynamodb.ts';
-import { loadDefinition, type WorkflowName } from '../workflow-runner.ts';
+import { allWorkflows, loadDefinition, type WorkflowName } from '../workflow-runner.ts';
 import type {
   DeadLetter,
   EmbeddedRuntime,
@@ -63,7 +64,7 @@ export { stateFolderHolder } from './state-folder.ts';
 /** Default simulated durations (ms): a lively demo, a couple of seconds per tenant. */
 const defaultTimings = { createMs: 1500, deleteMs: 1000, startMs: 500, waitMs: 200 } as const;
 
-const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
+const workflows: readonly WorkflowName[] = allWorkflows;
 
 /** The dead-letter queue's file in the state folder (written whenever the queue changes). */
 const deadLettersFile = 'dead-letters.json';
@@ -245,7 +246,9 @@ async function open(
         bus.removeDeadLetter(letter.id);
         const followed = await followAdmission(
           { replies, waitFor, find },
-          admitted.operation ?? workflow ?? 'onboarding',
+          (admitted.operation !== undefined ? workflowOfOperation[admitted.operation] : undefined) ??
+            workflow ??
+            'onboarding',
           admitted,
           {
             wait: redriveOptions.wait ?? false,

@@ -16,6 +16,7 @@ import {
   StateMachineDoesNotExist,
 } from '@aws-sdk/client-sfn';
 import {
+  allWorkflows,
   localExecutionArn,
   localStateMachineArn,
   runWorkflow,
@@ -41,7 +42,7 @@ export interface LauncherDependencies {
   readonly afterFailure?: (record: ExecutionRecord) => Promise<void>;
 }
 
-const workflows: readonly WorkflowName[] = ['onboarding', 'offboarding'];
+const workflows: readonly WorkflowName[] = allWorkflows;
 
 /**
  * What an execution name must not contain: whitespace, brackets, wildcards, special characters

@@ -189,7 +189,8 @@ describe('event rules', () => {
     const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression === undefined,
     );
-    expect(rules).toHaveLength(3);
+    // Three request rules (onboarding, offboarding, suspension) and the failed-executions rule.
+    expect(rules).toHaveLength(4);
     for (const [, rule] of rules) {
       for (const target of rule.Properties.Targets as Json[]) {
         expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });
@@ -492,6 +493,7 @@ describe('IAM', () => {
       'cloudformation:DeleteStack',
       'cloudformation:DescribeStackEvents',
       'cloudformation:DescribeStacks',
+      'cloudformation:UpdateStack',
       'iam:PassRole',
       's3:GetObject',
       ...ddb('Query', 'PutItem', 'UpdateItem', 'DeleteItem'),
@@ -509,6 +511,7 @@ describe('IAM', () => {
       'elasticloadbalancing:DescribeRules',
       'elasticloadbalancing:DescribeTags',
     ],
+    'set-route-action': [...ddb('UpdateItem'), 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:ModifyRule'],
     'check-services': [...ddb('UpdateItem'), 'ecs:DescribeServices'],
     'complete-operation': ddb('GetItem', 'UpdateItem', 'DeleteItem'),
     'send-reply': ['events:PutEvents', ...ddb('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem')],
@@ -673,6 +676,7 @@ describe('stack', () => {
       'OnboardingStateMachineArn',
       'RegistryTableName',
       'RequestDeadLetterQueueUrl',
+      'SuspensionStateMachineArn',
       'TemplatesBucketName',
     ]);
     deploy.template.resourceCountIs('AWS::Events::EventBus', 0);

@@ -228,10 +228,11 @@ describe('names carry the deployment prefix', () => {
       stateMachines.some(([, sm]) => JSON.stringify(sm.Properties.LoggingConfiguration).includes(`"${id}"`)),
     );
 
-    expect(logGroups).toHaveLength(2);
+    expect(logGroups).toHaveLength(3);
     expect(logGroups.map(([, group]) => group.Properties.LogGroupName).sort()).toEqual([
       `/aws/vendedlogs/states/acme-${built.orchestrator.stackName}-tenant-offboarding`,
       `/aws/vendedlogs/states/acme-${built.orchestrator.stackName}-tenant-onboarding`,
+      `/aws/vendedlogs/states/acme-${built.orchestrator.stackName}-tenant-suspension`,
     ]);
   });
 });

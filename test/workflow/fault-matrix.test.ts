@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { offboardingEvent, onboardingEvent } from '../../cli/requests.ts';
+import { offboardingEvent, onboardingEvent, tenantStateEvent } from '../../cli/requests.ts';
+import { suspendedResponse } from '../../functions/shared/config/template-parameters.ts';
 import type { EmbeddedRuntime, ExecutionSummary, InjectedFault, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import type { WorkflowName } from '../../local/workflow-runner.ts';
@@ -73,7 +74,24 @@ const steps: readonly Step[] = [
   step('offboarding', 'DeleteTenantStacks', 'premium', 'CloudFormation:DeleteStack'),
   step('offboarding', 'CheckStackDeletion', 'premium', 'CloudFormation:DescribeStacks'),
   step('offboarding', 'RemoveTenantRoute', 'premium', 'ELB:DescribeRules'),
+  // Suspension (a suspend request): silo stacks updated with TenantSuspended, a pool tenant's rule modified.
+  step('suspension', 'AcceptSuspensionRequest', 'advanced', 'DynamoDB:GetItem'),
+  step('suspension', 'UpdateTenantStacks', 'advanced', 'CloudFormation:UpdateStack'),
+  step('suspension', 'CheckStackUpdate', 'advanced', 'CloudFormation:DescribeStacks'),
+  step('suspension', 'UpdateTenantStacks', 'premium', 'CloudFormation:UpdateStack'),
+  step('suspension', 'SetTenantRouteAction', 'basic', 'ELB:DescribeRules'),
+  step('suspension', 'SetTenantRouteAction', 'basic', 'ELB:ModifyRule'),
+  step('suspension', 'CompleteSuspension', 'advanced', 'DynamoDB:UpdateItem'),
+  step('suspension', 'SendSuspensionReply', 'advanced', 'EventBridge:PutEvents'),
+  // A resume of a suspended tenant: only it waits for the services.
+  step('suspension', 'VerifyTenantServices', 'advanced', 'ECS:DescribeServices', 'resume'),
+  step('suspension', 'RecheckTenantServices', 'advanced', 'ECS:DescribeServices', 'resume'),
 ];
+
+/** What the step's execution does: its workflow's operation, or (suspension workflow) a resume. */
+type MatrixOperation = WorkflowName | 'resume';
+const operationOf = (s: Pick<Step, 'workflow' | 'note'>): MatrixOperation =>
+  s.note === 'resume' ? 'resume' : s.workflow;
 
 /** What a case expects of the first execution. */
 type Expected =
@@ -122,6 +140,12 @@ const faultClasses: readonly FaultClass[] = [
     arm: ({ tenantId }) =>
       runtime.failNextStackCreate(stackName(tenantId), 'Resource handler returned message: "Injected rollback"'),
     expected: { outcome: 'failure', error: 'StackCreationFailed', reason: /Injected rollback/ },
+  },
+  {
+    name: 'stack update rolls back',
+    appliesTo: ({ state }) => state === 'CheckStackUpdate',
+    arm: ({ tenantId }) => runtime.failNextStackUpdate(stackName(tenantId), 'Injected update failure'),
+    expected: { outcome: 'failure', error: 'StackUpdateFailed', reason: /Injected update failure/ },
   },
   {
     name: 'stack delete fails',
@@ -182,6 +206,37 @@ function onboard(tenantId: string, tier: Tier) {
   );
 }
 
+/** A suspend request of the tenant's registration, a second after everything sent before it. */
+let stateChanges = 0;
+function suspendTenant(tenantId: string, change: 'suspend' | 'resume' = 'suspend') {
+  // Each later than the last (and than the onboarding), a second apart: requests are ordered by event time.
+  stateChanges += 1;
+  return runtime.send(
+    tenantStateEvent(
+      change,
+      tenantId,
+      registrations.get(tenantId) ?? randomUUID(),
+      randomUUID(),
+      new Date(Date.now() + stateChanges * 1000),
+    ),
+    { wait: true },
+  );
+}
+
+/** Runs the step's own operation on a tenant (an onboarded one, unless the workflow is onboarding). */
+function operate(operation: MatrixOperation, tenantId: string, tier: Tier) {
+  if (operation === 'onboarding') return onboard(tenantId, tier);
+  if (operation === 'resume') return suspendTenant(tenantId, 'resume');
+  return operation === 'offboarding' ? offboard(tenantId) : suspendTenant(tenantId);
+}
+
+/** Onboards the tenant the operation needs (and suspends it for a resume); nothing for an onboarding. */
+async function prepare(operation: MatrixOperation, tenantId: string, tier: Tier): Promise<void> {
+  if (operation === 'onboarding') return;
+  expect((await onboard(tenantId, tier)).execution?.status).toBe('SUCCEEDED');
+  if (operation === 'resume') expect((await suspendTenant(tenantId)).execution?.status).toBe('SUCCEEDED');
+}
+
 function offboard(tenantId: string) {
   return runtime.send(
     offboardingEvent(tenantId, registrations.get(tenantId) ?? randomUUID(), undefined, randomUUID(), new Date()),
@@ -203,13 +258,23 @@ function retriesAt(execution: ExecutionSummary, state: string): string[] {
     .map((entry) => entry.error ?? '?');
 }
 
-const successKind: Record<WorkflowName, string> = {
+const successKind: Record<MatrixOperation, string> = {
+  resume: 'sbt_aws_activateSuccess',
   onboarding: 'sbt_aws_provisionSuccess',
   offboarding: 'sbt_aws_deprovisionSuccess',
+  suspension: 'sbt_aws_deactivateSuccess',
+};
+
+/** The registry status each workflow's operation ends in (the matrix suspends). */
+const endStatus: Record<MatrixOperation, string> = {
+  onboarding: 'ACTIVE',
+  offboarding: 'DELETED',
+  suspension: 'SUSPENDED',
+  resume: 'ACTIVE',
 };
 
 /** What the cloud and the registry hold for the tenant once its operation has converged. */
-async function expectConverged(tenantId: string, workflow: WorkflowName, tier: Tier): Promise<void> {
+async function expectConverged(tenantId: string, workflow: MatrixOperation, tier: Tier): Promise<void> {
   const resources = runtime.resources();
   const stacks = resources.stacks.filter((stack) => stack.tags.tenantId === tenantId);
   const rules = resources.rules.filter((rule) => rule.tenantId === tenantId);
@@ -223,15 +288,21 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
   );
 
   expect(successes).toHaveLength(1);
-  expect(tenant).toMatchObject({ status: workflow === 'onboarding' ? 'ACTIVE' : 'DELETED' });
+  expect(tenant).toMatchObject({ status: endStatus[workflow] });
   expect(tenant?.lock).toBeUndefined();
   expect(slots).toEqual([]);
   if (workflow === 'offboarding') {
     expect({ stacks, rules, priorities }).toEqual({ stacks: [], rules: [], priorities: [] });
     return;
   }
-  expect(stacks.map((stack) => stack.status)).toEqual(Array(stackCount[tier]).fill('CREATE_COMPLETE'));
+  expect(stacks.map((stack) => stack.status)).toEqual(
+    Array(stackCount[tier]).fill(
+      workflow === 'suspension' || workflow === 'resume' ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE',
+    ),
+  );
   expect(rules).toHaveLength(1);
+  if (workflow === 'suspension') expect(rules[0]?.action).toEqual({ type: 'fixed-response', ...suspendedResponse });
+  if (workflow === 'resume') expect(rules[0]?.action).toMatchObject({ type: 'forward' });
   expect(
     priorities.map((item) => ({
       listenerArn: String(item.pk).slice('LISTENER#'.length),
@@ -242,7 +313,7 @@ async function expectConverged(tenantId: string, workflow: WorkflowName, tier: T
 
 const outcomes = new Map<string, Map<string, string[]>>();
 function record(s: Step, column: string, outcome: string): void {
-  const row = `${s.workflow === 'onboarding' ? 'on ' : 'off'} ${s.state} (${[isolation[s.tier], s.note].filter(Boolean).join(', ')})`;
+  const row = `${{ onboarding: 'on ', offboarding: 'off', suspension: 'sus' }[s.workflow]} ${s.state} (${[isolation[s.tier], s.note].filter(Boolean).join(', ')})`;
   const cells = outcomes.get(row) ?? new Map<string, string[]>();
   cells.set(column, [...(cells.get(column) ?? []), outcome]);
   outcomes.set(row, cells);
@@ -269,10 +340,10 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
     tenantId,
     sdkFault: (kind, times) => ({ service: s.service, operation: s.operation, kind, times, during: s.state }),
   };
-  if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+  await prepare(operationOf(s), tenantId, s.tier);
 
   await fault.arm(context);
-  const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
+  const { execution } = await operate(operationOf(s), tenantId, s.tier);
 
   if (execution === undefined) throw new Error('the request started no execution');
   const failures = repliesFor(tenantId).filter((reply) => reply.detailType.endsWith('Failure'));
@@ -303,7 +374,7 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
         ? await runtime.redrive(execution.executionArn, { wait: true })
         : await runtime.replay(execution.executionArn, { wait: true });
 
-    const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[s.workflow]);
+    const successes = repliesFor(tenantId).filter((reply) => reply.detailType === successKind[operationOf(s)]);
     record(
       s,
       fault.name,
@@ -315,7 +386,7 @@ async function runCase({ fault, recovery, ...s }: (typeof allCases)[number]): Pr
         : { status: 'SUCCEEDED', replayOf: execution.executionArn },
     );
   }
-  await expectConverged(tenantId, s.workflow, s.tier);
+  await expectConverged(tenantId, operationOf(s), s.tier);
 }
 
 describe('fault matrix: every Task state x every fault class that applies', () => {
@@ -343,8 +414,8 @@ describe('fault matrix: a superseded execution at every Task state changes nothi
     '$label',
     async (s) => {
       const tenantId = randomUUID();
-      const other: WorkflowName = s.workflow === 'onboarding' ? 'offboarding' : 'onboarding';
-      if (s.workflow === 'offboarding') expect((await onboard(tenantId, s.tier)).execution?.status).toBe('SUCCEEDED');
+      const other: WorkflowName = s.workflow === 'offboarding' ? 'onboarding' : 'offboarding';
+      await prepare(operationOf(s), tenantId, s.tier);
       const repliesBefore = repliesFor(tenantId).length;
 
       if (s.state.startsWith('Accept')) {
@@ -357,23 +428,32 @@ describe('fault matrix: a superseded execution at every Task state changes nothi
         const older =
           s.workflow === 'onboarding'
             ? await onboardAt(tenantId, s.tier, aMinuteAgo)
-            : await offboardAt(tenantId, aMinuteAgo);
+            : s.workflow === 'offboarding'
+              ? await offboardAt(tenantId, aMinuteAgo)
+              : await runtime.send(
+                  tenantStateEvent('suspend', tenantId, registrationId ?? randomUUID(), randomUUID(), aMinuteAgo),
+                  { wait: true },
+                );
         expect(older.execution?.status).toBe('SUPERSEDED');
         expect(older.replies).toEqual([]);
         if (registrationId !== undefined) registrations.set(tenantId, registrationId);
         record(s, supersededColumn, 'older request: superseded');
-        await expectConverged(tenantId, other, s.tier);
+        // A suspend older than the onboarding leaves the tenant as onboarded.
+        await expectConverged(tenantId, s.workflow === 'suspension' ? 'onboarding' : other, s.tier);
         return;
       }
 
       runtime.injectFault({ step: s.state });
-      const { execution } = s.workflow === 'onboarding' ? await onboard(tenantId, s.tier) : await offboard(tenantId);
+      const { execution } = await operate(operationOf(s), tenantId, s.tier);
       runtime.clearFaults();
       expect(execution).toMatchObject({ status: 'FAILED', failedState: s.state });
       const takeover =
         s.workflow === 'onboarding'
           ? await offboard(tenantId)
-          : await onboardAt(tenantId, s.tier, new Date(Date.now() + 60_000));
+          : s.workflow === 'offboarding'
+            ? await onboardAt(tenantId, s.tier, new Date(Date.now() + 60_000))
+            : // Later than the suspend request (sent a second ahead), so the offboarding is not stale.
+              await offboardAt(tenantId, new Date(Date.now() + 60_000));
       expect(takeover.execution?.status).toBe('SUCCEEDED');
       const repliesAfterTakeover = repliesFor(tenantId).length;
 

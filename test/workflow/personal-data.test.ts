@@ -95,4 +95,33 @@ describe('the e-mail and extras of a request never enter workflow state', () => 
     }
     runtime = await openLocalRuntime({ stateDirectory: directory, timings: fastTimings });
   });
+
+  it('a suspend and a resume carry only the tenant and the registration into workflow state', async () => {
+    const onboarded = await runtime.send(withPersonalData('onboarding-advanced', 'personal-data-4'), { wait: true });
+    const tenantId = onboarded.execution?.tenantId;
+    const asStateChange = (detailType: string, id: string) => ({
+      ...withPersonalData('onboarding-advanced', id, { tenantId }),
+      'detail-type': detailType,
+      time: new Date(Date.now() + 1000 * Number(id.at(-1))).toISOString(),
+    });
+
+    const suspended = await runtime.send(asStateChange('sbt_aws_deactivateRequest', 'personal-data-5'), { wait: true });
+    const resumed = await runtime.send(asStateChange('sbt_aws_activateRequest', 'personal-data-6'), { wait: true });
+
+    expect([suspended.execution?.status, resumed.execution?.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    for (const execution of [suspended.execution, resumed.execution]) {
+      const arn = execution?.executionArn ?? '';
+      const described = await sfnClient().send(new DescribeExecutionCommand({ executionArn: arn }));
+      const history = await sfnClient().send(
+        new GetExecutionHistoryCommand({ executionArn: arn, includeExecutionData: true }),
+      );
+      const input = JSON.parse(described.input ?? '{}') as { detail: Record<string, unknown> };
+      expect(Object.keys(input.detail).sort()).toEqual(['tenantId', 'tenantRegistrationId']);
+      for (const text of [JSON.stringify(described), JSON.stringify(history), JSON.stringify(runtime.history(arn))]) {
+        expect(text).not.toContain(email);
+        expect(text).not.toContain(extra);
+        expect(text).not.toContain('"initech"');
+      }
+    }
+  });
 });

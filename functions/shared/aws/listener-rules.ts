@@ -8,7 +8,9 @@ import {
   DeleteRuleCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
+  ModifyRuleCommand,
   paginateDescribeRules,
+  type Action,
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsErrorMessage, awsErrorName, rethrowAwsError } from './errors.ts';
@@ -184,6 +186,86 @@ export async function createTenantRule(request: TenantRuleRequest): Promise<Crea
   }
   if (ruleArn === undefined) throw new Error(`CreateRule on ${listenerArn} returned no rule ARN`);
   return { outcome: 'created', ruleArn };
+}
+
+/** An action the orchestrator sets on a tenant's rule: forward to one target group, or a fixed response. */
+export type TenantRuleAction =
+  | { readonly type: 'forward'; readonly targetGroupArn: string }
+  | {
+      readonly type: 'fixed-response';
+      readonly statusCode: string;
+      readonly contentType?: string;
+      readonly messageBody?: string;
+    };
+
+/** A rule action as the route steps compare it; `other` for anything the orchestrator never sets. */
+export type RuleActionView = TenantRuleAction | { readonly type: 'other'; readonly actionType: string };
+
+function viewOf(action: Action): RuleActionView {
+  if (action.Type === 'forward') {
+    // A forward names its target group directly or as the only entry of ForwardConfig.
+    const groups = action.ForwardConfig?.TargetGroups ?? [];
+    const targetGroupArn = action.TargetGroupArn ?? (groups.length === 1 ? groups[0]?.TargetGroupArn : undefined);
+    if (targetGroupArn !== undefined) return { type: 'forward', targetGroupArn };
+  }
+  if (action.Type === 'fixed-response' && action.FixedResponseConfig?.StatusCode !== undefined) {
+    const config = action.FixedResponseConfig;
+    return {
+      type: 'fixed-response',
+      statusCode: config.StatusCode as string,
+      ...(config.ContentType !== undefined ? { contentType: config.ContentType } : {}),
+      ...(config.MessageBody !== undefined ? { messageBody: config.MessageBody } : {}),
+    };
+  }
+  return { type: 'other', actionType: action.Type ?? 'unknown' };
+}
+
+function actionOf(view: TenantRuleAction): Action {
+  if (view.type === 'forward') return { Type: 'forward', TargetGroupArn: view.targetGroupArn };
+  return {
+    Type: 'fixed-response',
+    FixedResponseConfig: {
+      StatusCode: view.statusCode,
+      ...(view.contentType !== undefined ? { ContentType: view.contentType } : {}),
+      ...(view.messageBody !== undefined ? { MessageBody: view.messageBody } : {}),
+    },
+  };
+}
+
+/** A rule's actions in order; undefined when the rule does not exist. */
+export async function ruleActions(ruleArn: string): Promise<RuleActionView[] | undefined> {
+  try {
+    const result = await elbClient().send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
+    const rule = (result.Rules ?? []).find((candidate) => candidate.RuleArn === ruleArn);
+    if (rule === undefined) return undefined;
+    return [...(rule.Actions ?? [])].sort((a, b) => (a.Order ?? 0) - (b.Order ?? 0)).map(viewOf);
+  } catch (error) {
+    if (isElbError(error, 'RuleNotFound')) return undefined;
+    return rethrowAwsError(error, 'DescribeRules');
+  }
+}
+
+/**
+ * Sets a rule's actions to exactly `action` (ModifyRule replaces the whole list; the conditions are
+ * left as they are). Setting the action it already has changes nothing, so a retry converges.
+ * A rule that is gone, or a target group that is, becomes {@link RouteConflictError}.
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html
+ */
+export async function setRuleAction(ruleArn: string, action: TenantRuleAction): Promise<void> {
+  try {
+    await elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [actionOf(action)] }));
+  } catch (error) {
+    const detail = `${awsErrorName(error) ?? 'Error'}: ${awsErrorMessage(error)}`;
+    if (isElbError(error, 'RuleNotFound')) {
+      throw new RouteConflictError(`The tenant's rule ${ruleArn} does not exist any more (${detail})`, {
+        cause: error,
+      });
+    }
+    if (isElbError(error, 'TargetGroupNotFound')) {
+      throw new RouteConflictError(`The rule's target group does not exist (${detail})`, { cause: error });
+    }
+    return rethrowAwsError(error, 'ModifyRule');
+  }
 }
 
 /** Deletes a rule; false when it was already gone. */

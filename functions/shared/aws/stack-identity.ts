@@ -26,7 +26,7 @@ export function attemptTagValue(executionArn: string, redriveCount: number): str
  * refuses a token already used on the stack name, even across a delete and re-create.
  */
 export function clientRequestToken(
-  operation: 'create' | 'delete',
+  operation: 'create' | 'delete' | 'update',
   executionArn: string,
   redriveCount: number,
   stackName: string,

@@ -7,6 +7,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
   paginateDescribeStackEvents,
+  UpdateStackCommand,
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
@@ -33,7 +34,17 @@ export interface ObservedStack {
    * events (each event of an operation carries its token); undefined when none is found.
    */
   readonly deleteRequestToken?: string;
+  /** The stack's parameter values by key, as DescribeStacks shows them (absent: none known). */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * UPDATE_ROLLBACK_COMPLETE and UPDATE_ROLLBACK_FAILED only: the ClientRequestToken of the update
+   * that rolled back, read from the stack's events like {@link deleteRequestToken}.
+   */
+  readonly updateRequestToken?: string;
 }
+
+/** The statuses in which the stack's latest operation is an update that failed and rolled back (or failed to). */
+const rolledBackUpdateStatuses: ReadonlySet<string> = new Set(['UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED']);
 
 /** Who is asking: the attempt's identity makes the request tokens deterministic. */
 export interface StackRequestContext {
@@ -63,9 +74,16 @@ export type StackRequestOutcome = 'accepted' | 'token-reused' | 'already-exists'
 
 /**
  * Describes a stack by name; undefined when CloudFormation has no such (live) stack. A stack in
- * DELETE_FAILED also gets the token of the delete that failed, which takes one DescribeStackEvents.
+ * DELETE_FAILED also gets the token of the delete that failed, which takes one DescribeStackEvents;
+ * with `updateToken`, so does one whose update rolled back.
  */
-export async function describeStack(stackName: string): Promise<ObservedStack | undefined> {
+export async function describeStack(
+  stackName: string,
+  options: {
+    /** Read the token of a rolled-back update too (the `updated` loop's question; one DescribeStackEvents). */
+    readonly updateToken?: boolean;
+  } = {},
+): Promise<ObservedStack | undefined> {
   let stack: Stack | undefined;
   try {
     const result = await cloudFormationClient().send(new DescribeStacksCommand({ StackName: stackName }));
@@ -80,6 +98,10 @@ export async function describeStack(stackName: string): Promise<ObservedStack | 
   const stackId = stack.StackId ?? stackName;
   const status = stack.StackStatus ?? 'UNKNOWN';
   const deleteRequestToken = status === 'DELETE_FAILED' ? await latestOperationToken(stackId) : undefined;
+  const updateRequestToken =
+    options.updateToken === true && rolledBackUpdateStatuses.has(status)
+      ? await latestOperationToken(stackId)
+      : undefined;
   return {
     stackName,
     stackId,
@@ -88,6 +110,8 @@ export async function describeStack(stackName: string): Promise<ObservedStack | 
     outputs: byKey(stack.Outputs ?? [], (output) => [output.OutputKey, output.OutputValue]),
     tags: byKey(stack.Tags ?? [], (tag) => [tag.Key, tag.Value]),
     ...(deleteRequestToken !== undefined ? { deleteRequestToken } : {}),
+    parameters: byKey(stack.Parameters ?? [], (parameter) => [parameter.ParameterKey, parameter.ParameterValue]),
+    ...(updateRequestToken !== undefined ? { updateRequestToken } : {}),
   };
 }
 
@@ -152,6 +176,50 @@ export async function deleteStack(stackName: string, context: StackRequestContex
   }
 }
 
+/** A parameter update of a stack: the given values change, every other parameter keeps its value. */
+export interface StackParameterUpdate {
+  readonly stackName: string;
+  /** The keys of every parameter the stack has now (DescribeStacks), each kept with UsePreviousValue unless changed. */
+  readonly currentKeys: readonly string[];
+  readonly changes: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts an update of a stack's parameters on its current template (UsePreviousTemplate), every
+ * parameter not changed kept with UsePreviousValue: a parameter left out of UpdateStack would
+ * take the template's default instead. The stack's tags are kept (none given); the update rolls
+ * back on failure. `no-updates`: CloudFormation found nothing to change ("No updates are to be
+ * performed."), so the stack already has the values.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStack.html
+ */
+export async function updateStackParameters(
+  update: StackParameterUpdate,
+  context: StackRequestContext,
+): Promise<StackRequestOutcome | 'no-updates'> {
+  const keys = [...new Set([...update.currentKeys, ...Object.keys(update.changes)])];
+  const parameters = keys.map((ParameterKey) => {
+    const value = update.changes[ParameterKey];
+    return value !== undefined ? { ParameterKey, ParameterValue: value } : { ParameterKey, UsePreviousValue: true };
+  });
+  try {
+    await cloudFormationClient().send(
+      new UpdateStackCommand({
+        StackName: update.stackName,
+        UsePreviousTemplate: true,
+        Parameters: parameters,
+        Capabilities: ['CAPABILITY_IAM'],
+        RoleARN: context.roleArn,
+        ClientRequestToken: clientRequestToken('update', context.executionArn, context.redriveCount, update.stackName),
+      }),
+    );
+    return 'accepted';
+  } catch (error) {
+    if (awsErrorName(error) === 'ValidationError' && awsErrorMessage(error).includes('No updates are to be performed'))
+      return 'no-updates';
+    return mapRequestError(error, 'UpdateStack', update.stackName);
+  }
+}
+
 /** Errors that mean CloudFormation refused the request itself; retrying the same request cannot help. */
 const rejectionNames = new Set(['ValidationError', 'InsufficientCapabilitiesException', 'LimitExceededException']);
 
@@ -173,7 +241,7 @@ function mapRequestError(error: unknown, operation: string, stackName: string): 
 const maxEventPages = 5;
 
 /**
- * The first failing resource of the stack's latest create or delete, as
+ * The first failing resource of the stack's latest create, update or delete, as
  * `LogicalId (Type): reason`; undefined when the events name none.
  */
 export async function findFirstFailure(stackId: string): Promise<string | undefined> {
@@ -226,12 +294,17 @@ export function firstFailure(eventsNewestFirst: readonly StackEvent[]): string |
 
 const cancelledReason = /^Resource (creation|update|deletion) cancelled\.?$/i;
 
-/** Index of the newest event in which the stack itself began a create or delete; -1 when not listed. */
+/**
+ * Index of the newest event in which the stack itself began a create, an update or a delete; -1
+ * when not listed. An update's rollback is not a start (the stack reports UPDATE_ROLLBACK_IN_PROGRESS).
+ */
 function operationStartIndex(eventsNewestFirst: readonly StackEvent[]): number {
   return eventsNewestFirst.findIndex(
     (event) =>
       isStackItself(event) &&
-      (event.ResourceStatus === 'CREATE_IN_PROGRESS' || event.ResourceStatus === 'DELETE_IN_PROGRESS'),
+      (event.ResourceStatus === 'CREATE_IN_PROGRESS' ||
+        event.ResourceStatus === 'UPDATE_IN_PROGRESS' ||
+        event.ResourceStatus === 'DELETE_IN_PROGRESS'),
   );
 }
 

@@ -7,7 +7,7 @@
  * one edit of this file.
  */
 import * as z from 'zod';
-import { type ContractConfig, describeIssues } from '../../../events/contract.ts';
+import { type ContractConfig, describeIssues, type WorkflowName } from '../../../events/contract.ts';
 import { requireBoolEnv, requireEnv, requireIntEnv, requireJsonEnv } from './env.ts';
 import { ConfigurationError } from '../step/errors.ts';
 
@@ -33,6 +33,7 @@ export const environmentVariables = {
   stackQueueTimeoutSeconds: 'STACK_QUEUE_TIMEOUT_SECONDS',
   onboardingStateMachineArn: 'ONBOARDING_STATE_MACHINE_ARN',
   offboardingStateMachineArn: 'OFFBOARDING_STATE_MACHINE_ARN',
+  suspensionStateMachineArn: 'SUSPENSION_STATE_MACHINE_ARN',
   maxStackOperations: 'MAX_STACK_OPERATIONS',
   tombstoneSeconds: 'TOMBSTONE_SECONDS',
 } as const;
@@ -57,7 +58,7 @@ export const readerSettings = {
   readCloudFormationRoleArn: ['cloudFormationRoleArn'],
   readRouteListeners: ['routeListeners'],
   readDeadlines: ['stackTimeoutSeconds', 'servicesTimeoutSeconds', 'stackQueueTimeoutSeconds'],
-  readStateMachineArns: ['onboardingStateMachineArn', 'offboardingStateMachineArn'],
+  readStateMachineArns: ['onboardingStateMachineArn', 'offboardingStateMachineArn', 'suspensionStateMachineArn'],
   readMaxStackOperations: ['maxStackOperations'],
   readTombstoneSeconds: ['tombstoneSeconds'],
 } as const satisfies Record<string, readonly EnvironmentSetting[]>;
@@ -188,11 +189,12 @@ export function readMaxStackOperations(env: Env = process.env): number {
   return value;
 }
 
-/** The two workflows, so the failure reporter knows which operation an execution was. */
-export function readStateMachineArns(env: Env = process.env): { onboarding: string; offboarding: string } {
+/** The workflows' state machines: admission starts them, the failure reporter tells them apart. */
+export function readStateMachineArns(env: Env = process.env): Record<WorkflowName, string> {
   return {
     onboarding: requireEnv(names.onboardingStateMachineArn, env),
     offboarding: requireEnv(names.offboardingStateMachineArn, env),
+    suspension: requireEnv(names.suspensionStateMachineArn, env),
   };
 }
 

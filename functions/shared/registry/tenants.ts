@@ -27,8 +27,22 @@ export const TenantStatus = {
   active: 'ACTIVE',
   offboarding: 'OFFBOARDING',
   deleted: 'DELETED',
+  /** A suspension (deactivation) holds the tenant; its route still forwards until the suspension takes effect. */
+  suspending: 'SUSPENDING',
+  /** Suspended: its route answers a fixed 503, a silo tenant's services run no task. */
+  suspended: 'SUSPENDED',
+  /** A resume (activation) holds the tenant. */
+  resuming: 'RESUMING',
 } as const;
 export type TenantStatus = (typeof TenantStatus)[keyof typeof TenantStatus];
+
+/** The status an operation leaves the tenant in when it completes. */
+export const statusAfterOperation: Readonly<Record<Operation, TenantStatus>> = {
+  onboarding: TenantStatus.active,
+  offboarding: TenantStatus.deleted,
+  deactivation: TenantStatus.suspended,
+  activation: TenantStatus.active,
+};
 
 /** Who holds a tenant: at most one lifecycle operation is in flight per tenant. */
 export interface OperationLock {
@@ -367,11 +381,21 @@ export function createRegistry(tableName: string) {
    */
   async function confirmReply(
     tenantId: string,
-    completed: { readonly operation: Operation; readonly registrationId: string; readonly endStatus: TenantStatus },
+    completed: {
+      readonly operation: Operation;
+      readonly registrationId: string;
+      readonly endStatus: TenantStatus;
+      /**
+       * Suspend and resume complete the same registration again and again: the completion must then
+       * be this very execution's, or a late reply of an earlier suspension would pass for a later one's.
+       */
+      readonly byExecution?: boolean;
+    },
     fence: Fence,
     now: string,
   ): Promise<void> {
     const key = completionKey(completed.operation, completed.registrationId);
+    const byExecution = completed.byExecution === true;
     try {
       await db().send(
         new UpdateCommand({
@@ -381,7 +405,9 @@ export function createRegistry(tableName: string) {
           // Records of the previous release have no lastCompletion: the completion entry and the status decide then.
           ConditionExpression:
             'attribute_not_exists(#lock) AND attribute_exists(#completed.#key) AND #status = :endStatus AND ' +
-            '(attribute_not_exists(#lastCompletion) OR #lastCompletion.#lastKey = :key)',
+            (byExecution
+              ? '#lastCompletion.#lastKey = :key AND #lastCompletion.#lastExecution = :executionArn'
+              : '(attribute_not_exists(#lastCompletion) OR #lastCompletion.#lastKey = :key)'),
           ExpressionAttributeNames: {
             '#repliedAt': 'repliedAt',
             '#lock': 'lock',
@@ -390,8 +416,14 @@ export function createRegistry(tableName: string) {
             '#status': 'status',
             '#lastCompletion': 'lastCompletion',
             '#lastKey': 'key',
+            ...(byExecution ? { '#lastExecution': 'executionArn' } : {}),
           },
-          ExpressionAttributeValues: { ':now': now, ':endStatus': completed.endStatus, ':key': key },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':endStatus': completed.endStatus,
+            ':key': key,
+            ...(byExecution ? { ':executionArn': fence.executionArn } : {}),
+          },
         }),
       );
     } catch (error) {

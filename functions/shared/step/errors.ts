@@ -12,12 +12,14 @@ export const ErrorName = {
   UnknownTier: 'UnknownTier',
   TenantBusy: 'TenantBusy',
   TenantAlreadyActive: 'TenantAlreadyActive',
+  TenantNotOnboarded: 'TenantNotOnboarded',
   TenantIdConflict: 'TenantIdConflict',
   Superseded: 'Superseded',
   InvalidStepInput: 'InvalidStepInput',
   StackRequestRejected: 'StackRequestRejected',
   StackCreationFailed: 'StackCreationFailed',
   StackDeletionFailed: 'StackDeletionFailed',
+  StackUpdateFailed: 'StackUpdateFailed',
   StackTimeout: 'StackTimeout',
   RouteCapacityExceeded: 'RouteCapacityExceeded',
   RouteConflict: 'RouteConflict',
@@ -51,6 +53,14 @@ export class TenantBusyError extends DomainError {
 /** Onboarding of a tenant that is already active under another registration. Terminal. */
 export class TenantAlreadyActiveError extends DomainError {
   override readonly name = ErrorName.TenantAlreadyActive;
+}
+
+/**
+ * A suspend or resume of a tenant this orchestrator does not serve: never onboarded here,
+ * offboarded, or its onboarding (or offboarding) did not complete. Terminal; nothing is written.
+ */
+export class TenantNotOnboardedError extends DomainError {
+  override readonly name = ErrorName.TenantNotOnboarded;
 }
 
 /**
@@ -89,6 +99,15 @@ export class StackCreationFailedError extends DomainError {
 /** A tenant stack failed to delete; the message is the first failing resource's reason. */
 export class StackDeletionFailedError extends DomainError {
   override readonly name = ErrorName.StackDeletionFailed;
+}
+
+/**
+ * A tenant stack's update failed: it rolled back (UPDATE_ROLLBACK_COMPLETE, the tenant keeps its
+ * previous state) or its rollback failed too (UPDATE_ROLLBACK_FAILED). The message names the
+ * first failing resource's reason.
+ */
+export class StackUpdateFailedError extends DomainError {
+  override readonly name = ErrorName.StackUpdateFailed;
 }
 
 /** A stack did not settle before the workflow's deadline. */
@@ -134,6 +153,7 @@ export const requestErrorNames: ReadonlySet<string> = new Set<ErrorName>([
   ErrorName.InvalidRequest,
   ErrorName.UnknownTier,
   ErrorName.TenantAlreadyActive,
+  ErrorName.TenantNotOnboarded,
   ErrorName.TenantIdConflict,
 ]);
 

@@ -4,7 +4,7 @@
  * schemas, so a mismatch between a definition and a handler fails loudly as InvalidStepInput.
  */
 import * as z from 'zod';
-import { describeIssues } from '../../../events/contract.ts';
+import { describeIssues, Operation } from '../../../events/contract.ts';
 import { InvalidStepInputError } from './errors.ts';
 
 /**
@@ -14,7 +14,7 @@ import { InvalidStepInputError } from './errors.ts';
 const RedriveCountSchema = z.number().int().nonnegative().optional();
 
 const TenantRequestSchema = z.object({
-  operation: z.enum(['onboarding', 'offboarding']),
+  operation: z.enum(Object.values(Operation)),
   tenantId: z.string().min(1),
   registrationId: z.string().min(1),
   tenantName: z.string().optional(),
@@ -46,11 +46,17 @@ const RouteSpecSchema = z.object({
 });
 export type RouteSpec = z.infer<typeof RouteSpecSchema>;
 
-/** Registry snapshot the accept step returns for offboarding (what onboarding created). */
+/**
+ * Registry snapshot the accept step returns for offboarding, suspend and resume (what onboarding
+ * created). `route` (suspend and resume only): the tenant's rule and the target group its
+ * forward action points at, as the registry recorded them (a silo tenant's stack owns its rule,
+ * so the registry records neither for it).
+ */
 const TenantSnapshotSchema = z.object({
   tier: z.string().optional(),
   isolationModel: z.enum(['pool', 'silo-services', 'silo-cluster']).optional(),
   stacks: z.array(StackSpecSchema),
+  route: z.object({ ruleArn: z.string().optional(), targetGroupArn: z.string().optional() }).optional(),
 });
 export type TenantSnapshot = z.infer<typeof TenantSnapshotSchema>;
 
@@ -66,12 +72,14 @@ export interface AcceptOutput {
    * `duplicate`: another execution is handling this request right now; end quietly.
    * `completed`: the request was already carried out and the tenant is still in that state:
    * confirm it with the (idempotent) success reply, in case the first one never went out.
+   * `unchanged` (suspend, resume): this execution holds the tenant, which is already in the state
+   * asked for; the workflow completes and replies success without touching any resource.
    */
-  readonly outcome: 'accepted' | 'duplicate' | 'completed';
+  readonly outcome: 'accepted' | 'duplicate' | 'completed' | 'unchanged';
   readonly request: WorkflowRequest;
   /** `completed` only: what the success reply carries (onboarding: the stored tenantConfig). */
   readonly completion?: { readonly tenantConfig?: string };
-  /** Offboarding only: what the registry says the tenant has. */
+  /** Offboarding, suspend and resume: what the registry says the tenant has. */
   readonly tenant?: TenantSnapshot;
 }
 
@@ -101,9 +109,9 @@ const StackProgressSchema = z.object({
   elapsedSeconds: z.number().int().nonnegative(),
   /** `$$.Execution.RedriveCount` when this attempt began; a larger one means a redrive. */
   redriveCount: z.number().int().nonnegative(),
-  /** Stacks this attempt asked CloudFormation to create or delete. */
+  /** Stacks this attempt asked CloudFormation to create, update or delete. */
   issued: z.array(z.string()),
-  /** Outputs of the stacks once ready (merged; onboarding only). */
+  /** Outputs of the stacks once ready (merged; onboarding, suspend and resume). */
   outputs: z.record(z.string(), z.string()),
   /** True while the tenant waits for a stack-operation slot; that wait is not stack time. */
   queued: z.boolean().optional(),
@@ -113,7 +121,13 @@ const StackProgressSchema = z.object({
 export type StackProgress = z.infer<typeof StackProgressSchema>;
 export const ConvergeStacksInputSchema = z.object({
   request: TenantRequestSchema,
-  desired: z.enum(['present', 'absent']),
+  /**
+   * `present` (onboarding), `absent` (offboarding), or `updated` (suspend, resume): every stack
+   * exists and has the `parameterValues`, changed with UpdateStack where it has not.
+   */
+  desired: z.enum(['present', 'absent', 'updated']),
+  /** `updated` only: the parameter values every stack must have (the others keep theirs). */
+  parameterValues: z.record(z.string(), z.string()).optional(),
   stacks: z.array(StackSpecSchema),
   /** Absent on the first call of a loop. */
   progress: StackProgressSchema.optional(),
@@ -153,6 +167,19 @@ export const RemoveRouteInputSchema = z.object({ request: TenantRequestSchema, r
 export interface RouteRemoval {
   /** False when the tenant had no route (pool onboarding that failed early, or already removed). */
   readonly removed: boolean;
+}
+
+// SetTenantRouteAction (functions/set-route-action), ResultPath "$.routeAction"
+export const SetRouteActionInputSchema = z.object({
+  request: TenantRequestSchema,
+  /** `suspended`: the fixed "suspended" response; `active`: forward to the recorded target group. */
+  desired: z.enum(['suspended', 'active']),
+  redriveCount: RedriveCountSchema,
+});
+export interface RouteActionOutput {
+  /** False when the rule already had the action (no ModifyRule call). */
+  readonly changed: boolean;
+  readonly action: 'forward' | 'fixed-response';
 }
 
 // VerifyTenantServices / RecheckTenantServices (functions/check-services), ResultPath "$.serviceProgress"

@@ -81,6 +81,22 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('parses suspend and resume like offboard', () => {
+    expect(parseCommandLine(['suspend', '--tenant', 't-1', '--json'])).toEqual({
+      kind: 'suspend',
+      tenant: 't-1',
+      wait: true,
+      json: true,
+      faults: [],
+      verbose: false,
+    });
+    expect(parseCommandLine(['resume', '--tenant', 'acme', '--fail', 'VerifyTenantServices'])).toMatchObject({
+      kind: 'resume',
+      tenant: 'acme',
+      faults: [{ step: 'VerifyTenantServices' }],
+    });
+  });
+
   it('parses offboard, send, replay and history', () => {
     expect(parseCommandLine(['offboard', '--tenant', 't-1', '--no-wait'])).toEqual({
       kind: 'offboard',

@@ -258,3 +258,21 @@ describe('runCommand dispatch', () => {
     ]);
   });
 });
+
+describe('suspend and resume', () => {
+  it('send a deactivateRequest and an activateRequest carrying only the tenant and a registration', async () => {
+    const context = fakeContext();
+    const start = { wait: true, json: true, faults: [], verbose: false };
+
+    // The fake runtime runs no suspension workflow: what matters here is the request put on the bus.
+    await runCommand(context, { kind: 'suspend', tenant: 'acme-1', ...start });
+    await runCommand(context, { kind: 'resume', tenant: 'acme-1', ...start });
+
+    const sent = context.runtime.sent.slice(-2);
+    expect(sent.map((event) => event['detail-type'])).toEqual(['sbt_aws_deactivateRequest', 'sbt_aws_activateRequest']);
+    for (const event of sent) {
+      expect(Object.keys(event.detail).sort()).toEqual(['tenantId', 'tenantRegistrationId']);
+      expect(event.detail.tenantId).toBe('acme-1');
+    }
+  });
+});

@@ -13,7 +13,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Operation } from '../../../events/contract.ts';
+import type { WorkflowName } from '../../../events/contract.ts';
 import { eventFunctions, workflowFunctions } from '../../../functions/lambda-functions.ts';
 import { projectRoot } from '../../../infra/config.ts';
 import type { FunctionDirectory } from '../../../infra/constructs/function-environment.ts';
@@ -73,7 +73,7 @@ function readmeRows(): Row[] {
 // ---------------------------------------------------------------------------
 
 interface TaskState {
-  readonly workflow: Operation;
+  readonly workflow: WorkflowName;
   readonly state: string;
   readonly functionDirectory: string;
 }
@@ -81,7 +81,7 @@ interface TaskState {
 /** Every Task state of both workflows, with the function its `${...Arn}` placeholder names. */
 function taskStates(): TaskState[] {
   const placeholders: Readonly<Record<string, string>> = workflowFunctions;
-  return (Object.entries(workflowDefinitionFiles) as [Operation, string][]).flatMap(([workflow, file]) => {
+  return (Object.entries(workflowDefinitionFiles) as [WorkflowName, string][]).flatMap(([workflow, file]) => {
     const definition = JSON.parse(readFileSync(join(projectRoot, file), 'utf8')) as {
       States: Record<string, { Type: string; Resource?: string }>;
     };
@@ -125,7 +125,7 @@ function grantedPermissions(): Record<FunctionDirectory, Permission[]> {
     assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
   });
   const templatesBucket = new s3.Bucket(stack, 'Templates');
-  const operations: Operation[] = ['onboarding', 'offboarding'];
+  const operations: WorkflowName[] = ['onboarding', 'offboarding', 'suspension'];
   const targets: FunctionTargets = {
     registry: tables.registry,
     idempotency: tables.idempotency,
@@ -215,7 +215,7 @@ beforeAll(() => {
 
 describe('README table of steps, functions, tests and permissions', () => {
   it('has a row for every Task state of both workflows, naming the function the state invokes', () => {
-    const stateRows = rows.filter((row) => row.workflow === 'onboarding' || row.workflow === 'offboarding');
+    const stateRows = rows.filter((row) => Object.hasOwn(workflowDefinitionFiles, row.workflow));
 
     expect(stateRows.map(({ workflow, state, functionDirectory }) => ({ workflow, state, functionDirectory }))).toEqual(
       taskStates(),
@@ -223,7 +223,7 @@ describe('README table of steps, functions, tests and permissions', () => {
   });
 
   it('has one row for each function outside the workflows, after the states', () => {
-    const others = rows.filter((row) => row.workflow !== 'onboarding' && row.workflow !== 'offboarding');
+    const others = rows.filter((row) => !Object.hasOwn(workflowDefinitionFiles, row.workflow));
 
     expect(others.map((row) => row.functionDirectory)).toEqual(Object.values(eventFunctions));
     expect(others.every((row) => row.state === '—')).toBe(true);

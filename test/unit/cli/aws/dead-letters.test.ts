@@ -30,6 +30,7 @@ const queueUrl = 'https://sqs.us-east-1.amazonaws.com/111122223333/TenantOrchest
 const stateMachineArns = {
   onboarding: 'arn:aws:states:us-east-1:111122223333:stateMachine:TenantOrchestrator-tenant-onboarding',
   offboarding: 'arn:aws:states:us-east-1:111122223333:stateMachine:TenantOrchestrator-tenant-offboarding',
+  suspension: 'arn:aws:states:us-east-1:111122223333:stateMachine:TenantOrchestrator-tenant-suspension',
 };
 const options: RedriveOptions = {
   queueUrl,
@@ -251,6 +252,7 @@ describe('stackTargets', () => {
             { OutputKey: 'EventBusName', OutputValue: 'saas-bus' },
             { OutputKey: 'OnboardingStateMachineArn', OutputValue: stateMachineArns.onboarding },
             { OutputKey: 'OffboardingStateMachineArn', OutputValue: stateMachineArns.offboarding },
+            { OutputKey: 'SuspensionStateMachineArn', OutputValue: stateMachineArns.suspension },
           ],
         },
       ],

@@ -34,6 +34,7 @@ import { lambdaContext } from '../../../../local/workflow-runner.ts';
 const stateMachineArns = {
   onboarding: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-onboarding',
   offboarding: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-offboarding',
+  suspension: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-suspension',
 };
 const context = lambdaContext('admit-request');
 const event = readSample('onboarding-advanced');

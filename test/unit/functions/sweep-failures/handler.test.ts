@@ -25,6 +25,7 @@ import {
   sfn,
   statusChange,
   stopDate,
+  suspensionMachine,
 } from '../report-failure/handler.fixture.ts';
 import { fakeIdempotencyTable } from '../send-reply/idempotency-table.fixture.ts';
 
@@ -106,14 +107,14 @@ describe('sweep-failures handler', () => {
     expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 1);
   });
 
-  it('lists every bad ending of both workflows', async () => {
+  it('lists every bad ending of every workflow', async () => {
     await run();
 
     const asked = sfn
       .commandCalls(ListExecutionsCommand)
       .map((call) => `${call.args[0].input.stateMachineArn?.split(':').at(-1)} ${call.args[0].input.statusFilter}`);
     expect(asked.sort()).toEqual(
-      [onboardingMachine, offboardingMachine]
+      [onboardingMachine, offboardingMachine, suspensionMachine]
         .flatMap((arn) => ['FAILED', 'TIMED_OUT', 'ABORTED'].map((status) => `${arn.split(':').at(-1)} ${status}`))
         .sort(),
     );

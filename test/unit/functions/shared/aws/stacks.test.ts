@@ -103,6 +103,7 @@ describe('describeStack', () => {
       statusReason: 'Update cancelled',
       outputs: { ClusterName: 'tenant-2f1c9d3e', TargetGroupArn: 'arn:tg' },
       tags: {},
+      parameters: {},
     });
     expect(cfn.commandCalls(DescribeStackEventsCommand)).toHaveLength(0);
   });
