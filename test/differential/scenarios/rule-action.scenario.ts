@@ -1,8 +1,9 @@
 /**
  * Elastic Load Balancing v2 ModifyRule as suspending and resuming a pool tenant uses it: the
  * tenant's rule (created by the route step's adapter) switched to a fixed 503 response and back to
- * forwarding, a fixed response the API refuses, and a rule that does not exist. Raw SDK calls: no
- * handler sends ModifyRule yet (issue 10); when an adapter lands, this scenario should call it.
+ * forwarding, a fixed response the API refuses, and a rule that does not exist. Raw SDK calls,
+ * written before the suspension workflow's adapter (setRuleAction in
+ * functions/shared/aws/listener-rules.ts) landed: it should call that instead.
  */
 import { DescribeRulesCommand, ModifyRuleCommand, type Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { elbClient } from '../../../functions/shared/aws/clients.ts';

@@ -3,8 +3,8 @@
  * template again (UsePreviousTemplate), every parameter kept (UsePreviousValue) but TenantSuspended.
  * What the tenant sees after each update: its services' desired counts and its listener rule's
  * action. Then the same update again ("No updates are to be performed.") and an update of a stack
- * that does not exist. Raw SDK calls: no handler sends UpdateStack yet (issue 10), so there is no
- * adapter to go through; when one lands, this scenario should call it instead.
+ * that does not exist. Raw SDK calls, written before the suspension workflow's adapter
+ * (updateStackParameters in functions/shared/aws/stacks.ts) landed: it should call that instead.
  */
 import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { UpdateStackCommand } from '@aws-sdk/client-cloudformation';
