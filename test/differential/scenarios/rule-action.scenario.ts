@@ -16,24 +16,29 @@ const fixed = (statusCode: string, contentType: string, messageBody: string): Ac
   FixedResponseConfig: { StatusCode: statusCode, ContentType: contentType, MessageBody: messageBody },
 });
 
-/** The rule's actions as a caller decides on them: the kind, and the fixed response or whether it forwards to `targetGroupArn`. */
-async function actionsOf(ruleArn: string, targetGroupArn: string) {
+/**
+ * The rule's actions as a caller decides on them: the kind, and the fixed response, or (when
+ * `targetGroupArn` is given) whether it forwards to that target group. None for a missing rule ARN.
+ */
+export async function ruleActions(ruleArn: string | undefined, targetGroupArn?: string) {
+  if (ruleArn === undefined) return [];
   const result = await elbClient().send(new DescribeRulesCommand({ RuleArns: [ruleArn] }));
-  return (result.Rules?.[0]?.Actions ?? []).map((action) =>
-    action.Type === 'fixed-response'
-      ? {
-          type: action.Type,
-          statusCode: action.FixedResponseConfig?.StatusCode,
-          contentType: action.FixedResponseConfig?.ContentType,
-          messageBody: action.FixedResponseConfig?.MessageBody,
-        }
-      : {
-          type: action.Type,
-          toTargetGroup:
-            action.TargetGroupArn === targetGroupArn ||
-            (action.ForwardConfig?.TargetGroups ?? []).some((group) => group.TargetGroupArn === targetGroupArn),
-        },
-  );
+  return (result.Rules?.[0]?.Actions ?? []).map((action) => {
+    if (action.Type === 'fixed-response')
+      return {
+        type: action.Type,
+        statusCode: action.FixedResponseConfig?.StatusCode,
+        contentType: action.FixedResponseConfig?.ContentType,
+        messageBody: action.FixedResponseConfig?.MessageBody,
+      };
+    if (targetGroupArn === undefined) return { type: action.Type };
+    return {
+      type: action.Type,
+      toTargetGroup:
+        action.TargetGroupArn === targetGroupArn ||
+        (action.ForwardConfig?.TargetGroups ?? []).some((group) => group.TargetGroupArn === targetGroupArn),
+    };
+  });
 }
 
 export const ruleActionScenarios: readonly Scenario[] = [
@@ -55,7 +60,7 @@ export const ruleActionScenarios: readonly Scenario[] = [
       const { ruleArn } = created;
       const suspend = fixed(suspendedResponse.statusCode, suspendedResponse.contentType, suspendedResponse.messageBody);
       await elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [suspend] }));
-      const suspended = await actionsOf(ruleArn, pooledTargetGroupArn);
+      const suspended = await ruleActions(ruleArn, pooledTargetGroupArn);
       // Switching it again to the same action changes nothing and is not an error.
       const sameAgain = await failureWithMessage(() =>
         elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [suspend] })),
@@ -66,7 +71,7 @@ export const ruleActionScenarios: readonly Scenario[] = [
           Actions: [{ Type: 'forward', TargetGroupArn: pooledTargetGroupArn }],
         }),
       );
-      const resumed = await actionsOf(ruleArn, pooledTargetGroupArn);
+      const resumed = await ruleActions(ruleArn, pooledTargetGroupArn);
       const refused = await failureWithMessage(() =>
         elbClient().send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [fixed('302', 'text/plain', 'x')] })),
       );

@@ -6,14 +6,14 @@
  * that does not exist. Raw SDK calls, written before the suspension workflow's adapter
  * (updateStackParameters in functions/shared/aws/stacks.ts) landed: it should call that instead.
  */
-import { DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { UpdateStackCommand } from '@aws-sdk/client-cloudformation';
-import { cloudFormationClient, elbClient } from '../../../functions/shared/aws/clients.ts';
+import { cloudFormationClient } from '../../../functions/shared/aws/clients.ts';
 import { describeServices } from '../../../functions/shared/aws/services.ts';
 import { createStack, describeStack } from '../../../functions/shared/aws/stacks.ts';
 import { TemplateParameter, TenantSuspendedValue } from '../../../functions/shared/config/template-parameters.ts';
 import { failureWithMessage, type Scenario } from '../scenario.ts';
 import type { World } from '../world.ts';
+import { ruleActions } from './rule-action.scenario.ts';
 import { plannedStack, stackContext, watchStack } from './stack-plan.ts';
 
 /** UpdateStack of `stackName` keeping its template and every parameter in `keep`, with TenantSuspended set. */
@@ -41,21 +41,7 @@ async function tenantView(stackName: string) {
   const names = (observed?.outputs.ServiceNames ?? '').split(',').filter((name) => name !== '');
   const cluster = observed?.outputs.ClusterName ?? '';
   const services = names.length === 0 ? [] : await describeServices(cluster, names);
-  const ruleArn = observed?.outputs.ListenerRuleArn;
-  const rules =
-    ruleArn === undefined
-      ? []
-      : ((await elbClient().send(new DescribeRulesCommand({ RuleArns: [ruleArn] }))).Rules ?? []);
-  const actions = (rules[0]?.Actions ?? []).map((action) =>
-    action.Type === 'fixed-response'
-      ? {
-          type: action.Type,
-          statusCode: action.FixedResponseConfig?.StatusCode,
-          contentType: action.FixedResponseConfig?.ContentType,
-          messageBody: action.FixedResponseConfig?.MessageBody,
-        }
-      : { type: action.Type },
-  );
+  const actions = await ruleActions(observed?.outputs.ListenerRuleArn);
   return {
     status: observed?.status ?? null,
     desiredCounts: services.map((service) => service.desiredCount),
