@@ -19,6 +19,7 @@ export const workflowFunctions = {
   GateRolloutWaveFunctionArn: 'gate-rollout-wave',
   ReportRolloutWaveFunctionArn: 'report-rollout-wave',
   MigrationHookFunctionArn: 'migration-hook',
+  AwaitChangeFunctionArn: 'await-change',
 } as const;
 
 export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
@@ -27,13 +28,15 @@ export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
  * Functions outside the workflows: the admission function starts a workflow for each request on
  * the bus; the failure reporter reacts to execution status events, the failure sweep runs on a
  * schedule to report the failures whose events were not delivered, and the reconciliation runs on a
- * schedule to compare the registry with the account (read-only).
+ * schedule to compare the registry with the account (read-only); the resumer answers a waiting step
+ * when CloudFormation or ECS reports that what it waits for settled.
  */
 export const eventFunctions = {
   admitRequest: 'admit-request',
   reportFailure: 'report-failure',
   sweepFailures: 'sweep-failures',
   reconcile: 'reconcile',
+  resumeWait: 'resume-wait',
 } as const;
 
 /** Directory names under functions/ of every function. */

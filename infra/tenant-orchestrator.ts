@@ -317,6 +317,8 @@ export class TenantOrchestrator extends Construct {
       rolloutWaveStateMachineArn: workflowArn(stack, 'rollout-wave'),
       publishedTemplateVersions: JSON.stringify(publishedVersionsByModel(published)),
       tierCatalog: tierCatalogJson,
+      // The stack and services loops end on CloudFormation's and ECS's events (the resume rules below).
+      eventDrivenWaits: 'true',
     };
     this.functions = new OrchestratorFunctions(this, 'Functions', {
       projectRoot: root,
@@ -366,6 +368,12 @@ export class TenantOrchestrator extends Construct {
       admission: admission.function,
       stateMachineArns: Object.values(stateMachineArns),
       failureReporter: failureReporter.function,
+      resumer: this.functions.get(eventFunctions.resumeWait).function,
+      stackArnPrefix: stack.formatArn({
+        service: 'cloudformation',
+        resource: 'stack',
+        resourceName: `${config.stackNamePrefix}-`,
+      }),
     });
     const workflowFunctionDirectories = Object.values(workflowFunctions);
     this.monitoring = new Monitoring(this, 'Monitoring', {

@@ -67,9 +67,25 @@ interface Retrier {
 interface AslState {
   readonly Type: string;
   readonly Resource?: string;
+  readonly Parameters?: { readonly FunctionName?: string };
   readonly Retry?: readonly Retrier[];
+  readonly Catch?: readonly { readonly ErrorEquals: readonly string[]; readonly Next: string }[];
   readonly Next?: string;
   readonly Seconds?: number;
+}
+
+/** The function of the Await states: callback Tasks that stand between two looks of a loop. */
+const awaitChangeFunction = '${AwaitChangeFunctionArn}';
+
+/**
+ * The next look of a loop a state waits before: a Wait state's Next, or the state an Await
+ * state's fallback look (its caught States.Timeout) goes to.
+ */
+function nextLook(state: AslState): string | undefined {
+  if (state.Type === 'Wait') return state.Next;
+  if (state.Type === 'Task' && state.Parameters?.FunctionName === awaitChangeFunction)
+    return state.Catch?.find((catcher) => catcher.ErrorEquals.includes('States.Timeout'))?.Next;
+  return undefined;
 }
 
 export interface AslDefinition {
@@ -154,7 +170,7 @@ const loopOfFunction: Readonly<Record<string, 'stack' | 'services'>> = {
 export function workflowBudget(file: string, definition: AslDefinition, deadlines: WorkflowDeadlines): WorkflowBudget {
   if (definition.TimeoutSeconds === undefined)
     throw new Error(`${file}: no TimeoutSeconds; an execution could then run for a year`);
-  const invocation = deadlines.functionTimeoutSeconds;
+  const invocationSeconds = deadlines.functionTimeoutSeconds;
   const items: BudgetItem[] = [];
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
@@ -166,12 +182,12 @@ export function workflowBudget(file: string, definition: AslDefinition, deadline
     const delays = retriers.reduce((sum, retrier) => sum + retrierDelaySeconds(retrier), 0);
     items.push({
       what:
-        `${name}: ${attempts} attempts of up to ${invocation} s` +
+        `${name}: ${attempts} attempts of up to ${invocationSeconds} s` +
         (throttled > 0 ? `, ${throttled} throttled ones that run nothing,` : '') +
         ` and ${delays} s of retry intervals`,
-      seconds: attempts * invocation + delays,
+      seconds: attempts * invocationSeconds + delays,
     });
-    if (state.Resource === waitForTaskTokenResource)
+    if (state.Resource === waitForTaskTokenResource && state.Parameters?.FunctionName !== awaitChangeFunction)
       items.push({
         setting: 'dataMigrationHook.timeoutSeconds',
         what: `${name}: the wait for its task token, up to the longest timeout allowed (${maxDataMigrationHookTimeoutSeconds} s)`,
@@ -179,14 +195,17 @@ export function workflowBudget(file: string, definition: AslDefinition, deadline
       });
   }
   for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type !== 'Wait') continue;
-    if (state.Seconds !== undefined) {
+    if (state.Type === 'Wait' && state.Seconds !== undefined) {
       items.push({ what: `${name}: a fixed wait of ${state.Seconds} s`, seconds: state.Seconds });
       continue;
     }
-    // A loop's Wait takes its seconds from the loop's progress (SecondsPath) and leads to its next look.
-    const target = state.Next === undefined ? undefined : definition.States[state.Next];
+    // A loop waits (a Wait state, or an Await state whose fallback look is its timeout) for the
+    // seconds of the loop's progress, then looks again. An Await state is one more invocation per look.
+    const next = nextLook(state);
+    if (next === undefined) continue;
+    const target = definition.States[next];
     const loop = target?.Type === 'Task' && target.Resource !== undefined ? loopOfFunction[target.Resource] : undefined;
+    const invocation = state.Type === 'Task' ? 2 * invocationSeconds : invocationSeconds;
     if (loop === 'stack') {
       items.push(
         loopItem(

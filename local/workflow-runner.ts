@@ -292,7 +292,13 @@ async function runInvocation<T>(
  */
 async function runCallbackTask(
   invoke: (token: string, deadline: number) => Promise<unknown>,
-  timeouts: { readonly functionSeconds: number; readonly stateSeconds?: number; readonly heartbeatSeconds?: number },
+  timeouts: {
+    readonly functionSeconds: number;
+    readonly stateSeconds?: number;
+    /** Replaces `stateSeconds` as the timer's length (a shortened fallback look); the error still names the seconds. */
+    readonly stateMs?: number;
+    readonly heartbeatSeconds?: number;
+  },
   onSubmitted: () => void,
 ): Promise<unknown> {
   await takeInvocationSlot();
@@ -308,17 +314,22 @@ async function runCallbackTask(
   };
   const wait = openTaskToken(beat);
   beat();
-  const timeoutTimer =
+  const startTimeout = () =>
     stateSeconds === undefined
       ? undefined
       : setTimeout(
           () => wait.fail(new StatesTimeoutError(`The Task state ran past its TimeoutSeconds (${stateSeconds} s)`)),
-          stateSeconds * 1000,
+          timeouts.stateMs ?? stateSeconds * 1000,
         );
+  // A shortened timeout (an Await state's fallback look, minutes in AWS) starts once the invocation
+  // returned: in AWS it cannot pass during an invocation bounded by the function's 20-second timeout.
+  let timeoutTimer = timeouts.stateMs === undefined ? startTimeout() : undefined;
   void runInvocation((deadline) => invoke(wait.token, deadline), { functionSeconds: timeouts.functionSeconds })
     .then(
       () => {
-        if (!wait.closed()) onSubmitted();
+        if (wait.closed()) return;
+        onSubmitted();
+        if (timeouts.stateMs !== undefined) timeoutTimer = startTimeout();
       },
       (error: unknown) => wait.fail(error instanceof Error ? error : new Error(String(error))),
     )
@@ -415,6 +426,15 @@ export interface RunOptions {
   readonly onEvent?: (entry: HistoryEntry) => void;
   /** Wait-state duration in milliseconds (default 0: waits are skipped). */
   readonly waitMilliseconds?: number;
+  /**
+   * Milliseconds per minute of TimeoutSeconds (at least one minute) of the callback Tasks that wait
+   * between two looks of a stack or services loop (the await-change function's Await states). They
+   * stand for the Wait states of the polling loops, which last `waitMilliseconds` each whatever
+   * their 30 to 60 seconds; a fallback look 10 minutes away lasts 10 of those, so a loop's
+   * deadline is as far away in real time as it was when the loop polled. Default:
+   * `waitMilliseconds`, or 0.
+   */
+  readonly awaitTimeoutMilliseconds?: number;
   /** Called with the execution ARN before the first state runs. */
   readonly onStart?: (executionArn: string) => void;
   /** Retry interval of every Retry rule in milliseconds (default 0: retries are immediate). */
@@ -514,6 +534,8 @@ export async function runWorkflow(
       )
         throw new Error(`State ${stateName}: HeartbeatSeconds must be a positive integer less than TimeoutSeconds`);
       const functionName = String(functionArn).split(':').at(-1) ?? String(functionArn);
+      const awaitsChange = callback && functionArn === localFunctionArn('AwaitChangeFunctionArn');
+      const awaitMs = awaitsChange ? (options.awaitTimeoutMilliseconds ?? options.waitMilliseconds ?? 0) : undefined;
       const timeouts = {
         functionSeconds: taskFunctionTimeoutSeconds,
         ...(state.TimeoutSeconds !== undefined ? { stateSeconds: state.TimeoutSeconds } : {}),
@@ -533,11 +555,15 @@ export async function runWorkflow(
         options.beforeTask?.(stateName);
         if (callback) {
           const payload = (taskInput as { Payload: unknown }).Payload;
-          return runCallbackTask(
-            (token, deadline) => run(withTaskToken(payload, token), deadline),
+          const resolved =
             timeoutPath === undefined
               ? timeouts
-              : { ...timeouts, stateSeconds: resolvedTimeoutSeconds(stateName, timeoutPath, taskInput) },
+              : { ...timeouts, stateSeconds: resolvedTimeoutSeconds(stateName, timeoutPath, taskInput) };
+          return runCallbackTask(
+            (token, deadline) => run(withTaskToken(payload, token), deadline),
+            awaitMs === undefined || resolved.stateSeconds === undefined
+              ? resolved
+              : { ...resolved, stateMs: awaitMs * Math.max(1, Math.round(resolved.stateSeconds / 60)) },
             () => record({ type: 'TaskSubmitted', state: stateName, at: Date.now() }),
           );
         }

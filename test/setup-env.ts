@@ -52,6 +52,7 @@ const testEnv: Record<string, string> = {
   TIER_CATALOG: JSON.stringify(builtInTierCatalog),
   ROLLOUT_WAVE_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111122223333:stateMachine:tenant-rollout-wave',
   DATA_MIGRATION_HOOK_TIMEOUT_SECONDS: '0',
+  EVENT_DRIVEN_WAITS: 'true',
 };
 
 for (const [key, value] of Object.entries(testEnv)) {

@@ -4,7 +4,7 @@
  * fails the execution when a deployment's circuit breaker trips or the deadline passes. A redrive
  * (a larger `$$.Execution.RedriveCount` than the progress's) starts a fresh budget.
  */
-import { readDeadlines, readRegistryTableName } from '../shared/config/environment.ts';
+import { readDeadlines, readEventDrivenWaits, readRegistryTableName } from '../shared/config/environment.ts';
 import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
 import { describeServices } from '../shared/aws/services.ts';
@@ -13,6 +13,8 @@ import { assessServices, continuedProgress, isServiceStable, splitServiceNames }
 
 const logger = createLogger('check-services');
 const { servicesTimeoutSeconds } = readDeadlines();
+// Checked at cold start like every setting, and read again on each call (readEventDrivenWaits).
+readEventDrivenWaits();
 const registry = createRegistry(readRegistryTableName());
 
 export const handler = stepHandler(logger, async (event: unknown): Promise<ServiceProgress> => {
@@ -47,7 +49,14 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Servi
       redriveCount,
     });
   }
-  const progress = assessServices(input.clusterName, services, input.progress, servicesTimeoutSeconds, redriveCount);
+  const progress = assessServices(
+    input.clusterName,
+    services,
+    input.progress,
+    servicesTimeoutSeconds,
+    redriveCount,
+    readEventDrivenWaits(),
+  );
   logger.info(progress.ready ? 'Services stable' : 'Services not stable yet; waiting', { progress });
   return progress;
 });

@@ -44,6 +44,12 @@ export function isServiceStable(service: ServiceState): boolean {
   );
 }
 
+/**
+ * With event-driven waits, the seconds before the fallback look: ECS's steady-state or deployment
+ * event ends the wait (functions/resume-wait), so this look only bounds what a lost event costs.
+ */
+export const servicesFallbackSeconds = 300;
+
 /** Seconds to wait after the given number of looks: 8, 11, 17, 25, then 30. */
 export function waitAfterPolls(polls: number): number {
   return Math.min(maxWaitSeconds, Math.round(5 * 1.5 ** polls));
@@ -80,6 +86,8 @@ export function assessServices(
   progress: ServiceProgress | undefined,
   timeoutSeconds: number,
   redriveCount = 0,
+  /** The wait ends on ECS's event, with a slow fallback look; else it polls. */
+  eventDriven = false,
 ): ServiceProgress {
   const previous = continuedProgress(progress, redriveCount);
   const attempt = { redriveCount: previous?.redriveCount ?? redriveCount };
@@ -102,7 +110,8 @@ export function assessServices(
       `ECS services in cluster ${clusterName} not stable after ${elapsedSeconds} seconds: ${unstable.map(describeUnstable).join('; ')}`,
     );
   }
-  const waitSeconds = Math.max(1, Math.min(waitAfterPolls(polls), timeoutSeconds - elapsedSeconds));
+  const interval = eventDriven ? servicesFallbackSeconds : waitAfterPolls(polls);
+  const waitSeconds = Math.max(1, Math.min(interval, timeoutSeconds - elapsedSeconds));
   return { ready: false, polls, waitSeconds, elapsedSeconds, ...attempt };
 }
 

@@ -34,6 +34,14 @@ export function nextWaitSeconds(polls: number): number {
   return Math.min(maxWaitSeconds, Math.round(30 * 1.5 ** polls));
 }
 
+/**
+ * With event-driven waits, the seconds before the fallback look: CloudFormation's status change
+ * event ends the wait (functions/resume-wait), so this look only bounds what a lost event costs.
+ * Longer than a tenant stack usually takes (4 to 6 minutes), so it rarely fires and adds no
+ * transitions; a stack that takes longer is looked at every 10 minutes.
+ */
+export const stackFallbackSeconds = 600;
+
 /** Where this call stands within its attempt, derived from the previous call's output. */
 export interface AttemptState {
   /** The execution this attempt belongs to; with redriveCount, the attempt's identity. */
@@ -324,13 +332,17 @@ export function nextProgress(
     readonly queued?: boolean;
   },
   timeoutSeconds: number,
+  /** The wait ends on CloudFormation's event, with a slow fallback look; else it polls. */
+  eventDriven = false,
 ): StackProgress {
   // Never wait past the deadline: the last look happens right at it, not up to a minute later.
   const remaining = Math.max(1, timeoutSeconds - attempt.elapsedSeconds);
+  // A slot comes free with no event: a queued loop keeps polling.
+  const interval = eventDriven && result.queued !== true ? stackFallbackSeconds : nextWaitSeconds(attempt.polls);
   return {
     ready: result.ready,
     polls: attempt.polls + 1,
-    waitSeconds: Math.min(nextWaitSeconds(attempt.polls), remaining),
+    waitSeconds: Math.min(interval, remaining),
     elapsedSeconds: attempt.elapsedSeconds,
     redriveCount: attempt.redriveCount,
     issued: [...new Set([...attempt.issued, ...result.issuedNow])],

@@ -11,6 +11,7 @@
 import {
   readCloudFormationRoleArn,
   readDeadlines,
+  readEventDrivenWaits,
   readMaxStackOperations,
   readRegistryTableName,
 } from '../shared/config/environment.ts';
@@ -56,6 +57,8 @@ const logger = createLogger('converge-stacks');
 const roleArn = readCloudFormationRoleArn();
 const { stackTimeoutSeconds, stackQueueTimeoutSeconds } = readDeadlines();
 const maxStackOperations = readMaxStackOperations();
+// Checked at cold start like every setting, and read again on each call (readEventDrivenWaits).
+readEventDrivenWaits();
 const registryTableName = readRegistryTableName();
 const slots = createStackSlots(registryTableName, {
   limit: maxStackOperations,
@@ -75,6 +78,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
   // the tenant: a superseded one stops here, before it creates, deletes or frees anything.
   await registry.holdLock(request.tenantId, fenceOf(request, input.redriveCount), new Date().toISOString());
 
+  const eventDriven = readEventDrivenWaits();
   const attempt = beginCall(input);
   if (attempt.redriven) {
     logger.info('Execution was redriven: starting a new stack attempt', {
@@ -114,7 +118,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
       const released = await slots.release(tenantId);
       if (released.length > 0) logger.info('Stack operation slot released', { slots: released });
       const outputs = desired === 'absent' ? {} : mergeOutputs(plan.decisions);
-      const progress = nextProgress(attempt, { ready: true, issuedNow: [], outputs }, stackTimeoutSeconds);
+      const progress = nextProgress(attempt, { ready: true, issuedNow: [], outputs }, stackTimeoutSeconds, eventDriven);
       logger.info('Stacks converged', {
         desired,
         stacks: plan.decisions.length,
@@ -133,6 +137,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
             attempt,
             { ready: false, issuedNow: [], outputs: {}, queued: true },
             stackTimeoutSeconds,
+            eventDriven,
           );
           logger.info('Waiting for a stack operation slot', {
             desired,
@@ -163,7 +168,12 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Stack
         logDecision(decision, desired, outcome);
         if (outcome === 'accepted' || outcome === 'token-reused') issuedNow.push(decision.spec.stackName);
       }
-      const progress = nextProgress(attempt, { ready: false, issuedNow, outputs: {} }, stackTimeoutSeconds);
+      const progress = nextProgress(
+        attempt,
+        { ready: false, issuedNow, outputs: {} },
+        stackTimeoutSeconds,
+        eventDriven,
+      );
       logger.info('Stacks not converged yet', {
         desired,
         polls: progress.polls,

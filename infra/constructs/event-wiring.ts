@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { type ContractConfig, type WorkflowName, workflowRequestEventPattern } from '../../events/contract.ts';
 import { requestDeadLetterRetention } from './request-retention.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
+import { serviceSettledEventPattern, stackStatusEventPattern } from '../../events/cloud-events.ts';
 
 /** EventBridge keeps retrying a target this long (its maximum), then dead-letters the event. */
 const maxEventAge = Duration.hours(24);
@@ -47,6 +48,10 @@ export interface EventWiringProps {
   /** ARNs of the two workflows, built from their names. */
   readonly stateMachineArns: readonly string[];
   readonly failureReporter: lambda.IFunction;
+  /** The resumer (functions/resume-wait), the target of CloudFormation's and ECS's events. */
+  readonly resumer: lambda.IFunction;
+  /** `arn:<partition>:cloudformation:<region>:<account>:stack/<stackNamePrefix>-`: the tenant stacks' ARNs start with it. */
+  readonly stackArnPrefix: string;
 }
 
 /** The request rules, the execution status rule and their dead-letter queues. */
@@ -57,6 +62,8 @@ export class EventWiring extends Construct {
   public readonly failedExecutionsRule: events.Rule;
   /** Status changes EventBridge could not hand to the failure reporter. */
   public readonly failureDeadLetterQueue: sqs.Queue;
+  /** CloudFormation's tenant stack status changes and ECS's service events, to the resumer (default bus). */
+  public readonly resumeRules: readonly events.Rule[];
 
   constructor(scope: Construct, id: string, props: EventWiringProps) {
     super(scope, id);
@@ -111,6 +118,27 @@ export class EventWiring extends Construct {
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(this.failureDeadLetterQueue),
     });
+
+    // CloudFormation and ECS put their events on the account's default bus. An event the resumer
+    // cannot use in time is worth nothing later: the waiting step's fallback look replaces it, so
+    // the rules retry for minutes, not a day, and keep no dead letters.
+    const resumer = new targets.LambdaFunction(props.resumer, {
+      retryAttempts: 3,
+      maxEventAge: Duration.minutes(10),
+    });
+    this.resumeRules = [
+      new events.Rule(this, 'StackStatusChanges', {
+        description:
+          'Hands tenant stacks reaching a status at rest to the resumer, which ends the step waiting on them',
+        eventPattern: cdkEventPattern(stackStatusEventPattern(props.stackArnPrefix)),
+        targets: [resumer],
+      }),
+      new events.Rule(this, 'ServiceEvents', {
+        description: 'Hands ECS steady-state and deployment events to the resumer, which ends the step waiting on them',
+        eventPattern: cdkEventPattern(serviceSettledEventPattern()),
+        targets: [resumer],
+      }),
+    ];
   }
 
   private deadLetterQueue(id: string): sqs.Queue {

@@ -205,6 +205,26 @@ function grantDeleteTenantRules(role: iam.IRole): void {
   acknowledgeWildcardResource(role, listenerRules(), listenerRulesReason);
 }
 
+/**
+ * What a wait's look and answer call (functions/await-change/look.ts): the tenant stacks and services
+ * it watches, and SendTaskSuccess / SendTaskFailure on the lifecycle workflows' tasks only.
+ */
+function grantWaitAnswers(role: iam.IRole, targets: FunctionTargets): void {
+  const stacks = accountArn('cloudformation', `stack/${targets.stackNamePrefix}-*/*`);
+  iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks'], resourceArns: [stacks] });
+  acknowledgeWildcardResource(
+    role,
+    stacks,
+    'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the call to tenant stacks',
+  );
+  grantDescribeTenantServices(role, targets.stackNamePrefix);
+  iam.Grant.addToPrincipal({
+    grantee: role,
+    actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+    resourceArns: [...targets.stateMachineArns],
+  });
+}
+
 /** Every function's permissions. */
 export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPermissions>> = {
   'accept-request': {
@@ -313,6 +333,20 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       // A pool tenant's old rule, or an abandoned change's pool rule: only rules the orchestrator created.
       grantDeleteTenantRules(role);
       grantDescribeRules(role);
+    },
+  },
+  'await-change': {
+    // Stores the token under the lock (UpdateItem) after the watch items (PutItem), then looks once.
+    grant: (role, targets) => {
+      targets.registry.grant(role, 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+      grantWaitAnswers(role, targets);
+    },
+  },
+  'resume-wait': {
+    // Reads the watch item and the tenant's wait (GetItem), clears the answered token (UpdateItem).
+    grant: (role, targets) => {
+      targets.registry.grant(role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+      grantWaitAnswers(role, targets);
     },
   },
   'migration-hook': {

@@ -260,18 +260,24 @@ export class EcsSimulator {
     status: string;
     desiredCount: number;
     runningCount: number;
+    serviceArn: string;
+    /** The PRIMARY deployment's rollout state. */
+    rolloutState?: string;
   }[] {
     const now = this.#now();
     return this.#state.services
       .filter((service) => service.createdAt <= now)
       .map((service) => {
         const view = this.#view(service, now);
+        const rolloutState = view.deployments?.find((deployment) => deployment.status === 'PRIMARY')?.rolloutState;
         return {
           clusterName: service.clusterName,
           serviceName: service.name,
           status: view.status ?? 'UNKNOWN',
           desiredCount: view.desiredCount ?? 0,
           runningCount: view.runningCount ?? 0,
+          serviceArn: serviceArn(service.clusterName, service.name),
+          ...(rolloutState !== undefined ? { rolloutState } : {}),
         };
       });
   }

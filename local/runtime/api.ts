@@ -2,6 +2,7 @@
  * The local runtime's public surface: what the CLI, the workflow tests and the benchmarks use.
  * Implemented by `openLocalRuntime` in ./runtime.ts.
  */
+import type { CloudEventCounts, CloudEventOptions } from './cloud-events.ts';
 import type { Finding } from '../../functions/reconcile/findings.ts';
 import type { RepairedFinding } from '../../functions/reconcile/repair.ts';
 import type { PinOutcome } from '../../functions/shared/registry/pins.ts';
@@ -245,7 +246,18 @@ export interface LocalRuntimeOptions {
     /** Services start once DescribeServices saw them starting this many times, instead of after `startMs`. */
     readonly startLooks?: number;
     readonly waitMs?: number;
+    /**
+     * The Await states' fallback look (their TimeoutSeconds) comes after this many ms per minute of
+     * it, as a Wait state of a polling loop ends after `waitMs`; their events usually end them
+     * first. Default: `waitMs`.
+     */
+    readonly awaitMs?: number;
   };
+  /**
+   * CloudFormation's and ECS's events as the local cloud emits them (they end the Await states):
+   * delayed, dropped, duplicated or reordered on request. Default: each delivered within ~25 ms.
+   */
+  readonly cloudEvents?: CloudEventOptions;
   /** Called for every state-level event of every execution (progress display). */
   readonly onEvent?: (execution: { executionArn: string; workflow: LocalWorkflow }, entry: HistoryEntry) => void;
   /**
@@ -293,6 +305,10 @@ export interface LocalRuntime {
    * until its token is answered).
    */
   drain(): Promise<void>;
+  /** Changes how the local cloud's events are delivered from now on (and restarts their counts). Optional so fakes need not have it. */
+  configureCloudEvents?(options: CloudEventOptions): void;
+  /** The local cloud's events since the runtime opened or was last configured: emitted, dropped, delivered (duplicates count twice). */
+  cloudEventCounts?(): CloudEventCounts;
   injectFault(fault: InjectedFault): void;
   clearFaults(): void;
   executions(): ExecutionSummary[];

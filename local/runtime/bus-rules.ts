@@ -9,9 +9,11 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { type ContractConfig, workflowRequestEventPattern } from '../../events/contract.ts';
 import { failedExecutionEventPattern } from '../../events/execution-status.ts';
+import { serviceSettledEventPattern, stackStatusEventPattern } from '../../events/cloud-events.ts';
+import { readStackConfig } from '../../functions/shared/config/environment.ts';
 import { fleetEventSource } from '../../events/fleet-events.ts';
 import type { AdmitRequestOutput } from '../../functions/admit-request/handler.ts';
-import { simulatedAccount } from '../cloud/aws-shapes.ts';
+import { simulatedAccount, simulatedRegion } from '../cloud/aws-shapes.ts';
 import {
   allWorkflows,
   lambdaContext,
@@ -93,6 +95,7 @@ export function runtimeRules(deps: RuleDependencies): BusRule[] {
         });
       },
     },
+    ...resumeRules(),
     {
       name: 'report-failed-executions',
       pattern: failedExecutionEventPattern(workflows.map(localStateMachineArn)),
@@ -101,6 +104,26 @@ export function runtimeRules(deps: RuleDependencies): BusRule[] {
           (await loadHandler('report-failure'))(event, lambdaContext('tenant-orchestrator-report-failure')),
         ),
     },
+  ];
+}
+
+/**
+ * The rules that hand CloudFormation's and ECS's events to the resumer (functions/resume-wait),
+ * with the deployed patterns; invoked asynchronously, with Lambda's retries.
+ */
+function resumeRules(): BusRule[] {
+  const { stackNamePrefix } = readStackConfig();
+  const target = async (event: BusEvent) =>
+    (await loadHandler('resume-wait'))(event, lambdaContext('tenant-orchestrator-resume-wait'));
+  return [
+    {
+      name: 'resume-waits-on-stack-status',
+      pattern: stackStatusEventPattern(
+        `arn:aws:cloudformation:${simulatedRegion}:${simulatedAccount}:stack/${stackNamePrefix}-`,
+      ),
+      target,
+    },
+    { name: 'resume-waits-on-service-events', pattern: serviceSettledEventPattern(), target },
   ];
 }
 

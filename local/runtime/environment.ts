@@ -65,6 +65,7 @@ const localSettings: Readonly<Record<Exclude<EnvironmentVariable, RuntimeVariabl
   TIER_CATALOG: JSON.stringify(builtInTierCatalog),
   // Off, as the construct's default: a tier change switches without asking the application.
   DATA_MIGRATION_HOOK_TIMEOUT_SECONDS: '0',
+  EVENT_DRIVEN_WAITS: 'true',
 };
 
 /** Logging defaults: warnings and errors only, unless the caller asked for more (or less). */

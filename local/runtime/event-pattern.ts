@@ -1,8 +1,9 @@
 /**
  * A small EventBridge event-pattern matcher for the local bus: the subset the orchestrator's
- * rules use (exact values listed in arrays, nested objects), with EventBridge's semantics for
- * it. Content filters (`prefix`, `numeric`, `anything-but`, `exists`...) are refused loudly
- * rather than matched wrongly.
+ * rules use (exact values listed in arrays, nested objects, and the `prefix` content filter on
+ * string values, case-sensitive), with EventBridge's semantics for it. Other content filters
+ * (`numeric`, `anything-but`, `exists`...) are refused loudly rather than matched wrongly.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-prefix-matching
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
  */
 
@@ -32,8 +33,17 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   return true;
 }
 
+/** A `prefix` content filter: matches a string value that starts with it (case-sensitive). */
+function prefixOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  const prefix = (value as { prefix?: unknown }).prefix;
+  return keys.length === 1 && typeof prefix === 'string' ? prefix : undefined;
+}
+
 function matchesValues(field: string, allowed: readonly unknown[], actual: unknown): boolean {
   for (const value of allowed) {
+    if (prefixOf(value) !== undefined) continue;
     if (typeof value === 'object' && value !== null) {
       throw new Error(
         `Event pattern field "${field}" uses a content filter (${JSON.stringify(value)}), which the local bus does not implement`,
@@ -42,7 +52,13 @@ function matchesValues(field: string, allowed: readonly unknown[], actual: unkno
   }
   // An array in the event matches when any of its elements is allowed.
   const candidates = Array.isArray(actual) ? actual : [actual];
-  return candidates.some((candidate) => allowed.some((value) => value === candidate));
+  return candidates.some((candidate) =>
+    allowed.some((value) => {
+      const prefix = prefixOf(value);
+      if (prefix !== undefined) return typeof candidate === 'string' && candidate.startsWith(prefix);
+      return value === candidate;
+    }),
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

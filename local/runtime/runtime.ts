@@ -70,6 +70,7 @@ import {
   unlockState,
   writeState,
 } from './state-folder.ts';
+import { CloudEventSource } from './cloud-events.ts';
 import { WorkflowLauncher } from './workflow-launcher.ts';
 
 export type * from './api.ts';
@@ -170,6 +171,7 @@ async function open(
     executions,
     current,
     waitMs: timings.waitMs,
+    awaitMs: timings.awaitMs ?? timings.waitMs,
     faults,
     ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
     publish: (event) => bus.publish(event),
@@ -189,6 +191,15 @@ async function open(
     serviceAnswers(() => cloud, executions, launcher, bus, alarms),
     dynamoDb.endpoint,
   );
+  const cloudEvents = new CloudEventSource(
+    () => cloud,
+    (event) => bus.publish(event),
+    // Looks as often as a Wait state ends (within 5 to 25 ms): an event is never the slow part locally.
+    { pollMs: Math.min(25, Math.max(5, timings.waitMs)), ...options.cloudEvents },
+  );
+  // What the saved cloud holds already happened: only changes from now on are reported.
+  cloudEvents.reset();
+  cloudEvents.start();
 
   async function drain(): Promise<void> {
     while (launcher.pending().length > 0 || bus.pending > 0) {
@@ -212,6 +223,9 @@ async function open(
   /** Waits for running executions, saves the state and stops DynamoDB. */
   async function shutDown(): Promise<void> {
     await drain();
+    cloudEvents.stop();
+    await cloudEvents.idle();
+    await bus.idle();
     try {
       if (options.readOnly) return;
       writeState(stateDirectory, StateFile.tables, await snapshotTables(admin, [tables.registry, tables.idempotency]));
@@ -440,6 +454,7 @@ async function open(
       await drain();
       await recreateTables(dynamoDb.endpoint, tables);
       cloud = makeCloud();
+      cloudEvents.reset();
       executions.clear();
       replies.splice(0);
       fleetEvents.splice(0);
@@ -449,6 +464,12 @@ async function open(
       clearState(stateDirectory);
       saveDeadLetters([]);
     },
+
+    configureCloudEvents: (eventOptions) => {
+      cloudEvents.configure(eventOptions);
+      cloudEvents.start();
+    },
+    cloudEventCounts: () => cloudEvents.counts(),
 
     close: () => (closing ??= shutDown()),
   };

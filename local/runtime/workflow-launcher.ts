@@ -34,6 +34,8 @@ export interface LauncherDependencies {
   readonly current: AsyncLocalStorage<{ executionArn: string }>;
   /** Wait states and Retry intervals last this long. */
   readonly waitMs: number;
+  /** The Await states' fallback looks come after this (their events usually end them first). */
+  readonly awaitMs: number;
   readonly faults: FaultPlan;
   readonly onEvent?: LocalRuntimeOptions['onEvent'];
   /** Puts an event on the local bus. */
@@ -199,6 +201,7 @@ export class WorkflowLauncher {
         },
         executionName: record.name,
         waitMilliseconds: waitMs,
+        awaitTimeoutMilliseconds: this.#deps.awaitMs,
         retryIntervalMilliseconds: waitMs,
         beforeTask: (stateName) => faults.checkStep(stateName, record.tenantId),
         aroundTask: (stateName, invoke) => faults.runTask(stateName, invoke, record.tenantId),

@@ -205,9 +205,13 @@ describe('event rules', () => {
 
   it('gives every target a retry policy and a dead-letter queue that is encrypted, SSL-only and keeps 14 days', () => {
     // The failure sweep's schedule is tested in failure-sweep.test.ts: a missed run is covered by the next one.
-    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(
+    const eventRules = resourcesOf(deploy, 'AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression === undefined,
     );
+    // The resume rules (CloudFormation's and ECS's events) are apart: an event they lose costs time only.
+    const isResumeRule = (rule: Json) =>
+      ['aws.cloudformation', 'aws.ecs'].includes(String((rule.Properties.EventPattern as Json).source?.[0]));
+    const rules = eventRules.filter(([, rule]) => !isResumeRule(rule));
     // Four request rules (onboarding, offboarding, suspension, update) and the failed-executions rule.
     expect(rules).toHaveLength(5);
     for (const [, rule] of rules) {
@@ -228,6 +232,29 @@ describe('event rules', () => {
           ]),
         },
       });
+    }
+  });
+
+  it('hands tenant stacks at rest and ECS steady-state and deployment events to the resumer, retried for minutes, with no dead letters', () => {
+    const rules = resourcesOf(deploy, 'AWS::Events::Rule').filter(([, rule]) =>
+      ['aws.cloudformation', 'aws.ecs'].includes(String((rule.Properties.EventPattern as Json)?.source?.[0])),
+    );
+    expect(rules.map(([, rule]) => (rule.Properties.EventPattern as Json)['detail-type'])).toEqual([
+      ['CloudFormation Stack Status Change'],
+      ['ECS Service Action', 'ECS Deployment State Change'],
+    ]);
+    const [[, stackRule]] = rules as [[string, Json]];
+    // Tenant stacks only: ARNs under the stack name prefix, and statuses with no operation under way.
+    expect(JSON.stringify(stackRule.Properties.EventPattern.resources)).toContain(':stack/tenant-');
+    expect(stackRule.Properties.EventPattern.detail['status-details'].status).not.toContain('CREATE_IN_PROGRESS');
+    for (const [, rule] of rules) {
+      // The default bus: AWS services put their events there.
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      for (const target of rule.Properties.Targets as Json[]) {
+        expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 });
+        expect(target.DeadLetterConfig).toBeUndefined();
+        expect(JSON.stringify(target.Arn)).toContain('ResumeWait');
+      }
     }
   });
 

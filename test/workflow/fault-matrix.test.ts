@@ -17,9 +17,11 @@ import type { EmbeddedRuntime, ExecutionSummary, InjectedFault, ReceivedReply } 
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import type { WorkflowName } from '../../local/workflow-runner.ts';
 
-// Services start on their second look, so the verify loop always polls (RecheckTenantServices runs)
-// however slow the machine: readiness is counted in DescribeServices looks, not in wall time. Retries wait 5 ms.
-const timings = { createMs: 20, deleteMs: 20, startLooks: 1, waitMs: 5 };
+// Services start on their third look, so the verify loop always falls back to a look
+// (RecheckTenantServices runs) however slow the machine: VerifyTenantServices looks first, the waiting
+// step (WaitForTenantServices) looks once when it stores its token, and no ECS event comes before a
+// service starts. Readiness is counted in DescribeServices looks, not in wall time. Retries wait 5 ms.
+const timings = { createMs: 20, deleteMs: 20, startLooks: 2, waitMs: 5 };
 // Two listeners of two rules each: room for the case's tenant and, during a tier change, its temporary
 // second rule; easy to fill for the capacity case.
 const routeListeners = { count: 2, capacity: 2 };
@@ -68,8 +70,10 @@ const steps: readonly Step[] = [
   step('onboarding', 'RegisterTenantRoute', 'advanced', 'ELB:DescribeRules'),
   step('onboarding', 'RegisterTenantRoute', 'basic', 'ELB:CreateRule'),
   step('onboarding', 'CreateTenantStacks', 'advanced', 'CloudFormation:CreateStack'),
+  step('onboarding', 'WaitForTenantStacks', 'advanced', 'DynamoDB:UpdateItem'),
   step('onboarding', 'CheckTenantStacks', 'advanced', 'CloudFormation:DescribeStacks'),
   step('onboarding', 'VerifyTenantServices', 'advanced', 'ECS:DescribeServices'),
+  step('onboarding', 'WaitForTenantServices', 'advanced', 'ECS:DescribeServices'),
   step('onboarding', 'RecheckTenantServices', 'advanced', 'ECS:DescribeServices'),
   step('onboarding', 'ActivateTenant', 'advanced', 'DynamoDB:UpdateItem'),
   step('onboarding', 'SendProvisionSuccess', 'advanced', 'EventBridge:PutEvents'),

@@ -313,7 +313,7 @@ describe('races', () => {
       shared.runtime.send(offboardingEvent(tenantId, registrationId, undefined, randomUUID(), next()), { wait: true }),
     ]);
 
-    expect(offboarding.execution?.status).toBe('SUCCEEDED');
+    expect(offboarding.execution?.status, JSON.stringify(offboarding.execution)).toBe('SUCCEEDED');
     expect(['SUCCEEDED', 'FAILED', 'SUPERSEDED']).toContain(changing.execution?.status);
     expect(cloudResourcesOf(shared.runtime, tenantId)).toMatchObject({ stacks: [], rules: [] });
     const record = await tenantRecord(shared.runtime, tenantId);

@@ -43,6 +43,7 @@ export const environmentVariables = {
   stackDriftChecksPerRun: 'STACK_DRIFT_CHECKS_PER_RUN',
   tierCatalog: 'TIER_CATALOG',
   dataMigrationHookTimeoutSeconds: 'DATA_MIGRATION_HOOK_TIMEOUT_SECONDS',
+  eventDrivenWaits: 'EVENT_DRIVEN_WAITS',
 } as const;
 
 /** A setting read from the environment (the key of its variable in {@link environmentVariables}). */
@@ -78,6 +79,7 @@ export const readerSettings = {
   readStackDriftChecksPerRun: ['stackDriftChecksPerRun'],
   readTierCatalog: ['tierCatalog'],
   readDataMigrationHookTimeoutSeconds: ['dataMigrationHookTimeoutSeconds'],
+  readEventDrivenWaits: ['eventDrivenWaits'],
 } as const satisfies Record<string, readonly EnvironmentSetting[]>;
 
 /** A reader of this module. */
@@ -242,6 +244,15 @@ export function readDataMigrationHookTimeoutSeconds(env: Env = process.env): num
       `Environment variable ${names.dataMigrationHookTimeoutSeconds} must be an integer from 0 to ${maxDataMigrationHookTimeoutSeconds}, got "${raw.slice(0, 20)}"`,
     );
   return value;
+}
+
+/**
+ * Whether the stack and services loops wait for CloudFormation's and ECS's events (true: a slow
+ * fallback look between them) or poll on a schedule (false). Read on each call, not at cold start:
+ * the benchmark measures both designs in one process.
+ */
+export function readEventDrivenWaits(env: Env = process.env): boolean {
+  return requireBoolEnv(names.eventDrivenWaits, env);
 }
 
 /** The workflows' state machines: admission starts them, the failure reporter tells them apart. */

@@ -8,6 +8,7 @@
  * caller, which decides (re-read, duplicate, superseded). Every write that needs the tenant's lock
  * carries the fence (fence.ts) in its condition.
  */
+import type { TenantWait } from './waits.ts';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure, rethrowAwsError } from '../aws/errors.ts';
 import { dynamoDbDocumentClient } from '../aws/clients/dynamodb.ts';
@@ -155,6 +156,8 @@ export interface TenantRecord {
    * a new request finishes or abandons it first; offboarding deletes its stacks too.
    */
   readonly tierChange?: TierChangeRecord;
+  /** The waiting step's task token and what it watches, while a stack or services loop waits (waits.ts). */
+  readonly wait?: TenantWait;
   /** Optimistic-concurrency counter, incremented by every lock change. */
   readonly version: number;
   readonly createdAt: string;
@@ -399,10 +402,12 @@ export function createRegistry(tableName: string) {
       '#completed': 'completed',
       '#key': key,
       '#lastCompletion': 'lastCompletion',
+      '#wait': 'wait',
     };
     const values: Record<string, unknown> = { ':status': outcome.status, ':completion': completion };
     const sets = ['#status = :status', '#completed.#key = :now', '#lastCompletion = :completion'];
-    const removes = ['#lock'];
+    // A wait's token left by a loop whose resume was lost goes with the operation.
+    const removes = ['#lock', '#wait'];
     if (outcome.tenantConfig !== undefined) {
       names['#tenantConfig'] = 'tenantConfig';
       values[':tenantConfig'] = outcome.tenantConfig;

@@ -247,6 +247,31 @@ export const CheckServicesInputSchema = z.object({
   redriveCount: RedriveCountSchema,
 });
 
+// The Await* states (functions/await-change), `.waitForTaskToken` Tasks between two looks of a stack
+// or services loop: the payload carries the task token and what the loop watches.
+export const AwaitChangeInputSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('stacks'),
+    request: TenantRequestSchema,
+    taskToken: z.string().min(1),
+    redriveCount: RedriveCountSchema,
+    desired: z.enum(['present', 'absent', 'updated']),
+    stacks: z.array(z.object({ stackName: z.string().min(1) })).min(1),
+    progress: StackProgressSchema,
+  }),
+  z.object({
+    kind: z.literal('services'),
+    request: TenantRequestSchema,
+    taskToken: z.string().min(1),
+    redriveCount: RedriveCountSchema,
+    clusterName: z.string().min(1),
+    /** Comma-separated, as the template outputs them. */
+    serviceNames: z.string().min(1),
+    progress: ServiceProgressSchema,
+  }),
+]);
+export type AwaitChangeInput = z.infer<typeof AwaitChangeInputSchema>;
+
 // ActivateTenant / MarkTenantDeleted (functions/complete-operation), ResultPath "$.completion"
 export const CompleteOperationInputSchema = z.object({
   request: TenantRequestSchema,

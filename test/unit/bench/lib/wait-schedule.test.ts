@@ -41,15 +41,23 @@ describe('loopCount', () => {
 });
 
 describe('transitionsPerLoopPass', () => {
-  /** The states one pass goes through, following Next and Default from a loop's Wait state back to it. */
+  /**
+   * The states one polling pass goes through from a loop's waiting state back to it: a waiting
+   * (Await) state's pass is its fallback look (the state its caught States.Timeout goes to), then
+   * Next and Default.
+   */
   function passLength(definitionFile: string, waitState: string): number {
     const definition = JSON.parse(readFileSync(join(projectRoot, 'statemachines', definitionFile), 'utf8')) as {
-      States: Record<string, { Next?: string; Default?: string }>;
+      States: Record<string, { Next?: string; Default?: string; Catch?: { ErrorEquals: string[]; Next: string }[] }>;
     };
     let state = waitState;
     for (let visited = 1; visited <= 10; visited += 1) {
       const current = definition.States[state];
-      const next = current?.Next ?? current?.Default;
+      const fallback =
+        state === waitState
+          ? current?.Catch?.find((catcher) => catcher.ErrorEquals.includes('States.Timeout'))?.Next
+          : undefined;
+      const next = fallback ?? current?.Next ?? current?.Default;
       if (next === undefined) throw new Error(`${state} in ${definitionFile} has no Next or Default`);
       if (next === waitState) return visited;
       state = next;

@@ -4,9 +4,18 @@ import { ClusterNotFoundException, DescribeServicesCommand, ECSClient, type Serv
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/check-services/handler.ts';
 import { lockHold } from '../shared/registry/tenants.fixture.ts';
+
+// These tests follow the polling schedule (event-driven waits off, read on each call); the
+// event-driven fallback intervals are tested with the pure functions.
+beforeAll(() => {
+  process.env.EVENT_DRIVEN_WAITS = 'false';
+});
+afterAll(() => {
+  process.env.EVENT_DRIVEN_WAITS = 'true';
+});
 
 const ecs = mockClient(ECSClient);
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -3,6 +3,7 @@ import {
   assessServices,
   describeUnstable,
   isServiceStable,
+  servicesFallbackSeconds,
   splitServiceNames,
   waitAfterPolls,
 } from '../../../../functions/check-services/stability.ts';
@@ -62,6 +63,21 @@ describe('assessServices', () => {
     const progress = assessServices(cluster, [service(), service({ serviceName: 'worker' })], undefined, timeout);
 
     expect(progress).toEqual({ ready: true, polls: 1, waitSeconds: 8, elapsedSeconds: 0, redriveCount: 0 });
+  });
+
+  it('with event-driven waits, waits for the slow fallback look, capped by the deadline', () => {
+    const first = assessServices(cluster, [service({ runningCount: 0 })], undefined, timeout, 0, true);
+    const late = assessServices(
+      cluster,
+      [service({ runningCount: 0 })],
+      { ready: false, polls: 2, waitSeconds: 300, elapsedSeconds: timeout - 340 },
+      timeout,
+      0,
+      true,
+    );
+
+    expect(first.waitSeconds).toBe(servicesFallbackSeconds);
+    expect(late.waitSeconds).toBe(40);
   });
 
   it('waits on the first look when a service is still starting', () => {

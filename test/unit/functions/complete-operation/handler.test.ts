@@ -77,12 +77,13 @@ describe('complete-operation handler: onboarding (ActivateTenant)', () => {
       fencedUpdate(target, fence, now, {
         expression:
           'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #tenantConfig = :tenantConfig, ' +
-          '#version = #version + :one, #updatedAt = :now REMOVE #lock',
+          '#version = #version + :one, #updatedAt = :now REMOVE #lock, #wait',
         names: {
           '#status': 'status',
           '#completed': 'completed',
           '#key': `onboarding#${registrationId}`,
           '#lastCompletion': 'lastCompletion',
+          '#wait': 'wait',
           '#tenantConfig': 'tenantConfig',
         },
         values: {
@@ -200,12 +201,13 @@ describe('complete-operation handler: offboarding (MarkTenantDeleted)', () => {
     expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input)).toEqual([
       fencedUpdate(target, fence, now, {
         expression:
-          'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route, #tierChange',
+          'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #wait, #route, #tierChange',
         names: {
           '#status': 'status',
           '#completed': 'completed',
           '#key': `offboarding#${registrationId}`,
           '#lastCompletion': 'lastCompletion',
+          '#wait': 'wait',
           '#route': 'route',
           '#tierChange': 'tierChange',
         },
@@ -274,12 +276,13 @@ describe('complete-operation handler: update (CompleteUpdate)', () => {
       fencedUpdate(target, fence, now, {
         expression:
           'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #tenantConfig = :tenantConfig, ' +
-          '#plan.#templateVersion = :templateVersion, #version = #version + :one, #updatedAt = :now REMOVE #lock',
+          '#plan.#templateVersion = :templateVersion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #wait',
         names: {
           '#status': 'status',
           '#completed': 'completed',
           '#key': `update#${registrationId}`,
           '#lastCompletion': 'lastCompletion',
+          '#wait': 'wait',
           '#tenantConfig': 'tenantConfig',
           '#plan': 'plan',
           '#templateVersion': 'templateVersion',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  stackFallbackSeconds,
   assertCreatable,
   beginCall,
   decideStack,
@@ -381,6 +382,26 @@ describe('nextProgress', () => {
     );
 
     expect(result.waitSeconds).toBe(7);
+  });
+
+  it('with event-driven waits, schedules the slow fallback look, capped by the deadline, but keeps polling while queued for a slot', () => {
+    const waiting = nextProgress(attempt({ polls: 0 }), { ready: false, issuedNow: ['a'], outputs: {} }, timeout, true);
+    const nearDeadline = nextProgress(
+      attempt({ polls: 4, elapsedSeconds: timeout - 100 }),
+      { ready: false, issuedNow: [], outputs: {} },
+      timeout,
+      true,
+    );
+    const queued = nextProgress(
+      attempt({ polls: 1 }),
+      { ready: false, issuedNow: [], outputs: {}, queued: true },
+      timeout,
+      true,
+    );
+
+    expect(waiting.waitSeconds).toBe(stackFallbackSeconds);
+    expect(nearDeadline.waitSeconds).toBe(100);
+    expect(queued.waitSeconds).toBe(nextWaitSeconds(1));
   });
 
   it('keeps the wait positive even at the deadline (the Wait state rejects 0)', () => {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
 import { lockHold } from '../shared/registry/tenants.fixture.ts';
@@ -37,6 +37,15 @@ import {
   stackIn,
 } from './handler.fixture.ts';
 import { rolledBackCreate, stackId, stackName } from './stack-events.fixture.ts';
+
+// These tests follow the polling schedule (event-driven waits off, read on each call); the
+// event-driven fallback intervals are tested with the pure functions.
+beforeAll(() => {
+  process.env.EVENT_DRIVEN_WAITS = 'false';
+});
+afterAll(() => {
+  process.env.EVENT_DRIVEN_WAITS = 'true';
+});
 
 const cfn = mockClient(CloudFormationClient);
 const { tenantId } = request;

@@ -8,7 +8,7 @@ import {
   LimitExceededException,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/converge-stacks/handler.ts';
 import { clientRequestToken } from '../../../../functions/shared/aws/stacks.ts';
 import type { StackProgress } from '../../../../functions/shared/step/schemas.ts';
@@ -24,6 +24,15 @@ import {
   stackIn,
 } from './handler.fixture.ts';
 import { rolledBackCreate, serviceFailure, stackId, stackName } from './stack-events.fixture.ts';
+
+// These tests follow the polling schedule (event-driven waits off, read on each call); the
+// event-driven fallback intervals are tested with the pure functions.
+beforeAll(() => {
+  process.env.EVENT_DRIVEN_WAITS = 'false';
+});
+afterAll(() => {
+  process.env.EVENT_DRIVEN_WAITS = 'true';
+});
 
 const cfn = mockClient(CloudFormationClient);
 

@@ -43,7 +43,20 @@ describe('matchesPattern', () => {
   });
 
   it('refuses content filters it does not implement instead of mismatching', () => {
-    expect(() => matchesPattern({ source: [{ prefix: 'sbt.' }] }, { source: 'sbt.x' })).toThrow(/content filter/);
+    expect(() => matchesPattern({ source: [{ 'anything-but': 'sbt.' }] }, { source: 'sbt.x' })).toThrow(
+      /content filter/,
+    );
+    expect(() => matchesPattern({ source: [{ prefix: 'sbt.', suffix: '.x' }] }, { source: 'sbt.x' })).toThrow(
+      /content filter/,
+    );
+  });
+
+  it('matches a prefix filter on string values, case-sensitively, beside exact values', () => {
+    const pattern = { resources: [{ prefix: 'arn:aws:cloudformation:' }, 'exact'] };
+    expect(matchesPattern(pattern, { resources: ['arn:aws:cloudformation:us-east-1:1:stack/a/b'] })).toBe(true);
+    expect(matchesPattern(pattern, { resources: ['exact'] })).toBe(true);
+    expect(matchesPattern(pattern, { resources: ['ARN:aws:cloudformation:'] })).toBe(false);
+    expect(matchesPattern(pattern, { resources: [42] })).toBe(false);
   });
 
   it('routes the sample requests with the contract patterns, and nothing else', () => {

@@ -74,6 +74,7 @@ function launcherWith(records: Partial<ExecutionRecord>[]) {
     executions,
     current: new AsyncLocalStorage(),
     waitMs: 0,
+    awaitMs: 0,
     faults,
     publish: () => ({ event: undefined, deliveries: [] }),
   });

@@ -195,12 +195,13 @@ describe('completeOperation', () => {
         // The lock goes away in this write, so its attempt is not raised.
         expression:
           'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #tenantConfig = :tenantConfig, ' +
-          '#version = #version + :one, #updatedAt = :now REMOVE #lock',
+          '#version = #version + :one, #updatedAt = :now REMOVE #lock, #wait',
         names: {
           '#status': 'status',
           '#completed': 'completed',
           '#key': 'onboarding#r-1',
           '#lastCompletion': 'lastCompletion',
+          '#wait': 'wait',
           '#tenantConfig': 'tenantConfig',
         },
         values: { ':status': 'ACTIVE', ':completion': ours, ':tenantConfig': '{"tier":"premium"}' },
@@ -220,7 +221,7 @@ describe('completeOperation', () => {
 
     const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(input?.UpdateExpression).toBe(
-      'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #route, #tierChange',
+      'SET #status = :status, #completed.#key = :now, #lastCompletion = :completion, #version = #version + :one, #updatedAt = :now REMOVE #lock, #wait, #route, #tierChange',
     );
     expect(input?.ExpressionAttributeNames).toMatchObject({ '#route': 'route', '#key': 'offboarding#r-1' });
     expect(input?.ExpressionAttributeValues).not.toHaveProperty(':tenantConfig');
