@@ -7,6 +7,7 @@
  */
 import { nextWaitSeconds } from '../../functions/converge-stacks/converge.ts';
 import { waitAfterPolls } from '../../functions/check-services/stability.ts';
+import type { HistoryEntry } from '../../local/workflow-runner.ts';
 
 /** Seconds of the Wait that follows the look with this zero-based index. */
 export type WaitSchedule = (lookIndex: number) => number;
@@ -44,6 +45,27 @@ export function loopCount(readySeconds: number, schedule: WaitSchedule, maxLooks
     waits += 1;
   }
   return { looks: waits + 1, waits, waitedSeconds };
+}
+
+/**
+ * Billed transitions per look after the first, counted in an execution's history: the states
+ * entered (and retries) after the loop's first look up to its last, over the looks after the first.
+ * Undefined with fewer than two looks. `isLook` says which entries are the loop's Task.
+ */
+export function transitionsPerExtraLook(
+  history: readonly HistoryEntry[],
+  isLook: (entry: HistoryEntry) => boolean,
+): number | undefined {
+  const lookIndexes = history.flatMap((entry, index) =>
+    entry.type === 'StateEntered' && isLook(entry) ? [index] : [],
+  );
+  const first = lookIndexes[0];
+  const last = lookIndexes.at(-1);
+  if (first === undefined || last === undefined || first === last) return undefined;
+  const billed = history
+    .slice(first + 1, last + 1)
+    .filter((entry) => entry.type === 'StateEntered' || entry.type === 'StateRetried').length;
+  return billed / (lookIndexes.length - 1);
 }
 
 /**

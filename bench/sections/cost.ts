@@ -18,7 +18,7 @@ import { workflowCost, type CostBreakdown, type WorkflowUsage } from '../lib/pri
 import { benchTiers, newTenant, offboardingRequest, onboardingRequest, type BenchTier } from '../lib/requests.ts';
 import { sdkMeter } from '../lib/sdk-meter.ts';
 import { VirtualClock } from '../lib/virtual-clock.ts';
-import { loopCount, servicesLoopWaits, stackLoopWaits } from '../lib/wait-schedule.ts';
+import { loopCount, servicesLoopWaits, stackLoopWaits, transitionsPerExtraLook } from '../lib/wait-schedule.ts';
 import { countStdout, historyEventCount, stepFunctionsLogBytes, lambdaPlatformLogBytes } from './cost-extras.ts';
 
 /** Realistic times of the simulated cloud, in seconds (typical, not measured here; see docs/benchmarks.md). */
@@ -39,6 +39,11 @@ export interface LoopFigures {
   readonly expectedLooks: number;
   /** The simulated seconds of each of the loop's Wait states in this run, in order. */
   readonly waitSeconds: readonly number[];
+  /**
+   * Billed transitions from the loop's first look to its last, per look after the first (the states
+   * one more pass enters, retries included), counted in this run's history; absent with one look.
+   */
+  readonly transitionsPerExtraLook?: number;
 }
 
 /** One workflow run of one tier. */
@@ -133,7 +138,18 @@ async function measure(
           ? ready.create
           : ready.delete;
     const expectedLooks = loopCount(readySeconds, loop === 'stack' ? stackLoopWaits : servicesLoopWaits).looks;
-    loops.push({ loop, readySeconds, looks, expectedLooks, waitSeconds: [...appliedWaits[loop]] });
+    const perExtraLook = transitionsPerExtraLook(
+      history,
+      (entry) => entry.state !== undefined && types[entry.state]?.type === 'Task' && types[entry.state]?.loop === loop,
+    );
+    loops.push({
+      loop,
+      readySeconds,
+      looks,
+      expectedLooks,
+      waitSeconds: [...appliedWaits[loop]],
+      ...(perExtraLook === undefined ? {} : { transitionsPerExtraLook: perExtraLook }),
+    });
   }
   const usage: WorkflowUsage = {
     stateTransitions: stateEntered + retries,

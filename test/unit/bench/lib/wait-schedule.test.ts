@@ -6,8 +6,10 @@ import {
   loopCount,
   servicesLoopWaits,
   stackLoopWaits,
+  transitionsPerExtraLook,
   transitionsPerLoopPass,
 } from '../../../../bench/lib/wait-schedule.ts';
+import type { HistoryEntry } from '../../../../local/workflow-runner.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -63,5 +65,37 @@ describe('transitionsPerLoopPass', () => {
     ['offboarding.asl.json', 'WaitForStackDeletion'],
   ])('is the number of states of one pass of %s %s', (file, waitState) => {
     expect(passLength(file, waitState)).toBe(transitionsPerLoopPass);
+  });
+});
+
+describe('transitionsPerExtraLook', () => {
+  const entered = (state: string): HistoryEntry => ({ type: 'StateEntered', state, at: 0 });
+  const exited = (state: string): HistoryEntry => ({ type: 'StateExited', state, at: 0 });
+  const isLook = (entry: HistoryEntry) => entry.state === 'Look';
+
+  it("counts the billed states between the loop's first and last look, per look after the first", () => {
+    const history = [
+      entered('Before'),
+      entered('Look'),
+      exited('Look'),
+      entered('Ready?'),
+      entered('Wait'),
+      entered('Look'),
+      { type: 'StateRetried', state: 'Look', at: 0 } as HistoryEntry,
+      exited('Look'),
+      entered('Ready?'),
+      entered('Wait'),
+      entered('Look'),
+      entered('Ready?'),
+      entered('After'),
+    ];
+
+    // Second pass: Ready?, Wait, Look; third: Ready?, Wait, Look and a retry (billed): 7 over 2 looks.
+    expect(transitionsPerExtraLook(history, isLook)).toBe(3.5);
+  });
+
+  it('is undefined for a loop that looked once or never', () => {
+    expect(transitionsPerExtraLook([entered('Look'), entered('After')], isLook)).toBeUndefined();
+    expect(transitionsPerExtraLook([entered('After')], isLook)).toBeUndefined();
   });
 });
