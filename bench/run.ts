@@ -39,8 +39,13 @@ import { modelScriptBurst, modelScriptRun } from './sections/comparison.ts';
 import { realisticDurations, type CostResult } from './sections/cost.ts';
 import type { OverheadResult } from './sections/overhead.ts';
 import type { ScaleFigures } from './sections/scale.ts';
-import type { TimeToReadyResult } from './sections/time-to-ready.ts';
-import { timeToReadyTargets } from './report/time-to-ready.ts';
+import {
+  timeToReadyDesigns,
+  timeToReadyKeys,
+  timeToReadyTargets,
+  type TimeToReadyDesigns,
+  type TimeToReadyOutput,
+} from './report/time-to-ready.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workDirectory = join(projectRoot, 'node_modules', '.cache', 'bench');
@@ -161,7 +166,8 @@ let overhead: OverheadResult | undefined = previous?.overhead;
 let coldStart: ColdStartResult | undefined = previous?.coldStart;
 let scale: ScaleResult | undefined = previous?.scale === undefined ? undefined : scaleResult(previous.scale.runs);
 let scaleUnderLoad: ScaleUnderLoad | undefined = previous?.scaleUnderLoad;
-let timeToReady: TimeToReadyResult | undefined = previous?.timeToReadyRuns;
+let timeToReady: TimeToReadyDesigns | undefined =
+  previous?.timeToReadyRuns === undefined ? undefined : timeToReadyDesigns(previous.timeToReadyRuns);
 
 if (reportOnly) {
   process.stderr.write('rewriting the summary from bench/results/latest.json\n');
@@ -208,7 +214,9 @@ if (!reportOnly && sections.includes('scale') && !quick) {
 if (!reportOnly && sections.includes('time-to-ready')) {
   const ttrRuns = quick ? 5 : 30;
   process.stderr.write(`5. time to ready, ${ttrRuns} onboardings per tier (simulated clock, drawn durations)\n`);
-  timeToReady = await runChild<TimeToReadyResult>('time-to-ready', { runs: ttrRuns }, 'time-to-ready');
+  timeToReady = timeToReadyDesigns(
+    await runChild<TimeToReadyOutput>('time-to-ready', { runs: ttrRuns }, 'time-to-ready'),
+  );
 }
 
 const targets: TargetCheck[] = [
@@ -236,7 +244,7 @@ const results: BenchResults = {
   ...(coldStart ? { coldStart } : {}),
   ...(scale ? { scale } : {}),
   ...(scaleUnderLoad ? { scaleUnderLoad } : {}),
-  ...(timeToReady ? { timeToReadyPolling: timeToReady.tiers, timeToReadyRuns: timeToReady } : {}),
+  ...(timeToReady ? timeToReadyKeys(timeToReady) : {}),
   comparison: comparison(),
   targets,
 };

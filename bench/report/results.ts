@@ -3,6 +3,7 @@
  * target checks, as one document the summary and the headline table are written from.
  */
 import type { TimeToReadyResult } from '../sections/time-to-ready.ts';
+import type { TimeToReadyOutput } from './time-to-ready.ts';
 import type { BurstOutcome } from '../lib/burst-model.ts';
 import type { Price } from '../lib/pricing.ts';
 import type { LinearFit } from '../lib/stats.ts';
@@ -72,6 +73,8 @@ export interface TargetCheck {
   readonly target: string;
   readonly measured: string;
   readonly met: boolean;
+  /** The run has no figure for this target (a design or section it did not measure): neither met nor missed. */
+  readonly notMeasured?: boolean;
   /** When missed: why, and what would close the gap. */
   readonly why?: string;
   readonly closeTheGap?: string;
@@ -95,10 +98,15 @@ export interface BenchResults {
   readonly coldStart?: ColdStartResult;
   readonly scale?: ScaleResult;
   readonly scaleUnderLoad?: ScaleUnderLoad;
-  /** Today's polling design, per tier (the event-driven `timeToReady` is not built). */
+  /** The event-driven design, per tier; absent when the run did not measure it. */
+  readonly timeToReady?: TimeToReadyResult['tiers'];
+  /** Today's polling design, per tier; absent when the run did not measure it. */
   readonly timeToReadyPolling?: TimeToReadyResult['tiers'];
-  /** How those figures were made: seed, draws, modelled latencies and every run. */
-  readonly timeToReadyRuns?: TimeToReadyResult;
+  /**
+   * How those figures were made, per design: seed, draws, modelled latencies and every run. An
+   * earlier latest.json holds a bare polling result here; {@link timeToReadyDesigns} reads both.
+   */
+  readonly timeToReadyRuns?: TimeToReadyOutput;
   readonly comparison?: ComparisonResult;
   readonly targets: readonly TargetCheck[];
 }
