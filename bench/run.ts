@@ -25,7 +25,7 @@ import { benchTiers } from './lib/requests.ts';
 import { growthExponent, linearFit } from './lib/stats.ts';
 import type { BenchResults, ComparisonResult, ScaleResult, ScaleUnderLoad, TargetCheck } from './report/results.ts';
 import { headline, scalePlot, summaryMarkdown } from './report/summary.ts';
-import { outputFiles } from './report/outputs.ts';
+import { outputFiles, outputNotice, runMode } from './report/outputs.ts';
 import { isCleanRun, scaleUnderLoad as underLoadFigures } from './report/results.ts';
 import {
   coldStartTargets,
@@ -74,13 +74,7 @@ const runs = Number(values.runs ?? (quick ? 10 : 60));
 const loads = Number(values.loads ?? (quick ? 3 : 10));
 /** Seconds a scale run may take before it is cut, by size (the 1,000-tenant run is the one that may need it). */
 const deadlineFor = (tenants: number) => Number(values.deadline ?? (tenants >= 1000 ? 240 : 120));
-const isFull =
-  !quick &&
-  values.sections === undefined &&
-  values.sizes === undefined &&
-  values.runs === undefined &&
-  values.loads === undefined &&
-  values.deadline === undefined;
+const mode = runMode(values);
 
 /** Runs one section in a child process and returns its JSON result. */
 async function runChild<T>(
@@ -229,7 +223,7 @@ const targets: TargetCheck[] = [
 ];
 const results: BenchResults = {
   generatedAt: previous?.generatedAt ?? new Date().toISOString(),
-  mode: previous?.mode ?? (isFull ? 'full' : quick ? 'quick' : 'partial'),
+  mode: previous?.mode ?? mode,
   durationSeconds: previous?.durationSeconds ?? (performance.now() - started) / 1000,
   machine: previous?.machine ?? {
     node: process.version,
@@ -255,3 +249,6 @@ writeFileSync(outputs.latestJson, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(outputs.summaryMarkdown, summaryMarkdown(results));
 if (scale) writeFileSync(outputs.scaleSvg, scalePlot(scale));
 process.stdout.write(`\n${headline(results, outputs.summaryMarkdown)}\n`);
+process.stdout.write(
+  `${outputNotice(results.mode, outputs, outputFiles('full', projectRoot, workDirectory).summaryMarkdown)}\n`,
+);
