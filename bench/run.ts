@@ -22,11 +22,10 @@ import { modelBurst } from './lib/burst-model.ts';
 import { startCpuLoad } from './lib/cpu-load.ts';
 import { prices, pricesCheckedOn } from './lib/pricing.ts';
 import { benchTiers } from './lib/requests.ts';
-import { growthExponent, linearFit } from './lib/stats.ts';
 import type { BenchResults, ComparisonResult, ScaleResult, ScaleUnderLoad, TargetCheck } from './report/results.ts';
 import { headline, scalePlot, summaryMarkdown } from './report/summary.ts';
 import { outputFiles, outputNotice, runMode } from './report/outputs.ts';
-import { isCleanRun, scaleUnderLoad as underLoadFigures } from './report/results.ts';
+import { scaleResult, scaleUnderLoad as underLoadFigures } from './report/results.ts';
 import {
   coldStartTargets,
   costTargets,
@@ -106,13 +105,6 @@ async function runChild<T>(
   log.end();
   if (code !== 0) throw new Error(`the ${name} section failed (exit ${code}); see ${logFile}`);
   return JSON.parse(readFileSync(resultFile, 'utf8')) as T;
-}
-
-/** Fits time against tenants over the clean runs: a run with failures ended early and says nothing about the time of N onboardings. */
-function scaleResult(runs: readonly ScaleFigures[]): ScaleResult {
-  const clean = runs.filter(isCleanRun).map((run) => ({ x: run.tenants, y: run.seconds }));
-  if (clean.length < 2) return { runs };
-  return { runs, fit: linearFit(clean), growthExponent: growthExponent(clean) };
 }
 
 function comparison(): ComparisonResult {

@@ -5,7 +5,8 @@ import { lambdaGbSeconds, lambdaMemoryMb, prices, pricesCheckedOn, workflowCost 
 import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { CostResult, WorkflowFigures } from '../sections/cost.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
-import type { ComparisonResult, ScaleResult, ScaleUnderLoad } from './results.ts';
+import type { ScaleFigures } from '../sections/scale.ts';
+import { roundTripsPerTenant, type ComparisonResult, type ScaleResult, type ScaleUnderLoad } from './results.ts';
 import { markdownTable } from './tables.ts';
 import { compareWithUnloaded, costBasis, dollars, loadFailureVerdict } from './targets.ts';
 
@@ -226,6 +227,12 @@ export function coldStartSection(coldStart: ColdStartResult): string {
   ].join('\n');
 }
 
+/** A scale run's milliseconds per tenant over its baseline, with the baseline; a dash without one. */
+function perTenantInRoundTrips(run: ScaleFigures): string {
+  const ratio = roundTripsPerTenant(run);
+  return ratio === undefined ? '—' : `${ratio.toFixed(1)} (${run.baselineRoundTripMs?.toFixed(2)} ms)`;
+}
+
 /** Section 4: the scale runs, their failures and the fit. */
 export function scaleSection(scale: ScaleResult): string {
   const first = scale.runs[0];
@@ -236,6 +243,7 @@ export function scaleSection(scale: ScaleResult): string {
     String(run.failed),
     String(run.unfinished),
     `${run.throughputPerSecond.toFixed(1)}/s`,
+    perTenantInRoundTrips(run),
     `${run.peakRssMiB} MiB`,
     `${run.maxRssMiB} MiB`,
     String(run.failedConditionalWritesPerTenant),
@@ -264,7 +272,7 @@ export function scaleSection(scale: ScaleResult): string {
     '',
     first === undefined
       ? ''
-      : `Basic, advanced and premium in turn, all requests put on the bus at once; simulated stacks ${first.timings.createMs} ms, waits ${first.timings.waitMs} ms; ${first.routeListeners.count} listeners of ${first.routeListeners.capacity} rules. A fresh process per size; a run is cut at its deadline.`,
+      : `Basic, advanced and premium in turn, all requests put on the bus at once; simulated stacks ${first.timings.createMs} ms, waits ${first.timings.waitMs} ms; ${first.routeListeners.count} listeners of ${first.routeListeners.capacity} rules. A fresh process per size; a run is cut at its deadline. Seconds move with the machine's load: just before each burst its process times DynamoDB round trips (the median is the baseline, in brackets), and "Per tenant, in DynamoDB round trips" is the run's milliseconds per tenant over it.`,
     '',
     markdownTable(
       [
@@ -274,6 +282,7 @@ export function scaleSection(scale: ScaleResult): string {
         'Failed',
         'Unfinished',
         'Throughput',
+        'Per tenant, in DynamoDB round trips',
         'Peak RSS (sampled)',
         'maxRSS',
         'Refused conditional writes per tenant',
@@ -286,7 +295,7 @@ export function scaleSection(scale: ScaleResult): string {
     '',
     fit === undefined
       ? 'Fewer than two runs onboarded every tenant: no fit.'
-      : `Linear fit over the runs that onboarded every tenant (a run with failures ended early, so its time is not comparable): time ≈ ${fit.intercept.toFixed(2)} s + ${(fit.slope * 1000).toFixed(1)} ms × tenants (R² ${fit.r2.toFixed(3)}); growth exponent k = ${scale.growthExponent?.toFixed(2)} (time ≈ c·tenants^k; 1 is linear).`,
+      : `Linear fit over the runs that onboarded every tenant (a run with failures ended early, so its time is not comparable): time ≈ ${fit.intercept.toFixed(2)} s + ${(fit.slope * 1000).toFixed(1)} ms × tenants (R² ${fit.r2.toFixed(3)}); growth exponent k = ${scale.growthExponent?.toFixed(2)} on seconds${scale.growthExponentInRoundTrips === undefined ? '' : `, ${scale.growthExponentInRoundTrips.toFixed(2)} on time in round trips`} (time ≈ c·tenants^k; 1 is linear).`,
     '',
     '![Time to onboard N tenants at once](scale.svg)',
   ].join('\n');

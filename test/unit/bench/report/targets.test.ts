@@ -267,6 +267,24 @@ describe('scaleTargets', () => {
     expect(checks.every((check) => check.target.includes('local runtime'))).toBe(true);
   });
 
+  it('judges linearity on time in round trips when every run has its baseline, and says so', () => {
+    const [, linear] = scaleTargets({
+      runs: [run(10, 1), run(1000, 400)],
+      growthExponent: 1.3,
+      growthExponentInRoundTrips: 1.01,
+    });
+    const [, onSeconds] = scaleTargets({ runs: [run(10, 1), run(1000, 400)], growthExponent: 1.3 });
+
+    expect(linear?.met).toBe(true);
+    expect(linear?.measured).toContain(
+      'k = 1.01 over the runs without failures (10, 1000 tenants), on time in DynamoDB round trips timed before each run; on seconds k = 1.30',
+    );
+    expect(onSeconds?.met).toBe(false);
+    expect(onSeconds?.measured).toContain(
+      'k = 1.30 over the runs without failures (10, 1000 tenants), on seconds (no baseline in these runs)',
+    );
+  });
+
   it('explains failures from the figures only: the failures, their cause, the calls that grow', () => {
     const failing = run(1000, 127, {
       succeeded: 49,
