@@ -112,6 +112,8 @@ export function costSection(cost: CostResult): string {
     '',
     errors.length === 0 ? 'No call failed.' : `Failed calls: ${errors.join('; ')}.`,
     '',
+    `The bill by line (${costBasis}; logs and X-Ray partly estimated, see below):`,
+    '',
     breakdown,
     '',
     `- Request units come from DynamoDB's own accounting (ReturnConsumedCapacity, as dynalite computes it from item sizes: 1 RRU per 4 KB strongly consistent, 1 WRU per KB), with a minimum of one unit per request; each refused conditional write counts 1 WRU.`,
@@ -189,7 +191,7 @@ export function overheadSection(overhead: OverheadResult): string {
 /** Section 3: bundle sizes and import times. */
 export function coldStartSection(coldStart: ColdStartResult): string {
   return [
-    '## 3. Cold-start proxies',
+    '## 3. Cold-start proxies (this machine)',
     '',
     `Each function bundled with the CDK construct's esbuild settings (ESM, minify, source map, node24, external @aws-sdk/*, mainFields module,main) into node_modules/.cache/bench, then imported by a fresh \`node\` (${coldStart.nodeVersion}) on this machine with the test environment; medians of ${coldStart.bundles[0]?.loads ?? 0} processes. "Deployed" sets NODE_OPTIONS=--enable-source-maps as the functions do. "SDK only" imports just the bundle's external @aws-sdk packages. Milliseconds move with the machine's load; "× baseline" does not as much: each bundle load is followed by a load of the baseline (${coldStart.baselineModules.join(' and ')} alone) and the column is the median of the pairs' ratios.`,
     '',
@@ -370,10 +372,10 @@ export function comparisonSection(
       [
         'Run',
         `This orchestrator (${costBasis})`,
-        'Script job, general1.small',
-        'Script job, arm1.small',
-        'This orchestrator: time to done',
-        'Script job: build time',
+        'Script job, general1.small (modelled)',
+        'Script job, arm1.small (modelled)',
+        'This orchestrator: time to done (simulated clock)',
+        'Script job: build time (modelled)',
       ],
       rows,
     ),
