@@ -4,7 +4,7 @@
  * prints the headline table. Never part of `npm test`.
  *
  *   npm run bench                          the full run (about 8-10 minutes on 2 cores; the 1,000-tenant runs dominate)
- *   npm run bench -- --quick               smaller samples, sizes 10 and 100, no run under load (under a minute)
+ *   npm run bench -- --quick               smaller samples, sizes 10 and 100, no run under load (203 s once on a busy 2-core machine)
  *   npm run bench -- --sections cost,cold-start --sizes 10,100,300 --deadline 120 --runs 50 --loads 10
  *   npm run bench -- --sections time-to-ready      lag behind CloudFormation and ECS, drawn durations
  *   npm run bench -- --report-only         rewrite the summary and the plot from latest.json (after changing the report)

@@ -55,8 +55,9 @@ export interface ScaleFigures {
   readonly baselineRoundTripMs?: number;
 }
 
-/** Round trips timed before the burst; their median is the run's baseline. */
+/** Round trips timed before the burst, after untimed ones that open the connection; their median is the run's baseline. */
 const baselineSamples = 21;
+const baselineWarmUp = 10;
 
 const perTenant = (value: number, tenants: number) => Number((value / tenants).toFixed(2));
 
@@ -76,7 +77,7 @@ export async function runScaleSection(options: {
     routeListeners: scaleRouteListeners,
   });
   // Before the meter is reset and before the burst: the baseline is the machine as the burst finds it.
-  const baselineRoundTripMs = await dynamoDbRoundTripMs(baselineSamples);
+  const baselineRoundTripMs = await dynamoDbRoundTripMs(baselineSamples, baselineWarmUp);
   const meter = sdkMeter();
   meter.reset();
   let peakRss = process.memoryUsage().rss;
