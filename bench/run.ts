@@ -142,11 +142,8 @@ function comparison(): ComparisonResult {
 const started = performance.now();
 const reportOnly = values['report-only'] ?? false;
 // --report-only rewrites the full run's summary from its latest.json; with --quick, the quick run's.
-const previous = reportOnly
-  ? (JSON.parse(
-      readFileSync(outputFiles(quick ? 'quick' : 'full', projectRoot, workDirectory).latestJson, 'utf8'),
-    ) as BenchResults)
-  : undefined;
+const previousJson = outputFiles(quick ? 'quick' : 'full', projectRoot, workDirectory).latestJson;
+const previous = reportOnly ? (JSON.parse(readFileSync(previousJson, 'utf8')) as BenchResults) : undefined;
 let cost: CostResult | undefined = previous?.cost;
 let overhead: OverheadResult | undefined = previous?.overhead;
 let coldStart: ColdStartResult | undefined = previous?.coldStart;
@@ -156,7 +153,7 @@ let timeToReady: TimeToReadyDesigns | undefined =
   previous?.timeToReadyRuns === undefined ? undefined : timeToReadyDesigns(previous.timeToReadyRuns);
 
 if (reportOnly) {
-  process.stderr.write('rewriting the summary from bench/results/latest.json\n');
+  process.stderr.write(`rewriting the summary from ${previousJson}\n`);
 } else if (sections.includes('cost')) {
   process.stderr.write('1. cost per onboarding and offboarding (simulated clock)\n');
   // The deployed functions log at INFO (Powertools' default): the cost section weighs those logs.
