@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { modelBurst } from './lib/burst-model.ts';
+import { loopPassTransitions } from './lib/observer.ts';
 import { startCpuLoad } from './lib/cpu-load.ts';
 import { prices, pricesCheckedOn } from './lib/pricing.ts';
 import { benchTiers } from './lib/requests.ts';
@@ -135,6 +136,7 @@ function comparison(): ComparisonResult {
       siloTenants: Math.round((tenants * 2) / 3),
       slots: config.maxConcurrentStackOperations,
       stackSeconds: siloCreates.reduce((sum, seconds) => sum + seconds, 0) / siloCreates.length,
+      transitionsPerLook: loopPassTransitions('onboarding', 'stack'),
     }),
   };
 }

@@ -51,6 +51,47 @@ export function stateCatalog(): StateCatalog {
   return catalog;
 }
 
+/** The parts of a state that lead on to another, for walking a definition. */
+interface StateLinks {
+  readonly Next?: unknown;
+  readonly Default?: unknown;
+  readonly Choices?: readonly { readonly Next?: unknown }[];
+}
+
+/**
+ * States one pass of a loop enters, from its Wait state back to it: the shortest cycle through
+ * `waitState` along Next, Default and Choice branches (Catch paths leave the loop). Billed
+ * transitions per extra look, read from the definition rather than copied. Throws when the state
+ * is on no cycle.
+ */
+export function loopPassLength(states: Readonly<Record<string, StateLinks>>, waitState: string): number {
+  const successors = (name: string): string[] => {
+    const state = states[name];
+    if (state === undefined) return [];
+    return [state.Next, state.Default, ...(state.Choices ?? []).map((choice) => choice.Next)].filter(
+      (next): next is string => typeof next === 'string',
+    );
+  };
+  let frontier = successors(waitState);
+  const seen = new Set<string>();
+  for (let length = 1; frontier.length > 0; length += 1) {
+    if (frontier.includes(waitState)) return length;
+    for (const name of frontier) seen.add(name);
+    frontier = [...new Set(frontier.flatMap(successors))].filter((name) => !seen.has(name) || name === waitState);
+  }
+  throw new Error(`${waitState} is on no loop of the definition`);
+}
+
+/** States one pass of a workflow's loop enters, from the definition (the first Wait state that leads to the loop's function). */
+export function loopPassTransitions(workflow: WorkflowName, loop: LoopKind, catalog = stateCatalog()): number {
+  const waitState = Object.entries(catalog[workflow]).find(
+    ([, info]) => info.type === 'Wait' && info.loop === loop,
+  )?.[0];
+  if (waitState === undefined)
+    throw new Error(`the ${workflow} workflow has no Wait state before its ${loop} loop's function`);
+  return loopPassLength(loadDefinition(workflow).States as Record<string, StateLinks>, waitState);
+}
+
 /** One execution as the observer saw it. */
 export interface ObservedExecution {
   readonly workflow: WorkflowName;

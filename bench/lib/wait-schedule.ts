@@ -1,9 +1,8 @@
 /**
  * The workflows' polling loops as numbers: how many looks a loop takes before it sees a resource
- * ready after a given time, from the waits the real steps choose. The cost figures rely on these
- * counts (each extra look is a Choice, a Wait and a Task: three billed transitions and one Lambda
- * invocation), and the cost section checks them against what the real handlers did on a
- * simulated clock.
+ * ready after a given time, from the waits the real steps choose (imported, never copied). The
+ * cost section checks these counts against what the real handlers did on a simulated clock, and
+ * counts in each run's history what one more look bills (`transitionsPerExtraLook`).
  */
 import { nextWaitSeconds } from '../../functions/converge-stacks/converge.ts';
 import { waitAfterPolls } from '../../functions/check-services/stability.ts';
@@ -67,9 +66,3 @@ export function transitionsPerExtraLook(
     .filter((entry) => entry.type === 'StateEntered' || entry.type === 'StateRetried').length;
   return billed / (lookIndexes.length - 1);
 }
-
-/**
- * Billed transitions one extra pass of a loop adds: the Wait, the Task and the Choice that sends it
- * back (test/unit/bench/lib/wait-schedule.test.ts walks the state machines to check it).
- */
-export const transitionsPerLoopPass = 3;

@@ -1,17 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   loopCount,
   servicesLoopWaits,
   stackLoopWaits,
   transitionsPerExtraLook,
-  transitionsPerLoopPass,
 } from '../../../../bench/lib/wait-schedule.ts';
 import type { HistoryEntry } from '../../../../local/workflow-runner.ts';
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 describe("the loops' wait schedules", () => {
   it('stack loop: 30, 45 then 60 s', () => {
@@ -39,32 +33,6 @@ describe('loopCount', () => {
   it('guards against a schedule that never advances', () => {
     expect(() => loopCount(10, () => 0)).toThrow(RangeError);
     expect(() => loopCount(1e9, () => 1, 100)).toThrow(/within 100 looks/);
-  });
-});
-
-describe('transitionsPerLoopPass', () => {
-  /** The states one pass goes through, following Next and Default from a loop's Wait state back to it. */
-  function passLength(definitionFile: string, waitState: string): number {
-    const definition = JSON.parse(readFileSync(join(projectRoot, 'statemachines', definitionFile), 'utf8')) as {
-      States: Record<string, { Next?: string; Default?: string }>;
-    };
-    let state = waitState;
-    for (let visited = 1; visited <= 10; visited += 1) {
-      const current = definition.States[state];
-      const next = current?.Next ?? current?.Default;
-      if (next === undefined) throw new Error(`${state} in ${definitionFile} has no Next or Default`);
-      if (next === waitState) return visited;
-      state = next;
-    }
-    throw new Error(`no loop back to ${waitState} in ${definitionFile}`);
-  }
-
-  it.each([
-    ['onboarding.asl.json', 'WaitForTenantStacks'],
-    ['onboarding.asl.json', 'WaitForTenantServices'],
-    ['offboarding.asl.json', 'WaitForStackDeletion'],
-  ])('is the number of states of one pass of %s %s', (file, waitState) => {
-    expect(passLength(file, waitState)).toBe(transitionsPerLoopPass);
   });
 });
 

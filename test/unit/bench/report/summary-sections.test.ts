@@ -91,7 +91,7 @@ describe('comparisonSection', () => {
   const comparison = {
     script: [modelScriptRun('basic', 'onboarding', 0)],
     scriptBurst: modelScriptBurst(1000, 300),
-    orchestratorBurst: modelBurst({ siloTenants: 667, slots: 20, stackSeconds: 300 }),
+    orchestratorBurst: modelBurst({ siloTenants: 667, slots: 20, stackSeconds: 300, transitionsPerLook: 3 }),
   };
 
   it('does not call the cost column measured', () => {
