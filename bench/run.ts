@@ -4,7 +4,7 @@
  * prints the headline table. Never part of `npm test`.
  *
  *   npm run bench                          the full run (about 8-10 minutes on 2 cores; the 1,000-tenant runs dominate)
- *   npm run bench -- --quick               smaller samples, sizes 10 and 100, no run under load (under a minute)
+ *   npm run bench -- --quick               smaller samples, sizes 10 and 100, no run under load (203 s once on a busy 2-core machine)
  *   npm run bench -- --sections cost,cold-start --sizes 10,100,300 --deadline 120 --runs 50 --loads 10
  *   npm run bench -- --sections time-to-ready      lag behind CloudFormation and ECS, drawn durations
  *   npm run bench -- --report-only         rewrite the summary and the plot from latest.json (after changing the report)
@@ -19,14 +19,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { modelBurst } from './lib/burst-model.ts';
+import { loopPassTransitions } from './lib/observer.ts';
 import { startCpuLoad } from './lib/cpu-load.ts';
 import { prices, pricesCheckedOn } from './lib/pricing.ts';
 import { benchTiers } from './lib/requests.ts';
-import { growthExponent, linearFit } from './lib/stats.ts';
 import type { BenchResults, ComparisonResult, ScaleResult, ScaleUnderLoad, TargetCheck } from './report/results.ts';
 import { headline, scalePlot, summaryMarkdown } from './report/summary.ts';
-import { outputFiles } from './report/outputs.ts';
-import { isCleanRun, scaleUnderLoad as underLoadFigures } from './report/results.ts';
+import { outputFiles, outputNotice, runMode } from './report/outputs.ts';
+import { scaleResult, scaleUnderLoad as underLoadFigures } from './report/results.ts';
 import {
   coldStartTargets,
   costTargets,
@@ -39,8 +39,13 @@ import { modelScriptBurst, modelScriptRun } from './sections/comparison.ts';
 import { realisticDurations, type CostResult } from './sections/cost.ts';
 import type { OverheadResult } from './sections/overhead.ts';
 import type { ScaleFigures } from './sections/scale.ts';
-import type { TimeToReadyResult } from './sections/time-to-ready.ts';
-import { timeToReadyTargets } from './report/time-to-ready.ts';
+import {
+  timeToReadyDesigns,
+  timeToReadyKeys,
+  timeToReadyTargets,
+  type TimeToReadyDesigns,
+  type TimeToReadyOutput,
+} from './report/time-to-ready.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const workDirectory = join(projectRoot, 'node_modules', '.cache', 'bench');
@@ -69,13 +74,7 @@ const runs = Number(values.runs ?? (quick ? 10 : 60));
 const loads = Number(values.loads ?? (quick ? 3 : 10));
 /** Seconds a scale run may take before it is cut, by size (the 1,000-tenant run is the one that may need it). */
 const deadlineFor = (tenants: number) => Number(values.deadline ?? (tenants >= 1000 ? 240 : 120));
-const isFull =
-  !quick &&
-  values.sections === undefined &&
-  values.sizes === undefined &&
-  values.runs === undefined &&
-  values.loads === undefined &&
-  values.deadline === undefined;
+const mode = runMode(values);
 
 /** Runs one section in a child process and returns its JSON result. */
 async function runChild<T>(
@@ -109,13 +108,6 @@ async function runChild<T>(
   return JSON.parse(readFileSync(resultFile, 'utf8')) as T;
 }
 
-/** Fits time against tenants over the clean runs: a run with failures ended early and says nothing about the time of N onboardings. */
-function scaleResult(runs: readonly ScaleFigures[]): ScaleResult {
-  const clean = runs.filter(isCleanRun).map((run) => ({ x: run.tenants, y: run.seconds }));
-  if (clean.length < 2) return { runs };
-  return { runs, fit: linearFit(clean), growthExponent: growthExponent(clean) };
-}
-
 function comparison(): ComparisonResult {
   const stackSeconds = (tier: string, operation: 'onboarding' | 'offboarding') => {
     if (tier === 'basic') return 0;
@@ -144,6 +136,7 @@ function comparison(): ComparisonResult {
       siloTenants: Math.round((tenants * 2) / 3),
       slots: config.maxConcurrentStackOperations,
       stackSeconds: siloCreates.reduce((sum, seconds) => sum + seconds, 0) / siloCreates.length,
+      transitionsPerLook: loopPassTransitions('onboarding', 'stack'),
     }),
   };
 }
@@ -151,20 +144,18 @@ function comparison(): ComparisonResult {
 const started = performance.now();
 const reportOnly = values['report-only'] ?? false;
 // --report-only rewrites the full run's summary from its latest.json; with --quick, the quick run's.
-const previous = reportOnly
-  ? (JSON.parse(
-      readFileSync(outputFiles(quick ? 'quick' : 'full', projectRoot, workDirectory).latestJson, 'utf8'),
-    ) as BenchResults)
-  : undefined;
+const previousJson = outputFiles(quick ? 'quick' : 'full', projectRoot, workDirectory).latestJson;
+const previous = reportOnly ? (JSON.parse(readFileSync(previousJson, 'utf8')) as BenchResults) : undefined;
 let cost: CostResult | undefined = previous?.cost;
 let overhead: OverheadResult | undefined = previous?.overhead;
 let coldStart: ColdStartResult | undefined = previous?.coldStart;
 let scale: ScaleResult | undefined = previous?.scale === undefined ? undefined : scaleResult(previous.scale.runs);
 let scaleUnderLoad: ScaleUnderLoad | undefined = previous?.scaleUnderLoad;
-let timeToReady: TimeToReadyResult | undefined = previous?.timeToReadyRuns;
+let timeToReady: TimeToReadyDesigns | undefined =
+  previous?.timeToReadyRuns === undefined ? undefined : timeToReadyDesigns(previous.timeToReadyRuns);
 
 if (reportOnly) {
-  process.stderr.write('rewriting the summary from bench/results/latest.json\n');
+  process.stderr.write(`rewriting the summary from ${previousJson}\n`);
 } else if (sections.includes('cost')) {
   process.stderr.write('1. cost per onboarding and offboarding (simulated clock)\n');
   // The deployed functions log at INFO (Powertools' default): the cost section weighs those logs.
@@ -208,7 +199,9 @@ if (!reportOnly && sections.includes('scale') && !quick) {
 if (!reportOnly && sections.includes('time-to-ready')) {
   const ttrRuns = quick ? 5 : 30;
   process.stderr.write(`5. time to ready, ${ttrRuns} onboardings per tier (simulated clock, drawn durations)\n`);
-  timeToReady = await runChild<TimeToReadyResult>('time-to-ready', { runs: ttrRuns }, 'time-to-ready');
+  timeToReady = timeToReadyDesigns(
+    await runChild<TimeToReadyOutput>('time-to-ready', { runs: ttrRuns }, 'time-to-ready'),
+  );
 }
 
 const targets: TargetCheck[] = [
@@ -221,7 +214,7 @@ const targets: TargetCheck[] = [
 ];
 const results: BenchResults = {
   generatedAt: previous?.generatedAt ?? new Date().toISOString(),
-  mode: previous?.mode ?? (isFull ? 'full' : quick ? 'quick' : 'partial'),
+  mode: previous?.mode ?? mode,
   durationSeconds: previous?.durationSeconds ?? (performance.now() - started) / 1000,
   machine: previous?.machine ?? {
     node: process.version,
@@ -236,7 +229,7 @@ const results: BenchResults = {
   ...(coldStart ? { coldStart } : {}),
   ...(scale ? { scale } : {}),
   ...(scaleUnderLoad ? { scaleUnderLoad } : {}),
-  ...(timeToReady ? { timeToReadyPolling: timeToReady.tiers, timeToReadyRuns: timeToReady } : {}),
+  ...(timeToReady ? timeToReadyKeys(timeToReady) : {}),
   comparison: comparison(),
   targets,
 };
@@ -247,3 +240,6 @@ writeFileSync(outputs.latestJson, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(outputs.summaryMarkdown, summaryMarkdown(results));
 if (scale) writeFileSync(outputs.scaleSvg, scalePlot(scale));
 process.stdout.write(`\n${headline(results, outputs.summaryMarkdown)}\n`);
+process.stdout.write(
+  `${outputNotice(results.mode, outputs, outputFiles('full', projectRoot, workDirectory).summaryMarkdown)}\n`,
+);

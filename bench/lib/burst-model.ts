@@ -2,11 +2,12 @@
  * What a burst of silo tenants costs this orchestrator in AWS, modelled (the local scale runs use
  * tiny durations, so they cannot show it): admission control lets `slots` tenants have a stack
  * operation in flight; the others are queued, and a queued execution keeps polling on the stack
- * loop's schedule (up to a minute apart) until it gets a slot. Each extra look is three billed
- * transitions, a Lambda invocation and a slot query.
+ * loop's schedule (up to a minute apart) until it gets a slot. Each extra look is one pass of the
+ * loop's states (`transitionsPerLook`, read from the definition by the caller), a Lambda invocation
+ * and a slot query.
  */
 import { prices } from './pricing.ts';
-import { loopCount, stackLoopWaits, transitionsPerLoopPass } from './wait-schedule.ts';
+import { loopCount, stackLoopWaits } from './wait-schedule.ts';
 
 export interface BurstInput {
   /** Silo tenants arriving at once (pool tenants need no slot). */
@@ -15,6 +16,8 @@ export interface BurstInput {
   readonly slots: number;
   /** Seconds a stack takes to create. */
   readonly stackSeconds: number;
+  /** Billed transitions of one more pass of the stack loop (bench/lib/observer.ts, `loopPassTransitions`). */
+  readonly transitionsPerLook: number;
   /**
    * Seconds from a slot being freed to a queued tenant's next look taking it: half the longest
    * wait (60 s) on average. An assumption.
@@ -37,7 +40,7 @@ export interface BurstOutcome {
 
 /** Models a burst of silo tenants arriving at once (see the module comment). */
 export function modelBurst(input: BurstInput): BurstOutcome {
-  const { siloTenants, slots, stackSeconds } = input;
+  const { siloTenants, slots, stackSeconds, transitionsPerLook } = input;
   if (!(siloTenants >= 0 && slots >= 1)) throw new RangeError('a burst needs tenants >= 0 and at least one slot');
   const pickUpSeconds = input.pickUpSeconds ?? 30;
   const unqueued = loopCount(stackSeconds, stackLoopWaits);
@@ -53,7 +56,7 @@ export function modelBurst(input: BurstInput): BurstOutcome {
   }
   const meanExtraLooks = siloTenants === 0 ? 0 : extraLooks / siloTenants;
   const perLook =
-    transitionsPerLoopPass * prices.stepFunctionsTransition.dollars +
+    transitionsPerLook * prices.stepFunctionsTransition.dollars +
     prices.lambdaRequest.dollars +
     prices.dynamoDbReadUnit.dollars;
   return {

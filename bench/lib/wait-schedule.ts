@@ -1,12 +1,12 @@
 /**
  * The workflows' polling loops as numbers: how many looks a loop takes before it sees a resource
- * ready after a given time, from the waits the real steps choose. The cost figures rely on these
- * counts (each extra look is a Choice, a Wait and a Task: three billed transitions and one Lambda
- * invocation), and the cost section checks them against what the real handlers did on a
- * simulated clock.
+ * ready after a given time, from the waits the real steps choose (imported, never copied). The
+ * cost section checks these counts against what the real handlers did on a simulated clock, and
+ * counts in each run's history what one more look bills (`transitionsPerExtraLook`).
  */
 import { nextWaitSeconds } from '../../functions/converge-stacks/converge.ts';
 import { waitAfterPolls } from '../../functions/check-services/stability.ts';
+import type { HistoryEntry } from '../../local/workflow-runner.ts';
 
 /** Seconds of the Wait that follows the look with this zero-based index. */
 export type WaitSchedule = (lookIndex: number) => number;
@@ -47,7 +47,22 @@ export function loopCount(readySeconds: number, schedule: WaitSchedule, maxLooks
 }
 
 /**
- * Billed transitions one extra pass of a loop adds: the Wait, the Task and the Choice that sends it
- * back (test/unit/bench/lib/wait-schedule.test.ts walks the state machines to check it).
+ * Billed transitions per look after the first, counted in an execution's history: the states
+ * entered (and retries) after the loop's first look up to its last, over the looks after the first.
+ * Undefined with fewer than two looks. `isLook` says which entries are the loop's Task.
  */
-export const transitionsPerLoopPass = 3;
+export function transitionsPerExtraLook(
+  history: readonly HistoryEntry[],
+  isLook: (entry: HistoryEntry) => boolean,
+): number | undefined {
+  const lookIndexes = history.flatMap((entry, index) =>
+    entry.type === 'StateEntered' && isLook(entry) ? [index] : [],
+  );
+  const first = lookIndexes[0];
+  const last = lookIndexes.at(-1);
+  if (first === undefined || last === undefined || first === last) return undefined;
+  const billed = history
+    .slice(first + 1, last + 1)
+    .filter((entry) => entry.type === 'StateEntered' || entry.type === 'StateRetried').length;
+  return billed / (lookIndexes.length - 1);
+}

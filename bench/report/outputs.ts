@@ -6,6 +6,36 @@
 import { join } from 'node:path';
 import type { BenchResults } from './results.ts';
 
+/** The command-line options that decide what a run covers. */
+export interface RunOptions {
+  readonly quick?: boolean;
+  readonly sections?: string;
+  readonly sizes?: string;
+  readonly runs?: string;
+  readonly loads?: string;
+  readonly deadline?: string;
+}
+
+/**
+ * `full` only when nothing was narrowed or shrunk: every section at its default size. Any option
+ * that skips a section or changes a sample makes the run `partial` (`quick` with --quick), even
+ * when it lists every section, so only the default run can replace the committed summary.
+ */
+export function runMode(options: RunOptions): BenchResults['mode'] {
+  if (options.quick) return 'quick';
+  const narrowed = [options.sections, options.sizes, options.runs, options.loads, options.deadline].some(
+    (value) => value !== undefined,
+  );
+  return narrowed ? 'partial' : 'full';
+}
+
+/** What the run says about where it wrote, so a quick run is never mistaken for the committed figures. */
+export function outputNotice(mode: BenchResults['mode'], files: OutputFiles, committedSummary: string): string {
+  return files.committed
+    ? `A full run: wrote ${files.summaryMarkdown} (commit it with the change that moved the figures).`
+    : `A ${mode} run: wrote ${files.summaryMarkdown}; ${committedSummary} is left as it was (only a full run replaces it).`;
+}
+
 /** The files a run writes, by name. */
 export interface OutputFiles {
   readonly latestJson: string;

@@ -3,9 +3,10 @@
  * target checks, as one document the summary and the headline table are written from.
  */
 import type { TimeToReadyResult } from '../sections/time-to-ready.ts';
+import type { TimeToReadyOutput } from './time-to-ready.ts';
 import type { BurstOutcome } from '../lib/burst-model.ts';
 import type { Price } from '../lib/pricing.ts';
-import type { LinearFit } from '../lib/stats.ts';
+import { growthExponent, linearFit, type LinearFit } from '../lib/stats.ts';
 import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { BurstModel, ScriptRunModel } from '../sections/comparison.ts';
 import type { CostResult } from '../sections/cost.ts';
@@ -18,6 +19,43 @@ export interface ScaleResult {
   readonly fit?: LinearFit;
   /** k of time ≈ c·tenants^k over the clean runs: 1 is linear. */
   readonly growthExponent?: number;
+  /**
+   * The same k with each run's time in DynamoDB round trips timed in its own process just before
+   * it (`baselineRoundTripMs`), so a run slowed by the machine's load bends the fit less. Set when
+   * every clean run has a baseline.
+   */
+  readonly growthExponentInRoundTrips?: number;
+}
+
+/** Fits time against tenants over the clean runs: a run with failures ended early and says nothing about the time of N onboardings. */
+export function scaleResult(runs: readonly ScaleFigures[]): ScaleResult {
+  const clean = runs.filter(isCleanRun);
+  if (clean.length < 2) return { runs };
+  const points = clean.map((run) => ({ x: run.tenants, y: run.seconds }));
+  const baselined = clean.every((run) => run.baselineRoundTripMs !== undefined && run.baselineRoundTripMs > 0);
+  return {
+    runs,
+    fit: linearFit(points),
+    growthExponent: growthExponent(points),
+    ...(baselined
+      ? {
+          growthExponentInRoundTrips: growthExponent(
+            clean.map((run) => ({ x: run.tenants, y: (1000 * run.seconds) / run.baselineRoundTripMs! })),
+          ),
+        }
+      : {}),
+  };
+}
+
+/**
+ * A run's time per tenant in DynamoDB round trips of the same process: milliseconds per tenant
+ * over the baseline. Undefined without a baseline.
+ */
+export function roundTripsPerTenant(
+  run: Pick<ScaleFigures, 'seconds' | 'tenants' | 'baselineRoundTripMs'>,
+): number | undefined {
+  if (run.baselineRoundTripMs === undefined || !(run.baselineRoundTripMs > 0)) return undefined;
+  return (1000 * run.seconds) / run.tenants / run.baselineRoundTripMs;
 }
 
 /** A run that ended before its deadline with every tenant onboarded. */
@@ -72,6 +110,8 @@ export interface TargetCheck {
   readonly target: string;
   readonly measured: string;
   readonly met: boolean;
+  /** The run has no figure for this target (a design or section it did not measure): neither met nor missed. */
+  readonly notMeasured?: boolean;
   /** When missed: why, and what would close the gap. */
   readonly why?: string;
   readonly closeTheGap?: string;
@@ -95,10 +135,15 @@ export interface BenchResults {
   readonly coldStart?: ColdStartResult;
   readonly scale?: ScaleResult;
   readonly scaleUnderLoad?: ScaleUnderLoad;
-  /** Today's polling design, per tier (the event-driven `timeToReady` is not built). */
+  /** The event-driven design, per tier; absent when the run did not measure it. */
+  readonly timeToReady?: TimeToReadyResult['tiers'];
+  /** Today's polling design, per tier; absent when the run did not measure it. */
   readonly timeToReadyPolling?: TimeToReadyResult['tiers'];
-  /** How those figures were made: seed, draws, modelled latencies and every run. */
-  readonly timeToReadyRuns?: TimeToReadyResult;
+  /**
+   * How those figures were made, per design: seed, draws, modelled latencies and every run. An
+   * earlier latest.json holds a bare polling result here; {@link timeToReadyDesigns} reads both.
+   */
+  readonly timeToReadyRuns?: TimeToReadyOutput;
   readonly comparison?: ComparisonResult;
   readonly targets: readonly TargetCheck[];
 }

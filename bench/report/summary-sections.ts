@@ -5,7 +5,8 @@ import { lambdaGbSeconds, lambdaMemoryMb, prices, pricesCheckedOn, workflowCost 
 import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { CostResult, WorkflowFigures } from '../sections/cost.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
-import type { ComparisonResult, ScaleResult, ScaleUnderLoad } from './results.ts';
+import type { ScaleFigures } from '../sections/scale.ts';
+import { roundTripsPerTenant, type ComparisonResult, type ScaleResult, type ScaleUnderLoad } from './results.ts';
 import { markdownTable } from './tables.ts';
 import { compareWithUnloaded, costBasis, dollars, loadFailureVerdict } from './targets.ts';
 
@@ -101,7 +102,7 @@ export function costSection(cost: CostResult): string {
   return [
     '## 1. Cost per onboarding and offboarding',
     '',
-    `Simulated cloud (a clock the benchmark moves by each Wait state's seconds): silo-services stack ${durations.createSeconds['silo-services']} s, silo-cluster stack ${durations.createSeconds['silo-cluster']} s, delete ${durations.deleteSeconds} s, services steady ${durations.servicesStartSeconds} s after their stack. "Looks" are the loop's Task invocations; in brackets what the wait schedule (converge.ts \`nextWaitSeconds\`, stability.ts \`waitAfterPolls\`) predicts for those durations. A warm-up tenant of each tier runs first. Dollar figures are this run's counts on the local runtime priced at list prices, not a measured bill.`,
+    `Simulated cloud (a clock the benchmark jumps to the local cloud's next change while a wait is open; the waits end on the local cloud's CloudFormation and ECS events): silo-services stack ${durations.createSeconds['silo-services']} s, silo-cluster stack ${durations.createSeconds['silo-cluster']} s, delete ${durations.deleteSeconds} s, services steady ${durations.servicesStartSeconds} s after their stack. "Looks" are the loop's Task invocations; in brackets what the event-driven waits predict (the stack loop's first look and one after the event; the services loop's one look); a fallback look would add to them. A warm-up tenant of each tier runs first. Dollar figures are this run's counts on the local runtime priced at list prices, not a measured bill.`,
     '',
     overview,
     '',
@@ -110,6 +111,8 @@ export function costSection(cost: CostResult): string {
     calls,
     '',
     errors.length === 0 ? 'No call failed.' : `Failed calls: ${errors.join('; ')}.`,
+    '',
+    `The bill by line (${costBasis}; logs and X-Ray partly estimated, see below):`,
     '',
     breakdown,
     '',
@@ -188,7 +191,7 @@ export function overheadSection(overhead: OverheadResult): string {
 /** Section 3: bundle sizes and import times. */
 export function coldStartSection(coldStart: ColdStartResult): string {
   return [
-    '## 3. Cold-start proxies',
+    '## 3. Cold-start proxies (this machine)',
     '',
     `Each function bundled with the CDK construct's esbuild settings (ESM, minify, source map, node24, external @aws-sdk/*, mainFields module,main) into node_modules/.cache/bench, then imported by a fresh \`node\` (${coldStart.nodeVersion}) on this machine with the test environment; medians of ${coldStart.bundles[0]?.loads ?? 0} processes. "Deployed" sets NODE_OPTIONS=--enable-source-maps as the functions do. "SDK only" imports just the bundle's external @aws-sdk packages. Milliseconds move with the machine's load; "× baseline" does not as much: each bundle load is followed by a load of the baseline (${coldStart.baselineModules.join(' and ')} alone) and the column is the median of the pairs' ratios.`,
     '',
@@ -226,6 +229,12 @@ export function coldStartSection(coldStart: ColdStartResult): string {
   ].join('\n');
 }
 
+/** A scale run's milliseconds per tenant over its baseline, with the baseline; a dash without one. */
+function perTenantInRoundTrips(run: ScaleFigures): string {
+  const ratio = roundTripsPerTenant(run);
+  return ratio === undefined ? '—' : `${ratio.toFixed(1)} (${run.baselineRoundTripMs?.toFixed(2)} ms)`;
+}
+
 /** Section 4: the scale runs, their failures and the fit. */
 export function scaleSection(scale: ScaleResult): string {
   const first = scale.runs[0];
@@ -236,6 +245,7 @@ export function scaleSection(scale: ScaleResult): string {
     String(run.failed),
     String(run.unfinished),
     `${run.throughputPerSecond.toFixed(1)}/s`,
+    perTenantInRoundTrips(run),
     `${run.peakRssMiB} MiB`,
     `${run.maxRssMiB} MiB`,
     String(run.failedConditionalWritesPerTenant),
@@ -264,7 +274,7 @@ export function scaleSection(scale: ScaleResult): string {
     '',
     first === undefined
       ? ''
-      : `Basic, advanced and premium in turn, all requests put on the bus at once; simulated stacks ${first.timings.createMs} ms, waits ${first.timings.waitMs} ms; ${first.routeListeners.count} listeners of ${first.routeListeners.capacity} rules. A fresh process per size; a run is cut at its deadline.`,
+      : `Basic, advanced and premium in turn, all requests put on the bus at once; simulated stacks ${first.timings.createMs} ms, waits ${first.timings.waitMs} ms; ${first.routeListeners.count} listeners of ${first.routeListeners.capacity} rules. A fresh process per size; a run is cut at its deadline. Seconds move with the machine's load: just before each burst its process times DynamoDB round trips (the median is the baseline, in brackets), and "Per tenant, in DynamoDB round trips" is the run's milliseconds per tenant over it.`,
     '',
     markdownTable(
       [
@@ -274,6 +284,7 @@ export function scaleSection(scale: ScaleResult): string {
         'Failed',
         'Unfinished',
         'Throughput',
+        'Per tenant, in DynamoDB round trips',
         'Peak RSS (sampled)',
         'maxRSS',
         'Refused conditional writes per tenant',
@@ -286,7 +297,7 @@ export function scaleSection(scale: ScaleResult): string {
     '',
     fit === undefined
       ? 'Fewer than two runs onboarded every tenant: no fit.'
-      : `Linear fit over the runs that onboarded every tenant (a run with failures ended early, so its time is not comparable): time ≈ ${fit.intercept.toFixed(2)} s + ${(fit.slope * 1000).toFixed(1)} ms × tenants (R² ${fit.r2.toFixed(3)}); growth exponent k = ${scale.growthExponent?.toFixed(2)} (time ≈ c·tenants^k; 1 is linear).`,
+      : `Linear fit over the runs that onboarded every tenant (a run with failures ended early, so its time is not comparable): time ≈ ${fit.intercept.toFixed(2)} s + ${(fit.slope * 1000).toFixed(1)} ms × tenants (R² ${fit.r2.toFixed(3)}); growth exponent k = ${scale.growthExponent?.toFixed(2)} on seconds${scale.growthExponentInRoundTrips === undefined ? '' : `, ${scale.growthExponentInRoundTrips.toFixed(2)} on time in round trips`} (time ≈ c·tenants^k; 1 is linear).`,
     '',
     '![Time to onboard N tenants at once](scale.svg)',
   ].join('\n');
@@ -361,10 +372,10 @@ export function comparisonSection(
       [
         'Run',
         `This orchestrator (${costBasis})`,
-        'Script job, general1.small',
-        'Script job, arm1.small',
-        'This orchestrator: time to done',
-        'Script job: build time',
+        'Script job, general1.small (modelled)',
+        'Script job, arm1.small (modelled)',
+        'This orchestrator: time to done (simulated clock)',
+        'Script job: build time (modelled)',
       ],
       rows,
     ),

@@ -2,9 +2,9 @@
  * bench/results/summary.md, the scale plot, and the headline table printed at the end of a run.
  */
 import { renderPlot, type PlotSeries } from '../lib/svg-plot.ts';
-import { isCleanRun, type BenchResults, type ScaleResult } from './results.ts';
+import { isCleanRun, type BenchResults, type ScaleResult, type TargetCheck } from './results.ts';
 import { benchTiers } from '../lib/requests.ts';
-import { timeToReadySection } from './time-to-ready.ts';
+import { timeToReadyDesigns, timeToReadySection } from './time-to-ready.ts';
 import {
   comparisonSection,
   coldStartSection,
@@ -16,8 +16,14 @@ import {
 import { markdownTable, textTable, type Row } from './tables.ts';
 import { costBasis, dollars } from './targets.ts';
 
+/** `met`, `MISSED`, or `not measured` for a target the run has no figure for. */
+export function targetResult(check: TargetCheck): string {
+  if (check.notMeasured) return 'not measured';
+  return check.met ? 'met' : 'MISSED';
+}
+
 function targetRows(results: BenchResults): Row[] {
-  return results.targets.map((check) => [check.target, check.measured, check.met ? 'met' : 'MISSED']);
+  return results.targets.map((check) => [check.target, check.measured, targetResult(check)]);
 }
 
 /** The figures people ask for first, one line each. */
@@ -58,13 +64,18 @@ function headlineRows(results: BenchResults): Row[] {
       `${underLoad.seconds.toFixed(1)} s${underLoad.finished ? '' : ' (deadline)'}, ${underLoad.failed} failed, ${underLoad.unfinished} unfinished`,
     ]);
   }
-  for (const tier of benchTiers) {
-    const figures = results.timeToReadyPolling?.[tier];
-    if (figures === undefined) continue;
-    rows.push([
-      `time to ready (polling, simulated clock): ${tier}`,
-      `lag p50 ${figures.lagSecondsP50} s, p95 ${figures.lagSecondsP95} s, ${figures.billedTransitions} transitions`,
-    ]);
+  for (const [design, byTier] of [
+    ['event-driven', results.timeToReady],
+    ['polling', results.timeToReadyPolling],
+  ] as const) {
+    for (const tier of benchTiers) {
+      const figures = byTier?.[tier];
+      if (figures === undefined) continue;
+      rows.push([
+        `time to ready (${design}; local runtime, simulated clock): ${tier}`,
+        `lag p50 ${figures.lagSecondsP50} s, p95 ${figures.lagSecondsP95} s, ${figures.billedTransitions} transitions`,
+      ]);
+    }
   }
   for (const model of results.comparison?.script.filter((entry) => entry.operation === 'onboarding') ?? []) {
     rows.push([
@@ -124,7 +135,8 @@ export function scalePlot(scale: ScaleResult): string {
 
 /** The whole of bench/results/summary.md. */
 export function summaryMarkdown(results: BenchResults): string {
-  const missed = results.targets.filter((check) => !check.met);
+  const missed = results.targets.filter((check) => !check.met && !check.notMeasured);
+  const unmeasured = results.targets.filter((check) => check.notMeasured);
   const parts = [
     '# Benchmark results',
     '',
@@ -138,20 +150,21 @@ export function summaryMarkdown(results: BenchResults): string {
     markdownTable(['Target', 'Measured', 'Result'], targetRows(results)),
     '',
     ...(missed.length === 0
-      ? ['Every target is met.']
+      ? [unmeasured.length === 0 ? 'Every target is met.' : 'Every target measured is met.', '']
       : missed.flatMap((check) => [
           `**${check.target}: missed.** ${check.why ?? ''}`,
           '',
           `*What would close the gap:* ${check.closeTheGap ?? ''}`,
           '',
         ])),
+    ...unmeasured.flatMap((check) => [`**${check.target}: not measured in this run.** ${check.why ?? ''}`, '']),
   ];
   if (results.cost) parts.push(costSection(results.cost), '');
   if (results.overhead) parts.push(overheadSection(results.overhead), '');
   if (results.coldStart) parts.push(coldStartSection(results.coldStart), '');
   if (results.scale) parts.push(scaleSection(results.scale), '');
   if (results.scaleUnderLoad) parts.push(scaleUnderLoadSection(results.scaleUnderLoad, results.scale), '');
-  if (results.timeToReadyRuns) parts.push(timeToReadySection(results.timeToReadyRuns), '');
+  if (results.timeToReadyRuns) parts.push(timeToReadySection(timeToReadyDesigns(results.timeToReadyRuns)), '');
   if (results.comparison) parts.push(comparisonSection(results.comparison, results.cost, results.overhead), '');
   return `${parts
     .join('\n')

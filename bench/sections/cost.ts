@@ -18,7 +18,8 @@ import { workflowCost, type CostBreakdown, type WorkflowUsage } from '../lib/pri
 import { benchTiers, newTenant, offboardingRequest, onboardingRequest, type BenchTier } from '../lib/requests.ts';
 import { sdkMeter } from '../lib/sdk-meter.ts';
 import { VirtualClock } from '../lib/virtual-clock.ts';
-import { loopCount, servicesLoopWaits, stackLoopWaits } from '../lib/wait-schedule.ts';
+import { WaitDriver } from '../lib/wait-driver.ts';
+import { transitionsPerExtraLook } from '../lib/wait-schedule.ts';
 import { countStdout, historyEventCount, stepFunctionsLogBytes, lambdaPlatformLogBytes } from './cost-extras.ts';
 
 /** Realistic times of the simulated cloud, in seconds (typical, not measured here; see docs/benchmarks.md). */
@@ -39,6 +40,11 @@ export interface LoopFigures {
   readonly expectedLooks: number;
   /** The simulated seconds of each of the loop's Wait states in this run, in order. */
   readonly waitSeconds: readonly number[];
+  /**
+   * Billed transitions from the loop's first look to its last, per look after the first (the states
+   * one more pass enters, retries included), counted in this run's history; absent with one look.
+   */
+  readonly transitionsPerExtraLook?: number;
 }
 
 /** One workflow run of one tier. */
@@ -132,8 +138,21 @@ async function measure(
         : workflow === 'onboarding'
           ? ready.create
           : ready.delete;
-    const expectedLooks = loopCount(readySeconds, loop === 'stack' ? stackLoopWaits : servicesLoopWaits).looks;
-    loops.push({ loop, readySeconds, looks, expectedLooks, waitSeconds: [...appliedWaits[loop]] });
+    // Event-driven waits: the stack loop looks when it starts and once more on the event; the
+    // services loop once, its wait ending on the event (a fallback look would add one).
+    const expectedLooks = loop === 'stack' ? 2 : 1;
+    const perExtraLook = transitionsPerExtraLook(
+      history,
+      (entry) => entry.state !== undefined && types[entry.state]?.type === 'Task' && types[entry.state]?.loop === loop,
+    );
+    loops.push({
+      loop,
+      readySeconds,
+      looks,
+      expectedLooks,
+      waitSeconds: [...appliedWaits[loop]],
+      ...(perExtraLook === undefined ? {} : { transitionsPerExtraLook: perExtraLook }),
+    });
   }
   const usage: WorkflowUsage = {
     stateTransitions: stateEntered + retries,
@@ -183,24 +202,33 @@ export async function runCostSection(
       const ready = readySecondsFor(tier);
       const clock = new VirtualClock();
       const appliedWaits: Record<LoopKind, number[]> = { stack: [], services: [] };
-      const observer = new ExecutionObserver(catalog, (loop, earlierWaits) => {
-        const seconds = loop === 'stack' ? stackLoopWaits(earlierWaits) : servicesLoopWaits(earlierWaits);
-        appliedWaits[loop].push(seconds);
-        clock.advance(1000 * seconds);
+      let opened: LocalRuntime | undefined;
+      // The waits end on the local cloud's events: the driver jumps the clock to the cloud's next change.
+      const driver = new WaitDriver(clock, () => opened);
+      const observer = new ExecutionObserver(catalog, (loop, _earlierWaits, executionArn) => {
+        appliedWaits[loop].push(0);
+        driver.waiting(executionArn);
       });
       const directory = mkdtempSync(join(tmpdir(), `bench-cost-${tier}-`));
       clock.install();
       const runtime = await openLocalRuntime({
         stateDirectory: directory,
-        // Real waits stay a few milliseconds: the clock, not the timer, says how long they were.
+        // Real waits stay a few milliseconds: the clock, not the timer, says how long they were. The
+        // Await states' fallback looks (minutes in AWS) last 2 s here: an event ends them first.
         timings: {
           createMs: ready.create * 1000,
           deleteMs: ready.delete * 1000,
           startMs: realisticDurations.servicesStartSeconds * 1000,
           waitMs: options.waitMs ?? 2,
+          awaitMs: 200,
         },
-        onEvent: observer.onEvent,
+        cloudEvents: { pollMs: 5 },
+        onEvent: (execution, entry) => {
+          if (entry.type === 'StateEntered') driver.moved(execution.executionArn);
+          observer.onEvent(execution, entry);
+        },
       });
+      opened = runtime;
       try {
         const probe: Probe = { runtime, observer, clock, catalog, stdout, appliedWaits };
         const warmUp = newTenant(tier, `warm-up-${tier}`);

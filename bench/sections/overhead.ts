@@ -1,6 +1,6 @@
 /**
  * Section 2, orchestration overhead per onboarding on the local runtime: the wall time of a whole
- * onboarding (request on the bus to reply) minus the time its Wait states lasted, which is where
+ * onboarding (request on the bus to reply) minus the time its waiting (Await) states lasted, which is where
  * the simulated cloud time goes (the stacks complete and the services start while the workflow
  * waits). What remains is the orchestrator's own work: the state machine interpreter, the real
  * handlers, their DynamoDB calls over HTTP and the simulated AWS answers.
@@ -8,11 +8,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoDbClient } from '../../functions/shared/aws/clients.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import { ExecutionObserver, stateCatalog } from '../lib/observer.ts';
 import { newTenant, onboardingRequest, type BenchTier } from '../lib/requests.ts';
+import { dynamoDbRoundTripMs } from '../lib/round-trip.ts';
 import { mean, percentile } from '../lib/stats.ts';
 
 /** Simulated durations: short, so a run is quick, but every loop still waits at least once. */
@@ -46,30 +45,13 @@ export interface OverheadFigures {
   /** Mean wall milliseconds per Task state, per onboarding: where the overhead goes. */
   readonly meanTaskMs: Readonly<Record<string, number>>;
   readonly samplesMs: readonly number[];
-  /** Median milliseconds of the baseline ({@link baselineRoundTripMs}) taken after each onboarding. */
+  /** Median milliseconds of the baseline (bench/lib/round-trip.ts, five round trips) taken after each onboarding. */
   readonly baselineMs: { readonly p50: number };
   /**
    * Each onboarding's overhead over the baseline taken right after it: the overhead in DynamoDB
    * round trips of this process. Milliseconds move with the machine's load; this ratio much less.
    */
   readonly overheadRatio: { readonly p50: number; readonly p95: number };
-}
-
-/** Round trips of the baseline after each onboarding; their median is the baseline of that run. */
-const baselineSamples = 5;
-
-/**
- * The baseline the overhead is divided by: one DynamoDB ListTables over HTTP to the local
- * runtime's DynamoDB through the handlers' own client, the unit most of a step's work is made of.
- */
-async function baselineRoundTripMs(): Promise<number> {
-  const samples: number[] = [];
-  for (let sample = 0; sample < baselineSamples; sample += 1) {
-    const started = performance.now();
-    await dynamoDbClient().send(new ListTablesCommand({}));
-    samples.push(performance.now() - started);
-  }
-  return percentile(samples, 50);
 }
 
 export interface OverheadResult {
@@ -117,7 +99,7 @@ export async function runOverheadSection(options: {
           failures[key] = (failures[key] ?? 0) + 1;
         }
         const observed = observer.execution(arn);
-        const baseline = await baselineRoundTripMs();
+        const baseline = await dynamoDbRoundTripMs(5);
         baselines.push(baseline);
         ratios.push((elapsed - observed.waitMs) / baseline);
         wall.push(elapsed);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import { benchTiers, newTenant, onboardingRequest } from '../lib/requests.ts';
+import { dynamoDbRoundTripMs } from '../lib/round-trip.ts';
 import { sdkMeter } from '../lib/sdk-meter.ts';
 
 /** Tiny simulated durations: the run measures the orchestrator, not the cloud. */
@@ -46,7 +47,17 @@ export interface ScaleFigures {
   readonly sdkCallsPerTenant: Readonly<Record<string, number>>;
   readonly failedConditionalWritesPerTenant: number;
   readonly sdkErrors: Readonly<Record<string, number>>;
+  /**
+   * Median milliseconds of a DynamoDB round trip (bench/lib/round-trip.ts) timed in this process
+   * just before the burst: the baseline the run's time is read against, since seconds move with
+   * the machine's load. Absent in results written before it was measured.
+   */
+  readonly baselineRoundTripMs?: number;
 }
+
+/** Round trips timed before the burst, after untimed ones that open the connection; their median is the run's baseline. */
+const baselineSamples = 21;
+const baselineWarmUp = 10;
 
 const perTenant = (value: number, tenants: number) => Number((value / tenants).toFixed(2));
 
@@ -65,6 +76,8 @@ export async function runScaleSection(options: {
     timings: scaleTimings,
     routeListeners: scaleRouteListeners,
   });
+  // Before the meter is reset and before the burst: the baseline is the machine as the burst finds it.
+  const baselineRoundTripMs = await dynamoDbRoundTripMs(baselineSamples, baselineWarmUp);
   const meter = sdkMeter();
   meter.reset();
   let peakRss = process.memoryUsage().rss;
@@ -127,6 +140,7 @@ export async function runScaleSection(options: {
     ),
     failedConditionalWritesPerTenant: perTenant(reading.failedConditionalWrites, tenants),
     sdkErrors: reading.errors,
+    baselineRoundTripMs: Number(baselineRoundTripMs.toFixed(3)),
   };
   options.log?.(
     `scale: ${tenants} tenants in ${figures.seconds} s, ${succeeded} succeeded, ${figures.failed} failed, ${unfinished} unfinished`,

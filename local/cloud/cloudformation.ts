@@ -414,6 +414,19 @@ export class CloudFormationSimulator {
     return { $metadata: responseMetadata() };
   }
 
+  /**
+   * When the next stack or resource event of any stack happens after `now` (epoch ms), for a
+   * simulated clock that jumps to it; undefined when nothing is under way.
+   */
+  nextChangeAt(now = this.#now()): number | undefined {
+    let next: number | undefined;
+    for (const stack of this.#state.stacks) {
+      for (const entry of stack.timeline)
+        if (entry.at > now && (next === undefined || entry.at < next)) next = entry.at;
+    }
+    return next;
+  }
+
   /** Every stack ever created, deleted ones included, for inspection. */
   listStacks(): { stackName: string; stackId: string; status: string; tags: Record<string, string> }[] {
     // A refused listener rule changes a stack's course when its time comes.

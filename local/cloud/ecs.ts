@@ -253,6 +253,20 @@ export class EcsSimulator {
     return { services, failures, $metadata: responseMetadata() };
   }
 
+  /**
+   * When the next service starts its tasks after `now` (epoch ms), for a simulated clock that jumps to
+   * it; undefined when none is starting on a timer (services that start on looks never are).
+   */
+  nextChangeAt(now = this.#now()): number | undefined {
+    let next: number | undefined;
+    for (const service of this.#state.services) {
+      if (service.deletedAt !== undefined && service.deletedAt <= now) continue;
+      const readyAt = this.#readyAt(service);
+      if (readyAt > now && Number.isFinite(readyAt) && (next === undefined || readyAt < next)) next = readyAt;
+    }
+    return next;
+  }
+
   /** Every service ever registered with what DescribeServices would say of it now, for inspection. */
   listServices(): {
     clusterName: string;

@@ -307,6 +307,12 @@ export interface LocalRuntime {
   drain(): Promise<void>;
   /** Changes how the local cloud's events are delivered from now on (and restarts their counts). Optional so fakes need not have it. */
   configureCloudEvents?(options: CloudEventOptions): void;
+  /**
+   * When the local cloud next changes on its own (a stack or resource event, a service starting),
+   * epoch ms; undefined when nothing is under way. For a benchmark's simulated clock. Optional so
+   * fakes need not have it.
+   */
+  nextCloudChangeAt?(): number | undefined;
   /** The local cloud's events since the runtime opened or was last configured: emitted, dropped, delivered (duplicates count twice). */
   cloudEventCounts?(): CloudEventCounts;
   injectFault(fault: InjectedFault): void;

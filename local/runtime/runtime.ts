@@ -470,6 +470,12 @@ async function open(
       cloudEvents.start();
     },
     cloudEventCounts: () => cloudEvents.counts(),
+    nextCloudChangeAt: () => {
+      const times = [cloud.cloudFormation.nextChangeAt(), cloud.ecs.nextChangeAt()].filter(
+        (time): time is number => time !== undefined,
+      );
+      return times.length === 0 ? undefined : Math.min(...times);
+    },
 
     close: () => (closing ??= shutDown()),
   };

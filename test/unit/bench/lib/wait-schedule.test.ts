@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   loopCount,
   servicesLoopWaits,
   stackLoopWaits,
-  transitionsPerLoopPass,
+  transitionsPerExtraLook,
 } from '../../../../bench/lib/wait-schedule.ts';
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+import type { HistoryEntry } from '../../../../local/workflow-runner.ts';
 
 describe("the loops' wait schedules", () => {
   it('stack loop: 30, 45 then 60 s', () => {
@@ -40,36 +36,34 @@ describe('loopCount', () => {
   });
 });
 
-describe('transitionsPerLoopPass', () => {
-  /**
-   * The states one polling pass goes through from a loop's waiting state back to it: a waiting
-   * (Await) state's pass is its fallback look (the state its caught States.Timeout goes to), then
-   * Next and Default.
-   */
-  function passLength(definitionFile: string, waitState: string): number {
-    const definition = JSON.parse(readFileSync(join(projectRoot, 'statemachines', definitionFile), 'utf8')) as {
-      States: Record<string, { Next?: string; Default?: string; Catch?: { ErrorEquals: string[]; Next: string }[] }>;
-    };
-    let state = waitState;
-    for (let visited = 1; visited <= 10; visited += 1) {
-      const current = definition.States[state];
-      const fallback =
-        state === waitState
-          ? current?.Catch?.find((catcher) => catcher.ErrorEquals.includes('States.Timeout'))?.Next
-          : undefined;
-      const next = fallback ?? current?.Next ?? current?.Default;
-      if (next === undefined) throw new Error(`${state} in ${definitionFile} has no Next or Default`);
-      if (next === waitState) return visited;
-      state = next;
-    }
-    throw new Error(`no loop back to ${waitState} in ${definitionFile}`);
-  }
+describe('transitionsPerExtraLook', () => {
+  const entered = (state: string): HistoryEntry => ({ type: 'StateEntered', state, at: 0 });
+  const exited = (state: string): HistoryEntry => ({ type: 'StateExited', state, at: 0 });
+  const isLook = (entry: HistoryEntry) => entry.state === 'Look';
 
-  it.each([
-    ['onboarding.asl.json', 'WaitForTenantStacks'],
-    ['onboarding.asl.json', 'WaitForTenantServices'],
-    ['offboarding.asl.json', 'WaitForStackDeletion'],
-  ])('is the number of states of one pass of %s %s', (file, waitState) => {
-    expect(passLength(file, waitState)).toBe(transitionsPerLoopPass);
+  it("counts the billed states between the loop's first and last look, per look after the first", () => {
+    const history = [
+      entered('Before'),
+      entered('Look'),
+      exited('Look'),
+      entered('Ready?'),
+      entered('Wait'),
+      entered('Look'),
+      { type: 'StateRetried', state: 'Look', at: 0 } as HistoryEntry,
+      exited('Look'),
+      entered('Ready?'),
+      entered('Wait'),
+      entered('Look'),
+      entered('Ready?'),
+      entered('After'),
+    ];
+
+    // Second pass: Ready?, Wait, Look; third: Ready?, Wait, Look and a retry (billed): 7 over 2 looks.
+    expect(transitionsPerExtraLook(history, isLook)).toBe(3.5);
+  });
+
+  it('is undefined for a loop that looked once or never', () => {
+    expect(transitionsPerExtraLook([entered('Look'), entered('After')], isLook)).toBeUndefined();
+    expect(transitionsPerExtraLook([entered('After')], isLook)).toBeUndefined();
   });
 });

@@ -6,11 +6,13 @@ import {
   comparisonSection,
   costSection,
   overheadSection,
+  scaleSection,
   scaleUnderLoadSection,
 } from '../../../../bench/report/summary-sections.ts';
 import { modelScriptBurst, modelScriptRun } from '../../../../bench/sections/comparison.ts';
 import { realisticDurations, type WorkflowFigures } from '../../../../bench/sections/cost.ts';
 import type { OverheadResult } from '../../../../bench/sections/overhead.ts';
+import type { ScaleFigures } from '../../../../bench/sections/scale.ts';
 
 const run: WorkflowFigures = {
   tier: 'basic',
@@ -89,7 +91,7 @@ describe('comparisonSection', () => {
   const comparison = {
     script: [modelScriptRun('basic', 'onboarding', 0)],
     scriptBurst: modelScriptBurst(1000, 300),
-    orchestratorBurst: modelBurst({ siloTenants: 667, slots: 20, stackSeconds: 300 }),
+    orchestratorBurst: modelBurst({ siloTenants: 667, slots: 20, stackSeconds: 300, transitionsPerLook: 3 }),
   };
 
   it('does not call the cost column measured', () => {
@@ -210,5 +212,45 @@ describe('scaleUnderLoadSection', () => {
       'The load added failures beyond those of the same burst without it: 26 × CheckTenantStacks: StackTimeout.',
     );
     expect(more).not.toContain('× the 138.6 s');
+  });
+});
+
+describe('scaleSection', () => {
+  const scaleRun = (tenants: number, seconds: number, baselineRoundTripMs?: number): ScaleFigures => ({
+    tenants,
+    timings: { createMs: 20, deleteMs: 20, startMs: 0, waitMs: 10 },
+    routeListeners: { count: 11, capacity: 99 },
+    seconds,
+    deadlineSeconds: 120,
+    finished: true,
+    succeeded: tenants,
+    failed: 0,
+    unfinished: 0,
+    failures: {},
+    failureCauses: {},
+    throughputPerSecond: tenants / seconds,
+    peakRssMiB: 100,
+    maxRssMiB: 100,
+    retries: {},
+    sdkCallsPerTenant: {},
+    failedConditionalWritesPerTenant: 0,
+    sdkErrors: {},
+    ...(baselineRoundTripMs === undefined ? {} : { baselineRoundTripMs }),
+  });
+
+  it("gives each run's time per tenant in round trips of its own baseline, and a dash without one", () => {
+    const text = scaleSection({
+      runs: [scaleRun(10, 2, 2), scaleRun(100, 12.5, 2.5), scaleRun(300, 30)],
+      growthExponent: 0.9,
+      growthExponentInRoundTrips: 0.85,
+      fit: { slope: 0.1, intercept: 1, r2: 0.99 },
+    });
+
+    expect(text).toContain('Per tenant, in DynamoDB round trips');
+    // 2 s over 10 tenants is 200 ms per tenant, 100 round trips of 2 ms.
+    expect(text).toMatch(/\| 10 \| 2\.0 s \|.*\| 100\.0 \(2\.00 ms\) \|/);
+    expect(text).toMatch(/\| 100 \| 12\.5 s \|.*\| 50\.0 \(2\.50 ms\) \|/);
+    expect(text).toMatch(/\| 300 \| 30\.0 s \|.*\| — \|/);
+    expect(text).toContain('k = 0.90 on seconds, 0.85 on time in round trips');
   });
 });

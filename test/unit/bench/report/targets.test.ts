@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { workflowCost } from '../../../../bench/lib/pricing.ts';
+import { prices, workflowCost } from '../../../../bench/lib/pricing.ts';
 import {
   coldStartTargets,
   costTargets,
   costWithLooks,
+  costWithTransitions,
+  extraLookCost,
   growingCalls,
   overheadTargets,
   scaleTargets,
   scaleUnderLoadTargets,
-  stackLookCost,
   targets,
 } from '../../../../bench/report/targets.ts';
 import type { BundleFigures, ColdStartResult } from '../../../../bench/sections/cold-start.ts';
@@ -17,7 +18,12 @@ import type { OverheadFigures } from '../../../../bench/sections/overhead.ts';
 import { scaleUnderLoad } from '../../../../bench/report/results.ts';
 import type { ScaleFigures } from '../../../../bench/sections/scale.ts';
 
-function onboarding(transitions: number, stackLooks: number | undefined, waitSeconds: number[] = []): WorkflowFigures {
+function onboarding(
+  transitions: number,
+  stackLooks: number | undefined,
+  waitSeconds: number[] = [],
+  transitionsPerExtraLook = 3,
+): WorkflowFigures {
   const usage = {
     stateTransitions: transitions,
     lambdaInvocations: 10,
@@ -45,7 +51,16 @@ function onboarding(transitions: number, stackLooks: number | undefined, waitSec
     loops:
       stackLooks === undefined
         ? []
-        : [{ loop: 'stack', readySeconds: 360, looks: stackLooks, expectedLooks: stackLooks, waitSeconds }],
+        : [
+            {
+              loop: 'stack',
+              readySeconds: 360,
+              looks: stackLooks,
+              expectedLooks: stackLooks,
+              waitSeconds,
+              transitionsPerExtraLook,
+            },
+          ],
     handlerLogBytes: 0,
     stepFunctionsLogBytes: 0,
     platformLogBytes: 0,
@@ -54,25 +69,34 @@ function onboarding(transitions: number, stackLooks: number | undefined, waitSec
 }
 
 describe('costTargets', () => {
+  const premiumLimit = targets.costPerPremiumOnboardingDollars;
+
   it('passes a cheap onboarding without explanation, and says the figure is counts × list prices', () => {
-    const [check] = costTargets({ durations: {} as never, runs: [onboarding(8, undefined)] });
+    const [check, premium] = costTargets({ durations: {} as never, runs: [onboarding(8, undefined)] });
 
     expect(check).toMatchObject({ met: true });
     expect(check?.target).toContain('local counts × list prices');
     expect(check?.why).toBeUndefined();
+    expect(premium).toMatchObject({
+      met: true,
+      target: `cost per premium onboarding < $0.000450 (local counts × list prices)`,
+    });
   });
 
-  it("explains a missed target with this run's loop and waits, and prices one look", () => {
-    // Waits no schedule of the code produces: the text must come from the run, not from the code.
-    const run = onboarding(42, 10, [7, 9, 11, 13, 17, 19, 23, 29, 31]);
+  it("explains a missed target with this run's loop, its waits and the transitions it counted per look", () => {
+    // Waits and a pass length no schedule or definition of the code produces: the text must come from the run.
+    const run = onboarding(42, 10, [7, 9, 11, 13, 17, 19, 23, 29, 31], 5);
 
     const [check] = costTargets({ durations: {} as never, runs: [run] });
 
     expect(check?.met).toBe(false);
     expect(check?.why).toContain('looked 10 times over the 360 s');
     expect(check?.why).toContain('waits of 7, 9, 11, 13, 17, 19, 23, 29, 31 s');
+    expect(check?.why).toContain('5 transitions and a Lambda request each, counted in this run');
     expect(check?.why).toContain('The largest line is Step Functions (42 billed transitions)');
-    expect(costWithLooks(run, 1)).toBeCloseTo(run.cost.total - 9 * stackLookCost(), 12);
+    const perLook = 5 * prices.stepFunctionsTransition.dollars + prices.lambdaRequest.dollars;
+    expect(extraLookCost(run.loops[0]!)).toBeCloseTo(perLook, 12);
+    expect(costWithLooks(run, 1)).toBeCloseTo(run.cost.total - 9 * perLook, 12);
     expect(check?.closeTheGap).toContain(`would cost $${costWithLooks(run, 1).toFixed(6)}, which meets the target`);
   });
 
@@ -80,6 +104,40 @@ describe('costTargets', () => {
     const [check] = costTargets({ durations: {} as never, runs: [onboarding(60, 3, [30, 45])] });
 
     expect(check?.closeTheGap).toContain('still misses the target');
+  });
+
+  it('makes no loop claim when the run did not count the transitions of a look', () => {
+    const run = onboarding(42, 10, [30, 45], 3);
+    const withoutCount = { ...run, loops: run.loops.map(({ transitionsPerExtraLook: _, ...loop }) => loop) };
+
+    const [check] = costTargets({ durations: {} as never, runs: [withoutCount] });
+
+    expect(check?.why).not.toContain('stack loop');
+    expect(costWithLooks(withoutCount, 1)).toBe(run.cost.total);
+    expect(check?.closeTheGap).toBe('Lower the largest line, Step Functions (42 billed transitions).');
+  });
+
+  it('checks the premium onboarding against its own limit, priced at the transitions target', () => {
+    const run = onboarding(33, 8, [30, 45, 60, 60, 60, 60, 60]);
+
+    const premium = costTargets({ durations: {} as never, runs: [run] }).at(-1);
+
+    expect(run.cost.total).toBeGreaterThan(premiumLimit);
+    expect(premium?.met).toBe(false);
+    expect(premium?.measured).toBe(`$${run.cost.total.toFixed(6)} (33 billed transitions)`);
+    const atTarget = costWithTransitions(run, targets.premiumTransitions);
+    expect(atTarget).toBeCloseTo(run.cost.total - 18 * prices.stepFunctionsTransition.dollars, 12);
+    expect(premium?.closeTheGap).toBe(
+      `At 15 billed transitions (the transitions target) instead of 33, the run would cost $${atTarget.toFixed(6)}, which ${atTarget < premiumLimit ? 'meets' : 'still misses'} the target.`,
+    );
+  });
+
+  it('has no premium check when the run onboarded no premium tenant', () => {
+    const basic = { ...onboarding(8, undefined), tier: 'basic' as const };
+
+    expect(costTargets({ durations: {} as never, runs: [basic] }).map((check) => check.target)).toEqual([
+      'cost per basic onboarding < $0.001000 (local counts × list prices)',
+    ]);
   });
 });
 
@@ -207,6 +265,24 @@ describe('scaleTargets', () => {
 
     expect(checks.map((check) => check.met)).toEqual([true, true]);
     expect(checks.every((check) => check.target.includes('local runtime'))).toBe(true);
+  });
+
+  it('judges linearity on time in round trips when every run has its baseline, and says so', () => {
+    const [, linear] = scaleTargets({
+      runs: [run(10, 1), run(1000, 400)],
+      growthExponent: 1.3,
+      growthExponentInRoundTrips: 1.01,
+    });
+    const [, onSeconds] = scaleTargets({ runs: [run(10, 1), run(1000, 400)], growthExponent: 1.3 });
+
+    expect(linear?.met).toBe(true);
+    expect(linear?.measured).toContain(
+      'k = 1.01 over the runs without failures (10, 1000 tenants), on time in DynamoDB round trips timed before each run; on seconds k = 1.30',
+    );
+    expect(onSeconds?.met).toBe(false);
+    expect(onSeconds?.measured).toContain(
+      'k = 1.30 over the runs without failures (10, 1000 tenants), on seconds (no baseline in these runs)',
+    );
   });
 
   it('explains failures from the figures only: the failures, their cause, the calls that grow', () => {
