@@ -51,8 +51,10 @@ export async function createTables(endpoint: string, names: { registry: string; 
     [
       names.registry,
       tableDefinitions.registry,
-      // The registry's tenant list, as infra/constructs/orchestrator-tables.ts creates it. dynalite keeps
-      // it sparse and refuses ConsistentRead on it, as DynamoDB does (functions/shared/registry/tenant-pages.ts).
+      // The registry's tenant list, as infra/constructs/orchestrator-tables.ts creates it. dynalite keeps it
+      // sparse, returns only the projected attributes and refuses ConsistentRead on it, as DynamoDB does:
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reading
+      // (test/unit/functions/shared/registry/tenant-pages.test.ts checks all three).
       [
         {
           IndexName: tenantList.indexName,
