@@ -1,8 +1,8 @@
 /**
  * The rollout's registry steps (statemachines/rollout.asl.json): `plan` pages through the registry's
- * tenant list (a Query of its index, tenant-pages.ts) once and keeps only counts (how many tenants each wave updates, how many are skipped or
- * already on the version), and `next-batch` takes the next page of a wave's tenants from the
- * wave's cursor. Both select tenants with the dry run's rule (functions/rollout/plan.ts
+ * tenant list (a Query of its index, tenant-pages.ts) once and keeps only counts (how many tenants
+ * each wave updates, how many are skipped or already on the version), and `next-batch` takes the
+ * next page of a wave's tenants from the wave's cursor. Both select tenants with the dry run's rule (functions/rollout/plan.ts
  * `selectTenant`), reading the list as it is now (eventually consistent: each tenant's start reads
  * its record again, consistently), so a tenant pinned or updated meanwhile is left alone. Read-only.
  */
