@@ -77,7 +77,9 @@ export type Command =
   | { readonly kind: 'resources'; readonly json: boolean }
   | { readonly kind: 'reset' }
   /** One test tenant per tier onboarded and offboarded on a deployed stack (cli/aws/smoke.ts). */
-  | { readonly kind: 'smoke'; readonly json: boolean; readonly tier?: string; readonly aws: AwsTarget };
+  | { readonly kind: 'smoke'; readonly json: boolean; readonly tier?: string; readonly aws: AwsTarget }
+  /** Once after deploying the release that added the tenant list: list the older tenant records (cli/aws/commands.ts). */
+  | { readonly kind: 'index-tenants'; readonly aws: AwsTarget };
 
 /** The commands that only read the state: they run at once on the last saved state, even while another command runs. */
 export function readsOnly(command: Command): boolean {
@@ -183,6 +185,7 @@ const commandShapes: Record<CommandName, { readonly options: readonly OptionName
   resources: { options: ['json'] },
   reset: { options: [] },
   smoke: { options: ['json', 'tier', ...awsOptions] },
+  'index-tenants': { options: [...awsOptions] },
 };
 
 function isCommandName(value: string): value is CommandName {
@@ -402,6 +405,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
       if (target.aws === undefined)
         throw new UsageError('smoke tests a deployed stack: add --aws [--stack NAME] [--region REGION]');
       return { kind: 'smoke', json, ...(values.tier !== undefined ? { tier: values.tier } : {}), aws: target.aws };
+    case 'index-tenants':
+      if (target.aws === undefined)
+        throw new UsageError(
+          'index-tenants lists the tenant records of a deployed stack (the local runtime does it on its own): add --aws [--stack NAME] [--region REGION]',
+        );
+      return { kind: 'index-tenants', aws: target.aws };
     case 'drift': {
       const changes = driftChanges.filter((change) => values[change] === true);
       if (changes.length !== 1)
@@ -452,6 +461,9 @@ Commands:
                                 smoke-TIER-..., names "smoke test ..."), wait for the replies
                                 on the stack's reply queue (deploy with replyQueue: true), show
                                 how long each took, offboard them; exit 0 only if all succeeded
+  index-tenants --aws           once, after deploying the release that added the registry's
+                                tenant list: puts the tenant records older releases wrote on
+                                it and marks it complete (a rollout refuses to plan before)
   tenants                       the tenant registry: id, name, tier, isolation, status, route
   executions                    every execution with its status and where it failed
   fleet                         every live tenant's isolation model, tier, template version,
@@ -476,7 +488,8 @@ Commands:
                                 and a health gate (services stable, no named alarm in ALARM)
                                 after each wave; too many failed tenants or a failed gate
                                 halts it and rolls the wave back (exit 1); pinned and
-                                suspended tenants are skipped, tenants already on VERSION
+                                suspended tenants and tenants with a tier change in flight
+                                are skipped, tenants already on VERSION
                                 left alone, so running it again resumes; --dry-run: the plan
   drift --tenant ID|NAME --delete-rule | --delete-stack | --scale-to-zero
                                 change a tenant's resources in the simulated account behind
@@ -513,15 +526,16 @@ Options:
   --aws [--stack NAME] [--region REGION]
                                 act on a deployed orchestrator instead: tenants, executions,
                                 fleet, history, pin, unpin, dead-letters, onboard, offboard,
-                                suspend, resume, send, replay, redrive, smoke. Its stack's
-                                outputs name the registry, the workflows and the queues
-                                (default stack TenantOrchestrator; credentials and region from
-                                the environment, as for the AWS CLI). Work starts through the
-                                admission code with StartExecution, spelled as the stack's
-                                request rules accept it, never by putting a request on the
-                                shared bus; replies go to the control plane and are not shown.
-                                redrive uses Step Functions' RedriveExecution; replay starts a
-                                new execution with the failed one's input; --fail is local only
+                                suspend, resume, send, replay, redrive, smoke, index-tenants.
+                                Its stack's outputs name the registry, the workflows and the
+                                queues (default stack TenantOrchestrator; credentials and
+                                region from the environment, as for the AWS CLI). Work starts
+                                through the admission code with StartExecution, spelled as the
+                                stack's request rules accept it, never by putting a request on
+                                the shared bus; replies go to the control plane and are not
+                                shown. redrive uses Step Functions' RedriveExecution; replay
+                                starts a new execution with the failed one's input; --fail is
+                                local only
   -h, --help                    show this text
 
 Exit codes:

@@ -215,7 +215,10 @@ export async function reset(context: CliContext): Promise<ExitCode> {
 }
 
 /** A command that runs against the local runtime (help and `dead-letters --aws` are answered without one). */
-export type RuntimeCommand = Exclude<Command, { kind: 'help' } | { kind: 'dead-letters-aws' } | { kind: 'smoke' }>;
+export type RuntimeCommand = Exclude<
+  Command,
+  { kind: 'help' } | { kind: 'dead-letters-aws' } | { kind: 'smoke' } | { kind: 'index-tenants' }
+>;
 
 /** Runs one parsed command. */
 export async function runCommand(context: CliContext, command: RuntimeCommand): Promise<ExitCode> {

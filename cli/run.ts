@@ -158,7 +158,8 @@ async function run(
     return ExitCode.ok;
   }
   if (command.kind === 'dead-letters-aws') return dependencies.redriveAws(command.argv, output);
-  if (command.kind === 'smoke') return dependencies.runAws({ output, tenantNames: new Map(), program }, command);
+  if (command.kind === 'smoke' || command.kind === 'index-tenants')
+    return dependencies.runAws({ output, tenantNames: new Map(), program }, command);
   const aws = awsCommandOf(command);
   if (aws !== undefined) return dependencies.runAws({ output, tenantNames: new Map(), program }, aws);
   if (startsWithoutWaiting(command) && dependencies.background === undefined) {

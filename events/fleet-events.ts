@@ -65,7 +65,7 @@ export const RolloutWaveDetailSchema = z.object({
   outcome: z.enum(['completed', 'halted']),
   /** Halted only: too many failed tenants (`failures`) or the health gate (`gate`). */
   reason: z.enum(['failures', 'gate']).optional(),
-  /** The wave's tenants by outcome (`unchanged`: already on the version; `skipped`: pinned, suspended... when their turn came). */
+  /** The wave's tenants by outcome (`unchanged`: already on the version; `skipped`: pinned, suspended, a tier change in flight... when their turn came). */
   tenants: z.object({
     updated: z.number().int().nonnegative(),
     unchanged: z.number().int().nonnegative(),

@@ -325,7 +325,8 @@ export class TenantOrchestrator extends Construct {
       settings,
       logRetention,
       targets: {
-        registry: this.tables.registry,
+        registry: this.tables.registryItems,
+        tenantListArn: this.tables.tenantListArn,
         idempotency: this.tables.idempotency,
         bus: this.bus,
         applicationPlaneSource: this.contract.applicationPlaneSource,

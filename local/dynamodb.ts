@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
+  type CreateTableInput,
   DeleteTableCommand,
   DynamoDBClient,
   ResourceInUseException,
@@ -45,18 +46,39 @@ export async function createTables(endpoint: string, names: { registry: string; 
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const specs: [string, { partitionKey: string; sortKey?: string }][] = [
-    [names.registry, tableDefinitions.registry],
-    [names.idempotency, tableDefinitions.idempotency],
+  const { tenantList } = tableDefinitions.registry;
+  const specs: [string, { partitionKey: string; sortKey?: string }, CreateTableInput['GlobalSecondaryIndexes']][] = [
+    [
+      names.registry,
+      tableDefinitions.registry,
+      // The registry's tenant list, as infra/constructs/orchestrator-tables.ts creates it. dynalite keeps it
+      // sparse, returns only the projected attributes and refuses ConsistentRead on it, as DynamoDB does:
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reading
+      // (test/unit/functions/shared/registry/tenant-pages.test.ts checks all three).
+      [
+        {
+          IndexName: tenantList.indexName,
+          KeySchema: [
+            { AttributeName: tenantList.partitionKey, KeyType: 'HASH' },
+            { AttributeName: tenantList.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...tenantList.projectedAttributes] },
+        },
+      ],
+    ],
+    [names.idempotency, tableDefinitions.idempotency, undefined],
   ];
   try {
-    for (const [TableName, keys] of specs) {
+    for (const [TableName, keys, indexes] of specs) {
       const keySchema = [{ AttributeName: keys.partitionKey, KeyType: 'HASH' as const }];
       const attributes = [{ AttributeName: keys.partitionKey, AttributeType: 'S' as const }];
       if (keys.sortKey) {
         keySchema.push({ AttributeName: keys.sortKey, KeyType: 'RANGE' as never });
         attributes.push({ AttributeName: keys.sortKey, AttributeType: 'S' });
       }
+      for (const index of indexes ?? [])
+        for (const { AttributeName } of index.KeySchema ?? [])
+          if (AttributeName !== undefined) attributes.push({ AttributeName, AttributeType: 'S' });
       try {
         await client.send(
           new CreateTableCommand({
@@ -64,6 +86,7 @@ export async function createTables(endpoint: string, names: { registry: string; 
             KeySchema: keySchema,
             AttributeDefinitions: attributes,
             BillingMode: 'PAY_PER_REQUEST',
+            ...(indexes !== undefined ? { GlobalSecondaryIndexes: indexes } : {}),
           }),
         );
       } catch (error) {

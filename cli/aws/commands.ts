@@ -1,7 +1,7 @@
 /**
  * Commands against a deployed orchestrator (`--aws [--stack NAME] [--region R]`): the listings
  * `tenants`, `executions`, `fleet` and `history`, read from the stack's registry table and workflows
- * (read-model.ts), and `pin` / `unpin`; the same tables, `--json` and exit codes as on the local
+ * (read-model.ts), `pin` / `unpin` and `index-tenants`; the same tables, `--json` and exit codes as on the local
  * runtime. Credentials and region come from the environment, as for the AWS CLI.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +22,7 @@ import {
 } from '../commands.ts';
 import type { CliContext } from '../context.ts';
 import { setTenantPinned } from '../../functions/shared/registry/pins.ts';
+import { backfillTenantList } from '../../functions/shared/registry/tenant-list.ts';
 import { ExitCode, InputError } from '../exit-codes.ts';
 import { visibleText } from '../format.ts';
 import { driftChecksStarted, printFindings, printFleet } from '../fleet.ts';
@@ -63,6 +64,7 @@ export type AwsCommand =
       readonly detectDrift: boolean;
       readonly aws: AwsTarget;
     }
+  | { readonly kind: 'index-tenants'; readonly aws: AwsTarget }
   | AwsRolloutCommand
   | StartCommand;
 
@@ -254,6 +256,18 @@ export async function runAwsCommand(
       }
       case 'reconcile':
         return await reconcileDeployment(context, deployment, command);
+      case 'index-tenants': {
+        // Once after the upgrade that added the tenant list (docs/operate.md "Upgrade"); again is harmless.
+        const { listed, readyAt } = await backfillTenantList(
+          deployment.registryTableName,
+          new Date(),
+          clients.documents,
+        );
+        context.output.line(
+          `put ${listed} tenant record${listed === 1 ? '' : 's'} of earlier releases on the tenant list of ${deployment.stackName}; the list is complete since ${readyAt}`,
+        );
+        return ExitCode.ok;
+      }
       case 'rollout':
         return await runAwsRollout(context, clients, deployment, command);
       case 'executions': {

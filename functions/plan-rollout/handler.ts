@@ -1,14 +1,20 @@
 /**
- * The rollout's registry steps (statemachines/rollout.asl.json): `plan` pages through the whole
- * registry once and keeps only counts (how many tenants each wave updates, how many are skipped or
- * already on the version), and `next-batch` takes the next page of a wave's tenants from the
- * wave's cursor. Both select tenants with the dry run's rule (functions/rollout/plan.ts
- * `selectTenant`), reading the registry as it is now, so a tenant pinned or updated meanwhile is
- * left alone. Read-only.
+ * The rollout's registry steps (statemachines/rollout.asl.json): `plan` pages through the registry's
+ * tenant list (a Query of its index, tenant-pages.ts) once and keeps only counts (how many tenants
+ * each wave updates, how many are skipped or already on the version), and `next-batch` takes the
+ * next page of a wave's tenants from the wave's cursor. Both select tenants with the dry run's rule (functions/rollout/plan.ts
+ * `selectTenant`), reading the list as it is now (eventually consistent: each tenant's start reads
+ * its record again, consistently), so a tenant pinned or updated meanwhile is left alone. Read-only.
  */
 import { readPublishedTemplates, readRegistryTableName } from '../shared/config/environment.ts';
-import { cursorAfterTenant, readTenantPage, type RegistryCursor } from '../shared/registry/tenant-pages.ts';
-import { InvalidStepInputError } from '../shared/step/errors.ts';
+import { isTenantListReady } from '../shared/registry/tenant-list.ts';
+import {
+  cursorAfterTenant,
+  type ListedTenant,
+  readTenantPage,
+  type RegistryCursor,
+} from '../shared/registry/tenant-pages.ts';
+import { ConfigurationError, InvalidStepInputError } from '../shared/step/errors.ts';
 import { createLogger, stepHandler } from '../shared/step/handler.ts';
 import { selectTenant, type SkippedTenant, waveEnds } from '../rollout/plan.ts';
 import {
@@ -25,7 +31,7 @@ const logger = createLogger('plan-rollout');
 const registryTableName = readRegistryTableName();
 const published = readPublishedTemplates();
 
-/** Records a plan reads per Scan call: the plan keeps counts only, so it reads in larger pages. */
+/** Records a plan reads per Query call: the plan keeps counts only, so it reads in larger pages. */
 const planPageSize = 1000;
 
 type PlanRolloutEvent =
@@ -36,6 +42,10 @@ async function plan(rollout: RolloutInput): Promise<RolloutState> {
   if (!(published.versions[rollout.model] ?? []).includes(rollout.version))
     throw new InvalidStepInputError(
       `${rollout.model} ${rollout.version} is not a published template version; published: ${(published.versions[rollout.model] ?? []).join(', ') || 'none'}`,
+    );
+  if (!(await isTenantListReady(registryTableName)))
+    throw new ConfigurationError(
+      'the registry has no complete tenant list yet: run `index-tenants --aws` once after deploying this release (docs/operate.md, "Upgrade: the tenant list")',
     );
   let cursor: RegistryCursor | undefined;
   let toUpdate = 0;
@@ -88,12 +98,12 @@ async function nextBatch(state: RolloutState): Promise<RolloutState> {
   let exhausted = false;
   for (;;) {
     const page = await readTenantPage(registryTableName, cursor);
-    let last: string | undefined;
+    let last: ListedTenant | undefined;
     for (const record of page.records) {
       if (selectTenant(record, rollout).kind !== 'update') continue;
       tenantIds.push(record.tenantId);
       if (tenantIds.length === wanted) {
-        last = record.tenantId;
+        last = record;
         break;
       }
     }

@@ -10,6 +10,7 @@
  * at least one tenant, waves that would be empty are dropped, and the last wave always reaches
  * every selected tenant (a list that does not end at 100% gets it added, and the plan shows it).
  */
+import { compareTenantListOrder } from '../shared/registry/keys.ts';
 import type { TenantRecord } from '../shared/registry/tenants.ts';
 import { TenantStatus } from '../shared/registry/tenants.ts';
 
@@ -19,8 +20,12 @@ export type WaveSize = { readonly count: number } | { readonly percent: number }
 /** A wave's failure threshold (`--max-failures`): more failed tenants than this halts the rollout. */
 export type FailureThreshold = { readonly count: number } | { readonly percent: number };
 
-/** Why a selected tenant is left out of every wave. */
-export type SkipReason = 'pinned' | 'suspended' | 'offboarding' | 'not-onboarded';
+/**
+ * Why a selected tenant is left out of every wave. `tier-change`: a tier change is in flight (its
+ * record is kept until the change finishes, also when it failed and waits for a redrive); an update
+ * of the template version would be refused until then.
+ */
+export type SkipReason = 'pinned' | 'suspended' | 'offboarding' | 'not-onboarded' | 'tier-change';
 
 /** The rollout's options, as the CLI and the workflow take them. */
 export interface RolloutOptions {
@@ -153,8 +158,12 @@ export interface RolloutPlan {
   readonly alreadyOnTarget: string[];
 }
 
-function skipReason(record: TenantRecord): SkipReason | undefined {
+/** What the selection reads of a tenant record: what the registry's tenant list holds of it. */
+export type SelectableTenant = Pick<TenantRecord, 'tenantId' | 'status' | 'tier' | 'plan' | 'pinned' | 'tierChange'>;
+
+function skipReason(record: SelectableTenant): SkipReason | undefined {
   if (record.status === TenantStatus.offboarding) return 'offboarding';
+  if (record.tierChange !== undefined) return 'tier-change';
   if (
     record.status === TenantStatus.suspended ||
     record.status === TenantStatus.suspending ||
@@ -181,13 +190,16 @@ export type TenantSelector = Pick<RolloutOptions, 'model' | 'version' | 'tier' |
  * What a rollout does with `record`: the one rule the plan, the workflow's paging step and its
  * per-tenant start share, so the dry run and the rollout agree on every tenant.
  */
-export function selectTenant(record: TenantRecord, selector: TenantSelector): TenantSelection {
+export function selectTenant(record: SelectableTenant, selector: TenantSelector): TenantSelection {
   if (record.status === TenantStatus.deleted) return { kind: 'not-selected' };
-  if (record.plan?.isolationModel !== selector.model) return { kind: 'not-selected' };
+  // A tier change in flight counts on both sides: the model and tier the tenant has, and the ones it moves to.
+  const { from, to } = record.tierChange ?? {};
+  const models = [record.plan?.isolationModel, from?.isolationModel, to?.isolationModel];
+  if (!models.some((model) => model === selector.model)) return { kind: 'not-selected' };
   if (selector.tenantIds !== undefined && !selector.tenantIds.includes(record.tenantId))
     return { kind: 'not-selected' };
-  if (selector.tier !== undefined && (record.plan?.tier ?? record.tier) !== selector.tier)
-    return { kind: 'not-selected' };
+  const tiers = [record.plan?.tier ?? record.tier, from?.tier, to?.tier];
+  if (selector.tier !== undefined && !tiers.includes(selector.tier)) return { kind: 'not-selected' };
   const reason = skipReason(record);
   if (reason !== undefined) return { kind: 'skipped', reason };
   if (record.plan?.templateVersion === selector.version) return { kind: 'on-target' };
@@ -203,7 +215,9 @@ export function planRollout(records: readonly TenantRecord[], options: RolloutOp
   if (options.tenantIds !== undefined) {
     const known = new Set(
       records
-        .filter((record) => record.status !== TenantStatus.deleted && record.plan?.isolationModel === options.model)
+        .filter(
+          (record) => selectTenant(record, { model: options.model, version: options.version }).kind !== 'not-selected',
+        )
         .map((record) => record.tenantId),
     );
     const unknown = options.tenantIds.filter((tenantId) => !known.has(tenantId));
@@ -212,9 +226,8 @@ export function planRollout(records: readonly TenantRecord[], options: RolloutOp
         `--tenants names ${unknown.length} tenant(s) that are not live ${options.model} tenants: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`,
       );
   }
-  const selected = [...records].sort(
-    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.tenantId.localeCompare(b.tenantId),
-  );
+  // The tenant list's order, in which the workflow takes them too.
+  const selected = [...records].sort(compareTenantListOrder);
   const skipped: SkippedTenant[] = [];
   const alreadyOnTarget: string[] = [];
   const toUpdate: string[] = [];

@@ -208,7 +208,7 @@ export interface TenantResult {
   readonly tenantId: string;
   /**
    * `updated`: on the version asked for now, by this rollout's update; `unchanged`: it already
-   * was; `skipped`: left alone (pinned, suspended, offboarded...); `failed`: its update failed.
+   * was; `skipped`: left alone (pinned, suspended, a tier change in flight, offboarded...); `failed`: its update failed.
    */
   readonly outcome: 'updated' | 'unchanged' | 'skipped' | 'failed';
   /** `updated` only: the version it had before, which a rollback returns it to. */

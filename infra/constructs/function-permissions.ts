@@ -8,13 +8,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { fleetEventSource } from '../../events/fleet-events.ts';
 import { managedByTag } from '../../functions/shared/aws/listener-rules.ts';
+import { tenantListReadyKey } from '../../functions/shared/registry/keys.ts';
 import { tenantLogGroupPrefix } from '../tenant-templates/tenant-template-stack.ts';
 import type { FunctionDirectory } from './function-environment.ts';
 import { accountArn, acknowledgeWildcardResource } from './nag.ts';
 
 /** The resources the functions act on. */
 export interface FunctionTargets {
+  /** The registry table: a grant on it covers its items, not its index. */
   readonly registry: dynamodb.ITable;
+  /** The registry's tenant list index (functions/shared/registry/tenant-pages.ts). */
+  readonly tenantListArn: string;
   readonly idempotency: dynamodb.ITable;
   readonly bus: events.IEventBus;
   /** The `source` replies are sent with; PutEvents is limited to it. */
@@ -450,8 +454,17 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
   },
   'plan-rollout': {
     grant: (role, targets) => {
-      // The registry has no index listing tenants: a consistent Scan, page by page (tenant-pages.ts).
-      targets.registry.grant(role, 'dynamodb:Scan');
+      // Query on the tenant list only, page by page (tenant-pages.ts), and GetItem of the item that says the
+      // list is complete (tenant-list.ts): the dynamodb:LeadingKeys condition limits GetItem to that item's
+      // partition key, so the step reads no tenant record through the table itself.
+      // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+      iam.Grant.addToPrincipal({ grantee: role, actions: ['dynamodb:Query'], resourceArns: [targets.tenantListArn] });
+      iam.Grant.addToPrincipal({
+        grantee: role,
+        actions: ['dynamodb:GetItem'],
+        resourceArns: [targets.registry.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [tenantListReadyKey.pk] } },
+      });
     },
   },
   'rollout-executions': {

@@ -3,6 +3,7 @@
  * stack-operation slots) or the tenant records only, consistently and across pages.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { compareTenantListOrder, withoutKeys } from '../../functions/shared/registry/keys.ts';
 import type { TenantRecord } from '../../functions/shared/registry/tenants.ts';
 
 /** Every item of `tableName` (matching `filter` when given), read consistently across pages. */
@@ -30,11 +31,11 @@ export async function scanItems(
   return items;
 }
 
-/** The tenant records, oldest first, without their table keys. */
+/** The tenant records, in the tenant list's order (oldest first), without their keys. */
 export async function scanTenants(documents: DynamoDBDocumentClient, tableName: string): Promise<TenantRecord[]> {
-  const items = (await scanItems(documents, tableName, {
+  const items = await scanItems(documents, tableName, {
     expression: 'sk = :tenant',
     values: { ':tenant': 'TENANT' },
-  })) as unknown as (TenantRecord & { pk?: string; sk?: string })[];
-  return items.map(({ pk: _pk, sk: _sk, ...tenant }) => tenant).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  });
+  return items.map((item) => withoutKeys(item) as unknown as TenantRecord).sort(compareTenantListOrder);
 }

@@ -57,6 +57,7 @@ import { ExecutionStore, summaryOf, type ExecutionRecord, type StateTypes } from
 import { createFailureSweeper } from './failure-sweep.ts';
 import { FaultPlan } from './faults.ts';
 import { scanItems, scanTenants } from './registry-view.ts';
+import { backfillTenantList } from '../../functions/shared/registry/tenant-list.ts';
 import { configureRouteListeners, noteRouteListenersInForce } from './route-listeners.ts';
 import { routeSdkCalls } from './sdk-routing.ts';
 import { serviceAnswers } from './service-answers.ts';
@@ -138,6 +139,9 @@ async function open(
 
   await createTables(dynamoDb.endpoint, tables);
   await restoreTables(admin, readState(stateDirectory, StateFile.tables) ?? {});
+  // A state folder of an earlier release holds tenant records without the tenant list's keys: list them,
+  // as `index-tenants --aws` does after an upgrade in AWS (functions/shared/registry/tenant-list.ts).
+  await backfillTenantList(tables.registry, new Date(), documents);
   const makeCloud = (saved?: SavedCloud) => buildCloud(listeners, stackConfig, timings, saved);
   let cloud: LocalCloud = makeCloud(readState<SavedCloud>(stateDirectory, StateFile.cloud));
 
@@ -453,6 +457,7 @@ async function open(
       ensureOpen();
       await drain();
       await recreateTables(dynamoDb.endpoint, tables);
+      await backfillTenantList(tables.registry, new Date(), documents);
       cloud = makeCloud();
       cloudEvents.reset();
       executions.clear();

@@ -396,6 +396,64 @@ describe('tables', () => {
   });
 });
 
+describe('the tenant list', () => {
+  const { registry } = tableDefinitions;
+  const registryOf = (s: Synthesized) =>
+    resourcesOf(s, 'AWS::DynamoDB::Table').find(([, table]) =>
+      JSON.stringify(table.Properties.KeySchema).includes(`"${registry.sortKey}"`),
+    )!;
+
+  it('is a sparse index of the registry keyed by the list keys, projecting what a rollout selects by', () => {
+    const [, table] = registryOf(deploy);
+    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: registry.tenantList.indexName,
+        KeySchema: [
+          { AttributeName: registry.tenantList.partitionKey, KeyType: 'HASH' },
+          { AttributeName: registry.tenantList.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['tenantId', 'status', 'tier', 'plan', 'pinned', 'tierChange', 'createdAt'],
+        },
+      },
+    ]);
+  });
+
+  it('lets plan-rollout Query the list and GetItem only the item that says it is complete, and Scan nothing', () => {
+    const [registryLogicalId] = registryOf(deploy);
+    const { props } = functionsOf(deploy).get('plan-rollout')!;
+    const statements = statementsOfRole(deploy, props.Role['Fn::GetAtt'][0]).filter((st) =>
+      [st.Action].flat().some((action: string) => action.startsWith('dynamodb:')),
+    );
+    const tableArn = { 'Fn::GetAtt': [registryLogicalId, 'Arn'] };
+
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::Join': ['', [tableArn, `/index/${registry.tenantList.indexName}`]] },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['REGISTRY'] } },
+      }),
+    ]);
+  });
+
+  it("leaves every other function's registry grants on the table itself, none on its indexes", () => {
+    const [registryLogicalId] = registryOf(deploy);
+    for (const [service, { props }] of functionsOf(deploy)) {
+      if (service === 'plan-rollout') continue;
+      const resources = statementsOfRole(deploy, props.Role['Fn::GetAtt'][0])
+        .filter((st) => [st.Action].flat().some((action: string) => action.startsWith('dynamodb:')))
+        .flatMap((st) => [st.Resource].flat());
+      for (const resource of resources.filter((r) => JSON.stringify(r).includes(registryLogicalId)))
+        expect(resource, service).toEqual({ 'Fn::GetAtt': [registryLogicalId, 'Arn'] });
+    }
+  });
+});
+
 describe('state machines', () => {
   it('are Standard, named after the stack, with every placeholder substituted by its function', () => {
     const functions = functionsOf(deploy);

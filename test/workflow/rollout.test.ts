@@ -107,11 +107,9 @@ async function waitFor<T>(find: () => T | undefined): Promise<T> {
   }
 }
 
-/** The tenants in the order a rollout takes them: the registry's read (Scan) order. */
+/** The tenants in the order a rollout takes them: the tenant list's, oldest first (the dry run's too). */
 async function rolloutOrder(): Promise<string[]> {
-  return (await shared.runtime.registryItems())
-    .filter((item) => item.sk === 'TENANT')
-    .map((item) => String(item.tenantId));
+  return (await shared.runtime.tenants()).map((tenant) => tenant.tenantId);
 }
 
 /** The rollout's child executions (pages of waves, and rollbacks). */

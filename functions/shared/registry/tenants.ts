@@ -15,7 +15,7 @@ import { dynamoDbDocumentClient } from '../aws/clients/dynamodb.ts';
 import type { Operation } from '../../../events/contract.ts';
 import { TenantIdConflictError } from '../step/errors.ts';
 import { fenceCondition, superseded, type Fence, type LockedUpdate } from './fence.ts';
-import { caseFoldKey, completedBy, completionKey, isExpired, tenantKey } from './keys.ts';
+import { caseFoldKey, completedBy, completionKey, isExpired, tenantKey, tenantListKeys, withoutKeys } from './keys.ts';
 
 export { caseFoldKey, completionKey, tenantKey } from './keys.ts';
 
@@ -175,8 +175,8 @@ export function createRegistry(tableName: string) {
         new GetCommand({ TableName: tableName, Key: tenantKey(tenantId), ConsistentRead: true }),
       );
       if (!result.Item) return undefined;
-      const { pk: _pk, sk: _sk, ...record } = result.Item;
-      return isExpired(record as TenantRecord, now) ? undefined : (record as TenantRecord);
+      const record = withoutKeys(result.Item) as unknown as TenantRecord;
+      return isExpired(record, now) ? undefined : record;
     } catch (error) {
       return rethrowAwsError(error, 'GetItem tenant');
     }
@@ -207,8 +207,10 @@ export function createRegistry(tableName: string) {
     const nowSeconds = Math.floor(Date.parse(now) / 1000);
     try {
       if (expectedVersion === undefined) {
-        const item: TenantRecord & { pk: string; sk: string } = {
+        // The tenant list's keys (tenant-pages.ts): written here, where the record is created, and only here.
+        const item: TenantRecord & { pk: string; sk: string } & ReturnType<typeof tenantListKeys> = {
           ...tenantKey(tenantId),
+          ...tenantListKeys(tenantId, now),
           tenantId,
           ...(fields.tenantName !== undefined ? { tenantName: fields.tenantName } : {}),
           ...(fields.tier !== undefined ? { tier: fields.tier } : {}),
@@ -356,8 +358,7 @@ export function createRegistry(tableName: string) {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const { pk: _pk, sk: _sk, ...record } = result.Attributes ?? {};
-      return record as TenantRecord;
+      return withoutKeys(result.Attributes ?? {}) as unknown as TenantRecord;
     } catch (error) {
       if (isConditionFailure(error)) return onRefused(error);
       return rethrowAwsError(error, 'update tenant record under its lock');

@@ -346,7 +346,18 @@ describe('usageText', () => {
       'redrive',
       'dead-letters',
       'smoke',
+      'index-tenants',
     ])
       expect(aws).toContain(command);
+  });
+});
+
+describe('index-tenants', () => {
+  it('acts on a deployed stack only: the local runtime lists its records on its own', () => {
+    expect(parseCommandLine(['index-tenants', '--aws', '--stack', 'Orchestrator'])).toEqual({
+      kind: 'index-tenants',
+      aws: { stack: 'Orchestrator' },
+    });
+    expect(() => parseCommandLine(['index-tenants'])).toThrow(/add --aws/);
   });
 });

@@ -27,6 +27,23 @@ const records = [
   silo(1, { pinned: true }),
   silo(2, { status: 'SUSPENDED' }),
   silo(3, {}, '1.1.0'),
+  // A tier change in flight (kept on the record until it finishes): listed as skipped, never updated.
+  silo(4, {
+    status: 'UPDATING',
+    tierChange: {
+      executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:tenant-update:tc',
+      phase: 'building',
+      from: {
+        tier: 'advanced',
+        isolationModel: 'silo-services',
+        stacks: [],
+        route: { listenerArn: 'l', priority: 4 },
+      },
+      to: { tier: 'premium', isolationModel: 'silo-cluster', stacks: [], stackSpecs: [] },
+      staging: { listenerArn: 'l', priority: 5, value: 'v' },
+      startedAt: '2026-12-01T10:00:04Z',
+    },
+  }),
 ];
 
 function context(): { context: CliContext; stdout: () => string } {
@@ -56,7 +73,9 @@ describe('rollout --dry-run', () => {
     expect(text).toMatch(/wave 1: 1 tenant; halts and rolls back when more than 0 fail\n {2}s-10 \(Silo 10\)\n/);
     expect(text).toContain('wave 2: 1 tenant;');
     expect(text).toContain('wave 3: 10 tenants;');
-    expect(text).toMatch(/skipped: 2 tenants\n {2}s-1 \(Silo 1\) {2}pinned\n {2}s-2 \(Silo 2\) {2}suspended\n/);
+    expect(text).toMatch(
+      /skipped: 3 tenants\n {2}s-1 \(Silo 1\) {2}pinned\n {2}s-2 \(Silo 2\) {2}suspended\n {2}s-4 \(Silo 4\) {2}tier-change\n/,
+    );
     expect(text).toContain('already on 1.1.0, left alone: s-3 (Silo 3)');
   });
 
@@ -71,6 +90,7 @@ describe('rollout --dry-run', () => {
     expect(plan.waves.map((wave: { tenantIds: string[] }) => wave.tenantIds.length)).toEqual([6, 6]);
     expect(plan.waves[0].toleratedFailures).toBe(1);
     expect(plan.alreadyOnTarget).toEqual(['s-3']);
+    expect(plan.skipped).toContainEqual({ tenantId: 's-4', reason: 'tier-change' });
   });
 
   it('refuses pool, an unshipped version, a bad wave list and unknown tenants with one clear line', async () => {

@@ -159,7 +159,8 @@ function grantedPermissions(): Record<FunctionDirectory, Permission[]> {
   const templatesBucket = new s3.Bucket(stack, 'Templates');
   const operations: WorkflowName[] = ['onboarding', 'offboarding', 'suspension', 'update'];
   const targets: FunctionTargets = {
-    registry: tables.registry,
+    registry: tables.registryItems,
+    tenantListArn: tables.tenantListArn,
     idempotency: tables.idempotency,
     bus,
     applicationPlaneSource: 'sbt.application.plane',
@@ -190,6 +191,7 @@ function grantedPermissions(): Record<FunctionDirectory, Permission[]> {
 
   const text = (value: unknown) => JSON.stringify(stack.resolve(value));
   const named: [string, (resource: string) => boolean][] = [
+    ["the registry's tenant list index", (r) => r === text(tables.tenantListArn)],
     ['the registry', (r) => r.startsWith(text(tables.registry.tableArn).slice(0, -1))],
     ['the idempotency table', (r) => r.startsWith(text(tables.idempotency.tableArn).slice(0, -1))],
     ['the bus', (r) => r === text(bus.eventBusArn)],

@@ -393,3 +393,34 @@ describe('pin --aws', () => {
     expect(documents).toHaveReceivedCommandTimes(UpdateCommand, 2);
   });
 });
+
+describe('index-tenants --aws', () => {
+  it("lists the stack registry's unlisted tenant records with their keys, then marks the list complete", async () => {
+    documents.on(ScanCommand).resolves({
+      Items: [{ pk: 'TENANT#t-1', sk: 'TENANT', tenantId: 't-1', createdAt: '2026-12-01T10:00:00.000Z' }],
+    });
+    documents
+      .on(UpdateCommand)
+      .resolves({})
+      .on(UpdateCommand, { Key: { pk: 'REGISTRY', sk: 'TENANT_LIST' } })
+      .resolves({ Attributes: { readyAt: '2026-12-05T00:00:00.000Z' } });
+
+    const { code, stdout } = await run({ kind: 'index-tenants', aws: target });
+
+    expect(code).toBe(ExitCode.ok);
+    expect(stdout).toBe(
+      'put 1 tenant record of earlier releases on the tenant list of TenantOrchestrator; the list is complete since 2026-12-05T00:00:00.000Z\n',
+    );
+    expect(documents).toHaveReceivedCommandWith(ScanCommand, {
+      TableName: 'TenantOrchestrator-Registry',
+      FilterExpression: 'sk = :tenant AND attribute_not_exists(#partition)',
+    });
+    expect(documents).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'TENANT#t-1', sk: 'TENANT' },
+      ExpressionAttributeValues: expect.objectContaining({
+        ':partition': 'TENANT',
+        ':order': '2026-12-01T10:00:00.000Z#t-1',
+      }),
+    });
+  });
+});

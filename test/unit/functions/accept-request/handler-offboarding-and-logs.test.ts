@@ -120,6 +120,9 @@ describe('accept-request handler: offboarding', () => {
         TableName: 'tenant-registry',
         Item: {
           ...key,
+          // On the tenant list from its creation (functions/shared/registry/tenant-pages.ts).
+          tenantListPartition: 'TENANT',
+          tenantListOrder: `${now}#${tenantId}`,
           tenantId,
           lastRequestAt: '2026-11-20T10:00:00Z',
           tombstoneExpiresAt: nowSeconds + 1_296_000,

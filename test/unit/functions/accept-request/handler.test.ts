@@ -45,6 +45,9 @@ describe('accept-request handler: onboarding', () => {
         TableName: 'tenant-registry',
         Item: {
           ...key,
+          // On the tenant list from its creation (functions/shared/registry/tenant-pages.ts).
+          tenantListPartition: 'TENANT',
+          tenantListOrder: `${now}#${tenantId}`,
           tenantId,
           tenantName: 'acme',
           tier: 'premium',

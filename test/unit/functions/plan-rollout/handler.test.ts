@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/plan-rollout/handler.ts';
@@ -7,17 +7,26 @@ import { context } from '../report-failure/handler.fixture.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 
+const createdAt = '2026-12-01T00:00:00.000Z';
+
+/** A tenant as the tenant list's Query returns it: its keys and the projected attributes. */
 const tenant = (id: string, fields: Record<string, unknown> = {}) => ({
   pk: `TENANT#${id}`,
   sk: 'TENANT',
+  tenantListPartition: 'TENANT',
+  tenantListOrder: `${createdAt}#${id}`,
   tenantId: id,
   status: 'ACTIVE',
-  completed: {},
   plan: { tier: 'advanced', isolationModel: 'silo-services', templateVersion: '1.0.0', stacks: [] },
-  version: 1,
-  createdAt: '2026-12-01T00:00:00Z',
-  updatedAt: '2026-12-01T00:00:00Z',
+  createdAt,
   ...fields,
+});
+
+const listKey = (id: string) => ({
+  pk: `TENANT#${id}`,
+  sk: 'TENANT',
+  tenantListPartition: 'TENANT',
+  tenantListOrder: `${createdAt}#${id}`,
 });
 
 const rollout: RolloutInput = {
@@ -31,12 +40,31 @@ const rollout: RolloutInput = {
   alarmNames: [],
 };
 
+/** A tenant moving from the pool to silo-services: its tier change is in flight (or failed, kept for a redrive). */
+const tierChanging = () =>
+  tenant('f', {
+    status: 'UPDATING',
+    plan: { isolationModel: 'pool', tier: 'basic', stacks: [] },
+    tierChange: {
+      phase: 'building',
+      from: { tier: 'basic', isolationModel: 'pool', stacks: [] },
+      to: { tier: 'advanced', isolationModel: 'silo-services', templateVersion: '1.0.0', stacks: [] },
+    },
+  });
+
 const onTarget = () =>
   tenant('c', { plan: { isolationModel: 'silo-services', tier: 'advanced', templateVersion: '1.1.0', stacks: [] } });
 
-/** Two Scan pages: a, b (pinned), c (on 1.1.0) | d, e. */
+/** A registry whose tenant list is complete (the backfill's item is there). */
+function listReady(): void {
+  documents.on(GetCommand).resolves({ Item: { pk: 'REGISTRY', sk: 'TENANT_LIST', readyAt: createdAt } });
+}
+
+/** Two Query pages of the tenant list: a, b (pinned), c (on 1.1.0), f (tier change) | d, e. */
 function registryOfTwoPages(): void {
-  documents.on(ScanCommand).callsFake((input: { ExclusiveStartKey?: { pk: string } }) => {
+  listReady();
+  documents.on(QueryCommand).callsFake((input: { IndexName?: string; ExclusiveStartKey?: { pk: string } }) => {
+    if (input.IndexName !== 'tenant-list') throw new Error(`unexpected index ${input.IndexName}`);
     if (input.ExclusiveStartKey === undefined)
       return {
         Items: [
@@ -45,14 +73,15 @@ function registryOfTwoPages(): void {
           tenant('c', {
             plan: { isolationModel: 'silo-services', tier: 'advanced', templateVersion: '1.1.0', stacks: [] },
           }),
+          tierChanging(),
         ],
-        LastEvaluatedKey: { pk: 'TENANT#c', sk: 'TENANT' },
+        LastEvaluatedKey: listKey('f'),
       };
-    if (input.ExclusiveStartKey.pk === 'TENANT#c') return { Items: [tenant('d'), tenant('e')] };
+    if (input.ExclusiveStartKey.pk === 'TENANT#f') return { Items: [tenant('d'), tenant('e')] };
     if (input.ExclusiveStartKey.pk === 'TENANT#a')
       return {
-        Items: [tenant('b', { pinned: true }), onTarget()],
-        LastEvaluatedKey: { pk: 'TENANT#c', sk: 'TENANT' },
+        Items: [tenant('b', { pinned: true }), onTarget(), tierChanging()],
+        LastEvaluatedKey: listKey('f'),
       };
     throw new Error(`unexpected start ${input.ExclusiveStartKey.pk}`);
   });
@@ -70,12 +99,44 @@ describe('plan-rollout', () => {
       waveSizes: [1, 2],
       toUpdate: 3,
       alreadyOnTarget: 1,
-      skipped: 1,
-      skippedListed: [{ tenantId: 'b', reason: 'pinned' }],
+      skipped: 2,
+      skippedListed: [
+        { tenantId: 'b', reason: 'pinned' },
+        { tenantId: 'f', reason: 'tier-change' },
+      ],
     });
     expect(state.wave).toMatchObject({ wave: 1, size: 1, taken: 0 });
     expect(state.next).toBe('wave');
     expect(JSON.stringify(state)).not.toContain('"d"');
+  });
+
+  it('reads the tenant list with Query, never consistently (an index cannot be), from the cursor the page ended at', async () => {
+    registryOfTwoPages();
+
+    await handler({ action: 'plan', rollout }, context);
+
+    const queries = documents.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).toMatchObject({
+      TableName: expect.any(String),
+      IndexName: 'tenant-list',
+      KeyConditionExpression: '#partition = :partition',
+      ExpressionAttributeNames: { '#partition': 'tenantListPartition' },
+      ExpressionAttributeValues: { ':partition': 'TENANT' },
+    });
+    expect(queries.every((query) => query.ConsistentRead === undefined)).toBe(true);
+    expect(queries[1]?.ExclusiveStartKey).toEqual(listKey('f'));
+  });
+
+  it('refuses to plan until the tenant list is complete, naming the command that completes it', async () => {
+    documents.on(GetCommand).resolves({});
+    documents.on(QueryCommand).resolves({ Items: [tenant('a')] });
+
+    await expect(handler({ action: 'plan', rollout }, context)).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('index-tenants --aws'),
+    });
+    expect(documents.commandCalls(QueryCommand)).toHaveLength(0);
   });
 
   it('refuses a version that is not published, and an input that is not a rollout', async () => {
@@ -97,14 +158,15 @@ describe('plan-rollout', () => {
 
     const first = (await handler({ action: 'next-batch', state: planned }, context)) as RolloutState;
     expect(first.batch).toEqual({ batch: 1, tenantIds: ['a'] });
-    expect(first.wave).toMatchObject({ taken: 1, batches: 1, cursor: { pk: 'TENANT#a' }, exhausted: false });
+    // The cursor names the last tenant taken by its keys in the table and in the list.
+    expect(first.wave).toMatchObject({ taken: 1, batches: 1, cursor: listKey('a'), exhausted: false });
 
     const second = (await handler(
       { action: 'next-batch', state: { ...first, wave: { ...first.wave!, size: 3 } } },
       context,
     )) as RolloutState;
     expect(second.batch).toEqual({ batch: 2, tenantIds: ['d', 'e'] });
-    expect(second.wave).toMatchObject({ taken: 3, batches: 2, exhausted: false, cursor: { pk: 'TENANT#e' } });
+    expect(second.wave).toMatchObject({ taken: 3, batches: 2, exhausted: false, cursor: listKey('e') });
 
     const none = (await handler({ action: 'next-batch', state: second }, context)) as RolloutState;
     expect(none.batch).toEqual({ batch: 3, tenantIds: [] });

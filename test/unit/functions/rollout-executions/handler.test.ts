@@ -73,6 +73,19 @@ describe('start-tenant', () => {
   it.each([
     ['pinned', { pinned: true }, { outcome: 'skipped', reason: 'pinned' }],
     ['suspended', { status: 'SUSPENDED' }, { outcome: 'skipped', reason: 'suspended' }],
+    // Its tier change holds the lock (or failed and waits for a redrive): an update would be refused.
+    [
+      'with a tier change in flight',
+      {
+        status: 'UPDATING',
+        tierChange: {
+          phase: 'switched',
+          from: { tier: 'advanced', isolationModel: 'silo-services', stacks: [] },
+          to: { tier: 'premium', isolationModel: 'silo-cluster', stacks: [] },
+        },
+      },
+      { outcome: 'skipped', reason: 'tier-change' },
+    ],
     [
       'on the version',
       { plan: { tier: 'advanced', isolationModel: 'silo-services', templateVersion: '1.1.0', stacks: [] } },

@@ -103,6 +103,58 @@ describe('planRollout', () => {
     expect(plan.waves.flatMap((wave) => wave.tenantIds)).toEqual(['t-001', 't-008']);
   });
 
+  it('skips a tenant with a tier change in flight, on either side of the change, and lists it with its reason', () => {
+    const change = (from: string, to: string) => ({
+      executionArn: 'arn:aws:states:eu-west-1:111122223333:execution:tenant-update:x',
+      phase: 'building' as const,
+      from: {
+        tier: 'basic',
+        isolationModel: from as 'pool',
+        stacks: [],
+        route: { listenerArn: 'l', priority: 7 },
+      },
+      to: { tier: 'advanced', isolationModel: to as 'silo-services', stacks: [], stackSpecs: [] },
+      staging: { listenerArn: 'l', priority: 8, value: 'v' },
+      startedAt: '2026-12-01T00:00:00.000Z',
+    });
+    const records: TenantRecord[] = [
+      tenant(1),
+      // Moving into the model (still planned on the pool while it builds): skipped, as it will be of the model.
+      {
+        ...tenant(2, { model: 'pool', tier: 'basic', version: null as unknown as string, status: 'UPDATING' }),
+        tierChange: change('pool', 'silo-services'),
+      },
+      // Moving out of it, after its switch failed to finish: its record keeps the change for a redrive.
+      { ...tenant(3, { status: 'UPDATING', pinned: true }), tierChange: change('silo-services', 'pool') },
+      // A change between two other models: not part of this rollout at all.
+      { ...tenant(4, { model: 'pool' }), tierChange: change('pool', 'silo-cluster') },
+    ];
+
+    const plan = planRollout(records, options());
+
+    expect(plan.skipped).toEqual([
+      { tenantId: 't-002', reason: 'tier-change' },
+      { tenantId: 't-003', reason: 'tier-change' },
+    ]);
+    expect(plan.waves.flatMap((wave) => wave.tenantIds)).toEqual(['t-001']);
+    expect(planRollout(records, options({ tenantIds: ['t-002'] })).skipped).toEqual([
+      { tenantId: 't-002', reason: 'tier-change' },
+    ]);
+  });
+
+  it('orders tenants as the tenant list does: oldest first, then by id byte by byte', () => {
+    const createdAt = '2026-12-01T00:00:00.000Z';
+    const records = ['b', 'B', 'a'].map((tenantId) => ({ ...tenant(1), tenantId, createdAt }));
+    records.push({ ...tenant(1), tenantId: 'z', createdAt: '2026-11-30T00:00:00.000Z' });
+
+    expect(planRollout(records, options({ waves: parseWaves('100%') })).waves[0]?.tenantIds).toEqual([
+      'z',
+      'B',
+      'a',
+      'b',
+    ]);
+  });
+
   it('re-planned after a halted first wave, leaves the updated tenants out (the rollout resumes)', () => {
     const records = Array.from({ length: 10 }, (_, index) => tenant(index, index === 0 ? { version: '1.1.0' } : {}));
     const plan = planRollout(records, options());

@@ -80,7 +80,16 @@ describe('waves and batches', () => {
   });
 
   it('moves to the next wave from where the pages stopped, and ends after the last or a halt', () => {
-    const wave = { ...startWave(plan, rollout.maxFailures, 1), cursor: { pk: 'TENANT#x', sk: 'TENANT' }, updated: 1 };
+    const wave = {
+      ...startWave(plan, rollout.maxFailures, 1),
+      cursor: {
+        pk: 'TENANT#x',
+        sk: 'TENANT',
+        tenantListPartition: 'TENANT',
+        tenantListOrder: '2026-12-01T00:00:00.000Z#x',
+      },
+      updated: 1,
+    };
     const next = afterWave({ rollout, plan, wave, results: [] }, 'completed');
     expect(next).toMatchObject({ next: 'wave', wave: { wave: 2, size: 30, cursor: { pk: 'TENANT#x' } } });
     expect(next.results).toEqual([expect.objectContaining({ wave: 1, outcome: 'completed', updated: 1 })]);

@@ -85,6 +85,8 @@ describe('getTenant', () => {
     const tombstone = (expiresAt: number) => ({
       Item: {
         ...key,
+        tenantListPartition: 'TENANT',
+        tenantListOrder: `${now}#${tenantId}`,
         tenantId,
         status: 'DELETED',
         completed: { 'offboarding#r-0': now },
@@ -144,6 +146,8 @@ describe('acquireLock', () => {
         TableName: 'registry-table',
         Item: {
           ...key,
+          tenantListPartition: 'TENANT',
+          tenantListOrder: `${now}#${tenantId}`,
           tenantId,
           tenantName: 'acme',
           tier: 'basic',
@@ -178,6 +182,8 @@ describe('acquireLock', () => {
         TableName: 'registry-table',
         Item: {
           ...key,
+          tenantListPartition: 'TENANT',
+          tenantListOrder: `${now}#${tenantId}`,
           tenantId,
           lastRequestAt: now,
           tombstoneExpiresAt: nowSeconds + 600,
@@ -200,6 +206,9 @@ describe('acquireLock', () => {
 
     expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toEqual({
       ...key,
+      // On the tenant list (tenant-pages.ts), oldest first.
+      tenantListPartition: 'TENANT',
+      tenantListOrder: `${now}#${tenantId}`,
       tenantId,
       status: 'ONBOARDING',
       lock,
