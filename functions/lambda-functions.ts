@@ -29,7 +29,8 @@ export type WorkflowFunctionPlaceholder = keyof typeof workflowFunctions;
  * the bus; the failure reporter reacts to execution status events, the failure sweep runs on a
  * schedule to report the failures whose events were not delivered, and the reconciliation runs on a
  * schedule to compare the registry with the account (read-only); the resumer answers a waiting step
- * when CloudFormation or ECS reports that what it waits for settled.
+ * when CloudFormation or ECS reports that what it waits for settled; the tenant list's custom resource
+ * puts earlier releases' tenant records on the tenant list at deployment.
  */
 export const eventFunctions = {
   admitRequest: 'admit-request',
@@ -37,6 +38,7 @@ export const eventFunctions = {
   sweepFailures: 'sweep-failures',
   reconcile: 'reconcile',
   resumeWait: 'resume-wait',
+  indexTenants: 'index-tenants',
 } as const;
 
 /** Directory names under functions/ of every function. */

@@ -6,7 +6,8 @@
  * plugs into shared infrastructure ({@link SharedInfrastructure}, or yours by id) and creates one
  * with defaults when given none.
  */
-import { CfnOutput, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -185,6 +186,12 @@ export class TenantOrchestrator extends Construct {
   public readonly workflows: Workflows;
   public readonly eventWiring: EventWiring;
   public readonly monitoring: Monitoring;
+  /**
+   * The tenant list's custom resource: at the first deployment of this release it puts every tenant
+   * record on the tenant list a rollout pages (functions/index-tenants); attribute `complete` says
+   * whether it finished (else `index-tenants --aws` does).
+   */
+  public readonly tenantList: CustomResource;
   /** The bus, sources and detail-type spellings the functions and rules use. */
   public readonly contract: ContractConfig;
   /** The tier catalog the functions read at run time. */
@@ -360,6 +367,30 @@ export class TenantOrchestrator extends Construct {
       logRetention,
       namePrefix: config.stackNamePrefix,
     });
+    const tenantListProvider = new cr.Provider(this, 'TenantListProvider', {
+      onEventHandler: this.functions.get(eventFunctions.indexTenants).function,
+    });
+    const frameworkRole = tenantListProvider.node.findChild('framework-onEvent').node.findChild('ServiceRole');
+    Validations.of(frameworkRole).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "The CDK Provider framework's own function writes its logs with the basic execution role; it only relays the custom resource to the index-tenants function",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.functions.get(eventFunctions.indexTenants).function.node.defaultChild as never)}.Arn>:*]`,
+        reason:
+          'The Provider framework invokes the index-tenants function by any version or alias (<function ARN>:*), which CDK grants; it is that one function',
+      },
+    );
+    this.tenantList = new CustomResource(this, 'TenantList', {
+      serviceToken: tenantListProvider.serviceToken,
+      resourceType: 'Custom::TenantList',
+      // A new value runs the backfill again on the next deployment (a release that changes the list's keys).
+      properties: { listVersion: '1' },
+    });
+    // After every function was updated: a record the new accept step creates has the list's keys.
+    this.tenantList.node.addDependency(this.functions);
     const failureReporter = this.functions.get(eventFunctions.reportFailure);
     const admission = this.functions.get(eventFunctions.admitRequest);
     this.eventWiring = new EventWiring(this, 'Events', {

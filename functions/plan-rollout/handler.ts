@@ -45,7 +45,7 @@ async function plan(rollout: RolloutInput): Promise<RolloutState> {
     );
   if (!(await isTenantListReady(registryTableName)))
     throw new ConfigurationError(
-      'the registry has no complete tenant list yet: run `index-tenants --aws` once after deploying this release (docs/operate.md, "Upgrade: the tenant list")',
+      'the registry has no complete tenant list yet (the Custom::TenantList resource of the deployment did not finish it): run `index-tenants --aws` (docs/operate.md, "Upgrade: the tenant list")',
     );
   let cursor: RegistryCursor | undefined;
   let toUpdate = 0;

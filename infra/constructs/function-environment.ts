@@ -40,6 +40,7 @@ const functionReaders: Readonly<Record<FunctionDirectory, readonly ConfigReader[
   'check-services': ['readDeadlines', 'readRegistryTableName', 'readEventDrivenWaits'],
   'await-change': ['readDeadlines', 'readRegistryTableName'],
   'resume-wait': ['readDeadlines', 'readRegistryTableName'],
+  'index-tenants': ['readRegistryTableName'],
   'complete-operation': ['readRegistryTableName'],
   'send-reply': ['readContractConfig', 'readIdempotencyTableName', 'readRegistryTableName'],
   'remove-route': ['readRegistryTableName', 'readRouteListeners'],

@@ -353,6 +353,13 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       grantWaitAnswers(role, targets);
     },
   },
+  'index-tenants': {
+    // The tenant list's backfill at deployment (functions/shared/registry/tenant-list.ts): Scan for tenant
+    // records without the list's keys, write the keys (a conditional UpdateItem) and the list's marker item.
+    grant: (role, targets) => {
+      targets.registry.grant(role, 'dynamodb:Scan', 'dynamodb:UpdateItem');
+    },
+  },
   'migration-hook': {
     // The data migration hook of a tier change (functions/migration-hook): the fence, the new stacks' outputs, and
     // the request event with the orchestrator's own source. The application's answer (SendTaskSuccess or

@@ -65,7 +65,7 @@ export class OrchestratorFunctions extends Construct {
         logRetention: props.logRetention,
         ...(permissions.anyResourceReason !== undefined ? { anyResourceReasons: [permissions.anyResourceReason] } : {}),
         // The failure reporter and the sweep read execution histories and lists, outside the workflows.
-        ...(directory === eventFunctions.reconcile
+        ...(directory === eventFunctions.reconcile || directory === eventFunctions.indexTenants
           ? { timeoutSeconds: reconcileTimeoutSeconds }
           : eventDirectories.has(directory)
             ? { timeoutSeconds: eventFunctionTimeoutSeconds }

@@ -494,6 +494,19 @@ describe('state machines', () => {
   });
 });
 
+describe('the tenant list at deployment', () => {
+  it('runs index-tenants as a custom resource, after every function was updated', () => {
+    const [[logicalId, resource]] = resourcesOf(deploy, 'Custom::TenantList') as [[string, Json]];
+    expect(resource.Properties.listVersion).toBe('1');
+    const dependsOn = (resource.DependsOn ?? []) as string[];
+    const functions = functionsOf(deploy);
+    for (const { logicalId: fn } of functions.values()) expect(dependsOn, `${logicalId} after ${fn}`).toContain(fn);
+    // The Provider framework invokes the index-tenants function.
+    const indexTenants = functions.get(eventFunctions.indexTenants)?.logicalId;
+    expect(JSON.stringify(deploy.template.toJSON())).toContain(`"${indexTenants}"`);
+  });
+});
+
 describe('functions', () => {
   it('are one Node.js 24 arm64 function per directory, traced, JSON-logged to their own retained log group', () => {
     const functions = functionsOf(deploy);
@@ -502,7 +515,7 @@ describe('functions', () => {
       // Workflow steps get the timeout the execution budget is computed with; the reporter runs outside the
       // workflows; the reconciliation reads the whole fleet one call after the other.
       const timeout =
-        directory === eventFunctions.reconcile
+        directory === eventFunctions.reconcile || directory === eventFunctions.indexTenants
           ? 300
           : (Object.values(eventFunctions) as string[]).includes(directory)
             ? 60

@@ -21,7 +21,8 @@ let dispose: () => Promise<void>;
 beforeAll(async () => {
   // The services start only after the failed execution's looks and the redrive's first one: the
   // operator fixed them, but their tasks are not up yet when the redriven state first looks.
-  ({ runtime, dispose } = await openTestRuntime({ timings: { ...fastTimings, startLooks: looksBeforeFailure + 1 } }));
+  // The waiting step between two looks (WaitForTenantServices) looks once too, before its fallback look.
+  ({ runtime, dispose } = await openTestRuntime({ timings: { ...fastTimings, startLooks: looksBeforeFailure + 2 } }));
 });
 afterAll(async () => {
   await dispose();
@@ -46,13 +47,23 @@ it('a redrive after ServicesNotStable at RecheckTenantServices waits for the ser
   // Act
   const redriven = await runtime.redrive(failed.executionArn, { wait: true });
 
-  // Assert: it looked twice more (starting, then running) rather than failing on its first look.
+  // Assert: it looked again and, the services still starting, waited (WaitForTenantServices, whose own
+  // look then found them running) rather than failing on its first look.
   expect(redriven, `${redriven.failedState ?? ''} ${redriven.error ?? ''} ${redriven.cause ?? ''}`).toMatchObject({
     status: 'SUCCEEDED',
     redriveCount: 1,
     executionArn: failed.executionArn,
   });
-  expect(looks(failed.executionArn) - looksBeforeFailure).toBe(2);
+  expect(looks(failed.executionArn) - looksBeforeFailure).toBe(1);
+  const states = enteredStates(runtime, failed.executionArn);
+  expect(states.slice(states.lastIndexOf('RecheckTenantServices'))).toEqual([
+    'RecheckTenantServices',
+    'AreTenantServicesStable',
+    'WaitForTenantServices',
+    'ActivateTenant',
+    'SendProvisionSuccess',
+    'TenantOnboarded',
+  ]);
   // The failure reporter answered the first attempt; the redriven one replies success, once.
   expect(kinds(runtime.replies())).toEqual(['sbt_aws_provisionFailure', 'sbt_aws_provisionSuccess']);
 });

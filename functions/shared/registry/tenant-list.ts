@@ -26,8 +26,8 @@ type Documents = Pick<DynamoDBDocumentClient, 'send'>;
 export interface TenantListBackfill {
   /** Tenant records the backfill put on the list (0 when every record already was). */
   readonly listed: number;
-  /** When the list was first marked complete. */
-  readonly readyAt: string;
+  /** When the list was first marked complete; absent when the backfill stopped at its deadline first. */
+  readonly readyAt?: string;
 }
 
 /**
@@ -38,11 +38,14 @@ export async function backfillTenantList(
   tableName: string,
   now: Date,
   db: Documents = dynamoDbDocumentClient(),
+  /** Epoch ms after which no new page is read: the backfill stops, unfinished and unmarked (run it again). */
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<TenantListBackfill> {
   let listed = 0;
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   try {
     do {
+      if (Date.now() >= deadline) return { listed };
       const page = await db.send(
         new ScanCommand({
           TableName: tableName,
