@@ -370,6 +370,7 @@ export class TenantOrchestrator extends Construct {
     const workflowFunctionDirectories = Object.values(workflowFunctions);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachines: this.workflows.stateMachines,
+      fleetStateMachines: this.workflows.fleetStateMachines,
       deadLetterQueues: {
         RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue,
         FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue,
