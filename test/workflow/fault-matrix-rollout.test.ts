@@ -164,7 +164,7 @@ function executionUnderTest(step: RolloutStep, rolloutId: string): ExecutionSumm
 
 const table = new OutcomeTable();
 const rowOf = (s: RolloutStep) =>
-  `${s.workflow === 'rollout' ? 'ro ' : 'pg '} ${s.state} (${[s.path, s.mode, s.calls[0]].filter(Boolean).join(', ')})`;
+  `${s.workflow === 'rollout' ? 'ro ' : 'pg '} ${s.state} (${[s.path, s.mode, s.calls.join('|')].filter(Boolean).join(', ')})`;
 
 const cases = steps.flatMap((step) =>
   faultClasses.map((fault) => ({
