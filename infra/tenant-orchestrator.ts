@@ -31,7 +31,13 @@ import { TenantPermissionsBoundary } from './constructs/tenant-boundary.ts';
 import { TenantStackRole } from './constructs/tenant-stack-role.ts';
 import { TenantTemplatesBucket, type PublishedTemplate } from './constructs/tenant-templates-bucket.ts';
 import { workflowFunctionTimeoutSeconds } from './constructs/orchestrator-function.ts';
-import { workflowArn, workflowDefinitionFiles, workflowExecutionsArn, Workflows } from './constructs/workflows.ts';
+import {
+  fleetWorkflowDefinitionFiles,
+  workflowArn,
+  workflowDefinitionFiles,
+  workflowExecutionsArn,
+  Workflows,
+} from './constructs/workflows.ts';
 import { contractOfEventManager, replyDetailTypes, type OrchestratorEventManager } from './event-naming.ts';
 import {
   createEcsServiceLinkedRole,
@@ -43,6 +49,7 @@ import {
 import { shippedTemplates } from './tenant-templates/versions.ts';
 import { tombstoneLifetime } from './constructs/request-retention.ts';
 import { workflowFunctions } from '../functions/lambda-functions.ts';
+import { checkFleetWorkflowBudgets } from './fleet-workflow-budget.ts';
 import { checkWorkflowBudgets } from './workflow-budget.ts';
 import type { SiloIsolationModel } from './tenant-templates/tenant-parameters.ts';
 
@@ -239,6 +246,12 @@ export class TenantOrchestrator extends Construct {
       stackQueueTimeoutSeconds: config.stackQueueTimeoutSeconds,
       functionTimeoutSeconds: workflowFunctionTimeoutSeconds,
     });
+    checkFleetWorkflowBudgets(
+      root,
+      fleetWorkflowDefinitionFiles,
+      workflowDefinitionFiles,
+      workflowFunctionTimeoutSeconds,
+    );
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     this.contract = contractOfEventManager(props.eventManager, {
       ...(props.acceptLegacyDetailTypes !== undefined
@@ -410,6 +423,7 @@ export class TenantOrchestrator extends Construct {
     const workflowFunctionDirectories = Object.values(workflowFunctions);
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stateMachines: this.workflows.stateMachines,
+      fleetStateMachines: this.workflows.fleetStateMachines,
       deadLetterQueues: {
         RequestDeadLetterQueue: this.eventWiring.requestDeadLetterQueue,
         FailureDeadLetterQueue: this.eventWiring.failureDeadLetterQueue,

@@ -31,6 +31,8 @@
  * Transient errors on many looks of one loop (rather than one state spending its budget once)
  * are not in the model; docs/deploy.md says so.
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+ *
+ * The rollout and its pages are checked by infra/fleet-workflow-budget.ts, on these functions.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -64,7 +66,7 @@ interface Retrier {
   readonly MaxDelaySeconds?: number;
 }
 
-interface AslState {
+export interface AslState {
   readonly Type: string;
   readonly Resource?: string;
   readonly Parameters?: { readonly FunctionName?: string };
@@ -94,7 +96,7 @@ export interface AslDefinition {
 }
 
 /** One line of the worst case: what takes the time and how long. */
-interface BudgetItem {
+export interface BudgetItem {
   readonly what: string;
   readonly seconds: number;
   /** The configuration field behind the item, when there is one. */

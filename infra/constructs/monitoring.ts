@@ -1,5 +1,6 @@
 /**
- * Alarms and a dashboard: failed, timed-out and aborted executions, undeliverable events, failure
+ * Alarms and a dashboard: failed, timed-out and aborted executions (failed and timed-out ones only for
+ * the rollout and its wave pages), undeliverable events, failure
  * reporter, failure sweep and reconciliation errors, reconciliation findings, and requests rejected without a way to answer them (the
  * admission function, the failure reporter or the sweep logs `rejected: true`; nobody else would
  * ever hear of them).
@@ -15,7 +16,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { WorkflowName } from '../../events/contract.ts';
+import type { FleetWorkflowName, WorkflowName } from '../../events/contract.ts';
 import { findingsMetricName, metricNamespace as findingsMetricNamespace } from '../../functions/reconcile/report.ts';
 
 /** Namespace of the orchestrator's own metrics. */
@@ -28,6 +29,12 @@ const unanswerableRequestsMetric = 'UnanswerableRejectedRequests';
 /** Properties of {@link Monitoring}. */
 export interface MonitoringProps {
   readonly stateMachines: Readonly<Record<WorkflowName, sfn.IStateMachine>>;
+  /**
+   * The rollout and its wave pages: started by an operator, not by a request, so no failure reply
+   * goes out for them; their alarms are the only notice that one stopped.
+   * @default no rollout alarms
+   */
+  readonly fleetStateMachines?: Readonly<Record<FleetWorkflowName, sfn.IStateMachine>>;
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly failureReporter: lambda.IFunction;
   /** The scheduled failure sweep, which replies when a status event was not delivered. */
@@ -96,6 +103,7 @@ export class Monitoring extends Construct {
         `A tenant ${operation} execution was aborted. ${hint}`,
       );
     }
+    this.addFleetAlarms(props.fleetStateMachines ?? {}, alarm);
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       alarm(
         `${name}Depth`,
@@ -170,6 +178,37 @@ export class Monitoring extends Construct {
     this.dashboard = this.createDashboard(props);
   }
 
+  /**
+   * Failed and timed-out executions of the rollout (`RolloutExecutionsFailed`, ...) and of its wave
+   * pages (`RolloutWaveExecutionsFailed`, ...). Not aborted ones: stopping a rollout is an operator's
+   * deliberate act, not a fault. A page that fails or times out also fails its rollout at
+   * CheckWaveBatch or CheckRollbackBatch (RolloutBatchFailed), so both alarms fire for it.
+   */
+  private addFleetAlarms(
+    stateMachines: Partial<Record<FleetWorkflowName, sfn.IStateMachine>>,
+    alarm: (alarmId: string, metric: cloudwatch.IMetric, description: string) => void,
+  ): void {
+    const what: Record<FleetWorkflowName, string> = {
+      rollout: 'A fleet rollout execution',
+      'rollout-wave': "A rollout's wave page (child execution)",
+    };
+    const hint =
+      'No reply goes to the control plane for a rollout. Read the execution history for the failed state and its error, fix the cause, then redrive it (a failed page first, then its rollout): every execution it starts is named after the rollout, so a redrive starts nothing twice.';
+    for (const [workflow, stateMachine] of Object.entries(stateMachines) as [FleetWorkflowName, sfn.IStateMachine][]) {
+      const name = workflow.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+      alarm(
+        `${name}ExecutionsFailed`,
+        stateMachine.metricFailed({ period: Duration.minutes(5) }),
+        `${what[workflow]} failed. ${hint}`,
+      );
+      alarm(
+        `${name}ExecutionsTimedOut`,
+        stateMachine.metricTimedOut({ period: Duration.minutes(5) }),
+        `${what[workflow]} timed out. ${hint}`,
+      );
+    }
+  }
+
   private createTopic(): sns.Topic {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       enableKeyRotation: true,
@@ -193,10 +232,10 @@ export class Monitoring extends Construct {
 
   private createDashboard(props: MonitoringProps): cloudwatch.Dashboard {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
-    const executions = Object.entries(props.stateMachines).map(
+    const executions = Object.entries({ ...props.stateMachines, ...props.fleetStateMachines }).map(
       ([operation, stateMachine]) =>
         new cloudwatch.GraphWidget({
-          title: `Tenant ${operation} executions`,
+          title: `${operation in (props.fleetStateMachines ?? {}) ? 'Fleet' : 'Tenant'} ${operation} executions`,
           left: [
             stateMachine.metricStarted(),
             stateMachine.metricSucceeded(),

@@ -312,10 +312,43 @@ describe('monitoring', () => {
     const machines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine')
       .filter(([, sm]) => !String(sm.Properties.StateMachineName).includes('-tenant-rollout'))
       .map(([id]) => id);
+    const fleetMachines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine')
+      .map(([id]) => id)
+      .filter((id) => !machines.includes(id));
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
-      const alarmed = alarmsOn(deploy, metric).map(([, a]) => a.Properties.Dimensions[0].Value.Ref);
+      // The rollout's alarms are the next test's.
+      const alarmed = alarmsOn(deploy, metric)
+        .map(([, a]) => a.Properties.Dimensions[0].Value.Ref)
+        .filter((ref) => !fleetMachines.includes(ref));
       expect(alarmed.sort()).toEqual([...machines].sort());
     }
+  });
+
+  it('alarms on failed and timed-out executions of the rollout and of its wave pages, not on aborted ones', () => {
+    const fleetMachines = resourcesOf(deploy, 'AWS::StepFunctions::StateMachine')
+      .filter(([, sm]) => String(sm.Properties.StateMachineName).includes('-tenant-rollout'))
+      .map(([id]) => id)
+      .sort();
+    expect(fleetMachines).toHaveLength(2);
+    const fleetAlarms = (metric: string) =>
+      alarmsOn(deploy, metric).filter(([, a]) => fleetMachines.includes(a.Properties.Dimensions[0].Value.Ref));
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      const alarmed = fleetAlarms(metric);
+      expect(alarmed.map(([, a]) => a.Properties.Dimensions[0].Value.Ref).sort()).toEqual(fleetMachines);
+      for (const [, alarm] of alarmed) {
+        expect(alarm.Properties).toMatchObject({
+          Namespace: 'AWS/States',
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+        // No failure reply exists for a rollout: the description must not promise one.
+        expect(alarm.Properties.AlarmDescription).toMatch(/No reply goes to the control plane/);
+      }
+    }
+    expect(fleetAlarms('ExecutionsAborted')).toEqual([]);
   });
 
   it('alarms on each dead-letter queue holding a message, on reporter errors and on unanswerable rejections', () => {

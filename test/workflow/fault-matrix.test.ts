@@ -16,6 +16,7 @@ import { suspendedResponse } from '../../functions/shared/config/template-parame
 import type { EmbeddedRuntime, ExecutionSummary, InjectedFault, ReceivedReply } from '../../local/runtime/api.ts';
 import { openLocalRuntime } from '../../local/runtime/runtime.ts';
 import type { WorkflowName } from '../../local/workflow-runner.ts';
+import { OutcomeTable, retriesAt as retriesIn, transientBudget } from './fault-matrix.fixture.ts';
 
 // Services start on their third look, so the verify loop always falls back to a look
 // (RecheckTenantServices runs) however slow the machine: VerifyTenantServices looks first, the waiting
@@ -25,8 +26,6 @@ const timings = { createMs: 20, deleteMs: 20, startLooks: 2, waitMs: 5 };
 // Two listeners of two rules each: room for the case's tenant and, during a tier change, its temporary
 // second rule; easy to fill for the capacity case.
 const routeListeners = { count: 2, capacity: 2 };
-/** Attempts of a step before TransientAwsError fails it: the first and MaxAttempts 6 retries. */
-const transientBudget = 7;
 
 type Tier = 'basic' | 'advanced' | 'premium';
 const stackCount: Record<Tier, number> = { basic: 0, advanced: 1, premium: 1 };
@@ -381,13 +380,7 @@ const failureOf = (reply: ReceivedReply) =>
 const repliesFor = (tenantId: string) => runtime.replies().filter((reply) => reply.detail.tenantId === tenantId);
 
 /** Retries the execution made at the state, by error name. */
-function retriesAt(execution: ExecutionSummary, state: string): string[] {
-  // Each retry follows the attempt's StateFailed, which names the error.
-  return runtime
-    .history(execution.executionArn)
-    .filter((entry) => entry.type === 'StateFailed' && entry.state === state)
-    .map((entry) => entry.error ?? '?');
-}
+const retriesAt = (execution: ExecutionSummary, state: string) => retriesIn(runtime, execution.executionArn, state);
 
 const successKind: Record<MatrixOperation, string> = {
   resume: 'sbt_aws_activateSuccess',
@@ -465,12 +458,10 @@ async function expectConverged(tenantId: string, workflow: MatrixOperation, tier
   ).toEqual(rules.map((rule) => ({ listenerArn: rule.listenerArn, priority: rule.priority })));
 }
 
-const outcomes = new Map<string, Map<string, string[]>>();
+const outcomes = new OutcomeTable();
 function record(s: Step, column: string, outcome: string): void {
   const row = `${{ onboarding: 'on ', offboarding: 'off', suspension: 'sus', update: 'upd' }[s.workflow]} ${s.state} (${[isolation[s.tier], s.note].filter(Boolean).join(', ')})`;
-  const cells = outcomes.get(row) ?? new Map<string, string[]>();
-  cells.set(column, [...(cells.get(column) ?? []), outcome]);
-  outcomes.set(row, cells);
+  outcomes.record(row, column, outcome);
 }
 
 const allCases = steps.flatMap((s) =>
@@ -704,19 +695,5 @@ describe('redrive', () => {
 
 afterAll(() => {
   const columns = [...faultClasses.map((fault) => fault.name), supersededColumn];
-  const rows = [...outcomes.entries()].map(([row, cells]) => [
-    row,
-    ...columns.map((column) => cells.get(column)?.join('; ') ?? '-'),
-  ]);
-  const header = ['step', ...columns];
-  const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ');
-  console.log(
-    [
-      'Fault matrix (step x fault -> outcome):',
-      line(header),
-      widths.map((width) => '-'.repeat(width)).join('-|-'),
-      ...rows.map(line),
-    ].join('\n'),
-  );
+  console.log(outcomes.format('Fault matrix (step x fault -> outcome):', columns));
 });
