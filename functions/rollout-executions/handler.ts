@@ -90,6 +90,15 @@ async function startTenant(item: TenantItem): Promise<TenantItem> {
       outcome: 'skipped',
       reason: selection.kind === 'skipped' ? selection.reason : 'not-selected',
     });
+  if (item.mode === 'rollback' && !lastMovedByThisRollout(item, record.lastCompletion?.executionArn)) {
+    // Another operation (a newer rollout, an update request) finished on this tenant after this rollout
+    // updated it: rolling it back would undo that work, so the rollback leaves it where it is.
+    logger.info('Tenant not rolled back: another operation changed it since this rollout updated it', {
+      rolloutId: item.rolloutId,
+      lastExecution: record.lastCompletion?.executionArn,
+    });
+    return done(item, { tenantId: item.tenantId, outcome: 'skipped', reason: 'not-selected' });
+  }
   const registrationId = onboardingRegistrationOf(record);
   if (registrationId === undefined)
     return done(item, { tenantId: item.tenantId, outcome: 'skipped', reason: 'not-onboarded' });
@@ -120,6 +129,19 @@ async function startTenant(item: TenantItem): Promise<TenantItem> {
     step: 'waiting',
     waitSeconds: pollWaitSeconds(0),
   };
+}
+
+/**
+ * True when the tenant's latest completed operation is this rollout's own update of it in this wave
+ * (any attempt), or an earlier attempt of this rollback: only then is a rollback still its to make.
+ */
+function lastMovedByThisRollout(item: TenantItem, lastExecutionArn: string | undefined): boolean {
+  const last = lastExecutionArn?.split(':').at(-1);
+  if (last === undefined) return false;
+  for (let attempt = 1; attempt <= maxUpdateAttempts; attempt += 1)
+    for (const mode of ['update', 'rollback'] as const)
+      if (tenantExecutionName(item.rolloutId, item.tenantId, item.wave, mode, attempt) === last) return true;
+  return false;
 }
 
 /** Another attempt when one is left, else the tenant failed with `error`. */

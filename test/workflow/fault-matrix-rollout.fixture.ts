@@ -37,8 +37,11 @@ export function rolloutMatrixFixture(shared: { readonly runtime: EmbeddedRuntime
 
   /** Onboards three silo-services tenants on 1.0.0 and returns them in the rollout's order (the registry's). */
   async function onboardFleet(): Promise<Fleet> {
+    // The rollout takes tenants oldest first (the tenant list's order): the order they are onboarded in.
+    const onboarded: string[] = [];
     for (let index = 0; index < 3; index += 1) {
       const tenantId = `f${index}-${randomUUID().slice(0, 6)}`;
+      onboarded.push(tenantId);
       const { execution } = await runtime().send(
         onboardingEvent(
           { tenantId, registrationId: randomUUID(), tenantName: `tenant ${tenantId}`, tier: 'advanced' },
@@ -49,9 +52,7 @@ export function rolloutMatrixFixture(shared: { readonly runtime: EmbeddedRuntime
       );
       expect(execution?.status).toBe('SUCCEEDED');
     }
-    const [first, second, last] = (await runtime().registryItems())
-      .filter((item) => item.sk === 'TENANT')
-      .map((item) => String(item.tenantId));
+    const [first, second, last] = onboarded;
     if (first === undefined || second === undefined || last === undefined) throw new Error('three tenants expected');
     return { first, second, last };
   }
@@ -178,12 +179,14 @@ export function rolloutMatrixFixture(shared: { readonly runtime: EmbeddedRuntime
     const items = await runtime().registryItems();
     const tenants = items.filter((item) => item.sk === 'TENANT');
     expect(
-      tenants.map((item) => [
-        item.tenantId,
-        item.status,
-        (item.lock as { executionArn?: string } | undefined)?.executionArn,
-      ]),
-    ).toEqual(tenantIds.map((tenantId) => [tenantId, ...statusAndLock(tenantId)]));
+      tenants
+        .map((item) => [
+          String(item.tenantId),
+          item.status,
+          (item.lock as { executionArn?: string } | undefined)?.executionArn,
+        ])
+        .sort(),
+    ).toEqual(tenantIds.map((tenantId) => [tenantId, ...statusAndLock(tenantId)]).sort());
     expect(items.filter((item) => String(item.pk).startsWith('ADMISSION#'))).toEqual([]);
     const stacks = runtime()
       .resources()

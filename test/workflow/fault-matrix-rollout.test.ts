@@ -276,10 +276,11 @@ const supersededSteps = steps.filter(
 );
 
 describe('rollout fault matrix: a rollout redriven after a newer one moved the fleet changes nothing', () => {
-  // KNOWN DEFECT (reported, not fixed here): a rollout redriven at RollBackWave after a newer rollout
-  // moved the fleet still rolls its halted wave back: start-rollback reads the wave's page results
-  // and starts an update back to 1.0.0 of a tenant the newer rollout put on 1.1.0. `it.fails` keeps
-  // the row visible; it turns red once rollback no longer undoes a newer rollout's work.
+  // KNOWN DEFECT, narrowed: a rollback now moves only a tenant whose latest completed operation is this
+  // rollout's own update (rollout-executions), so a tenant a newer operation changed is left alone. Still
+  // open: a tenant the newer rollout found already on its target (it counted it, changed nothing) is rolled
+  // back by the old rollout redriven at RollBackWave. `it.fails` keeps the row visible; it turns red once
+  // a rollback knows that a newer rollout counted the tenant.
   for (const step of supersededSteps)
     (step.state === 'RollBackWave' ? it.fails : it)(`${step.state} (${step.path})`, async () => {
       const fleet = await onboardFleet();

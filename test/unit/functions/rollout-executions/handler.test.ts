@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../../functions/rollout-executions/handler.ts';
+import { tenantExecutionName } from '../../../../functions/rollout/progress.ts';
 import { context } from '../report-failure/handler.fixture.ts';
 
 const sfn = mockClient(SFNClient);
@@ -100,11 +101,21 @@ describe('start-tenant', () => {
     expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
+  /** The tenant's latest completed operation: this rollout's update of it in this wave. */
+  const updatedByThisRollout = {
+    lastCompletion: {
+      key: 'update#r-1',
+      executionArn: `${updateMachine}:${tenantExecutionName(item.rolloutId, item.tenantId, item.wave, 'update', 1)}`,
+      at: '2026-12-01T00:00:00.000Z',
+    },
+  };
+
   it('rolls a pinned tenant back all the same', async () => {
     documents.on(GetCommand).resolves(
       record({
         pinned: true,
         plan: { tier: 'advanced', isolationModel: 'silo-services', templateVersion: '1.1.0', stacks: [] },
+        ...updatedByThisRollout,
       }),
     );
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${updateMachine}:y` });
@@ -115,6 +126,27 @@ describe('start-tenant', () => {
     );
 
     expect(started).toMatchObject({ step: 'waiting' });
+  });
+
+  it('leaves a tenant another operation changed since this rollout updated it', async () => {
+    documents.on(GetCommand).resolves(
+      record({
+        plan: { tier: 'advanced', isolationModel: 'silo-services', templateVersion: '1.1.0', stacks: [] },
+        lastCompletion: {
+          key: 'update#r-2',
+          executionArn: `${updateMachine}:a-newer-update`,
+          at: '2026-12-02T00:00:00.000Z',
+        },
+      }),
+    );
+
+    const done = await handler(
+      { action: 'start-tenant', tenant: { ...item, mode: 'rollback', version: '1.0.0' } },
+      context,
+    );
+
+    expect(done).toMatchObject({ step: 'done', result: { outcome: 'skipped', reason: 'not-selected' } });
+    expect(sfn).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 });
 
