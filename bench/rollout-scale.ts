@@ -1,6 +1,6 @@
 /**
  * How a rollout scales on the local runtime: onboards N silo-services tenants, rolls 1.1.0 out to
- * all of them (waves 1,10%,100%, concurrency 25, no bake) and prints the wall-clock time, the
+ * all of them (waves 1,10%,100%, concurrency 20, the most a page of 20 allows, no bake) and prints the wall-clock time, the
  * executions it ran, the largest history (state transitions) and the largest state (execution
  * input or output) of any rollout execution. Local figures: simulated stacks and services take
  * milliseconds, so they say how the workflows' shape grows with the fleet, not how long AWS takes.
@@ -46,7 +46,7 @@ try {
       model: 'silo-services',
       version: '1.1.0',
       waves: [{ count: 1 }, { percent: 10 }, { percent: 100 }],
-      concurrency: 25,
+      concurrency: 20,
       maxFailures: { percent: 5 },
       bakeSeconds: 0,
       alarmNames: [],

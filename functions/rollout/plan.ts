@@ -63,7 +63,7 @@ export const rolloutLimits = {
    * Tenants updated at once within a wave (the wave's Map MaxConcurrency): at most the tenants of
    * one child execution (progress.ts tenantsPerBatch), which keeps each child's history bounded.
    */
-  concurrency: 25,
+  concurrency: 20,
   /** A day: a longer bake is better done as two rollouts. */
   bakeSeconds: 86_400,
   /** Ids in `--tenants`. */

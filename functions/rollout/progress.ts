@@ -18,9 +18,11 @@ import { toleratedFailures } from './plan.ts';
 /**
  * Tenants in one child execution of a wave (a batch): the most the rollout's Map runs at once, so
  * a batch never waits on itself. Its history stays far below Step Functions' 25,000 events: docs/operate.md
- * ("How far it scales") gives the arithmetic.
+ * ("How far it scales") gives the arithmetic. 20, not 25: a page's worst case (its tenants one after
+ * another, each through two attempts of the update workflow's longest run) must end within Step Functions'
+ * one-year limit (infra/fleet-workflow-budget.ts), and 25 no longer does since the update's timeout grew.
  */
-export const tenantsPerBatch = 25;
+export const tenantsPerBatch = 20;
 
 /** Tenant ids (with their reason or error) an event or the rollout's output lists; counts cover all. */
 export const listedTenantsLimit = listedWaveTenantsLimit;

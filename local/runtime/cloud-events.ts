@@ -8,7 +8,7 @@
  * what no rule matches on the default bus.
  *
  * The local cloud computes statuses from its clock when asked, so this source looks at it every
- * `pollMs` and emits what changed since. Delivery is durable in AWS but "at least once", late and
+ * `pollMs` (longer when a look itself takes long) and emits what changed since. Delivery is durable in AWS but "at least once", late and
  * in any order (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudformation.html,
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html); the faults
  * make that happen here: a delay, a share dropped (a rule missing or disabled), every event twice,
@@ -66,7 +66,8 @@ export class CloudEventSource {
   readonly #stacks = new Map<string, string>();
   readonly #services = new Map<string, string>();
   #held: unknown[] = [];
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #started = false;
   #emitted = 0;
   #dropped = 0;
   #delivered = 0;
@@ -87,7 +88,7 @@ export class CloudEventSource {
     this.#dropped = 0;
     this.#delivered = 0;
     this.#considered = 0;
-    if (this.#timer !== undefined) {
+    if (this.#started) {
       this.stop();
       this.start();
     }
@@ -95,13 +96,14 @@ export class CloudEventSource {
 
   /** Starts looking (the timer does not keep the process alive). */
   start(): void {
-    if (this.#timer !== undefined || this.#options.enabled === false) return;
-    this.#timer = setInterval(() => this.look(), this.#options.pollMs ?? 25);
-    this.#timer.unref();
+    if (this.#started || this.#options.enabled === false) return;
+    this.#started = true;
+    this.#schedule(this.#options.pollMs ?? 25);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#started = false;
+    clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
@@ -120,6 +122,20 @@ export class CloudEventSource {
   /** Resolves when every delayed delivery so far has happened. */
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /**
+   * The next look after `pollMs`, or after ten times the last look's own time if that is longer: a look
+   * reads every stack and service, so with thousands of them the source keeps to about a tenth of a core.
+   */
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => {
+      if (!this.#started) return;
+      const started = performance.now();
+      this.look();
+      this.#schedule(Math.max(this.#options.pollMs ?? 25, 10 * (performance.now() - started)));
+    }, delayMs);
+    this.#timer.unref();
   }
 
   /** One look: emits an event for every stack and service whose state changed since the last. */
