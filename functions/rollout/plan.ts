@@ -12,7 +12,7 @@
  */
 import { compareTenantListOrder } from '../shared/registry/keys.ts';
 import type { TenantRecord } from '../shared/registry/tenants.ts';
-import { TenantStatus } from '../shared/registry/tenants.ts';
+import { TenantStatus } from '../shared/registry/tenant-status.ts';
 
 /** One entry of `--waves`: a number of tenants, or a share of the selected tenants. */
 export type WaveSize = { readonly count: number } | { readonly percent: number };

@@ -23,21 +23,9 @@ export { fenceOf, superseded, type Fence, type LockedUpdate } from './fence.ts';
 import type { IsolationModel } from '../config/tier-catalog.ts';
 import type { RouteRegistration, StackSpec } from '../step/schemas.ts';
 
-export const TenantStatus = {
-  onboarding: 'ONBOARDING',
-  active: 'ACTIVE',
-  offboarding: 'OFFBOARDING',
-  deleted: 'DELETED',
-  /** A suspension (deactivation) holds the tenant; its route still forwards until the suspension takes effect. */
-  suspending: 'SUSPENDING',
-  /** Suspended: its route answers a fixed 503, a silo tenant's services run no task. */
-  suspended: 'SUSPENDED',
-  /** A resume (activation) holds the tenant. */
-  resuming: 'RESUMING',
-  /** An update (template version or tier) holds the tenant; it serves on what it had until the update completes. */
-  updating: 'UPDATING',
-} as const;
-export type TenantStatus = (typeof TenantStatus)[keyof typeof TenantStatus];
+import { TenantStatus } from './tenant-status.ts';
+
+export { TenantStatus } from './tenant-status.ts';
 
 /** The status an operation leaves the tenant in when it completes. */
 export const statusAfterOperation: Readonly<Record<Operation, TenantStatus>> = {
