@@ -17,6 +17,7 @@
 import {
   deploymentStateDetailType,
   serviceActionDetailType,
+  stackRestStatuses,
   stackStatusDetailType,
 } from '../../events/cloud-events.ts';
 import type { LocalCloud } from '../cloud/index.ts';
@@ -45,18 +46,7 @@ export interface CloudEventCounts {
   readonly delivered: number;
 }
 
-const restStatuses = new Set([
-  'CREATE_COMPLETE',
-  'CREATE_FAILED',
-  'ROLLBACK_COMPLETE',
-  'ROLLBACK_FAILED',
-  'DELETE_COMPLETE',
-  'DELETE_FAILED',
-  'UPDATE_COMPLETE',
-  'UPDATE_FAILED',
-  'UPDATE_ROLLBACK_COMPLETE',
-  'UPDATE_ROLLBACK_FAILED',
-]);
+const restStatuses: ReadonlySet<string> = new Set(stackRestStatuses);
 
 export class CloudEventSource {
   readonly #cloud: () => LocalCloud;
