@@ -97,6 +97,17 @@ function grantDescribeRules(role: iam.IRole): void {
   });
 }
 
+/** DescribeStacks on tenant stacks (named with the stack name prefix). */
+function grantDescribeTenantStacks(role: iam.IRole, stackNamePrefix: string): void {
+  const stacks = accountArn('cloudformation', `stack/${stackNamePrefix}-*/*`);
+  iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks'], resourceArns: [stacks] });
+  acknowledgeWildcardResource(
+    role,
+    stacks,
+    'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the call to tenant stacks',
+  );
+}
+
 /** DescribeServices on tenant services, in the shared cluster or the tenant's own. */
 function grantDescribeTenantServices(role: iam.IRole, stackNamePrefix: string): void {
   const services = accountArn('ecs', `service/*/${stackNamePrefix}-*`);
@@ -214,13 +225,7 @@ function grantDeleteTenantRules(role: iam.IRole): void {
  * it watches, and SendTaskSuccess / SendTaskFailure on the lifecycle workflows' tasks only.
  */
 function grantWaitAnswers(role: iam.IRole, targets: FunctionTargets): void {
-  const stacks = accountArn('cloudformation', `stack/${targets.stackNamePrefix}-*/*`);
-  iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks'], resourceArns: [stacks] });
-  acknowledgeWildcardResource(
-    role,
-    stacks,
-    'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the call to tenant stacks',
-  );
+  grantDescribeTenantStacks(role, targets.stackNamePrefix);
   grantDescribeTenantServices(role, targets.stackNamePrefix);
   iam.Grant.addToPrincipal({
     grantee: role,
@@ -366,13 +371,7 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
     // SendTaskFailure) is its own role's business, never this function's.
     grant: (role, targets) => {
       targets.registry.grant(role, 'dynamodb:UpdateItem');
-      const stacks = accountArn('cloudformation', `stack/${targets.stackNamePrefix}-*/*`);
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks'], resourceArns: [stacks] });
-      acknowledgeWildcardResource(
-        role,
-        stacks,
-        'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the call to tenant stacks',
-      );
+      grantDescribeTenantStacks(role, targets.stackNamePrefix);
       iam.Grant.addToPrincipal({
         grantee: role,
         actions: ['events:PutEvents'],
@@ -440,13 +439,7 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
       // ListStacks names the tenant stacks (it supports no resource-level permissions); DescribeStacks
       // then reads each by its id (functions/shared/aws/stack-listing.ts).
       iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:ListStacks'], resourceArns: ['*'] });
-      const stacks = accountArn('cloudformation', `stack/${targets.stackNamePrefix}-*/*`);
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks'], resourceArns: [stacks] });
-      acknowledgeWildcardResource(
-        role,
-        stacks,
-        'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the call to tenant stacks',
-      );
+      grantDescribeTenantStacks(role, targets.stackNamePrefix);
       grantDescribeTenantServices(role, targets.stackNamePrefix);
       if (targets.stackDriftChecks === true) grantDriftDetection(role, targets.stackNamePrefix);
       // Findings go out with the orchestrator's own source, never the reply source.
@@ -489,13 +482,7 @@ export const functionPermissions: Readonly<Record<FunctionDirectory, FunctionPer
     grant: (role, targets) => {
       targets.registry.grant(role, 'dynamodb:GetItem');
       grantDescribeRolloutExecutions(role, targets, false);
-      const stacks = accountArn('cloudformation', `stack/${targets.stackNamePrefix}-*/*`);
-      iam.Grant.addToPrincipal({ grantee: role, actions: ['cloudformation:DescribeStacks'], resourceArns: [stacks] });
-      acknowledgeWildcardResource(
-        role,
-        stacks,
-        'Tenant stacks are <prefix>-<tenantId>, one per tenant; the prefix scopes the call to tenant stacks',
-      );
+      grantDescribeTenantStacks(role, targets.stackNamePrefix);
       const services = accountArn('ecs', `service/*/${targets.stackNamePrefix}-*`);
       iam.Grant.addToPrincipal({ grantee: role, actions: ['ecs:DescribeServices'], resourceArns: [services] });
       acknowledgeWildcardResource(
