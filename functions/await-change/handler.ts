@@ -10,13 +10,12 @@
  * stores no token, and the state's timeout (the polling schedule then) is its next look.
  */
 import { readDeadlines, readRegistryTableName } from '../shared/config/environment.ts';
-import { failTask, resumeTask } from '../shared/aws/task-tokens.ts';
 import { splitServiceNames } from '../check-services/stability.ts';
 import { createRegistry, fenceOf } from '../shared/registry/tenants.ts';
 import { createWaits, type WaitWatch } from '../shared/registry/waits.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
 import { AwaitChangeInputSchema, parseStepInput } from '../shared/step/schemas.ts';
-import { lookAt } from './look.ts';
+import { answerTask, lookAt } from './look.ts';
 
 const logger = createLogger('await-change');
 const { servicesTimeoutSeconds } = readDeadlines();
@@ -59,10 +58,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<Await
     });
     return { stored: true, answered: 'waiting' };
   }
-  const answer =
-    'failure' in look
-      ? await failTask(taskToken, look.failure.error, look.failure.cause)
-      : await resumeTask(taskToken, look.output);
+  const answer = await answerTask(taskToken, look);
   await waits.clear(request.tenantId, taskToken);
   logger.info('Wait over at the first look', { watch: watch.kind, answer, failed: 'failure' in look });
   return { stored: true, answered: 'failure' in look && answer === 'resumed' ? 'failed' : answer };

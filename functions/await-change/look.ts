@@ -11,6 +11,7 @@
  *   fallback look decides.
  */
 import { describeStack } from '../shared/aws/stacks.ts';
+import { failTask, resumeTask, type TaskAnswer } from '../shared/aws/task-tokens.ts';
 import { describeServices } from '../shared/aws/services.ts';
 import { ServicesNotStableError } from '../shared/step/errors.ts';
 import type { ServiceProgress } from '../shared/step/schemas.ts';
@@ -58,4 +59,14 @@ export async function lookAt(
     over: true,
     output: assessServices(watch.clusterName, services, progress, servicesTimeoutSeconds, wait.attempt),
   };
+}
+
+/** Answers the waiting task as a look that found the wait over says: its output, or its failure. */
+export function answerTask(
+  taskToken: string,
+  look: Exclude<LookResult, { readonly over: false }>,
+): Promise<TaskAnswer> {
+  return 'failure' in look
+    ? failTask(taskToken, look.failure.error, look.failure.cause)
+    : resumeTask(taskToken, look.output);
 }

@@ -11,11 +11,10 @@
  */
 import { settledResourceOf } from '../../events/cloud-events.ts';
 import { readDeadlines, readRegistryTableName } from '../shared/config/environment.ts';
-import { failTask, resumeTask } from '../shared/aws/task-tokens.ts';
 import { createRegistry } from '../shared/registry/tenants.ts';
 import { createWaits, serviceWatchKey, stackWatchKey, watches } from '../shared/registry/waits.ts';
 import { appendTenantKeys, createLogger, stepHandler } from '../shared/step/handler.ts';
-import { lookAt } from '../await-change/look.ts';
+import { answerTask, lookAt } from '../await-change/look.ts';
 
 const logger = createLogger('resume-wait');
 const { servicesTimeoutSeconds } = readDeadlines();
@@ -50,10 +49,7 @@ export const handler = stepHandler(logger, async (event: unknown): Promise<{ out
     logger.info('Event seen; the wait is not over yet', { resource });
     return { outcome: 'still-waiting' };
   }
-  const answer =
-    'failure' in look
-      ? await failTask(wait.taskToken, look.failure.error, look.failure.cause)
-      : await resumeTask(wait.taskToken, look.output);
+  const answer = await answerTask(wait.taskToken, look);
   await waits.clear(tenantId, wait.taskToken);
   const outcome: ResumeOutcome = answer === 'closed' ? 'closed' : 'failure' in look ? 'failed' : 'resumed';
   logger.info('Waiting step answered', { resource, outcome });
